@@ -1,0 +1,64 @@
+//! What every bench file shares: which thread counts to run, and a timer for
+//! work spread over threads.
+//!
+//! # Naming, which `cargo xtask bench` relies on
+//!
+//! - A criterion *group* is one scenario (`atomic_counter_increment`).
+//! - A *function id* is one implementation. Ours are spelled with their
+//!   crate path (`atomics_kit::ShardedCounter`); anything else is a peer.
+//! - The *parameter* is the thread count.
+//! - Throughput is declared in elements (operations), so the report can
+//!   turn the median time into operations per second.
+
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+/// Thread counts to measure: `FEARLESS_BENCH_THREADS` (comma-separated, set
+/// by `cargo xtask bench --threads`), or 1, 2 and 4.
+///
+/// # Panics
+///
+/// Panics if the variable holds something other than positive integers.
+#[must_use]
+pub fn thread_counts() -> Vec<usize> {
+    match std::env::var("FEARLESS_BENCH_THREADS") {
+        Ok(list) => list
+            .split(',')
+            .map(|n| match n.trim().parse() {
+                Ok(threads) if threads > 0 => threads,
+                _ => panic!("FEARLESS_BENCH_THREADS: {n:?} is not a positive thread count"),
+            })
+            .collect(),
+        Err(_) => vec![1, 2, 4],
+    }
+}
+
+/// Runs `work(thread_index)` on `threads` threads released together, and
+/// returns the time from their release until the last one finished.
+///
+/// Thread start-up happens before the clock starts; each thread's exit is
+/// inside it, so give each thread enough work (milliseconds) that exit is
+/// noise.
+pub fn time_on_threads<F>(threads: usize, work: F) -> Duration
+where
+    F: Fn(usize) + Sync,
+{
+    let start_line = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|index| {
+                let (start_line, work) = (&start_line, &work);
+                s.spawn(move || {
+                    start_line.wait();
+                    work(index);
+                })
+            })
+            .collect();
+        start_line.wait();
+        let started = Instant::now();
+        for handle in handles {
+            handle.join().expect("a bench thread panicked");
+        }
+        started.elapsed()
+    })
+}

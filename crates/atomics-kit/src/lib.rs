@@ -1,0 +1,45 @@
+//! Counters for many threads.
+//!
+//! - [`AtomicCounter`]: one shared value with exact statistics: its
+//!   high-water mark, the number of operations, and a shutdown flag. Its
+//!   [`decrement`](AtomicCounter::decrement) never goes below zero, and it can
+//!   live in a `static`.
+//! - [`ShardedCounter`]: a total spread over cache-padded shards, one per
+//!   thread, for counts that many threads bump and few read (as Java's
+//!   `LongAdder`).
+//!
+//! Which to pick: an `AtomicCounter` costs about as much as a shared
+//! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
+//! moment; a `ShardedCounter` keeps scaling when threads increment at once,
+//! at the price of a read that visits every shard. `docs/benchmarks.md` in the
+//! repository has the measured ratios.
+//!
+//! # Examples
+//!
+//! ```
+//! use atomics_kit::{AtomicCounter, ShardedCounter};
+//!
+//! let in_flight = AtomicCounter::new();
+//! let served = ShardedCounter::new();
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| {
+//!             in_flight.increment();
+//!             served.increment();
+//!             in_flight.decrement().expect("incremented above");
+//!         });
+//!     }
+//! });
+//! assert_eq!(in_flight.get(), 0);
+//! assert!(in_flight.max() >= 1);
+//! assert_eq!(served.sum(), 4);
+//! ```
+#![forbid(unsafe_code)]
+
+mod atomic_counter;
+mod sharded_counter;
+mod sync;
+mod thread_index;
+
+pub use atomic_counter::{AtomicCounter, CounterStats};
+pub use sharded_counter::{ShardedCounter, ZeroShardsError};

@@ -1,0 +1,97 @@
+//! Dense per-thread indices, reused when a thread exits.
+//!
+//! The scheme crossbeam-utils' `ShardedLock` uses for its per-thread shards:
+//! a process-wide registry hands each thread the smallest free index, and the
+//! thread gives it back when its thread-locals are destroyed. With at most N
+//! live threads the indices stay below N, so N shards give every thread a
+//! shard of its own.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::{Mutex, PoisonError};
+
+/// Which indices are taken. Locked only when a thread registers or exits,
+/// never on a counter's hot path.
+#[derive(Debug)]
+struct Registry {
+    /// The next never-used index.
+    next: usize,
+    /// Indices given back by exited threads; the smallest is reused first.
+    free: BinaryHeap<Reverse<usize>>,
+}
+
+impl Registry {
+    const fn new() -> Self {
+        Registry {
+            next: 0,
+            free: BinaryHeap::new(),
+        }
+    }
+
+    /// The smallest index not currently claimed.
+    fn claim(&mut self) -> usize {
+        match self.free.pop() {
+            Some(Reverse(index)) => index,
+            None => {
+                self.next += 1;
+                self.next - 1
+            }
+        }
+    }
+
+    fn release(&mut self, index: usize) {
+        self.free.push(Reverse(index));
+    }
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry::new());
+
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    // Claim and release leave the registry consistent at every point where
+    // they could panic, so a poisoned lock still guards consistent data.
+    f(&mut REGISTRY.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// One thread's claim on an index; dropping it gives the index back.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    index: usize,
+}
+
+impl Registration {
+    /// Claims the smallest index no live thread holds.
+    pub(crate) fn register() -> Self {
+        Registration {
+            index: with_registry(Registry::claim),
+        }
+    }
+
+    /// The claimed index.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        with_registry(|registry| registry.release(self.index));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Registry;
+
+    #[test]
+    fn claims_are_dense_and_the_smallest_released_index_is_reused_first() {
+        let mut registry = Registry::new();
+        let claimed: Vec<usize> = (0..4).map(|_| registry.claim()).collect();
+        assert_eq!(claimed, [0, 1, 2, 3]);
+
+        registry.release(2);
+        registry.release(1);
+        assert_eq!(registry.claim(), 1);
+        assert_eq!(registry.claim(), 2);
+        assert_eq!(registry.claim(), 4);
+    }
+}
