@@ -167,7 +167,11 @@ impl ShardedCounter {
         let shards = self.shards.len();
         // Indices are dense, so they exceed the shard count only when more
         // threads are alive than there are shards; skip the division otherwise.
-        let shard = if index < shards { index } else { index % shards };
+        let shard = if index < shards {
+            index
+        } else {
+            index % shards
+        };
         &self.shards[shard]
     }
 
@@ -325,6 +329,9 @@ mod tests {
     fn debug_shows_sum_and_shards() {
         let counter = ShardedCounter::with_shards(2).unwrap();
         counter.add(7);
-        assert_eq!(format!("{counter:?}"), "ShardedCounter { sum: 7, shards: 2 }");
+        assert_eq!(
+            format!("{counter:?}"),
+            "ShardedCounter { sum: 7, shards: 2 }"
+        );
     }
 }

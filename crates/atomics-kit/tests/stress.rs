@@ -1,0 +1,114 @@
+//! Hammer tests: many threads, exact totals afterwards. `cargo xtask
+//! sanitizers` runs this file under AddressSanitizer and ThreadSanitizer, and
+//! `cargo xtask miri` runs it with fewer operations.
+
+use std::thread;
+
+use atomics_kit::{AtomicCounter, ShardedCounter};
+
+/// Operations per thread: enough to interleave for real, fewer under miri.
+const OPS: u64 = if cfg!(miri) { 60 } else { 200_000 };
+
+/// What one thread did to an `AtomicCounter`.
+#[derive(Default)]
+struct Tally {
+    increments: u64,
+    successful_decrements: u64,
+    calls: u64,
+    highest_returned_by_increment: u64,
+}
+
+#[test]
+fn concurrent_mixed_updates_keep_value_max_and_operations_exact() {
+    let counter = AtomicCounter::new();
+    let tallies: Vec<Tally> = thread::scope(|s| {
+        let workers: Vec<_> = (0..4_u64)
+            .map(|seed| {
+                let counter = &counter;
+                s.spawn(move || {
+                    let mut tally = Tally::default();
+                    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                    for _ in 0..OPS {
+                        // xorshift: a different mix of updates on each thread,
+                        // biased towards increments so the value wanders.
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        tally.calls += 1;
+                        if state % 5 < 3 {
+                            let new = counter.increment();
+                            tally.increments += 1;
+                            tally.highest_returned_by_increment =
+                                tally.highest_returned_by_increment.max(new);
+                        } else if counter.decrement().is_some() {
+                            tally.successful_decrements += 1;
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+
+    let sum = |field: fn(&Tally) -> u64| tallies.iter().map(field).sum::<u64>();
+    let stats = counter.stats();
+    assert_eq!(
+        stats.value,
+        sum(|t| t.increments) - sum(|t| t.successful_decrements)
+    );
+    assert_eq!(stats.operations, sum(|t| t.calls));
+    // Exact: the highest value held is the highest an increment produced.
+    let highest = tallies
+        .iter()
+        .map(|t| t.highest_returned_by_increment)
+        .max()
+        .unwrap();
+    assert_eq!(stats.max, highest);
+}
+
+#[test]
+fn concurrent_decrements_never_take_the_value_below_zero() {
+    let counter = AtomicCounter::new();
+    counter.add(OPS);
+    let successes: u64 = thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| (0..OPS).filter(|_| counter.decrement().is_some()).count() as u64))
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert_eq!(successes, OPS, "exactly the added amount could be taken");
+    assert_eq!(counter.get(), 0);
+    assert_eq!(counter.max(), OPS);
+}
+
+#[test]
+fn concurrent_sharded_adds_sum_exactly_with_more_threads_than_shards() {
+    let counter = ShardedCounter::with_shards(2).unwrap();
+    thread::scope(|s| {
+        for thread in 0..8 {
+            let counter = &counter;
+            s.spawn(move || {
+                for _ in 0..OPS / 4 {
+                    counter.add(thread);
+                }
+            });
+        }
+    });
+    assert_eq!(counter.sum(), (0..8).sum::<u64>() * (OPS / 4));
+}
+
+#[test]
+fn concurrent_short_lived_threads_are_all_counted() {
+    // Threads that exit give their shard index back; the next ones reuse it.
+    let counter = ShardedCounter::with_shards(4).unwrap();
+    let rounds = if cfg!(miri) { 4 } else { 200 };
+    for _ in 0..rounds {
+        thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| counter.increment());
+            }
+        });
+    }
+    assert_eq!(counter.sum(), rounds * 3);
+}
