@@ -1,0 +1,97 @@
+//! Running commands: each is echoed before it runs, and a failure becomes an
+//! error that names the command.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::workspace;
+use crate::Result;
+
+/// `cargo <args>` in the workspace root, with the stable toolchain of
+/// rust-toolchain.toml.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command.args(args).current_dir(workspace::root());
+    command
+}
+
+/// `cargo +nightly <args>` in the workspace root.
+pub fn nightly_cargo(args: &[&str]) -> Command {
+    let mut command = cargo(&["+nightly"]);
+    command.args(args);
+    command
+}
+
+/// The command as a shell line, with the environment it sets.
+fn describe(command: &Command) -> String {
+    let env = command.get_envs().filter_map(|(key, value)| {
+        value.map(|value| format!("{}={:?}", key.to_string_lossy(), value.to_string_lossy()))
+    });
+    let program = std::iter::once(command.get_program().to_string_lossy().into_owned());
+    let args = command
+        .get_args()
+        .map(|arg| arg.to_string_lossy().into_owned());
+    env.chain(program).chain(args).collect::<Vec<_>>().join(" ")
+}
+
+/// Runs `command`, inheriting stdout and stderr.
+pub fn run(command: &mut Command) -> Result {
+    let line = describe(command);
+    println!("$ {line}");
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{line}` failed ({status})"))
+    }
+}
+
+/// Runs a `cargo test`-like `command`, echoing its output, and returns how
+/// many tests passed, so a caller can refuse a filter that matched nothing.
+pub fn run_tests(command: &mut Command) -> Result<u64> {
+    let line = describe(command);
+    println!("$ {line}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    let stdout = child.stdout.take().expect("stdout was piped");
+    let mut passed = 0;
+    for output_line in BufReader::new(stdout).lines() {
+        let output_line = output_line.map_err(|e| format!("reading `{line}`: {e}"))?;
+        println!("{output_line}");
+        passed += passed_in(&output_line);
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for `{line}`: {e}"))?;
+    if status.success() {
+        Ok(passed)
+    } else {
+        Err(format!("`{line}` failed ({status})"))
+    }
+}
+
+/// The N of a libtest summary line `test result: ok. N passed; ...`.
+fn passed_in(line: &str) -> u64 {
+    line.strip_prefix("test result: ")
+        .and_then(|rest| rest.split("; ").next())
+        .and_then(|first| first.rsplit(". ").next())
+        .and_then(|count| count.strip_suffix(" passed"))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passed_in;
+
+    #[test]
+    fn reads_the_passed_count_of_a_libtest_summary() {
+        let summary = "test result: ok. 7 passed; 0 failed; 1 ignored; 0 measured; 3 filtered out";
+        assert_eq!(passed_in(summary), 7);
+        assert_eq!(passed_in("running 7 tests"), 0);
+    }
+}

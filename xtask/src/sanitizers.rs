@@ -1,0 +1,38 @@
+//! `cargo xtask sanitizers [-p CRATE]...`: every crate's `tests/stress.rs`
+//! under AddressSanitizer (use-after-free, leaks: what loom cannot see) and
+//! ThreadSanitizer (data races), on nightly with a sanitized std.
+
+use crate::toolchain::{ensure_nightly, host_triple};
+use crate::workspace::{self, Crate};
+use crate::{cmd, Result};
+
+/// (name, `-Zsanitizer=` value).
+const SANITIZERS: [(&str, &str); 2] = [
+    ("AddressSanitizer", "address"),
+    ("ThreadSanitizer", "thread"),
+];
+
+pub fn run(options: &[String]) -> Result {
+    ensure_nightly(&["rust-src"])?;
+    let target = host_triple()?;
+    let crates = workspace::with(
+        workspace::selected(options)?,
+        "stress tests (tests/stress.rs)",
+        Crate::has_stress_tests,
+    )?;
+    for (name, sanitizer) in SANITIZERS {
+        println!("--- {name}");
+        for krate in &crates {
+            let flags = format!("-Zsanitizer={sanitizer}");
+            cmd::run(
+                cmd::nightly_cargo(&["test", "-Zbuild-std", "--target", &target, "--release"])
+                    .args(["-p", &krate.name, "--test", "stress"])
+                    .env("RUSTFLAGS", &flags)
+                    .env("RUSTDOCFLAGS", &flags)
+                    // One directory per sanitizer: each rebuilds std with it.
+                    .env("CARGO_TARGET_DIR", format!("target/{sanitizer}-sanitizer")),
+            )?;
+        }
+    }
+    Ok(())
+}

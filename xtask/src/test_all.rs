@@ -1,0 +1,133 @@
+//! `cargo xtask test-all [--skip STEP]...`: every check CI runs, in order,
+//! with a heading and time per step and a summary table. A failed step does
+//! not stop the later ones; the exit status says whether all passed. A step
+//! is skipped only when `--skip` names it, and the summary says so.
+
+use std::time::{Duration, Instant};
+
+use crate::{bench, cmd, loom, miri, sanitizers, Result};
+
+/// A step's name (for `--skip` and the summary) and what it runs.
+type Step = (&'static str, fn() -> Result);
+
+const STEPS: [Step; 8] = [
+    ("fmt", || {
+        cmd::run(&mut cmd::cargo(&["fmt", "--all", "--check"]))
+    }),
+    ("clippy", || {
+        cmd::run(&mut cmd::cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }),
+    ("test", || {
+        cmd::run(&mut cmd::cargo(&["test", "--workspace", "--all-targets"]))
+    }),
+    ("doc", || {
+        cmd::run(&mut cmd::cargo(&["test", "--workspace", "--doc"]))?;
+        cmd::run(
+            cmd::cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        )
+    }),
+    ("loom", || loom::run(&[])),
+    ("miri", || miri::run(&[])),
+    ("sanitizers", || sanitizers::run(&[])),
+    ("bench", || bench::run(&["--smoke".to_owned()])),
+];
+
+enum Outcome {
+    Passed,
+    Failed(String),
+    Skipped,
+}
+
+pub fn run(options: &[String]) -> Result {
+    let skipped = parse_skips(options)?;
+    let mut outcomes = Vec::new();
+    let total_started = Instant::now();
+    for (index, (name, step)) in STEPS.iter().enumerate() {
+        let heading = format!("[{}/{}] {name}", index + 1, STEPS.len());
+        if skipped.contains(name) {
+            println!("\n=== {heading}: SKIPPED (--skip {name})");
+            outcomes.push((name, Outcome::Skipped, Duration::ZERO));
+            continue;
+        }
+        println!("\n=== {heading}");
+        let started = Instant::now();
+        let outcome = match step() {
+            Ok(()) => Outcome::Passed,
+            Err(message) => {
+                eprintln!("{message}");
+                Outcome::Failed(message)
+            }
+        };
+        let elapsed = started.elapsed();
+        println!("=== {heading}: {} in {}", label(&outcome), minutes(elapsed));
+        outcomes.push((name, outcome, elapsed));
+    }
+
+    println!("\n| step       | result  | time    |\n|------------|---------|---------|");
+    for (name, outcome, elapsed) in &outcomes {
+        println!(
+            "| {name:<10} | {:<7} | {:>7} |",
+            label(outcome),
+            minutes(*elapsed)
+        );
+    }
+    println!("total {}", minutes(total_started.elapsed()));
+
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(name, outcome, _)| match outcome {
+            Outcome::Failed(message) => Some(format!("{name}: {message}")),
+            _ => None,
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} step(s) failed:\n{}",
+            failed.len(),
+            failed.join("\n")
+        ))
+    }
+}
+
+fn parse_skips(options: &[String]) -> Result<Vec<&'static str>> {
+    let mut skipped = Vec::new();
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        if option != "--skip" {
+            return Err(format!("unexpected option `{option}` (only --skip STEP)"));
+        }
+        let step = options.next().ok_or("--skip needs a step name")?;
+        let known = STEPS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| name == step)
+            .ok_or_else(|| {
+                let names: Vec<_> = STEPS.iter().map(|(name, _)| *name).collect();
+                format!("no step `{step}` (steps: {})", names.join(", "))
+            })?;
+        skipped.push(known);
+    }
+    Ok(skipped)
+}
+
+fn label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed",
+        Outcome::Failed(_) => "FAILED",
+        Outcome::Skipped => "skipped",
+    }
+}
+
+fn minutes(elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs();
+    format!("{}m{:02}s", seconds / 60, seconds % 60)
+}

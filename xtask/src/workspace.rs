@@ -1,0 +1,127 @@
+//! The workspace's library crates and what each one has to run.
+//!
+//! Discovery is by convention, so a new crate needs no change here:
+//! `tests/loom.rs` → `cargo xtask loom`, `tests/stress.rs` → `cargo xtask
+//! sanitizers`, `examples/demo.rs` → `cargo xtask demo`; every crate runs
+//! under `cargo xtask miri`. Extra loom flags come from the crate's
+//! `[package.metadata.xtask] loom-rustflags = "..."`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::Result;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+}
+
+/// One library crate under `crates/`.
+#[derive(Debug)]
+pub struct Crate {
+    pub name: String,
+    dir: PathBuf,
+    manifest: String,
+}
+
+impl Crate {
+    pub fn has_loom_models(&self) -> bool {
+        self.dir.join("tests/loom.rs").is_file()
+    }
+
+    pub fn has_stress_tests(&self) -> bool {
+        self.dir.join("tests/stress.rs").is_file()
+    }
+
+    pub fn has_demo(&self) -> bool {
+        self.dir.join("examples/demo.rs").is_file()
+    }
+
+    /// RUSTFLAGS beyond `--cfg loom` that the crate's loom models need,
+    /// e.g. `--cfg crossbeam_loom` for models that go through crossbeam-epoch.
+    pub fn extra_loom_rustflags(&self) -> Option<&str> {
+        let mut in_section = false;
+        for line in self.manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_section = line == "[package.metadata.xtask]";
+            } else if in_section {
+                if let Some(value) = line.strip_prefix("loom-rustflags") {
+                    let value = value.trim_start().strip_prefix('=')?.trim();
+                    return Some(value.trim_matches('"'));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Every crate under `crates/`, by name.
+pub fn crates() -> Result<Vec<Crate>> {
+    let crates_dir = root().join("crates");
+    let entries =
+        fs::read_dir(&crates_dir).map_err(|e| format!("{}: {e}", crates_dir.display()))?;
+    let mut crates = Vec::new();
+    for entry in entries {
+        let dir = entry.map_err(|e| e.to_string())?.path();
+        let manifest_path = dir.join("Cargo.toml");
+        let Ok(manifest) = fs::read_to_string(&manifest_path) else {
+            continue;
+        };
+        let name = manifest
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("name = "))
+            .map(|name| name.trim_matches('"').to_owned())
+            .ok_or_else(|| format!("{}: no package name", manifest_path.display()))?;
+        crates.push(Crate {
+            name,
+            dir,
+            manifest,
+        });
+    }
+    crates.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(crates)
+}
+
+/// The crates named by `-p NAME` options (every crate when there are none).
+/// Any other option is an error.
+pub fn selected(options: &[String]) -> Result<Vec<Crate>> {
+    let mut names = Vec::new();
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        match option.as_str() {
+            "-p" | "--package" => names.push(
+                options
+                    .next()
+                    .ok_or_else(|| format!("{option} needs a crate name"))?
+                    .clone(),
+            ),
+            other => return Err(format!("unexpected option `{other}`")),
+        }
+    }
+    let all = crates()?;
+    if let Some(unknown) = names.iter().find(|n| all.iter().all(|c| &c.name != *n)) {
+        let known: Vec<_> = all.iter().map(|c| c.name.as_str()).collect();
+        return Err(format!(
+            "no crate `{unknown}` under crates/ (there are: {})",
+            known.join(", ")
+        ));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| names.is_empty() || names.contains(&c.name))
+        .collect())
+}
+
+/// Keeps the crates `has` accepts; an empty result is an error, so a task
+/// never passes by running nothing.
+pub fn with(crates: Vec<Crate>, what: &str, has: fn(&Crate) -> bool) -> Result<Vec<Crate>> {
+    let kept: Vec<Crate> = crates.into_iter().filter(has).collect();
+    if kept.is_empty() {
+        return Err(format!("no selected crate has {what}"));
+    }
+    let names: Vec<_> = kept.iter().map(|c| c.name.as_str()).collect();
+    println!("crates with {what}: {}", names.join(", "));
+    Ok(kept)
+}
