@@ -13,25 +13,39 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A small dense index for the calling thread, unique among live threads.
 ///
-/// Under loom, every modelled thread is a coroutine on one OS thread, so the
-/// index must come from loom's thread-locals to differ between them.
+/// The hot path is one read of a `const`-initialised thread-local (no lazy
+/// state check); the first call on a thread registers it.
 pub(crate) fn current_thread_index() -> usize {
-    #[cfg(not(loom))]
-    std::thread_local! {
-        static REGISTRATION: crate::thread_index::Registration =
-            crate::thread_index::Registration::register();
-    }
-    #[cfg(loom)]
-    loom::thread_local! {
-        static REGISTRATION: crate::thread_index::Registration =
-            crate::thread_index::Registration::register();
+    let cached = CACHED_INDEX.with(std::cell::Cell::get);
+    if cached != UNREGISTERED {
+        return cached;
     }
     // A thread that is tearing down its thread-locals (a counter touched from
     // another thread-local's destructor) falls back to index 0: shards are
     // updated with atomic read-modify-writes, so sharing one stays correct.
-    REGISTRATION
+    let index = REGISTRATION
         .try_with(crate::thread_index::Registration::index)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    CACHED_INDEX.with(|cached| cached.set(index));
+    index
+}
+
+const UNREGISTERED: usize = usize::MAX;
+
+// Under loom, every modelled thread is a coroutine on one OS thread, so the
+// index must live in loom's thread-locals to differ between them.
+#[cfg(not(loom))]
+std::thread_local! {
+    static CACHED_INDEX: std::cell::Cell<usize> = const { std::cell::Cell::new(UNREGISTERED) };
+    /// Holds the claim; dropping it at thread exit gives the index back.
+    static REGISTRATION: crate::thread_index::Registration =
+        crate::thread_index::Registration::register();
+}
+#[cfg(loom)]
+loom::thread_local! {
+    static CACHED_INDEX: std::cell::Cell<usize> = std::cell::Cell::new(UNREGISTERED);
+    static REGISTRATION: crate::thread_index::Registration =
+        crate::thread_index::Registration::register();
 }
 
 /// Declares `$vis const fn` outside loom and a plain `$vis fn` under loom,

@@ -46,7 +46,7 @@ struct Options {
 
 pub fn run(options: &[String]) -> Result {
     let options = parse(options)?;
-    let mut command = cmd::cargo(&["bench", "-p", "fearless-benches", "--"]);
+    let mut command = cmd::cargo(&["bench", "-p", "fearless-benches", "--benches", "--"]);
     if options.smoke {
         // Each bench once, nothing recorded: proves the benches build and run.
         command.arg("--test");
