@@ -43,3 +43,8 @@ mod thread_index;
 
 pub use atomic_counter::{AtomicCounter, CounterStats};
 pub use sharded_counter::{ShardedCounter, ZeroShardsError};
+
+/// The README's example, compiled and run by `cargo test --doc`.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

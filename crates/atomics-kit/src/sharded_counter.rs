@@ -275,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn one_shard_still_counts_every_thread() {
+    fn concurrent_threads_sharing_one_shard_are_all_counted() {
         const PER_THREAD: u64 = if cfg!(miri) { 50 } else { 10_000 };
         let counter = ShardedCounter::with_shards(1).unwrap();
         std::thread::scope(|s| {
@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn threads_up_to_the_shard_count_write_distinct_shards() {
+    fn concurrent_threads_up_to_the_shard_count_write_distinct_shards() {
         let counter = ShardedCounter::with_shards(64).unwrap();
         let threads = 4;
         let barrier = std::sync::Barrier::new(threads);
