@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::machine::{today, Machine};
+use super::machine::Machine;
 use super::Measurement;
 use crate::Result;
 
@@ -31,6 +31,7 @@ fn data_dir(docs: &Path) -> PathBuf {
 pub fn record(
     docs: &Path,
     machine: &Machine,
+    date: &str,
     command: &str,
     measurements: &[Measurement],
 ) -> Result {
@@ -45,10 +46,9 @@ pub fn record(
     }
     for (scenario, rows) in by_scenario {
         let mut text = format!(
-            "# machine\t{}\n# hardware-threads\t{}\n# date\t{}\n# command\t{command}\nimplementation\tthreads\tmops\n",
+            "# machine\t{}\n# hardware-threads\t{}\n# date\t{date}\n# command\t{command}\nimplementation\tthreads\tmops\n",
             machine.label(),
             machine.threads,
-            today()
         );
         for row in rows {
             writeln!(

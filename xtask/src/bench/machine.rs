@@ -43,6 +43,36 @@ impl Machine {
     }
 }
 
+/// A run made elsewhere, as `machine.tsv` describes it (see `bench --import`).
+#[derive(Debug)]
+pub struct Description {
+    pub machine: Machine,
+    pub date: String,
+    pub command: String,
+}
+
+impl Description {
+    pub fn read(path: &std::path::Path) -> crate::Result<Description> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(key)?.strip_prefix('\t'))
+                .map(|value| value.trim().to_owned())
+                .ok_or_else(|| format!("{}: no `{key}` line", path.display()))
+        };
+        Ok(Description {
+            machine: Machine {
+                cpu: field("cpu")?,
+                threads: field("threads")?
+                    .parse()
+                    .map_err(|_| format!("{}: `threads` is not a number", path.display()))?,
+            },
+            date: field("date")?,
+            command: field("command")?,
+        })
+    }
+}
+
 /// Today's date (UTC) as YYYY-MM-DD.
 pub fn today() -> String {
     let days = SystemTime::now()

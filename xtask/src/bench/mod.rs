@@ -5,6 +5,12 @@
 //! `docs/bench/data/<machine>/<scenario>.tsv` and rebuilds
 //! `docs/benchmarks.md` and the charts from every recorded run (this machine
 //! and any other, each labelled with its CPU and date).
+//!
+//! `cargo xtask bench --import DIR` records a run made on another machine
+//! (one without cargo or network, say) by the bench binary itself: DIR holds
+//! criterion's output in `DIR/criterion` (the run's `CRITERION_HOME`) and
+//! `DIR/machine.tsv` with `cpu`, `threads`, `date` and `command` lines
+//! (tab-separated key and value).
 
 mod criterion;
 mod data;
@@ -12,7 +18,8 @@ mod machine;
 mod report;
 mod svg;
 
-use std::time::SystemTime;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::{cmd, workspace, Result};
 
@@ -38,6 +45,7 @@ pub struct Measurement {
 }
 
 struct Options {
+    import: Option<PathBuf>,
     quick: bool,
     smoke: bool,
     threads: Option<String>,
@@ -46,6 +54,9 @@ struct Options {
 
 pub fn run(options: &[String]) -> Result {
     let options = parse(options)?;
+    if let Some(dir) = &options.import {
+        return import(dir);
+    }
     let mut command = cmd::cargo(&["bench", "-p", "fearless-benches", "--benches", "--"]);
     if options.smoke {
         // Each bench once, nothing recorded: proves the benches build and run.
@@ -73,13 +84,39 @@ pub fn run(options: &[String]) -> Result {
             "the benches ran but criterion recorded no results (does the filter match?)".into(),
         );
     }
-    let machine = machine::Machine::this_one();
-    let docs = workspace::root().join("docs");
     let run_command = std::iter::once("cargo xtask bench".to_owned())
         .chain(std::env::args().skip(2))
         .collect::<Vec<_>>()
         .join(" ");
-    data::record(&docs, &machine, &run_command, &measurements)?;
+    let machine = machine::Machine::this_one();
+    record_and_report(&machine, &machine::today(), &run_command, &measurements)
+}
+
+fn import(dir: &std::path::Path) -> Result {
+    let description = machine::Description::read(&dir.join("machine.tsv"))?;
+    let measurements = criterion::read_since(&dir.join("criterion"), UNIX_EPOCH)?;
+    if measurements.is_empty() {
+        return Err(format!(
+            "no criterion results under {}",
+            dir.join("criterion").display()
+        ));
+    }
+    record_and_report(
+        &description.machine,
+        &description.date,
+        &description.command,
+        &measurements,
+    )
+}
+
+fn record_and_report(
+    machine: &machine::Machine,
+    date: &str,
+    command: &str,
+    measurements: &[Measurement],
+) -> Result {
+    let docs = workspace::root().join("docs");
+    data::record(&docs, machine, date, command, measurements)?;
     let written = report::write(&docs)?;
     println!("wrote {}", written.display());
     Ok(())
@@ -87,6 +124,7 @@ pub fn run(options: &[String]) -> Result {
 
 fn parse(options: &[String]) -> Result<Options> {
     let mut parsed = Options {
+        import: None,
         quick: false,
         smoke: false,
         threads: None,
@@ -95,6 +133,10 @@ fn parse(options: &[String]) -> Result<Options> {
     let mut options = options.iter();
     while let Some(option) = options.next() {
         match option.as_str() {
+            "--import" => {
+                let dir = options.next().ok_or("--import needs a directory")?;
+                parsed.import = Some(PathBuf::from(dir));
+            }
             "--quick" => parsed.quick = true,
             "--smoke" => parsed.smoke = true,
             "--threads" => {
