@@ -10,7 +10,7 @@ use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::pop_all::PopAll;
 use crate::sync::epoch::{self, Atomic, Guard, Owned, Shared};
-use crate::sync::{const_fn_outside_loom, Ordering};
+use crate::sync::{const_fn_outside_loom, Ordering, UnsafeCell};
 
 /// A lock-free LIFO stack (Treiber, 1986) that any number of threads may
 /// push to and pop from at once.
@@ -53,7 +53,7 @@ pub(crate) struct Node<T> {
     /// Moved out (with `ptr::read`) by whoever unlinks the node; the node
     /// itself is freed later by the epoch collector, which must not drop it
     /// again.
-    pub(crate) value: ManuallyDrop<T>,
+    pub(crate) value: UnsafeCell<ManuallyDrop<T>>,
     /// Set before the node is published and never changed after.
     pub(crate) next: Atomic<Node<T>>,
 }
@@ -107,7 +107,7 @@ impl<T> TreiberStack<T> {
         // the allocator has reused: rust-lang/rust#121950).
         let guard = &epoch::pin();
         let node = Owned::new(Node {
-            value: ManuallyDrop::new(value),
+            value: UnsafeCell::new(ManuallyDrop::new(value)),
             next: Atomic::null(),
         })
         .into_shared(guard);
@@ -187,7 +187,7 @@ impl<T> TreiberStack<T> {
                 // to hand to the collector. Threads still holding a pointer
                 // to it only read `next`, which stays valid until they unpin.
                 unsafe {
-                    let value = ptr::read(&node.value);
+                    let value = node.value.with(|value| ptr::read(value));
                     guard.defer_destroy(head);
                     return Some(ManuallyDrop::into_inner(value));
                 }
@@ -225,7 +225,8 @@ impl<T> TreiberStack<T> {
         // only read its `next` and then fail their CAS.
         while let Some(node) = unsafe { current.as_ref() } {
             // SAFETY: as above; each value is moved out exactly once.
-            values.push(ManuallyDrop::into_inner(unsafe { ptr::read(&node.value) }));
+            let value = node.value.with(|value| unsafe { ptr::read(value) });
+            values.push(ManuallyDrop::into_inner(value));
             // Relaxed: published before the pushes' Release CASes.
             let next = node.next.load(Ordering::Relaxed, guard);
             // SAFETY: unlinked by our swap, scheduled once, value moved out.
@@ -300,14 +301,14 @@ impl<T> TreiberStack<T> {
         let mut values = values.into_iter();
         let Some(first) = values.next() else { return };
         let bottom = Owned::new(Node {
-            value: ManuallyDrop::new(first),
+            value: UnsafeCell::new(ManuallyDrop::new(first)),
             next: Atomic::null(),
         })
         .into_shared(guard);
         let mut top = bottom;
         for value in values {
             let node = Owned::new(Node {
-                value: ManuallyDrop::new(value),
+                value: UnsafeCell::new(ManuallyDrop::new(value)),
                 next: Atomic::from(top),
             });
             top = node.into_shared(guard);
@@ -335,9 +336,9 @@ impl<T> Drop for TreiberStack<T> {
             let guard = epoch::unprotected();
             let mut current = self.head.load(Ordering::Relaxed, guard);
             while !current.is_null() {
-                let mut node = current.into_owned();
+                let node = current.into_owned();
                 current = node.next.load(Ordering::Relaxed, guard);
-                ManuallyDrop::drop(&mut node.value);
+                node.value.with_mut(|value| ManuallyDrop::drop(&mut *value));
             }
         }
     }

@@ -1,0 +1,97 @@
+//! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
+//! two or three threads. Run with `cargo xtask loom`, which adds
+//! `--cfg crossbeam_loom` so crossbeam-epoch is modelled too.
+//!
+//! Loom checks orderings and interleavings, not pointer lifetimes: a stack
+//! that freed popped nodes at once would pass here. Miri and the sanitizers
+//! cover lifetimes (tests/stress.rs).
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+use treiber::TreiberStack;
+
+/// Sorted, for comparing multisets.
+fn sorted(mut values: Vec<i32>) -> Vec<i32> {
+    values.sort_unstable();
+    values
+}
+
+#[test]
+fn concurrent_push_and_pop_lose_and_duplicate_nothing() {
+    loom::model(|| {
+        let stack = Arc::new(TreiberStack::new());
+        stack.push(1);
+        let pusher = {
+            let stack = Arc::clone(&stack);
+            thread::spawn(move || stack.push(2))
+        };
+        let popper = {
+            let stack = Arc::clone(&stack);
+            thread::spawn(move || stack.pop())
+        };
+        pusher.join().unwrap();
+        let popped = popper.join().unwrap();
+        let popped = popped.expect("1 was there before the popper started");
+        let rest: Vec<i32> = stack.pop_all().collect();
+        assert_eq!(
+            sorted(rest.iter().copied().chain([popped]).collect()),
+            [1, 2]
+        );
+    });
+}
+
+#[test]
+fn concurrent_pops_of_the_last_value_give_it_to_exactly_one() {
+    loom::model(|| {
+        let stack = Arc::new(TreiberStack::new());
+        stack.push(7);
+        let poppers: Vec<_> = (0..2)
+            .map(|_| {
+                let stack = Arc::clone(&stack);
+                thread::spawn(move || stack.pop())
+            })
+            .collect();
+        let results: Vec<Option<i32>> = poppers.into_iter().map(|p| p.join().unwrap()).collect();
+        assert_eq!(results.iter().flatten().count(), 1, "{results:?}");
+        assert!(results.contains(&Some(7)));
+        assert!(stack.is_empty());
+    });
+}
+
+#[test]
+fn pop_on_empty_racing_a_push_returns_none_or_the_value() {
+    loom::model(|| {
+        let stack = Arc::new(TreiberStack::new());
+        let popper = {
+            let stack = Arc::clone(&stack);
+            thread::spawn(move || stack.pop())
+        };
+        stack.push(3);
+        match popper.join().unwrap() {
+            Some(value) => {
+                assert_eq!(value, 3);
+                assert!(stack.is_empty());
+            }
+            None => assert_eq!(stack.pop(), Some(3)),
+        }
+    });
+}
+
+#[test]
+fn pop_all_racing_push_loses_nothing() {
+    loom::model(|| {
+        let stack = Arc::new(TreiberStack::new());
+        stack.push(1);
+        let pusher = {
+            let stack = Arc::clone(&stack);
+            thread::spawn(move || stack.push_all([2, 3]))
+        };
+        let taken: Vec<i32> = stack.pop_all().collect();
+        pusher.join().unwrap();
+        // The batch is published with one CAS: all of it or none was taken.
+        assert!(taken == [1] || taken == [3, 2, 1], "pop_all took {taken:?}");
+        let rest: Vec<i32> = stack.pop_all().collect();
+        assert_eq!(sorted(taken.into_iter().chain(rest).collect()), [1, 2, 3]);
+    });
+}
