@@ -7,6 +7,8 @@
 //! - [`ShardedCounter`]: a total spread over cache-padded shards, one per
 //!   thread, for counts that many threads bump and few read (as Java's
 //!   `LongAdder`).
+//! - [`thread_index`]: the dense per-thread index `ShardedCounter` uses, for
+//!   other per-thread slot arrays.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -43,6 +45,7 @@ mod thread_index;
 
 pub use atomic_counter::{AtomicCounter, CounterStats};
 pub use sharded_counter::{ShardedCounter, ZeroShardsError};
+pub use thread_index::thread_index;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -7,7 +7,8 @@ use std::num::NonZeroUsize;
 
 use crossbeam_utils::CachePadded;
 
-use crate::sync::{current_thread_index, AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering};
+use crate::thread_index;
 
 /// A counter split into cache-padded shards, one per thread where the shard
 /// count allows, so that concurrent increments do not contend.
@@ -163,7 +164,9 @@ impl ShardedCounter {
 
     #[inline]
     fn shard(&self) -> &AtomicU64 {
-        let index = current_thread_index();
+        // A thread destroying its thread-locals has no index of its own;
+        // shard 0 is as good as any, since shards take atomic adds.
+        let index = thread_index().unwrap_or(0);
         let shards = self.shards.len();
         // Indices are dense, so they exceed the shard count only when more
         // threads are alive than there are shards; skip the division otherwise.

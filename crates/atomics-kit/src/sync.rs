@@ -11,41 +11,56 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// A small dense index for the calling thread, unique among live threads.
+use std::cell::Cell;
+
+use crate::thread_index::Registration;
+
+/// The calling thread's dense index (see [`crate::thread_index`]), or
+/// `None` once the thread has started destroying its thread-locals.
 ///
 /// The hot path is one read of a `const`-initialised thread-local (no lazy
 /// state check); the first call on a thread registers it.
-pub(crate) fn current_thread_index() -> usize {
-    let cached = CACHED_INDEX.with(std::cell::Cell::get);
-    if cached != UNREGISTERED {
-        return cached;
+pub(crate) fn current_thread_index() -> Option<usize> {
+    match CACHED_INDEX.with(Cell::get) {
+        UNREGISTERED => register_current_thread(),
+        TORN_DOWN => None,
+        index => Some(index),
     }
-    // A thread that is tearing down its thread-locals (a counter touched from
-    // another thread-local's destructor) falls back to index 0: shards are
-    // updated with atomic read-modify-writes, so sharing one stays correct.
-    let index = REGISTRATION
-        .try_with(crate::thread_index::Registration::index)
-        .unwrap_or(0);
+}
+
+#[cold]
+fn register_current_thread() -> Option<usize> {
+    let index = CLAIM.try_with(|claim| claim.0.index()).ok()?;
     CACHED_INDEX.with(|cached| cached.set(index));
-    index
+    Some(index)
 }
 
 const UNREGISTERED: usize = usize::MAX;
+const TORN_DOWN: usize = usize::MAX - 1;
+
+/// The thread's claim on its index. Dropped with the thread's
+/// thread-locals: it first marks the cached index torn down, then gives the
+/// index back, so no call can see an index another thread may now hold.
+struct Claim(Registration);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // Ignored error: the cache has no destructor, so it is always there.
+        let _ = CACHED_INDEX.try_with(|cached| cached.set(TORN_DOWN));
+    }
+}
 
 // Under loom, every modelled thread is a coroutine on one OS thread, so the
 // index must live in loom's thread-locals to differ between them.
 #[cfg(not(loom))]
 std::thread_local! {
-    static CACHED_INDEX: std::cell::Cell<usize> = const { std::cell::Cell::new(UNREGISTERED) };
-    /// Holds the claim; dropping it at thread exit gives the index back.
-    static REGISTRATION: crate::thread_index::Registration =
-        crate::thread_index::Registration::register();
+    static CACHED_INDEX: Cell<usize> = const { Cell::new(UNREGISTERED) };
+    static CLAIM: Claim = Claim(Registration::register());
 }
 #[cfg(loom)]
 loom::thread_local! {
-    static CACHED_INDEX: std::cell::Cell<usize> = std::cell::Cell::new(UNREGISTERED);
-    static REGISTRATION: crate::thread_index::Registration =
-        crate::thread_index::Registration::register();
+    static CACHED_INDEX: Cell<usize> = Cell::new(UNREGISTERED);
+    static CLAIM: Claim = Claim(Registration::register());
 }
 
 /// Declares `$vis const fn` outside loom and a plain `$vis fn` under loom,

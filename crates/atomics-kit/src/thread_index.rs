@@ -6,6 +6,34 @@
 //! live threads the indices stay below N, so N shards give every thread a
 //! shard of its own.
 
+/// A small index for the calling thread, unique among the threads alive now.
+///
+/// Each thread gets the smallest index no live thread holds, on its first
+/// call, and gives it back when it exits; so with N threads alive every index
+/// is below N, and an array of N slots gives each thread one of its own that
+/// no other live thread touches. A thread that exits and a thread that later
+/// reuses its index are ordered by the registry's lock: everything the first
+/// did happens-before the second's first call returns.
+///
+/// Returns `None` while the calling thread is destroying its thread-locals
+/// (a call from another thread-local's destructor): its index may already
+/// belong to another thread.
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::thread_index;
+///
+/// let mine = thread_index().unwrap();
+/// let theirs = std::thread::scope(|s| s.spawn(thread_index).join().unwrap().unwrap());
+/// assert_eq!(thread_index(), Some(mine), "stable for the thread's lifetime");
+/// assert_ne!(mine, theirs, "the other thread was alive at the same time");
+/// ```
+#[must_use]
+pub fn thread_index() -> Option<usize> {
+    crate::sync::current_thread_index()
+}
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::{Mutex, PoisonError};
