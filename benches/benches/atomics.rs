@@ -5,15 +5,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use atomics_kit::{AtomicCounter, ShardedCounter};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use crossbeam_utils::CachePadded;
-use fearless_benches::{thread_counts, time_on_threads};
+use fearless_benches::bench_on_threads;
 
 /// Increments per thread in one criterion iteration.
 const OPS_PER_THREAD: u64 = 1_000;
 
 /// Benches `increment(counter, thread_index)` on one counter shared by every
-/// thread, made afresh for each sample, at every thread count.
+/// thread.
 fn bench_increment<C: Sync>(
     c: &mut Criterion,
     scenario: &str,
@@ -21,22 +21,18 @@ fn bench_increment<C: Sync>(
     make: fn() -> C,
     increment: fn(&C, usize),
 ) {
-    let mut group = c.benchmark_group(scenario);
-    for threads in thread_counts() {
-        group.throughput(Throughput::Elements(threads as u64 * OPS_PER_THREAD));
-        let id = BenchmarkId::new(implementation, threads);
-        group.bench_with_input(id, &threads, |b, &threads| {
-            b.iter_custom(|iters| {
-                let counter = make();
-                time_on_threads(threads, |thread| {
-                    for _ in 0..iters * OPS_PER_THREAD {
-                        increment(black_box(&counter), thread);
-                    }
-                })
-            });
-        });
-    }
-    group.finish();
+    bench_on_threads(
+        c,
+        scenario,
+        implementation,
+        OPS_PER_THREAD,
+        make,
+        |counter, thread, ops| {
+            for _ in 0..ops {
+                increment(black_box(counter), thread);
+            }
+        },
+    );
 }
 
 /// The baseline of both scenarios: one `AtomicU64` every thread adds to.

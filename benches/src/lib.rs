@@ -13,6 +13,8 @@
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use criterion::{BenchmarkId, Criterion, Throughput};
+
 /// Thread counts to measure: `FEARLESS_BENCH_THREADS` (comma-separated, set
 /// by `cargo xtask bench --threads`), or 1, 2 and 4.
 ///
@@ -61,4 +63,36 @@ where
         }
         started.elapsed()
     })
+}
+
+/// Benches one implementation of one scenario at every thread count: each
+/// criterion iteration is `ops_per_thread` operations on every thread,
+/// performed by `run(state, thread_index, operations)` on a `state` made
+/// afresh for each sample.
+pub fn bench_on_threads<S, M, R>(
+    c: &mut Criterion,
+    scenario: &str,
+    implementation: &str,
+    ops_per_thread: u64,
+    make: M,
+    run: R,
+) where
+    S: Sync,
+    M: Fn() -> S,
+    R: Fn(&S, usize, u64) + Sync,
+{
+    let mut group = c.benchmark_group(scenario);
+    for threads in thread_counts() {
+        group.throughput(Throughput::Elements(threads as u64 * ops_per_thread));
+        let id = BenchmarkId::new(implementation, threads);
+        group.bench_with_input(id, &threads, |b, &threads| {
+            b.iter_custom(|iters| {
+                let state = make();
+                time_on_threads(threads, |thread| {
+                    run(&state, thread, iters * ops_per_thread)
+                })
+            });
+        });
+    }
+    group.finish();
 }

@@ -13,7 +13,48 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use std::cell::Cell;
 
-use crate::thread_index::Registration;
+use crate::thread_index::{Registration, Registry};
+
+#[cfg(not(loom))]
+static REGISTRY: std::sync::Mutex<Registry> = std::sync::Mutex::new(Registry::new());
+
+// Under loom the registry's lock must be loom's, so that loom sees the
+// happens-before edge from a thread giving an index back to the next thread
+// taking it; a lazy static, as loom's locks have no `const` constructor.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref REGISTRY: loom::sync::Mutex<Registry> = loom::sync::Mutex::new(Registry::new());
+}
+
+/// Runs `f` on the thread-index registry, under its lock.
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    // Claim and release leave the registry consistent at every point where
+    // they could panic, so a poisoned lock still guards consistent data.
+    f(&mut REGISTRY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// Takes the smallest free index.
+pub(crate) fn claim_index() -> usize {
+    with_registry(Registry::claim)
+}
+
+/// Gives `index` back for the next thread.
+#[cfg(not(loom))]
+pub(crate) fn release_index(index: usize) {
+    with_registry(|registry| registry.release(index));
+}
+
+/// Under loom, indices are never given back: loom runs thread-local
+/// destructors after its execution state (and the registry's lock) may be
+/// gone, and every execution starts a fresh registry, so indices stay unique
+/// and small without reuse.
+#[cfg(loom)]
+pub(crate) fn release_index(_index: usize) {
+    // Outside loom this is the function that gives indices back.
+    let _: fn(&mut Registry, usize) = Registry::release;
+}
 
 /// The calling thread's dense index (see [`crate::thread_index`]), or
 /// `None` once the thread has started destroying its thread-locals.

@@ -36,12 +36,14 @@ pub fn thread_index() -> Option<usize> {
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::{Mutex, PoisonError};
+
+use crate::sync::{claim_index, release_index};
 
 /// Which indices are taken. Locked only when a thread registers or exits,
-/// never on a counter's hot path.
+/// never on a counter's hot path; the lock orders a thread that gives an
+/// index back before the thread that takes it next.
 #[derive(Debug)]
-struct Registry {
+pub(crate) struct Registry {
     /// The next never-used index.
     next: usize,
     /// Indices given back by exited threads; the smallest is reused first.
@@ -49,7 +51,7 @@ struct Registry {
 }
 
 impl Registry {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Registry {
             next: 0,
             free: BinaryHeap::new(),
@@ -57,7 +59,7 @@ impl Registry {
     }
 
     /// The smallest index not currently claimed.
-    fn claim(&mut self) -> usize {
+    pub(crate) fn claim(&mut self) -> usize {
         match self.free.pop() {
             Some(Reverse(index)) => index,
             None => {
@@ -67,17 +69,9 @@ impl Registry {
         }
     }
 
-    fn release(&mut self, index: usize) {
+    pub(crate) fn release(&mut self, index: usize) {
         self.free.push(Reverse(index));
     }
-}
-
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry::new());
-
-fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
-    // Claim and release leave the registry consistent at every point where
-    // they could panic, so a poisoned lock still guards consistent data.
-    f(&mut REGISTRY.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// One thread's claim on an index; dropping it gives the index back.
@@ -90,7 +84,7 @@ impl Registration {
     /// Claims the smallest index no live thread holds.
     pub(crate) fn register() -> Self {
         Registration {
-            index: with_registry(Registry::claim),
+            index: claim_index(),
         }
     }
 
@@ -102,7 +96,7 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        with_registry(|registry| registry.release(self.index));
+        release_index(self.index);
     }
 }
 

@@ -1,9 +1,9 @@
 //! A sound lock-free stack.
 //!
 //! [`TreiberStack`] is Treiber's stack (1986): a linked list whose head every
-//! push and pop replaces with one compare-and-swap. Popped nodes are freed by
-//! crossbeam-epoch only when no thread can still be reading them, so there
-//! is no use-after-free and no ABA, the two bugs of the textbook version
+//! push and pop replaces with one compare-and-swap. Popped nodes are freed
+//! only when no thread's hazard pointer names them, so there is no
+//! use-after-free and no ABA, the two bugs of the textbook version
 //! (`docs/treiber.md` shows both, step by step).
 //!
 //! - [`TreiberStack::push`], [`pop`](TreiberStack::pop),
@@ -33,6 +33,8 @@
 //! assert_eq!(stack.pop_all().len(), 90);
 //! ```
 
+mod hazard;
+mod node;
 mod pop_all;
 mod stack;
 mod sync;

@@ -1,25 +1,26 @@
-//! [`TreiberStack`]: Treiber's lock-free stack, with crossbeam-epoch
-//! reclaiming popped nodes once no thread can still be reading them.
+//! [`TreiberStack`]: Treiber's lock-free stack, with hazard pointers
+//! deciding when a popped node may be freed.
 
 use std::fmt;
 use std::iter::FromIterator;
-use std::mem::ManuallyDrop;
 use std::ptr;
 
 use crossbeam_utils::{Backoff, CachePadded};
 
+use crate::hazard::{Hazards, Participant};
+use crate::node::Node;
 use crate::pop_all::PopAll;
-use crate::sync::epoch::{self, Atomic, Guard, Owned, Shared};
-use crate::sync::{const_fn_outside_loom, Ordering, UnsafeCell};
+use crate::sync::{const_fn_outside_loom, AtomicPtr, Ordering};
 
 /// A lock-free LIFO stack (Treiber, 1986) that any number of threads may
 /// push to and pop from at once.
 ///
 /// Every operation is one compare-and-swap on the head, retried with
-/// exponential backoff under contention. Popped nodes are freed through
-/// crossbeam-epoch only after every thread that might still read them has
-/// moved on, which rules out the use-after-free and ABA of a naive Treiber
-/// stack (`docs/treiber.md` walks through both).
+/// exponential backoff under contention. A popped node is freed only once
+/// no thread's hazard pointer names it, which rules out the use-after-free
+/// and the ABA of the textbook version (`docs/treiber.md` walks through
+/// both); emptied nodes are recycled for later pushes, and whatever is left
+/// is freed with the stack.
 ///
 /// `TreiberStack<T>` is `Send` and `Sync` exactly when `T: Send`: values
 /// move between threads but are never shared.
@@ -46,30 +47,23 @@ use crate::sync::{const_fn_outside_loom, Ordering, UnsafeCell};
 /// ```
 pub struct TreiberStack<T> {
     /// The top node, alone on its cache line: every operation hits it.
-    head: CachePadded<Atomic<Node<T>>>,
-}
-
-pub(crate) struct Node<T> {
-    /// Moved out (with `ptr::read`) by whoever unlinks the node; the node
-    /// itself is freed later by the epoch collector, which must not drop it
-    /// again.
-    pub(crate) value: UnsafeCell<ManuallyDrop<T>>,
-    /// Set before the node is published and never changed after.
-    pub(crate) next: Atomic<Node<T>>,
+    head: CachePadded<AtomicPtr<Node<T>>>,
+    hazards: Hazards<T>,
 }
 
 // SAFETY: the stack hands each `T` to exactly one thread (the one whose pop
-// unlinks it) and never gives out `&T`, so sending and sharing the stack only
+// unlinks it) and never gives out `&T`, so sending or sharing the stack only
 // ever moves `T` values between threads: `T: Send` is enough, as for
-// `Mutex<T>`. The node pointers are managed by crossbeam-epoch, whose guards
-// make concurrent access to them sound.
+// `Mutex<T>`. The raw node pointers are owned by the stack; the hazard
+// protocol makes concurrent access to them sound.
 unsafe impl<T: Send> Send for TreiberStack<T> {}
-// SAFETY: as above; `&TreiberStack` only allows push/pop, which move `T`s.
+// SAFETY: as above; `&TreiberStack` only allows operations that move `T`s.
 unsafe impl<T: Send> Sync for TreiberStack<T> {}
 
 impl<T> TreiberStack<T> {
     const_fn_outside_loom! {
-        /// An empty stack. `const`, so a stack can live in a `static`.
+        /// An empty stack. `const`, so a stack can live in a `static`;
+        /// it allocates nothing until the first push.
         ///
         /// # Examples
         ///
@@ -83,7 +77,8 @@ impl<T> TreiberStack<T> {
         #[must_use]
         pub fn new() -> TreiberStack<T> {
             TreiberStack {
-                head: CachePadded::new(Atomic::null()),
+                head: CachePadded::new(AtomicPtr::new(ptr::null_mut())),
+                hazards: Hazards::new(),
             }
         }
     }
@@ -101,43 +96,35 @@ impl<T> TreiberStack<T> {
     /// assert_eq!(stack.pop(), Some("b"));
     /// ```
     pub fn push(&self, value: T) {
-        // Pinned although push never dereferences the head: the CAS compares
-        // against the head pointer and, on success, stores it in our node, so
-        // that pointer must still point to a live node (not a freed address
-        // the allocator has reused: rust-lang/rust#121950).
-        let guard = &epoch::pin();
-        let node = Owned::new(Node {
-            value: UnsafeCell::new(ManuallyDrop::new(value)),
-            next: Atomic::null(),
-        })
-        .into_shared(guard);
-        // SAFETY: we just allocated the node and have not published it.
-        self.link(node, unsafe { node.deref() }, guard);
+        let me = self.hazards.participant();
+        let node = me.node(value);
+        self.link(&me, node, node);
     }
 
     /// Links the private chain `top ..= bottom` on top of the stack with one
     /// successful CAS.
-    fn link<'g>(&self, top: Shared<'g, Node<T>>, bottom: &Node<T>, guard: &'g Guard) {
+    fn link(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
         let backoff = Backoff::new();
-        // Relaxed: only a guess for the CAS, which validates it; push never
-        // reads through the head.
-        let mut head = self.head.load(Ordering::Relaxed, guard);
         loop {
-            // Relaxed: the chain is still private; the Release CAS below
-            // publishes this store together with the values.
-            bottom.next.store(head, Ordering::Relaxed);
-            // Release: publishes the chain's values and links to the Acquire
-            // loads in `pop`/`pop_all`. Relaxed on failure: the value read is
-            // the next guess.
-            match self.head.compare_exchange_weak(
-                head,
-                top,
-                Ordering::Release,
-                Ordering::Relaxed,
-                guard,
-            ) {
-                Ok(_) => return,
-                Err(failure) => head = failure.current,
+            // Protected although push never dereferences the head: on
+            // success the head pointer is stored in `bottom.next`, so its
+            // node must not be freed (and its address reused) in between,
+            // or the link would carry a dead pointer's provenance
+            // (rust-lang/rust#121950).
+            let head = me.protect(&self.head);
+            // SAFETY: `bottom` is ours until the CAS below publishes it.
+            // Relaxed: the Release CAS publishes this store.
+            unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
+            // Release: publishes the chain's values and links to the loads
+            // in `protect` (SeqCst, so Acquire) and `pop_all` (Acquire).
+            // Relaxed on failure: we protect and read the head again.
+            if self
+                .head
+                .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+            {
+                me.clear();
+                return;
             }
             backoff.spin();
         }
@@ -157,39 +144,34 @@ impl<T> TreiberStack<T> {
     /// ```
     #[must_use = "a popped value is removed from the stack; dropping it loses it"]
     pub fn pop(&self) -> Option<T> {
-        let guard = &epoch::pin();
+        let me = self.hazards.participant();
         let backoff = Backoff::new();
         loop {
-            // Acquire: pairs with the Release CAS of the push that published
-            // this node (directly, or through the release sequence of later
-            // CASes on the head), so its value and `next` are visible.
-            let head = self.head.load(Ordering::Acquire, guard);
-            // SAFETY: we are pinned, and a node is only freed (deferred in
-            // this function or `pop_all`) after being unlinked; the collector
-            // frees it only once every thread pinned before that has unpinned,
-            // so a node we loaded from the head stays allocated while `guard`
-            // lives.
-            let node = unsafe { head.as_ref() }?;
-            // Relaxed: `next` was written before the push's Release CAS,
-            // which our Acquire load synchronized with.
-            let next = node.next.load(Ordering::Relaxed, guard);
-            // Relaxed on success: we read nothing published by others after
-            // this point; the next popper synchronizes with the push of
-            // `next` through the release sequence this RMW continues.
+            let head = me.protect(&self.head);
+            if head.is_null() {
+                me.clear();
+                return None;
+            }
+            // SAFETY: `protect` returned `head` with our hazard on it, so no
+            // scan frees it before we clear the hazard; the SeqCst load in
+            // `protect` acquired its `next` from the push that published it.
+            // Relaxed: `next` never changes while the node is linked.
+            let next = unsafe { (*head).next.load(Ordering::Relaxed) };
+            // Relaxed on success: the value we take was acquired by the load
+            // in `protect`; a later popper of `next` synchronizes with its
+            // push through the release sequence this RMW continues.
             if self
                 .head
-                .compare_exchange_weak(head, next, Ordering::Relaxed, Ordering::Relaxed, guard)
+                .compare_exchange_weak(head, next, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
             {
-                // SAFETY: our CAS unlinked the node, so no other thread can
-                // unlink it, read its value or schedule it for freeing: the
-                // value is ours to move out, exactly once, and the node ours
-                // to hand to the collector. Threads still holding a pointer
-                // to it only read `next`, which stays valid until they unpin.
+                me.clear();
+                // SAFETY: our CAS unlinked the node, so we alone may take its
+                // value (once) and retire it (once).
                 unsafe {
-                    let value = node.value.with(|value| ptr::read(value));
-                    guard.defer_destroy(head);
-                    return Some(ManuallyDrop::into_inner(value));
+                    let value = (*head).take();
+                    me.retire(head);
+                    return Some(value);
                 }
             }
             backoff.spin();
@@ -213,25 +195,25 @@ impl<T> TreiberStack<T> {
     /// ```
     #[must_use = "the values are removed from the stack; dropping the result drops them"]
     pub fn pop_all(&self) -> PopAll<T> {
-        let guard = &epoch::pin();
+        let me = self.hazards.participant();
         // Acquire: synchronizes with the Release CAS of every push whose node
-        // is in the chain (all writes to the head are RMWs, so each push
-        // heads a release sequence our swap reads from).
-        let mut current = self.head.swap(Shared::null(), Ordering::Acquire, guard);
+        // is in the chain (every write to the head is an RMW, so each push
+        // heads a release sequence that our swap reads from).
+        let mut current = self.head.swap(ptr::null_mut(), Ordering::Acquire);
         let mut values = Vec::new();
-        // SAFETY: pinned, as in `pop`; the swap unlinked the whole chain, so
-        // every node in it is ours alone to empty and to hand to the
-        // collector. Concurrent poppers that loaded a node before the swap
-        // only read its `next` and then fail their CAS.
-        while let Some(node) = unsafe { current.as_ref() } {
-            // SAFETY: as above; each value is moved out exactly once.
-            let value = node.value.with(|value| unsafe { ptr::read(value) });
-            values.push(ManuallyDrop::into_inner(value));
-            // Relaxed: published before the pushes' Release CASes.
-            let next = node.next.load(Ordering::Relaxed, guard);
-            // SAFETY: unlinked by our swap, scheduled once, value moved out.
-            unsafe { guard.defer_destroy(current) };
-            current = next;
+        while !current.is_null() {
+            // SAFETY: the swap unlinked the whole chain, so its nodes are
+            // ours to empty and retire, each once; only we can retire them,
+            // so none is freed while we walk. Threads that protected one
+            // before the swap only read its `next`, and their CAS fails.
+            unsafe {
+                values.push((*current).take());
+                // Relaxed: published by the pushes' Release CASes, acquired
+                // by our swap.
+                let next = (*current).next.load(Ordering::Relaxed);
+                me.retire(current);
+                current = next;
+            }
         }
         PopAll::new(values)
     }
@@ -251,11 +233,38 @@ impl<T> TreiberStack<T> {
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        // SAFETY: the unprotected guard is only used to load the pointer,
-        // which is compared with null and never dereferenced.
-        let guard = unsafe { epoch::unprotected() };
-        // Relaxed: a snapshot of the head that reads nothing through it.
-        self.head.load(Ordering::Relaxed, guard).is_null()
+        // Relaxed: a snapshot of the head, which is compared with null and
+        // never dereferenced.
+        self.head.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Pushes every value in order, so the last one ends on top, as that
+    /// many `push` calls would; but the values are linked privately first
+    /// and published with one CAS, so other threads see all of them or none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use treiber::TreiberStack;
+    ///
+    /// let stack = TreiberStack::new();
+    /// stack.push_all([1, 2, 3]);
+    /// assert_eq!(stack.pop(), Some(3));
+    /// ```
+    pub fn push_all<I: IntoIterator<Item = T>>(&self, values: I) {
+        let mut values = values.into_iter();
+        let Some(first) = values.next() else { return };
+        let me = self.hazards.participant();
+        let bottom = me.node(first);
+        let mut top = bottom;
+        for value in values {
+            let node = me.node(value);
+            // SAFETY: `node` is ours until `link` publishes the chain.
+            // Relaxed: the Release CAS in `link` publishes it.
+            unsafe { (*node).next.store(top, Ordering::Relaxed) };
+            top = node;
+        }
+        self.link(&me, top, bottom);
     }
 }
 
@@ -274,48 +283,10 @@ impl<T> fmt::Debug for TreiberStack<T> {
 }
 
 impl<T> Extend<T> for TreiberStack<T> {
-    /// Pushes every value in order (the last ends on top), linking them
-    /// privately first and publishing the whole chain with one CAS.
+    /// Pushes every value in order (the last ends on top), as
+    /// [`push_all`](TreiberStack::push_all) does.
     fn extend<I: IntoIterator<Item = T>>(&mut self, values: I) {
         self.push_all(values);
-    }
-}
-
-impl<T> TreiberStack<T> {
-    /// Pushes every value in order, so the last one ends on top, as that
-    /// many `push` calls would; but the values are linked privately first
-    /// and published with one CAS, under one pin, so other threads see all
-    /// of them or none.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use treiber::TreiberStack;
-    ///
-    /// let stack = TreiberStack::new();
-    /// stack.push_all([1, 2, 3]);
-    /// assert_eq!(stack.pop(), Some(3));
-    /// ```
-    pub fn push_all<I: IntoIterator<Item = T>>(&self, values: I) {
-        let guard = &epoch::pin();
-        let mut values = values.into_iter();
-        let Some(first) = values.next() else { return };
-        let bottom = Owned::new(Node {
-            value: UnsafeCell::new(ManuallyDrop::new(first)),
-            next: Atomic::null(),
-        })
-        .into_shared(guard);
-        let mut top = bottom;
-        for value in values {
-            let node = Owned::new(Node {
-                value: UnsafeCell::new(ManuallyDrop::new(value)),
-                next: Atomic::from(top),
-            });
-            top = node.into_shared(guard);
-        }
-        // SAFETY: `bottom` is a node we allocated above and have not
-        // published; nothing can free it while we hold it.
-        self.link(top, unsafe { bottom.deref() }, guard);
     }
 }
 
@@ -329,16 +300,18 @@ impl<T> FromIterator<T> for TreiberStack<T> {
 
 impl<T> Drop for TreiberStack<T> {
     fn drop(&mut self) {
-        // SAFETY: `&mut self` means no other thread can reach the stack, and
-        // every node still linked was never handed to the collector, so we
-        // may free each one at once and drop its value exactly once.
-        unsafe {
-            let guard = epoch::unprotected();
-            let mut current = self.head.load(Ordering::Relaxed, guard);
-            while !current.is_null() {
-                let node = current.into_owned();
-                current = node.next.load(Ordering::Relaxed, guard);
-                node.value.with_mut(|value| ManuallyDrop::drop(&mut *value));
+        // Relaxed: `&mut self` orders every other thread's work before us.
+        let mut current = self.head.load(Ordering::Relaxed);
+        while !current.is_null() {
+            // SAFETY: with `&mut self` no other thread can reach the stack;
+            // every linked node holds a value, never retired, so we drop its
+            // value and free it, each once. Retired and pooled nodes are
+            // freed by `Hazards::drop`.
+            unsafe {
+                let next = (*current).next.load(Ordering::Relaxed);
+                drop((*current).take());
+                Node::free(current);
+                current = next;
             }
         }
     }

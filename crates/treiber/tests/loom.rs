@@ -1,10 +1,10 @@
 //! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
-//! two or three threads. Run with `cargo xtask loom`, which adds
-//! `--cfg crossbeam_loom` so crossbeam-epoch is modelled too.
+//! two or three threads. Run with `cargo xtask loom`.
 //!
 //! Loom checks orderings and interleavings, not pointer lifetimes: a stack
-//! that freed popped nodes at once would pass here. Miri and the sanitizers
-//! cover lifetimes (tests/stress.rs).
+//! that freed popped nodes at once would pass here, and under loom the
+//! hazard scan is switched off (`sync::RETIRED_BEFORE_SCAN`). Miri and the
+//! sanitizers cover lifetimes (tests/stress.rs).
 #![cfg(loom)]
 
 use loom::sync::Arc;

@@ -1,0 +1,282 @@
+//! Hazard pointers (Michael, 2004): how the stack knows when a popped node
+//! can be freed.
+//!
+//! Each thread owns one slot per stack, found by its dense thread index
+//! ([`atomics_kit::thread_index`]): a *hazard* (the node it is about to read
+//! or compare against) and its private lists of retired and recycled nodes.
+//! A thread that unlinks a node *retires* it into its own list; every
+//! [`RETIRED_BEFORE_SCAN`] retirements it reads every slot's hazard and frees
+//! (or keeps for reuse) the retired nodes no hazard names. Everything left is
+//! freed when the stack is dropped, so nothing leaks.
+//!
+//! Why a scan never frees a node another thread still uses: the reader
+//! stores its hazard (`SeqCst`) and then re-reads the head (`SeqCst`); the
+//! scanner unlinked the node before a `SeqCst` fence and reads the hazards
+//! after it. In the single total order of `SeqCst` operations, either the
+//! hazard store comes before the fence, and the scan sees it; or after, and
+//! then the reader's re-read of the head comes after the unlink too, sees
+//! that the node is gone, and the reader retries without touching it.
+//! `docs/treiber.md` has the longer argument.
+
+use std::ptr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use atomics_kit::thread_index;
+use crossbeam_utils::CachePadded;
+
+use crate::node::Node;
+use crate::sync::{fence, AtomicPtr, Ordering, UnsafeCell, RETIRED_BEFORE_SCAN};
+
+/// Slots per block; blocks are chained as more threads show up.
+const SLOTS_PER_BLOCK: usize = 8;
+
+/// Emptied nodes a thread keeps for its next pushes instead of freeing them.
+const POOL_CAPACITY: usize = 64;
+
+/// Every thread's slot for one stack.
+pub(crate) struct Hazards<T> {
+    /// The first block of slots, allocated on first use.
+    first: AtomicPtr<Block<T>>,
+    /// Serializes threads that have no index (those destroying their
+    /// thread-locals); they share slot 0.
+    no_index: Mutex<()>,
+}
+
+struct Block<T> {
+    slots: [CachePadded<Slot<T>>; SLOTS_PER_BLOCK],
+    next: AtomicPtr<Block<T>>,
+}
+
+struct Slot<T> {
+    /// The node this slot's thread may dereference or compare against, or
+    /// null.
+    hazard: AtomicPtr<Node<T>>,
+    /// Touched only by the slot's thread (or by `Drop`, with `&mut`).
+    own: UnsafeCell<Own<T>>,
+}
+
+/// A slot's private lists.
+struct Own<T> {
+    /// Unlinked nodes, emptied, waiting for no hazard to name them.
+    retired: Vec<*mut Node<T>>,
+    /// Emptied nodes no thread can reach, ready for this thread's pushes.
+    pool: Vec<*mut Node<T>>,
+    /// Scratch for a scan: the hazards it read.
+    hazards_seen: Vec<*mut Node<T>>,
+}
+
+/// The calling thread's slot, for the duration of one operation.
+pub(crate) struct Participant<'a, T> {
+    hazards: &'a Hazards<T>,
+    slot: &'a Slot<T>,
+    /// Held by a thread without an index while it uses the shared slot 0.
+    _no_index: Option<MutexGuard<'a, ()>>,
+}
+
+impl<T> Hazards<T> {
+    crate::sync::const_fn_outside_loom! {
+        pub(crate) fn new() -> Hazards<T> {
+            Hazards {
+                first: AtomicPtr::new(ptr::null_mut()),
+                no_index: Mutex::new(()),
+            }
+        }
+    }
+
+    /// The calling thread's slot: slot `index + 1`, or the shared slot 0
+    /// (behind a lock) for a thread that has no index.
+    pub(crate) fn participant(&self) -> Participant<'_, T> {
+        match thread_index() {
+            Some(index) => Participant {
+                hazards: self,
+                slot: self.slot(index + 1),
+                _no_index: None,
+            },
+            None => Participant {
+                hazards: self,
+                // The slot's lists are only ever touched under the guard.
+                _no_index: Some(self.no_index.lock().unwrap_or_else(PoisonError::into_inner)),
+                slot: self.slot(0),
+            },
+        }
+    }
+
+    fn slot(&self, number: usize) -> &Slot<T> {
+        let mut block = Self::block_at(&self.first);
+        for _ in 0..number / SLOTS_PER_BLOCK {
+            block = Self::block_at(&block.next);
+        }
+        &block.slots[number % SLOTS_PER_BLOCK]
+    }
+
+    /// The block `link` points to, allocating it if nobody has yet.
+    fn block_at(link: &AtomicPtr<Block<T>>) -> &Block<T> {
+        // Acquire: pairs with the Release CAS that published the block.
+        let existing = link.load(Ordering::Acquire);
+        if !existing.is_null() {
+            // SAFETY: blocks are published once and freed only by `Drop`
+            // (with `&mut self`), so a published block outlives `&self`.
+            return unsafe { &*existing };
+        }
+        let fresh = Box::into_raw(Box::new(Block {
+            slots: std::array::from_fn(|_| {
+                CachePadded::new(Slot {
+                    hazard: AtomicPtr::new(ptr::null_mut()),
+                    own: UnsafeCell::new(Own {
+                        retired: Vec::new(),
+                        pool: Vec::new(),
+                        hazards_seen: Vec::new(),
+                    }),
+                })
+            }),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }));
+        // Release: publishes the block's initialisation to the Acquire loads
+        // above. Acquire on failure: pairs with the winner's Release.
+        match link.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: as above, now published.
+            Ok(_) => unsafe { &*fresh },
+            Err(winner) => {
+                // SAFETY: `fresh` was never published; nobody else has it.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: as above.
+                unsafe { &*winner }
+            }
+        }
+    }
+
+    /// Every slot's current hazard, sorted, into `seen`.
+    fn read_hazards(&self, seen: &mut Vec<*mut Node<T>>) {
+        seen.clear();
+        // Acquire: the first block was published with Release.
+        let mut block = self.first.load(Ordering::Acquire);
+        // SAFETY: published blocks live until `Drop`, as in `block_at`.
+        while let Some(current) = unsafe { block.as_ref() } {
+            for slot in &current.slots {
+                // Relaxed: ordered after the caller's SeqCst fence, which is
+                // what makes a hazard stored before it visible (module docs).
+                let hazard = slot.hazard.load(Ordering::Relaxed);
+                if !hazard.is_null() {
+                    seen.push(hazard);
+                }
+            }
+            // Acquire: as for the first block.
+            block = current.next.load(Ordering::Acquire);
+        }
+        seen.sort_unstable();
+    }
+}
+
+impl<T> Participant<'_, T> {
+    /// Reads `source`, announcing the node read as in use, and returns it
+    /// once the announcement is known to have come in time: until
+    /// [`clear`](Self::clear), no scan frees the returned node.
+    pub(crate) fn protect(&self, source: &AtomicPtr<Node<T>>) -> *mut Node<T> {
+        // Relaxed: a first guess, validated below.
+        let mut guess = source.load(Ordering::Relaxed);
+        loop {
+            // SeqCst: the store must precede, in the SeqCst order, the re-read
+            // below, and be seen by any scan whose fence follows it.
+            self.slot.hazard.store(guess, Ordering::SeqCst);
+            // SeqCst: see above. It also acquires the node's contents from
+            // the push that published it (SeqCst loads are Acquire).
+            let current = source.load(Ordering::SeqCst);
+            if current == guess {
+                // The loaded pointer, not the guess: same address, but the
+                // provenance of what is in the head now.
+                return current;
+            }
+            guess = current;
+        }
+    }
+
+    /// Withdraws the hazard.
+    pub(crate) fn clear(&self) {
+        // Release: our reads of the protected node happen-before a scan that
+        // sees the slot empty and frees it.
+        self.slot.hazard.store(ptr::null_mut(), Ordering::Release);
+    }
+
+    /// A node holding `value`, recycled from this thread's pool if it has one.
+    pub(crate) fn node(&self, value: T) -> *mut Node<T> {
+        // SAFETY: only the slot's thread touches its lists.
+        let recycled = self.slot.own.with_mut(|own| unsafe { (*own).pool.pop() });
+        match recycled {
+            Some(node) => {
+                // SAFETY: pooled nodes are empty and unreachable by others.
+                unsafe { (*node).fill(value) };
+                node
+            }
+            None => Node::allocate(value),
+        }
+    }
+
+    /// Hands an unlinked, emptied node to the reclaimer.
+    ///
+    /// # Safety
+    ///
+    /// The caller's CAS or swap unlinked `node` from the stack, its value
+    /// has been moved out, and it is retired once.
+    pub(crate) unsafe fn retire(&self, node: *mut Node<T>) {
+        self.slot.own.with_mut(|own| {
+            // SAFETY: only the slot's thread touches its lists.
+            let own = unsafe { &mut *own };
+            own.retired.push(node);
+            if own.retired.len() >= RETIRED_BEFORE_SCAN {
+                self.scan(own);
+            }
+        });
+    }
+
+    /// Frees (or pools) every retired node that no hazard names.
+    fn scan(&self, own: &mut Own<T>) {
+        // SeqCst: orders the CASes that unlinked our retired nodes before
+        // the hazard reads below (module docs).
+        fence(Ordering::SeqCst);
+        self.hazards.read_hazards(&mut own.hazards_seen);
+        let Own {
+            retired,
+            pool,
+            hazards_seen,
+        } = own;
+        retired.retain(|&node| {
+            if hazards_seen.binary_search(&node).is_ok() {
+                return true;
+            }
+            if pool.len() < POOL_CAPACITY {
+                pool.push(node);
+            } else {
+                // SAFETY: unlinked and emptied (retire's contract), and no
+                // hazard names it, so no thread can reach it any more.
+                unsafe { Node::free(node) };
+            }
+            false
+        });
+    }
+}
+
+impl<T> Drop for Hazards<T> {
+    fn drop(&mut self) {
+        // `&mut self`: the stack is being dropped, so no thread can hold a
+        // hazard or reach a retired or pooled node; free them all.
+        // Relaxed: `&mut self` orders everything before us.
+        let mut block = self.first.load(Ordering::Relaxed);
+        while !block.is_null() {
+            // SAFETY: blocks are only freed here, each once.
+            let mut owned = unsafe { Box::from_raw(block) };
+            for slot in &mut owned.slots {
+                slot.own.with_mut(|own| {
+                    // SAFETY: exclusive access (`&mut self`).
+                    let own = unsafe { &mut *own };
+                    for node in own.retired.drain(..).chain(own.pool.drain(..)) {
+                        // SAFETY: retired and pooled nodes are empty and,
+                        // with the stack gone, unreachable.
+                        unsafe { Node::free(node) };
+                    }
+                });
+            }
+            // Relaxed: as above.
+            block = owned.next.load(Ordering::Relaxed);
+        }
+    }
+}
