@@ -153,9 +153,12 @@ impl<T> Hazards<T> {
         // SAFETY: published blocks live until `Drop`, as in `block_at`.
         while let Some(current) = unsafe { block.as_ref() } {
             for slot in &current.slots {
-                // Relaxed: ordered after the caller's SeqCst fence, which is
-                // what makes a hazard stored before it visible (module docs).
-                let hazard = slot.hazard.load(Ordering::Relaxed);
+                // Ordered after the caller's SeqCst fence, which makes a
+                // hazard stored before the fence visible here (module docs).
+                // Acquire: pairs with the Release in `clear` (and the SeqCst
+                // store of the slot's next hazard), so the slot owner's reads
+                // of a node it no longer names happen-before we free it.
+                let hazard = slot.hazard.load(Ordering::Acquire);
                 if !hazard.is_null() {
                     seen.push(hazard);
                 }

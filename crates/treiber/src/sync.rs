@@ -19,8 +19,12 @@ pub(crate) use loom::cell::UnsafeCell;
 /// `SeqCst` store/load/fence rule out and report frees that cannot happen.
 /// Node lifetimes are checked by miri and the sanitizers instead; loom checks
 /// the stack's own protocol.
-#[cfg(not(loom))]
+#[cfg(not(any(loom, miri)))]
 pub(crate) const RETIRED_BEFORE_SCAN: usize = 64;
+/// Under miri, tests run tens of operations per thread, not thousands: scan
+/// often, so that frees (and any use after them) happen while threads race.
+#[cfg(all(miri, not(loom)))]
+pub(crate) const RETIRED_BEFORE_SCAN: usize = 4;
 #[cfg(loom)]
 pub(crate) const RETIRED_BEFORE_SCAN: usize = usize::MAX;
 
