@@ -25,13 +25,17 @@ use atomics_kit::thread_index;
 use crossbeam_utils::CachePadded;
 
 use crate::node::Node;
-use crate::sync::{fence, AtomicPtr, Ordering, UnsafeCell, RETIRED_BEFORE_SCAN};
+use crate::sync::{
+    fence, AtomicPtr, Ordering, UnsafeCell, POOL_BYTES, POOL_MIN_NODES, RETIRED_BEFORE_SCAN,
+};
 
 /// Slots per block; blocks are chained as more threads show up.
 const SLOTS_PER_BLOCK: usize = 8;
 
-/// Emptied nodes a thread keeps for its next pushes instead of freeing them.
-const POOL_CAPACITY: usize = 64;
+/// How many emptied nodes a thread keeps for its next pushes.
+fn pool_capacity<T>() -> usize {
+    (POOL_BYTES / std::mem::size_of::<Node<T>>().max(1)).max(POOL_MIN_NODES)
+}
 
 /// Every thread's slot for one stack.
 pub(crate) struct Hazards<T> {
@@ -69,6 +73,7 @@ struct Own<T> {
 pub(crate) struct Participant<'a, T> {
     hazards: &'a Hazards<T>,
     slot: &'a Slot<T>,
+    number: usize,
     /// Held by a thread without an index while it uses the shared slot 0.
     _no_index: Option<MutexGuard<'a, ()>>,
 }
@@ -90,10 +95,12 @@ impl<T> Hazards<T> {
             Some(index) => Participant {
                 hazards: self,
                 slot: self.slot(index + 1),
+                number: index + 1,
                 _no_index: None,
             },
             None => Participant {
                 hazards: self,
+                number: 0,
                 // The slot's lists are only ever touched under the guard.
                 _no_index: Some(self.no_index.lock().unwrap_or_else(PoisonError::into_inner)),
                 slot: self.slot(0),
@@ -193,6 +200,11 @@ impl<T> Participant<'_, T> {
         }
     }
 
+    /// The slot's number: distinct for every thread alive now.
+    pub(crate) fn number(&self) -> usize {
+        self.number
+    }
+
     /// Withdraws the hazard.
     pub(crate) fn clear(&self) {
         // Release: our reads of the protected node happen-before a scan that
@@ -246,15 +258,39 @@ impl<T> Participant<'_, T> {
             if hazards_seen.binary_search(&node).is_ok() {
                 return true;
             }
-            if pool.len() < POOL_CAPACITY {
-                pool.push(node);
-            } else {
-                // SAFETY: unlinked and emptied (retire's contract), and no
-                // hazard names it, so no thread can reach it any more.
-                unsafe { Node::free(node) };
-            }
+            // SAFETY: unlinked and emptied (retire's contract), and no
+            // hazard names it, so no thread can reach it any more.
+            unsafe { recycle(pool, node) };
             false
         });
+    }
+
+    /// Keeps an emptied node that no other thread can reach for this
+    /// thread's next push (or frees it if the pool is full).
+    ///
+    /// # Safety
+    ///
+    /// `node` holds no value and no other thread can dereference it.
+    pub(crate) unsafe fn recycle(&self, node: *mut Node<T>) {
+        // SAFETY: only the slot's thread touches its lists; the caller
+        // vouches for the node.
+        self.slot
+            .own
+            .with_mut(|own| unsafe { recycle(&mut (*own).pool, node) });
+    }
+}
+
+/// Pools `node`, or frees it if the pool is full.
+///
+/// # Safety
+///
+/// As for [`Participant::recycle`].
+unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, node: *mut Node<T>) {
+    if pool.len() < pool_capacity::<T>() {
+        pool.push(node);
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { Node::free(node) };
     }
 }
 

@@ -33,6 +33,7 @@
 //! assert_eq!(stack.pop_all().len(), 90);
 //! ```
 
+mod elimination;
 mod hazard;
 mod node;
 mod pop_all;

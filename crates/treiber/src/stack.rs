@@ -7,6 +7,7 @@ use std::ptr;
 
 use crossbeam_utils::{Backoff, CachePadded};
 
+use crate::elimination::Elimination;
 use crate::hazard::{Hazards, Participant};
 use crate::node::Node;
 use crate::pop_all::PopAll;
@@ -48,6 +49,8 @@ use crate::sync::{const_fn_outside_loom, AtomicPtr, Ordering};
 pub struct TreiberStack<T> {
     /// The top node, alone on its cache line: every operation hits it.
     head: CachePadded<AtomicPtr<Node<T>>>,
+    /// Where a push and a pop that both lost a CAS can trade directly.
+    elimination: Elimination<T>,
     hazards: Hazards<T>,
 }
 
@@ -78,6 +81,7 @@ impl<T> TreiberStack<T> {
         pub fn new() -> TreiberStack<T> {
             TreiberStack {
                 head: CachePadded::new(AtomicPtr::new(ptr::null_mut())),
+                elimination: Elimination::new(),
                 hazards: Hazards::new(),
             }
         }
@@ -126,6 +130,12 @@ impl<T> TreiberStack<T> {
                 me.clear();
                 return;
             }
+            me.clear();
+            // Contention: a lone node may meet a pop in the elimination
+            // array instead (a chain from `push_all` always goes to the head).
+            if top == bottom && self.elimination.offer(top, me.number()) {
+                return;
+            }
             backoff.spin();
         }
     }
@@ -150,7 +160,9 @@ impl<T> TreiberStack<T> {
             let head = me.protect(&self.head);
             if head.is_null() {
                 me.clear();
-                return None;
+                // A push waiting in the elimination array has not happened
+                // yet; taking its value linearizes it just before this pop.
+                return self.take_eliminated(&me);
             }
             // SAFETY: `protect` returned `head` with our hazard on it, so no
             // scan frees it before we clear the hazard; the SeqCst load in
@@ -174,7 +186,24 @@ impl<T> TreiberStack<T> {
                     return Some(value);
                 }
             }
+            me.clear();
+            if let Some(value) = self.take_eliminated(&me) {
+                return Some(value);
+            }
             backoff.spin();
+        }
+    }
+
+    /// The value of a push waiting in the elimination array, if any.
+    fn take_eliminated(&self, me: &Participant<'_, T>) -> Option<T> {
+        let node = self.elimination.take()?;
+        // SAFETY: `take` gave us the offered node, full and ours alone: it
+        // was never linked, so no hazard can name it and no other thread
+        // dereferences it. We take the value once and recycle the node.
+        unsafe {
+            let value = (*node).take();
+            me.recycle(node);
+            Some(value)
         }
     }
 

@@ -95,3 +95,29 @@ fn pop_all_racing_push_loses_nothing() {
         assert_eq!(sorted(taken.into_iter().chain(rest).collect()), [1, 2, 3]);
     });
 }
+
+/// Two pushes contend for the head, so one may offer its value in the
+/// elimination array, where the pop may take it instead of the head.
+#[test]
+fn contended_pushes_and_a_pop_trade_each_value_exactly_once() {
+    loom::model(|| {
+        let stack = Arc::new(TreiberStack::new());
+        let pushers: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|value| {
+                let stack = Arc::clone(&stack);
+                thread::spawn(move || stack.push(value))
+            })
+            .collect();
+        let popped = {
+            let stack = Arc::clone(&stack);
+            thread::spawn(move || stack.pop())
+        };
+        for pusher in pushers {
+            pusher.join().unwrap();
+        }
+        let popped: Vec<i32> = popped.join().unwrap().into_iter().collect();
+        let rest: Vec<i32> = stack.pop_all().collect();
+        assert_eq!(sorted(popped.into_iter().chain(rest).collect()), [1, 2]);
+    });
+}
