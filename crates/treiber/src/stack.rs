@@ -133,8 +133,14 @@ impl<T> TreiberStack<T> {
             me.clear();
             // Contention: a lone node may meet a pop in the elimination
             // array instead (a chain from `push_all` always goes to the head).
-            if top == bottom && self.elimination.offer(top, me.number()) {
-                return;
+            if top == bottom {
+                let traded = self
+                    .elimination
+                    .offer(top, me.number(), me.elimination_spins());
+                me.record_elimination(traded);
+                if traded {
+                    return;
+                }
             }
             backoff.spin();
         }
