@@ -419,6 +419,34 @@ mod tests {
     }
 
     #[test]
+    fn operations_from_a_thread_local_destructor_still_work() {
+        // A destructor that runs after the thread gave its index back uses
+        // the shared slot 0 under its lock (or its own slot, if it runs
+        // first): either way the values arrive exactly once.
+        static STACK: TreiberStack<u32> = TreiberStack::new();
+        struct PushOnExit;
+        impl Drop for PushOnExit {
+            fn drop(&mut self) {
+                STACK.push(7);
+                STACK.push(8);
+                assert_eq!(STACK.pop(), Some(8));
+            }
+        }
+        std::thread_local! {
+            static ON_EXIT: PushOnExit = const { PushOnExit };
+        }
+        std::thread::spawn(|| {
+            ON_EXIT.with(|_| {});
+            STACK.push(1);
+        })
+        .join()
+        .unwrap();
+        let mut left: Vec<u32> = STACK.pop_all().collect();
+        left.sort_unstable();
+        assert_eq!(left, [1, 7]);
+    }
+
+    #[test]
     fn debug_says_whether_it_is_empty() {
         let stack = TreiberStack::new();
         assert_eq!(format!("{stack:?}"), "TreiberStack { is_empty: true, .. }");
