@@ -61,6 +61,7 @@ pub(crate) fn release_index(_index: usize) {
 ///
 /// The hot path is one read of a `const`-initialised thread-local (no lazy
 /// state check); the first call on a thread registers it.
+#[inline]
 pub(crate) fn current_thread_index() -> Option<usize> {
     match CACHED_INDEX.with(Cell::get) {
         UNREGISTERED => register_current_thread(),

@@ -30,6 +30,7 @@
 /// assert_ne!(mine, theirs, "the other thread was alive at the same time");
 /// ```
 #[must_use]
+#[inline]
 pub fn thread_index() -> Option<usize> {
     crate::sync::current_thread_index()
 }

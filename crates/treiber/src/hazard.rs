@@ -93,6 +93,7 @@ impl<T> Hazards<T> {
 
     /// The calling thread's slot: slot `index + 1`, or the shared slot 0
     /// (behind a lock) for a thread that has no index.
+    #[inline]
     pub(crate) fn participant(&self) -> Participant<'_, T> {
         match thread_index() {
             Some(index) => Participant {
@@ -111,23 +112,34 @@ impl<T> Hazards<T> {
         }
     }
 
+    #[inline]
     fn slot(&self, number: usize) -> &Slot<T> {
         let mut block = Self::block_at(&self.first);
-        for _ in 0..number / SLOTS_PER_BLOCK {
+        let mut number = number;
+        while number >= SLOTS_PER_BLOCK {
             block = Self::block_at(&block.next);
+            number -= SLOTS_PER_BLOCK;
         }
-        &block.slots[number % SLOTS_PER_BLOCK]
+        &block.slots[number]
     }
 
     /// The block `link` points to, allocating it if nobody has yet.
+    #[inline]
     fn block_at(link: &AtomicPtr<Block<T>>) -> &Block<T> {
         // Acquire: pairs with the Release CAS that published the block.
         let existing = link.load(Ordering::Acquire);
-        if !existing.is_null() {
-            // SAFETY: blocks are published once and freed only by `Drop`
-            // (with `&mut self`), so a published block outlives `&self`.
-            return unsafe { &*existing };
+        if existing.is_null() {
+            return Self::allocate_block(link);
         }
+        // SAFETY: blocks are published once and freed only by `Drop` (with
+        // `&mut self`), so a published block outlives `&self`.
+        unsafe { &*existing }
+    }
+
+    /// Publishes a new block at `link`, or returns the one another thread
+    /// published first.
+    #[cold]
+    fn allocate_block(link: &AtomicPtr<Block<T>>) -> &Block<T> {
         let fresh = Box::into_raw(Box::new(Block {
             slots: std::array::from_fn(|_| {
                 CachePadded::new(Slot {
