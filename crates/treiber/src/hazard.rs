@@ -26,8 +26,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::node::Node;
 use crate::sync::{
-    fence, AtomicPtr, Ordering, UnsafeCell, ELIMINATION_SPINS, POOL_BYTES, POOL_MIN_NODES,
-    RETIRED_BEFORE_SCAN,
+    fence, AtomicPtr, Ordering, UnsafeCell, ELIMINATION_SPINS, ELIMINATION_START_SPINS, POOL_BYTES,
+    POOL_MIN_NODES, RETIRED_BEFORE_SCAN,
 };
 
 /// Slots per block; blocks are chained as more threads show up.
@@ -148,7 +148,7 @@ impl<T> Hazards<T> {
                         retired: Vec::new(),
                         pool: Vec::new(),
                         hazards_seen: Vec::new(),
-                        elimination_spins: *ELIMINATION_SPINS.end(),
+                        elimination_spins: ELIMINATION_START_SPINS,
                     }),
                 })
             }),

@@ -44,21 +44,27 @@ pub(crate) const POOL_BYTES: usize = 0;
 pub(crate) const POOL_MIN_NODES: usize = 2;
 
 /// How long a push waits in the elimination array for a pop to take its
-/// value, in spin-loop hints: each thread starts at the top and adapts
-/// between these bounds (see `Participant::record_elimination`), so that
-/// pushes with no pops around soon stop waiting. Under loom, one wait step: each
-/// is a scheduling point, and loom explores them all.
+/// value, in spin-loop hints: each thread starts at
+/// `ELIMINATION_START_SPINS` and adapts within `ELIMINATION_SPINS` (see
+/// `Participant::record_elimination`), so that pushes with no pops around
+/// wait less. Under loom, one wait step: each is a scheduling point, and
+/// loom explores them all.
 ///
-/// Measured on the 2-core machine (push/pop pairs, M pairs/s at 2 / 4
-/// threads, one run each): no elimination 13.3 / 14.0; a fixed 128 spins
-/// 29.8 / 30.2; a fixed 512, 32.9 / 33.5; a fixed 2048, 32.2 / 33.4. Long
-/// fixed waits also helped push-then-pop phases (7.7 at 128, 24.6 at 2048)
-/// but would make a push with no pop around wait for nothing, hence the
-/// adaptation.
+/// Measured on the 2-core machine (M pairs/s at 2 / 4 threads, one run
+/// each, interleaved): push/pop pairs with no elimination 13.3 / 14.0, a
+/// fixed 128 spins 29.8 / 30.2, 512 spins 32.9 / 33.5, 2048 spins 32.2 /
+/// 33.4. Push-then-pop phases: a fixed 2048 held 21.7-25.2, where starting
+/// at 4096 and shrinking fast dropped to 6.8 in one of two runs, and
+/// starting at 256 and halving to 7.5. So: start high, shrink slowly, and
+/// keep a floor high enough for a partner to arrive.
 #[cfg(not(loom))]
-pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 16..=4096;
+pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 64..=4096;
+#[cfg(not(loom))]
+pub(crate) const ELIMINATION_START_SPINS: u32 = 2048;
 #[cfg(loom)]
 pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 1..=1;
+#[cfg(loom)]
+pub(crate) const ELIMINATION_START_SPINS: u32 = 1;
 
 /// One step of a spin-wait: a CPU hint, or under loom a yield (loom needs
 /// spinning threads to yield so that the others can run).
