@@ -1,0 +1,371 @@
+//! `BoundedQueue`: a bounded MPMC queue whose blocked producers and
+//! consumers park instead of spinning, and which can be closed.
+
+use std::fmt;
+
+use crate::in_flight::InFlight;
+use crate::queue_error::{PushError, TryPopError, TryPushError, ZeroCapacityError};
+use crate::sync::{ArrayQueue, AtomicBool, Backoff, Ordering};
+use crate::wait_set::WaitSet;
+
+/// A bounded multi-producer multi-consumer queue: crossbeam's lock-free
+/// [`ArrayQueue`](crossbeam_queue::ArrayQueue), with blocking
+/// [`push`](Self::push) and [`pop`](Self::pop) that back off briefly
+/// (crossbeam's `Backoff`) and then park, so an idle producer or consumer
+/// burns no core, and with [`close`](Self::close).
+///
+/// After `close`, pushes fail with the value given back, and consumers
+/// drain what is queued: `pop` returns `None` only when the queue is closed,
+/// empty, and no push that began before the close is still landing. So
+/// every value a push accepted is popped exactly once (or dropped with the
+/// queue, if nobody pops it).
+///
+/// `BoundedQueue<T>` is `Send + Sync` when `T: Send`. Share it by reference
+/// (scoped threads) or in an `Arc`.
+///
+/// # Examples
+///
+/// The seed article's producers and consumers, ending exactly:
+///
+/// ```
+/// use channels_patterns::BoundedQueue;
+///
+/// let queue = BoundedQueue::new(100)?;
+/// let consumed: usize = std::thread::scope(|s| {
+///     let producers: Vec<_> = (0..5)
+///         .map(|p| {
+///             let queue = &queue;
+///             s.spawn(move || (0..20).for_each(|j| queue.push(p * 20 + j).unwrap()))
+///         })
+///         .collect();
+///     let consumers: Vec<_> = (0..3).map(|_| s.spawn(|| queue.iter().count())).collect();
+///     producers.into_iter().for_each(|p| p.join().unwrap());
+///     queue.close();
+///     consumers.into_iter().map(|c| c.join().unwrap()).sum()
+/// });
+/// assert_eq!(consumed, 100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BoundedQueue<T> {
+    queue: ArrayQueue<T>,
+    closed: AtomicBool,
+    pushing: InFlight,
+    not_empty: WaitSet,
+    not_full: WaitSet,
+}
+
+impl<T> BoundedQueue<T> {
+    /// An open queue holding at most `capacity` values.
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroCapacityError`] if `capacity` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::<String>::new(64)?;
+    /// assert_eq!(queue.capacity(), 64);
+    /// # Ok::<(), channels_patterns::ZeroCapacityError>(())
+    /// ```
+    pub fn new(capacity: usize) -> Result<Self, ZeroCapacityError> {
+        if capacity == 0 {
+            return Err(ZeroCapacityError);
+        }
+        Ok(Self {
+            queue: ArrayQueue::new(capacity),
+            closed: AtomicBool::new(false),
+            pushing: InFlight::new(),
+            not_empty: WaitSet::new(),
+            not_full: WaitSet::new(),
+        })
+    }
+
+    /// Pushes `value`, waiting while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back in [`PushError`] if the queue is closed (before
+    /// the call, or while it waited for room).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| (0..10).for_each(|i| queue.push(i).unwrap()));
+    ///     // The producer waits for room ten times; this thread makes it.
+    ///     assert_eq!((0..10).map(|_| queue.pop().unwrap()).sum::<i32>(), 45);
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        let backoff = Backoff::new();
+        let mut value = value;
+        loop {
+            match self.try_push(value) {
+                Ok(()) => return Ok(()),
+                Err(TryPushError::Closed(back)) => return Err(PushError(back)),
+                Err(TryPushError::Full(back)) => value = back,
+            }
+            if backoff.is_completed() {
+                self.not_full
+                    .wait_unless(|| !self.queue.is_full() || self.is_closed());
+            } else {
+                backoff.snooze();
+            }
+        }
+    }
+
+    /// Pushes `value` if there is room, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back in [`TryPushError::Full`] or
+    /// [`TryPushError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{BoundedQueue, TryPushError};
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// assert_eq!(queue.try_push('a'), Ok(()));
+    /// assert_eq!(queue.try_push('b'), Err(TryPushError::Full('b')));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
+        let shard = self.pushing.enter();
+        // SeqCst: read after this push was counted in progress, and ordered
+        // against `close`'s SeqCst store (see `InFlight`).
+        if self.closed.load(Ordering::SeqCst) {
+            self.pushing.leave(shard);
+            return Err(TryPushError::Closed(value));
+        }
+        let pushed = self.queue.push(value);
+        self.pushing.leave(shard);
+        match pushed {
+            Ok(()) => {
+                self.not_empty.notify_one();
+                Ok(())
+            }
+            Err(back) => Err(TryPushError::Full(back)),
+        }
+    }
+
+    /// Pops the oldest value, waiting while the queue is empty. Returns
+    /// `None` once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(4)?;
+    /// queue.push(1)?;
+    /// queue.close();
+    /// assert_eq!(queue.pop(), Some(1)); // queued before the close: drained
+    /// assert_eq!(queue.pop(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use = "a popped value is gone from the queue"]
+    pub fn pop(&self) -> Option<T> {
+        let backoff = Backoff::new();
+        loop {
+            match self.try_pop() {
+                Ok(value) => return Some(value),
+                Err(TryPopError::Closed) => return None,
+                Err(TryPopError::Empty) => {}
+            }
+            // Closed, with a push still landing: it takes a moment; spin.
+            if backoff.is_completed() && !self.is_closed() {
+                self.not_empty
+                    .wait_unless(|| !self.queue.is_empty() || self.is_closed());
+            } else {
+                backoff.snooze();
+            }
+        }
+    }
+
+    /// Pops the oldest value if there is one, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryPopError::Empty`] if nothing is queued now,
+    /// [`TryPopError::Closed`] if the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{BoundedQueue, TryPopError};
+    ///
+    /// let queue = BoundedQueue::new(2)?;
+    /// queue.push(7)?;
+    /// assert_eq!(queue.try_pop(), Ok(7));
+    /// assert_eq!(queue.try_pop(), Err(TryPopError::Empty));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_pop(&self) -> Result<T, TryPopError> {
+        if let Some(value) = self.queue.pop() {
+            self.not_full.notify_one();
+            return Ok(value);
+        }
+        // Order matters: closed, then no push in progress, then empty. A push
+        // that read "open" entered before the close, so it is seen in
+        // progress or its item is seen in the queue (see `InFlight`).
+        if self.is_closed() && self.pushing.is_idle() {
+            if let Some(value) = self.queue.pop() {
+                self.not_full.notify_one();
+                return Ok(value);
+            }
+            return Err(TryPopError::Closed);
+        }
+        Err(TryPopError::Empty)
+    }
+
+    /// Closes the queue: later pushes fail, waiting producers and consumers
+    /// wake, and consumers drain what is queued and then get `None`.
+    /// Returns `true` if this call closed it, `false` if it was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::<u8>::new(1)?;
+    /// assert!(queue.close());
+    /// assert!(!queue.close());
+    /// assert!(queue.is_closed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close(&self) -> bool {
+        // SeqCst: ordered against producers' SeqCst entry and read of the
+        // flag, and consumers' SeqCst reads (see `InFlight`).
+        let was_closed = self.closed.swap(true, Ordering::SeqCst);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+        !was_closed
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::<u8>::new(1)?;
+    /// assert!(!queue.is_closed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        // SeqCst: consumers order this read before their reads of the
+        // in-progress pushes (see `InFlight`).
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// The number of values queued now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(4)?;
+    /// queue.push(())?;
+    /// assert_eq!(queue.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether no value is queued now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// assert!(BoundedQueue::<u8>::new(4)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// The most values the queue holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// assert_eq!(BoundedQueue::<u8>::new(3)?.capacity(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// A blocking iterator of popped values; it ends once the queue is
+    /// closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(8)?;
+    /// (1..=3).for_each(|i| queue.push(i).unwrap());
+    /// queue.close();
+    /// assert_eq!(queue.iter().sum::<i32>(), 6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { queue: self }
+    }
+}
+
+impl<T> fmt::Debug for BoundedQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedQueue")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A blocking iterator over a [`BoundedQueue`]'s values, from
+/// [`BoundedQueue::iter`]: each `next` is a [`pop`](BoundedQueue::pop).
+#[derive(Debug)]
+#[must_use = "iterators do nothing unless iterated"]
+pub struct Iter<'a, T> {
+    queue: &'a BoundedQueue<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.pop()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a BoundedQueue<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}

@@ -1,0 +1,222 @@
+//! `FanOutStream`: fan-out whose results arrive as they complete, with a
+//! bound on the inputs in flight.
+
+use std::fmt;
+use std::iter::Fuse;
+
+use crate::item_panicked::ItemPanicked;
+use crate::pool::WorkerPool;
+use crate::pool_error::PoolError;
+use crate::results::Results;
+
+/// Applies `f` to every input on `workers` threads and yields
+/// `(index, result)` pairs as they complete, in completion order.
+///
+/// All inputs may be in flight at once: the stream pulls the inputs as fast
+/// as it can queue them, so an endless input never ends the pulling. For an
+/// endless or huge input, use [`fan_out_bounded`], which keeps memory
+/// bounded.
+///
+/// The inputs are pulled on the thread that iterates the stream (so the
+/// input iterator need not be `Send`); `f` runs on the stream's own worker
+/// threads. A panic in `f` yields `(index, Err(ItemPanicked))` and the
+/// other inputs are still processed. Dropping the stream early drops the
+/// inputs not yet started, waits for the running ones, and joins the
+/// workers.
+///
+/// # Errors
+///
+/// [`PoolError::ZeroWorkers`] if `workers` is 0, [`PoolError::Spawn`] if a
+/// thread could not be started.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::fan_out_stream;
+///
+/// let mut squares: Vec<(usize, u64)> = fan_out_stream(0..50_u64, 4, |x| x * x)?
+///     .map(|(index, result)| (index, result.unwrap()))
+///     .collect();
+/// squares.sort_unstable();
+/// assert_eq!(squares[7], (7, 49));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fan_out_stream<I, F, R>(
+    inputs: I,
+    workers: usize,
+    f: F,
+) -> Result<FanOutStream<I::IntoIter, R>, PoolError>
+where
+    I: IntoIterator,
+    I::Item: Send + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    FanOutStream::start(inputs.into_iter(), workers, usize::MAX, f)
+}
+
+/// Like [`fan_out_stream`], but at most `max_in_flight` inputs are queued or
+/// running at once: the next input is pulled only when a result has been
+/// taken. An endless input runs in bounded memory, at the pace the consumer
+/// takes results (backpressure).
+///
+/// # Errors
+///
+/// [`PoolError::ZeroWorkers`] if `workers` is 0,
+/// [`PoolError::ZeroCapacity`] if `max_in_flight` is 0,
+/// [`PoolError::Spawn`] if a thread could not be started.
+///
+/// # Examples
+///
+/// An endless input, 8 in flight at most:
+///
+/// ```
+/// use channels_patterns::fan_out_bounded;
+///
+/// let evens = fan_out_bounded(0_u64.., 2, 8, |x| x * 2)?
+///     .map(|(_, result)| result.unwrap())
+///     .take(1_000)
+///     .count();
+/// assert_eq!(evens, 1_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fan_out_bounded<I, F, R>(
+    inputs: I,
+    workers: usize,
+    max_in_flight: usize,
+    f: F,
+) -> Result<FanOutStream<I::IntoIter, R>, PoolError>
+where
+    I: IntoIterator,
+    I::Item: Send + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    if max_in_flight == 0 {
+        return Err(PoolError::ZeroCapacity);
+    }
+    FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
+}
+
+/// The iterator [`fan_out_stream`] and [`fan_out_bounded`] return: yields
+/// `(index, Result<R, ItemPanicked>)` for every input, in completion order.
+#[must_use = "iterators do nothing unless iterated"]
+pub struct FanOutStream<I: Iterator, R> {
+    inputs: Fuse<I>,
+    pool: WorkerPool<I::Item, R>,
+    results: Results<R>,
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+impl<I, R> FanOutStream<I, R>
+where
+    I: Iterator,
+    I::Item: Send + 'static,
+    R: Send + 'static,
+{
+    fn start<F>(inputs: I, workers: usize, max_in_flight: usize, f: F) -> Result<Self, PoolError>
+    where
+        F: Fn(I::Item) -> R + Send + Sync + 'static,
+    {
+        let (pool, results) = WorkerPool::builder()
+            .workers(workers)
+            .thread_name("fan-out")
+            .build(f)?;
+        Ok(Self {
+            inputs: inputs.fuse(),
+            pool,
+            results,
+            in_flight: 0,
+            max_in_flight,
+        })
+    }
+}
+
+impl<I: Iterator, R> FanOutStream<I, R> {
+    /// The number of inputs queued or running now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::fan_out_bounded;
+    ///
+    /// let mut stream = fan_out_bounded(0..100, 2, 4, |x: i32| x)?;
+    /// stream.next();
+    /// assert!(stream.in_flight() <= 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
+
+impl<I: Iterator, R> Iterator for FanOutStream<I, R> {
+    type Item = (usize, Result<R, ItemPanicked>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            // A result that is ready goes out first: results stream while the
+            // inputs are still being pulled.
+            if let Ok((id, result)) = self.results.try_recv() {
+                return Some(self.completed(id.as_u64(), result));
+            }
+            if self.in_flight < self.max_in_flight {
+                if let Some(input) = self.inputs.next() {
+                    // Only this stream submits, and it keeps `results`: the
+                    // pool is running, and job ids are the input indices.
+                    if self.pool.submit(input).is_err() {
+                        unreachable!("a fan-out's own pool refused a job");
+                    }
+                    self.in_flight += 1;
+                    continue;
+                }
+            }
+            if self.in_flight == 0 {
+                return None;
+            }
+            // The pool's workers outlive this stream and catch every panic.
+            let (id, result) = self.results.recv().ok()?;
+            return Some(self.completed(id.as_u64(), result));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (low, high) = self.inputs.size_hint();
+        (
+            low.saturating_add(self.in_flight),
+            high.and_then(|high| high.checked_add(self.in_flight)),
+        )
+    }
+}
+
+impl<I: Iterator, R> FanOutStream<I, R> {
+    fn completed(
+        &mut self,
+        index: u64,
+        result: Result<R, crate::JobPanicked>,
+    ) -> (usize, Result<R, ItemPanicked>) {
+        self.in_flight -= 1;
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        (index, result.map_err(ItemPanicked::from))
+    }
+}
+
+impl<I: Iterator, R> Drop for FanOutStream<I, R> {
+    fn drop(&mut self) {
+        // Nobody will take more results: the inputs not started are dropped
+        // here; the running ones finish before the workers are joined.
+        drop(self.pool.shutdown_now());
+    }
+}
+
+impl<I: Iterator, R> fmt::Debug for FanOutStream<I, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FanOutStream")
+            .field("in_flight", &self.in_flight)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("workers", &self.pool.workers())
+            .finish_non_exhaustive()
+    }
+}

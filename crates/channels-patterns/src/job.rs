@@ -1,0 +1,101 @@
+//! Job identity and the report of a job that panicked.
+
+use std::error::Error;
+use std::fmt;
+
+/// The id [`WorkerPool::submit`](crate::WorkerPool::submit) gives a job; its
+/// result carries the same id.
+///
+/// Ids count up from 0 in the order the pool accepted the jobs.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(2, |x: u32| x + 1)?;
+/// let id = pool.submit(41).expect("the pool is running");
+/// let (done, result) = results.recv()?;
+/// assert_eq!((done, result?), (id, 42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(pub(crate) u64);
+
+impl JobId {
+    /// The id as a number: the count of jobs the pool accepted before it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::new(1, |x: u32| x)?;
+    /// assert_eq!(pool.submit(1).unwrap().as_u64(), 0);
+    /// assert_eq!(pool.submit(2).unwrap().as_u64(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "job #{}", self.0)
+    }
+}
+
+/// A job's function panicked: the job's id and the panic message.
+///
+/// The worker that ran it caught the panic and went on with the next job.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(1, |x: u32| {
+///     assert!(x != 13, "unlucky");
+///     x
+/// })?;
+/// let id = pool.submit(13).unwrap();
+/// let (_, result) = results.recv()?;
+/// let panicked = result.unwrap_err();
+/// assert_eq!(panicked.id(), id);
+/// assert_eq!(panicked.message(), "unlucky");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobPanicked {
+    id: JobId,
+    message: String,
+}
+
+impl JobPanicked {
+    pub(crate) fn new(id: JobId, message: String) -> Self {
+        Self { id, message }
+    }
+
+    /// The job that panicked.
+    #[must_use]
+    pub fn id(&self) -> JobId {
+        self.id
+    }
+
+    /// The panic message (`"non-string panic payload"` when the payload was
+    /// neither `&str` nor `String`).
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for JobPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} panicked: {}", self.id, self.message)
+    }
+}
+
+impl Error for JobPanicked {}

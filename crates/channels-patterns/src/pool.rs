@@ -1,0 +1,584 @@
+//! `WorkerPool`: N threads applying one function to typed jobs.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle, ThreadId};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_utils::CachePadded;
+
+use crate::job::{JobId, JobPanicked};
+use crate::panic_payload;
+use crate::pool_builder::WorkerPoolBuilder;
+use crate::pool_error::{PoolError, SubmitError, TrySubmitError};
+use crate::results::{Completed, Results};
+use crate::submit_gate::{SubmitGate, Ticket};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
+
+/// What travels on the job queue.
+enum Message<T> {
+    Job(JobId, T),
+    /// One per worker, queued by a shutdown behind every accepted job.
+    Stop,
+}
+
+/// Why a submission was turned away, before the job is given back.
+enum Refusal {
+    ShutDown,
+    ResultsDropped,
+}
+
+impl Refusal {
+    fn give_back<T>(self, job: T) -> SubmitError<T> {
+        match self {
+            Self::ShutDown => SubmitError::ShutDown(job),
+            Self::ResultsDropped => SubmitError::ResultsDropped(job),
+        }
+    }
+}
+
+/// Counters one worker bumps; padded so that workers never share a line.
+#[derive(Debug, Default)]
+struct WorkerCounters {
+    completed: AtomicU64,
+    panicked: AtomicU64,
+    results_discarded: AtomicU64,
+}
+
+/// State the workers and the pool share.
+#[derive(Debug)]
+struct Shared {
+    counters: Box<[CachePadded<WorkerCounters>]>,
+    /// Set when the last `Results` handle is dropped.
+    results_dropped: Arc<AtomicBool>,
+}
+
+/// A fixed set of worker threads applying one function to the jobs
+/// submitted to it, each result delivered with its job's id.
+///
+/// - [`submit`](Self::submit) returns the job's [`JobId`], or gives the job
+///   back if the pool is shut down; with a bounded queue
+///   ([`WorkerPoolBuilder::queue_capacity`]) it blocks while the queue is
+///   full and [`try_submit`](Self::try_submit) does not.
+/// - Results arrive on the [`Results`] receiver returned beside the pool as
+///   `(JobId, Result<R, JobPanicked>)`, in the order jobs finish.
+/// - A job whose function panics yields [`JobPanicked`] with the panic
+///   message; the worker catches the panic and goes on. (The panic hook
+///   still prints the panic, as for any panic.)
+/// - [`shutdown`](Self::shutdown) runs every accepted job, then joins the
+///   workers; [`shutdown_now`](Self::shutdown_now) hands back the jobs not
+///   yet started; dropping the pool is a `shutdown`.
+///
+/// Every job `submit` accepted is run exactly once, or returned by
+/// `shutdown_now`; its result is delivered, or counted in
+/// [`PoolStats::results_discarded`] when every `Results` handle is gone.
+///
+/// `WorkerPool` is `Send + Sync` when `T: Send`: share it by reference (or
+/// in an `Arc`) to submit from many threads.
+///
+/// # Examples
+///
+/// The seed article's pool, computing factorials:
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(4, |n: u64| (1..=n).product::<u64>())?;
+/// for n in 1..=20 {
+///     pool.submit(n).expect("the pool is running");
+/// }
+/// pool.shutdown();
+/// let mut factorials: Vec<u64> = results.iter().map(|(_, r)| r.unwrap()).collect();
+/// factorials.sort_unstable();
+/// assert_eq!(factorials.len(), 20);
+/// assert_eq!(factorials[19], 2_432_902_008_176_640_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct WorkerPool<T, R> {
+    jobs: Sender<Message<T>>,
+    /// The queue's receiving end, kept so that `shutdown_now` can take the
+    /// jobs back and so that the queue never disconnects while the pool lives.
+    queue: Receiver<Message<T>>,
+    gate: SubmitGate,
+    shared: Arc<Shared>,
+    /// `None` once shut down.
+    workers: Mutex<Option<Vec<JoinHandle<()>>>>,
+    worker_threads: Box<[ThreadId]>,
+    _results: PhantomData<fn() -> R>,
+}
+
+/// A snapshot of a pool's counters, from [`WorkerPool::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// The number of worker threads.
+    pub workers: usize,
+    /// Jobs accepted and not yet started (a moment's snapshot).
+    pub queued: usize,
+    /// Jobs run to the end, including those that panicked.
+    pub completed: u64,
+    /// Jobs whose function panicked.
+    pub panicked: u64,
+    /// Results dropped because every [`Results`] handle was gone.
+    pub results_discarded: u64,
+}
+
+impl<T, R> WorkerPool<T, R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+{
+    /// A pool of `workers` threads applying `f` to each job, with an
+    /// unbounded job queue. The [`Results`] receiver comes beside it.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::ZeroWorkers`] if `workers` is 0, [`PoolError::Spawn`] if
+    /// a thread could not be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(2, |s: String| s.len())?;
+    /// let id = pool.submit("four".to_owned()).unwrap();
+    /// assert_eq!(results.recv()?, (id, Ok(4)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new<F>(workers: usize, f: F) -> Result<(Self, Results<R>), PoolError>
+    where
+        F: Fn(T) -> R + Send + Sync + 'static,
+    {
+        WorkerPoolBuilder::new().workers(workers).build(f)
+    }
+
+    pub(crate) fn start<F>(
+        workers: usize,
+        queue_capacity: Option<usize>,
+        thread_name: &str,
+        f: F,
+    ) -> Result<(Self, Results<R>), PoolError>
+    where
+        F: Fn(T) -> R + Send + Sync + 'static,
+    {
+        if workers == 0 {
+            return Err(PoolError::ZeroWorkers);
+        }
+        let (jobs, queue) = match queue_capacity {
+            Some(0) => return Err(PoolError::ZeroCapacity),
+            Some(capacity) => crossbeam_channel::bounded(capacity),
+            None => crossbeam_channel::unbounded(),
+        };
+        let (results_tx, results_rx) = crossbeam_channel::unbounded();
+        let results_dropped = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared {
+            counters: (0..workers)
+                .map(|_| CachePadded::new(WorkerCounters::default()))
+                .collect(),
+            results_dropped: Arc::clone(&results_dropped),
+        });
+        let f = Arc::new(f);
+        let mut handles = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let worker = Worker {
+                index,
+                queue: queue.clone(),
+                results: results_tx.clone(),
+                shared: Arc::clone(&shared),
+                f: Arc::clone(&f),
+            };
+            let spawned = thread::Builder::new()
+                .name(format!("{thread_name}-{index}"))
+                .spawn(move || worker.run());
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(error) => {
+                    for _ in &handles {
+                        // The pool holds `queue`, so the channel is connected.
+                        let _ = jobs.send(Message::Stop);
+                    }
+                    for handle in handles {
+                        let _ = handle.join();
+                    }
+                    return Err(PoolError::Spawn(error));
+                }
+            }
+        }
+        let worker_threads = handles.iter().map(|handle| handle.thread().id()).collect();
+        let pool = Self {
+            jobs,
+            queue,
+            gate: SubmitGate::new(),
+            shared,
+            workers: Mutex::new(Some(handles)),
+            worker_threads,
+            _results: PhantomData,
+        };
+        Ok((pool, Results::new(results_rx, results_dropped)))
+    }
+}
+
+impl WorkerPool<(), ()> {
+    /// A builder: worker count, a bounded job queue, thread names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::builder()
+    ///     .workers(2)
+    ///     .queue_capacity(16)
+    ///     .thread_name("hasher")
+    ///     .build(|s: &'static str| s.len())?;
+    /// pool.submit("abc").unwrap();
+    /// assert_eq!(results.recv()?.1, Ok(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn builder() -> WorkerPoolBuilder {
+        WorkerPoolBuilder::new()
+    }
+}
+
+impl<T, R> WorkerPool<T, R> {
+    /// Queues `job` and returns its id. With a bounded queue, waits while
+    /// the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Gives the job back in [`SubmitError::ShutDown`] once the pool is shut
+    /// down, and in [`SubmitError::ResultsDropped`] once every [`Results`]
+    /// handle is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: i32| -x)?;
+    /// let id = pool.submit(5).expect("running");
+    /// assert_eq!(results.recv()?, (id, Ok(-5)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn submit(&self, job: T) -> Result<JobId, SubmitError<T>> {
+        let ticket = match self.admit() {
+            Ok(ticket) => ticket,
+            Err(refusal) => return Err(refusal.give_back(job)),
+        };
+        let id = JobId(ticket.id());
+        match self.jobs.send(Message::Job(id, job)) {
+            Ok(()) => Ok(id),
+            // The pool holds a receiver, so the queue never disconnects.
+            Err(_) => unreachable!("the pool's own receiver keeps the queue connected"),
+        }
+    }
+
+    /// Queues `job` if there is room, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// Gives the job back in [`TrySubmitError::Full`] if the bounded queue
+    /// is full (an id is used up all the same: ids stay unique, not dense),
+    /// [`TrySubmitError::ShutDown`] or [`TrySubmitError::ResultsDropped`] as
+    /// for [`submit`](Self::submit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{TrySubmitError, WorkerPool};
+    /// use std::sync::mpsc;
+    ///
+    /// let (release, gate) = mpsc::channel::<()>();
+    /// let gate = std::sync::Mutex::new(gate);
+    /// let (pool, _results) = WorkerPool::builder()
+    ///     .workers(1)
+    ///     .queue_capacity(1)
+    ///     .build(move |_: u32| gate.lock().unwrap().recv().unwrap())?;
+    /// pool.submit(1).unwrap(); // taken by the worker, which waits on `gate`
+    /// while pool.stats().queued != 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// pool.submit(2).unwrap(); // fills the queue
+    /// assert!(matches!(pool.try_submit(3), Err(TrySubmitError::Full(3))));
+    /// release.send(()).unwrap();
+    /// release.send(()).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_submit(&self, job: T) -> Result<JobId, TrySubmitError<T>> {
+        let ticket = match self.admit() {
+            Ok(ticket) => ticket,
+            Err(refusal) => return Err(refusal.give_back(job).into()),
+        };
+        let id = JobId(ticket.id());
+        match self.jobs.try_send(Message::Job(id, job)) {
+            Ok(()) => Ok(id),
+            Err(TrySendError::Full(Message::Job(_, job))) => Err(TrySubmitError::Full(job)),
+            Err(TrySendError::Full(Message::Stop) | TrySendError::Disconnected(_)) => {
+                unreachable!("only jobs are sent here, and the pool keeps the queue connected")
+            }
+        }
+    }
+
+    /// A ticket through the submit gate (its id is the job's; dropping it,
+    /// after the job is queued, marks the submission finished), or why not.
+    fn admit(&self) -> Result<Ticket<'_>, Refusal> {
+        // Acquire: pairs with the Release store when the last `Results`
+        // handle dropped (the flag is all it publishes).
+        if self.shared.results_dropped.load(Ordering::Acquire) {
+            return Err(Refusal::ResultsDropped);
+        }
+        self.gate.enter().ok_or(Refusal::ShutDown)
+    }
+
+    /// Stops accepting jobs, lets the workers finish every job already
+    /// accepted, and joins them. Returns at once if the pool is already
+    /// shut down (after any shutdown in progress has finished).
+    ///
+    /// After it returns, iterating the [`Results`] ends after the last
+    /// result.
+    ///
+    /// # Panics
+    ///
+    /// If called from one of this pool's own jobs: it would wait for itself.
+    /// (The panic is the job's, so the pool reports it as [`JobPanicked`].)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(2, |x: u32| x)?;
+    /// for x in 0..100 {
+    ///     pool.submit(x).unwrap();
+    /// }
+    /// pool.shutdown();
+    /// assert_eq!(results.iter().count(), 100);
+    /// assert!(pool.submit(100).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.assert_not_own_worker("shutdown");
+        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(handles) = workers.take() {
+            self.gate.close_and_wait();
+            self.stop_and_join(handles);
+        }
+    }
+
+    /// Stops accepting jobs and returns, with their ids, the accepted jobs
+    /// that no worker has started; waits for the running ones and joins the
+    /// workers. Returns an empty `Vec` if the pool is already shut down.
+    ///
+    /// # Panics
+    ///
+    /// If called from one of this pool's own jobs, as [`shutdown`](Self::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |ms: u64| {
+    ///     std::thread::sleep(std::time::Duration::from_millis(ms));
+    /// })?;
+    /// for _ in 0..10 {
+    ///     pool.submit(5).unwrap();
+    /// }
+    /// let not_started = pool.shutdown_now();
+    /// // Every job either ran (and has a result) or came back.
+    /// assert_eq!(results.iter().count() + not_started.len(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use = "the returned jobs were not run"]
+    pub fn shutdown_now(&self) -> Vec<(JobId, T)> {
+        self.assert_not_own_worker("shutdown_now");
+        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(handles) = workers.take() else {
+            return Vec::new();
+        };
+        self.gate.close_and_wait();
+        let not_started = self
+            .queue
+            .try_iter()
+            .filter_map(|message| match message {
+                Message::Job(id, job) => Some((id, job)),
+                Message::Stop => None,
+            })
+            .collect();
+        self.stop_and_join(handles);
+        not_started
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) or
+    /// [`shutdown_now`](Self::shutdown_now) has begun.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::new(1, |x: u8| x)?;
+    /// assert!(!pool.is_shut_down());
+    /// pool.shutdown();
+    /// assert!(pool.is_shut_down());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_shut_down(&self) -> bool {
+        self.gate.is_closed()
+    }
+
+    /// The number of worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::new(3, |x: u8| x)?;
+    /// assert_eq!(pool.workers(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        self.worker_threads.len()
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(2, |x: u32| assert!(x % 2 == 0))?;
+    /// for x in 0..4 {
+    ///     pool.submit(x).unwrap();
+    /// }
+    /// pool.shutdown();
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.completed, stats.panicked, stats.queued), (4, 2, 0));
+    /// drop(results);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats {
+            workers: self.workers(),
+            // Stop markers are counted only while a shutdown is queueing them.
+            queued: self.queue.len(),
+            ..PoolStats::default()
+        };
+        for counters in self.shared.counters.iter() {
+            // Relaxed: statistics; each counter is exact once the pool is
+            // shut down (joining the workers synchronizes with them).
+            stats.completed += counters.completed.load(Ordering::Relaxed);
+            stats.panicked += counters.panicked.load(Ordering::Relaxed);
+            stats.results_discarded += counters.results_discarded.load(Ordering::Relaxed);
+        }
+        stats
+    }
+
+    fn assert_not_own_worker(&self, what: &str) {
+        let me = thread::current().id();
+        assert!(
+            !self.worker_threads.contains(&me),
+            "WorkerPool::{what} called from one of the pool's own jobs: it would wait for itself"
+        );
+    }
+
+    /// Queues one stop marker per worker behind every accepted job and
+    /// joins the workers.
+    fn stop_and_join(&self, handles: Vec<JoinHandle<()>>) {
+        for _ in &handles {
+            // The pool holds a receiver, so this cannot fail; with a bounded
+            // queue it waits for room, which the workers make.
+            let _ = self.jobs.send(Message::Stop);
+        }
+        for handle in handles {
+            // Workers catch every panic of a job; a worker thread that
+            // panicked anyway (a bug here) has nothing left to report.
+            let _ = handle.join();
+        }
+    }
+}
+
+impl<T, R> Drop for WorkerPool<T, R> {
+    /// A graceful [`shutdown`](Self::shutdown). Dropped from one of its own
+    /// jobs (the last `Arc` of a pool released by a job), the pool stops its
+    /// workers after the accepted jobs without joining them.
+    fn drop(&mut self) {
+        let handles = self
+            .workers
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(handles) = handles else { return };
+        // `&mut self`: no submission can be in progress.
+        self.gate.close_and_wait();
+        if self.worker_threads.contains(&thread::current().id()) {
+            for _ in &handles {
+                let _ = self.jobs.send(Message::Stop);
+            }
+            return;
+        }
+        self.stop_and_join(handles);
+    }
+}
+
+impl<T, R> fmt::Debug for WorkerPool<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("workers", &self.workers())
+            .field("shut_down", &self.is_shut_down())
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One worker thread's share of the pool.
+struct Worker<T, R, F> {
+    index: usize,
+    queue: Receiver<Message<T>>,
+    results: Sender<Completed<R>>,
+    shared: Arc<Shared>,
+    f: Arc<F>,
+}
+
+impl<T, R, F> Worker<T, R, F>
+where
+    F: Fn(T) -> R,
+{
+    fn run(self) {
+        let counters = &self.shared.counters[self.index];
+        // This worker is the only writer of its counters, so it keeps them
+        // here and stores them (a plain store, not a read-modify-write).
+        let (mut completed, mut panicked, mut discarded) = (0, 0, 0);
+        // Ends on a stop marker, or if the pool was leaked and the queue
+        // disconnected.
+        while let Ok(Message::Job(id, job)) = self.queue.recv() {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.f)(job)))
+                .map_err(|payload| JobPanicked::new(id, panic_payload::into_message(payload)));
+            // Relaxed: statistics, exact after the join (which synchronizes
+            // with this thread's end), a snapshot before.
+            if outcome.is_err() {
+                panicked += 1;
+                counters.panicked.store(panicked, Ordering::Relaxed);
+            }
+            completed += 1;
+            counters.completed.store(completed, Ordering::Relaxed);
+            if let Err(undelivered) = self.results.send((id, outcome)) {
+                discarded += 1;
+                counters
+                    .results_discarded
+                    .store(discarded, Ordering::Relaxed);
+                // A result's own Drop may panic; the worker must survive it.
+                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
+            }
+        }
+    }
+}

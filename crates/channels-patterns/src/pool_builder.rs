@@ -1,0 +1,90 @@
+//! `WorkerPoolBuilder`: the options of a `WorkerPool`.
+
+use crate::pool::WorkerPool;
+use crate::pool_error::PoolError;
+use crate::results::Results;
+
+/// Options for a [`WorkerPool`]: the number of workers, a bounded job
+/// queue, the worker threads' names.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// // At most 8 jobs wait; `submit` blocks beyond that (backpressure).
+/// let (pool, results) = WorkerPool::builder().workers(2).queue_capacity(8).build(|x: u32| x * 2)?;
+/// for x in 0..100 {
+///     pool.submit(x).unwrap();
+/// }
+/// pool.shutdown();
+/// assert_eq!(results.iter().map(|(_, r)| r.unwrap()).sum::<u32>(), 9900);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `build`"]
+pub struct WorkerPoolBuilder {
+    workers: Option<usize>,
+    queue_capacity: Option<usize>,
+    thread_name: String,
+}
+
+impl WorkerPoolBuilder {
+    pub(crate) fn new() -> Self {
+        Self {
+            workers: None,
+            queue_capacity: None,
+            thread_name: String::from("worker"),
+        }
+    }
+
+    /// The number of worker threads; by default
+    /// [`std::thread::available_parallelism`] (1 if unknown).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
+        self
+    }
+
+    /// Bounds the job queue: at most `capacity` jobs wait to start;
+    /// [`WorkerPool::submit`] blocks while the queue is full and
+    /// [`WorkerPool::try_submit`] returns
+    /// [`TrySubmitError::Full`](crate::TrySubmitError::Full). Unbounded by
+    /// default.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = Some(capacity);
+        self
+    }
+
+    /// The prefix of the worker threads' names (`"{prefix}-{index}"`);
+    /// `"worker"` by default.
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
+        self.thread_name = prefix.into();
+        self
+    }
+
+    /// Starts the pool's workers, applying `f` to each job.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::ZeroWorkers`] for zero workers,
+    /// [`PoolError::ZeroCapacity`] for a queue capacity of zero,
+    /// [`PoolError::Spawn`] if a thread could not be started (those started
+    /// are stopped and joined).
+    pub fn build<T, R, F>(self, f: F) -> Result<(WorkerPool<T, R>, Results<R>), PoolError>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(T) -> R + Send + Sync + 'static,
+    {
+        let workers = self
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        WorkerPool::start(workers, self.queue_capacity, &self.thread_name, f)
+    }
+}
+
+impl Default for WorkerPoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}

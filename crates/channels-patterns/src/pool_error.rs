@@ -1,0 +1,170 @@
+//! What can go wrong building a pool and submitting to it.
+
+use std::error::Error;
+use std::fmt;
+use std::io;
+
+/// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
+/// could not be built.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::{PoolError, WorkerPool};
+///
+/// let error = WorkerPool::new(0, |x: u32| x).unwrap_err();
+/// assert!(matches!(error, PoolError::ZeroWorkers));
+/// assert_eq!(error.to_string(), "a worker pool needs at least one worker");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// Zero workers were asked for: no job would ever run.
+    ZeroWorkers,
+    /// A bounded queue of capacity zero was asked for: no job could be queued.
+    ZeroCapacity,
+    /// The operating system refused to start a worker thread. The workers
+    /// already started were stopped and joined.
+    Spawn(io::Error),
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ZeroWorkers => f.write_str("a worker pool needs at least one worker"),
+            Self::ZeroCapacity => {
+                f.write_str("a bounded job queue needs a capacity of at least one")
+            }
+            Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
+        }
+    }
+}
+
+impl Error for PoolError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Spawn(error) => Some(error),
+            Self::ZeroWorkers | Self::ZeroCapacity => None,
+        }
+    }
+}
+
+/// [`WorkerPool::submit`](crate::WorkerPool::submit) refused a job; the job
+/// is given back.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::{SubmitError, WorkerPool};
+///
+/// let (pool, _results) = WorkerPool::new(1, |x: u32| x)?;
+/// pool.shutdown();
+/// let refused = pool.submit(7).unwrap_err();
+/// assert!(matches!(refused, SubmitError::ShutDown(7)));
+/// assert_eq!(refused.into_job(), 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub enum SubmitError<T> {
+    /// The pool was shut down.
+    ShutDown(T),
+    /// Every [`Results`](crate::Results) handle was dropped, so the job's
+    /// result could not be delivered.
+    ResultsDropped(T),
+}
+
+impl<T> SubmitError<T> {
+    /// The refused job.
+    #[must_use]
+    pub fn into_job(self) -> T {
+        match self {
+            Self::ShutDown(job) | Self::ResultsDropped(job) => job,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ShutDown(_) => f.write_str("ShutDown(..)"),
+            Self::ResultsDropped(_) => f.write_str("ResultsDropped(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ShutDown(_) => f.write_str("the worker pool is shut down; the job was not run"),
+            Self::ResultsDropped(_) => {
+                f.write_str("every results receiver was dropped; the job was not run")
+            }
+        }
+    }
+}
+
+impl<T> Error for SubmitError<T> {}
+
+/// [`WorkerPool::try_submit`](crate::WorkerPool::try_submit) refused a job;
+/// the job is given back.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::{TrySubmitError, WorkerPool};
+///
+/// let (pool, _results) = WorkerPool::builder().workers(1).queue_capacity(1).build(|x: u32| x)?;
+/// pool.shutdown();
+/// assert!(matches!(pool.try_submit(1), Err(TrySubmitError::ShutDown(1))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub enum TrySubmitError<T> {
+    /// The bounded job queue is full.
+    Full(T),
+    /// The pool was shut down.
+    ShutDown(T),
+    /// Every [`Results`](crate::Results) handle was dropped.
+    ResultsDropped(T),
+}
+
+impl<T> TrySubmitError<T> {
+    /// The refused job.
+    #[must_use]
+    pub fn into_job(self) -> T {
+        match self {
+            Self::Full(job) | Self::ShutDown(job) | Self::ResultsDropped(job) => job,
+        }
+    }
+}
+
+impl<T> From<SubmitError<T>> for TrySubmitError<T> {
+    fn from(error: SubmitError<T>) -> Self {
+        match error {
+            SubmitError::ShutDown(job) => Self::ShutDown(job),
+            SubmitError::ResultsDropped(job) => Self::ResultsDropped(job),
+        }
+    }
+}
+
+impl<T> fmt::Debug for TrySubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::ShutDown(_) => f.write_str("ShutDown(..)"),
+            Self::ResultsDropped(_) => f.write_str("ResultsDropped(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TrySubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("the job queue is full; the job was not queued"),
+            Self::ShutDown(job) => fmt::Display::fmt(&SubmitError::ShutDown(job), f),
+            Self::ResultsDropped(job) => fmt::Display::fmt(&SubmitError::ResultsDropped(job), f),
+        }
+    }
+}
+
+impl<T> Error for TrySubmitError<T> {}

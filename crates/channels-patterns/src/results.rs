@@ -1,0 +1,178 @@
+//! The receiving end of a pool's results.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
+
+use crate::job::{JobId, JobPanicked};
+use crate::sync::{AtomicBool, Ordering};
+
+/// One finished job: its id and what its function returned, or how it
+/// panicked.
+pub type Completed<R> = (JobId, Result<R, JobPanicked>);
+
+/// Where a [`WorkerPool`](crate::WorkerPool)'s results arrive, in the order
+/// the jobs finish, each with its job's id.
+///
+/// A crossbeam-channel receiver underneath: `Clone` (each result goes to one
+/// of the clones), blocking and non-blocking receives, iteration. Iterating
+/// ends once the pool is shut down and every result was received.
+///
+/// Dropping every `Results` handle tells the pool nobody wants results: jobs
+/// already accepted still run and their results are counted in
+/// [`PoolStats::results_discarded`](crate::PoolStats::results_discarded);
+/// later submissions are refused with
+/// [`SubmitError::ResultsDropped`](crate::SubmitError::ResultsDropped).
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(2, |x: u64| x * x)?;
+/// for x in 1..=3 {
+///     pool.submit(x).unwrap();
+/// }
+/// pool.shutdown();
+/// let mut squares: Vec<u64> = results.into_iter().map(|(_, r)| r.unwrap()).collect();
+/// squares.sort_unstable();
+/// assert_eq!(squares, [1, 4, 9]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "dropping every Results handle makes the pool refuse new jobs"]
+pub struct Results<R> {
+    receiver: Receiver<Completed<R>>,
+    _alive: Arc<Alive>,
+}
+
+/// Shared by every clone of a `Results`; when the last one goes, the pool
+/// hears of it.
+#[derive(Debug)]
+struct Alive(Arc<AtomicBool>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire load in `submit`; nothing else is
+        // published, the flag itself is the message.
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl<R> Results<R> {
+    pub(crate) fn new(receiver: Receiver<Completed<R>>, dropped: Arc<AtomicBool>) -> Self {
+        Self {
+            receiver,
+            _alive: Arc::new(Alive(dropped)),
+        }
+    }
+
+    /// Waits for the next result.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once the pool is shut down (or dropped) and every
+    /// result has been received.
+    pub fn recv(&self) -> Result<Completed<R>, RecvError> {
+        self.receiver.recv()
+    }
+
+    /// The next result if one is ready.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if none is ready yet,
+    /// [`TryRecvError::Disconnected`] once the pool is shut down and every
+    /// result has been received.
+    pub fn try_recv(&self) -> Result<Completed<R>, TryRecvError> {
+        self.receiver.try_recv()
+    }
+
+    /// Waits at most `timeout` for the next result.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if none arrived in time,
+    /// [`RecvTimeoutError::Disconnected`] once the pool is shut down and every
+    /// result has been received.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Completed<R>, RecvTimeoutError> {
+        self.receiver.recv_timeout(timeout)
+    }
+
+    /// A blocking iterator over the results; it ends once the pool is shut
+    /// down and every result has been received.
+    pub fn iter(&self) -> crossbeam_channel::Iter<'_, Completed<R>> {
+        self.receiver.iter()
+    }
+
+    /// An iterator over the results ready now.
+    pub fn try_iter(&self) -> crossbeam_channel::TryIter<'_, Completed<R>> {
+        self.receiver.try_iter()
+    }
+
+    /// The number of results waiting to be received.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.receiver.len()
+    }
+
+    /// Whether no result is waiting.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.receiver.is_empty()
+    }
+}
+
+impl<R> Clone for Results<R> {
+    fn clone(&self) -> Self {
+        Self {
+            receiver: self.receiver.clone(),
+            _alive: Arc::clone(&self._alive),
+        }
+    }
+}
+
+impl<R> fmt::Debug for Results<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Results")
+            .field("waiting", &self.receiver.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, R> IntoIterator for &'a Results<R> {
+    type Item = Completed<R>;
+    type IntoIter = crossbeam_channel::Iter<'a, Completed<R>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// An owning blocking iterator over a pool's results.
+#[derive(Debug)]
+pub struct IntoIter<R> {
+    inner: crossbeam_channel::IntoIter<Completed<R>>,
+    _alive: Arc<Alive>,
+}
+
+impl<R> Iterator for IntoIter<R> {
+    type Item = Completed<R>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+}
+
+impl<R> IntoIterator for Results<R> {
+    type Item = Completed<R>;
+    type IntoIter = IntoIter<R>;
+
+    fn into_iter(self) -> IntoIter<R> {
+        IntoIter {
+            inner: self.receiver.into_iter(),
+            _alive: self._alive,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The one module that chooses between `std` and `loom`.
+//!
+//! Everything else imports its atomics, locks and the bounded queue from here
+//! and never mentions `cfg(loom)` itself.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Condvar, Mutex};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Condvar, Mutex};
+
+/// The bounded lock-free queue under [`BoundedQueue`](crate::BoundedQueue).
+#[cfg(not(loom))]
+pub(crate) use crossbeam_queue::ArrayQueue;
+
+/// Under loom, a stand-in with `ArrayQueue`'s API: crossbeam's queue uses
+/// `core` atomics, which loom cannot see. The loom models check the
+/// park/wake and close protocols around the queue; the queue itself is
+/// crossbeam's, tested by crossbeam and by our stress tests.
+#[cfg(loom)]
+pub(crate) use loom_array_queue::ArrayQueue;
+
+#[cfg(loom)]
+mod loom_array_queue {
+    use std::collections::VecDeque;
+
+    #[derive(Debug)]
+    pub(crate) struct ArrayQueue<T> {
+        items: loom::sync::Mutex<VecDeque<T>>,
+        capacity: usize,
+    }
+
+    impl<T> ArrayQueue<T> {
+        pub(crate) fn new(capacity: usize) -> Self {
+            assert!(capacity > 0, "capacity must be non-zero");
+            Self {
+                items: loom::sync::Mutex::new(VecDeque::new()),
+                capacity,
+            }
+        }
+
+        pub(crate) fn push(&self, value: T) -> Result<(), T> {
+            let mut items = self.items.lock().unwrap();
+            if items.len() == self.capacity {
+                return Err(value);
+            }
+            items.push_back(value);
+            Ok(())
+        }
+
+        pub(crate) fn pop(&self) -> Option<T> {
+            self.items.lock().unwrap().pop_front()
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.items.lock().unwrap().len()
+        }
+
+        pub(crate) fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        pub(crate) fn is_full(&self) -> bool {
+            self.len() == self.capacity
+        }
+
+        pub(crate) fn capacity(&self) -> usize {
+            self.capacity
+        }
+    }
+}
+
+/// One step of waiting for another thread: crossbeam's `Backoff` (spin,
+/// then yield), or under loom a yield, since loom must run the other threads
+/// for a spinning one to make progress.
+#[cfg(not(loom))]
+pub(crate) type Backoff = crossbeam_utils::Backoff;
+
+#[cfg(loom)]
+#[derive(Debug, Default)]
+pub(crate) struct Backoff;
+
+#[cfg(loom)]
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self
+    }
+    pub(crate) fn snooze(&self) {
+        loom::thread::yield_now();
+    }
+    pub(crate) fn is_completed(&self) -> bool {
+        true
+    }
+}
+
+/// Shards of the queue's in-flight push count. Under loom, one: the model's
+/// threads would otherwise all land on shards the model never shares.
+#[cfg(not(loom))]
+pub(crate) fn in_flight_shards() -> usize {
+    let threads = std::thread::available_parallelism().map_or(4, usize::from);
+    (threads * 2).next_power_of_two().min(64)
+}
+#[cfg(loom)]
+pub(crate) fn in_flight_shards() -> usize {
+    1
+}
+
+/// This thread's shard among `shards` (a power of two).
+#[cfg(not(loom))]
+pub(crate) fn shard_index(shards: usize) -> usize {
+    atomics_kit::thread_index().unwrap_or(0) & (shards - 1)
+}
+#[cfg(loom)]
+pub(crate) fn shard_index(_shards: usize) -> usize {
+    0
+}
