@@ -330,8 +330,8 @@ impl<T> BoundedQueue<T> {
     /// assert_eq!(queue.iter().sum::<i32>(), 6);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn iter(&self) -> Iter<'_, T> {
-        Iter { queue: self }
+    pub fn iter(&self) -> QueueIter<'_, T> {
+        QueueIter { queue: self }
     }
 }
 
@@ -349,11 +349,11 @@ impl<T> fmt::Debug for BoundedQueue<T> {
 /// [`BoundedQueue::iter`]: each `next` is a [`pop`](BoundedQueue::pop).
 #[derive(Debug)]
 #[must_use = "iterators do nothing unless iterated"]
-pub struct Iter<'a, T> {
+pub struct QueueIter<'a, T> {
     queue: &'a BoundedQueue<T>,
 }
 
-impl<T> Iterator for Iter<'_, T> {
+impl<T> Iterator for QueueIter<'_, T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
@@ -363,9 +363,9 @@ impl<T> Iterator for Iter<'_, T> {
 
 impl<'a, T> IntoIterator for &'a BoundedQueue<T> {
     type Item = T;
-    type IntoIter = Iter<'a, T>;
+    type IntoIter = QueueIter<'a, T>;
 
-    fn into_iter(self) -> Iter<'a, T> {
+    fn into_iter(self) -> QueueIter<'a, T> {
         self.iter()
     }
 }

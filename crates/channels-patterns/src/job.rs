@@ -68,33 +68,40 @@ impl fmt::Display for JobId {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobPanicked {
+pub struct JobPanicked(
+    // Boxed: every result carries a `Result<R, JobPanicked>`, and a
+    // pointer keeps it small for the jobs that did not panic.
+    Box<Report>,
+);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Report {
     id: JobId,
     message: String,
 }
 
 impl JobPanicked {
     pub(crate) fn new(id: JobId, message: String) -> Self {
-        Self { id, message }
+        Self(Box::new(Report { id, message }))
     }
 
     /// The job that panicked.
     #[must_use]
     pub fn id(&self) -> JobId {
-        self.id
+        self.0.id
     }
 
     /// The panic message (`"non-string panic payload"` when the payload was
     /// neither `&str` nor `String`).
     #[must_use]
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
 impl fmt::Display for JobPanicked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} panicked: {}", self.id, self.message)
+        write!(f, "{} panicked: {}", self.0.id, self.0.message)
     }
 }
 

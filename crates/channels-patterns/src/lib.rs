@@ -66,7 +66,7 @@ mod submit_gate;
 mod sync;
 mod wait_set;
 
-pub use bounded_queue::{BoundedQueue, Iter};
+pub use bounded_queue::{BoundedQueue, QueueIter};
 pub use fan_out::{fan_out_fan_in, FanOutError};
 pub use fan_out_stream::{fan_out_bounded, fan_out_stream, FanOutStream};
 pub use item_panicked::ItemPanicked;
@@ -75,7 +75,7 @@ pub use pool::{PoolStats, WorkerPool};
 pub use pool_builder::WorkerPoolBuilder;
 pub use pool_error::{PoolError, SubmitError, TrySubmitError};
 pub use queue_error::{PushError, TryPopError, TryPushError, ZeroCapacityError};
-pub use results::{Completed, IntoIter, Results};
+pub use results::{Completed, Results, ResultsIntoIter};
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -238,7 +238,6 @@ impl WorkerPool<(), ()> {
     /// assert_eq!(results.recv()?.1, Ok(3));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
     pub fn builder() -> WorkerPoolBuilder {
         WorkerPoolBuilder::new()
     }
@@ -555,30 +554,27 @@ where
 {
     fn run(self) {
         let counters = &self.shared.counters[self.index];
-        // This worker is the only writer of its counters, so it keeps them
-        // here and stores them (a plain store, not a read-modify-write).
-        let (mut completed, mut panicked, mut discarded) = (0, 0, 0);
         // Ends on a stop marker, or if the pool was leaked and the queue
         // disconnected.
         while let Ok(Message::Job(id, job)) = self.queue.recv() {
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.f)(job)))
                 .map_err(|payload| JobPanicked::new(id, panic_payload::into_message(payload)));
-            // Relaxed: statistics, exact after the join (which synchronizes
-            // with this thread's end), a snapshot before.
             if outcome.is_err() {
-                panicked += 1;
-                counters.panicked.store(panicked, Ordering::Relaxed);
+                bump(&counters.panicked);
             }
-            completed += 1;
-            counters.completed.store(completed, Ordering::Relaxed);
+            bump(&counters.completed);
             if let Err(undelivered) = self.results.send((id, outcome)) {
-                discarded += 1;
-                counters
-                    .results_discarded
-                    .store(discarded, Ordering::Relaxed);
+                bump(&counters.results_discarded);
                 // A result's own Drop may panic; the worker must survive it.
                 let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
             }
         }
     }
+}
+
+/// Adds one to a counter only this thread writes: a load and a store, not
+/// a read-modify-write. Relaxed: statistics, exact once the worker is
+/// joined (the join synchronizes with the thread's end), a snapshot before.
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
 }

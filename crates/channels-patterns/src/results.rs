@@ -152,12 +152,12 @@ impl<'a, R> IntoIterator for &'a Results<R> {
 
 /// An owning blocking iterator over a pool's results.
 #[derive(Debug)]
-pub struct IntoIter<R> {
+pub struct ResultsIntoIter<R> {
     inner: crossbeam_channel::IntoIter<Completed<R>>,
     _alive: Arc<Alive>,
 }
 
-impl<R> Iterator for IntoIter<R> {
+impl<R> Iterator for ResultsIntoIter<R> {
     type Item = Completed<R>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -167,10 +167,10 @@ impl<R> Iterator for IntoIter<R> {
 
 impl<R> IntoIterator for Results<R> {
     type Item = Completed<R>;
-    type IntoIter = IntoIter<R>;
+    type IntoIter = ResultsIntoIter<R>;
 
-    fn into_iter(self) -> IntoIter<R> {
-        IntoIter {
+    fn into_iter(self) -> ResultsIntoIter<R> {
+        ResultsIntoIter {
             inner: self.receiver.into_iter(),
             _alive: self._alive,
         }
