@@ -140,9 +140,9 @@ impl<T> BoundedQueue<T> {
     /// ```
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
         let shard = self.pushing.enter();
-        // SeqCst: read after this push was counted in progress, and ordered
-        // against `close`'s SeqCst store (see `InFlight`).
-        if self.closed.load(Ordering::SeqCst) {
+        // Relaxed: `enter`'s fence orders this read after the count (see
+        // `InFlight`); the flag publishes nothing else.
+        if self.closed.load(Ordering::Relaxed) {
             self.pushing.leave(shard);
             return Err(TryPushError::Closed(value));
         }
@@ -243,9 +243,10 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn close(&self) -> bool {
-        // SeqCst: ordered against producers' SeqCst entry and read of the
-        // flag, and consumers' SeqCst reads (see `InFlight`).
-        let was_closed = self.closed.swap(true, Ordering::SeqCst);
+        // Relaxed: the protocol rests on the coherence order of this one
+        // flag and the fences around its reads (see `InFlight`); the wakeups
+        // below fence before reading the waiter counts.
+        let was_closed = self.closed.swap(true, Ordering::Relaxed);
         self.not_empty.notify_all();
         self.not_full.notify_all();
         !was_closed
@@ -264,9 +265,10 @@ impl<T> BoundedQueue<T> {
     /// ```
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        // SeqCst: consumers order this read before their reads of the
-        // in-progress pushes (see `InFlight`).
-        self.closed.load(Ordering::SeqCst)
+        // Relaxed: consumers fence between this read and their reads of the
+        // pushes in progress (`InFlight::is_idle`); waiters fence before it
+        // (`WaitSet`).
+        self.closed.load(Ordering::Relaxed)
     }
 
     /// The number of values queued now.

@@ -3,19 +3,27 @@
 
 use crossbeam_utils::CachePadded;
 
-use crate::sync::{self, AtomicUsize, Ordering};
+use crate::sync::{self, fence, AtomicUsize, Ordering};
 
 /// Pushes in progress, one count per shard (a thread uses the shard of its
 /// `atomics_kit::thread_index`), so that producers on different threads do
 /// not fight over one cache line.
 ///
-/// A producer [`enter`](Self::enter)s before it reads the closed flag and
-/// leaves after its push landed or failed. Once the queue is closed, a
-/// consumer that finds every shard at zero knows that every push that read
-/// "open" has finished: those pushes entered (`SeqCst`) before the close
-/// (`SeqCst`), which came before the consumer's `SeqCst` reads of the
-/// shards, so a shard at zero means they left, and their Release on leaving
-/// makes their items visible.
+/// The protocol, with `SeqCst` fences only (loom checks fences, not
+/// `SeqCst` accesses):
+///
+/// - a producer [`enter`](Self::enter)s (count + fence), then reads the
+///   closed flag, pushes if open, and [`leave`](Self::leave)s;
+/// - a consumer that read the flag as closed calls [`is_idle`](Self::is_idle)
+///   (fence + read every shard).
+///
+/// If a producer read "open" and a consumer read "closed", the producer's
+/// read is coherence-ordered before the consumer's, so the producer's fence
+/// precedes the consumer's in the fences' total order, and the consumer's
+/// shard reads see the producer's count (or its leaving, whose Release
+/// publishes the pushed item to the consumer's Acquire read). So a consumer
+/// that finds every shard at zero after seeing "closed" knows every push
+/// that saw "open" has landed.
 #[derive(Debug)]
 pub(crate) struct InFlight {
     shards: Box<[CachePadded<AtomicUsize>]>,
@@ -34,17 +42,18 @@ impl InFlight {
     /// Counts a push in progress; returns the shard to [`leave`](Self::leave).
     pub(crate) fn enter(&self) -> usize {
         let shard = sync::shard_index(self.shards.len());
-        // SeqCst: this entry and the producer's later SeqCst read of the
-        // closed flag are ordered against `close`'s SeqCst store and the
-        // consumers' SeqCst reads in `is_idle` (see the type's docs).
-        self.shards[shard].fetch_add(1, Ordering::SeqCst);
+        // Relaxed, then the fence: the fence orders this count before the
+        // caller's read of the closed flag, pairing with the fence in
+        // `is_idle` (see the type's docs).
+        self.shards[shard].fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
         shard
     }
 
     /// Ends a push counted by [`enter`](Self::enter).
     pub(crate) fn leave(&self, shard: usize) {
         // Release: the push's item is visible to a consumer whose Acquire
-        // (SeqCst) read in `is_idle` sees this count drop.
+        // read in `is_idle` sees this count drop.
         self.shards[shard].fetch_sub(1, Ordering::Release);
     }
 

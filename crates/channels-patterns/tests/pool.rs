@@ -1,0 +1,285 @@
+//! WorkerPool: results tied to job ids, panics reported, every fault a typed
+//! error, shutdown semantics.
+
+use std::collections::HashMap;
+use std::sync::{mpsc, Arc, Mutex, OnceLock, Weak};
+use std::thread;
+use std::time::Duration;
+
+use channels_patterns::{JobId, PoolError, SubmitError, TrySubmitError, WorkerPool};
+
+const JOBS: u64 = if cfg!(miri) { 20 } else { 2_000 };
+
+#[test]
+fn concurrent_results_carry_their_job_ids() {
+    let (pool, results) = WorkerPool::new(3, |x: u64| x * 3).unwrap();
+    let submitted: HashMap<JobId, u64> = (0..JOBS).map(|x| (pool.submit(x).unwrap(), x)).collect();
+    pool.shutdown();
+    let mut seen = 0;
+    for (id, result) in &results {
+        assert_eq!(result.unwrap(), submitted[&id] * 3, "result of {id}");
+        seen += 1;
+    }
+    assert_eq!(seen, JOBS);
+    let ids: Vec<u64> = {
+        let mut ids: Vec<u64> = submitted.keys().map(|id| id.as_u64()).collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids, (0..JOBS).collect::<Vec<_>>(), "ids count up from 0");
+}
+
+#[test]
+fn a_panicking_job_is_reported_and_its_worker_goes_on() {
+    // One worker: if the panic killed it, no later job would run.
+    let (pool, results) = WorkerPool::new(1, |x: u32| {
+        assert!(x % 3 != 0, "multiple of three: {x}");
+        x
+    })
+    .unwrap();
+    let ids: Vec<JobId> = (0..9).map(|x| pool.submit(x).unwrap()).collect();
+    pool.shutdown();
+    let outcomes: HashMap<JobId, Result<u32, _>> = results.iter().collect();
+    assert_eq!(outcomes.len(), 9);
+    for (x, id) in ids.iter().enumerate() {
+        match &outcomes[id] {
+            Ok(value) => assert_eq!(*value as usize, x),
+            Err(panicked) => {
+                assert_eq!(x % 3, 0);
+                assert_eq!(panicked.id(), *id);
+                assert_eq!(panicked.message(), format!("multiple of three: {x}"));
+            }
+        }
+    }
+    let stats = pool.stats();
+    assert_eq!((stats.completed, stats.panicked), (9, 3));
+}
+
+#[test]
+fn submit_after_shutdown_gives_the_job_back() {
+    let (pool, _results) = WorkerPool::new(2, |s: String| s.len()).unwrap();
+    pool.shutdown();
+    assert!(pool.is_shut_down());
+    let error = pool.submit("late".to_owned()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the worker pool is shut down; the job was not run"
+    );
+    assert_eq!(error.into_job(), "late");
+    assert!(
+        matches!(pool.try_submit("later".to_owned()), Err(TrySubmitError::ShutDown(s)) if s == "later")
+    );
+    // A second shutdown is a no-op, and shutdown_now has nothing to return.
+    pool.shutdown();
+    assert!(pool.shutdown_now().is_empty());
+}
+
+#[test]
+fn dropping_every_results_handle_refuses_new_jobs_and_counts_the_lost_results() {
+    let (release, gate) = mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    let (pool, results) = WorkerPool::new(1, move |x: u32| {
+        gate.lock().unwrap().recv().unwrap();
+        x
+    })
+    .unwrap();
+    let copy = results.clone();
+    pool.submit(1).unwrap();
+    drop(results);
+    // One handle is left: still accepted.
+    pool.submit(2).unwrap();
+    drop(copy);
+    assert!(matches!(
+        pool.submit(3),
+        Err(SubmitError::ResultsDropped(3))
+    ));
+    assert!(matches!(
+        pool.try_submit(4),
+        Err(TrySubmitError::ResultsDropped(4))
+    ));
+    release.send(()).unwrap();
+    release.send(()).unwrap();
+    pool.shutdown();
+    // Both accepted jobs ran; nobody could receive their results.
+    let stats = pool.stats();
+    assert_eq!((stats.completed, stats.results_discarded), (2, 2));
+}
+
+#[test]
+fn shutdown_runs_every_accepted_job_before_joining() {
+    let (pool, results) = WorkerPool::new(2, |ms: u64| {
+        thread::sleep(Duration::from_millis(ms));
+        ms
+    })
+    .unwrap();
+    for _ in 0..10 {
+        pool.submit(2).unwrap();
+    }
+    pool.shutdown();
+    // Every result is there already: the workers are joined.
+    assert_eq!(results.try_iter().count(), 10);
+    assert!(results.recv().is_err(), "the results end after a shutdown");
+}
+
+#[test]
+fn concurrent_shutdown_now_returns_exactly_the_jobs_not_started() {
+    let (pool, results) = WorkerPool::new(2, |x: u64| {
+        thread::sleep(Duration::from_micros(200));
+        x
+    })
+    .unwrap();
+    let jobs = JOBS.min(200);
+    for x in 0..jobs {
+        pool.submit(x).unwrap();
+    }
+    let returned = pool.shutdown_now();
+    let mut seen: Vec<u64> = returned.iter().map(|(_, x)| *x).collect();
+    seen.extend(results.iter().map(|(_, result)| result.unwrap()));
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..jobs).collect::<Vec<_>>(),
+        "every job ran or came back, once"
+    );
+    for (id, x) in &returned {
+        assert_eq!(id.as_u64(), *x, "a returned job keeps its id");
+    }
+}
+
+#[test]
+fn dropping_the_pool_with_jobs_queued_runs_them() {
+    let (pool, results) = WorkerPool::new(1, |x: u32| {
+        thread::sleep(Duration::from_millis(1));
+        x
+    })
+    .unwrap();
+    for x in 0..20 {
+        pool.submit(x).unwrap();
+    }
+    drop(pool);
+    let mut values: Vec<u32> = results.iter().map(|(_, r)| r.unwrap()).collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..20).collect::<Vec<_>>());
+}
+
+#[test]
+fn zero_workers_and_zero_capacity_are_errors() {
+    let zero = WorkerPool::new(0, |x: u8| x).unwrap_err();
+    assert!(matches!(zero, PoolError::ZeroWorkers));
+    let no_room = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(0)
+        .build(|x: u8| x)
+        .unwrap_err();
+    assert!(matches!(no_room, PoolError::ZeroCapacity));
+    assert_eq!(
+        no_room.to_string(),
+        "a bounded job queue needs a capacity of at least one"
+    );
+}
+
+#[test]
+fn a_bounded_queue_refuses_try_submit_when_full_and_blocks_submit_until_room() {
+    let (release, gate) = mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(2)
+        .build(move |x: u32| {
+            gate.lock().unwrap().recv().unwrap();
+            x
+        })
+        .unwrap();
+    pool.submit(0).unwrap();
+    while pool.stats().queued != 0 {
+        thread::yield_now(); // the worker took job 0 and waits on the gate
+    }
+    pool.submit(1).unwrap();
+    pool.submit(2).unwrap();
+    assert!(matches!(pool.try_submit(3), Err(TrySubmitError::Full(3))));
+    thread::scope(|s| {
+        // Blocks until the worker makes room.
+        let blocked = s.spawn(|| pool.submit(4).unwrap());
+        for _ in 0..4 {
+            release.send(()).unwrap();
+        }
+        blocked.join().unwrap();
+    });
+    pool.shutdown();
+    let mut values: Vec<u32> = results.iter().map(|(_, r)| r.unwrap()).collect();
+    values.sort_unstable();
+    assert_eq!(values, [0, 1, 2, 4]);
+}
+
+#[test]
+fn shutdown_from_one_of_its_own_jobs_panics_in_that_job_instead_of_hanging() {
+    type Pool = WorkerPool<u8, ()>;
+    let me: Arc<OnceLock<Weak<Pool>>> = Arc::default();
+    let (pool, results) = {
+        let me = Arc::clone(&me);
+        WorkerPool::new(1, move |_: u8| {
+            if let Some(pool) = me.get().and_then(Weak::upgrade) {
+                pool.shutdown();
+            }
+        })
+        .unwrap()
+    };
+    let pool = Arc::new(pool);
+    me.set(Arc::downgrade(&pool)).unwrap();
+    pool.submit(0).unwrap();
+    let (_, outcome) = results.recv().unwrap();
+    let panicked = outcome.unwrap_err();
+    assert!(
+        panicked.message().contains("would wait for itself"),
+        "{}",
+        panicked.message()
+    );
+    // The worker survived: the pool still runs jobs.
+    pool.submit(1).unwrap();
+    assert!(results.recv().unwrap().1.is_err());
+    drop(pool);
+}
+
+#[test]
+fn concurrent_submitters_and_a_shutdown_lose_nothing() {
+    let (pool, results) = WorkerPool::new(2, |x: u64| x).unwrap();
+    let per_thread = JOBS / 4;
+    let accepted: Vec<u64> = thread::scope(|s| {
+        let submitters: Vec<_> = (0..3)
+            .map(|t| {
+                let pool = &pool;
+                s.spawn(move || {
+                    (0..per_thread)
+                        .map(|i| t * per_thread + i)
+                        .filter(|x| pool.submit(*x).is_ok())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        thread::yield_now();
+        pool.shutdown();
+        submitters
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut ran: Vec<u64> = results.iter().map(|(_, r)| r.unwrap()).collect();
+    ran.sort_unstable();
+    let mut accepted = accepted;
+    accepted.sort_unstable();
+    assert_eq!(ran, accepted, "exactly the accepted jobs ran, once each");
+}
+
+#[test]
+fn workers_are_named_after_the_builder_prefix() {
+    let (pool, results) = WorkerPool::builder()
+        .workers(2)
+        .thread_name("crunch")
+        .build(|_: ()| thread::current().name().map(str::to_owned))
+        .unwrap();
+    pool.submit(()).unwrap();
+    let name = results.recv().unwrap().1.unwrap().unwrap();
+    assert!(name.starts_with("crunch-"), "{name}");
+    assert_eq!(pool.workers(), 2);
+    assert!(format!("{pool:?}").starts_with("WorkerPool"));
+}

@@ -1,0 +1,173 @@
+//! BoundedQueue: blocking push/pop, close and drain, typed errors.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError, ZeroCapacityError};
+
+const PER_PRODUCER: usize = if cfg!(miri) { 20 } else { 5_000 };
+
+#[test]
+fn zero_capacity_is_an_error() {
+    let error = BoundedQueue::<u8>::new(0).unwrap_err();
+    assert_eq!(error, ZeroCapacityError);
+    assert_eq!(
+        error.to_string(),
+        "a bounded queue needs a capacity of at least one"
+    );
+}
+
+#[test]
+fn fifo_with_try_operations() {
+    let queue = BoundedQueue::new(2).unwrap();
+    assert_eq!(queue.try_pop(), Err(TryPopError::Empty));
+    queue.try_push(1).unwrap();
+    queue.try_push(2).unwrap();
+    assert_eq!(queue.try_push(3), Err(TryPushError::Full(3)));
+    assert_eq!(
+        (queue.len(), queue.capacity(), queue.is_empty()),
+        (2, 2, false)
+    );
+    assert_eq!(queue.try_pop(), Ok(1));
+    assert_eq!(queue.pop(), Some(2));
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn close_refuses_pushes_and_lets_consumers_drain() {
+    let queue = BoundedQueue::new(4).unwrap();
+    queue.push("a").unwrap();
+    queue.push("b").unwrap();
+    assert!(queue.close());
+    assert_eq!(queue.push("c"), Err(PushError("c")));
+    assert_eq!(queue.try_push("d"), Err(TryPushError::Closed("d")));
+    assert_eq!(queue.iter().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(queue.pop(), None);
+    assert_eq!(queue.try_pop(), Err(TryPopError::Closed));
+}
+
+#[test]
+fn concurrent_close_wakes_a_consumer_parked_on_an_empty_queue() {
+    let queue = BoundedQueue::<u32>::new(1).unwrap();
+    thread::scope(|s| {
+        let consumer = s.spawn(|| queue.pop());
+        thread::sleep(Duration::from_millis(10)); // let it park
+        queue.close();
+        assert_eq!(consumer.join().unwrap(), None);
+    });
+}
+
+#[test]
+fn concurrent_close_wakes_a_producer_parked_on_a_full_queue() {
+    let queue = BoundedQueue::new(1).unwrap();
+    queue.push(0).unwrap();
+    thread::scope(|s| {
+        let producer = s.spawn(|| queue.push(1));
+        thread::sleep(Duration::from_millis(10)); // let it park
+        queue.close();
+        assert_eq!(
+            producer.join().unwrap(),
+            Err(PushError(1)),
+            "the value comes back"
+        );
+    });
+    assert_eq!(queue.pop(), Some(0));
+    assert_eq!(queue.pop(), None);
+}
+
+#[test]
+fn concurrent_producers_and_consumers_deliver_every_value_exactly_once() {
+    let queue = BoundedQueue::new(8).unwrap();
+    let producers = 4;
+    let mut received: Vec<usize> = thread::scope(|s| {
+        let handles: Vec<_> = (0..producers)
+            .map(|p| {
+                let queue = &queue;
+                s.spawn(move || {
+                    (0..PER_PRODUCER).for_each(|i| queue.push(p * PER_PRODUCER + i).unwrap())
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| queue.iter().collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        queue.close();
+        consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    received.sort_unstable();
+    assert_eq!(received, (0..producers * PER_PRODUCER).collect::<Vec<_>>());
+}
+
+#[test]
+fn concurrent_close_racing_pushes_loses_nothing() {
+    // Values whose push returned Ok are popped; the others came back.
+    let queue = BoundedQueue::new(4).unwrap();
+    let (accepted, refused, popped) = thread::scope(|s| {
+        let producers: Vec<_> = (0..3)
+            .map(|p| {
+                let queue = &queue;
+                s.spawn(move || {
+                    let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+                    for i in 0..PER_PRODUCER {
+                        match queue.push(p * PER_PRODUCER + i) {
+                            Ok(()) => accepted.push(p * PER_PRODUCER + i),
+                            Err(PushError(back)) => refused.push(back),
+                        }
+                    }
+                    (accepted, refused)
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| queue.iter().collect::<Vec<_>>()))
+            .collect();
+        thread::yield_now();
+        queue.close();
+        let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+        for producer in producers {
+            let (a, r) = producer.join().unwrap();
+            accepted.extend(a);
+            refused.extend(r);
+        }
+        let popped: Vec<usize> = consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect();
+        (accepted, refused, popped)
+    });
+    let mut accepted = accepted;
+    let mut popped = popped;
+    accepted.sort_unstable();
+    popped.sort_unstable();
+    assert_eq!(popped, accepted, "every accepted value popped once");
+    assert_eq!(accepted.len() + refused.len(), 3 * PER_PRODUCER);
+}
+
+#[test]
+fn every_value_is_dropped_exactly_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    {
+        let queue = BoundedQueue::new(8).unwrap();
+        for _ in 0..6 {
+            queue.push(Counted).unwrap();
+        }
+        drop(queue.pop());
+        drop(queue.pop());
+        queue.close();
+        let refused = queue.push(Counted).unwrap_err();
+        drop(refused);
+        // Four left in the queue, dropped with it.
+    }
+    assert_eq!(DROPS.load(Ordering::SeqCst), 7);
+}

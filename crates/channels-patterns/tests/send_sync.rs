@@ -1,0 +1,29 @@
+//! Which types cross threads: the pool, its results and the queue are
+//! `Send + Sync` when what they carry is `Send`; the compile-fail cases in
+//! tests/ui show what must not compile.
+
+use std::cell::Cell;
+
+use channels_patterns::{BoundedQueue, FanOutStream, JobPanicked, PoolError, Results, WorkerPool};
+
+fn assert_send_sync<T: Send + Sync>() {}
+fn assert_send<T: Send>() {}
+
+#[test]
+fn pool_results_and_queue_of_send_values_are_send_and_sync() {
+    assert_send_sync::<WorkerPool<String, Vec<u8>>>();
+    assert_send_sync::<Results<String>>();
+    assert_send_sync::<BoundedQueue<String>>();
+    // Cell is Send but not Sync: the queue never shares a &T, so still Sync.
+    assert_send_sync::<BoundedQueue<Cell<u8>>>();
+    assert_send_sync::<WorkerPool<Cell<u8>, Cell<u8>>>();
+    assert_send::<FanOutStream<std::ops::Range<u32>, u32>>();
+    assert_send_sync::<JobPanicked>();
+    assert_send_sync::<PoolError>();
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "trybuild runs the compiler")]
+fn values_that_are_not_send_are_refused() {
+    trybuild::TestCases::new().compile_fail("tests/ui/*.rs");
+}

@@ -1,0 +1,161 @@
+//! Hammer tests: every input, job and value accounted for exactly once,
+//! and every one dropped exactly once. Run by `cargo xtask sanitizers`
+//! under AddressSanitizer and ThreadSanitizer.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use channels_patterns::{fan_out_bounded, fan_out_fan_in, BoundedQueue, WorkerPool};
+
+const SCALE: usize = if cfg!(miri) { 1 } else { 50 };
+
+/// A value that counts its drops in a shared counter.
+struct Counted {
+    value: usize,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Counted {
+    fn new(value: usize, drops: &Arc<AtomicUsize>) -> Self {
+        Self {
+            value,
+            drops: Arc::clone(drops),
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn assert_each_once(mut seen: Vec<usize>, total: usize, what: &str) {
+    seen.sort_unstable();
+    assert_eq!(seen.len(), total, "{what}: count");
+    assert!(
+        seen.iter().copied().eq(0..total),
+        "{what}: each exactly once"
+    );
+}
+
+#[test]
+fn pool_runs_every_job_once_from_many_submitters_with_some_panicking() {
+    let per_submitter = 200 * SCALE;
+    let submitters = 3;
+    let total = per_submitter * submitters;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let result_drops = Arc::clone(&drops);
+    let (pool, results) = WorkerPool::new(3, move |job: Counted| {
+        assert!(job.value % 97 != 5, "job {} refuses", job.value);
+        Counted::new(job.value, &result_drops)
+    })
+    .unwrap();
+    let (mut seen, panicked) = thread::scope(|s| {
+        for t in 0..submitters {
+            let (pool, drops) = (&pool, &drops);
+            s.spawn(move || {
+                for i in 0..per_submitter {
+                    pool.submit(Counted::new(t * per_submitter + i, drops))
+                        .unwrap();
+                }
+            });
+        }
+        let receiver = s.spawn(|| {
+            let (mut seen, mut panicked) = (Vec::new(), Vec::new());
+            for _ in 0..total {
+                match results.recv().unwrap().1 {
+                    Ok(result) => seen.push(result.value),
+                    Err(report) => panicked.push(report),
+                }
+            }
+            (seen, panicked)
+        });
+        receiver.join().unwrap()
+    });
+    pool.shutdown();
+    assert_eq!(pool.stats().panicked as usize, panicked.len());
+    assert!(panicked.iter().all(|p| p.message().ends_with("refuses")));
+    let refused: Vec<usize> = (0..total).filter(|v| v % 97 == 5).collect();
+    seen.extend(&refused);
+    assert_each_once(seen.clone(), total, "pool results");
+    drop(seen);
+    // Every job dropped once (consumed by its run), every result once.
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        total + (total - refused.len())
+    );
+}
+
+#[test]
+fn pool_shutdown_now_under_load_accounts_for_every_job() {
+    let total = 300 * SCALE;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (pool, results) = WorkerPool::new(2, |job: Counted| job.value).unwrap();
+    for i in 0..total {
+        pool.submit(Counted::new(i, &drops)).unwrap();
+    }
+    let returned = pool.shutdown_now();
+    let mut seen: Vec<usize> = returned.iter().map(|(_, job)| job.value).collect();
+    drop(returned);
+    seen.extend(results.iter().map(|(_, r)| r.unwrap()));
+    assert_each_once(seen, total, "shutdown_now");
+    assert_eq!(drops.load(Ordering::SeqCst), total);
+}
+
+#[test]
+fn fan_out_gives_every_result_in_order_and_drops_every_input_once() {
+    let total = 1_000 * SCALE;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let inputs: Vec<Counted> = (0..total).map(|i| Counted::new(i, &drops)).collect();
+    let out = fan_out_fan_in(inputs, 4, |c| c.value * 2).unwrap();
+    assert!(out.iter().copied().eq((0..total).map(|i| i * 2)));
+    assert_eq!(drops.load(Ordering::SeqCst), total);
+}
+
+#[test]
+fn bounded_fan_out_yields_every_index_once() {
+    let total = 500 * SCALE;
+    let seen: Vec<usize> = fan_out_bounded(0..total, 3, 16, |x| x)
+        .unwrap()
+        .map(|(index, result)| {
+            assert_eq!(result.unwrap(), index);
+            index
+        })
+        .collect();
+    assert_each_once(seen, total, "bounded fan-out");
+}
+
+#[test]
+fn queue_delivers_every_value_once_through_close() {
+    let per_producer = 1_000 * SCALE;
+    let producers = 4;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let queue = BoundedQueue::new(16).unwrap();
+    let seen: Vec<usize> = thread::scope(|s| {
+        let handles: Vec<_> = (0..producers)
+            .map(|p| {
+                let (queue, drops) = (&queue, &drops);
+                s.spawn(move || {
+                    for i in 0..per_producer {
+                        queue
+                            .push(Counted::new(p * per_producer + i, drops))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| queue.iter().map(|c| c.value).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        queue.close();
+        consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    assert_each_once(seen, producers * per_producer, "queue");
+    assert_eq!(drops.load(Ordering::SeqCst), producers * per_producer);
+}
