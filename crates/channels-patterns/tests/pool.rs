@@ -33,7 +33,7 @@ fn concurrent_results_carry_their_job_ids() {
 fn a_panicking_job_is_reported_and_its_worker_goes_on() {
     // One worker: if the panic killed it, no later job would run.
     let (pool, results) = WorkerPool::new(1, |x: u32| {
-        assert!(x % 3 != 0, "multiple of three: {x}");
+        assert!(!x.is_multiple_of(3), "multiple of three: {x}");
         x
     })
     .unwrap();

@@ -8,7 +8,14 @@ use std::thread;
 
 use channels_patterns::{fan_out_bounded, fan_out_fan_in, BoundedQueue, WorkerPool};
 
-const SCALE: usize = if cfg!(miri) { 1 } else { 50 };
+/// `full` natively; under miri, which runs these too (slowly), `miri`.
+const fn amount(full: usize, miri: usize) -> usize {
+    if cfg!(miri) {
+        miri
+    } else {
+        full
+    }
+}
 
 /// A value that counts its drops in a shared counter.
 struct Counted {
@@ -42,7 +49,7 @@ fn assert_each_once(mut seen: Vec<usize>, total: usize, what: &str) {
 
 #[test]
 fn pool_runs_every_job_once_from_many_submitters_with_some_panicking() {
-    let per_submitter = 200 * SCALE;
+    let per_submitter = amount(10_000, 10);
     let submitters = 3;
     let total = per_submitter * submitters;
     let drops = Arc::new(AtomicUsize::new(0));
@@ -90,7 +97,7 @@ fn pool_runs_every_job_once_from_many_submitters_with_some_panicking() {
 
 #[test]
 fn pool_shutdown_now_under_load_accounts_for_every_job() {
-    let total = 300 * SCALE;
+    let total = amount(15_000, 30);
     let drops = Arc::new(AtomicUsize::new(0));
     let (pool, results) = WorkerPool::new(2, |job: Counted| job.value).unwrap();
     for i in 0..total {
@@ -106,7 +113,7 @@ fn pool_shutdown_now_under_load_accounts_for_every_job() {
 
 #[test]
 fn fan_out_gives_every_result_in_order_and_drops_every_input_once() {
-    let total = 1_000 * SCALE;
+    let total = amount(50_000, 40);
     let drops = Arc::new(AtomicUsize::new(0));
     let inputs: Vec<Counted> = (0..total).map(|i| Counted::new(i, &drops)).collect();
     let out = fan_out_fan_in(inputs, 4, |c| c.value * 2).unwrap();
@@ -116,7 +123,7 @@ fn fan_out_gives_every_result_in_order_and_drops_every_input_once() {
 
 #[test]
 fn bounded_fan_out_yields_every_index_once() {
-    let total = 500 * SCALE;
+    let total = amount(25_000, 30);
     let seen: Vec<usize> = fan_out_bounded(0..total, 3, 16, |x| x)
         .unwrap()
         .map(|(index, result)| {
@@ -129,7 +136,7 @@ fn bounded_fan_out_yields_every_index_once() {
 
 #[test]
 fn queue_delivers_every_value_once_through_close() {
-    let per_producer = 1_000 * SCALE;
+    let per_producer = amount(50_000, 20);
     let producers = 4;
     let drops = Arc::new(AtomicUsize::new(0));
     let queue = BoundedQueue::new(16).unwrap();
