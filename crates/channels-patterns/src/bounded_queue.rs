@@ -139,15 +139,15 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
-        let shard = self.pushing.enter();
+        let entry = self.pushing.enter();
         // Relaxed: `enter`'s fence orders this read after the count (see
         // `InFlight`); the flag publishes nothing else.
         if self.closed.load(Ordering::Relaxed) {
-            self.pushing.leave(shard);
+            self.pushing.leave(entry);
             return Err(TryPushError::Closed(value));
         }
         let pushed = self.queue.push(value);
-        self.pushing.leave(shard);
+        self.pushing.leave(entry);
         match pushed {
             Ok(()) => {
                 self.not_empty.notify_one();

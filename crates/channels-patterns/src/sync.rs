@@ -97,24 +97,20 @@ impl Backoff {
     }
 }
 
-/// Shards of the queue's in-flight push count. Under loom, one: the model's
-/// threads would otherwise all land on shards the model never shares.
+/// Per-thread slots of a queue's in-flight pushes (threads with a higher
+/// index share one counter): twice the cores, at least 8, at most 64 (each
+/// slot is a padded cache line). Under loom, 2, so that a model's third
+/// thread takes the shared counter's path.
 #[cfg(not(loom))]
-pub(crate) fn in_flight_shards() -> usize {
-    let threads = std::thread::available_parallelism().map_or(4, usize::from);
-    (threads * 2).next_power_of_two().min(64)
+pub(crate) fn in_flight_slots() -> usize {
+    let cores = std::thread::available_parallelism().map_or(4, usize::from);
+    (cores * 2).clamp(8, 64)
 }
 #[cfg(loom)]
-pub(crate) fn in_flight_shards() -> usize {
-    1
+pub(crate) fn in_flight_slots() -> usize {
+    2
 }
 
-/// This thread's shard among `shards` (a power of two).
-#[cfg(not(loom))]
-pub(crate) fn shard_index(shards: usize) -> usize {
-    atomics_kit::thread_index().unwrap_or(0) & (shards - 1)
-}
-#[cfg(loom)]
-pub(crate) fn shard_index(_shards: usize) -> usize {
-    0
-}
+/// This thread's dense index, unique among live threads (under loom too:
+/// atomics-kit keeps its registry in loom's statics).
+pub(crate) use atomics_kit::thread_index;

@@ -75,6 +75,35 @@ fn concurrent_close_ends_a_parked_consumer_after_the_accepted_values() {
 }
 
 #[test]
+fn concurrent_close_racing_two_producers_loses_nothing() {
+    // Two in-flight slots under loom: the main thread's first push takes
+    // index 0, so the first producer pushes through slot 1 and the second
+    // through the shared counter. Whatever each push returns, the values
+    // accepted are exactly the values drained after the close.
+    loom::model(|| {
+        let queue = Arc::new(BoundedQueue::new(3).unwrap());
+        queue.push(0).unwrap();
+        let producers: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|value| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.push(value).is_ok().then_some(value))
+            })
+            .collect();
+        queue.close();
+        let drained: Vec<i32> = queue.iter().collect();
+        let mut accepted: Vec<i32> = [0]
+            .into_iter()
+            .chain(producers.into_iter().filter_map(|p| p.join().unwrap()))
+            .collect();
+        accepted.sort_unstable();
+        let mut drained = drained;
+        drained.sort_unstable();
+        assert_eq!(drained, accepted);
+    });
+}
+
+#[test]
 fn concurrent_close_wakes_a_producer_parked_on_a_full_queue() {
     loom::model(|| {
         let queue = Arc::new(BoundedQueue::new(1).unwrap());
