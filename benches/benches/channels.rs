@@ -26,8 +26,9 @@ const TRIVIAL_JOBS: u64 = 100_000;
 /// 10 µs jobs per iteration.
 const SLOW_JOBS: u64 = 1_000;
 const SLOW_JOB_TIME: Duration = Duration::from_micros(10);
-/// Fan-out inputs per iteration.
+/// Fan-out inputs per iteration: trivial ones, and ones of about 1 µs.
 const FAN_OUT_ITEMS: u64 = 100_000;
+const FAN_OUT_SLOW_ITEMS: u64 = 2_000;
 /// Values each producer pushes per iteration, and the queue capacity.
 const MPMC_PER_PRODUCER: u64 = 20_000;
 const MPMC_CAPACITY: usize = 1_024;
@@ -39,14 +40,22 @@ fn trivial(x: u64) -> u64 {
         .rotate_left(17)
 }
 
-/// A job busy for `SLOW_JOB_TIME` (a spin on the clock, not a sleep, so
-/// the time is spent on a core as real work would).
-fn ten_micros(x: u64) -> u64 {
+/// Busy for `time` (a spin on the clock, not a sleep, so the time is spent
+/// on a core as real work would).
+fn busy_for(time: Duration, x: u64) -> u64 {
     let start = Instant::now();
-    while start.elapsed() < SLOW_JOB_TIME {
+    while start.elapsed() < time {
         std::hint::spin_loop();
     }
     x
+}
+
+fn ten_micros(x: u64) -> u64 {
+    busy_for(SLOW_JOB_TIME, x)
+}
+
+fn one_micro(x: u64) -> u64 {
+    busy_for(Duration::from_micros(1), x)
 }
 
 /// A pool that applies one function to `u64` jobs and hands every result
@@ -274,38 +283,40 @@ fn pools(c: &mut Criterion) {
 }
 
 fn fan_out(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fan_out_fan_in_ordered");
-    group.throughput(Throughput::Elements(FAN_OUT_ITEMS));
-    for workers in thread_counts() {
-        group.bench_with_input(
-            BenchmarkId::new("channels_patterns::fan_out_fan_in", workers),
-            &workers,
-            |b, &workers| {
-                b.iter(|| black_box(fan_out_fan_in(0..FAN_OUT_ITEMS, workers, trivial).unwrap()));
-            },
-        );
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(workers)
-            .build()
-            .unwrap();
-        group.bench_with_input(
-            BenchmarkId::new("rayon par_iter().map().collect()", workers),
-            &workers,
-            |b, _| {
-                b.iter(|| {
-                    pool.install(|| {
-                        black_box(
-                            (0..FAN_OUT_ITEMS)
-                                .into_par_iter()
-                                .map(trivial)
-                                .collect::<Vec<_>>(),
-                        )
-                    })
-                });
-            },
-        );
+    for (scenario, items, f) in [
+        (
+            "fan_out_fan_in_trivial_items",
+            FAN_OUT_ITEMS,
+            trivial as fn(u64) -> u64,
+        ),
+        ("fan_out_fan_in_1us_items", FAN_OUT_SLOW_ITEMS, one_micro),
+    ] {
+        let mut group = c.benchmark_group(scenario);
+        group.throughput(Throughput::Elements(items));
+        for workers in thread_counts() {
+            group.bench_with_input(
+                BenchmarkId::new("channels_patterns::fan_out_fan_in", workers),
+                &workers,
+                |b, &workers| b.iter(|| black_box(fan_out_fan_in(0..items, workers, f).unwrap())),
+            );
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(workers)
+                .build()
+                .unwrap();
+            group.bench_with_input(
+                BenchmarkId::new("rayon par_iter().map().collect()", workers),
+                &workers,
+                |b, _| {
+                    b.iter(|| {
+                        pool.install(|| {
+                            black_box((0..items).into_par_iter().map(f).collect::<Vec<_>>())
+                        })
+                    });
+                },
+            );
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 /// The two operations a producer/consumer queue offers.

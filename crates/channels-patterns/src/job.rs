@@ -2,6 +2,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::num::NonZeroU64;
 
 /// The id [`WorkerPool::submit`](crate::WorkerPool::submit) gives a job; its
 /// result carries the same id.
@@ -19,10 +20,18 @@ use std::fmt;
 /// assert_eq!((done, result?), (id, 42));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct JobId(pub(crate) u64);
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(
+    // The id plus one: never zero, so that an `Option` or an enum around a
+    // job id costs no tag (the pool's stop marker, the results channel).
+    NonZeroU64,
+);
 
 impl JobId {
+    pub(crate) fn new(id: u64) -> Self {
+        Self(NonZeroU64::MIN.saturating_add(id))
+    }
+
     /// The id as a number: the count of jobs the pool accepted before it.
     ///
     /// # Examples
@@ -37,13 +46,19 @@ impl JobId {
     /// ```
     #[must_use]
     pub fn as_u64(self) -> u64 {
-        self.0
+        self.0.get() - 1
+    }
+}
+
+impl fmt::Debug for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("JobId").field(&self.as_u64()).finish()
     }
 }
 
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "job #{}", self.0)
+        write!(f, "job #{}", self.as_u64())
     }
 }
 

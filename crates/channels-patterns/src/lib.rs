@@ -75,7 +75,7 @@ pub use pool::{PoolStats, WorkerPool};
 pub use pool_builder::WorkerPoolBuilder;
 pub use pool_error::{PoolError, SubmitError, TrySubmitError};
 pub use queue_error::{PushError, TryPopError, TryPushError, ZeroCapacityError};
-pub use results::{Completed, Results, ResultsIntoIter};
+pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

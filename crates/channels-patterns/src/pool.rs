@@ -13,7 +13,7 @@ use crate::job::{JobId, JobPanicked};
 use crate::panic_payload;
 use crate::pool_builder::WorkerPoolBuilder;
 use crate::pool_error::{PoolError, SubmitError, TrySubmitError};
-use crate::results::{Completed, Results};
+use crate::results::{Outcome, Results};
 use crate::submit_gate::{SubmitGate, Ticket};
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 
@@ -268,7 +268,7 @@ impl<T, R> WorkerPool<T, R> {
             Ok(ticket) => ticket,
             Err(refusal) => return Err(refusal.give_back(job)),
         };
-        let id = JobId(ticket.id());
+        let id = JobId::new(ticket.id());
         match self.jobs.send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
             // The pool holds a receiver, so the queue never disconnects.
@@ -312,7 +312,7 @@ impl<T, R> WorkerPool<T, R> {
             Ok(ticket) => ticket,
             Err(refusal) => return Err(refusal.give_back(job).into()),
         };
-        let id = JobId(ticket.id());
+        let id = JobId::new(ticket.id());
         match self.jobs.try_send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
             Err(TrySendError::Full(Message::Job(_, job))) => Err(TrySubmitError::Full(job)),
@@ -543,7 +543,7 @@ impl<T, R> fmt::Debug for WorkerPool<T, R> {
 struct Worker<T, R, F> {
     index: usize,
     queue: Receiver<Message<T>>,
-    results: Sender<Completed<R>>,
+    results: Sender<Outcome<R>>,
     shared: Arc<Shared>,
     f: Arc<F>,
 }
@@ -557,13 +557,13 @@ where
         // Ends on a stop marker, or if the pool was leaked and the queue
         // disconnected.
         while let Ok(Message::Job(id, job)) = self.queue.recv() {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.f)(job)))
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (id, (self.f)(job))))
                 .map_err(|payload| JobPanicked::new(id, panic_payload::into_message(payload)));
             if outcome.is_err() {
                 bump(&counters.panicked);
             }
             bump(&counters.completed);
-            if let Err(undelivered) = self.results.send((id, outcome)) {
+            if let Err(undelivered) = self.results.send(outcome) {
                 bump(&counters.results_discarded);
                 // A result's own Drop may panic; the worker must survive it.
                 let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
@@ -577,4 +577,18 @@ where
 /// joined (the join synchronizes with the thread's end), a snapshot before.
 fn bump(counter: &AtomicU64) {
     counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    #[test]
+    fn queue_and_results_messages_carry_no_tag_beyond_the_job_id() {
+        // The never-zero job id is the niche: a stop marker and a panic
+        // report cost no extra word on the channels.
+        assert_eq!(size_of::<Message<u64>>(), 16);
+        assert_eq!(size_of::<Outcome<u64>>(), 16);
+    }
 }

@@ -13,6 +13,18 @@ use crate::sync::{AtomicBool, Ordering};
 /// panicked.
 pub type Completed<R> = (JobId, Result<R, JobPanicked>);
 
+/// A finished job as it travels on the channel: the same information as
+/// [`Completed`], laid out so that the never-zero job id doubles as the
+/// tag (16 bytes for a `u64` result instead of 24).
+pub(crate) type Outcome<R> = Result<(JobId, R), JobPanicked>;
+
+fn completed<R>(outcome: Outcome<R>) -> Completed<R> {
+    match outcome {
+        Ok((id, result)) => (id, Ok(result)),
+        Err(panicked) => (panicked.id(), Err(panicked)),
+    }
+}
+
 /// Where a [`WorkerPool`](crate::WorkerPool)'s results arrive, in the order
 /// the jobs finish, each with its job's id.
 ///
@@ -43,7 +55,7 @@ pub type Completed<R> = (JobId, Result<R, JobPanicked>);
 /// ```
 #[must_use = "dropping every Results handle makes the pool refuse new jobs"]
 pub struct Results<R> {
-    receiver: Receiver<Completed<R>>,
+    receiver: Receiver<Outcome<R>>,
     _alive: Arc<Alive>,
 }
 
@@ -61,7 +73,7 @@ impl Drop for Alive {
 }
 
 impl<R> Results<R> {
-    pub(crate) fn new(receiver: Receiver<Completed<R>>, dropped: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(receiver: Receiver<Outcome<R>>, dropped: Arc<AtomicBool>) -> Self {
         Self {
             receiver,
             _alive: Arc::new(Alive(dropped)),
@@ -75,7 +87,7 @@ impl<R> Results<R> {
     /// [`RecvError`] once the pool is shut down (or dropped) and every
     /// result has been received.
     pub fn recv(&self) -> Result<Completed<R>, RecvError> {
-        self.receiver.recv()
+        self.receiver.recv().map(completed)
     }
 
     /// The next result if one is ready.
@@ -86,7 +98,7 @@ impl<R> Results<R> {
     /// [`TryRecvError::Disconnected`] once the pool is shut down and every
     /// result has been received.
     pub fn try_recv(&self) -> Result<Completed<R>, TryRecvError> {
-        self.receiver.try_recv()
+        self.receiver.try_recv().map(completed)
     }
 
     /// Waits at most `timeout` for the next result.
@@ -97,18 +109,22 @@ impl<R> Results<R> {
     /// [`RecvTimeoutError::Disconnected`] once the pool is shut down and every
     /// result has been received.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Completed<R>, RecvTimeoutError> {
-        self.receiver.recv_timeout(timeout)
+        self.receiver.recv_timeout(timeout).map(completed)
     }
 
     /// A blocking iterator over the results; it ends once the pool is shut
     /// down and every result has been received.
-    pub fn iter(&self) -> crossbeam_channel::Iter<'_, Completed<R>> {
-        self.receiver.iter()
+    pub fn iter(&self) -> ResultsIter<'_, R> {
+        ResultsIter {
+            inner: self.receiver.iter(),
+        }
     }
 
     /// An iterator over the results ready now.
-    pub fn try_iter(&self) -> crossbeam_channel::TryIter<'_, Completed<R>> {
-        self.receiver.try_iter()
+    pub fn try_iter(&self) -> ResultsTryIter<'_, R> {
+        ResultsTryIter {
+            inner: self.receiver.try_iter(),
+        }
     }
 
     /// The number of results waiting to be received.
@@ -143,7 +159,7 @@ impl<R> fmt::Debug for Results<R> {
 
 impl<'a, R> IntoIterator for &'a Results<R> {
     type Item = Completed<R>;
-    type IntoIter = crossbeam_channel::Iter<'a, Completed<R>>;
+    type IntoIter = ResultsIter<'a, R>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -153,7 +169,7 @@ impl<'a, R> IntoIterator for &'a Results<R> {
 /// An owning blocking iterator over a pool's results.
 #[derive(Debug)]
 pub struct ResultsIntoIter<R> {
-    inner: crossbeam_channel::IntoIter<Completed<R>>,
+    inner: crossbeam_channel::IntoIter<Outcome<R>>,
     _alive: Arc<Alive>,
 }
 
@@ -161,7 +177,7 @@ impl<R> Iterator for ResultsIntoIter<R> {
     type Item = Completed<R>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next()
+        self.inner.next().map(completed)
     }
 }
 
@@ -174,5 +190,36 @@ impl<R> IntoIterator for Results<R> {
             inner: self.receiver.into_iter(),
             _alive: self._alive,
         }
+    }
+}
+
+/// A blocking iterator over a pool's results, from [`Results::iter`]; it
+/// ends once the pool is shut down and every result has been received.
+#[derive(Debug)]
+#[must_use = "iterators do nothing unless iterated"]
+pub struct ResultsIter<'a, R> {
+    inner: crossbeam_channel::Iter<'a, Outcome<R>>,
+}
+
+impl<R> Iterator for ResultsIter<'_, R> {
+    type Item = Completed<R>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(completed)
+    }
+}
+
+/// An iterator over the results ready now, from [`Results::try_iter`].
+#[derive(Debug)]
+#[must_use = "iterators do nothing unless iterated"]
+pub struct ResultsTryIter<'a, R> {
+    inner: crossbeam_channel::TryIter<'a, Outcome<R>>,
+}
+
+impl<R> Iterator for ResultsTryIter<'_, R> {
+    type Item = Completed<R>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(completed)
     }
 }
