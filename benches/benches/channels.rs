@@ -261,9 +261,21 @@ fn bench_pool<P: Pool>(
     let mut group = c.benchmark_group(scenario);
     group.throughput(Throughput::Elements(jobs));
     for workers in thread_counts() {
-        let pool = P::start(workers, f);
-        group.bench_with_input(BenchmarkId::new(name, workers), &workers, |b, _| {
-            b.iter(|| pool.run_batch(jobs));
+        group.bench_with_input(BenchmarkId::new(name, workers), &workers, |b, &workers| {
+            // A fresh pool for every sample (started outside the clock): on
+            // our 2-core VM a pool's throughput depends on where the
+            // scheduler first put its threads, and swings 3x between pools;
+            // many pools per benchmark let the median see the usual case.
+            b.iter_custom(|iters| {
+                let pool = P::start(workers, f);
+                let started = Instant::now();
+                for _ in 0..iters {
+                    pool.run_batch(jobs);
+                }
+                let elapsed = started.elapsed();
+                drop(pool);
+                elapsed
+            });
         });
     }
     group.finish();
