@@ -349,6 +349,20 @@ impl<T> fmt::Debug for BoundedQueue<T> {
 
 /// A blocking iterator over a [`BoundedQueue`]'s values, from
 /// [`BoundedQueue::iter`]: each `next` is a [`pop`](BoundedQueue::pop).
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::BoundedQueue;
+///
+/// let queue = BoundedQueue::new(4)?;
+/// queue.push('x')?;
+/// queue.close();
+/// let mut values = queue.iter();
+/// assert_eq!(values.next(), Some('x'));
+/// assert_eq!(values.next(), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "iterators do nothing unless iterated"]
 pub struct QueueIter<'a, T> {

@@ -100,6 +100,18 @@ where
 
 /// The iterator [`fan_out_stream`] and [`fan_out_bounded`] return: yields
 /// `(index, Result<R, ItemPanicked>)` for every input, in completion order.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::fan_out_stream;
+///
+/// let stream = fan_out_stream(["a", "bb"], 2, |s: &'static str| s.len())?;
+/// let mut lengths: Vec<(usize, usize)> = stream.map(|(i, r)| (i, r.unwrap())).collect();
+/// lengths.sort_unstable();
+/// assert_eq!(lengths, [(0, 1), (1, 2)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "iterators do nothing unless iterated"]
 pub struct FanOutStream<I: Iterator, R> {
     inputs: Fuse<I>,

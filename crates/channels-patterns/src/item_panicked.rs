@@ -31,6 +31,15 @@ impl ItemPanicked {
     }
 
     /// The input's position in the input sequence, from 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::fan_out_fan_in;
+    ///
+    /// let error = fan_out_fan_in([1, 0, 2], 1, |x: u32| 6 / x).unwrap_err();
+    /// assert_eq!(error.panics().next().unwrap().index(), 1);
+    /// ```
     #[must_use]
     pub fn index(&self) -> usize {
         self.index
@@ -38,6 +47,15 @@ impl ItemPanicked {
 
     /// The panic message (`"non-string panic payload"` when the payload was
     /// neither `&str` nor `String`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::fan_out_fan_in;
+    ///
+    /// let error = fan_out_fan_in([0], 1, |_: u8| panic!("no")).unwrap_err();
+    /// assert_eq!(error.panics().next().unwrap().message(), "no");
+    /// ```
     #[must_use]
     pub fn message(&self) -> &str {
         &self.message

@@ -101,6 +101,17 @@ impl JobPanicked {
     }
 
     /// The job that panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |_: u8| panic!("boom"))?;
+    /// let id = pool.submit(0).unwrap();
+    /// assert_eq!(results.recv()?.1.unwrap_err().id(), id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> JobId {
         self.0.id
@@ -108,6 +119,17 @@ impl JobPanicked {
 
     /// The panic message (`"non-string panic payload"` when the payload was
     /// neither `&str` nor `String`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |n: u8| panic!("job {n} failed"))?;
+    /// pool.submit(3).unwrap();
+    /// assert_eq!(results.recv()?.1.unwrap_err().message(), "job 3 failed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn message(&self) -> &str {
         &self.0.message

@@ -110,6 +110,20 @@ pub struct WorkerPool<T, R> {
 }
 
 /// A snapshot of a pool's counters, from [`WorkerPool::stats`].
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(2, |x: u8| x)?;
+/// pool.submit(1).unwrap();
+/// pool.shutdown();
+/// let stats = pool.stats();
+/// assert_eq!((stats.workers, stats.completed, stats.queued), (2, 1, 0));
+/// drop(results);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PoolStats {

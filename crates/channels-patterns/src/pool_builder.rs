@@ -40,6 +40,16 @@ impl WorkerPoolBuilder {
 
     /// The number of worker threads; by default
     /// [`std::thread::available_parallelism`] (1 if unknown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::builder().workers(3).build(|x: u8| x)?;
+    /// assert_eq!(pool.workers(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = Some(workers);
         self
@@ -50,6 +60,18 @@ impl WorkerPoolBuilder {
     /// [`WorkerPool::try_submit`] returns
     /// [`TrySubmitError::Full`](crate::TrySubmitError::Full). Unbounded by
     /// default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::builder().workers(1).queue_capacity(4).build(|x: u8| x)?;
+    /// (0..10).for_each(|x| drop(pool.submit(x))); // blocks while 4 wait
+    /// pool.shutdown();
+    /// assert_eq!(results.iter().count(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = Some(capacity);
         self
@@ -57,6 +79,20 @@ impl WorkerPoolBuilder {
 
     /// The prefix of the worker threads' names (`"{prefix}-{index}"`);
     /// `"worker"` by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::builder()
+    ///     .workers(1)
+    ///     .thread_name("resizer")
+    ///     .build(|_: ()| std::thread::current().name().map(str::to_owned))?;
+    /// pool.submit(()).unwrap();
+    /// assert_eq!(results.recv()?.1?.as_deref(), Some("resizer-0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name = prefix.into();
         self
@@ -70,6 +106,19 @@ impl WorkerPoolBuilder {
     /// [`PoolError::ZeroCapacity`] for a queue capacity of zero,
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{PoolError, WorkerPool};
+    ///
+    /// let error = WorkerPool::builder().workers(0).build(|x: u8| x).unwrap_err();
+    /// assert!(matches!(error, PoolError::ZeroWorkers));
+    /// let (pool, results) = WorkerPool::builder().build(|x: u8| x + 1)?;
+    /// pool.submit(1).unwrap();
+    /// assert_eq!(results.recv()?.1, Ok(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build<T, R, F>(self, f: F) -> Result<(WorkerPool<T, R>, Results<R>), PoolError>
     where
         T: Send + 'static,

@@ -75,6 +75,17 @@ pub enum SubmitError<T> {
 
 impl<T> SubmitError<T> {
     /// The refused job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::new(1, |s: String| s)?;
+    /// pool.shutdown();
+    /// assert_eq!(pool.submit("kept".to_owned()).unwrap_err().into_job(), "kept");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_job(self) -> T {
         match self {
@@ -130,6 +141,17 @@ pub enum TrySubmitError<T> {
 
 impl<T> TrySubmitError<T> {
     /// The refused job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, _results) = WorkerPool::new(1, |s: String| s)?;
+    /// pool.shutdown();
+    /// assert_eq!(pool.try_submit("kept".to_owned()).unwrap_err().into_job(), "kept");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_job(self) -> T {
         match self {

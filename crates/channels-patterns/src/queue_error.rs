@@ -41,6 +41,17 @@ pub struct PushError<T>(pub T);
 
 impl<T> PushError<T> {
     /// The value that was not pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// queue.close();
+    /// assert_eq!(queue.push(5).unwrap_err().into_inner(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_inner(self) -> T {
         self.0
@@ -86,6 +97,17 @@ pub enum TryPushError<T> {
 
 impl<T> TryPushError<T> {
     /// The value that was not pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// queue.push(1)?;
+    /// assert_eq!(queue.try_push(2).unwrap_err().into_inner(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_inner(self) -> T {
         match self {

@@ -11,6 +11,18 @@ use crate::sync::{AtomicBool, Ordering};
 
 /// One finished job: its id and what its function returned, or how it
 /// panicked.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::{Completed, WorkerPool};
+///
+/// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+/// let id = pool.submit(9).unwrap();
+/// let completed: Completed<u8> = results.recv()?;
+/// assert_eq!(completed, (id, Ok(9)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Completed<R> = (JobId, Result<R, JobPanicked>);
 
 /// A finished job as it travels on the channel: the same information as
@@ -86,6 +98,19 @@ impl<R> Results<R> {
     ///
     /// [`RecvError`] once the pool is shut down (or dropped) and every
     /// result has been received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+    /// pool.submit(3).unwrap();
+    /// assert_eq!(results.recv()?.1, Ok(3));
+    /// pool.shutdown();
+    /// assert!(results.recv().is_err(), "ended: shut down and drained");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recv(&self) -> Result<Completed<R>, RecvError> {
         self.receiver.recv().map(completed)
     }
@@ -97,6 +122,18 @@ impl<R> Results<R> {
     /// [`TryRecvError::Empty`] if none is ready yet,
     /// [`TryRecvError::Disconnected`] once the pool is shut down and every
     /// result has been received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    /// use crossbeam_channel::TryRecvError;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+    /// pool.shutdown();
+    /// assert_eq!(results.try_recv().unwrap_err(), TryRecvError::Disconnected);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_recv(&self) -> Result<Completed<R>, TryRecvError> {
         self.receiver.try_recv().map(completed)
     }
@@ -108,12 +145,37 @@ impl<R> Results<R> {
     /// [`RecvTimeoutError::Timeout`] if none arrived in time,
     /// [`RecvTimeoutError::Disconnected`] once the pool is shut down and every
     /// result has been received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    /// use std::time::Duration;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+    /// assert!(results.recv_timeout(Duration::from_millis(1)).is_err());
+    /// pool.submit(1).unwrap();
+    /// assert_eq!(results.recv_timeout(Duration::from_secs(10))?.1, Ok(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Completed<R>, RecvTimeoutError> {
         self.receiver.recv_timeout(timeout).map(completed)
     }
 
     /// A blocking iterator over the results; it ends once the pool is shut
     /// down and every result has been received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(2, |x: u32| x)?;
+    /// (0..10).for_each(|x| drop(pool.submit(x)));
+    /// pool.shutdown();
+    /// assert_eq!(results.iter().count(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn iter(&self) -> ResultsIter<'_, R> {
         ResultsIter {
             inner: self.receiver.iter(),
@@ -121,6 +183,18 @@ impl<R> Results<R> {
     }
 
     /// An iterator over the results ready now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: u32| x)?;
+    /// pool.submit(1).unwrap();
+    /// pool.shutdown(); // the result is there once the worker is joined
+    /// assert_eq!(results.try_iter().count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_iter(&self) -> ResultsTryIter<'_, R> {
         ResultsTryIter {
             inner: self.receiver.try_iter(),
@@ -128,12 +202,34 @@ impl<R> Results<R> {
     }
 
     /// The number of results waiting to be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (pool, results) = WorkerPool::new(1, |x: u32| x)?;
+    /// pool.submit(1).unwrap();
+    /// pool.shutdown();
+    /// assert_eq!(results.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn len(&self) -> usize {
         self.receiver.len()
     }
 
     /// Whether no result is waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let (_pool, results) = WorkerPool::new(1, |x: u32| x)?;
+    /// assert!(results.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.receiver.is_empty()
@@ -167,7 +263,21 @@ impl<'a, R> IntoIterator for &'a Results<R> {
 }
 
 /// An owning blocking iterator over a pool's results.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+/// pool.submit(1).unwrap();
+/// pool.shutdown();
+/// let values: Vec<u8> = results.into_iter().map(|(_, r)| r.unwrap()).collect();
+/// assert_eq!(values, [1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
+#[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsIntoIter<R> {
     inner: crossbeam_channel::IntoIter<Outcome<R>>,
     _alive: Arc<Alive>,
@@ -195,6 +305,18 @@ impl<R> IntoIterator for Results<R> {
 
 /// A blocking iterator over a pool's results, from [`Results::iter`]; it
 /// ends once the pool is shut down and every result has been received.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
+/// pool.submit(1).unwrap();
+/// pool.shutdown();
+/// assert_eq!(results.iter().count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsIter<'a, R> {
@@ -210,6 +332,16 @@ impl<R> Iterator for ResultsIter<'_, R> {
 }
 
 /// An iterator over the results ready now, from [`Results::try_iter`].
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::WorkerPool;
+///
+/// let (_pool, results) = WorkerPool::new(1, |x: u8| x)?;
+/// assert_eq!(results.try_iter().count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsTryIter<'a, R> {

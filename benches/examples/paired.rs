@@ -1,0 +1,132 @@
+//! Paired comparisons for a noisy machine: ours and the closest peer take
+//! turns, one round each, in one process, so that both see the same machine
+//! state; criterion measures one implementation after another, and on our
+//! 2-core VM throughput swings up to 3x between modes lasting seconds.
+//!
+//! `cargo run --release -p fearless-benches --example paired [ROUNDS]`
+//!
+//! Prints, per scenario and thread count, the p10/p50/p90 of each side's
+//! per-round throughput (M items/s) and the ratio of the medians.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use channels_patterns::{BoundedQueue, WorkerPool};
+use fearless_benches::{thread_counts, time_on_threads};
+
+const POOL_JOBS: u64 = 100_000;
+const MPMC_PER_PRODUCER: u64 = 20_000;
+const MPMC_CAPACITY: usize = 1_024;
+
+fn trivial(x: u64) -> u64 {
+    black_box(x)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17)
+}
+
+/// p10, p50, p90 of `samples`.
+fn percentiles(mut samples: Vec<f64>) -> [f64; 3] {
+    samples.sort_by(f64::total_cmp);
+    let at = |p: usize| samples[(samples.len() - 1) * p / 100];
+    [at(10), at(50), at(90)]
+}
+
+fn report(scenario: &str, threads: usize, ours: (&str, Vec<f64>), peer: (&str, Vec<f64>)) {
+    let (a, b) = (percentiles(ours.1), percentiles(peer.1));
+    println!(
+        "{scenario} t{threads}: {} {:.1}/{:.1}/{:.1} | {} {:.1}/{:.1}/{:.1} | ratio of medians {:.2}",
+        ours.0, a[0], a[1], a[2], peer.0, b[0], b[1], b[2], a[1] / b[1]
+    );
+}
+
+fn pool(rounds: usize, workers: usize) {
+    let (pool, results) = WorkerPool::new(workers, trivial as fn(u64) -> u64).unwrap();
+    let (jobs, queue) = crossbeam_channel::unbounded::<u64>();
+    let (results_tx, peer_results) = crossbeam_channel::unbounded::<u64>();
+    let peer_workers: Vec<_> = (0..workers)
+        .map(|_| {
+            let (queue, results_tx) = (queue.clone(), results_tx.clone());
+            std::thread::spawn(move || {
+                queue
+                    .iter()
+                    .for_each(|job| results_tx.send(trivial(job)).unwrap())
+            })
+        })
+        .collect();
+    let (mut ours, mut peer) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let started = Instant::now();
+        (0..POOL_JOBS).for_each(|job| {
+            let _ = pool.submit(job).unwrap();
+        });
+        (0..POOL_JOBS).for_each(|_| {
+            let _ = black_box(results.recv().unwrap());
+        });
+        ours.push(POOL_JOBS as f64 / started.elapsed().as_secs_f64() / 1e6);
+        let started = Instant::now();
+        (0..POOL_JOBS).for_each(|job| jobs.send(job).unwrap());
+        (0..POOL_JOBS).for_each(|_| {
+            black_box(peer_results.recv().unwrap());
+        });
+        peer.push(POOL_JOBS as f64 / started.elapsed().as_secs_f64() / 1e6);
+    }
+    drop(jobs);
+    peer_workers.into_iter().for_each(|w| w.join().unwrap());
+    report(
+        "pool_trivial_jobs",
+        workers,
+        ("WorkerPool", ours),
+        ("crossbeam-channel pool", peer),
+    );
+}
+
+fn mpmc_round<P: Fn(u64) + Sync, C: Fn() + Sync>(pairs: usize, push: P, pop: C) -> f64 {
+    let elapsed = time_on_threads(2 * pairs, |thread| {
+        if thread < pairs {
+            (0..MPMC_PER_PRODUCER).for_each(&push);
+        } else {
+            (0..MPMC_PER_PRODUCER).for_each(|_| pop());
+        }
+    });
+    (pairs as u64 * MPMC_PER_PRODUCER) as f64 / elapsed.as_secs_f64() / 1e6
+}
+
+fn mpmc(rounds: usize, pairs: usize) {
+    let (mut ours, mut peer) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let queue = BoundedQueue::new(MPMC_CAPACITY).unwrap();
+        ours.push(mpmc_round(
+            pairs,
+            |v| queue.push(v).unwrap(),
+            || {
+                black_box(queue.pop().unwrap());
+            },
+        ));
+        let (sender, receiver) = crossbeam_channel::bounded(MPMC_CAPACITY);
+        peer.push(mpmc_round(
+            pairs,
+            |v| sender.send(v).unwrap(),
+            || {
+                black_box(receiver.recv().unwrap());
+            },
+        ));
+    }
+    report(
+        "mpmc_bounded",
+        pairs,
+        ("BoundedQueue", ours),
+        ("crossbeam-channel bounded", peer),
+    );
+}
+
+fn main() {
+    let rounds = std::env::args()
+        .nth(1)
+        .map_or(100, |n| n.parse().expect("ROUNDS is a number"));
+    for threads in thread_counts() {
+        pool(rounds, threads);
+    }
+    for threads in thread_counts() {
+        mpmc(rounds, threads);
+    }
+}
