@@ -9,6 +9,11 @@
 //!   `LongAdder`).
 //! - [`thread_index`]: the dense per-thread index `ShardedCounter` uses, for
 //!   other per-thread slot arrays.
+//! - [`AdmissionGate`]: admits operations until closed, then lets a
+//!   shutdown wait for the admitted ones to finish (lock-free, one
+//!   read-modify-write per entry and per exit); what channels-patterns'
+//!   pool and actorlite's mailboxes use to shut down without losing a
+//!   message that was mid-way in.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -38,11 +43,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod admission_gate;
 mod atomic_counter;
 mod sharded_counter;
 mod sync;
 mod thread_index;
 
+pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
 pub use sharded_counter::{ShardedCounter, ZeroShardsError};
 pub use thread_index::thread_index;

@@ -11,6 +11,26 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// Waiting for another thread: crossbeam's `Backoff` (spin, then yield),
+/// or under loom a yield, since loom must run the other threads for a
+/// waiting one to make progress.
+#[cfg(not(loom))]
+pub(crate) type Backoff = crossbeam_utils::Backoff;
+
+#[cfg(loom)]
+#[derive(Debug, Default)]
+pub(crate) struct Backoff;
+
+#[cfg(loom)]
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self
+    }
+    pub(crate) fn snooze(&self) {
+        loom::thread::yield_now();
+    }
+}
+
 use std::cell::Cell;
 
 use crate::thread_index::{Registration, Registry};

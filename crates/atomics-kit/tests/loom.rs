@@ -146,3 +146,46 @@ fn a_relaxed_flag_is_caught_publishing_stale_data() {
         writer.join().unwrap();
     });
 }
+
+#[test]
+fn concurrent_gate_close_waits_for_every_admitted_operation() {
+    use atomics_kit::AdmissionGate;
+    use loom::sync::Mutex;
+
+    // Two threads race a close. Every sequence handed out is below the
+    // count `wait_for_admitted` returns, and by the time it returns every
+    // admitted operation has finished its work (here: recording its
+    // sequence number). A wait that returned early would miss one.
+    loom::model(|| {
+        let gate = Arc::new(AdmissionGate::new());
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let entrants: Vec<_> = (0..2)
+            .map(|_| {
+                let (gate, recorded) = (Arc::clone(&gate), Arc::clone(&recorded));
+                thread::spawn(move || {
+                    if let Some(admission) = gate.enter() {
+                        recorded.lock().unwrap().push(admission.sequence());
+                    }
+                })
+            })
+            .collect();
+        gate.close();
+        let admitted = gate.wait_for_admitted();
+        let mut sequences = recorded.lock().unwrap().clone();
+        sequences.sort_unstable();
+        assert_eq!(
+            sequences,
+            (0..admitted).collect::<Vec<_>>(),
+            "each admitted operation finished"
+        );
+        assert!(gate.enter().is_none(), "closed for good");
+        for entrant in entrants {
+            entrant.join().unwrap();
+        }
+        assert_eq!(
+            recorded.lock().unwrap().len() as u64,
+            admitted,
+            "nothing admitted after the close"
+        );
+    });
+}

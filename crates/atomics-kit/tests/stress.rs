@@ -112,3 +112,40 @@ fn concurrent_short_lived_threads_are_all_counted() {
     }
     assert_eq!(counter.sum(), rounds * 3);
 }
+
+#[test]
+fn concurrent_gate_close_waits_for_every_admitted_operation() {
+    use atomics_kit::AdmissionGate;
+    use std::sync::Mutex;
+
+    let rounds = if cfg!(miri) { 3 } else { 200 };
+    for _ in 0..rounds {
+        let gate = AdmissionGate::new();
+        let done = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    while let Some(admission) = gate.enter() {
+                        done.lock().unwrap().push(admission.sequence());
+                        if done.lock().unwrap().len() > 1_000 {
+                            break;
+                        }
+                    }
+                });
+            }
+            std::thread::yield_now();
+            gate.close();
+            let admitted = gate.wait_for_admitted();
+            // Every admitted operation finished before the wait returned;
+            // none was admitted after the close.
+            let mut sequences = done.lock().unwrap().clone();
+            sequences.sort_unstable();
+            assert_eq!(sequences, (0..admitted).collect::<Vec<_>>());
+        });
+        assert_eq!(
+            gate.wait_for_admitted(),
+            done.lock().unwrap().len() as u64,
+            "a second wait agrees"
+        );
+    }
+}

@@ -62,7 +62,6 @@ mod pool_builder;
 mod pool_error;
 mod queue_error;
 mod results;
-mod submit_gate;
 mod sync;
 mod wait_set;
 

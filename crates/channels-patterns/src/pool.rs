@@ -6,6 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle, ThreadId};
 
+use atomics_kit::{Admission, AdmissionGate};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
@@ -14,7 +15,6 @@ use crate::panic_payload;
 use crate::pool_builder::WorkerPoolBuilder;
 use crate::pool_error::{PoolError, SubmitError, TrySubmitError};
 use crate::results::{Outcome, Results};
-use crate::submit_gate::{SubmitGate, Ticket};
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 
 /// What travels on the job queue.
@@ -101,7 +101,10 @@ pub struct WorkerPool<T, R> {
     /// The queue's receiving end, kept so that `shutdown_now` can take the
     /// jobs back and so that the queue never disconnects while the pool lives.
     queue: Receiver<Message<T>>,
-    gate: SubmitGate,
+    /// Every submission passes it; a shutdown closes it and waits for the
+    /// submissions already admitted, so its stop markers queue behind
+    /// every accepted job.
+    gate: AdmissionGate,
     shared: Arc<Shared>,
     /// `None` once shut down.
     workers: Mutex<Option<Vec<JoinHandle<()>>>>,
@@ -225,7 +228,7 @@ where
         let pool = Self {
             jobs,
             queue,
-            gate: SubmitGate::new(),
+            gate: AdmissionGate::new(),
             shared,
             workers: Mutex::new(Some(handles)),
             worker_threads,
@@ -278,11 +281,11 @@ impl<T, R> WorkerPool<T, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn submit(&self, job: T) -> Result<JobId, SubmitError<T>> {
-        let ticket = match self.admit() {
-            Ok(ticket) => ticket,
+        let admission = match self.admit() {
+            Ok(admission) => admission,
             Err(refusal) => return Err(refusal.give_back(job)),
         };
-        let id = JobId::new(ticket.id());
+        let id = JobId::new(admission.sequence());
         match self.jobs.send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
             // The pool holds a receiver, so the queue never disconnects.
@@ -322,11 +325,11 @@ impl<T, R> WorkerPool<T, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_submit(&self, job: T) -> Result<JobId, TrySubmitError<T>> {
-        let ticket = match self.admit() {
-            Ok(ticket) => ticket,
+        let admission = match self.admit() {
+            Ok(admission) => admission,
             Err(refusal) => return Err(refusal.give_back(job).into()),
         };
-        let id = JobId::new(ticket.id());
+        let id = JobId::new(admission.sequence());
         match self.jobs.try_send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
             Err(TrySendError::Full(Message::Job(_, job))) => Err(TrySubmitError::Full(job)),
@@ -336,9 +339,10 @@ impl<T, R> WorkerPool<T, R> {
         }
     }
 
-    /// A ticket through the submit gate (its id is the job's; dropping it,
-    /// after the job is queued, marks the submission finished), or why not.
-    fn admit(&self) -> Result<Ticket<'_>, Refusal> {
+    /// An admission through the gate (its sequence is the job id; dropping
+    /// it, after the job is queued, marks the submission finished), or why
+    /// not.
+    fn admit(&self) -> Result<Admission<'_>, Refusal> {
         // Acquire: pairs with the Release store when the last `Results`
         // handle dropped (the flag is all it publishes).
         if self.shared.results_dropped.load(Ordering::Acquire) {
@@ -377,7 +381,7 @@ impl<T, R> WorkerPool<T, R> {
         self.assert_not_own_worker("shutdown");
         let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(handles) = workers.take() {
-            self.gate.close_and_wait();
+            self.close_gate();
             self.stop_and_join(handles);
         }
     }
@@ -413,7 +417,7 @@ impl<T, R> WorkerPool<T, R> {
         let Some(handles) = workers.take() else {
             return Vec::new();
         };
-        self.gate.close_and_wait();
+        self.close_gate();
         let not_started = self
             .queue
             .try_iter()
@@ -496,6 +500,13 @@ impl<T, R> WorkerPool<T, R> {
         stats
     }
 
+    /// Refuses new submissions and waits for the admitted ones to have
+    /// queued their jobs.
+    fn close_gate(&self) {
+        self.gate.close();
+        self.gate.wait_for_admitted();
+    }
+
     fn assert_not_own_worker(&self, what: &str) {
         let me = thread::current().id();
         assert!(
@@ -532,7 +543,7 @@ impl<T, R> Drop for WorkerPool<T, R> {
             .take();
         let Some(handles) = handles else { return };
         // `&mut self`: no submission can be in progress.
-        self.gate.close_and_wait();
+        self.close_gate();
         if self.worker_threads.contains(&thread::current().id()) {
             for _ in &handles {
                 let _ = self.jobs.send(Message::Stop);

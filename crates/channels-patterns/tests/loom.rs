@@ -7,24 +7,15 @@
 //!   Under loom the queue underneath is a stand-in with `ArrayQueue`'s API
 //!   (`src/sync.rs`): crossbeam's queue uses `core` atomics loom cannot
 //!   see. A lost wakeup shows as a loom deadlock.
-//! - The pool's submit gate (`src/submit_gate.rs`), compiled here from the
-//!   crate's own source: the pool itself runs on crossbeam-channel and
-//!   threads, which loom cannot drive.
+//!
+//! The pool's shutdown rests on `atomics_kit::AdmissionGate`, modelled in
+//! atomics-kit's own loom tests; the pool itself runs on crossbeam-channel
+//! and threads, which loom cannot drive.
 #![cfg(loom)]
 
 use channels_patterns::{BoundedQueue, PushError};
-use loom::sync::{Arc, Mutex};
+use loom::sync::Arc;
 use loom::thread;
-
-#[allow(dead_code, unreachable_pub, unused_imports)]
-#[path = "../src/sync.rs"]
-mod sync;
-
-#[allow(dead_code, unreachable_pub)]
-#[path = "../src/submit_gate.rs"]
-mod submit_gate;
-
-use submit_gate::SubmitGate;
 
 #[test]
 fn concurrent_parked_producer_and_consumer_always_wake() {
@@ -116,43 +107,5 @@ fn concurrent_close_wakes_a_producer_parked_on_a_full_queue() {
         assert_eq!(producer.join().unwrap(), Err(PushError(2)));
         assert_eq!(queue.pop(), Some(1));
         assert_eq!(queue.pop(), None);
-    });
-}
-
-#[test]
-fn concurrent_gate_close_waits_for_every_admitted_submission() {
-    // Two submitters race a shutdown. Every id handed out is below the
-    // count `close_and_wait` returns, and by the time it returns every
-    // admitted submission has finished its work (here: recording its id).
-    loom::model(|| {
-        let gate = Arc::new(SubmitGate::new());
-        let recorded = Arc::new(Mutex::new(Vec::new()));
-        let submitters: Vec<_> = (0..2)
-            .map(|_| {
-                let (gate, recorded) = (Arc::clone(&gate), Arc::clone(&recorded));
-                thread::spawn(move || {
-                    if let Some(ticket) = gate.enter() {
-                        recorded.lock().unwrap().push(ticket.id());
-                    }
-                })
-            })
-            .collect();
-        let accepted = gate.close_and_wait();
-        let mut ids = recorded.lock().unwrap().clone();
-        ids.sort_unstable();
-        assert_eq!(
-            ids,
-            (0..accepted).collect::<Vec<_>>(),
-            "each admitted submission finished"
-        );
-        assert!(gate.enter().is_none(), "closed for good");
-        for submitter in submitters {
-            submitter.join().unwrap();
-        }
-        assert_eq!(
-            recorded.lock().unwrap().len() as u64,
-            accepted,
-            "no submission after the close"
-        );
     });
 }

@@ -1,0 +1,248 @@
+//! `AdmissionGate`: admit operations until closed, then wait for the ones
+//! admitted to finish.
+
+use std::fmt;
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, Backoff, Ordering};
+
+/// Bit 0 of `entered`: the gate is closed.
+const CLOSED: u64 = 1;
+/// One entry in `entered` (entries count above the closed bit).
+const ONE: u64 = 2;
+/// `admitted_at_close` before the gate is closed.
+const OPEN: u64 = u64::MAX;
+
+/// Admits operations (a submission, a send) until it is closed, and lets
+/// the closing side wait until every operation admitted before the close
+/// has finished.
+///
+/// This is what a shutdown needs when other threads may be mid-way through
+/// queueing work: after [`close`](Self::close), [`enter`](Self::enter)
+/// fails at once; [`wait_for_admitted`](Self::wait_for_admitted) returns
+/// once every [`Admission`] handed out before the close was dropped, so
+/// everything those operations did (their items queued) happens before what
+/// the waiter does next. Entering never blocks and never takes a lock: one
+/// read-modify-write on entry, one when the admission drops. Each admission
+/// also carries a sequence number (0, 1, 2, ... in admission order), usable
+/// as an id.
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::AdmissionGate;
+/// use std::sync::Mutex;
+///
+/// let gate = AdmissionGate::new();
+/// let queued = Mutex::new(Vec::new());
+/// std::thread::scope(|s| {
+///     for t in 0..3 {
+///         let (gate, queued) = (&gate, &queued);
+///         s.spawn(move || {
+///             for i in 0..100 {
+///                 let Some(admission) = gate.enter() else { return };
+///                 queued.lock().unwrap().push((t, i, admission.sequence()));
+///             }
+///         });
+///     }
+///     gate.close();
+///     let admitted = gate.wait_for_admitted();
+///     // Every operation admitted before the close has finished.
+///     assert_eq!(queued.lock().unwrap().len() as u64, admitted);
+/// });
+/// ```
+pub struct AdmissionGate {
+    /// `entries << 1 | CLOSED`.
+    entered: CachePadded<AtomicU64>,
+    /// Admissions dropped; only admissions made before the close exist.
+    finished: CachePadded<AtomicU64>,
+    /// The number admitted, recorded by the first closer; `OPEN` before.
+    admitted_at_close: AtomicU64,
+}
+
+/// One operation let through an [`AdmissionGate`]; dropping it marks the
+/// operation finished.
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::AdmissionGate;
+///
+/// let gate = AdmissionGate::new();
+/// let first = gate.enter().expect("open");
+/// assert_eq!(first.sequence(), 0);
+/// drop(first);
+/// assert_eq!(gate.enter().map(|a| a.sequence()), Some(1));
+/// ```
+#[must_use = "dropping an admission at once marks the operation finished"]
+pub struct Admission<'a> {
+    gate: &'a AdmissionGate,
+    sequence: u64,
+}
+
+impl Admission<'_> {
+    /// The number of admissions before this one: unique, in admission order.
+    #[must_use]
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        // Release: what the operation did happens before a waiter's Acquire
+        // load that counts this admission.
+        self.gate.finished.fetch_add(1, Ordering::Release);
+    }
+}
+
+impl AdmissionGate {
+    /// An open gate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// assert!(!gate.is_closed());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            entered: CachePadded::new(AtomicU64::new(0)),
+            finished: CachePadded::new(AtomicU64::new(0)),
+            admitted_at_close: AtomicU64::new(OPEN),
+        }
+    }
+
+    /// Admits one operation, or returns `None` once the gate is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// assert!(gate.enter().is_some());
+    /// gate.close();
+    /// assert!(gate.enter().is_none());
+    /// ```
+    pub fn enter(&self) -> Option<Admission<'_>> {
+        // Relaxed: the read-modify-write alone decides, by its place in
+        // `entered`'s modification order, whether this entry comes before
+        // the closing `fetch_or` (a sequence below the admitted count) or
+        // after it (sees CLOSED). Nothing else is published through it.
+        let entered = self.entered.fetch_add(ONE, Ordering::Relaxed);
+        if entered & CLOSED != 0 {
+            return None;
+        }
+        Some(Admission {
+            gate: self,
+            sequence: entered >> 1,
+        })
+    }
+
+    /// Closes the gate: later [`enter`](Self::enter)s fail. Returns `true`
+    /// if this call closed it. Does not wait; see
+    /// [`wait_for_admitted`](Self::wait_for_admitted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// assert!(gate.close());
+    /// assert!(!gate.close());
+    /// ```
+    pub fn close(&self) -> bool {
+        // Relaxed: the read-modify-write splits entries into before and
+        // after (see `enter`).
+        let entered = self.entered.fetch_or(CLOSED, Ordering::Relaxed);
+        if entered & CLOSED != 0 {
+            return false;
+        }
+        // Release: pairs with the Acquire load in `wait_for_admitted`; the
+        // count is the message.
+        self.admitted_at_close
+            .store(entered >> 1, Ordering::Release);
+        true
+    }
+
+    /// Whether [`close`](Self::close) has been called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// gate.close();
+    /// assert!(gate.is_closed());
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        // Relaxed: a snapshot; `enter` is what decides.
+        self.entered.load(Ordering::Relaxed) & CLOSED != 0
+    }
+
+    /// Waits until the gate is closed and every operation admitted before
+    /// the close has finished; returns how many were admitted. Any thread
+    /// may wait, any number of times.
+    ///
+    /// It spins (backing off to yields): call it once the gate is closed,
+    /// or about to be, and while admitted operations are short.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// drop(gate.enter());
+    /// drop(gate.enter());
+    /// gate.close();
+    /// assert_eq!(gate.wait_for_admitted(), 2);
+    /// ```
+    pub fn wait_for_admitted(&self) -> u64 {
+        let backoff = Backoff::new();
+        let admitted = loop {
+            // Acquire: pairs with the closer's Release store.
+            let admitted = self.admitted_at_close.load(Ordering::Acquire);
+            if admitted != OPEN {
+                break admitted;
+            }
+            backoff.snooze();
+        };
+        // Acquire: pairs with each admission's Release, so what those
+        // operations did happens before what the caller does next.
+        while self.finished.load(Ordering::Acquire) < admitted {
+            backoff.snooze();
+        }
+        admitted
+    }
+}
+
+impl Default for AdmissionGate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for AdmissionGate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdmissionGate")
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Admission<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admission")
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
