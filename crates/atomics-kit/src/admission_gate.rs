@@ -208,20 +208,39 @@ impl AdmissionGate {
     /// ```
     pub fn wait_for_admitted(&self) -> u64 {
         let backoff = Backoff::new();
-        let admitted = loop {
-            // Acquire: pairs with the closer's Release store.
-            let admitted = self.admitted_at_close.load(Ordering::Acquire);
-            if admitted != OPEN {
-                break admitted;
+        loop {
+            if let Some(admitted) = self.try_wait_for_admitted() {
+                return admitted;
             }
             backoff.snooze();
-        };
+        }
+    }
+
+    /// [`wait_for_admitted`](Self::wait_for_admitted) without the wait:
+    /// `Some(admitted)` once the gate is closed and every operation admitted
+    /// before the close has finished, `None` before. For a waiter that must
+    /// keep working meanwhile (an actor draining its mailbox so that a
+    /// sender blocked on it can finish).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// let admission = gate.enter().unwrap();
+    /// gate.close();
+    /// assert_eq!(gate.try_wait_for_admitted(), None);
+    /// drop(admission);
+    /// assert_eq!(gate.try_wait_for_admitted(), Some(1));
+    /// ```
+    #[must_use]
+    pub fn try_wait_for_admitted(&self) -> Option<u64> {
+        // Acquire: pairs with the closer's Release store.
+        let admitted = self.admitted_at_close.load(Ordering::Acquire);
         // Acquire: pairs with each admission's Release, so what those
         // operations did happens before what the caller does next.
-        while self.finished.load(Ordering::Acquire) < admitted {
-            backoff.snooze();
-        }
-        admitted
+        (admitted != OPEN && self.finished.load(Ordering::Acquire) >= admitted).then_some(admitted)
     }
 }
 

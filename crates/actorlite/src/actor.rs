@@ -1,0 +1,65 @@
+//! The `Actor` trait.
+
+use crate::context::Context;
+use crate::exit_reason::ExitReason;
+
+/// A piece of state owned by one thread, changed only by the messages it
+/// handles, one at a time.
+///
+/// [`spawn`](crate::spawn) moves the actor to its own thread and returns an
+/// [`ActorHandle`](crate::ActorHandle) to send it messages.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context, Reply};
+/// use std::time::Duration;
+///
+/// struct Counter(u64);
+///
+/// enum Msg {
+///     Add(u64),
+///     Get(Reply<u64>),
+/// }
+///
+/// impl Actor for Counter {
+///     type Message = Msg;
+///
+///     fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             Msg::Add(n) => self.0 += n,
+///             Msg::Get(reply) => reply.send(self.0),
+///         }
+///     }
+/// }
+///
+/// let counter = spawn(Counter(0));
+/// counter.send(Msg::Add(2))?;
+/// counter.send(Msg::Add(3))?;
+/// assert_eq!(counter.ask(Msg::Get, Duration::from_secs(5))?, 5);
+/// counter.stop();
+/// counter.join();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Actor: Send + Sized + 'static {
+    /// What the actor receives.
+    type Message: Send + 'static;
+
+    /// Handles one message. A panic here is caught: the actor stops with
+    /// [`ExitReason::Panicked`], or a supervised actor restarts.
+    fn handle(&mut self, message: Self::Message, ctx: &mut Context<Self>);
+
+    /// Runs on the actor's thread before the first message (and after each
+    /// restart of a supervised actor).
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let _ = ctx;
+    }
+
+    /// Runs on the actor's thread after the last message, with the reason
+    /// it stopped. Not called on an actor instance whose handler panicked
+    /// (its state may be broken); a supervised actor's replacement is
+    /// called.
+    fn stopped(&mut self, reason: &ExitReason) {
+        let _ = reason;
+    }
+}

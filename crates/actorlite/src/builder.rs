@@ -1,0 +1,199 @@
+//! Starting actors: `spawn`, `spawn_supervised`, and `ActorBuilder`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
+use std::thread;
+
+use crate::actor::Actor;
+use crate::handle::ActorHandle;
+use crate::mailbox::Mailbox;
+use crate::restart_policy::{RestartBudget, RestartPolicy};
+use crate::runner::{Runner, Supervisor};
+use crate::shared::Shared;
+use crate::spawn_error::SpawnError;
+
+/// Starts `actor` on its own thread with the default mailbox (bounded, 64
+/// messages) and returns a handle to it. The seed article's
+/// `spawn_actor`.
+///
+/// # Panics
+///
+/// If the operating system refuses to start a thread (as
+/// [`std::thread::spawn`]); [`ActorBuilder::spawn`] returns that as an
+/// error instead.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context};
+///
+/// struct Hello;
+/// impl Actor for Hello {
+///     type Message = &'static str;
+///     fn handle(&mut self, name: &'static str, _: &mut Context<Self>) {
+///         println!("hello, {name}");
+///     }
+/// }
+///
+/// let hello = spawn(Hello);
+/// hello.send("world")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
+    match ActorBuilder::new().spawn(actor) {
+        Ok(handle) => handle,
+        Err(error) => panic!("actorlite::spawn: {error}"),
+    }
+}
+
+/// Starts a supervised actor: when a handler panics, the actor is rebuilt
+/// by `factory` (fresh state) and goes on with the messages queued behind
+/// the failing one, which is lost and counted in
+/// [`ActorStats::panicked_messages`](crate::ActorStats::panicked_messages).
+/// Handles stay valid across restarts. One restart more than `policy`
+/// allows and the actor stops with
+/// [`ExitReason::Panicked`](crate::ExitReason::Panicked).
+///
+/// # Panics
+///
+/// If the operating system refuses to start a thread;
+/// [`ActorBuilder::spawn_supervised`] returns that as an error instead.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn_supervised, Actor, Context, Reply, RestartPolicy};
+/// use std::time::Duration;
+///
+/// struct Divider;
+/// enum Msg {
+///     Divide(u32, u32, Reply<u32>),
+/// }
+/// impl Actor for Divider {
+///     type Message = Msg;
+///     fn handle(&mut self, Msg::Divide(a, b, reply): Msg, _: &mut Context<Self>) {
+///         reply.send(a / b); // panics when b == 0
+///     }
+/// }
+///
+/// let divider = spawn_supervised(|| Divider, RestartPolicy::default());
+/// let ask = |a, b| divider.ask(|r| Msg::Divide(a, b, r), Duration::from_secs(5));
+/// assert!(ask(1, 0).is_err()); // the handler panicked; the actor restarted
+/// assert_eq!(ask(6, 3)?, 2);
+/// assert_eq!(divider.stats().restarts, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn spawn_supervised<A, F>(factory: F, policy: RestartPolicy) -> ActorHandle<A>
+where
+    A: Actor,
+    F: FnMut() -> A + Send + 'static,
+{
+    match ActorBuilder::new().spawn_supervised(factory, policy) {
+        Ok(handle) => handle,
+        Err(error) => panic!("actorlite::spawn_supervised: {error}"),
+    }
+}
+
+/// Options for starting an actor: its name and its mailbox.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{Actor, ActorBuilder, Context, Mailbox};
+///
+/// struct Logger;
+/// impl Actor for Logger {
+///     type Message = String;
+///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+///         eprintln!("{line}");
+///     }
+/// }
+///
+/// let logger = ActorBuilder::new().name("logger").mailbox(Mailbox::Unbounded).spawn(Logger)?;
+/// assert_eq!(logger.name(), "logger");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use = "a builder does nothing until `spawn`"]
+pub struct ActorBuilder {
+    name: Option<String>,
+    mailbox: Mailbox,
+}
+
+impl ActorBuilder {
+    /// The defaults: an automatic name (`actor-N`), a bounded mailbox of 64.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The actor's name, also its thread's name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The mailbox: [`Mailbox::Bounded`] (the default, 64) or
+    /// [`Mailbox::Unbounded`].
+    pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
+        self.mailbox = mailbox;
+        self
+    }
+
+    /// Starts `actor` on its own thread.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::ZeroCapacity`] for `Mailbox::Bounded(0)`,
+    /// [`SpawnError::Spawn`] if the thread could not be started.
+    pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
+        self.start(actor, None)
+    }
+
+    /// Starts a supervised actor (see [`spawn_supervised`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn`](Self::spawn).
+    pub fn spawn_supervised<A, F>(
+        self,
+        mut factory: F,
+        policy: RestartPolicy,
+    ) -> Result<ActorHandle<A>, SpawnError>
+    where
+        A: Actor,
+        F: FnMut() -> A + Send + 'static,
+    {
+        let first = factory();
+        let supervisor = Supervisor {
+            factory: Box::new(factory),
+            budget: RestartBudget::new(policy),
+        };
+        self.start(first, Some(supervisor))
+    }
+
+    fn start<A: Actor>(
+        self,
+        actor: A,
+        supervisor: Option<Supervisor<A>>,
+    ) -> Result<ActorHandle<A>, SpawnError> {
+        let (sender, receiver) = match self.mailbox {
+            Mailbox::Bounded(0) => return Err(SpawnError::ZeroCapacity),
+            Mailbox::Bounded(capacity) => crossbeam_channel::bounded(capacity),
+            Mailbox::Unbounded => crossbeam_channel::unbounded(),
+        };
+        let name = self.name.unwrap_or_else(|| {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            // Relaxed: a unique number, nothing to order.
+            format!("actor-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        });
+        let shared = Arc::new(Shared::new(name.clone(), sender));
+        let handle = ActorHandle::new(Arc::clone(&shared));
+        let runner = Runner::new(actor, supervisor, receiver, Arc::clone(&shared));
+        let thread = thread::Builder::new()
+            .name(name)
+            .spawn(move || runner.run())
+            .map_err(SpawnError::Spawn)?;
+        *shared.thread.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+        Ok(handle)
+    }
+}

@@ -1,0 +1,486 @@
+//! `ActorHandle`: how the rest of the program talks to an actor.
+
+use std::fmt;
+use std::sync::{Arc, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{
+    RecvTimeoutError, SendTimeoutError as ChannelTimeout, TryRecvError, TrySendError as ChannelFull,
+};
+use crossbeam_utils::Backoff;
+
+use crate::actor::Actor;
+use crate::ask_error::AskError;
+use crate::exit_reason::ExitReason;
+use crate::mailbox::Envelope;
+use crate::reply::Reply;
+use crate::send_error::{SendError, SendTimeoutError, TrySendError};
+use crate::shared::{Shared, KILL, RUNNING, STOP};
+use crate::stats::ActorStats;
+
+/// Yields a waiting asker makes before it blocks: a reply that comes within
+/// a few microseconds then costs no wake-up (measured in
+/// `docs/actorlite.md`).
+const ASK_YIELDS: u32 = 50;
+
+/// A handle to a running (or stopped) actor: `Clone + Send + Sync`, cheap
+/// to clone. When the last handle is dropped, the actor stops as by
+/// [`stop`](Self::stop).
+///
+/// Every message a send accepts is handled, or counted as a dead letter
+/// (the actor was killed or stopped by a panic with it still queued), or
+/// lost with a handler's panic (counted in
+/// [`ActorStats::panicked_messages`]); a refused message comes back in the
+/// error.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context};
+///
+/// struct Printer;
+/// impl Actor for Printer {
+///     type Message = String;
+///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+///         println!("{line}");
+///     }
+/// }
+///
+/// let printer = spawn(Printer);
+/// let copy = printer.clone();
+/// std::thread::spawn(move || copy.send("from another thread".into()).unwrap()).join().unwrap();
+/// printer.stop();
+/// printer.join();
+/// assert_eq!(printer.stats().handled, 1);
+/// ```
+pub struct ActorHandle<A: Actor> {
+    shared: Arc<Shared<A::Message>>,
+}
+
+impl<A: Actor> ActorHandle<A> {
+    pub(crate) fn new(shared: Arc<Shared<A::Message>>) -> Self {
+        shared.handle_created();
+        Self { shared }
+    }
+
+    /// Sends a message; with a bounded mailbox, waits while it is full.
+    ///
+    /// # Errors
+    ///
+    /// Gives the message back in [`SendError`] if the actor has stopped or
+    /// is stopping (also if it stops while this send waits for room).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Sum(u64);
+    /// impl Actor for Sum {
+    ///     type Message = u64;
+    ///     fn handle(&mut self, n: u64, _: &mut Context<Self>) {
+    ///         self.0 += n;
+    ///     }
+    /// }
+    ///
+    /// let sum = spawn(Sum(0));
+    /// for n in 0..1_000 {
+    ///     sum.send(n)?; // waits whenever 64 messages are queued
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send(&self, message: A::Message) -> Result<(), SendError<A::Message>> {
+        let Some(_admission) = self.shared.gate.enter() else {
+            return Err(SendError(message));
+        };
+        // The actor keeps its receiver until every admitted send is in.
+        self.shared
+            .mailbox
+            .send(Envelope::Message(message))
+            .map_err(|error| match error.0 {
+                Envelope::Message(message) => SendError(message),
+                Envelope::Wake => unreachable!("a message was sent"),
+            })
+    }
+
+    /// Sends a message if the mailbox has room, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// Gives the message back in [`TrySendError::Full`] or
+    /// [`TrySendError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{Actor, ActorBuilder, Context, Mailbox, TrySendError};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Blocked(mpsc::Receiver<()>);
+    /// impl Actor for Blocked {
+    ///     type Message = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {
+    ///         self.0.recv().unwrap(); // waits for the test to release it
+    ///     }
+    /// }
+    ///
+    /// let (release, gate) = mpsc::channel();
+    /// let actor = ActorBuilder::new().mailbox(Mailbox::Bounded(1)).spawn(Blocked(gate))?;
+    /// actor.send(1)?; // taken by the actor, which now waits
+    /// while actor.mailbox_len() != 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// actor.send(2)?; // fills the mailbox
+    /// assert_eq!(actor.try_send(3), Err(TrySendError::Full(3)));
+    /// release.send(())?;
+    /// release.send(())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_send(&self, message: A::Message) -> Result<(), TrySendError<A::Message>> {
+        let Some(_admission) = self.shared.gate.enter() else {
+            return Err(TrySendError::Closed(message));
+        };
+        self.shared
+            .mailbox
+            .try_send(Envelope::Message(message))
+            .map_err(|error| match error {
+                ChannelFull::Full(Envelope::Message(message)) => TrySendError::Full(message),
+                ChannelFull::Disconnected(Envelope::Message(message)) => {
+                    TrySendError::Closed(message)
+                }
+                ChannelFull::Full(Envelope::Wake) | ChannelFull::Disconnected(Envelope::Wake) => {
+                    unreachable!("a message was sent")
+                }
+            })
+    }
+
+    /// Sends a message, waiting at most `timeout` for room in a bounded
+    /// mailbox.
+    ///
+    /// # Errors
+    ///
+    /// Gives the message back in [`SendTimeoutError::Timeout`] or
+    /// [`SendTimeoutError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// sink.send_timeout(1, Duration::from_millis(100))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_timeout(
+        &self,
+        message: A::Message,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<A::Message>> {
+        let Some(_admission) = self.shared.gate.enter() else {
+            return Err(SendTimeoutError::Closed(message));
+        };
+        self.shared
+            .mailbox
+            .send_timeout(Envelope::Message(message), timeout)
+            .map_err(|error| match error {
+                ChannelTimeout::Timeout(Envelope::Message(message)) => {
+                    SendTimeoutError::Timeout(message)
+                }
+                ChannelTimeout::Disconnected(Envelope::Message(message)) => {
+                    SendTimeoutError::Closed(message)
+                }
+                ChannelTimeout::Timeout(Envelope::Wake)
+                | ChannelTimeout::Disconnected(Envelope::Wake) => {
+                    unreachable!("a message was sent")
+                }
+            })
+    }
+
+    /// Sends the message `request` builds around a fresh [`Reply`], and
+    /// waits at most `timeout` in all (for room in the mailbox, then for the
+    /// answer).
+    ///
+    /// # Errors
+    ///
+    /// [`AskError::Timeout`] if no answer came in time,
+    /// [`AskError::Closed`] if the actor has stopped (or stopped before
+    /// answering), [`AskError::NoReply`] if it dropped the `Reply`
+    /// unanswered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, Reply};
+    /// use std::time::Duration;
+    ///
+    /// struct Doubler;
+    /// impl Actor for Doubler {
+    ///     type Message = (u32, Reply<u32>);
+    ///     fn handle(&mut self, (n, reply): Self::Message, _: &mut Context<Self>) {
+    ///         reply.send(n * 2);
+    ///     }
+    /// }
+    ///
+    /// let doubler = spawn(Doubler);
+    /// assert_eq!(doubler.ask(|reply| (21, reply), Duration::from_secs(5))?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ask<R, F>(&self, request: F, timeout: Duration) -> Result<R, AskError>
+    where
+        F: FnOnce(Reply<R>) -> A::Message,
+    {
+        let deadline = Instant::now() + timeout;
+        let (answer, answers) = crossbeam_channel::bounded(1);
+        match self.send_timeout(request(Reply::new(answer)), timeout) {
+            Ok(()) => {}
+            Err(SendTimeoutError::Timeout(_)) => return Err(AskError::Timeout),
+            Err(SendTimeoutError::Closed(_)) => return Err(AskError::Closed),
+        }
+        // A quick answer is picked up without sleeping: waking a parked
+        // thread costs more than the typical request.
+        let backoff = Backoff::new();
+        let mut yields = 0;
+        loop {
+            match answers.try_recv() {
+                Ok(value) => return Ok(value),
+                Err(TryRecvError::Disconnected) => return Err(self.why_no_answer()),
+                Err(TryRecvError::Empty) if backoff.is_completed() => {
+                    if yields == ASK_YIELDS {
+                        break;
+                    }
+                    yields += 1;
+                    thread::yield_now();
+                }
+                Err(TryRecvError::Empty) => backoff.snooze(),
+            }
+        }
+        match answers.recv_deadline(deadline) {
+            Ok(value) => Ok(value),
+            Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
+            Err(RecvTimeoutError::Disconnected) => Err(self.why_no_answer()),
+        }
+    }
+
+    /// The `Reply` was dropped: by the handler (NoReply), or with the
+    /// message, unhandled, because the actor is stopping (Closed).
+    fn why_no_answer(&self) -> AskError {
+        if self.shared.requested() == RUNNING {
+            AskError::NoReply
+        } else {
+            AskError::Closed
+        }
+    }
+
+    /// Stops the actor gracefully: later sends are refused, the messages
+    /// already accepted are handled, then [`Actor::stopped`] runs with
+    /// [`ExitReason::Normal`]. Returns at once; [`join`](Self::join) waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// (0..10).for_each(|n| sink.send(n).unwrap());
+    /// sink.stop();
+    /// assert_eq!(sink.join(), ExitReason::Normal);
+    /// assert_eq!(sink.stats().handled, 10, "queued before the stop: handled");
+    /// ```
+    pub fn stop(&self) {
+        self.shared.request(STOP);
+    }
+
+    /// Stops the actor now: later sends are refused, the messages still
+    /// queued are dropped and counted as dead letters, then
+    /// [`Actor::stopped`] runs with [`ExitReason::Killed`]. The message
+    /// being handled, if any, finishes first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    ///
+    /// struct Slow;
+    /// impl Actor for Slow {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         std::thread::sleep(std::time::Duration::from_millis(1));
+    ///     }
+    /// }
+    ///
+    /// let slow = spawn(Slow);
+    /// (0..20).for_each(|_| slow.send(()).unwrap());
+    /// slow.kill();
+    /// assert_eq!(slow.join(), ExitReason::Killed);
+    /// let stats = slow.stats();
+    /// assert_eq!(stats.handled + stats.dead_letters, 20);
+    /// ```
+    pub fn kill(&self) {
+        self.shared.request(KILL);
+    }
+
+    /// Waits until the actor has stopped, and returns why.
+    ///
+    /// # Panics
+    ///
+    /// If called on the actor's own thread (from its handler): it would wait
+    /// for itself. The panic is the handler's, so the actor stops (or
+    /// restarts) as for any handler panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    ///
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("broke");
+    ///     }
+    /// }
+    ///
+    /// let fragile = spawn(Fragile);
+    /// fragile.send(())?;
+    /// assert_eq!(fragile.join(), ExitReason::Panicked("broke".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn join(&self) -> ExitReason {
+        assert!(
+            self.shared.thread_id.get() != Some(&thread::current().id()),
+            "ActorHandle::join called on the actor's own thread: it would wait for itself"
+        );
+        let reason = self.shared.wait_for_exit();
+        let thread = self
+            .shared
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            // The actor's thread catches every panic of the actor's code.
+            let _ = thread.join();
+        }
+        reason
+    }
+
+    /// Whether the actor has not stopped yet (it may be stopping).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let idle = spawn(Idle);
+    /// assert!(idle.is_alive());
+    /// idle.stop();
+    /// idle.join();
+    /// assert!(!idle.is_alive());
+    /// ```
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.shared.exit_reason().is_none()
+    }
+
+    /// A snapshot of the actor's counters; exact once it has stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// assert_eq!(spawn(Idle).stats().handled, 0);
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> ActorStats {
+        self.shared.stats()
+    }
+
+    /// Messages waiting in the mailbox now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// assert_eq!(spawn(Idle).mailbox_len(), 0);
+    /// ```
+    #[must_use]
+    pub fn mailbox_len(&self) -> usize {
+        self.shared.mailbox.len()
+    }
+
+    /// The actor's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{Actor, ActorBuilder, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// assert_eq!(ActorBuilder::new().name("idle").spawn(Idle)?.name(), "idle");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+}
+
+impl<A: Actor> Clone for ActorHandle<A> {
+    fn clone(&self) -> Self {
+        Self::new(Arc::clone(&self.shared))
+    }
+}
+
+impl<A: Actor> Drop for ActorHandle<A> {
+    fn drop(&mut self) {
+        self.shared.handle_dropped();
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorHandle<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorHandle")
+            .field("name", &self.shared.name)
+            .field("alive", &self.is_alive())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,88 @@
+//! Thread-based actors without an async runtime.
+//!
+//! An [`Actor`] owns its state on its own thread and changes it one message
+//! at a time. [`spawn`] starts one and returns an [`ActorHandle`]
+//! (`Clone + Send + Sync`) to talk to it:
+//!
+//! - [`send`](ActorHandle::send) (waits while a bounded mailbox is full),
+//!   [`try_send`](ActorHandle::try_send),
+//!   [`send_timeout`](ActorHandle::send_timeout): a refused message always
+//!   comes back in the error;
+//! - [`ask`](ActorHandle::ask): request/reply through a [`Reply`], with a
+//!   timeout;
+//! - [`stop`](ActorHandle::stop) (handle what is queued, then stop),
+//!   [`kill`](ActorHandle::kill) (drop what is queued, counted as dead
+//!   letters), [`join`](ActorHandle::join) (the [`ExitReason`]),
+//!   [`is_alive`](ActorHandle::is_alive), [`stats`](ActorHandle::stats).
+//!
+//! A handler that panics is caught: the actor stops with
+//! [`ExitReason::Panicked`], or, started with [`spawn_supervised`], is
+//! rebuilt with fresh state and goes on with the messages queued behind the
+//! failing one, within a [`RestartPolicy`].
+//!
+//! Every message a send accepted is handled, lost with a handler's panic,
+//! or counted as a dead letter; none disappears silently
+//! (`docs/actorlite.md` in the repository has the exact rules).
+//!
+//! # Examples
+//!
+//! The seed article's counter, asked for its total:
+//!
+//! ```
+//! use actorlite::{spawn, Actor, Context, Reply};
+//! use std::time::Duration;
+//!
+//! struct Counter(u64);
+//! enum Msg {
+//!     Increment,
+//!     Get(Reply<u64>),
+//! }
+//! impl Actor for Counter {
+//!     type Message = Msg;
+//!     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Increment => self.0 += 1,
+//!             Msg::Get(reply) => reply.send(self.0),
+//!         }
+//!     }
+//! }
+//!
+//! let counter = spawn(Counter(0));
+//! std::thread::scope(|s| {
+//!     for _ in 0..5 {
+//!         s.spawn(|| (0..100).for_each(|_| counter.send(Msg::Increment).unwrap()));
+//!     }
+//! });
+//! assert_eq!(counter.ask(Msg::Get, Duration::from_secs(5))?, 500);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod actor;
+mod ask_error;
+mod builder;
+mod context;
+mod exit_reason;
+mod handle;
+mod mailbox;
+mod panic_payload;
+mod reply;
+mod restart_policy;
+mod runner;
+mod send_error;
+mod shared;
+mod spawn_error;
+mod stats;
+
+pub use actor::Actor;
+pub use ask_error::AskError;
+pub use builder::{spawn, spawn_supervised, ActorBuilder};
+pub use context::Context;
+pub use exit_reason::ExitReason;
+pub use handle::ActorHandle;
+pub use mailbox::Mailbox;
+pub use reply::Reply;
+pub use restart_policy::RestartPolicy;
+pub use send_error::{SendError, SendTimeoutError, TrySendError};
+pub use spawn_error::SpawnError;
+pub use stats::ActorStats;

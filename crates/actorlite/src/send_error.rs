@@ -1,0 +1,184 @@
+//! What can go wrong sending to an actor; the message always comes back.
+
+use std::error::Error;
+use std::fmt;
+
+/// [`ActorHandle::send`](crate::ActorHandle::send) found the actor stopped
+/// or stopping; the message is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context, SendError};
+///
+/// struct Sink;
+/// impl Actor for Sink {
+///     type Message = String;
+///     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+/// }
+///
+/// let sink = spawn(Sink);
+/// sink.stop();
+/// let SendError(back) = sink.send("late".to_owned()).unwrap_err();
+/// assert_eq!(back, "late");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SendError<M>(pub M);
+
+impl<M> SendError<M> {
+    /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::SendError;
+    ///
+    /// assert_eq!(SendError(3).into_inner(), 3);
+    /// ```
+    #[must_use]
+    pub fn into_inner(self) -> M {
+        self.0
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendError(..)")
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the actor has stopped; the message was not delivered")
+    }
+}
+
+impl<M> Error for SendError<M> {}
+
+/// [`ActorHandle::try_send`](crate::ActorHandle::try_send) could not send;
+/// the message is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{Actor, ActorBuilder, Context, TrySendError};
+///
+/// struct Sink;
+/// impl Actor for Sink {
+///     type Message = u8;
+///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+/// }
+///
+/// let sink = ActorBuilder::new().spawn(Sink)?;
+/// sink.kill();
+/// sink.join();
+/// assert_eq!(sink.try_send(1), Err(TrySendError::Closed(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TrySendError<M> {
+    /// The bounded mailbox is full.
+    Full(M),
+    /// The actor has stopped or is stopping.
+    Closed(M),
+}
+
+impl<M> TrySendError<M> {
+    /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::TrySendError;
+    ///
+    /// assert_eq!(TrySendError::Full('m').into_inner(), 'm');
+    /// ```
+    #[must_use]
+    pub fn into_inner(self) -> M {
+        match self {
+            Self::Full(message) | Self::Closed(message) => message,
+        }
+    }
+}
+
+impl<M> fmt::Debug for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<M> fmt::Display for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => {
+                f.write_str("the actor's mailbox is full; the message was not delivered")
+            }
+            Self::Closed(_) => f.write_str("the actor has stopped; the message was not delivered"),
+        }
+    }
+}
+
+impl<M> Error for TrySendError<M> {}
+
+/// [`ActorHandle::send_timeout`](crate::ActorHandle::send_timeout) could not
+/// send in time; the message is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::SendTimeoutError;
+///
+/// let error = SendTimeoutError::Timeout(5);
+/// assert_eq!(error.to_string(), "the actor's mailbox stayed full; the message was not delivered");
+/// assert_eq!(error.into_inner(), 5);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SendTimeoutError<M> {
+    /// The bounded mailbox stayed full for the whole timeout.
+    Timeout(M),
+    /// The actor has stopped or is stopping.
+    Closed(M),
+}
+
+impl<M> SendTimeoutError<M> {
+    /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::SendTimeoutError;
+    ///
+    /// assert_eq!(SendTimeoutError::Closed("m").into_inner(), "m");
+    /// ```
+    #[must_use]
+    pub fn into_inner(self) -> M {
+        match self {
+            Self::Timeout(message) | Self::Closed(message) => message,
+        }
+    }
+}
+
+impl<M> fmt::Debug for SendTimeoutError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("Timeout(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<M> fmt::Display for SendTimeoutError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => {
+                f.write_str("the actor's mailbox stayed full; the message was not delivered")
+            }
+            Self::Closed(_) => f.write_str("the actor has stopped; the message was not delivered"),
+        }
+    }
+}
+
+impl<M> Error for SendTimeoutError<M> {}

@@ -1,0 +1,157 @@
+//! What an actor's handles, its context and its thread share.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+use std::thread::{JoinHandle, ThreadId};
+
+use atomics_kit::AdmissionGate;
+use crossbeam_channel::Sender;
+
+use crate::exit_reason::ExitReason;
+use crate::mailbox::Envelope;
+use crate::stats::ActorStats;
+
+/// No stop requested.
+pub(crate) const RUNNING: u8 = 0;
+/// Stop after the messages already accepted.
+pub(crate) const STOP: u8 = 1;
+/// Stop now; the messages queued are dead letters.
+pub(crate) const KILL: u8 = 2;
+
+/// Counters only the actor's thread writes.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    handled: AtomicU64,
+    panicked_messages: AtomicU64,
+    dead_letters: AtomicU64,
+    restarts: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn handled(&self) {
+        bump(&self.handled);
+    }
+    pub(crate) fn panicked_message(&self) {
+        bump(&self.panicked_messages);
+    }
+    pub(crate) fn dead_letter(&self) {
+        bump(&self.dead_letters);
+    }
+    pub(crate) fn restarted(&self) {
+        bump(&self.restarts);
+    }
+
+    fn snapshot(&self) -> ActorStats {
+        // Acquire: pairs with `bump`'s Release, so a reader that saw the
+        // actor stop (through the exit lock) sees the final counts, and one
+        // that did not sees a consistent past.
+        ActorStats {
+            handled: self.handled.load(Ordering::Acquire),
+            panicked_messages: self.panicked_messages.load(Ordering::Acquire),
+            dead_letters: self.dead_letters.load(Ordering::Acquire),
+            restarts: self.restarts.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// Adds one to a counter only the actor's thread writes: a load and a
+/// store, not a read-modify-write. Relaxed load: this thread's own last
+/// store. Release store: pairs with the Acquire loads in `snapshot`.
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Release);
+}
+
+pub(crate) struct Shared<M> {
+    pub(crate) name: String,
+    pub(crate) mailbox: Sender<Envelope<M>>,
+    /// Every send passes it; a stop or kill closes it, and the actor waits
+    /// for the sends already admitted before it counts its mailbox drained.
+    pub(crate) gate: AdmissionGate,
+    /// `RUNNING`, `STOP` or `KILL`; only ever raised.
+    request: AtomicU8,
+    /// Live `ActorHandle`s; the last one dropped stops the actor.
+    handles: AtomicUsize,
+    pub(crate) counters: Counters,
+    exit: Mutex<Option<ExitReason>>,
+    exited: Condvar,
+    pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
+    pub(crate) thread_id: OnceLock<ThreadId>,
+}
+
+impl<M> Shared<M> {
+    pub(crate) fn new(name: String, mailbox: Sender<Envelope<M>>) -> Self {
+        Self {
+            name,
+            mailbox,
+            gate: AdmissionGate::new(),
+            request: AtomicU8::new(RUNNING),
+            handles: AtomicUsize::new(0),
+            counters: Counters::default(),
+            exit: Mutex::new(None),
+            exited: Condvar::new(),
+            thread: Mutex::new(None),
+            thread_id: OnceLock::new(),
+        }
+    }
+
+    /// Asks the actor to stop (`STOP`) or die (`KILL`): new sends are
+    /// refused at once, and an idle actor is nudged awake.
+    pub(crate) fn request(&self, kind: u8) {
+        // Release: the actor's Acquire load sees the request; the gate's
+        // own orderings cover the sends.
+        self.request.fetch_max(kind, Ordering::Release);
+        self.gate.close();
+        // A full mailbox means the actor is busy and will look at the
+        // request after its current message; a disconnected one, that it is
+        // gone.
+        let _ = self.mailbox.try_send(Envelope::Wake);
+    }
+
+    pub(crate) fn requested(&self) -> u8 {
+        // Acquire: pairs with `request`'s Release.
+        self.request.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn handle_created(&self) {
+        // Relaxed: a count; a new handle comes from an existing one (or the
+        // spawn), which keeps the count above zero meanwhile.
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn handle_dropped(&self) {
+        // AcqRel: the last dropper sees every other handle's drop, as Arc
+        // does.
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.request(STOP);
+        }
+    }
+
+    pub(crate) fn stats(&self) -> ActorStats {
+        self.counters.snapshot()
+    }
+
+    pub(crate) fn finish(&self, reason: ExitReason) {
+        *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+        self.exited.notify_all();
+    }
+
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        self.exit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn wait_for_exit(&self) -> ExitReason {
+        let mut exit = self.exit.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(reason) = exit.as_ref() {
+                return reason.clone();
+            }
+            exit = self
+                .exited
+                .wait(exit)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
