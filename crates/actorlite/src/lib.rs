@@ -86,3 +86,8 @@ pub use restart_policy::RestartPolicy;
 pub use send_error::{SendError, SendTimeoutError, TrySendError};
 pub use spawn_error::SpawnError;
 pub use stats::ActorStats;
+
+/// The README's example, compiled and run by `cargo test --doc`.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

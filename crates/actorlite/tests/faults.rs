@@ -1,0 +1,373 @@
+//! Every fault a typed error, nothing hangs: panics with and without
+//! supervision, sends after stop, asks of a dead actor, dropped replies,
+//! stop while senders are busy, an actor dropping its own handle.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use actorlite::{
+    spawn, spawn_supervised, Actor, ActorBuilder, AskError, Context, ExitReason, Mailbox, Reply,
+    RestartPolicy, SendError, SendTimeoutError, SpawnError, TrySendError,
+};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Adds numbers; panics on 13; answers its total; counts its `stopped`.
+struct Adder {
+    total: u64,
+    stopped: Arc<Mutex<Vec<ExitReason>>>,
+}
+
+enum Msg {
+    Add(u64),
+    Total(Reply<u64>),
+    Ignore(Reply<u64>),
+}
+
+impl Actor for Adder {
+    type Message = Msg;
+    fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+        match msg {
+            Msg::Add(13) => panic!("thirteen"),
+            Msg::Add(n) => self.total += n,
+            Msg::Total(reply) => reply.send(self.total),
+            Msg::Ignore(reply) => drop(reply),
+        }
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        self.stopped.lock().unwrap().push(reason.clone());
+    }
+}
+
+fn adder() -> (Adder, Arc<Mutex<Vec<ExitReason>>>) {
+    let stopped = Arc::new(Mutex::new(Vec::new()));
+    (
+        Adder {
+            total: 0,
+            stopped: Arc::clone(&stopped),
+        },
+        stopped,
+    )
+}
+
+#[test]
+fn a_panicking_handler_stops_an_unsupervised_actor_with_the_message() {
+    let (actor, stopped) = adder();
+    let handle = spawn(actor);
+    handle.send(Msg::Add(1)).unwrap();
+    handle.send(Msg::Add(13)).unwrap();
+    assert_eq!(handle.join(), ExitReason::Panicked("thirteen".into()));
+    assert!(!handle.is_alive());
+    // The panicked instance's `stopped` is not run: its state may be broken.
+    assert!(stopped.lock().unwrap().is_empty());
+    let stats = handle.stats();
+    assert_eq!((stats.handled, stats.panicked_messages), (1, 1));
+    assert!(matches!(
+        handle.send(Msg::Add(2)),
+        Err(SendError(Msg::Add(2)))
+    ));
+    assert_eq!(handle.ask(Msg::Total, PATIENCE), Err(AskError::Closed));
+}
+
+#[test]
+fn a_supervised_actor_restarts_fresh_and_keeps_the_messages_behind_the_failing_one() {
+    let stops = Arc::new(Mutex::new(Vec::new()));
+    let factory = {
+        let stops = Arc::clone(&stops);
+        move || Adder {
+            total: 100,
+            stopped: Arc::clone(&stops),
+        }
+    };
+    let handle = spawn_supervised(
+        factory,
+        RestartPolicy {
+            max_restarts: 3,
+            within: Duration::from_secs(60),
+        },
+    );
+    handle.send(Msg::Add(1)).unwrap();
+    handle.send(Msg::Add(13)).unwrap();
+    handle.send(Msg::Add(5)).unwrap();
+    // Fresh state (100) plus the message queued behind the panic (5).
+    assert_eq!(handle.ask(Msg::Total, PATIENCE), Ok(105));
+    handle.stop();
+    assert_eq!(handle.join(), ExitReason::Normal);
+    let stats = handle.stats();
+    assert_eq!(
+        (stats.restarts, stats.panicked_messages, stats.handled),
+        (1, 1, 3)
+    );
+    assert_eq!(
+        *stops.lock().unwrap(),
+        [ExitReason::Normal],
+        "the replacement's stopped ran"
+    );
+}
+
+#[test]
+fn past_the_restart_budget_a_supervised_actor_stops_panicked_and_queued_messages_are_dead_letters()
+{
+    let handle = spawn_supervised(
+        || adder().0,
+        RestartPolicy {
+            max_restarts: 1,
+            within: Duration::from_secs(60),
+        },
+    );
+    handle.send(Msg::Add(13)).unwrap(); // restart 1
+    handle.send(Msg::Add(13)).unwrap(); // over budget
+    let mut accepted_after = 0;
+    for _ in 0..10 {
+        if handle.send(Msg::Add(1)).is_ok() {
+            accepted_after += 1;
+        }
+    }
+    assert_eq!(handle.join(), ExitReason::Panicked("thirteen".into()));
+    let stats = handle.stats();
+    assert_eq!(stats.restarts, 1);
+    assert_eq!(stats.panicked_messages, 2);
+    assert_eq!(
+        stats.handled + stats.dead_letters,
+        accepted_after,
+        "every accepted message accounted for"
+    );
+}
+
+#[test]
+fn send_after_stop_gives_the_message_back_in_every_flavour() {
+    let (actor, stopped) = adder();
+    let handle = spawn(actor);
+    handle.stop();
+    assert!(matches!(
+        handle.send(Msg::Add(1)),
+        Err(SendError(Msg::Add(1)))
+    ));
+    assert!(matches!(
+        handle.try_send(Msg::Add(2)),
+        Err(TrySendError::Closed(Msg::Add(2)))
+    ));
+    assert!(matches!(
+        handle.send_timeout(Msg::Add(3), Duration::from_millis(1)),
+        Err(SendTimeoutError::Closed(Msg::Add(3)))
+    ));
+    assert_eq!(handle.join(), ExitReason::Normal);
+    assert_eq!(*stopped.lock().unwrap(), [ExitReason::Normal]);
+    assert_eq!(
+        SendError(0).to_string(),
+        "the actor has stopped; the message was not delivered"
+    );
+}
+
+#[test]
+fn asking_a_dead_actor_or_one_that_drops_the_reply_is_an_error_not_a_hang() {
+    let handle = spawn(adder().0);
+    assert_eq!(handle.ask(Msg::Ignore, PATIENCE), Err(AskError::NoReply));
+    assert_eq!(handle.ask(Msg::Total, PATIENCE), Ok(0));
+    handle.kill();
+    handle.join();
+    assert_eq!(handle.ask(Msg::Total, PATIENCE), Err(AskError::Closed));
+}
+
+#[test]
+fn ask_times_out_when_the_actor_is_busy() {
+    struct Sleepy;
+    impl Actor for Sleepy {
+        type Message = Reply<()>;
+        fn handle(&mut self, reply: Reply<()>, _: &mut Context<Self>) {
+            thread::sleep(Duration::from_millis(50));
+            reply.send(());
+        }
+    }
+    let handle = spawn(Sleepy);
+    assert_eq!(
+        handle.ask(|r| r, Duration::from_millis(1)),
+        Err(AskError::Timeout)
+    );
+    assert_eq!(
+        AskError::Timeout.to_string(),
+        "the actor did not reply in time"
+    );
+    handle.stop();
+    handle.join();
+}
+
+#[test]
+fn concurrent_stop_while_senders_are_busy_loses_nothing() {
+    let handle = ActorBuilder::new()
+        .mailbox(Mailbox::Bounded(4))
+        .spawn(adder().0)
+        .unwrap();
+    let accepted = AtomicUsize::new(0);
+    let per_sender = if cfg!(miri) { 20 } else { 2_000 };
+    thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                for _ in 0..per_sender {
+                    if handle.send(Msg::Add(1)).is_ok() {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        thread::yield_now();
+        handle.stop();
+    });
+    assert_eq!(handle.join(), ExitReason::Normal);
+    let stats = handle.stats();
+    assert_eq!(
+        stats.handled,
+        accepted.load(Ordering::Relaxed) as u64,
+        "a graceful stop handles every accepted message"
+    );
+    assert_eq!(stats.dead_letters, 0);
+}
+
+#[test]
+fn concurrent_kill_while_senders_are_busy_counts_every_unhandled_message() {
+    let handle = ActorBuilder::new()
+        .mailbox(Mailbox::Bounded(4))
+        .spawn(adder().0)
+        .unwrap();
+    let accepted = AtomicUsize::new(0);
+    let per_sender = if cfg!(miri) { 20 } else { 2_000 };
+    thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                for _ in 0..per_sender {
+                    if handle.send(Msg::Add(1)).is_ok() {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        thread::yield_now();
+        handle.kill();
+    });
+    assert_eq!(handle.join(), ExitReason::Killed);
+    let stats = handle.stats();
+    assert_eq!(
+        stats.handled + stats.dead_letters,
+        accepted.load(Ordering::Relaxed) as u64
+    );
+}
+
+#[test]
+fn dropping_every_handle_stops_the_actor_after_its_queue() {
+    let (actor, stopped) = adder();
+    let handle = spawn(actor);
+    handle.send(Msg::Add(1)).unwrap();
+    drop(handle);
+    for _ in 0..1_000 {
+        if !stopped.lock().unwrap().is_empty() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(*stopped.lock().unwrap(), [ExitReason::Normal]);
+}
+
+#[test]
+fn an_actor_that_drops_its_own_handle_keeps_running_for_the_others() {
+    struct SelfAware;
+    impl Actor for SelfAware {
+        type Message = Reply<bool>;
+        fn handle(&mut self, reply: Reply<bool>, ctx: &mut Context<Self>) {
+            let me = ctx.handle();
+            drop(me); // another handle (the test's) is still alive
+            reply.send(true);
+        }
+    }
+    let handle = spawn(SelfAware);
+    assert_eq!(handle.ask(|r| r, PATIENCE), Ok(true));
+    assert_eq!(handle.ask(|r| r, PATIENCE), Ok(true));
+    assert!(handle.is_alive());
+    handle.stop();
+    assert_eq!(handle.join(), ExitReason::Normal);
+}
+
+#[test]
+fn join_from_the_actors_own_thread_panics_in_the_handler_instead_of_hanging() {
+    struct Joiner;
+    impl Actor for Joiner {
+        type Message = ();
+        fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+            ctx.handle().join();
+        }
+    }
+    let handle = spawn(Joiner);
+    handle.send(()).unwrap();
+    match handle.join() {
+        ExitReason::Panicked(message) => assert!(message.contains("wait for itself"), "{message}"),
+        other => panic!("expected a panic, got {other:?}"),
+    }
+}
+
+#[test]
+fn try_send_on_a_full_mailbox_and_send_timeout_give_the_message_back() {
+    struct Gated(mpsc::Receiver<()>);
+    impl Actor for Gated {
+        type Message = u8;
+        fn handle(&mut self, _: u8, _: &mut Context<Self>) {
+            self.0.recv().unwrap();
+        }
+    }
+    let (release, gate) = mpsc::channel();
+    let handle = ActorBuilder::new()
+        .mailbox(Mailbox::Bounded(1))
+        .spawn(Gated(gate))
+        .unwrap();
+    handle.send(1).unwrap();
+    while handle.mailbox_len() != 0 {
+        thread::yield_now();
+    }
+    handle.send(2).unwrap();
+    assert_eq!(handle.try_send(3), Err(TrySendError::Full(3)));
+    assert_eq!(
+        handle.send_timeout(4, Duration::from_millis(5)),
+        Err(SendTimeoutError::Timeout(4))
+    );
+    release.send(()).unwrap();
+    release.send(()).unwrap();
+    handle.stop();
+    assert_eq!(handle.join(), ExitReason::Normal);
+    assert_eq!(handle.stats().handled, 2);
+}
+
+#[test]
+fn zero_capacity_mailbox_is_an_error() {
+    let error = ActorBuilder::new()
+        .mailbox(Mailbox::Bounded(0))
+        .spawn(adder().0)
+        .unwrap_err();
+    assert!(matches!(error, SpawnError::ZeroCapacity));
+    assert_eq!(
+        error.to_string(),
+        "a bounded mailbox needs a capacity of at least one"
+    );
+}
+
+#[test]
+fn a_panic_in_started_counts_as_the_actors_failure() {
+    struct BadStart;
+    impl Actor for BadStart {
+        type Message = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+        fn started(&mut self, _: &mut Context<Self>) {
+            panic!("no start");
+        }
+    }
+    let handle = spawn(BadStart);
+    assert_eq!(handle.join(), ExitReason::Panicked("no start".into()));
+    let supervised = spawn_supervised(
+        || BadStart,
+        RestartPolicy {
+            max_restarts: 2,
+            within: Duration::from_secs(60),
+        },
+    );
+    assert_eq!(supervised.join(), ExitReason::Panicked("no start".into()));
+    assert_eq!(supervised.stats().restarts, 2);
+}
