@@ -6,11 +6,13 @@
 //! `cargo run --release -p fearless-benches --example paired [ROUNDS]`
 //!
 //! Prints, per scenario and thread count, the p10/p50/p90 of each side's
-//! per-round throughput (M items/s) and the ratio of the medians.
+//! per-round throughput (M items/s) and the ratio of the medians; for the
+//! actors' ask round trip, the p50/p99/p99.9 latency of every ask.
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use actorlite::{spawn, Actor, Context, Reply};
 use channels_patterns::{BoundedQueue, WorkerPool};
 use fearless_benches::{thread_counts, time_on_threads};
 
@@ -119,6 +121,67 @@ fn mpmc(rounds: usize, pairs: usize) {
     );
 }
 
+/// Asks per round in the actor comparison.
+const ASKS_PER_ROUND: usize = 1_000;
+
+struct Counter(u64);
+
+impl Actor for Counter {
+    type Message = Reply<u64>;
+    fn handle(&mut self, reply: Reply<u64>, _: &mut Context<Self>) {
+        self.0 += 1;
+        reply.send(self.0);
+    }
+}
+
+/// Latency percentiles in microseconds.
+fn latency(mut nanos: Vec<u64>) -> [f64; 3] {
+    nanos.sort_unstable();
+    let at = |per_mille: usize| nanos[(nanos.len() - 1) * per_mille / 1000] as f64 / 1e3;
+    [at(500), at(990), at(999)]
+}
+
+/// Ask round trips: actorlite against the seed article's std::mpsc actor
+/// (a reply channel per request), alternating rounds.
+fn ask(rounds: usize) {
+    let ours = spawn(Counter(0));
+    let (seed, seed_mailbox) = std::sync::mpsc::channel::<std::sync::mpsc::Sender<u64>>();
+    let seed_actor = std::thread::spawn(move || {
+        let mut count = 0;
+        for reply in seed_mailbox {
+            count += 1;
+            reply.send(count).unwrap();
+        }
+    });
+    let (mut ours_nanos, mut seed_nanos) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for _ in 0..ASKS_PER_ROUND {
+            let started = Instant::now();
+            black_box(
+                ours.ask(|reply| reply, std::time::Duration::from_secs(10))
+                    .unwrap(),
+            );
+            ours_nanos.push(started.elapsed().as_nanos() as u64);
+        }
+        for _ in 0..ASKS_PER_ROUND {
+            let started = Instant::now();
+            let (reply, answer) = std::sync::mpsc::channel();
+            seed.send(reply).unwrap();
+            black_box(answer.recv().unwrap());
+            seed_nanos.push(started.elapsed().as_nanos() as u64);
+        }
+    }
+    drop(seed);
+    seed_actor.join().unwrap();
+    ours.stop();
+    ours.join();
+    let (a, b) = (latency(ours_nanos), latency(seed_nanos));
+    println!(
+        "actor_ask latency µs p50/p99/p99.9: actorlite {:.1}/{:.1}/{:.1} | seed std::mpsc actor {:.1}/{:.1}/{:.1} | p50 ratio {:.2}",
+        a[0], a[1], a[2], b[0], b[1], b[2], a[0] / b[0]
+    );
+}
+
 fn main() {
     let rounds = std::env::args()
         .nth(1)
@@ -129,4 +192,5 @@ fn main() {
     for threads in thread_counts() {
         mpmc(rounds, threads);
     }
+    ask(rounds / 10 + 1);
 }

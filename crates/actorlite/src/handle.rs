@@ -253,7 +253,7 @@ impl<A: Actor> ActorHandle<A> {
                 Ok(value) => return Ok(value),
                 Err(TryRecvError::Disconnected) => return Err(self.why_no_answer()),
                 Err(TryRecvError::Empty) if backoff.is_completed() => {
-                    if yields == ASK_YIELDS {
+                    if yields == ASK_YIELDS || Instant::now() >= deadline {
                         break;
                     }
                     yields += 1;

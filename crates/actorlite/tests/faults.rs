@@ -173,15 +173,18 @@ fn asking_a_dead_actor_or_one_that_drops_the_reply_is_an_error_not_a_hang() {
 
 #[test]
 fn ask_times_out_when_the_actor_is_busy() {
-    struct Sleepy;
-    impl Actor for Sleepy {
+    // The actor answers only once the test lets it, after `ask` gave up:
+    // the timeout is the only way out, whatever the scheduling.
+    struct Gated(Mutex<mpsc::Receiver<()>>);
+    impl Actor for Gated {
         type Message = Reply<()>;
         fn handle(&mut self, reply: Reply<()>, _: &mut Context<Self>) {
-            thread::sleep(Duration::from_millis(50));
+            self.0.lock().unwrap().recv().unwrap();
             reply.send(());
         }
     }
-    let handle = spawn(Sleepy);
+    let (release, gate) = mpsc::channel();
+    let handle = spawn(Gated(Mutex::new(gate)));
     assert_eq!(
         handle.ask(|r| r, Duration::from_millis(1)),
         Err(AskError::Timeout)
@@ -190,8 +193,9 @@ fn ask_times_out_when_the_actor_is_busy() {
         AskError::Timeout.to_string(),
         "the actor did not reply in time"
     );
+    release.send(()).unwrap(); // the late answer is dropped
     handle.stop();
-    handle.join();
+    assert_eq!(handle.join(), ExitReason::Normal);
 }
 
 #[test]
