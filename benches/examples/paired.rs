@@ -182,6 +182,79 @@ fn ask(rounds: usize) {
     );
 }
 
+/// Increments per sender per round in the tell comparison.
+const TELLS_PER_SENDER: u64 = 100_000;
+
+struct Tally(u64);
+
+enum TallyMsg {
+    Add,
+    Get(Reply<u64>),
+}
+
+impl Actor for Tally {
+    type Message = TallyMsg;
+    fn handle(&mut self, msg: TallyMsg, _: &mut Context<Self>) {
+        match msg {
+            TallyMsg::Add => self.0 += 1,
+            TallyMsg::Get(reply) => reply.send(self.0),
+        }
+    }
+}
+
+enum PlainMsg {
+    Add,
+    Get(crossbeam_channel::Sender<u64>),
+}
+
+/// Tell throughput until handled: actorlite with an unbounded mailbox (as
+/// the peer's) against a plain crossbeam-channel actor, alternating rounds.
+fn tell(rounds: usize, senders: usize) {
+    let ours = actorlite::ActorBuilder::new()
+        .mailbox(actorlite::Mailbox::Unbounded)
+        .spawn(Tally(0))
+        .unwrap();
+    let (plain, plain_mailbox) = crossbeam_channel::unbounded::<PlainMsg>();
+    let plain_actor = std::thread::spawn(move || {
+        let mut count = 0_u64;
+        for msg in plain_mailbox {
+            match msg {
+                PlainMsg::Add => count += 1,
+                PlainMsg::Get(reply) => reply.send(count).unwrap(),
+            }
+        }
+    });
+    let total = senders as u64 * TELLS_PER_SENDER;
+    let (mut ours_rate, mut plain_rate) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let elapsed = time_on_threads(senders, |_| {
+            (0..TELLS_PER_SENDER).for_each(|_| ours.send(TallyMsg::Add).unwrap());
+            black_box(
+                ours.ask(TallyMsg::Get, std::time::Duration::from_secs(60))
+                    .unwrap(),
+            );
+        });
+        ours_rate.push(total as f64 / elapsed.as_secs_f64() / 1e6);
+        let elapsed = time_on_threads(senders, |_| {
+            (0..TELLS_PER_SENDER).for_each(|_| plain.send(PlainMsg::Add).unwrap());
+            let (reply, answer) = crossbeam_channel::bounded(1);
+            plain.send(PlainMsg::Get(reply)).unwrap();
+            black_box(answer.recv().unwrap());
+        });
+        plain_rate.push(total as f64 / elapsed.as_secs_f64() / 1e6);
+    }
+    drop(plain);
+    plain_actor.join().unwrap();
+    ours.stop();
+    ours.join();
+    report(
+        "actor_tell",
+        senders,
+        ("actorlite (unbounded)", ours_rate),
+        ("crossbeam-channel actor", plain_rate),
+    );
+}
+
 fn main() {
     let rounds = std::env::args()
         .nth(1)
@@ -191,6 +264,9 @@ fn main() {
     }
     for threads in thread_counts() {
         mpmc(rounds, threads);
+    }
+    for senders in thread_counts() {
+        tell(rounds / 5 + 1, senders);
     }
     ask(rounds / 10 + 1);
 }
