@@ -64,6 +64,7 @@ mod builder;
 mod context;
 mod exit_reason;
 mod handle;
+mod lifecycle;
 mod mailbox;
 mod panic_payload;
 mod reply;
@@ -73,6 +74,7 @@ mod send_error;
 mod shared;
 mod spawn_error;
 mod stats;
+mod sync;
 
 pub use actor::Actor;
 pub use ask_error::AskError;

@@ -1,6 +1,6 @@
 //! What an actor's handles, its context and its thread share.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 
@@ -11,12 +11,8 @@ use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::stats::ActorStats;
 
-/// No stop requested.
-pub(crate) const RUNNING: u8 = 0;
-/// Stop after the messages already accepted.
-pub(crate) const STOP: u8 = 1;
-/// Stop now; the messages queued are dead letters.
-pub(crate) const KILL: u8 = 2;
+use crate::lifecycle::Lifecycle;
+pub(crate) use crate::lifecycle::{KILL, RUNNING, STOP};
 
 /// Counters only the actor's thread writes.
 #[derive(Debug, Default)]
@@ -67,10 +63,9 @@ pub(crate) struct Shared<M> {
     /// Every send passes it; a stop or kill closes it, and the actor waits
     /// for the sends already admitted before it counts its mailbox drained.
     pub(crate) gate: AdmissionGate,
-    /// `RUNNING`, `STOP` or `KILL`; only ever raised.
-    request: AtomicU8,
-    /// Live `ActorHandle`s; the last one dropped stops the actor.
-    handles: AtomicUsize,
+    /// Live handles (the last one dropped stops the actor) and the stop
+    /// request.
+    lifecycle: Lifecycle,
     pub(crate) counters: Counters,
     exit: Mutex<Option<ExitReason>>,
     exited: Condvar,
@@ -84,8 +79,7 @@ impl<M> Shared<M> {
             name,
             mailbox,
             gate: AdmissionGate::new(),
-            request: AtomicU8::new(RUNNING),
-            handles: AtomicUsize::new(0),
+            lifecycle: Lifecycle::new(),
             counters: Counters::default(),
             exit: Mutex::new(None),
             exited: Condvar::new(),
@@ -97,9 +91,7 @@ impl<M> Shared<M> {
     /// Asks the actor to stop (`STOP`) or die (`KILL`): new sends are
     /// refused at once, and an idle actor is nudged awake.
     pub(crate) fn request(&self, kind: u8) {
-        // Release: the actor's Acquire load sees the request; the gate's
-        // own orderings cover the sends.
-        self.request.fetch_max(kind, Ordering::Release);
+        self.lifecycle.request(kind);
         self.gate.close();
         // A full mailbox means the actor is busy and will look at the
         // request after its current message; a disconnected one, that it is
@@ -108,20 +100,15 @@ impl<M> Shared<M> {
     }
 
     pub(crate) fn requested(&self) -> u8 {
-        // Acquire: pairs with `request`'s Release.
-        self.request.load(Ordering::Acquire)
+        self.lifecycle.requested()
     }
 
     pub(crate) fn handle_created(&self) {
-        // Relaxed: a count; a new handle comes from an existing one (or the
-        // spawn), which keeps the count above zero meanwhile.
-        self.handles.fetch_add(1, Ordering::Relaxed);
+        self.lifecycle.handle_created();
     }
 
     pub(crate) fn handle_dropped(&self) {
-        // AcqRel: the last dropper sees every other handle's drop, as Arc
-        // does.
-        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.lifecycle.handle_dropped() {
             self.request(STOP);
         }
     }

@@ -1,0 +1,57 @@
+//! An actor's lifecycle flags: how many handles are alive, and whether a
+//! stop or a kill was requested.
+
+use crate::sync::{AtomicU8, AtomicUsize, Ordering};
+
+/// No stop requested.
+pub(crate) const RUNNING: u8 = 0;
+/// Stop after the messages already accepted.
+pub(crate) const STOP: u8 = 1;
+/// Stop now; the messages queued are dead letters.
+pub(crate) const KILL: u8 = 2;
+
+/// The handle count and the stop request. The request only ever rises
+/// (`RUNNING` < `STOP` < `KILL`): a kill overrides a stop, never the
+/// reverse, whatever the order the calls land in. The handle count works
+/// as `Arc`'s: exactly one drop sees it reach zero. `tests/loom.rs` checks
+/// both.
+#[derive(Debug)]
+pub(crate) struct Lifecycle {
+    handles: AtomicUsize,
+    request: AtomicU8,
+}
+
+impl Lifecycle {
+    pub(crate) fn new() -> Self {
+        Self {
+            handles: AtomicUsize::new(0),
+            request: AtomicU8::new(RUNNING),
+        }
+    }
+
+    pub(crate) fn handle_created(&self) {
+        // Relaxed: a count; a new handle comes from an existing one (or the
+        // spawn), which keeps the count above zero meanwhile.
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a handle dropped; `true` for the drop that leaves none.
+    pub(crate) fn handle_dropped(&self) -> bool {
+        // AcqRel: the last dropper sees every other handle's drop, as Arc's
+        // does.
+        self.handles.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Raises the request to `kind` (`STOP` or `KILL`) if it is lower.
+    pub(crate) fn request(&self, kind: u8) {
+        // Release: pairs with `requested`'s Acquire; what the requester did
+        // before (say, the last send it made) is visible to the actor that
+        // sees the request.
+        self.request.fetch_max(kind, Ordering::Release);
+    }
+
+    pub(crate) fn requested(&self) -> u8 {
+        // Acquire: pairs with `request`'s Release.
+        self.request.load(Ordering::Acquire)
+    }
+}

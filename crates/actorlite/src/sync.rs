@@ -1,0 +1,12 @@
+//! The one module that chooses between `std` and `loom`.
+//!
+//! The lifecycle flags (`src/lifecycle.rs`) import their atomics from here
+//! and never mention `cfg(loom)` themselves. The rest of the crate runs on
+//! crossbeam-channel and OS threads, which loom cannot drive; its shutdown
+//! rests on `atomics_kit::AdmissionGate`, modelled in atomics-kit.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};

@@ -1,0 +1,68 @@
+//! Loom models of the lifecycle flags (`src/lifecycle.rs`), compiled here
+//! from the crate's own source: the actor itself runs on crossbeam-channel
+//! and OS threads, which loom cannot drive, and its shutdown rests on
+//! `atomics_kit::AdmissionGate`, modelled in atomics-kit. Run with
+//! `cargo xtask loom`.
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+
+#[allow(dead_code, unreachable_pub, unused_imports)]
+#[path = "../src/sync.rs"]
+mod sync;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/lifecycle.rs"]
+mod lifecycle;
+
+use lifecycle::{Lifecycle, KILL, RUNNING, STOP};
+
+#[test]
+fn concurrent_handle_drops_see_exactly_one_last() {
+    // Three handles dropped on three threads: exactly one drop is the last.
+    loom::model(|| {
+        let lifecycle = Arc::new(Lifecycle::new());
+        for _ in 0..3 {
+            lifecycle.handle_created();
+        }
+        let droppers: Vec<_> = (0..2)
+            .map(|_| {
+                let lifecycle = Arc::clone(&lifecycle);
+                thread::spawn(move || lifecycle.handle_dropped())
+            })
+            .collect();
+        let mine = lifecycle.handle_dropped();
+        let lasts = droppers
+            .into_iter()
+            .map(|d| d.join().unwrap())
+            .filter(|last| *last)
+            .count()
+            + usize::from(mine);
+        assert_eq!(lasts, 1);
+    });
+}
+
+#[test]
+fn concurrent_stop_and_kill_end_as_a_kill_whatever_the_order() {
+    // A stop and a kill race; the request ends as KILL, and a reader never
+    // sees it go down.
+    loom::model(|| {
+        let lifecycle = Arc::new(Lifecycle::new());
+        let stopper = {
+            let lifecycle = Arc::clone(&lifecycle);
+            thread::spawn(move || lifecycle.request(STOP))
+        };
+        let killer = {
+            let lifecycle = Arc::clone(&lifecycle);
+            thread::spawn(move || lifecycle.request(KILL))
+        };
+        let first = lifecycle.requested();
+        let second = lifecycle.requested();
+        assert!(first <= second, "the request never goes down");
+        assert!(first == RUNNING || first == STOP || first == KILL);
+        stopper.join().unwrap();
+        killer.join().unwrap();
+        assert_eq!(lifecycle.requested(), KILL);
+    });
+}
