@@ -422,6 +422,38 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.stats()
     }
 
+    /// The message of the latest panic in this actor's handler (or
+    /// `started`), whether the actor restarted after it or not: how a
+    /// supervised actor's failures are reported. `None` if it never
+    /// panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn_supervised, Actor, Context, Reply, RestartPolicy};
+    /// use std::time::Duration;
+    ///
+    /// struct Picky;
+    /// impl Actor for Picky {
+    ///     type Message = (u8, Reply<u8>);
+    ///     fn handle(&mut self, (n, reply): Self::Message, _: &mut Context<Self>) {
+    ///         assert!(n != 0, "zero is not accepted");
+    ///         reply.send(n);
+    ///     }
+    /// }
+    ///
+    /// let picky = spawn_supervised(|| Picky, RestartPolicy::default());
+    /// assert_eq!(picky.last_panic(), None);
+    /// assert!(picky.ask(|r| (0, r), Duration::from_secs(5)).is_err());
+    /// assert_eq!(picky.ask(|r| (7, r), Duration::from_secs(5))?, 7); // restarted
+    /// assert_eq!(picky.last_panic().as_deref(), Some("zero is not accepted"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn last_panic(&self) -> Option<String> {
+        self.shared.last_panic()
+    }
+
     /// Messages waiting in the mailbox now.
     ///
     /// # Examples

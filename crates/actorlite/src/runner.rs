@@ -126,6 +126,7 @@ impl<A: Actor> Runner<A> {
     /// After a panic: a fresh actor from the supervisor if the budget
     /// allows (its `started` is run by the caller), else the failure.
     fn recover(&mut self, panic_message: String) {
+        self.shared.record_panic(&panic_message);
         let Some(supervisor) = self.supervisor.as_mut() else {
             return self.fail(panic_message);
         };

@@ -67,6 +67,8 @@ pub(crate) struct Shared<M> {
     /// request.
     lifecycle: Lifecycle,
     pub(crate) counters: Counters,
+    /// The message of the latest handler panic (restarted or not).
+    last_panic: Mutex<Option<String>>,
     exit: Mutex<Option<ExitReason>>,
     exited: Condvar,
     pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
@@ -81,6 +83,7 @@ impl<M> Shared<M> {
             gate: AdmissionGate::new(),
             lifecycle: Lifecycle::new(),
             counters: Counters::default(),
+            last_panic: Mutex::new(None),
             exit: Mutex::new(None),
             exited: Condvar::new(),
             thread: Mutex::new(None),
@@ -115,6 +118,20 @@ impl<M> Shared<M> {
 
     pub(crate) fn stats(&self) -> ActorStats {
         self.counters.snapshot()
+    }
+
+    pub(crate) fn record_panic(&self, message: &str) {
+        *self
+            .last_panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(message.to_owned());
+    }
+
+    pub(crate) fn last_panic(&self) -> Option<String> {
+        self.last_panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn finish(&self, reason: ExitReason) {
