@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use channels_patterns::{fan_out_fan_in, BoundedQueue, WorkerPool};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fearless_benches::{thread_counts, time_on_threads};
+use fearless_benches::{thread_counts, time_on_threads, trivial};
 use rayon::prelude::*;
 
 /// Trivial jobs per iteration: the pool's own overhead is all there is.
@@ -32,13 +32,6 @@ const FAN_OUT_SLOW_ITEMS: u64 = 2_000;
 /// Values each producer pushes per iteration, and the queue capacity.
 const MPMC_PER_PRODUCER: u64 = 20_000;
 const MPMC_CAPACITY: usize = 1_024;
-
-/// A trivial job: a little arithmetic the optimizer cannot drop.
-fn trivial(x: u64) -> u64 {
-    black_box(x)
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .rotate_left(17)
-}
 
 /// Busy for `time` (a spin on the clock, not a sleep, so the time is spent
 /// on a core as real work would).

@@ -14,17 +14,11 @@ use std::time::Instant;
 
 use actorlite::{spawn, Actor, Context, Reply};
 use channels_patterns::{BoundedQueue, WorkerPool};
-use fearless_benches::{thread_counts, time_on_threads};
+use fearless_benches::{thread_counts, time_on_threads, trivial};
 
 const POOL_JOBS: u64 = 100_000;
 const MPMC_PER_PRODUCER: u64 = 20_000;
 const MPMC_CAPACITY: usize = 1_024;
-
-fn trivial(x: u64) -> u64 {
-    black_box(x)
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .rotate_left(17)
-}
 
 /// p10, p50, p90 of `samples`.
 fn percentiles(mut samples: Vec<f64>) -> [f64; 3] {

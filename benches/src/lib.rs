@@ -110,3 +110,12 @@ pub fn bench_on_threads<S, M, R>(
     }
     group.finish();
 }
+
+/// A trivial job for pools and fan-outs: a little arithmetic the optimizer
+/// cannot drop, so that what is measured is the machinery around it.
+#[must_use]
+pub fn trivial(x: u64) -> u64 {
+    std::hint::black_box(x)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17)
+}

@@ -8,8 +8,8 @@ use std::thread;
 use std::time::Duration;
 
 use actorlite::{
-    spawn, spawn_supervised, Actor, ActorBuilder, AskError, Context, ExitReason, Mailbox, Reply,
-    RestartPolicy, SendError, SendTimeoutError, SpawnError, TrySendError,
+    spawn, spawn_supervised, Actor, ActorBuilder, ActorHandle, AskError, Context, ExitReason,
+    Mailbox, Reply, RestartPolicy, SendError, SendTimeoutError, SpawnError, TrySendError,
 };
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -198,8 +198,10 @@ fn ask_times_out_when_the_actor_is_busy() {
     assert_eq!(handle.join(), ExitReason::Normal);
 }
 
-#[test]
-fn concurrent_stop_while_senders_are_busy_loses_nothing() {
+/// Three threads send to an adder with a small bounded mailbox while
+/// `interrupt` stops or kills it; returns the handle (joined) and how many
+/// sends were accepted.
+fn sends_racing(interrupt: impl FnOnce(&ActorHandle<Adder>)) -> (ActorHandle<Adder>, u64) {
     let handle = ActorBuilder::new()
         .mailbox(Mailbox::Bounded(4))
         .spawn(adder().0)
@@ -217,13 +219,19 @@ fn concurrent_stop_while_senders_are_busy_loses_nothing() {
             });
         }
         thread::yield_now();
-        handle.stop();
+        interrupt(&handle);
     });
+    let accepted = accepted.load(Ordering::Relaxed) as u64;
+    (handle, accepted)
+}
+
+#[test]
+fn concurrent_stop_while_senders_are_busy_loses_nothing() {
+    let (handle, accepted) = sends_racing(ActorHandle::stop);
     assert_eq!(handle.join(), ExitReason::Normal);
     let stats = handle.stats();
     assert_eq!(
-        stats.handled,
-        accepted.load(Ordering::Relaxed) as u64,
+        stats.handled, accepted,
         "a graceful stop handles every accepted message"
     );
     assert_eq!(stats.dead_letters, 0);
@@ -231,31 +239,10 @@ fn concurrent_stop_while_senders_are_busy_loses_nothing() {
 
 #[test]
 fn concurrent_kill_while_senders_are_busy_counts_every_unhandled_message() {
-    let handle = ActorBuilder::new()
-        .mailbox(Mailbox::Bounded(4))
-        .spawn(adder().0)
-        .unwrap();
-    let accepted = AtomicUsize::new(0);
-    let per_sender = if cfg!(miri) { 20 } else { 2_000 };
-    thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| {
-                for _ in 0..per_sender {
-                    if handle.send(Msg::Add(1)).is_ok() {
-                        accepted.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-        thread::yield_now();
-        handle.kill();
-    });
+    let (handle, accepted) = sends_racing(ActorHandle::kill);
     assert_eq!(handle.join(), ExitReason::Killed);
     let stats = handle.stats();
-    assert_eq!(
-        stats.handled + stats.dead_letters,
-        accepted.load(Ordering::Relaxed) as u64
-    );
+    assert_eq!(stats.handled + stats.dead_letters, accepted);
 }
 
 #[test]
