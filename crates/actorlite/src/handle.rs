@@ -6,9 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{
-    RecvTimeoutError, SendTimeoutError as ChannelTimeout, TryRecvError, TrySendError as ChannelFull,
+    RecvTimeoutError, SendTimeoutError as ChannelTimeout, TrySendError as ChannelFull,
 };
-use crossbeam_utils::Backoff;
 
 use crate::actor::Actor;
 use crate::ask_error::AskError;
@@ -18,11 +17,7 @@ use crate::reply::Reply;
 use crate::send_error::{SendError, SendTimeoutError, TrySendError};
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::stats::ActorStats;
-
-/// Yields a waiting asker makes before it blocks: a reply that comes within
-/// a few microseconds then costs no wake-up (measured in
-/// `docs/actorlite.md`).
-const ASK_YIELDS: u32 = 50;
+use crate::wait;
 
 /// A handle to a running (or stopped) actor: `Clone + Send + Sync`, cheap
 /// to clone. When the last handle is dropped, the actor stops as by
@@ -246,23 +241,7 @@ impl<A: Actor> ActorHandle<A> {
         }
         // A quick answer is picked up without sleeping: waking a parked
         // thread costs more than the typical request.
-        let backoff = Backoff::new();
-        let mut yields = 0;
-        loop {
-            match answers.try_recv() {
-                Ok(value) => return Ok(value),
-                Err(TryRecvError::Disconnected) => return Err(self.why_no_answer()),
-                Err(TryRecvError::Empty) if backoff.is_completed() => {
-                    if yields == ASK_YIELDS || Instant::now() >= deadline {
-                        break;
-                    }
-                    yields += 1;
-                    thread::yield_now();
-                }
-                Err(TryRecvError::Empty) => backoff.snooze(),
-            }
-        }
-        match answers.recv_deadline(deadline) {
+        match wait::recv_eagerly(&answers, Some(deadline)) {
             Ok(value) => Ok(value),
             Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
             Err(RecvTimeoutError::Disconnected) => Err(self.why_no_answer()),

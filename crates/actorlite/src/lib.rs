@@ -75,6 +75,7 @@ mod shared;
 mod spawn_error;
 mod stats;
 mod sync;
+mod wait;
 
 pub use actor::Actor;
 pub use ask_error::AskError;

@@ -5,7 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
-use crossbeam_channel::{Receiver, TryRecvError};
+use crossbeam_channel::Receiver;
 use crossbeam_utils::Backoff;
 
 use crate::actor::Actor;
@@ -15,11 +15,7 @@ use crate::mailbox::Envelope;
 use crate::panic_payload;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{Shared, KILL, RUNNING, STOP};
-
-/// Yields an idle actor makes before it blocks on its mailbox: a message
-/// that comes within a few microseconds (a request/reply exchange) then
-/// costs no wake-up.
-const IDLE_YIELDS: u32 = 50;
+use crate::wait;
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -69,25 +65,10 @@ impl<A: Actor> Runner<A> {
         self.shut_down();
     }
 
-    /// The next envelope: spins and yields briefly before blocking.
+    /// The next envelope: spins and yields briefly before blocking. The
+    /// shared state holds a sender, so the mailbox never disconnects.
     fn next_envelope(&self) -> Option<Envelope<A::Message>> {
-        let backoff = Backoff::new();
-        let mut yields = 0;
-        loop {
-            match self.mailbox.try_recv() {
-                Ok(envelope) => return Some(envelope),
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if backoff.is_completed() => {
-                    if yields == IDLE_YIELDS {
-                        // The shared state holds a sender: never disconnected.
-                        return self.mailbox.recv().ok();
-                    }
-                    yields += 1;
-                    thread::yield_now();
-                }
-                Err(TryRecvError::Empty) => backoff.snooze(),
-            }
-        }
+        wait::recv_eagerly(&self.mailbox, None).ok()
     }
 
     /// Runs `started` on the current actor; a panic there counts as the
