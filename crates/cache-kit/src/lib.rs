@@ -1,0 +1,39 @@
+//! Caching, logging and scheduling building blocks for many threads.
+//!
+//! - [`Cache`]: a bounded concurrent cache on dashmap with S3-FIFO
+//!   eviction and single-flight loads
+//!   ([`get_or_insert_with`](Cache::get_or_insert_with)): a hit takes one
+//!   shard read lock, a load runs once per key with no lock held.
+//!
+//! # Examples
+//!
+//! ```
+//! use cache_kit::Cache;
+//!
+//! let cache = Cache::new(1_000)?;
+//! let squared = cache.get_or_insert_with(12_u64, || 12 * 12);
+//! assert_eq!(squared, 144);
+//! assert_eq!(cache.get(&12), Some(144));
+//! # Ok::<(), cache_kit::ZeroCapacityError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod cache;
+mod cache_builder;
+mod cache_stats;
+mod flight;
+mod map;
+mod policy;
+mod slot;
+mod sync;
+mod zero_capacity_error;
+
+pub use cache::{Cache, DefaultHashBuilder};
+pub use cache_builder::CacheBuilder;
+pub use cache_stats::CacheStats;
+pub use zero_capacity_error::ZeroCapacityError;
+
+/// The README's example, compiled and run by `cargo test --doc`.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

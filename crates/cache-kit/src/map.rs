@@ -1,0 +1,129 @@
+//! The cache's key-value storage: dashmap, behind the few operations the
+//! cache needs, each taking a closure so that no dashmap guard ever leaves
+//! this file (a guard held across another call on the same shard
+//! deadlocks).
+//!
+//! Under loom the storage is a stand-in with the same operations on one
+//! loom `RwLock`, so that the models in `tests/loom.rs` run the cache's own
+//! code: dashmap's locks are not loom's.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+
+#[cfg(not(loom))]
+pub(crate) struct Map<K, V, S> {
+    inner: dashmap::DashMap<K, V, S>,
+}
+
+#[cfg(not(loom))]
+impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
+    pub(crate) fn new(capacity: usize, hasher: S) -> Self {
+        // dashmap's default shard count (4 × the CPUs, a power of two).
+        let shards = (std::thread::available_parallelism().map_or(1, usize::from) * 4)
+            .next_power_of_two()
+            .max(2);
+        Self {
+            inner: dashmap::DashMap::with_capacity_and_hasher_and_shard_amount(
+                capacity, hasher, shards,
+            ),
+        }
+    }
+
+    /// Runs `f` on the value under the shard's read lock.
+    pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.get(key).map(|entry| f(entry.value()))
+    }
+
+    /// Runs `f` on the value under the shard's write lock.
+    pub(crate) fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner
+            .get_mut(key)
+            .map(|mut entry| f(entry.value_mut()))
+    }
+
+    pub(crate) fn insert(&self, key: K, value: V) -> Option<V> {
+        self.inner.insert(key, value)
+    }
+
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.remove(key).map(|(_, value)| value)
+    }
+
+    pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.contains_key(key)
+    }
+
+    pub(crate) fn clear(&self) {
+        self.inner.clear();
+    }
+}
+
+#[cfg(loom)]
+pub(crate) struct Map<K, V, S> {
+    inner: loom::sync::RwLock<std::collections::HashMap<K, V, S>>,
+}
+
+#[cfg(loom)]
+impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
+    pub(crate) fn new(_capacity: usize, hasher: S) -> Self {
+        Self {
+            inner: loom::sync::RwLock::new(std::collections::HashMap::with_hasher(hasher)),
+        }
+    }
+
+    pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.read().unwrap().get(key).map(f)
+    }
+
+    pub(crate) fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.write().unwrap().get_mut(key).map(f)
+    }
+
+    pub(crate) fn insert(&self, key: K, value: V) -> Option<V> {
+        self.inner.write().unwrap().insert(key, value)
+    }
+
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.write().unwrap().remove(key)
+    }
+
+    pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.inner.read().unwrap().contains_key(key)
+    }
+
+    pub(crate) fn clear(&self) {
+        self.inner.write().unwrap().clear();
+    }
+}

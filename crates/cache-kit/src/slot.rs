@@ -1,0 +1,85 @@
+//! What the map stores for each key: the value, and the few words the
+//! eviction policy reads.
+
+use crate::sync::{AtomicU8, Ordering};
+
+/// The most hits a slot remembers (two bits, as S3-FIFO counts).
+const MAX_FREQUENCY: u8 = 3;
+
+/// One cached value and its eviction bookkeeping.
+pub(crate) struct Slot<V> {
+    pub(crate) value: V,
+    /// Which insertion of the key this is: a queue record naming an older
+    /// insertion (the key was removed and inserted again) is stale.
+    pub(crate) id: u64,
+    pub(crate) weight: u64,
+    /// Hits since the policy last looked, saturating at [`MAX_FREQUENCY`].
+    frequency: AtomicU8,
+}
+
+/// What the policy decided about a queue record it popped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The record names a removed or re-inserted key: drop the record.
+    Stale,
+    /// The entry was hit since the policy last looked: keep it.
+    Keep,
+    /// The entry was not hit: evict it.
+    Evict,
+}
+
+impl<V> Slot<V> {
+    pub(crate) fn new(value: V, id: u64, weight: u64) -> Self {
+        Self {
+            value,
+            id,
+            weight,
+            frequency: AtomicU8::new(0),
+        }
+    }
+
+    /// Records a hit. A load and a store, not a read-modify-write, and only
+    /// until the count saturates: a hot key's slot stays shared in every
+    /// core's cache instead of bouncing between them.
+    pub(crate) fn touch(&self) {
+        // Relaxed (both): the count is a hint for the eviction policy and
+        // orders nothing; two racing hits that count as one age an entry
+        // one step early, never wrongly.
+        let seen = self.frequency.load(Ordering::Relaxed);
+        if seen < MAX_FREQUENCY {
+            self.frequency.store(seen + 1, Ordering::Relaxed);
+        }
+    }
+
+    /// For a record popped from the small queue: any hit since insertion
+    /// earns the main queue (with the count cleared); none, eviction.
+    pub(crate) fn judge_small(&self, id: u64) -> Verdict {
+        if id != self.id {
+            return Verdict::Stale;
+        }
+        // Relaxed: a hint, as in `touch`; the policy runs under its
+        // segment's lock, which orders its own reads and writes.
+        if self.frequency.swap(0, Ordering::Relaxed) > 0 {
+            Verdict::Keep
+        } else {
+            Verdict::Evict
+        }
+    }
+
+    /// For a record popped from the main queue (a CLOCK hand): a hit buys
+    /// one more round, spending one count; none, eviction.
+    pub(crate) fn judge_main(&self, id: u64) -> Verdict {
+        if id != self.id {
+            return Verdict::Stale;
+        }
+        // Relaxed: a hint, as in `touch`.
+        let seen = self.frequency.load(Ordering::Relaxed);
+        if seen > 0 {
+            // Relaxed: as above; a hit racing this store may be lost.
+            self.frequency.store(seen - 1, Ordering::Relaxed);
+            Verdict::Keep
+        } else {
+            Verdict::Evict
+        }
+    }
+}

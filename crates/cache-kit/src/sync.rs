@@ -1,0 +1,33 @@
+//! The one module that chooses between `std` and `loom`.
+//!
+//! The single-flight table (`src/flight.rs`) takes its locks and atomics from
+//! here and never mentions `cfg(loom)` itself, so `tests/loom.rs` checks the
+//! same code the cache runs. The map itself is dashmap's, whose locks loom
+//! cannot drive.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{AtomicU8, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicU8, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(not(loom))]
+pub(crate) use std::thread::{current as current_thread, ThreadId};
+
+#[cfg(loom)]
+pub(crate) use loom::thread::{current as current_thread, ThreadId};
+
+/// Locks `mutex`, ignoring poison: every critical section in this crate
+/// leaves its data consistent before anything in it can panic (user code
+/// never runs under these locks).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

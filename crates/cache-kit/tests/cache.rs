@@ -1,0 +1,329 @@
+//! The cache's behaviour, one property per test: bounds, policy, stats,
+//! and single-flight loads (once per key, no lock held, failures poison
+//! nothing).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use cache_kit::{Cache, CacheBuilder, CacheStats, ZeroCapacityError};
+
+/// How long a test waits for something that should happen at once before
+/// calling it a hang.
+const HANG: Duration = Duration::from_secs(20);
+
+#[test]
+fn zero_capacity_is_refused() {
+    assert_eq!(Cache::<u8, u8>::new(0).unwrap_err(), ZeroCapacityError);
+    let weighted = CacheBuilder::<u8, u8>::new(0).weigher(|_, _| 1).build();
+    assert!(weighted.is_err());
+}
+
+#[test]
+fn len_never_exceeds_capacity_and_the_newest_insert_is_kept() {
+    for capacity in [1, 2, 7, 64, 1000] {
+        let cache = Cache::new(capacity).unwrap();
+        for key in 0..capacity * 5 {
+            cache.insert(key, key * 2);
+            assert!(
+                cache.len() as u64 <= capacity,
+                "capacity {capacity}, key {key}"
+            );
+            assert_eq!(
+                cache.get(&key),
+                Some(key * 2),
+                "a just-inserted key is cached"
+            );
+        }
+        let stats = cache.stats();
+        assert_eq!(stats.inserts, capacity * 5);
+        assert_eq!(stats.evictions, capacity * 5 - cache.len() as u64);
+    }
+}
+
+#[test]
+fn keys_hit_again_survive_a_scan_of_one_hit_wonders() {
+    let cache = CacheBuilder::new(100).segments(1).build().unwrap();
+    for key in 0..100 {
+        cache.insert(key, ());
+    }
+    let hot = 0..20;
+    for key in hot.clone() {
+        assert!(cache.get(&key).is_some());
+    }
+    // A scan ten times the capacity, each key seen once.
+    for key in 1_000..2_000 {
+        cache.insert(key, ());
+    }
+    for key in hot {
+        assert!(
+            cache.contains_key(&key),
+            "hot key {key} was evicted by a scan"
+        );
+    }
+}
+
+#[test]
+fn a_key_evicted_too_early_comes_back_to_the_main_queue() {
+    // Capacity 10: small queue 1 entry. Key 0, never hit, is evicted and
+    // remembered in the ghost queue; inserted again, it goes to main and
+    // outlives a scan through the small queue.
+    let cache = CacheBuilder::new(10).segments(1).build().unwrap();
+    for key in 0..11 {
+        cache.insert(key, ());
+    }
+    assert!(!cache.contains_key(&0));
+    cache.insert(0, ());
+    cache.get(&0);
+    for key in 100..105 {
+        cache.insert(key, ());
+    }
+    assert!(cache.contains_key(&0));
+}
+
+#[test]
+fn replace_remove_clear_and_contains() {
+    let cache = Cache::new(10).unwrap();
+    cache.insert("a".to_string(), 1);
+    cache.insert("a".to_string(), 2);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.get("a"), Some(2));
+    assert!(cache.contains_key("a"));
+    assert_eq!(cache.remove("a"), Some(2));
+    assert_eq!(cache.remove("a"), None);
+    assert!(!cache.contains_key("a"));
+    assert!(cache.is_empty());
+    for key in 0..5 {
+        cache.insert(key.to_string(), key);
+    }
+    cache.clear();
+    assert_eq!(cache.len(), 0);
+    assert_eq!(cache.get("3"), None);
+    cache.insert("after".to_string(), 9);
+    assert_eq!(cache.get("after"), Some(9));
+}
+
+#[test]
+fn removing_and_inserting_forever_keeps_working() {
+    // Every remove leaves a stale queue record; they must not pile up or
+    // confuse eviction.
+    let cache = CacheBuilder::new(8).segments(1).build().unwrap();
+    for round in 0..10_000_u32 {
+        cache.insert(round % 3, round);
+        if round % 2 == 0 {
+            cache.remove(&(round % 3));
+        }
+    }
+    for key in 100..120 {
+        cache.insert(key, 0);
+    }
+    assert_eq!(cache.len(), 8);
+}
+
+#[test]
+fn stats_add_up() {
+    let cache = Cache::new(4).unwrap();
+    let mut gets = 0;
+    for key in 0..20_u32 {
+        cache.insert(key, key);
+        for probe in key.saturating_sub(6)..=key {
+            cache.get(&probe);
+            gets += 1;
+        }
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.hits + stats.misses, gets);
+    assert_eq!(stats.inserts, 20);
+    assert_eq!(stats.evictions, 20 - cache.len() as u64);
+    assert_eq!(stats.rejected, 0);
+    assert_eq!(
+        Cache::<u8, u8>::new(1).unwrap().stats(),
+        CacheStats::default()
+    );
+}
+
+#[test]
+fn the_weigher_bounds_total_weight_and_refuses_what_cannot_fit() {
+    let cache = CacheBuilder::new(100)
+        .segments(1)
+        .weigher(|_: &u32, value: &Vec<u8>| value.len() as u64)
+        .build()
+        .unwrap();
+    for key in 0..50 {
+        cache.insert(key, vec![0; 30]);
+        assert!(cache.weight() <= 100);
+    }
+    assert_eq!(cache.len(), 3);
+    cache.insert(7, vec![1; 10]);
+    cache.insert(7, vec![1; 101]);
+    assert!(
+        !cache.contains_key(&7),
+        "an old value must not outlive a refused one"
+    );
+    assert_eq!(cache.stats().rejected, 1);
+}
+
+#[test]
+fn get_sees_an_insert_that_returned_on_another_thread() {
+    let cache = &Cache::new(1_000).unwrap();
+    let (inserted, next) = mpsc::channel();
+    thread::scope(|s| {
+        s.spawn(move || {
+            for key in 0..500 {
+                cache.insert(key, key + 1);
+                inserted.send(key).unwrap();
+            }
+        });
+        for key in next.iter() {
+            assert_eq!(cache.get(&key), Some(key + 1));
+        }
+    });
+}
+
+#[test]
+fn concurrent_callers_for_one_key_run_one_load() {
+    let cache = Cache::new(100).unwrap();
+    let loads = AtomicUsize::new(0);
+    let threads = if cfg!(miri) { 3 } else { 8 };
+    let start = Barrier::new(threads);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start.wait();
+                let value = cache.get_or_insert_with("key", || {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(20));
+                    7
+                });
+                assert_eq!(value, 7);
+            });
+        }
+    });
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    assert_eq!(cache.get("key"), Some(7));
+}
+
+#[test]
+fn a_slow_load_does_not_delay_other_keys_in_its_segment() {
+    // One segment: key B shares everything with the loading key A.
+    let cache = CacheBuilder::new(100).segments(1).build().unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    let (started, load_started) = mpsc::channel::<()>();
+    let cache = &cache;
+    thread::scope(|s| {
+        let loader = s.spawn(move || {
+            cache.get_or_insert_with("A", || {
+                started.send(()).unwrap();
+                released
+                    .recv_timeout(HANG)
+                    .expect("the test releases the load");
+                1
+            })
+        });
+        load_started.recv_timeout(HANG).unwrap();
+        let (done, finished) = mpsc::channel();
+        s.spawn(move || {
+            cache.insert("B", 2);
+            let other_load = cache.get_or_insert_with("C", || 3);
+            done.send((cache.get("B"), other_load)).unwrap();
+        });
+        let while_loading = finished.recv_timeout(HANG);
+        release.send(()).unwrap();
+        assert_eq!(
+            while_loading,
+            Ok((Some(2), 3)),
+            "other keys waited for A's load"
+        );
+        assert_eq!(loader.join().unwrap(), 1);
+    });
+}
+
+#[test]
+fn a_load_may_use_the_cache_for_other_keys() {
+    let cache = Cache::new(100).unwrap();
+    let total = cache.get_or_insert_with(3_u64, || {
+        let two = cache.get_or_insert_with(2, || 2);
+        cache.insert(1, 1);
+        two + cache.get(&1).unwrap()
+    });
+    assert_eq!(total, 3);
+    assert_eq!(cache.len(), 3);
+}
+
+#[test]
+fn a_load_asking_for_its_own_key_panics_instead_of_hanging() {
+    let cache = Cache::new(10).unwrap();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        cache.get_or_insert_with(1, || cache.get_or_insert_with(1, || 0))
+    }));
+    let message = outcome.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("recursively"), "{message}");
+    // Nothing is poisoned: the key loads normally afterwards.
+    assert_eq!(cache.get_or_insert_with(1, || 5), 5);
+}
+
+#[test]
+fn a_panicking_load_poisons_nothing_and_waiters_load_for_themselves() {
+    let cache = Cache::new(10).unwrap();
+    let (started, load_started) = mpsc::channel();
+    thread::scope(|s| {
+        let leader = s.spawn(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                cache.get_or_insert_with("k", || {
+                    started.send(()).unwrap();
+                    thread::sleep(Duration::from_millis(50));
+                    panic!("load failed")
+                })
+            }))
+        });
+        load_started.recv_timeout(HANG).unwrap();
+        // Arrives while the doomed load runs (or, on a slow machine, after
+        // it failed): either way it must end up with its own value.
+        let follower = s.spawn(|| cache.get_or_insert_with("k", || 2));
+        assert!(
+            leader.join().unwrap().is_err(),
+            "the panic reaches its own caller"
+        );
+        assert_eq!(follower.join().unwrap(), 2);
+    });
+    assert_eq!(cache.get("k"), Some(2));
+}
+
+#[test]
+fn a_failing_load_returns_its_error_and_caches_nothing() {
+    let cache: Cache<&str, u32> = Cache::new(10).unwrap();
+    let (started, load_started) = mpsc::channel();
+    thread::scope(|s| {
+        let leader = s.spawn(|| {
+            cache.try_get_or_insert_with("k", || {
+                started.send(()).unwrap();
+                thread::sleep(Duration::from_millis(50));
+                Err("unreachable backend")
+            })
+        });
+        load_started.recv_timeout(HANG).unwrap();
+        let follower = s.spawn(|| cache.try_get_or_insert_with("k", || Ok::<_, &str>(4)));
+        assert_eq!(leader.join().unwrap(), Err("unreachable backend"));
+        assert_eq!(follower.join().unwrap(), Ok(4));
+    });
+    assert_eq!(cache.get("k"), Some(4));
+    assert_eq!(
+        cache.try_get_or_insert_with("k", || Err("not called on a hit")),
+        Ok(4)
+    );
+}
+
+#[test]
+fn debug_shows_size_not_contents() {
+    let cache = Cache::new(10).unwrap();
+    cache.insert(1, "secret");
+    let text = format!("{cache:?}");
+    assert!(
+        text.contains("len: 1") && text.contains("capacity: 10"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"));
+}
