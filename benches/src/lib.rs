@@ -10,6 +10,8 @@
 //! - Throughput is declared in elements (operations), so the report can
 //!   turn the median time into operations per second.
 
+pub mod caches;
+
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 

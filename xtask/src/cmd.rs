@@ -23,7 +23,7 @@ pub fn nightly_cargo(args: &[&str]) -> Command {
 }
 
 /// The command as a shell line, with the environment it sets.
-fn describe(command: &Command) -> String {
+pub fn describe(command: &Command) -> String {
     let env = command.get_envs().filter_map(|(key, value)| {
         value.map(|value| format!("{}={:?}", key.to_string_lossy(), value.to_string_lossy()))
     });

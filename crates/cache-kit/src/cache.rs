@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
-use atomics_kit::ShardedCounter;
 use crossbeam_utils::CachePadded;
 
 use crate::cache_builder::{CacheBuilder, Weigher};
@@ -16,6 +15,7 @@ use crate::map::Map;
 use crate::policy::Policy;
 use crate::slot::Slot;
 use crate::sync::{lock, AtomicUsize, Mutex, Ordering};
+use crate::thread_counter::ThreadCounter;
 use crate::ZeroCapacityError;
 
 /// The hasher a [`Cache`] uses unless its builder is given another:
@@ -62,8 +62,8 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     hasher: S,
     weigher: Option<Weigher<K, V>>,
     capacity: u64,
-    hits: ShardedCounter,
-    misses: ShardedCounter,
+    hits: ThreadCounter,
+    misses: ThreadCounter,
 }
 
 /// A share of the capacity and the keys that hash to it.
@@ -153,8 +153,8 @@ where
             hasher,
             weigher,
             capacity,
-            hits: ShardedCounter::new(),
-            misses: ShardedCounter::new(),
+            hits: ThreadCounter::new(),
+            misses: ThreadCounter::new(),
         }
     }
 

@@ -26,6 +26,7 @@ mod map;
 mod policy;
 mod slot;
 mod sync;
+mod thread_counter;
 mod zero_capacity_error;
 
 pub use cache::{Cache, DefaultHashBuilder};

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::Measurement;
+use super::{Measurement, Unit};
 use crate::Result;
 
 /// Every measurement criterion wrote at or after `since`, so that results
@@ -70,7 +70,8 @@ fn read(new_dir: &Path) -> Result<Measurement> {
         implementation: text("function_id")?,
         threads,
         // elements per nanosecond * 1000 = million elements per second
-        mops: elements / median_ns * 1e3,
+        value: elements / median_ns * 1e3,
+        unit: Unit::throughput(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::machine::Machine;
-use super::Measurement;
+use super::{Measurement, Unit};
 use crate::Result;
 
 /// One scenario measured on one machine in one run.
@@ -20,6 +20,7 @@ pub struct ScenarioRun {
     pub hardware_threads: usize,
     pub date: String,
     pub command: String,
+    pub unit: Unit,
     pub measurements: Vec<Measurement>,
 }
 
@@ -46,15 +47,31 @@ pub fn record(
     }
     for (scenario, rows) in by_scenario {
         let mut text = format!(
-            "# machine\t{}\n# hardware-threads\t{}\n# date\t{date}\n# command\t{command}\nimplementation\tthreads\tmops\n",
+            "# machine\t{}\n# hardware-threads\t{}\n# date\t{date}\n# command\t{command}\n",
             machine.label(),
             machine.threads,
         );
+        let unit = &rows[0].unit;
+        if unit.is_throughput() {
+            text.push_str("implementation\tthreads\tmops\n");
+        } else {
+            let better = if unit.higher_is_better {
+                "higher"
+            } else {
+                "lower"
+            };
+            write!(
+                text,
+                "# unit\t{}\n# better\t{better}\nimplementation\tthreads\tvalue\n",
+                unit.name
+            )
+            .expect("writing to a String");
+        }
         for row in rows {
             writeln!(
                 text,
                 "{}\t{}\t{:.3}",
-                row.implementation, row.threads, row.mops
+                row.implementation, row.threads, row.value
             )
             .expect("writing to a String");
         }
@@ -112,19 +129,29 @@ fn parse(path: &Path, slug: &str) -> Result<ScenarioRun> {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         match fields[..] {
-            ["implementation", "threads", "mops"] => {}
-            [implementation, threads, mops] => measurements.push(Measurement {
+            ["implementation", "threads", "mops" | "value"] => {}
+            [implementation, threads, value] => measurements.push(Measurement {
                 scenario: scenario.clone(),
                 implementation: implementation.to_owned(),
                 threads: threads
                     .parse()
                     .map_err(|_| format!("bad thread count {threads:?}"))?,
-                mops: mops
-                    .parse()
-                    .map_err(|_| format!("bad throughput {mops:?}"))?,
+                value: value.parse().map_err(|_| format!("bad value {value:?}"))?,
+                unit: Unit::throughput(),
             }),
             _ => return Err(format!("unexpected line {line:?}")),
         }
+    }
+    let unit = match (header.remove("unit"), header.remove("better").as_deref()) {
+        (None, None) => Unit::throughput(),
+        (Some(name), Some(better @ ("higher" | "lower"))) => Unit {
+            name,
+            higher_is_better: better == "higher",
+        },
+        _ => return Err("`# unit` needs `# better` (higher or lower) beside it".into()),
+    };
+    for measurement in &mut measurements {
+        measurement.unit = unit.clone();
     }
     let mut field = |key: &str| {
         header
@@ -140,6 +167,7 @@ fn parse(path: &Path, slug: &str) -> Result<ScenarioRun> {
         command: field("command")?,
         machine_slug: slug.to_owned(),
         scenario,
+        unit,
         measurements,
     })
 }

@@ -6,6 +6,10 @@
 //! `docs/benchmarks.md` and the charts from every recorded run (this machine
 //! and any other, each labelled with its CPU and date).
 //!
+//! Then it runs `benches/examples/metrics.rs`, the measurements that are
+//! not throughput (a cache's hit ratio, a logger's latency percentiles),
+//! and records them the same way, each with its unit.
+//!
 //! `cargo xtask bench --import DIR` records a run made on another machine
 //! (one without cargo or network, say) by the bench binary itself: DIR holds
 //! criterion's output in `DIR/criterion` (the run's `CRITERION_HOME`) and
@@ -15,6 +19,7 @@
 mod criterion;
 mod data;
 mod machine;
+mod metrics;
 mod report;
 mod svg;
 
@@ -34,15 +39,40 @@ const QUICK: [&str; 6] = [
     "10",
 ];
 
-/// One implementation's throughput in one scenario at one thread count.
+/// One implementation's result in one scenario at one thread count.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
     pub scenario: String,
     pub implementation: String,
     pub threads: usize,
-    /// Million operations per second, from the criterion median.
-    pub mops: f64,
+    /// In `unit`: for criterion's benches, million operations per second
+    /// from the median.
+    pub value: f64,
+    pub unit: Unit,
 }
+
+/// What a scenario's values measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub name: String,
+    pub higher_is_better: bool,
+}
+
+impl Unit {
+    /// Criterion's benches: million operations per second.
+    pub fn throughput() -> Unit {
+        Unit {
+            name: THROUGHPUT.to_owned(),
+            higher_is_better: true,
+        }
+    }
+
+    pub fn is_throughput(&self) -> bool {
+        self.name == THROUGHPUT && self.higher_is_better
+    }
+}
+
+const THROUGHPUT: &str = "M ops/s";
 
 struct Options {
     import: Option<PathBuf>,
@@ -74,11 +104,14 @@ pub fn run(options: &[String]) -> Result {
 
     let started = SystemTime::now();
     cmd::run(&mut command)?;
+    let metrics = metrics::run(options.smoke, options.filter.as_deref())?;
     if options.smoke {
         return Ok(());
     }
 
-    let measurements = criterion::read_since(&workspace::root().join("target/criterion"), started)?;
+    let mut measurements =
+        criterion::read_since(&workspace::root().join("target/criterion"), started)?;
+    measurements.extend(metrics);
     if measurements.is_empty() {
         return Err(
             "the benches ran but criterion recorded no results (does the filter match?)".into(),

@@ -2,7 +2,7 @@
 //! bar per implementation, ours in warm colours and peers in cool ones.
 
 use super::data::ScenarioRun;
-use super::report::{implementations, mops, thread_counts};
+use super::report::{implementations, thread_counts, value};
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 400.0;
@@ -32,7 +32,7 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
             palette[(*used - 1) % palette.len()]
         })
         .collect();
-    let top_value = nice_ceiling(run.measurements.iter().map(|m| m.mops).fold(0.0, f64::max));
+    let top_value = nice_ceiling(run.measurements.iter().map(|m| m.value).fold(0.0, f64::max));
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let y = |value: f64| TOP + plot_height * (1.0 - value / top_value);
@@ -43,8 +43,10 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
          viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{LEFT}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{} (M ops/s, higher is better)</text>\n",
-        escape(&run.scenario)
+         <text x=\"{LEFT}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{} ({}, {} is better)</text>\n",
+        escape(&run.scenario),
+        escape(&run.unit.name),
+        if run.unit.higher_is_better { "higher" } else { "lower" }
     ));
     for step in 0..=5 {
         let value = top_value * f64::from(step) / 5.0;
@@ -63,7 +65,7 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
     for (group, &t) in threads.iter().enumerate() {
         let group_left = LEFT + group_width * group as f64 + group_width * 0.1;
         for (bar, name) in names.iter().enumerate() {
-            let Some(value) = mops(run, name, t) else {
+            let Some(value) = value(run, name, t) else {
                 continue;
             };
             let x = group_left + bar_width * bar as f64;
