@@ -90,7 +90,7 @@ fn get_hit(c: &mut Criterion) {
 fn zipf_mixed(c: &mut Criterion, scenario: &str, capacity: u64) {
     let keys = zipf_sequence();
     let mixed = |cache: &dyn BenchCache, key: u64, n: usize| {
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             cache.insert(key, key);
         } else {
             black_box(cache.get(key));

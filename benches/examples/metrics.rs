@@ -45,7 +45,7 @@ fn cache_hit_ratio(scenario: &str, capacity_percent: u64, scale: usize) {
         let cache = make();
         let (mut gets, mut hits) = (0_u64, 0_u64);
         for (n, &key) in keys.iter().enumerate() {
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 cache.insert(key, key);
             } else {
                 let hit = cache.get(key);
