@@ -4,6 +4,11 @@
 //!   eviction and single-flight loads
 //!   ([`get_or_insert_with`](Cache::get_or_insert_with)): a hit takes one
 //!   shard read lock, a load runs once per key with no lock held.
+//! - [`LockFreeLogger`]: logging threads push records into a bounded
+//!   lock-free queue and return; a writer thread writes them in batches.
+//!   A full buffer drops and counts the record and says so in the log
+//!   ([`Overflow::DropNewest`]), or waits ([`Overflow::Block`]); it serves
+//!   the `log` facade ([`LoggerBuilder::install`]).
 //!
 //! # Examples
 //!
@@ -22,7 +27,13 @@ mod cache;
 mod cache_builder;
 mod cache_stats;
 mod flight;
+mod log_line;
+mod logger;
+mod logger_builder;
+mod logger_errors;
+mod logger_stats;
 mod map;
+mod overflow;
 mod policy;
 mod slot;
 mod sync;
@@ -32,6 +43,11 @@ mod zero_capacity_error;
 pub use cache::{Cache, DefaultHashBuilder};
 pub use cache_builder::CacheBuilder;
 pub use cache_stats::CacheStats;
+pub use logger::LockFreeLogger;
+pub use logger_builder::LoggerBuilder;
+pub use logger_errors::{InstallError, ShutdownTimeout};
+pub use logger_stats::LoggerStats;
+pub use overflow::Overflow;
 pub use zero_capacity_error::ZeroCapacityError;
 
 /// The README's example, compiled and run by `cargo test --doc`.

@@ -1,0 +1,559 @@
+//! [`LockFreeLogger`]: logging threads push records into a bounded
+//! lock-free queue; one writer thread formats and writes them in batches.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
+
+use atomics_kit::AdmissionGate;
+use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::Backoff;
+
+use crate::log_line::write_line;
+use crate::logger_builder::LoggerBuilder;
+use crate::thread_counter::ThreadCounter;
+use crate::{LoggerStats, Overflow, ShutdownTimeout};
+
+/// The writer sends a batch to the sink once it holds this many bytes.
+const BATCH_BYTES: usize = 64 * 1024;
+/// The longest the idle writer sleeps before looking at the queue again.
+const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
+
+/// A logger whose logging threads never take a lock or make a system call
+/// in [`Overflow::DropNewest`] mode, and never lose a line silently.
+///
+/// Each call stamps the time, formats the message into one exactly sized
+/// `String` (the only allocation), and pushes the record into a bounded
+/// `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
+/// formats the lines (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`)
+/// and writes them to the sink in batches. When the buffer is full the
+/// record is dropped and counted, and a "N records dropped" line goes into
+/// the log as soon as there is room ([`Overflow::DropNewest`], the
+/// default), or the logging thread waits ([`Overflow::Block`]).
+///
+/// It serves the `log` facade ([`LoggerBuilder::install`]) and can be used
+/// directly ([`log_str`](Self::log_str), or `log::Log::log`).
+///
+/// # Examples
+///
+/// ```
+/// use cache_kit::LockFreeLogger;
+///
+/// let logger = LockFreeLogger::builder(Vec::new()).start();
+/// std::thread::scope(|s| {
+///     for worker in 0..4 {
+///         let logger = &logger;
+///         s.spawn(move || logger.log_str(log::Level::Info, "app", &format!("worker {worker} done")));
+///     }
+/// });
+/// logger.flush();
+/// assert_eq!(logger.stats().written, 4);
+/// ```
+pub struct LockFreeLogger {
+    shared: Arc<Shared>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What the logging threads and the writer share.
+pub(crate) struct Shared {
+    queue: ArrayQueue<Entry>,
+    /// Admits records until shutdown, then tells the writer when the last
+    /// admitted push has landed (so no record is stranded in the queue).
+    gate: AdmissionGate,
+    overflow: Overflow,
+    pub(crate) level: log::LevelFilter,
+    logged: ThreadCounter,
+    dropped: AtomicU64,
+    written: AtomicU64,
+    write_errors: AtomicU64,
+    /// Flush tickets handed out; the writer serves them in order.
+    flush_requested: AtomicU64,
+    progress: Mutex<Progress>,
+    progressed: Condvar,
+    writer_thread: OnceLock<thread::Thread>,
+}
+
+#[derive(Default)]
+struct Progress {
+    /// Every flush ticket up to this one is served.
+    flushed: u64,
+    /// The writer has written everything and exited.
+    finished: bool,
+}
+
+/// One record on its way to the writer.
+struct Entry {
+    at: SystemTime,
+    level: log::Level,
+    thread: Arc<str>,
+    target: Target,
+    text: String,
+}
+
+/// Where a record's target is: a `&'static str` (the usual case: the
+/// target is the module path), or the first bytes of `text`.
+enum Target {
+    Static(&'static str),
+    Prefix(usize),
+}
+
+impl LockFreeLogger {
+    /// A builder writing to `sink` (a file, `std::io::stderr()`, a `Vec`
+    /// in tests: any `Write + Send`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink()).start();
+    /// logger.log_str(log::Level::Warn, "app", "disk almost full");
+    /// ```
+    pub fn builder(sink: impl Write + Send + 'static) -> LoggerBuilder {
+        LoggerBuilder::new(Box::new(sink))
+    }
+
+    pub(crate) fn start(
+        sink: Box<dyn Write + Send>,
+        capacity: usize,
+        overflow: Overflow,
+        level: log::LevelFilter,
+    ) -> Self {
+        let shared = Arc::new(Shared {
+            queue: ArrayQueue::new(capacity),
+            gate: AdmissionGate::new(),
+            overflow,
+            level,
+            logged: ThreadCounter::new(),
+            dropped: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            write_errors: AtomicU64::new(0),
+            flush_requested: AtomicU64::new(0),
+            progress: Mutex::new(Progress::default()),
+            progressed: Condvar::new(),
+            writer_thread: OnceLock::new(),
+        });
+        let writer = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("cache-kit-logger".into())
+                .spawn(move || Writer::new(shared, sink).run())
+                .expect("cache-kit: could not start the logger's writer thread")
+        };
+        // Set before any logging thread can see the logger.
+        let _ = shared.writer_thread.set(writer.thread().clone());
+        Self {
+            shared,
+            writer: Mutex::new(Some(writer)),
+        }
+    }
+
+    /// Logs `message` at `level` for `target`, as the `log` facade's
+    /// `log::log!(target: target, level, "{message}")` would (the level
+    /// filter applies).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// logger.log_str(log::Level::Error, "payments", "card declined");
+    /// logger.flush();
+    /// assert_eq!(logger.stats().written, 1);
+    /// ```
+    pub fn log_str(&self, level: log::Level, target: &str, message: &str) {
+        if level <= self.shared.level {
+            self.submit(level, target, None, format_args!("{message}"));
+        }
+    }
+
+    /// The hot path: one exact-size `String` for target and text, one push.
+    fn submit(
+        &self,
+        level: log::Level,
+        target: &str,
+        static_target: Option<&'static str>,
+        args: fmt::Arguments<'_>,
+    ) {
+        let shared = &*self.shared;
+        shared.logged.increment();
+        let Some(admission) = shared.gate.enter() else {
+            // Shut down: counted, never silent (`stats().dropped`).
+            // Relaxed: a count, read by `stats` only.
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let (target, text) = match static_target {
+            Some(target) => (Target::Static(target), format_exact(None, args)),
+            None => (
+                Target::Prefix(target.len()),
+                format_exact(Some(target), args),
+            ),
+        };
+        let entry = Entry {
+            at: SystemTime::now(),
+            level,
+            thread: thread_name(),
+            target,
+            text,
+        };
+        match shared.overflow {
+            Overflow::DropNewest => {
+                if shared.queue.push(entry).is_err() {
+                    // Relaxed: a count; the writer reports it in band.
+                    shared.dropped.fetch_add(1, Ordering::Relaxed);
+                    shared.wake_writer();
+                }
+            }
+            Overflow::Block => {
+                let backoff = Backoff::new();
+                let mut entry = entry;
+                while let Err(refused) = shared.queue.push(entry) {
+                    entry = refused;
+                    shared.wake_writer();
+                    if backoff.is_completed() {
+                        thread::sleep(Duration::from_micros(50));
+                    } else {
+                        backoff.snooze();
+                    }
+                }
+            }
+        }
+        drop(admission);
+    }
+
+    /// Returns once every record logged before the call (on any thread
+    /// whose log call returned before this call began) is written to the
+    /// sink and the sink flushed, or counted lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// for n in 0..100 {
+    ///     logger.log_str(log::Level::Info, "app", &n.to_string());
+    /// }
+    /// logger.flush();
+    /// assert_eq!(logger.stats().written, 100);
+    /// ```
+    pub fn flush(&self) {
+        let shared = &*self.shared;
+        if shared.writer_thread.get().map(thread::Thread::id) == Some(thread::current().id()) {
+            return; // The sink itself logged and flushed: waiting would hang.
+        }
+        // SeqCst: the writer reads the tickets before it drains the queue;
+        // this ticket is ordered after this thread's earlier pushes, so a
+        // writer that sees it also sees them.
+        let ticket = shared.flush_requested.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.wake_writer();
+        let mut progress = lock(&shared.progress);
+        while progress.flushed < ticket && !progress.finished {
+            progress = shared
+                .progressed
+                .wait(progress)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Stops accepting records, lets the writer write everything already
+    /// accepted, and waits for it up to `timeout`. Records logged after
+    /// shutdown are counted in `stats().dropped`. Calling it again is
+    /// harmless.
+    ///
+    /// # Errors
+    ///
+    /// [`ShutdownTimeout`] if the writer has not finished in time (a slow
+    /// or stuck sink); it goes on writing in the background.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// logger.log_str(log::Level::Info, "app", "last words");
+    /// logger.shutdown(Duration::from_secs(5))?;
+    /// logger.log_str(log::Level::Info, "app", "too late");
+    /// let stats = logger.stats();
+    /// assert_eq!((stats.written, stats.dropped), (1, 1));
+    /// # Ok::<(), cache_kit::ShutdownTimeout>(())
+    /// ```
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownTimeout> {
+        self.shutdown_within(Some(timeout))
+    }
+
+    fn shutdown_within(&self, timeout: Option<Duration>) -> Result<(), ShutdownTimeout> {
+        let shared = &*self.shared;
+        shared.gate.close();
+        shared.wake_writer();
+        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+        let mut progress = lock(&shared.progress);
+        while !progress.finished {
+            progress = match deadline {
+                None => shared
+                    .progressed
+                    .wait(progress)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        drop(progress);
+                        let stats = self.stats();
+                        return Err(ShutdownTimeout {
+                            pending: stats.logged
+                                - stats.written
+                                - stats.dropped
+                                - stats.write_errors,
+                        });
+                    }
+                    shared
+                        .progressed
+                        .wait_timeout(progress, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        drop(progress);
+        if let Some(writer) = lock(&self.writer).take() {
+            // The writer catches the sink's panics; it cannot panic itself.
+            let _ = writer.join();
+        }
+        Ok(())
+    }
+
+    /// Counts of records logged, written, dropped and lost to sink errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// assert_eq!(logger.stats(), cache_kit::LoggerStats::default());
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> LoggerStats {
+        let shared = &*self.shared;
+        // Relaxed (all): counts; a snapshot while logging runs, exact after
+        // `flush` or `shutdown` (their locks order the writer's updates).
+        LoggerStats {
+            logged: shared.logged.sum(),
+            written: shared.written.load(Ordering::Relaxed),
+            dropped: shared.dropped.load(Ordering::Relaxed),
+            write_errors: shared.write_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for LockFreeLogger {
+    /// Shuts down and waits for everything logged to be written, however
+    /// long the sink takes (use [`shutdown`](Self::shutdown) first for a
+    /// bounded wait).
+    fn drop(&mut self) {
+        let _ = self.shutdown_within(None);
+    }
+}
+
+impl fmt::Debug for LockFreeLogger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockFreeLogger")
+            .field("capacity", &self.shared.queue.capacity())
+            .field("overflow", &self.shared.overflow)
+            .field("level", &self.shared.level)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl log::Log for LockFreeLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= self.shared.level
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let static_target = record
+            .module_path_static()
+            .filter(|module| *module == record.target());
+        self.submit(
+            record.level(),
+            record.target(),
+            static_target,
+            *record.args(),
+        );
+    }
+
+    fn flush(&self) {
+        LockFreeLogger::flush(self);
+    }
+}
+
+impl Shared {
+    fn wake_writer(&self) {
+        if let Some(writer) = self.writer_thread.get() {
+            writer.unpark();
+        }
+    }
+}
+
+/// `target` (if any) and the formatted message in one `String` of exactly
+/// their length: formatted first into a reused per-thread buffer, so the
+/// record costs one allocation however the message grows.
+fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
+    thread_local! {
+        static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    if let (None, Some(literal)) = (target, args.as_str()) {
+        return literal.to_owned();
+    }
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        scratch.push_str(target.unwrap_or_default());
+        // Formatting into a String fails only if a Display impl does;
+        // the record then carries what was written before the failure.
+        let _ = scratch.write_fmt(args);
+        scratch.as_str().to_owned()
+    })
+}
+
+/// This thread's name (or id), made once per thread.
+fn thread_name() -> Arc<str> {
+    thread_local! {
+        static NAME: Arc<str> = {
+            let current = thread::current();
+            match current.name() {
+                Some(name) => Arc::from(name),
+                None => Arc::from(format!("{:?}", current.id())),
+            }
+        };
+    }
+    NAME.with(Arc::clone)
+}
+
+/// Locks `mutex`, ignoring poison: the logger's critical sections run no
+/// user code and leave their data consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The writer thread's state.
+struct Writer {
+    shared: Arc<Shared>,
+    sink: Box<dyn Write + Send>,
+    batch: Vec<u8>,
+    records_in_batch: u64,
+    drops_reported: u64,
+}
+
+impl Writer {
+    fn new(shared: Arc<Shared>, sink: Box<dyn Write + Send>) -> Self {
+        Self {
+            shared,
+            sink,
+            batch: Vec::with_capacity(BATCH_BYTES),
+            records_in_batch: 0,
+            drops_reported: 0,
+        }
+    }
+
+    fn run(mut self) {
+        let mut idle_sleep = Duration::ZERO;
+        loop {
+            // SeqCst: pairs with `flush`'s ticket (see there). Read before
+            // draining, as is the gate: if every admitted push has landed
+            // now, the drain below empties the queue for good.
+            let tickets = self.shared.flush_requested.load(Ordering::SeqCst);
+            let all_admitted_landed = self.shared.gate.try_wait_for_admitted().is_some();
+            let mut found = false;
+            while let Some(entry) = self.shared.queue.pop() {
+                found = true;
+                self.format(&entry);
+                if self.batch.len() >= BATCH_BYTES {
+                    self.write_batch();
+                }
+            }
+            self.report_drops();
+            self.write_batch();
+            self.serve_flushes(tickets);
+            if all_admitted_landed {
+                break;
+            }
+            if found {
+                idle_sleep = Duration::ZERO;
+            } else {
+                idle_sleep = (idle_sleep * 2).clamp(Duration::from_micros(100), MAX_IDLE_SLEEP);
+                thread::park_timeout(idle_sleep);
+            }
+        }
+        self.report_drops();
+        self.write_batch();
+        let mut progress = lock(&self.shared.progress);
+        progress.finished = true;
+        self.shared.progressed.notify_all();
+    }
+
+    fn format(&mut self, entry: &Entry) {
+        let (target, message) = match entry.target {
+            Target::Static(target) => (target, entry.text.as_str()),
+            Target::Prefix(length) => entry.text.split_at(length),
+        };
+        write_line(
+            &mut self.batch,
+            entry.at,
+            entry.level,
+            &entry.thread,
+            target,
+            message,
+        );
+        self.records_in_batch += 1;
+    }
+
+    /// Puts a "N records dropped" line in the log for drops not yet
+    /// reported, so that a loss is visible where the lines are missing.
+    fn report_drops(&mut self) {
+        // Relaxed: a count (see `submit`).
+        let dropped = self.shared.dropped.load(Ordering::Relaxed);
+        if dropped > self.drops_reported {
+            let _ = writeln!(
+                self.batch,
+                "cache-kit logger: {} records dropped (buffer full or logger shut down)",
+                dropped - self.drops_reported
+            );
+            self.drops_reported = dropped;
+        }
+    }
+
+    /// Writes and flushes the batch; a sink error or panic loses the
+    /// batch's records, counted in `write_errors`.
+    fn write_batch(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let (sink, batch) = (&mut self.sink, &self.batch);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            sink.write_all(batch)?;
+            sink.flush()
+        }));
+        let counter = match outcome {
+            Ok(Ok(())) => &self.shared.written,
+            Ok(Err(_)) | Err(_) => &self.shared.write_errors,
+        };
+        // Relaxed: a count; `flush` and `shutdown` read it after the
+        // progress lock, which orders it.
+        counter.fetch_add(self.records_in_batch, Ordering::Relaxed);
+        self.batch.clear();
+        self.records_in_batch = 0;
+    }
+
+    fn serve_flushes(&self, tickets: u64) {
+        let mut progress = lock(&self.shared.progress);
+        if tickets > progress.flushed {
+            progress.flushed = tickets;
+            self.shared.progressed.notify_all();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! [`LoggerBuilder`]: a logger's sink, buffer, overflow policy and level.
+
+use std::fmt;
+use std::io::Write;
+use std::num::NonZeroUsize;
+
+use crate::{InstallError, LockFreeLogger, Overflow};
+
+/// Records the buffer holds unless told otherwise (about 1.5 MB).
+const DEFAULT_CAPACITY: usize = 16 * 1024;
+
+/// Builds a [`LockFreeLogger`]: [`start`](Self::start) it for direct use,
+/// or [`install`](Self::install) it as the `log` facade's logger.
+///
+/// # Examples
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use cache_kit::{LockFreeLogger, Overflow};
+///
+/// let logger = LockFreeLogger::builder(std::io::sink())
+///     .capacity(NonZeroUsize::new(1024).unwrap())
+///     .overflow(Overflow::Block)
+///     .level(log::LevelFilter::Debug)
+///     .start();
+/// logger.log_str(log::Level::Trace, "app", "filtered out");
+/// logger.flush();
+/// assert_eq!(logger.stats().logged, 0);
+/// ```
+#[must_use = "a builder does nothing until `start` or `install` is called"]
+pub struct LoggerBuilder {
+    sink: Box<dyn Write + Send>,
+    capacity: usize,
+    overflow: Overflow,
+    level: log::LevelFilter,
+}
+
+impl LoggerBuilder {
+    pub(crate) fn new(sink: Box<dyn Write + Send>) -> Self {
+        Self {
+            sink,
+            capacity: DEFAULT_CAPACITY,
+            overflow: Overflow::default(),
+            level: log::LevelFilter::Info,
+        }
+    }
+
+    /// How many records the buffer holds (default 16384).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .capacity(std::num::NonZeroUsize::MIN)
+    ///     .start();
+    /// # drop(logger);
+    /// ```
+    pub fn capacity(mut self, records: NonZeroUsize) -> Self {
+        self.capacity = records.get();
+        self
+    }
+
+    /// What to do when the buffer is full (default
+    /// [`Overflow::DropNewest`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .overflow(cache_kit::Overflow::Block)
+    ///     .start();
+    /// # drop(logger);
+    /// ```
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// The most verbose level logged (default `Info`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .level(log::LevelFilter::Warn)
+    ///     .start();
+    /// logger.log_str(log::Level::Info, "app", "not logged");
+    /// assert_eq!(logger.stats().logged, 0);
+    /// ```
+    pub fn level(mut self, level: log::LevelFilter) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Starts the writer thread and returns the logger.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses to start a thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// logger.log_str(log::Level::Info, "app", "started");
+    /// ```
+    pub fn start(self) -> LockFreeLogger {
+        LockFreeLogger::start(self.sink, self.capacity, self.overflow, self.level)
+    }
+
+    /// Starts the logger and makes it the `log` facade's, with the
+    /// facade's maximum level set to this builder's. The logger lives for
+    /// the rest of the process: call
+    /// [`shutdown`](LockFreeLogger::shutdown) (or `log::logger().flush()`)
+    /// before exiting, or the last records may not be written.
+    ///
+    /// # Errors
+    ///
+    /// [`InstallError`] if a logger is already installed (this one is then
+    /// shut down).
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::stderr()).install()?;
+    /// log::info!("served by cache-kit");
+    /// logger.shutdown(std::time::Duration::from_secs(1)).expect("stderr keeps up");
+    /// # Ok::<(), cache_kit::InstallError>(())
+    /// ```
+    pub fn install(self) -> Result<&'static LockFreeLogger, InstallError> {
+        let level = self.level;
+        let logger: &'static LockFreeLogger = Box::leak(Box::new(self.start()));
+        if log::set_logger(logger).is_err() {
+            let _ = logger.shutdown(std::time::Duration::from_secs(1));
+            return Err(InstallError);
+        }
+        log::set_max_level(level);
+        Ok(logger)
+    }
+}
+
+impl fmt::Debug for LoggerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoggerBuilder")
+            .field("capacity", &self.capacity)
+            .field("overflow", &self.overflow)
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
+}

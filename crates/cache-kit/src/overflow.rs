@@ -1,0 +1,26 @@
+//! [`Overflow`]: what logging does when the buffer is full.
+
+/// What [`LockFreeLogger`](crate::LockFreeLogger) does with a record when
+/// its buffer is full (the writer is behind).
+///
+/// # Examples
+///
+/// ```
+/// use cache_kit::{LockFreeLogger, Overflow};
+///
+/// let logger = LockFreeLogger::builder(Vec::new()).overflow(Overflow::Block).start();
+/// logger.log_str(log::Level::Info, "app", "never lost");
+/// logger.flush();
+/// assert_eq!(logger.stats().dropped, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// Drop the new record, count it, and write a "N records dropped" line
+    /// as soon as there is room, so the loss shows in the log itself. The
+    /// logging thread never waits.
+    #[default]
+    DropNewest,
+    /// Wait until the writer makes room: nothing is lost, and logging slows
+    /// to the sink's pace.
+    Block,
+}

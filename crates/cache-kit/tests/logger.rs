@@ -1,0 +1,339 @@
+//! The logger's promises: nothing lost in Block mode (in order per
+//! thread), every loss counted and reported in band in DropNewest mode,
+//! flush and shutdown semantics, sink failures counted, the `log` facade.
+
+use std::io::{self, Write};
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use cache_kit::{LockFreeLogger, LoggerStats, Overflow, ShutdownTimeout};
+use log::Level;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A sink the test can read while the logger owns a handle to it.
+#[derive(Clone, Default)]
+struct SharedSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedSink {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The messages (the text after `target: `) of the record lines.
+fn messages(lines: &[String], target: &str) -> Vec<String> {
+    let marker = format!(" {target}: ");
+    lines
+        .iter()
+        .filter_map(|line| {
+            line.split_once(&marker)
+                .map(|(_, message)| message.to_owned())
+        })
+        .collect()
+}
+
+/// The sum of the in-band "N records dropped" lines.
+fn reported_drops(lines: &[String]) -> u64 {
+    lines
+        .iter()
+        .filter_map(|line| line.strip_prefix("cache-kit logger: "))
+        .map(|rest| rest.split(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+fn per_thread() -> usize {
+    if cfg!(miri) {
+        20
+    } else {
+        3_000
+    }
+}
+
+fn accounted(stats: LoggerStats) -> bool {
+    stats.logged == stats.written + stats.dropped + stats.write_errors
+}
+
+#[test]
+fn concurrent_block_mode_writes_every_line_once_in_order_per_thread() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .capacity(NonZeroUsize::new(8).unwrap())
+        .overflow(Overflow::Block)
+        .start();
+    thread::scope(|s| {
+        for writer in 0..4 {
+            let logger = &logger;
+            s.spawn(move || {
+                for n in 0..per_thread() {
+                    logger.log_str(Level::Info, "order", &format!("{writer} {n}"));
+                }
+            });
+        }
+    });
+    logger.shutdown(PATIENCE).unwrap();
+    let lines = messages(&sink.lines(), "order");
+    assert_eq!(lines.len(), 4 * per_thread());
+    let mut next = [0_usize; 4];
+    for line in &lines {
+        let (writer, n) = line.split_once(' ').unwrap();
+        let writer: usize = writer.parse().unwrap();
+        assert_eq!(
+            n.parse::<usize>().unwrap(),
+            next[writer],
+            "thread {writer} out of order"
+        );
+        next[writer] += 1;
+    }
+    let stats = logger.stats();
+    assert_eq!((stats.dropped, stats.write_errors), (0, 0));
+    assert_eq!(stats.written, (4 * per_thread()) as u64);
+}
+
+/// A sink that takes its time, so that a small buffer overflows.
+#[derive(Clone, Default)]
+struct SlowSink(SharedSink);
+
+impl Write for SlowSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        thread::sleep(Duration::from_micros(200));
+        self.0.write(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn concurrent_drop_newest_reports_in_band_exactly_the_lines_missing() {
+    let sink = SlowSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .capacity(NonZeroUsize::new(4).unwrap())
+        .start();
+    thread::scope(|s| {
+        for writer in 0..2 {
+            let logger = &logger;
+            s.spawn(move || {
+                for n in 0..per_thread() {
+                    logger.log_str(Level::Warn, "burst", &format!("{writer} {n}"));
+                }
+            });
+        }
+    });
+    logger.shutdown(PATIENCE).unwrap();
+    let lines = sink.0.lines();
+    let present = messages(&lines, "burst").len() as u64;
+    let total = 2 * per_thread() as u64;
+    let stats = logger.stats();
+    assert!(
+        stats.dropped > 0,
+        "a 4-record buffer and a slow sink must overflow"
+    );
+    assert_eq!(
+        reported_drops(&lines),
+        total - present,
+        "in-band count != lines missing"
+    );
+    assert_eq!(stats.dropped, total - present);
+    assert_eq!(stats.written, present);
+    assert!(accounted(stats));
+}
+
+#[test]
+fn flush_returns_after_everything_logged_before_it_is_written() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    for round in 0..20 {
+        logger.log_str(Level::Info, "flush", &format!("round {round}"));
+        logger.flush();
+        assert_eq!(messages(&sink.lines(), "flush").len(), round + 1);
+    }
+    // From another thread too: its log call returned before this flush.
+    thread::scope(|s| {
+        s.spawn(|| logger.log_str(Level::Info, "flush", "from a thread"));
+    });
+    logger.flush();
+    assert_eq!(
+        messages(&sink.lines(), "flush").last().unwrap(),
+        "from a thread"
+    );
+}
+
+#[test]
+fn records_after_shutdown_are_counted_not_lost_silently() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    logger.log_str(Level::Info, "late", "before");
+    logger.shutdown(PATIENCE).unwrap();
+    logger.log_str(Level::Info, "late", "after");
+    logger.flush(); // returns at once: the writer has finished
+    assert_eq!(
+        logger.shutdown(PATIENCE),
+        Ok(()),
+        "a second shutdown is harmless"
+    );
+    assert_eq!(messages(&sink.lines(), "late"), ["before"]);
+    let stats = logger.stats();
+    assert_eq!((stats.logged, stats.written, stats.dropped), (2, 1, 1));
+}
+
+#[test]
+fn concurrent_logging_during_shutdown_accounts_for_every_record() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .capacity(NonZeroUsize::new(64).unwrap())
+        .overflow(Overflow::Block)
+        .start();
+    let go = AtomicBool::new(true);
+    thread::scope(|s| {
+        for writer in 0..3 {
+            let (logger, go) = (&logger, &go);
+            s.spawn(move || {
+                let mut n = 0;
+                while go.load(Ordering::Relaxed) || n < 10 {
+                    logger.log_str(Level::Info, "racing", &format!("{writer} {n}"));
+                    n += 1;
+                }
+            });
+        }
+        thread::sleep(Duration::from_millis(5));
+        logger.shutdown(PATIENCE).unwrap();
+        go.store(false, Ordering::Relaxed);
+    });
+    let stats = logger.stats();
+    assert!(accounted(stats), "{stats:?}");
+    assert_eq!(
+        messages(&sink.lines(), "racing").len() as u64,
+        stats.written
+    );
+    assert_eq!(stats.write_errors, 0);
+}
+
+/// A sink that fails after `good` writes: with an error, or a panic.
+struct FailingSink {
+    good: usize,
+    panics: bool,
+    inner: SharedSink,
+}
+
+impl Write for FailingSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.good == 0 {
+            assert!(!self.panics, "the sink panicked");
+            return Err(io::Error::other("disk full"));
+        }
+        self.good -= 1;
+        self.inner.write(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_sink_that_fails_midway_is_counted_and_never_panics_a_caller() {
+    for panics in [false, true] {
+        let inner = SharedSink::default();
+        let sink = FailingSink {
+            good: 3,
+            panics,
+            inner: inner.clone(),
+        };
+        let logger = LockFreeLogger::builder(sink).start();
+        for n in 0..10 {
+            logger.log_str(Level::Info, "failing", &n.to_string());
+            logger.flush(); // one batch per record
+        }
+        logger.shutdown(PATIENCE).unwrap();
+        let stats = logger.stats();
+        assert_eq!(stats.written, 3, "panics: {panics}");
+        assert_eq!(stats.write_errors, 7, "panics: {panics}");
+        assert!(accounted(stats));
+        assert_eq!(messages(&inner.lines(), "failing"), ["0", "1", "2"]);
+    }
+}
+
+/// A sink that blocks until the test releases it.
+struct StuckSink(Mutex<mpsc::Receiver<()>>);
+
+impl Write for StuckSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let _ = self.0.lock().unwrap().recv_timeout(PATIENCE);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn shutdown_with_a_stuck_sink_times_out_with_a_typed_error() {
+    let (release, released) = mpsc::channel();
+    let logger = LockFreeLogger::builder(StuckSink(Mutex::new(released))).start();
+    logger.log_str(Level::Info, "stuck", "one");
+    let error: ShutdownTimeout = logger.shutdown(Duration::from_millis(50)).unwrap_err();
+    assert_eq!(error.pending, 1);
+    assert!(error.to_string().contains("timed out"));
+    release.send(()).unwrap();
+    assert_eq!(logger.shutdown(PATIENCE), Ok(()));
+    assert_eq!(logger.stats().written, 1);
+}
+
+#[test]
+fn serves_the_log_facade_with_the_standard_line_format() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .level(log::LevelFilter::Debug)
+        .install()
+        .unwrap();
+    thread::Builder::new()
+        .name("facade-test".into())
+        .spawn(|| {
+            log::debug!("debug {}", 1);
+            log::trace!("filtered");
+            log::warn!(target: "custom::target", "warned");
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    log::logger().flush();
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with(" DEBUG [facade-test] logger: debug 1"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with(" WARN  [facade-test] custom::target: warned"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[0].starts_with("20") && lines[0].as_bytes()[10] == b'T',
+        "{}",
+        lines[0]
+    );
+    assert!(
+        LockFreeLogger::builder(io::sink()).install().is_err(),
+        "a second install is refused"
+    );
+    logger.shutdown(PATIENCE).unwrap();
+}
