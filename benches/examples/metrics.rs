@@ -197,7 +197,7 @@ impl log::Log for MutexLogger {
 }
 
 fn logger_latency(threads: usize, calls: usize) {
-    let call_through = |logger: &(dyn log::Log), n: usize| {
+    let call_through = |logger: &dyn log::Log, n: usize| {
         logger.log(&record(format_args!(
             "request {n} served in {} µs",
             n % 1_000
