@@ -9,6 +9,9 @@
 //!   A full buffer drops and counts the record and says so in the log
 //!   ([`Overflow::DropNewest`]), or waits ([`Overflow::Block`]); it serves
 //!   the `log` facade ([`LoggerBuilder::install`]).
+//! - [`WorkStealingPool`]: worker threads with crossbeam-deque deques, an
+//!   injector, parking for idle workers, and `spawn`, `scope` and `join`
+//!   (allocation-free on a pool thread).
 //!
 //! # Examples
 //!
@@ -21,12 +24,16 @@
 //! assert_eq!(cache.get(&12), Some(144));
 //! # Ok::<(), cache_kit::ZeroCapacityError>(())
 //! ```
-#![forbid(unsafe_code)]
+// The pool's jobs need `unsafe` (type- and lifetime-erased job pointers,
+// as rayon-core's); it is allowed in exactly the modules marked below.
+#![deny(unsafe_code)]
 
 mod cache;
 mod cache_builder;
 mod cache_stats;
 mod flight;
+#[allow(unsafe_code)]
+mod job;
 mod log_line;
 mod logger;
 mod logger_builder;
@@ -35,9 +42,22 @@ mod logger_stats;
 mod map;
 mod overflow;
 mod policy;
+mod pool_builder;
+mod pool_errors;
+mod pool_shared;
+mod pool_stats;
+#[allow(unsafe_code)]
+mod scope;
+// Public only for the loom models of the sleep protocol.
+#[allow(unreachable_pub)]
+mod sleep;
 mod slot;
 mod sync;
 mod thread_counter;
+#[allow(unsafe_code)]
+mod work_stealing_pool;
+#[allow(unsafe_code)]
+mod worker_thread;
 mod zero_capacity_error;
 
 pub use cache::{Cache, DefaultHashBuilder};
@@ -48,7 +68,17 @@ pub use logger_builder::LoggerBuilder;
 pub use logger_errors::{InstallError, ShutdownTimeout};
 pub use logger_stats::LoggerStats;
 pub use overflow::Overflow;
+pub use pool_builder::PoolBuilder;
+pub use pool_errors::{PoolShutDown, ZeroThreadsError};
+pub use pool_stats::{PoolStats, WorkerStats};
+pub use scope::Scope;
+pub use work_stealing_pool::WorkStealingPool;
 pub use zero_capacity_error::ZeroCapacityError;
+
+/// The pool's sleep protocol, for `tests/loom.rs` only.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use sleep::Sleep;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

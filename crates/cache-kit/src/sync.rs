@@ -1,19 +1,20 @@
 //! The one module that chooses between `std` and `loom`.
 //!
-//! The single-flight table (`src/flight.rs`) takes its locks and atomics from
-//! here and never mentions `cfg(loom)` itself, so `tests/loom.rs` checks the
-//! same code the cache runs. The map itself is dashmap's, whose locks loom
-//! cannot drive.
+//! The single-flight table (`src/flight.rs`) and the pool's sleep protocol
+//! (`src/sleep.rs`) take their locks and atomics from here and never
+//! mention `cfg(loom)` themselves, so `tests/loom.rs` checks the same code
+//! the crate runs. The cache's map is dashmap's and the pool's deques are
+//! crossbeam's, whose atomics loom cannot see.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
     Arc, Condvar, Mutex, MutexGuard,
 };
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
     Arc, Condvar, Mutex, MutexGuard,
 };
 

@@ -1,0 +1,149 @@
+//! What the pool's deques hold: [`JobRef`], a pointer to a job and the
+//! function that runs it, so that a heap job (`spawn`, `scope`) and a job on
+//! a joiner's stack (`join`) share one 16-byte, `Copy` element type and a
+//! `join` allocates nothing (the layout rayon-core uses).
+//!
+//! This file and `scope.rs` hold the crate's `unsafe` code; each block
+//! says why it is sound.
+
+use std::cell::UnsafeCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::sync::{AtomicBool, Ordering};
+use crate::worker_thread::WorkerThread;
+
+/// A job in a deque: run it exactly once with [`execute`](Self::execute).
+///
+/// Equal when they point to the same job: `join` uses it to recognise its
+/// own stack job popped back (a live stack job's address is shared by no
+/// other job; zero-sized heap jobs share a dangling address, never a stack
+/// one).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JobRef {
+    pointer: *const (),
+    execute_fn: unsafe fn(*const (), &WorkerThread),
+}
+
+// SAFETY: a JobRef is only made from jobs that may run on another thread
+// (`HeapJob` requires `F: Send`; `StackJob` requires `F: Send, R: Send`),
+// and the pointer is dereferenced only by the one thread that executes it.
+unsafe impl Send for JobRef {}
+
+impl PartialEq for JobRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.pointer, other.pointer)
+    }
+}
+
+impl JobRef {
+    /// Runs the job on `worker`.
+    ///
+    /// # Safety
+    ///
+    /// Each `JobRef` must be executed exactly once, and the job it points
+    /// to must still be alive (see `HeapJob::into_job_ref` and
+    /// `StackJob::as_job_ref`).
+    pub(crate) unsafe fn execute(self, worker: &WorkerThread) {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { (self.execute_fn)(self.pointer, worker) }
+    }
+}
+
+/// A boxed closure: what `spawn` and `Scope::spawn` queue.
+pub(crate) struct HeapJob;
+
+impl HeapJob {
+    /// Boxes `job`; the box is freed when the returned `JobRef` executes.
+    /// `job` receives the worker that runs it.
+    ///
+    /// # Safety
+    ///
+    /// `F` may borrow (the `JobRef` forgets its lifetime): the caller must
+    /// make sure everything `job` borrows outlives its execution (`spawn`
+    /// requires `'static`; `Scope` waits for its jobs).
+    pub(crate) unsafe fn into_job_ref<F>(job: F) -> JobRef
+    where
+        F: FnOnce(&WorkerThread) + Send,
+    {
+        unsafe fn execute<F: FnOnce(&WorkerThread)>(pointer: *const (), worker: &WorkerThread) {
+            // SAFETY: `pointer` came from `Box::into_raw` below with this
+            // very `F`, and the JobRef's contract says it runs once.
+            let job = unsafe { Box::from_raw(pointer.cast::<F>().cast_mut()) };
+            job(worker);
+        }
+        JobRef {
+            pointer: Box::into_raw(Box::new(job)).cast_const().cast::<()>(),
+            execute_fn: execute::<F>,
+        }
+    }
+}
+
+/// A job on the stack of a `join` caller: the closure, a slot for its
+/// result, and a flag set once the result is in.
+pub(crate) struct StackJob<F, R> {
+    job: UnsafeCell<Option<F>>,
+    result: UnsafeCell<Option<std::thread::Result<R>>>,
+    done: AtomicBool,
+}
+
+impl<F, R> StackJob<F, R>
+where
+    F: FnOnce() -> R + Send,
+    R: Send,
+{
+    pub(crate) fn new(job: F) -> Self {
+        Self {
+            job: UnsafeCell::new(Some(job)),
+            result: UnsafeCell::new(None),
+            done: AtomicBool::new(false),
+        }
+    }
+
+    /// A reference to queue.
+    ///
+    /// # Safety
+    ///
+    /// The caller must not let `self` move or drop until either
+    /// [`is_done`](Self::is_done) returns true (another thread ran it) or it
+    /// has taken the `JobRef` back out of its deque (and then runs it
+    /// inline with [`run_inline`](Self::run_inline)).
+    pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
+        unsafe fn execute<F: FnOnce() -> R, R>(pointer: *const (), _: &WorkerThread) {
+            // SAFETY: `pointer` is a live `StackJob<F, R>` (the contract of
+            // `as_job_ref`), executed once (the contract of `JobRef`).
+            let this = unsafe { &*pointer.cast::<StackJob<F, R>>() };
+            // SAFETY: only the executing thread touches `job` and `result`
+            // until `done` is set; the owner reads `result` after seeing it.
+            let job = unsafe { (*this.job.get()).take() }.expect("a stack job runs once");
+            let result = catch_unwind(AssertUnwindSafe(job));
+            // SAFETY: as above.
+            unsafe { *this.result.get() = Some(result) };
+            // Release: publishes `result` to the owner's Acquire load in
+            // `is_done`. The last touch of `this`: the owner may free it
+            // as soon as it sees the flag.
+            this.done.store(true, Ordering::Release);
+        }
+        JobRef {
+            pointer: std::ptr::from_ref(self).cast::<()>(),
+            execute_fn: execute::<F, R>,
+        }
+    }
+
+    /// Whether another thread has run the job; its result is then ready.
+    pub(crate) fn is_done(&self) -> bool {
+        // Acquire: pairs with the Release store in `execute`.
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Runs the job on this thread: its `JobRef` was popped back unrun.
+    pub(crate) fn run_inline(self) -> std::thread::Result<R> {
+        let job = self.job.into_inner().expect("a stack job runs once");
+        catch_unwind(AssertUnwindSafe(job))
+    }
+
+    /// The result of a job another thread ran (after `is_done`).
+    pub(crate) fn into_result(self) -> std::thread::Result<R> {
+        debug_assert!(self.is_done());
+        self.result.into_inner().expect("is_done: the result is in")
+    }
+}

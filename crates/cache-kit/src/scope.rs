@@ -1,0 +1,177 @@
+//! [`Scope`]: tasks that borrow from the stack of a `scope` caller.
+
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use crossbeam_utils::Backoff;
+
+use crate::job::HeapJob;
+use crate::pool_shared::lock;
+use crate::worker_thread::WorkerThread;
+use crate::WorkStealingPool;
+
+/// Spawns tasks that may borrow anything outliving the
+/// [`scope`](WorkStealingPool::scope) call; the scope returns only after
+/// all of them have finished.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// let pool = cache_kit::WorkStealingPool::new(2)?;
+/// let total = AtomicU64::new(0);
+/// pool.scope(|s| {
+///     for n in 1..=10 {
+///         let total = &total;
+///         s.spawn(move |_| { total.fetch_add(n, Ordering::Relaxed); });
+///     }
+/// });
+/// assert_eq!(total.into_inner(), 55);
+/// # Ok::<(), cache_kit::ZeroThreadsError>(())
+/// ```
+pub struct Scope<'scope> {
+    pool: &'scope WorkStealingPool,
+    latch: Arc<ScopeLatch>,
+    /// Invariant in `'scope`, as `std::thread::Scope` is.
+    _scope: PhantomData<&'scope mut &'scope ()>,
+}
+
+/// Counts the scope's unfinished tasks (plus one for its body) and keeps
+/// the first panic.
+struct ScopeLatch {
+    unfinished: AtomicUsize,
+    lock: Mutex<Option<Box<dyn Any + Send>>>,
+    finished: Condvar,
+}
+
+impl ScopeLatch {
+    fn record_panic(&self, payload: Box<dyn Any + Send>) {
+        lock(&self.lock).get_or_insert(payload);
+    }
+
+    /// One task (or the body) is done.
+    fn done(&self) {
+        // AcqRel: each task's effects happen before the waiter that sees
+        // zero (Release), and the last decrement sees all the others.
+        if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
+            drop(lock(&self.lock));
+            self.finished.notify_all();
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        // Acquire: pairs with the Release decrement in `done`.
+        self.unfinished.load(Ordering::Acquire) == 0
+    }
+}
+
+impl<'scope> Scope<'scope> {
+    pub(crate) fn run<OP, R>(
+        pool: &'scope WorkStealingPool,
+        worker: Option<&WorkerThread>,
+        op: OP,
+    ) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        let scope = Scope {
+            pool,
+            latch: Arc::new(ScopeLatch {
+                unfinished: AtomicUsize::new(1),
+                lock: Mutex::new(None),
+                finished: Condvar::new(),
+            }),
+            _scope: PhantomData,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| op(&scope)));
+        scope.latch.done();
+        // Wait for every task, whatever happened: they borrow from frames
+        // that unwinding would pop.
+        match worker {
+            Some(worker) => {
+                let backoff = Backoff::new();
+                while !scope.latch.is_finished() {
+                    match worker.find_job() {
+                        Some(job) => worker.execute(job),
+                        None => backoff.snooze(),
+                    }
+                }
+            }
+            None => {
+                let mut guard = lock(&scope.latch.lock);
+                while !scope.latch.is_finished() {
+                    guard = scope
+                        .latch
+                        .finished
+                        .wait(guard)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+        }
+        let task_panic = lock(&scope.latch.lock).take();
+        match (result, task_panic) {
+            (Err(payload), _) | (Ok(_), Some(payload)) => resume_unwind(payload),
+            (Ok(result), None) => result,
+        }
+    }
+
+    /// Queues `task`, which may borrow from outside the scope and spawn
+    /// more tasks through the `&Scope` it is given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let words = ["a", "bb", "ccc"];
+    /// let mut lengths = vec![0; 3];
+    /// pool.scope(|s| {
+    ///     for (word, length) in words.iter().zip(lengths.iter_mut()) {
+    ///         s.spawn(move |_| *length = word.len());
+    ///     }
+    /// });
+    /// assert_eq!(lengths, [1, 2, 3]);
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: FnOnce(&Scope<'scope>) + Send + 'scope,
+    {
+        // Relaxed: the push and pop of the job order this before the
+        // task's own `done`.
+        self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
+        let latch = Arc::clone(&self.latch);
+        let pool = self.pool;
+        let job = move |_: &WorkerThread| {
+            let scope = Scope {
+                pool,
+                latch,
+                _scope: PhantomData,
+            };
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(&scope))) {
+                scope.latch.record_panic(payload);
+            }
+            scope.latch.done();
+        };
+        // SAFETY: the job borrows only what outlives 'scope, and `run`
+        // does not return (nor unwind) before every task's `done`.
+        let job = unsafe { HeapJob::into_job_ref(job) };
+        match WorkerThread::current_of(pool.shared()) {
+            Some(worker) => worker.push(job),
+            None => pool.inject(job),
+        }
+    }
+}
+
+impl fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            // Relaxed: a snapshot for display.
+            .field("unfinished", &self.latch.unfinished.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}

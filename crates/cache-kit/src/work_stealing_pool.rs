@@ -1,0 +1,444 @@
+//! [`WorkStealingPool`]: N threads, each with a crossbeam-deque, an
+//! injector for outside submissions, `spawn`, `scope` and `join`.
+
+use std::fmt;
+use std::panic::resume_unwind;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_deque::Worker;
+use crossbeam_utils::Backoff;
+
+use crate::job::{HeapJob, JobRef, StackJob};
+use crate::pool_builder::PoolBuilder;
+use crate::pool_shared::{lock, PanicHandler, PoolShared};
+use crate::scope::Scope;
+use crate::worker_thread::WorkerThread;
+use crate::{PoolShutDown, PoolStats, WorkerStats, ZeroThreadsError};
+
+/// Rounds of looking for work (yielding between them) before an idle
+/// worker parks; rayon-core also searches 32 rounds.
+const SEARCH_ROUNDS: usize = 32;
+
+/// A work-stealing thread pool: each worker pops its own deque newest
+/// first (what it just forked is hot in its cache) and, when that is
+/// empty, takes a batch from the shared injector or steals the oldest job
+/// of another worker. Idle workers park; queueing a job wakes one.
+///
+/// - [`spawn`](Self::spawn): a detached `'static` task;
+/// - [`scope`](Self::scope): tasks that borrow from the caller's stack,
+///   all finished when `scope` returns;
+/// - [`join`](Self::join): fork-join of two closures, without allocating
+///   when called on a pool thread.
+///
+/// A task that panics never kills a worker: in `scope` and `join` the
+/// panic is re-raised in the caller; a detached task's panic is counted in
+/// [`stats`](Self::stats) and handed to the builder's
+/// [`panic_handler`](PoolBuilder::panic_handler) if there is one.
+///
+/// # Examples
+///
+/// ```
+/// use cache_kit::WorkStealingPool;
+///
+/// fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
+///     if n < 2 {
+///         return n;
+///     }
+///     let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
+///     a + b
+/// }
+///
+/// let pool = WorkStealingPool::new(2)?;
+/// assert_eq!(fib(&pool, 20), 6765);
+/// # Ok::<(), cache_kit::ZeroThreadsError>(())
+/// ```
+pub struct WorkStealingPool {
+    shared: Arc<PoolShared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl WorkStealingPool {
+    /// A pool of `threads` workers.
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroThreadsError`] if `threads` is 0.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses to start a thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(4)?;
+    /// assert_eq!(pool.threads(), 4);
+    /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    pub fn new(threads: usize) -> Result<Self, ZeroThreadsError> {
+        PoolBuilder::new(threads).build()
+    }
+
+    /// A builder, for thread names and a panic handler.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::builder(2).thread_name("render").build()?;
+    /// # drop(pool);
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    pub fn builder(threads: usize) -> PoolBuilder {
+        PoolBuilder::new(threads)
+    }
+
+    pub(crate) fn start(threads: usize, name: &str, panic_handler: Option<PanicHandler>) -> Self {
+        let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
+        let stealers = deques.iter().map(Worker::stealer).collect();
+        let shared = Arc::new(PoolShared::new(stealers, panic_handler));
+        let handles = deques
+            .into_iter()
+            .enumerate()
+            .map(|(index, deque)| {
+                let shared = Arc::clone(&shared);
+                std::thread::Builder::new()
+                    .name(format!("{name}-{index}"))
+                    .spawn(move || work(WorkerThread::new(shared, index, deque)))
+                    .expect("cache-kit: could not start a pool thread")
+            })
+            .collect();
+        Self {
+            shared,
+            threads: Mutex::new(handles),
+        }
+    }
+
+    /// The number of worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cache_kit::WorkStealingPool::new(3)?.threads(), 3);
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.shared.stealers.len()
+    }
+
+    /// Queues a detached task: on the calling worker's own deque when
+    /// called from a task of this pool, else on the injector.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolShutDown`] if the pool was shut down (from outside the pool;
+    /// tasks spawning more while the pool drains are always accepted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..100 {
+    ///     let done = Arc::clone(&done);
+    ///     pool.spawn(move || { done.fetch_add(1, Ordering::Relaxed); })?;
+    /// }
+    /// pool.wait_idle();
+    /// assert_eq!(done.load(Ordering::Relaxed), 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn<F>(&self, task: F) -> Result<(), PoolShutDown>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let worker = WorkerThread::current_of(&self.shared);
+        // Outside spawns pass the gate; a task's own spawns are part of
+        // the work the pool drains, so they are always accepted.
+        let admission = match worker {
+            Some(_) => None,
+            None => Some(self.shared.gate.enter().ok_or(PoolShutDown)?),
+        };
+        self.shared.task_queued();
+        // SAFETY: `task` is 'static: it borrows nothing that could die.
+        let job = unsafe {
+            HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task))
+        };
+        match worker {
+            Some(worker) => worker.push(job),
+            None => self.inject(job),
+        }
+        drop(admission);
+        Ok(())
+    }
+
+    /// Queues `job` on the injector and wakes a worker.
+    pub(crate) fn inject(&self, job: JobRef) {
+        self.shared.injector.push(job);
+        self.shared.sleep.notify_one();
+    }
+
+    /// Runs `op`, which may spawn tasks borrowing from the caller's stack
+    /// through the [`Scope`]; returns once `op` and every task spawned in
+    /// the scope (and in their nested spawns) have finished. On a pool
+    /// thread the caller runs other jobs while it waits; elsewhere it
+    /// blocks.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the panic of `op` or of one of the tasks (`op`'s first),
+    /// after all of them have finished. Panics if the pool was shut down
+    /// and the call comes from outside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let mut halves = [0_u64; 2];
+    /// let data: Vec<u64> = (1..=100).collect();
+    /// let (left, right) = halves.split_at_mut(1);
+    /// pool.scope(|s| {
+    ///     s.spawn(|_| left[0] = data[..50].iter().sum());
+    ///     s.spawn(|_| right[0] = data[50..].iter().sum());
+    /// });
+    /// assert_eq!(halves[0] + halves[1], 5050);
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    pub fn scope<'scope, OP, R>(&'scope self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        let worker = WorkerThread::current_of(&self.shared);
+        let _admission = match worker {
+            Some(_) => None,
+            None => Some(
+                self.shared
+                    .gate
+                    .enter()
+                    .expect("cache-kit: scope on a pool that was shut down"),
+            ),
+        };
+        Scope::run(self, worker.as_deref(), op)
+    }
+
+    /// Runs `a` and `b`, potentially in parallel, and returns both results.
+    /// On a pool thread `b` is queued on the caller's deque (no
+    /// allocation) where an idle worker may steal it, while the caller runs
+    /// `a`, then `b` itself if nobody took it. From outside the pool, `a`
+    /// runs on the caller and `b` in the pool.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises a panic of `a` or `b` (`a`'s first) after both have
+    /// finished, as rayon's `join` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let numbers: Vec<u64> = (0..1000).collect();
+    /// let (evens, odds) = pool.join(
+    ///     || numbers.iter().filter(|n| *n % 2 == 0).count(),
+    ///     || numbers.iter().filter(|n| *n % 2 == 1).count(),
+    /// );
+    /// assert_eq!((evens, odds), (500, 500));
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        let Some(worker) = WorkerThread::current_of(&self.shared) else {
+            let mut b_result = None;
+            let a_result = self.scope(|s| {
+                s.spawn(|_| b_result = Some(b()));
+                a()
+            });
+            return (a_result, b_result.expect("the scope ran b"));
+        };
+        let b_job = StackJob::new(b);
+        // SAFETY: `b_job` stays in place until the loop below sees it done
+        // or pops its JobRef back; nothing in between can unwind past it
+        // (`a` runs under catch_unwind).
+        let b_ref = unsafe { b_job.as_job_ref() };
+        worker.push(b_ref);
+        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+        let b_result = loop {
+            if b_job.is_done() {
+                break b_job.into_result();
+            }
+            match worker.pop_local() {
+                Some(job) if job == b_ref => break b_job.run_inline(),
+                Some(job) => worker.execute(job),
+                None => {
+                    // `b` was stolen: help with other work until it is done.
+                    let backoff = Backoff::new();
+                    while !b_job.is_done() {
+                        match worker.find_job() {
+                            Some(job) => worker.execute(job),
+                            None => backoff.snooze(),
+                        }
+                    }
+                    break b_job.into_result();
+                }
+            }
+        };
+        match (a_result, b_result) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        }
+    }
+
+    /// Waits until every detached task ([`spawn`](Self::spawn)ed, including
+    /// the ones they spawn) has finished.
+    ///
+    /// # Panics
+    ///
+    /// If called from one of this pool's tasks (it would wait for itself).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// pool.spawn(|| std::thread::sleep(std::time::Duration::from_millis(10)))?;
+    /// pool.wait_idle();
+    /// assert_eq!(pool.stats().executed(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_idle(&self) {
+        assert!(
+            WorkerThread::current_of(&self.shared).is_none(),
+            "cache-kit: wait_idle called from a task of the same pool, which would wait for itself"
+        );
+        self.shared.wait_idle();
+    }
+
+    /// Stops accepting outside work, runs everything accepted (detached
+    /// tasks and what they spawn), and joins the worker threads. Calling it
+    /// again is harmless; `Drop` calls it.
+    ///
+    /// # Panics
+    ///
+    /// If called from one of this pool's tasks (it would wait for itself).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// pool.spawn(|| {})?;
+    /// pool.shutdown();
+    /// assert!(pool.spawn(|| {}).is_err());
+    /// assert_eq!(pool.stats().executed(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shutdown(&self) {
+        assert!(
+            WorkerThread::current_of(&self.shared).is_none(),
+            "cache-kit: shutdown called from a task of the same pool, which would wait for itself"
+        );
+        self.shared.gate.close();
+        self.shared.gate.wait_for_admitted();
+        self.shared.wait_idle();
+        // Release: a worker that sees the flag (Acquire) after finding no
+        // work exits; nothing can be queued any more.
+        self.shared.terminate.store(true, Ordering::Release);
+        self.shared.sleep.notify_all();
+        let handles = std::mem::take(&mut *lock(&self.threads));
+        for handle in handles {
+            // Workers catch every task's panic; a join error cannot happen.
+            let _ = handle.join();
+        }
+    }
+
+    /// Jobs executed and stolen per worker, and detached panics, so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// pool.join(|| (), || ());
+    /// let stats = pool.stats();
+    /// assert_eq!(stats.workers.len(), 2);
+    /// assert_eq!(stats.panicked, 0);
+    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            workers: self
+                .shared
+                .counters
+                .iter()
+                .map(|counters| WorkerStats {
+                    executed: counters.executed(),
+                    stolen: counters.stolen(),
+                })
+                .collect(),
+            panicked: self.shared.panicked(),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<PoolShared> {
+        &self.shared
+    }
+}
+
+impl Drop for WorkStealingPool {
+    fn drop(&mut self) {
+        if WorkerThread::current_of(&self.shared).is_none() {
+            self.shutdown();
+        }
+    }
+}
+
+impl fmt::Debug for WorkStealingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkStealingPool")
+            .field("threads", &self.threads())
+            .field("pending", &self.shared.pending())
+            .field("panic_handler", &self.shared.has_panic_handler())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A worker thread's life: run jobs, search a while when there are none,
+/// then park until woken; exit at shutdown once no work is left.
+fn work(worker: WorkerThread) {
+    let worker = worker.install();
+    let shared = Arc::clone(&worker.shared);
+    loop {
+        if let Some(job) = worker.find_job() {
+            worker.execute(job);
+            continue;
+        }
+        let mut found = None;
+        for _ in 0..SEARCH_ROUNDS {
+            std::thread::yield_now();
+            found = worker.find_job();
+            if found.is_some() {
+                break;
+            }
+        }
+        if let Some(job) = found {
+            worker.execute(job);
+            continue;
+        }
+        // Acquire: pairs with the Release store in `shutdown`.
+        if shared.terminate.load(Ordering::Acquire) {
+            return;
+        }
+        shared
+            .sleep
+            // Acquire: as above; the sleep protocol's fence orders it
+            // after this worker's count as a sleeper.
+            .sleep_unless(|| shared.has_work() || shared.terminate.load(Ordering::Acquire));
+    }
+}

@@ -1,0 +1,127 @@
+//! [`WorkerThread`]: one pool thread's deque and identity, and how it finds
+//! its next job.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crossbeam_deque::{Steal, Worker};
+
+use crate::job::JobRef;
+use crate::pool_shared::PoolShared;
+
+/// The pool thread running this code, if any.
+pub(crate) struct WorkerThread {
+    pub(crate) shared: Arc<PoolShared>,
+    pub(crate) index: usize,
+    deque: Worker<JobRef>,
+    /// A xorshift state: where the next round of stealing starts.
+    victim_seed: Cell<u64>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
+}
+
+impl WorkerThread {
+    pub(crate) fn new(shared: Arc<PoolShared>, index: usize, deque: Worker<JobRef>) -> Self {
+        Self {
+            shared,
+            index,
+            deque,
+            victim_seed: Cell::new(index as u64 * 0x9E37_79B9_7F4A_7C15 + 1),
+        }
+    }
+
+    /// Makes `self` this thread's worker (the thread's whole life).
+    pub(crate) fn install(self) -> Rc<WorkerThread> {
+        let worker = Rc::new(self);
+        CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
+        worker
+    }
+
+    /// This thread's worker, if it is one of `shared`'s pool threads.
+    pub(crate) fn current_of(shared: &Arc<PoolShared>) -> Option<Rc<WorkerThread>> {
+        CURRENT
+            .try_with(|current| {
+                current
+                    .borrow()
+                    .as_ref()
+                    .filter(|worker| Arc::ptr_eq(&worker.shared, shared))
+                    .map(Rc::clone)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Queues `job` on this worker's deque, where it runs next here unless
+    /// an idle worker steals it first (and wakes one for that).
+    pub(crate) fn push(&self, job: JobRef) {
+        self.deque.push(job);
+        self.shared.sleep.notify_one();
+    }
+
+    /// Pops the newest job of this worker's own deque.
+    pub(crate) fn pop_local(&self) -> Option<JobRef> {
+        self.deque.pop()
+    }
+
+    /// The next job, in crossbeam-deque's documented order: this worker's
+    /// deque (newest first), then a batch from the injector, then one job
+    /// stolen from another worker (oldest first), starting at a random
+    /// victim; all again while any steal says `Retry`.
+    pub(crate) fn find_job(&self) -> Option<JobRef> {
+        if let Some(job) = self.deque.pop() {
+            return Some(job);
+        }
+        let stealers = &self.shared.stealers;
+        loop {
+            let mut retry = false;
+            match self.shared.injector.steal_batch_and_pop(&self.deque) {
+                Steal::Success(job) => return Some(job),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            let start = self.next_victim() % stealers.len();
+            for offset in 0..stealers.len() {
+                let victim = (start + offset) % stealers.len();
+                if victim == self.index {
+                    continue;
+                }
+                match stealers[victim].steal() {
+                    Steal::Success(job) => {
+                        self.shared.counters[self.index].count_stolen();
+                        return Some(job);
+                    }
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Runs `job` here. Counted first, so that the count includes a task
+    /// as soon as its effects can be seen (by `wait_idle`, say).
+    pub(crate) fn execute(&self, job: JobRef) {
+        self.shared.counters[self.index].count_executed();
+        // SAFETY: every JobRef comes out of a deque or the injector exactly
+        // once, and its job is alive until it runs (heap jobs own their
+        // box; stack jobs are waited for by their `join`).
+        unsafe { job.execute(self) };
+    }
+
+    fn next_victim(&self) -> usize {
+        let mut state = self.victim_seed.get();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        self.victim_seed.set(state);
+        // Truncation is fine: any bits pick a victim.
+        #[allow(clippy::cast_possible_truncation)]
+        let victim = state as usize;
+        victim
+    }
+}
