@@ -1,13 +1,19 @@
 //! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
-//! the cache's single-flight protocol (`src/flight.rs`) and its bounded
-//! insert, through the public API. Under loom the map underneath is a
-//! stand-in with one loom `RwLock` (`src/map.rs`): dashmap's locks are not
-//! loom's. A lost wakeup of a waiting caller shows as a loom deadlock.
-//! Run with `cargo xtask loom`.
+//!
+//! - the cache's single-flight protocol (`src/flight.rs`) and its bounded
+//!   insert, through the public API. Under loom the map underneath is a
+//!   stand-in with one loom `RwLock` (`src/map.rs`): dashmap's locks are
+//!   not loom's;
+//! - the pool's sleep protocol (`src/sleep.rs`, exported under loom only):
+//!   a worker parks unless there is work, a pusher wakes it. The work
+//!   queue is a loom atomic standing in for crossbeam-deque, whose atomics
+//!   loom cannot see.
+//!
+//! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
 #![cfg(loom)]
 
-use cache_kit::{Cache, CacheBuilder};
-use loom::sync::atomic::{AtomicUsize, Ordering};
+use cache_kit::{Cache, CacheBuilder, Sleep};
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -66,5 +72,92 @@ fn racing_inserts_into_a_full_segment_never_exceed_its_capacity() {
         assert_eq!(cache.len(), 1);
         let survivor = [1, 2].iter().filter(|key| cache.contains_key(key)).count();
         assert_eq!(survivor, 1);
+    });
+}
+
+/// A worker's idle loop against a queue of `jobs` jobs: take one if there
+/// is one, else park unless the queue has one. Returns after `wanted`.
+fn worker(sleep: &Sleep, jobs: &AtomicUsize, wanted: usize) {
+    let mut taken = 0;
+    while taken < wanted {
+        // Relaxed: the protocol's fences order the queue's accesses.
+        let available = jobs.load(Ordering::Relaxed);
+        if available > 0 {
+            if jobs
+                .compare_exchange(
+                    available,
+                    available - 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                taken += 1;
+            }
+            continue;
+        }
+        sleep.sleep_unless(|| jobs.load(Ordering::Relaxed) > 0);
+    }
+}
+
+#[test]
+fn a_job_pushed_while_the_worker_goes_to_sleep_always_wakes_it() {
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        let idle = {
+            let (sleep, jobs) = (Arc::clone(&sleep), Arc::clone(&jobs));
+            thread::spawn(move || worker(&sleep, &jobs, 1))
+        };
+        jobs.fetch_add(1, Ordering::Relaxed);
+        sleep.notify_one();
+        idle.join().unwrap();
+    });
+}
+
+#[test]
+fn two_sleepers_and_two_jobs_from_two_pushers_all_run() {
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (sleep, jobs) = (Arc::clone(&sleep), Arc::clone(&jobs));
+                thread::spawn(move || worker(&sleep, &jobs, 1))
+            })
+            .collect();
+        let pusher = {
+            let (sleep, jobs) = (Arc::clone(&sleep), Arc::clone(&jobs));
+            thread::spawn(move || {
+                jobs.fetch_add(1, Ordering::Relaxed);
+                sleep.notify_one();
+            })
+        };
+        jobs.fetch_add(1, Ordering::Relaxed);
+        sleep.notify_one();
+        pusher.join().unwrap();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn shutdown_wakes_every_sleeper() {
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let terminate = Arc::new(AtomicBool::new(false));
+        let sleeper = {
+            let (sleep, terminate) = (Arc::clone(&sleep), Arc::clone(&terminate));
+            thread::spawn(move || {
+                // Relaxed: ordered by the protocol's fences.
+                while !terminate.load(Ordering::Relaxed) {
+                    sleep.sleep_unless(|| terminate.load(Ordering::Relaxed));
+                }
+            })
+        };
+        terminate.store(true, Ordering::Relaxed);
+        sleep.notify_all();
+        sleeper.join().unwrap();
     });
 }

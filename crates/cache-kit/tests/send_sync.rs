@@ -1,6 +1,9 @@
 //! What may cross threads. The compile-fail cases are in `tests/ui/`.
 
-use cache_kit::{Cache, CacheBuilder, CacheStats, ZeroCapacityError};
+use cache_kit::{
+    Cache, CacheBuilder, CacheStats, LockFreeLogger, LoggerStats, PoolStats, Scope,
+    WorkStealingPool, ZeroCapacityError,
+};
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -13,7 +16,16 @@ fn the_cache_is_shared_between_threads() {
 }
 
 #[test]
-fn values_that_cannot_cross_threads_keep_the_cache_on_one() {
+fn the_logger_and_the_pool_are_shared_between_threads() {
+    assert_send_sync::<LockFreeLogger>();
+    assert_send_sync::<LoggerStats>();
+    assert_send_sync::<WorkStealingPool>();
+    assert_send_sync::<PoolStats>();
+    assert_send_sync::<Scope<'static>>();
+}
+
+#[test]
+fn what_cannot_cross_threads_or_outlive_a_scope_does_not_compile() {
     let tests = trybuild::TestCases::new();
     tests.compile_fail("tests/ui/*.rs");
 }

@@ -167,3 +167,106 @@ fn concurrent_loads_and_evictions_hand_out_only_the_right_values() {
         "a value leaked or dropped twice"
     );
 }
+
+/// Tasks per outside submitter (each spawns one more from inside).
+fn pool_tasks() -> usize {
+    if cfg!(miri) {
+        40
+    } else {
+        250_000
+    }
+}
+
+#[test]
+fn concurrent_pool_runs_every_task_and_nested_task_exactly_once() {
+    use cache_kit::WorkStealingPool;
+    use std::sync::atomic::AtomicU8;
+
+    const SUBMITTERS: usize = 2;
+    let per_submitter = pool_tasks();
+    let ran: Arc<Vec<AtomicU8>> = Arc::new(
+        (0..SUBMITTERS * per_submitter * 2)
+            .map(|_| AtomicU8::new(0))
+            .collect(),
+    );
+    let alive = Arc::new(AtomicI64::new(0));
+    let pool = Arc::new(WorkStealingPool::new(4).unwrap());
+    thread::scope(|s| {
+        for submitter in 0..SUBMITTERS {
+            let (pool, ran, alive) = (Arc::clone(&pool), Arc::clone(&ran), Arc::clone(&alive));
+            s.spawn(move || {
+                for n in 0..per_submitter {
+                    let slot = (submitter * per_submitter + n) * 2;
+                    // Captured and dropped with the task: counts drops.
+                    let token = Tracked::new(slot as u64, &alive);
+                    let (inner_pool, ran) = (Arc::downgrade(&pool), Arc::clone(&ran));
+                    pool.spawn(move || {
+                        ran[slot].fetch_add(1, Ordering::Relaxed);
+                        let inner_token = token.clone();
+                        if let Some(pool) = inner_pool.upgrade() {
+                            pool.spawn(move || {
+                                ran[slot + 1].fetch_add(1, Ordering::Relaxed);
+                                drop(inner_token);
+                            })
+                            .unwrap();
+                        }
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    pool.wait_idle();
+    for (slot, count) in ran.iter().enumerate() {
+        assert_eq!(count.load(Ordering::Relaxed), 1, "task {slot}");
+    }
+    assert_eq!(pool.stats().executed(), ran.len() as u64);
+    drop(pool);
+    assert_eq!(
+        alive.load(Ordering::Relaxed),
+        0,
+        "a task's capture leaked or dropped twice"
+    );
+}
+
+#[test]
+fn concurrent_join_and_scope_trees_compute_exact_results() {
+    use cache_kit::WorkStealingPool;
+
+    fn sum_tree(pool: &WorkStealingPool, depth: u32) -> u64 {
+        if depth == 0 {
+            return 1;
+        }
+        let (left, right) = pool.join(|| sum_tree(pool, depth - 1), || sum_tree(pool, depth - 1));
+        left + right + 1
+    }
+
+    let pool = WorkStealingPool::new(3).unwrap();
+    let depth = if cfg!(miri) { 4 } else { 14 };
+    // From two outside threads at once, and an unbalanced scope tree.
+    thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| assert_eq!(sum_tree(&pool, depth), (1 << (depth + 1)) - 1));
+        }
+        s.spawn(|| {
+            let leaves = AtomicUsize::new(0);
+            fn grow<'s>(s: &cache_kit::Scope<'s>, width: usize, leaves: &'s AtomicUsize) {
+                if width <= 1 {
+                    leaves.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                // Unbalanced: one third and two thirds.
+                let small = (width / 3).max(1);
+                s.spawn(move |s| grow(s, small, leaves));
+                s.spawn(move |s| grow(s, width - small, leaves));
+            }
+            let width = if cfg!(miri) { 10 } else { 3_000 };
+            pool.scope(|s| grow(s, width, &leaves));
+            assert_eq!(
+                leaves.load(Ordering::Relaxed),
+                width,
+                "every unit of width ends in one leaf"
+            );
+        });
+    });
+}

@@ -1,0 +1,252 @@
+//! The pool's behaviour: results, panics (re-raised in scope and join,
+//! caught and reported for detached tasks, never killing a worker),
+//! wait_idle and shutdown, stealing, and misuse that must not hang.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use cache_kit::{PoolShutDown, WorkStealingPool, ZeroThreadsError};
+
+fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
+    a + b
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("?")
+}
+
+#[test]
+fn zero_threads_is_refused() {
+    assert_eq!(WorkStealingPool::new(0).unwrap_err(), ZeroThreadsError);
+}
+
+#[test]
+fn join_computes_fib_from_outside_and_inside_the_pool() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let n = if cfg!(miri) { 8 } else { 22 };
+    let expected = [0, 1, 1, 2, 3, 5, 8, 13, 21][..]
+        .get(n as usize)
+        .copied()
+        .unwrap_or(17_711);
+    assert_eq!(fib(&pool, n), expected);
+    // From inside a task too.
+    let (tx, rx) = mpsc::channel();
+    let pool = Arc::new(pool);
+    let inner = Arc::clone(&pool);
+    pool.spawn(move || tx.send(fib(&inner, n)).unwrap())
+        .unwrap();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(60)).unwrap(), expected);
+}
+
+#[test]
+fn idle_workers_steal_what_a_busy_worker_forked() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    // One task forks many slow halves from one worker's deque: the other
+    // worker can only get them by stealing.
+    pool.scope(|s| {
+        s.spawn(|_| {
+            for _ in 0..20 {
+                pool.join(
+                    || thread::sleep(Duration::from_millis(1)),
+                    || thread::sleep(Duration::from_millis(1)),
+                );
+            }
+        });
+    });
+    let stats = pool.stats();
+    assert!(stats.stolen() > 0, "{stats:?}");
+    assert_eq!(stats.workers.len(), 2);
+}
+
+#[test]
+fn scope_tasks_borrow_and_nest_and_all_finish_before_it_returns() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let mut results = vec![0_u64; 16];
+    let counter = AtomicUsize::new(0);
+    pool.scope(|s| {
+        for (index, slot) in results.iter_mut().enumerate() {
+            let counter = &counter;
+            s.spawn(move |s| {
+                *slot = index as u64 * 2;
+                s.spawn(move |_| {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                });
+            });
+        }
+    });
+    assert_eq!(counter.load(Ordering::Relaxed), 16);
+    assert_eq!(results, (0..16).map(|i| i * 2).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_panic_in_join_reaches_the_caller_after_both_halves_ran() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let other_half_ran = AtomicUsize::new(0);
+    for panicking_side in 0..2 {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.join(
+                || {
+                    assert!(panicking_side != 0, "a failed");
+                    other_half_ran.fetch_add(1, Ordering::SeqCst);
+                },
+                || {
+                    assert!(panicking_side != 1, "b failed");
+                    other_half_ran.fetch_add(1, Ordering::SeqCst);
+                },
+            )
+        }));
+        let payload = outcome.unwrap_err();
+        let expected = if panicking_side == 0 {
+            "a failed"
+        } else {
+            "b failed"
+        };
+        assert_eq!(panic_text(&*payload), expected);
+    }
+    assert_eq!(other_half_ran.load(Ordering::SeqCst), 2);
+    // The workers survived.
+    assert_eq!(pool.join(|| 1, || 2), (1, 2));
+}
+
+#[test]
+fn a_panic_in_a_scope_task_is_re_raised_after_the_others_finish() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let finished = AtomicUsize::new(0);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            s.spawn(|_| panic!("task failed"));
+            for _ in 0..10 {
+                s.spawn(|_| {
+                    thread::sleep(Duration::from_millis(1));
+                    finished.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+    }));
+    assert_eq!(panic_text(&*outcome.unwrap_err()), "task failed");
+    assert_eq!(finished.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn a_detached_panic_is_counted_and_handed_to_the_handler_and_kills_nothing() {
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let pool = WorkStealingPool::builder(2)
+        .panic_handler({
+            let messages = Arc::clone(&messages);
+            move |payload| {
+                messages
+                    .lock()
+                    .unwrap()
+                    .push(panic_text(&*payload).to_owned())
+            }
+        })
+        .build()
+        .unwrap();
+    for n in 0..4 {
+        pool.spawn(move || panic!("detached {n}")).unwrap();
+    }
+    pool.spawn(|| panic!("{}", String::from("owned message")))
+        .unwrap();
+    pool.wait_idle();
+    assert_eq!(pool.stats().panicked, 5);
+    let mut messages = messages.lock().unwrap().clone();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "detached 0",
+            "detached 1",
+            "detached 2",
+            "detached 3",
+            "owned message"
+        ]
+    );
+    // Every worker still runs tasks.
+    let done = Arc::new(AtomicUsize::new(0));
+    for _ in 0..100 {
+        let done = Arc::clone(&done);
+        pool.spawn(move || {
+            done.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+    }
+    pool.wait_idle();
+    assert_eq!(done.load(Ordering::Relaxed), 100);
+}
+
+#[test]
+fn shutdown_runs_every_accepted_task_including_nested_spawns_then_refuses() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let pool = Arc::new(WorkStealingPool::new(2).unwrap());
+    for _ in 0..50 {
+        let (done, inner) = (Arc::clone(&done), Arc::downgrade(&pool));
+        pool.spawn(move || {
+            thread::sleep(Duration::from_micros(200));
+            done.fetch_add(1, Ordering::SeqCst);
+            if let Some(pool) = inner.upgrade() {
+                let done = Arc::clone(&done);
+                pool.spawn(move || {
+                    done.fetch_add(1, Ordering::SeqCst);
+                })
+                .expect("a task's spawn is accepted while the pool drains");
+            }
+        })
+        .unwrap();
+    }
+    pool.shutdown();
+    assert_eq!(done.load(Ordering::SeqCst), 100);
+    assert_eq!(pool.spawn(|| ()), Err(PoolShutDown));
+    pool.shutdown(); // harmless
+    assert_eq!(pool.stats().executed(), 100);
+}
+
+#[test]
+fn wait_idle_from_inside_a_task_panics_instead_of_hanging() {
+    let pool = Arc::new(WorkStealingPool::new(1).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let inner = Arc::clone(&pool);
+    pool.spawn(move || {
+        let outcome = catch_unwind(AssertUnwindSafe(|| inner.wait_idle()));
+        tx.send(outcome.map_err(|payload| panic_text(&*payload).to_owned()))
+            .unwrap();
+    })
+    .unwrap();
+    let message = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap()
+        .unwrap_err();
+    assert!(message.contains("wait for itself"), "{message}");
+}
+
+#[test]
+fn an_idle_pool_parks_its_workers() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    pool.join(|| (), || ());
+    // Give the workers time to finish searching and park; then nothing
+    // runs: the executed counts stay put.
+    thread::sleep(Duration::from_millis(50));
+    let before = pool.stats();
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(pool.stats(), before);
+    // And they wake for new work.
+    assert_eq!(pool.join(|| 3, || 4), (3, 4));
+}
+
+#[test]
+fn pools_do_not_mix_their_workers() {
+    let outer = WorkStealingPool::new(1).unwrap();
+    let inner = WorkStealingPool::new(1).unwrap();
+    let total = outer.join(|| inner.join(|| 1, || 2), || 3);
+    assert_eq!(total, ((1, 2), 3));
+}
