@@ -10,7 +10,10 @@
 //! - a skewed workload (80% of requests to 5% of the keys): hit ratio and
 //!   evictions;
 //! - the seed's `LockFreeLogger::log(msg)`, through `log::info!` from 4
-//!   threads in Block mode: every line written, none dropped.
+//!   threads in Block mode: every line written, none dropped;
+//! - the seed's `TaskQueue` as a `WorkStealingPool`: a recursive
+//!   merge sort through `join`, with the jobs each worker ran and stole, and
+//!   a detached task that panics without taking a worker down.
 //!
 //! Run it with `cargo xtask demo` or `cargo run -p cache-kit --example demo`.
 
@@ -21,20 +24,29 @@ use std::thread;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use cache_kit::{Cache, LockFreeLogger, Overflow};
+use cache_kit::{Cache, LockFreeLogger, Overflow, WorkStealingPool};
 
 fn main() -> ExitCode {
+    // One task panics on purpose: print a line for it, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        println!(
+            "  (panic on {}: {})",
+            thread::current().name().unwrap_or("?"),
+            info.payload_as_str().unwrap_or("?")
+        );
+    }));
     let checks = [
         single_flight_demo(),
         bounded_demo(),
         skewed_demo(),
         logger_demo(),
+        work_stealing_demo(),
     ];
     if checks.iter().all(|passed| *passed) {
-        println!("all cache checks passed");
+        println!("all cache-kit checks passed");
         ExitCode::SUCCESS
     } else {
-        println!("some cache checks FAILED");
+        println!("some cache-kit checks FAILED");
         ExitCode::FAILURE
     }
 }
@@ -172,5 +184,67 @@ fn logger_demo() -> bool {
         & check(
             "40000 lines written, none dropped",
             lines == 40_000 && stats.written == 40_000 && stats.dropped == 0,
+        )
+}
+
+/// Sorts `items` by splitting it in two, sorting the halves in parallel
+/// through `join`, and merging.
+fn merge_sort(pool: &WorkStealingPool, items: &mut [u64]) {
+    if items.len() <= 1_000 {
+        items.sort_unstable();
+        return;
+    }
+    let middle = items.len() / 2;
+    let (left, right) = items.split_at_mut(middle);
+    pool.join(|| merge_sort(pool, left), || merge_sort(pool, right));
+    let mut merged = Vec::with_capacity(items.len());
+    let (mut i, mut j) = (0, middle);
+    while i < middle && j < items.len() {
+        if items[i] <= items[j] {
+            merged.push(items[i]);
+            i += 1;
+        } else {
+            merged.push(items[j]);
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&items[i..middle]);
+    merged.extend_from_slice(&items[j..]);
+    items.copy_from_slice(&merged);
+}
+
+fn work_stealing_demo() -> bool {
+    println!("WorkStealingPool: merge sort of 1M numbers through join, 4 workers");
+    let pool = WorkStealingPool::builder(4)
+        .panic_handler(|_| println!("  (a detached task panicked; the handler was told)"))
+        .build()
+        .expect("non-zero threads");
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut items: Vec<u64> = (0..1_000_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % 1_000_000
+        })
+        .collect();
+    let mut expected = items.clone();
+    expected.sort_unstable();
+    merge_sort(&pool, &mut items);
+    let stats = pool.stats();
+    for (index, worker) in stats.workers.iter().enumerate() {
+        println!(
+            "  worker {index}: executed {}, stolen {}",
+            worker.executed, worker.stolen
+        );
+    }
+    let spawned = pool.spawn(|| panic!("a detached task failed")).is_ok();
+    pool.wait_idle();
+    let survived = pool.join(|| 2, || 3) == (2, 3);
+    pool.shutdown();
+    check("the sort is right", items == expected)
+        & check(
+            "the detached panic was counted, the workers live on",
+            spawned && survived && pool.stats().panicked == 1,
         )
 }

@@ -23,7 +23,12 @@ fn zero_capacity_is_refused() {
 
 #[test]
 fn len_never_exceeds_capacity_and_the_newest_insert_is_kept() {
-    for capacity in [1, 2, 7, 64, 1000] {
+    let capacities: &[u64] = if cfg!(miri) {
+        &[1, 2, 7]
+    } else {
+        &[1, 2, 7, 64, 1000]
+    };
+    for &capacity in capacities {
         let cache = Cache::new(capacity).unwrap();
         for key in 0..capacity * 5 {
             cache.insert(key, key * 2);
@@ -53,8 +58,8 @@ fn keys_hit_again_survive_a_scan_of_one_hit_wonders() {
     for key in hot.clone() {
         assert!(cache.get(&key).is_some());
     }
-    // A scan ten times the capacity, each key seen once.
-    for key in 1_000..2_000 {
+    // A scan several times the capacity, each key seen once.
+    for key in 1_000..if cfg!(miri) { 1_300 } else { 2_000 } {
         cache.insert(key, ());
     }
     for key in hot {
@@ -110,7 +115,8 @@ fn removing_and_inserting_forever_keeps_working() {
     // Every remove leaves a stale queue record; they must not pile up or
     // confuse eviction.
     let cache = CacheBuilder::new(8).segments(1).build().unwrap();
-    for round in 0..10_000_u32 {
+    let rounds = if cfg!(miri) { 300 } else { 10_000_u32 };
+    for round in 0..rounds {
         cache.insert(round % 3, round);
         if round % 2 == 0 {
             cache.remove(&(round % 3));
@@ -171,7 +177,7 @@ fn get_sees_an_insert_that_returned_on_another_thread() {
     let (inserted, next) = mpsc::channel();
     thread::scope(|s| {
         s.spawn(move || {
-            for key in 0..500 {
+            for key in 0..if cfg!(miri) { 20 } else { 500 } {
                 cache.insert(key, key + 1);
                 inserted.send(key).unwrap();
             }
