@@ -193,7 +193,7 @@ impl LockFreeLogger {
             ),
         };
         let entry = Entry {
-            at: SystemTime::now(),
+            at: crate::sync::wall_clock(),
             level,
             thread: thread_name(),
             target,

@@ -32,3 +32,13 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// The wall clock the logger stamps records with. Miri's isolation has no
+/// wall clock, so under miri every record is stamped with the epoch.
+pub(crate) fn wall_clock() -> std::time::SystemTime {
+    if cfg!(miri) {
+        std::time::UNIX_EPOCH
+    } else {
+        std::time::SystemTime::now()
+    }
+}
