@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::Write;
 use std::num::NonZeroUsize;
+use std::sync::OnceLock;
 
 use crate::{InstallError, LockFreeLogger, Overflow};
 
@@ -116,8 +117,8 @@ impl LoggerBuilder {
     ///
     /// # Errors
     ///
-    /// [`InstallError`] if a logger is already installed (this one is then
-    /// shut down).
+    /// [`InstallError`] if a logger is already installed (this builder then
+    /// starts nothing, or its logger is shut down at once).
     ///
     /// # Panics
     ///
@@ -132,9 +133,18 @@ impl LoggerBuilder {
     /// # Ok::<(), cache_kit::InstallError>(())
     /// ```
     pub fn install(self) -> Result<&'static LockFreeLogger, InstallError> {
+        // The installed logger lives in a static, so it is never leaked:
+        // one per process, like the facade's own slot.
+        static INSTALLED: OnceLock<LockFreeLogger> = OnceLock::new();
         let level = self.level;
-        let logger: &'static LockFreeLogger = Box::leak(Box::new(self.start()));
+        let mut builder = Some(self);
+        let logger = INSTALLED.get_or_init(|| builder.take().expect("taken once").start());
+        if builder.is_some() {
+            // Ours was installed before; this builder started nothing.
+            return Err(InstallError);
+        }
         if log::set_logger(logger).is_err() {
+            // Another crate's logger holds the facade: stop ours.
             let _ = logger.shutdown(std::time::Duration::from_secs(1));
             return Err(InstallError);
         }
