@@ -6,7 +6,8 @@
 use crate::toolchain::ensure_nightly;
 use crate::{cmd, workspace, Result};
 
-/// crossbeam's miri flags.
+/// crossbeam's miri flags; a crate's `[package.metadata.xtask] miri-flags`
+/// replaces them.
 const FLAGS: &str = "-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check";
 
 /// Seeds for the concurrent tests (`MIRI_SEEDS` overrides, as `0..32`).
@@ -24,14 +25,15 @@ pub fn run(options: &[String]) -> Result {
     let seeds = std::env::var("MIRI_SEEDS").unwrap_or_else(|_| DEFAULT_SEEDS.to_owned());
     let crates = workspace::with(workspace::selected(options)?, "tests for miri", |_| true)?;
     for krate in &crates {
+        let flags = krate.miri_flags().unwrap_or(FLAGS);
         let test = ["miri", "test", "-p", &krate.name, "--lib", "--tests"];
         for borrows in ["", " -Zmiri-tree-borrows"] {
-            cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{FLAGS}{borrows}")))?;
+            cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{flags}{borrows}")))?;
         }
         let passed = cmd::run_tests(
             cmd::nightly_cargo(&test)
                 .arg(CONCURRENT_TESTS)
-                .env("MIRIFLAGS", format!("{FLAGS} -Zmiri-many-seeds={seeds}")),
+                .env("MIRIFLAGS", format!("{flags} -Zmiri-many-seeds={seeds}")),
         )?;
         if passed == 0 {
             return Err(format!(

@@ -42,12 +42,24 @@ impl Crate {
     /// RUSTFLAGS beyond `--cfg loom` that the crate's loom models need,
     /// e.g. `--cfg crossbeam_loom` for models that go through crossbeam-epoch.
     pub fn extra_loom_rustflags(&self) -> Option<&str> {
+        self.xtask_metadata("loom-rustflags")
+    }
+
+    /// MIRIFLAGS that replace the default ones for this crate, e.g.
+    /// permissive provenance for a crate whose dependencies cast integers
+    /// to pointers (crossbeam-epoch does).
+    pub fn miri_flags(&self) -> Option<&str> {
+        self.xtask_metadata("miri-flags")
+    }
+
+    /// A string value of the crate's `[package.metadata.xtask]` table.
+    fn xtask_metadata(&self, key: &str) -> Option<&str> {
         let mut in_section = false;
         for line in self.manifest.lines().map(str::trim) {
             if line.starts_with('[') {
                 in_section = line == "[package.metadata.xtask]";
             } else if in_section {
-                if let Some(value) = line.strip_prefix("loom-rustflags") {
+                if let Some(value) = line.strip_prefix(key) {
                     let value = value.trim_start().strip_prefix('=')?.trim();
                     return Some(value.trim_matches('"'));
                 }

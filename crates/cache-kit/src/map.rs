@@ -69,6 +69,14 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.contains_key(key)
     }
 
+    /// Removes `key` if `evict(value)` says so, with one lookup under the
+    /// shard's write lock; `None` if absent or kept.
+    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<V> {
+        self.inner
+            .remove_if(key, |_, value| evict(value))
+            .map(|(_, value)| value)
+    }
+
     pub(crate) fn clear(&self) {
         self.inner.clear();
     }
@@ -121,6 +129,15 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         self.inner.read().unwrap().contains_key(key)
+    }
+
+    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<V> {
+        let mut map = self.inner.write().unwrap();
+        if map.get(key).is_some_and(evict) {
+            map.remove(key)
+        } else {
+            None
+        }
     }
 
     pub(crate) fn clear(&self) {

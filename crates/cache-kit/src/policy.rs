@@ -173,36 +173,45 @@ impl<K: Hash + Eq + Clone> Policy<K> {
                     return false;
                 };
                 self.small_weight -= record.weight;
-                match map.read(&record.key, |slot| slot.judge_small(record.id)) {
-                    None | Some(Verdict::Stale) => {}
-                    Some(Verdict::Keep) => self.main.push_back(record),
-                    Some(Verdict::Evict) => {
+                match self.judge(map, &record, Slot::judge_small) {
+                    Verdict::Stale => {}
+                    Verdict::Keep => self.main.push_back(record),
+                    Verdict::Evict => {
                         self.ghost.remember(record.hash, self.live_entries.max(16));
-                        self.evict(map, &record);
                         return true;
                     }
                 }
             } else {
                 let record = self.main.pop_front().expect("checked non-empty");
-                match map.read(&record.key, |slot| slot.judge_main(record.id)) {
-                    None | Some(Verdict::Stale) => {}
-                    Some(Verdict::Keep) => self.main.push_back(record),
-                    Some(Verdict::Evict) => {
-                        self.evict(map, &record);
-                        return true;
-                    }
+                match self.judge(map, &record, Slot::judge_main) {
+                    Verdict::Stale => {}
+                    Verdict::Keep => self.main.push_back(record),
+                    Verdict::Evict => return true,
                 }
             }
         }
     }
 
-    fn evict<V, S: BuildHasher + Clone>(&mut self, map: &Map<K, Slot<V>, S>, record: &Record<K>) {
-        // Under this segment's lock nobody else changes the key's slot, so
-        // the one judged above is the one removed here.
-        let slot = map.remove(&record.key).expect("judged live under the lock");
-        self.live_weight -= slot.weight;
-        self.live_entries -= 1;
-        self.evictions += 1;
+    /// Applies `verdict_of` to the record's slot and removes the entry if
+    /// it says `Evict`, in one lookup under the shard's write lock. Under
+    /// this segment's lock nobody else changes the key's slot meanwhile.
+    fn judge<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        record: &Record<K>,
+        verdict_of: fn(&Slot<V>, u64) -> Verdict,
+    ) -> Verdict {
+        let mut verdict = Verdict::Stale;
+        let evicted = map.remove_if(&record.key, |slot| {
+            verdict = verdict_of(slot, record.id);
+            verdict == Verdict::Evict
+        });
+        if let Some(slot) = evicted {
+            self.live_weight -= slot.weight;
+            self.live_entries -= 1;
+            self.evictions += 1;
+        }
+        verdict
     }
 
     /// Drops the records of removed keys once they outnumber the live
