@@ -26,14 +26,23 @@ pub fn run(options: &[String]) -> Result {
     let crates = workspace::with(workspace::selected(options)?, "tests for miri", |_| true)?;
     for krate in &crates {
         let flags = krate.miri_flags().unwrap_or(FLAGS);
+        let models = krate.miri_borrow_models();
+        if models.len() == 1 {
+            println!(
+                "{}: tree borrows only (its manifest's `miri-borrows`; see the comment there)",
+                krate.name
+            );
+        }
         let test = ["miri", "test", "-p", &krate.name, "--lib", "--tests"];
-        for borrows in ["", " -Zmiri-tree-borrows"] {
+        for borrows in models {
             cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{flags}{borrows}")))?;
         }
+        // The seeds run under the last model (tree borrows where only that).
+        let last_model = models.last().copied().unwrap_or_default();
         let passed = cmd::run_tests(
             cmd::nightly_cargo(&test)
                 .arg(CONCURRENT_TESTS)
-                .env("MIRIFLAGS", format!("{flags} -Zmiri-many-seeds={seeds}")),
+                .env("MIRIFLAGS", format!("{flags}{last_model} -Zmiri-many-seeds={seeds}")),
         )?;
         if passed == 0 {
             return Err(format!(

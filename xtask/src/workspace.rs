@@ -52,6 +52,17 @@ impl Crate {
         self.xtask_metadata("miri-flags")
     }
 
+    /// Which borrow models miri checks the crate under: both unless its
+    /// metadata says `miri-borrows = "tree"` (crossbeam-epoch, under
+    /// crossbeam-deque, breaks Stacked Borrows' rules in ways Tree Borrows
+    /// accepts; crossbeam's own CI runs tree borrows only).
+    pub fn miri_borrow_models(&self) -> &'static [&'static str] {
+        match self.xtask_metadata("miri-borrows") {
+            Some("tree") => &[" -Zmiri-tree-borrows"],
+            _ => &["", " -Zmiri-tree-borrows"],
+        }
+    }
+
     /// A string value of the crate's `[package.metadata.xtask]` table.
     fn xtask_metadata(&self, key: &str) -> Option<&str> {
         let mut in_section = false;
