@@ -1,7 +1,8 @@
 //! `cargo xtask miri [-p CRATE]...`: every crate's unit and integration tests
 //! under miri, with crossbeam's flags, once under stacked borrows and once
 //! under tree borrows; then the tests named `concurrent*` again over many
-//! scheduler seeds. Leak checking stays on (no `-Zmiri-ignore-leaks`).
+//! scheduler seeds. Leak checking stays on (no `-Zmiri-ignore-leaks`),
+//! except where a crate's manifest says why not (`miri-flags`).
 
 use crate::toolchain::ensure_nightly;
 use crate::{cmd, workspace, Result};
