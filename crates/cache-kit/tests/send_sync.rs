@@ -25,6 +25,7 @@ fn the_logger_and_the_pool_are_shared_between_threads() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "trybuild runs the compiler")]
 fn what_cannot_cross_threads_or_outlive_a_scope_does_not_compile() {
     let tests = trybuild::TestCases::new();
     tests.compile_fail("tests/ui/*.rs");
