@@ -40,11 +40,10 @@ pub fn run(options: &[String]) -> Result {
         }
         // The seeds run under the last model (tree borrows where only that).
         let last_model = models.last().copied().unwrap_or_default();
-        let passed = cmd::run_tests(
-            cmd::nightly_cargo(&test)
-                .arg(CONCURRENT_TESTS)
-                .env("MIRIFLAGS", format!("{flags}{last_model} -Zmiri-many-seeds={seeds}")),
-        )?;
+        let passed = cmd::run_tests(cmd::nightly_cargo(&test).arg(CONCURRENT_TESTS).env(
+            "MIRIFLAGS",
+            format!("{flags}{last_model} -Zmiri-many-seeds={seeds}"),
+        ))?;
         if passed == 0 {
             return Err(format!(
                 "{}: no test whose name contains `{CONCURRENT_TESTS}` ran over seeds {seeds}",

@@ -189,7 +189,7 @@ fn get_sees_an_insert_that_returned_on_another_thread() {
 }
 
 #[test]
-fn concurrent_callers_for_one_key_run_one_load() {
+fn callers_racing_for_one_key_run_one_load() {
     let cache = Cache::new(100).unwrap();
     let loads = AtomicUsize::new(0);
     let threads = if cfg!(miri) { 3 } else { 8 };

@@ -72,7 +72,7 @@ fn accounted(stats: LoggerStats) -> bool {
 }
 
 #[test]
-fn concurrent_block_mode_writes_every_line_once_in_order_per_thread() {
+fn block_mode_writes_every_line_once_in_order_per_thread() {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
         .capacity(NonZeroUsize::new(8).unwrap())
@@ -122,7 +122,7 @@ impl Write for SlowSink {
 }
 
 #[test]
-fn concurrent_drop_newest_reports_in_band_exactly_the_lines_missing() {
+fn drop_newest_reports_in_band_exactly_the_lines_missing() {
     let sink = SlowSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
         .capacity(NonZeroUsize::new(4).unwrap())
@@ -195,7 +195,7 @@ fn records_after_shutdown_are_counted_not_lost_silently() {
 }
 
 #[test]
-fn concurrent_logging_during_shutdown_accounts_for_every_record() {
+fn logging_during_shutdown_accounts_for_every_record() {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
         .capacity(NonZeroUsize::new(64).unwrap())
