@@ -41,7 +41,7 @@ fn bench_caches(
     op: impl Fn(&dyn BenchCache, u64, usize) + Sync,
 ) {
     let mut group = c.benchmark_group(scenario);
-    for_each_cache(capacity, |name, make| {
+    for_each_cache(capacity, true, |name, make| {
         let cache = make();
         warm(&*cache);
         let cursor = AtomicUsize::new(0);

@@ -62,7 +62,7 @@ fn cache_hit_ratio(scenario: &str, capacity_percent: u64, scale: usize) {
     let warm_ops = 1_000_000 / scale;
     let measured_ops = 4_000_000 / scale;
     let keys = zipf_keys(KEYS, 0.99, warm_ops + measured_ops, 42);
-    for_each_cache(KEYS * capacity_percent / 100, |name, make| {
+    for_each_cache(KEYS * capacity_percent / 100, false, |name, make| {
         let cache = make();
         let (mut gets, mut hits) = (0_u64, 0_u64);
         for (n, &key) in keys.iter().enumerate() {

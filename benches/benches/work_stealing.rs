@@ -3,13 +3,13 @@
 //! The thread count is the pool's worker count; the caller (the bench
 //! thread) submits and waits.
 //!
-//! - `pool_spawn_tiny_tasks`: 100k detached tasks that each bump a
+//! - `work_stealing_spawn_tiny_tasks`: 100k detached tasks that each bump a
 //!   counter, submitted from outside, then waiting until all ran (the same
 //!   counter wait for every pool); M tasks/s.
-//! - `pool_join_fib`: fib(25) with a `join` at every node (no sequential
+//! - `work_stealing_join_fib`: fib(25) with a `join` at every node (no sequential
 //!   cutoff: the fork-join overhead itself); M joins/s. The Mutex pool has
 //!   no join and is left out.
-//! - `pool_scope_unbalanced_tree`: a tree of tasks split one third / two
+//! - `work_stealing_scope_unbalanced_tree`: a tree of tasks split one third / two
 //!   thirds down to 20k leaves, each spawning its children (ours and
 //!   rayon's `scope`; the Mutex pool with 'static tasks and a counter);
 //!   M tasks/s.
@@ -96,7 +96,7 @@ fn timed(iters: u64, mut once: impl FnMut()) -> Duration {
 }
 
 fn spawn_tiny_tasks(c: &mut Criterion) {
-    let mut group = c.benchmark_group("pool_spawn_tiny_tasks");
+    let mut group = c.benchmark_group("work_stealing_spawn_tiny_tasks");
     group.throughput(Throughput::Elements(TINY_TASKS as u64));
     for threads in thread_counts() {
         let ours = WorkStealingPool::new(threads).unwrap();
@@ -190,7 +190,7 @@ fn fib_rayon(n: u64) -> u64 {
 }
 
 fn join_fib(c: &mut Criterion) {
-    let mut group = c.benchmark_group("pool_join_fib");
+    let mut group = c.benchmark_group("work_stealing_join_fib");
     group.throughput(Throughput::Elements(joins_in_fib(FIB_N)));
     for threads in thread_counts() {
         let ours = WorkStealingPool::new(threads).unwrap();
@@ -265,7 +265,7 @@ fn tree_tasks(width: usize) -> u64 {
 }
 
 fn scope_unbalanced_tree(c: &mut Criterion) {
-    let mut group = c.benchmark_group("pool_scope_unbalanced_tree");
+    let mut group = c.benchmark_group("work_stealing_scope_unbalanced_tree");
     group.throughput(Throughput::Elements(tree_tasks(TREE_LEAVES)));
     for threads in thread_counts() {
         let ours = WorkStealingPool::new(threads).unwrap();
