@@ -58,6 +58,22 @@ impl Sleep {
         }
     }
 
+    /// After a worker pushed onto its *own* deque: wakes one sleeper if the
+    /// count, read without a fence, shows one. Missing a worker that is
+    /// just going to sleep costs only parallelism, never progress: the
+    /// pushing worker runs its own deque's jobs itself (`join` pops its
+    /// half back, a scope waiter and the worker loop drain the deque), so
+    /// no job waits on this wake-up. It saves the SeqCst fence of
+    /// [`notify_one`](Self::notify_one) on every `join`.
+    pub fn notify_one_for_local_job(&self) {
+        // Relaxed: a hint (see above); the fenced `notify_one` serves the
+        // jobs whose progress depends on a wake-up.
+        if self.sleepers.load(Ordering::Relaxed) > 0 {
+            drop(lock(&self.lock));
+            self.wake.notify_one();
+        }
+    }
+
     /// Wakes every sleeper (shutdown; many jobs at once).
     pub fn notify_all(&self) {
         // SeqCst: as in `notify_one`.

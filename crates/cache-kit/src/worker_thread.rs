@@ -55,10 +55,11 @@ impl WorkerThread {
     }
 
     /// Queues `job` on this worker's deque, where it runs next here unless
-    /// an idle worker steals it first (and wakes one for that).
+    /// an idle worker steals it first (and wakes one for that, as a hint:
+    /// this worker runs the job itself if nobody does).
     pub(crate) fn push(&self, job: JobRef) {
         self.deque.push(job);
-        self.shared.sleep.notify_one();
+        self.shared.sleep.notify_one_for_local_job();
     }
 
     /// Pops the newest job of this worker's own deque.
