@@ -31,15 +31,18 @@ const TREE_LEAVES: usize = 20_000;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The jobs, a closed flag, and the condition variable idle threads wait on.
+type SharedQueue = (Mutex<(VecDeque<Job>, bool)>, Condvar);
+
 /// The pool users write first: one queue behind one lock.
 struct MutexPool {
-    shared: Arc<(Mutex<(VecDeque<Job>, bool)>, Condvar)>,
+    shared: Arc<SharedQueue>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl MutexPool {
     fn new(threads: usize) -> Self {
-        let shared: Arc<(Mutex<(VecDeque<Job>, bool)>, Condvar)> = Arc::default();
+        let shared: Arc<SharedQueue> = Arc::default();
         let threads = (0..threads)
             .map(|_| {
                 let shared = Arc::clone(&shared);
@@ -95,71 +98,57 @@ fn timed(iters: u64, mut once: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
+/// Benches one pool's detached spawns: `spawn_one(done)` queues a task
+/// that bumps `done`; the batch ends when all `TINY_TASKS` have run.
+fn bench_tiny_spawns(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    implementation: &str,
+    threads: usize,
+    spawn_one: impl Fn(Arc<AtomicUsize>),
+) {
+    group.bench_with_input(
+        BenchmarkId::new(implementation, threads),
+        &threads,
+        |b, _| {
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    let done = Arc::new(AtomicUsize::new(0));
+                    for _ in 0..TINY_TASKS {
+                        spawn_one(Arc::clone(&done));
+                    }
+                    wait_for(&done, TINY_TASKS);
+                })
+            });
+        },
+    );
+}
+
 fn spawn_tiny_tasks(c: &mut Criterion) {
     let mut group = c.benchmark_group("work_stealing_spawn_tiny_tasks");
     group.throughput(Throughput::Elements(TINY_TASKS as u64));
     for threads in thread_counts() {
         let ours = WorkStealingPool::new(threads).unwrap();
-        group.bench_with_input(
-            BenchmarkId::new("cache_kit::WorkStealingPool", threads),
-            &threads,
-            |b, _| {
-                b.iter_custom(|iters| {
-                    timed(iters, || {
-                        let done = Arc::new(AtomicUsize::new(0));
-                        for _ in 0..TINY_TASKS {
-                            let done = Arc::clone(&done);
-                            ours.spawn(move || {
-                                done.fetch_add(1, Ordering::Release);
-                            })
-                            .unwrap();
-                        }
-                        wait_for(&done, TINY_TASKS);
-                    })
-                });
-            },
-        );
+        bench_tiny_spawns(&mut group, "cache_kit::WorkStealingPool", threads, |done| {
+            ours.spawn(move || {
+                done.fetch_add(1, Ordering::Release);
+            })
+            .unwrap();
+        });
         let rayon = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        group.bench_with_input(
-            BenchmarkId::new("rayon::ThreadPool::spawn", threads),
-            &threads,
-            |b, _| {
-                b.iter_custom(|iters| {
-                    timed(iters, || {
-                        let done = Arc::new(AtomicUsize::new(0));
-                        for _ in 0..TINY_TASKS {
-                            let done = Arc::clone(&done);
-                            rayon.spawn(move || {
-                                done.fetch_add(1, Ordering::Release);
-                            });
-                        }
-                        wait_for(&done, TINY_TASKS);
-                    })
-                });
-            },
-        );
+        bench_tiny_spawns(&mut group, "rayon::ThreadPool::spawn", threads, |done| {
+            rayon.spawn(move || {
+                done.fetch_add(1, Ordering::Release);
+            });
+        });
         let mutex_pool = MutexPool::new(threads);
-        group.bench_with_input(
-            BenchmarkId::new("Mutex<VecDeque> pool", threads),
-            &threads,
-            |b, _| {
-                b.iter_custom(|iters| {
-                    timed(iters, || {
-                        let done = Arc::new(AtomicUsize::new(0));
-                        for _ in 0..TINY_TASKS {
-                            let done = Arc::clone(&done);
-                            mutex_pool.spawn(move || {
-                                done.fetch_add(1, Ordering::Release);
-                            });
-                        }
-                        wait_for(&done, TINY_TASKS);
-                    })
-                });
-            },
-        );
+        bench_tiny_spawns(&mut group, "Mutex<VecDeque> pool", threads, |done| {
+            mutex_pool.spawn(move || {
+                done.fetch_add(1, Ordering::Release);
+            });
+        });
     }
     group.finish();
 }
