@@ -392,9 +392,18 @@ impl WorkStealingPool {
 }
 
 impl Drop for WorkStealingPool {
+    /// [`shutdown`](Self::shutdown). Dropped from one of its own tasks (a
+    /// task held the last handle), it cannot wait for itself: it refuses
+    /// outside work and tells the workers to exit once they find no work
+    /// left, without joining them.
     fn drop(&mut self) {
         if WorkerThread::current_of(&self.shared).is_none() {
             self.shutdown();
+        } else {
+            self.shared.gate.close();
+            // Release: as in `shutdown`.
+            self.shared.terminate.store(true, Ordering::Release);
+            self.shared.sleep.notify_all();
         }
     }
 }
