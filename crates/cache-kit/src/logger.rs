@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,6 +16,7 @@ use crossbeam_utils::Backoff;
 
 use crate::log_line::write_line;
 use crate::logger_builder::LoggerBuilder;
+use crate::sync::lock_std as lock;
 use crate::thread_counter::ThreadCounter;
 use crate::{LoggerStats, Overflow, ShutdownTimeout};
 
@@ -432,12 +433,6 @@ fn thread_name() -> Arc<str> {
         };
     }
     NAME.with(Arc::clone)
-}
-
-/// Locks `mutex`, ignoring poison: the logger's critical sections run no
-/// user code and leave their data consistent.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The writer thread's state.

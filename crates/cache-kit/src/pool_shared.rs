@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use atomics_kit::AdmissionGate;
 use crossbeam_deque::{Injector, Stealer};
@@ -11,6 +11,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::job::JobRef;
 use crate::sleep::Sleep;
+use crate::sync::lock_std as lock;
 
 /// Called with the payload of a detached task's panic.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -138,9 +139,4 @@ impl PoolShared {
     pub(crate) fn has_panic_handler(&self) -> bool {
         self.panic_handler.is_some()
     }
-}
-
-/// Locks `mutex`, ignoring poison: the pool's locks guard no data.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

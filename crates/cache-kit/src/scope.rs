@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use crossbeam_utils::Backoff;
 
 use crate::job::HeapJob;
-use crate::pool_shared::lock;
+use crate::sync::lock_std as lock;
 use crate::worker_thread::WorkerThread;
 use crate::WorkStealingPool;
 

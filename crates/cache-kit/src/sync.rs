@@ -33,6 +33,15 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Locks a `std` mutex, ignoring poison, for the parts loom does not model
+/// (the logger, the pool): their critical sections run no user code and
+/// leave their data consistent.
+pub(crate) fn lock_std<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The wall clock the logger stamps records with. Miri's isolation has no
 /// wall clock, so under miri every record is stamped with the epoch.
 pub(crate) fn wall_clock() -> std::time::SystemTime {

@@ -12,8 +12,9 @@ use crossbeam_utils::Backoff;
 
 use crate::job::{HeapJob, JobRef, StackJob};
 use crate::pool_builder::PoolBuilder;
-use crate::pool_shared::{lock, PanicHandler, PoolShared};
+use crate::pool_shared::{PanicHandler, PoolShared};
 use crate::scope::Scope;
+use crate::sync::lock_std as lock;
 use crate::worker_thread::WorkerThread;
 use crate::{PoolShutDown, PoolStats, WorkerStats, ZeroThreadsError};
 
