@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::sync::{const_fn_outside_loom, AtomicBool, AtomicU64, Ordering};
+use crate::const_fn_outside_loom;
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 
 /// A shared `u64` counter with exact statistics.
 ///

@@ -15,6 +15,20 @@
 //!   pool and actorlite's mailboxes use to shut down without losing a
 //!   message that was mid-way in.
 //!
+//! - [`PerThreadCounter`]: a count that only grows, each thread bumping a
+//!   slot of its own with a plain load and store (no locked instruction).
+//! - [`SingleWriterCounter`]: a statistic one thread writes and any reads.
+//!
+//! And the small pieces every crate of the workspace shares, as
+//! crossbeam-utils does for crossbeam:
+//!
+//! - [`sync`]: a poison-free [`Mutex`](sync::Mutex) and
+//!   [`Condvar`](sync::Condvar) and crossbeam's [`Backoff`](sync::Backoff),
+//!   all of which become loom's under `--cfg loom`.
+//! - [`ZeroSizeError`]: the one way a zero capacity, shard, worker or thread
+//!   count is refused.
+//! - [`panic_message`]: the text of a caught panic, without a second panic.
+//!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
 //! moment; a `ShardedCounter` keeps scaling when threads increment at once,
@@ -45,14 +59,22 @@
 
 mod admission_gate;
 mod atomic_counter;
+mod panic_message;
+mod per_thread_counter;
 mod sharded_counter;
-mod sync;
+mod single_writer_counter;
+pub mod sync;
 mod thread_index;
+mod zero_size_error;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
-pub use sharded_counter::{ShardedCounter, ZeroShardsError};
+pub use panic_message::panic_message;
+pub use per_thread_counter::PerThreadCounter;
+pub use sharded_counter::ShardedCounter;
+pub use single_writer_counter::SingleWriterCounter;
 pub use thread_index::thread_index;
+pub use zero_size_error::ZeroSizeError;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -1,14 +1,13 @@
 //! [`ShardedCounter`]: a counter whose increments scale with threads, in the
 //! manner of Java's `LongAdder`.
 
-use std::error::Error;
 use std::fmt;
 use std::num::NonZeroUsize;
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{AtomicU64, Ordering};
-use crate::thread_index;
+use crate::{thread_index, ZeroSizeError};
 
 /// A counter split into cache-padded shards, one per thread where the shard
 /// count allows, so that concurrent increments do not contend.
@@ -41,26 +40,6 @@ pub struct ShardedCounter {
     shards: Box<[CachePadded<AtomicU64>]>,
 }
 
-/// The error [`ShardedCounter::with_shards`] returns for a shard count of zero.
-///
-/// # Examples
-///
-/// ```
-/// use atomics_kit::{ShardedCounter, ZeroShardsError};
-///
-/// assert_eq!(ShardedCounter::with_shards(0).unwrap_err(), ZeroShardsError);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ZeroShardsError;
-
-impl fmt::Display for ZeroShardsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sharded counter needs at least one shard")
-    }
-}
-
-impl Error for ZeroShardsError {}
-
 impl ShardedCounter {
     /// A counter at zero with twice as many shards as the machine has
     /// hardware threads (rounded up to a power of two), so that
@@ -85,7 +64,7 @@ impl ShardedCounter {
     ///
     /// # Errors
     ///
-    /// [`ZeroShardsError`] if `shards` is zero.
+    /// [`ZeroSizeError`] if `shards` is zero.
     ///
     /// # Examples
     ///
@@ -94,13 +73,10 @@ impl ShardedCounter {
     ///
     /// let counter = ShardedCounter::with_shards(8)?;
     /// assert_eq!(counter.shards(), 8);
-    /// # Ok::<(), atomics_kit::ZeroShardsError>(())
+    /// # Ok::<(), atomics_kit::ZeroSizeError>(())
     /// ```
-    pub fn with_shards(shards: usize) -> Result<Self, ZeroShardsError> {
-        if shards == 0 {
-            return Err(ZeroShardsError);
-        }
-        Ok(Self::with_nonzero_shards(shards))
+    pub fn with_shards(shards: usize) -> Result<Self, ZeroSizeError> {
+        ZeroSizeError::check("shards", shards).map(Self::with_nonzero_shards)
     }
 
     fn with_nonzero_shards(shards: usize) -> Self {
@@ -119,7 +95,7 @@ impl ShardedCounter {
     /// use atomics_kit::ShardedCounter;
     ///
     /// assert_eq!(ShardedCounter::with_shards(3)?.shards(), 3);
-    /// # Ok::<(), atomics_kit::ZeroShardsError>(())
+    /// # Ok::<(), atomics_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn shards(&self) -> usize {
@@ -271,10 +247,7 @@ mod tests {
     #[test]
     fn zero_shards_is_an_error_that_explains_itself() {
         let error = ShardedCounter::with_shards(0).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "a sharded counter needs at least one shard"
-        );
+        assert_eq!(error.to_string(), "`shards` must be at least 1, not 0");
     }
 
     #[test]

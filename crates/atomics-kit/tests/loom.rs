@@ -2,7 +2,7 @@
 //! few threads. Run with `cargo xtask loom`.
 #![cfg(loom)]
 
-use atomics_kit::{AtomicCounter, ShardedCounter};
+use atomics_kit::{AtomicCounter, PerThreadCounter, ShardedCounter, SingleWriterCounter};
 use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use loom::sync::Arc;
 use loom::thread;
@@ -79,6 +79,50 @@ fn sharded_sum_after_join_equals_everything_added() {
             adder.join().unwrap();
         }
         assert_eq!(counter.sum(), 1 + 1 + 2 + 1);
+    });
+}
+
+#[test]
+fn per_thread_sum_after_join_counts_every_increment() {
+    loom::model(|| {
+        let counter = Arc::new(PerThreadCounter::new());
+        let bumpers: Vec<_> = (0..2)
+            .map(|_| {
+                let counter = Arc::clone(&counter);
+                thread::spawn(move || {
+                    counter.increment();
+                    counter.increment();
+                })
+            })
+            .collect();
+        counter.increment();
+        for bumper in bumpers {
+            bumper.join().unwrap();
+        }
+        assert_eq!(counter.sum(), 5);
+    });
+}
+
+#[test]
+fn a_single_writer_count_publishes_what_its_owner_did_before() {
+    loom::model(|| {
+        let (data, handled) = (
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(SingleWriterCounter::new()),
+        );
+        let owner = {
+            let (data, handled) = (Arc::clone(&data), Arc::clone(&handled));
+            thread::spawn(move || {
+                // Relaxed: published by the counter's Release store.
+                data.store(7, Ordering::Relaxed);
+                handled.increment();
+            })
+        };
+        if handled.get() == 1 {
+            assert_eq!(data.load(Ordering::Relaxed), 7);
+        }
+        owner.join().unwrap();
+        assert_eq!(handled.get(), 1);
     });
 }
 

@@ -1,7 +1,11 @@
 //! What the types promise to the compiler: they can be shared between
 //! threads, and (tests/ui) what must not compile.
 
-use atomics_kit::{AtomicCounter, CounterStats, ShardedCounter, ZeroShardsError};
+use atomics_kit::sync::{Backoff, Condvar, Mutex, MutexGuard};
+use atomics_kit::{
+    AtomicCounter, CounterStats, PerThreadCounter, ShardedCounter, SingleWriterCounter,
+    ZeroSizeError,
+};
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -10,13 +14,26 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<AtomicCounter>();
     assert_send_sync::<ShardedCounter>();
     assert_send_sync::<CounterStats>();
-    assert_send_sync::<ZeroShardsError>();
+    assert_send_sync::<ZeroSizeError>();
+    assert_send_sync::<PerThreadCounter>();
+    assert_send_sync::<SingleWriterCounter>();
+    assert_send_sync::<Mutex<Vec<u8>>>();
+    assert_send_sync::<Condvar>();
+}
+
+fn assert_send<T: Send>() {}
+
+#[test]
+fn a_mutex_guard_is_sync_and_a_backoff_is_send() {
+    fn assert_sync<T: Sync>() {}
+    assert_sync::<MutexGuard<'_, u8>>();
+    assert_send::<Backoff>();
 }
 
 #[test]
-fn zero_shards_error_is_a_std_error() {
-    let error: Box<dyn std::error::Error + Send + Sync> = Box::new(ZeroShardsError);
-    assert!(!error.to_string().is_empty());
+fn zero_size_error_is_a_std_error() {
+    let error: Box<dyn std::error::Error + Send + Sync> = Box::new(ZeroSizeError::new("shards"));
+    assert_eq!(error.to_string(), "`shards` must be at least 1, not 0");
 }
 
 #[test]

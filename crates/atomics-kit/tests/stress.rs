@@ -4,7 +4,7 @@
 
 use std::thread;
 
-use atomics_kit::{AtomicCounter, ShardedCounter};
+use atomics_kit::{AtomicCounter, PerThreadCounter, ShardedCounter};
 
 /// Operations per thread: enough to interleave for real, fewer under miri.
 const OPS: u64 = if cfg!(miri) { 60 } else { 200_000 };
@@ -148,4 +148,21 @@ fn concurrent_gate_close_waits_for_every_admitted_operation() {
             "a second wait agrees"
         );
     }
+}
+
+#[test]
+fn per_thread_counts_from_short_lived_threads_are_exact() {
+    // Threads exit and later ones take their indices (and slots) over: no
+    // increment may be lost in the hand-over, and more threads than slots
+    // share the overflow word.
+    let counter = PerThreadCounter::new();
+    let per_thread = OPS / 10;
+    for _ in 0..3 {
+        thread::scope(|s| {
+            for _ in 0..6 {
+                s.spawn(|| (0..per_thread).for_each(|_| counter.increment()));
+            }
+        });
+    }
+    assert_eq!(counter.sum(), 3 * 6 * per_thread);
 }

@@ -1,58 +1,28 @@
-//! The one module that chooses between `std` and `loom`.
-//!
-//! Every other file imports its atomics from here and never mentions
-//! `cfg(loom)` itself (the layout tokio uses in `src/loom/`). Under
-//! `RUSTFLAGS="--cfg loom"` the same algorithm code runs inside loom's model
-//! checker.
-
-#[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-/// Waiting for another thread: crossbeam's `Backoff` (spin, then yield),
-/// or under loom a yield, since loom must run the other threads for a
-/// waiting one to make progress.
-#[cfg(not(loom))]
-pub(crate) type Backoff = crossbeam_utils::Backoff;
-
-#[cfg(loom)]
-#[derive(Debug, Default)]
-pub(crate) struct Backoff;
-
-#[cfg(loom)]
-impl Backoff {
-    pub(crate) fn new() -> Self {
-        Self
-    }
-    pub(crate) fn snooze(&self) {
-        loom::thread::yield_now();
-    }
-}
+//! The registry behind [`thread_index`](crate::thread_index): under loom
+//! its lock and thread-locals are loom's, so that models see a thread giving
+//! its index back happen-before the next thread taking it.
 
 use std::cell::Cell;
 
+use super::Mutex;
 use crate::thread_index::{Registration, Registry};
 
 #[cfg(not(loom))]
-static REGISTRY: std::sync::Mutex<Registry> = std::sync::Mutex::new(Registry::new());
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry::new());
 
 // Under loom the registry's lock must be loom's, so that loom sees the
 // happens-before edge from a thread giving an index back to the next thread
 // taking it; a lazy static, as loom's locks have no `const` constructor.
 #[cfg(loom)]
 loom::lazy_static! {
-    static ref REGISTRY: loom::sync::Mutex<Registry> = loom::sync::Mutex::new(Registry::new());
+    static ref REGISTRY: Mutex<Registry> = Mutex::new(Registry::new());
 }
 
 /// Runs `f` on the thread-index registry, under its lock.
 fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     // Claim and release leave the registry consistent at every point where
-    // they could panic, so a poisoned lock still guards consistent data.
-    f(&mut REGISTRY
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner))
+    // they could panic, so the poison-free lock guards consistent data.
+    f(&mut REGISTRY.lock())
 }
 
 /// Takes the smallest free index.
@@ -124,18 +94,3 @@ loom::thread_local! {
     static CACHED_INDEX: Cell<usize> = Cell::new(UNREGISTERED);
     static CLAIM: Claim = Claim(Registration::register());
 }
-
-/// Declares `$vis const fn` outside loom and a plain `$vis fn` under loom,
-/// whose atomics have no `const` constructors.
-macro_rules! const_fn_outside_loom {
-    ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
-        #[cfg(not(loom))]
-        $(#[$attr])*
-        $vis const fn $name() -> $ret $body
-
-        #[cfg(loom)]
-        $(#[$attr])*
-        $vis fn $name() -> $ret $body
-    };
-}
-pub(crate) use const_fn_outside_loom;
