@@ -63,9 +63,11 @@ pub struct AtomicCounter {
 ///
 /// let counter = AtomicCounter::new();
 /// counter.add(5);
-/// assert_eq!(counter.stats(), CounterStats { value: 5, max: 5, operations: 1 });
+/// let stats: CounterStats = counter.stats();
+/// assert_eq!((stats.value, stats.max, stats.operations), (5, 5, 1));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct CounterStats {
     /// The value when it was read.
     pub value: u64,

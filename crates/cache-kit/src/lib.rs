@@ -13,6 +13,20 @@
 //!   injector, parking for idle workers, and `spawn`, `scope` and `join`
 //!   (allocation-free on a pool thread).
 //!
+//! Each part is a public module behind a cargo feature of the same name,
+//! all on by default; a user of one part turns the others off and does not
+//! compile their dependencies:
+//!
+//! | feature / module | what | dependencies beyond atomics-kit |
+//! |---|---|---|
+//! | [`cache`] | [`Cache`] | dashmap, foldhash |
+//! | [`logger`] | [`LockFreeLogger`] | crossbeam-queue, log |
+//! | [`pool`] | [`WorkStealingPool`] | crossbeam-deque |
+//!
+//! ```toml
+//! cache-kit = { version = "0.1", default-features = false, features = ["logger"] }
+//! ```
+//!
 //! # Examples
 //!
 //! ```
@@ -22,63 +36,38 @@
 //! let squared = cache.get_or_insert_with(12_u64, || 12 * 12);
 //! assert_eq!(squared, 144);
 //! assert_eq!(cache.get(&12), Some(144));
-//! # Ok::<(), cache_kit::ZeroCapacityError>(())
+//! # Ok::<(), cache_kit::ZeroSizeError>(())
 //! ```
 // The pool's jobs need `unsafe` (type- and lifetime-erased job pointers,
-// as rayon-core's); it is allowed in exactly the modules marked below.
+// as rayon-core's); it is allowed in the `pool` module only, whose safe
+// files deny it again.
 #![deny(unsafe_code)]
 
-mod cache;
-mod cache_builder;
-mod cache_stats;
-mod flight;
+#[cfg(feature = "cache")]
+pub mod cache;
+#[cfg(feature = "logger")]
+pub mod logger;
+#[cfg(feature = "pool")]
 #[allow(unsafe_code)]
-mod job;
-mod log_line;
-mod logger;
-mod logger_builder;
-mod logger_errors;
-mod logger_stats;
-mod map;
-mod overflow;
-mod policy;
-mod pool_builder;
-mod pool_errors;
-mod pool_shared;
-mod pool_stats;
-#[allow(unsafe_code)]
-mod scope;
-// Public only for the loom models of the sleep protocol.
-#[allow(unreachable_pub)]
-mod sleep;
-mod slot;
+pub mod pool;
 mod sync;
-mod thread_counter;
-#[allow(unsafe_code)]
-mod work_stealing_pool;
-#[allow(unsafe_code)]
-mod worker_thread;
-mod zero_capacity_error;
 
-pub use cache::{Cache, DefaultHashBuilder};
-pub use cache_builder::CacheBuilder;
-pub use cache_stats::CacheStats;
-pub use logger::LockFreeLogger;
-pub use logger_builder::LoggerBuilder;
-pub use logger_errors::{InstallError, ShutdownTimeout};
-pub use logger_stats::LoggerStats;
-pub use overflow::Overflow;
-pub use pool_builder::PoolBuilder;
-pub use pool_errors::{PoolShutDown, ZeroThreadsError};
-pub use pool_stats::{PoolStats, WorkerStats};
-pub use scope::Scope;
-pub use work_stealing_pool::WorkStealingPool;
-pub use zero_capacity_error::ZeroCapacityError;
+pub use atomics_kit::ZeroSizeError;
+#[cfg(feature = "cache")]
+pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder};
+#[cfg(feature = "logger")]
+pub use logger::{
+    InstallError, LockFreeLogger, LoggerBuilder, LoggerStats, Overflow, ShutdownTimeout,
+};
+#[cfg(feature = "pool")]
+pub use pool::{
+    PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats, WorkerStats,
+};
 
 /// The pool's sleep protocol, for `tests/loom.rs` only.
-#[cfg(loom)]
+#[cfg(all(loom, feature = "pool"))]
 #[doc(hidden)]
-pub use sleep::Sleep;
+pub use pool::sleep::Sleep;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

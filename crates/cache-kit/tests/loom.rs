@@ -1,16 +1,16 @@
 //! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
 //!
-//! - the cache's single-flight protocol (`src/flight.rs`) and its bounded
-//!   insert, through the public API. Under loom the map underneath is a
-//!   stand-in with one loom `RwLock` (`src/map.rs`): dashmap's locks are
-//!   not loom's;
-//! - the pool's sleep protocol (`src/sleep.rs`, exported under loom only):
+//! - the cache's single-flight protocol (`src/cache/flight.rs`) and its
+//!   bounded insert, through the public API. Under loom the map underneath
+//!   is a stand-in with one loom `RwLock` (`src/sync/map.rs`): dashmap's
+//!   locks are not loom's;
+//! - the pool's sleep protocol (`src/pool/sleep.rs`, exported under loom only):
 //!   a worker parks unless there is work, a pusher wakes it. The work
 //!   queue is a loom atomic standing in for crossbeam-deque, whose atomics
 //!   loom cannot see.
 //!
 //! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
-#![cfg(loom)]
+#![cfg(all(loom, feature = "cache", feature = "pool"))]
 
 use cache_kit::{Cache, CacheBuilder, Sleep};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

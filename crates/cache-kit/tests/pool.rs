@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{PoolShutDown, WorkStealingPool, ZeroThreadsError};
+use cache_kit::{PoolShutDown, WorkStealingPool, ZeroSizeError};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -28,7 +28,10 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 
 #[test]
 fn zero_threads_is_refused() {
-    assert_eq!(WorkStealingPool::new(0).unwrap_err(), ZeroThreadsError);
+    assert_eq!(
+        WorkStealingPool::new(0).unwrap_err(),
+        ZeroSizeError::new("threads")
+    );
 }
 
 #[test]

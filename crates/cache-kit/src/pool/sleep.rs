@@ -8,7 +8,7 @@
 //! The wake takes the mutex the sleeper holds from its last look until it
 //! is parked, so it cannot slip in between. Modelled in `tests/loom.rs`.
 
-use crate::sync::{fence, lock, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// The parking lot of one pool's workers.
 pub struct Sleep {
@@ -31,17 +31,14 @@ impl Sleep {
     /// counted as a sleeper) says there is something to do. Returns when
     /// woken (or spuriously): the caller looks for work again.
     pub fn sleep_unless(&self, has_work: impl FnOnce() -> bool) {
-        let guard = lock(&self.lock);
+        let guard = self.lock.lock();
         // Relaxed RMW, then the SeqCst fence: the fence orders this count
         // before the loads in `has_work`, pairing with the fence in
         // `notify` between the pusher's push and its load of the count.
         self.sleepers.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         if !has_work() {
-            let _guard = self
-                .wake
-                .wait(guard)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _guard = self.wake.wait(guard);
         }
         // Relaxed: the count is only read behind the fences above.
         self.sleepers.fetch_sub(1, Ordering::Relaxed);
@@ -53,7 +50,7 @@ impl Sleep {
         fence(Ordering::SeqCst);
         // Relaxed: ordered by the fence.
         if self.sleepers.load(Ordering::Relaxed) > 0 {
-            drop(lock(&self.lock));
+            drop(self.lock.lock());
             self.wake.notify_one();
         }
     }
@@ -69,7 +66,7 @@ impl Sleep {
         // Relaxed: a hint (see above); the fenced `notify_one` serves the
         // jobs whose progress depends on a wake-up.
         if self.sleepers.load(Ordering::Relaxed) > 0 {
-            drop(lock(&self.lock));
+            drop(self.lock.lock());
             self.wake.notify_one();
         }
     }
@@ -80,7 +77,7 @@ impl Sleep {
         fence(Ordering::SeqCst);
         // Relaxed: ordered by the fence.
         if self.sleepers.load(Ordering::Relaxed) > 0 {
-            drop(lock(&self.lock));
+            drop(self.lock.lock());
             self.wake.notify_all();
         }
     }

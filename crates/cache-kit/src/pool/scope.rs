@@ -5,13 +5,14 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 
-use crossbeam_utils::Backoff;
+use crate::sync::{Condvar, Mutex};
 
-use crate::job::HeapJob;
-use crate::sync::lock_std as lock;
-use crate::worker_thread::WorkerThread;
+use crate::sync::Backoff;
+
+use crate::pool::job::HeapJob;
+use crate::pool::worker_thread::WorkerThread;
 use crate::WorkStealingPool;
 
 /// Spawns tasks that may borrow anything outliving the
@@ -32,7 +33,7 @@ use crate::WorkStealingPool;
 ///     }
 /// });
 /// assert_eq!(total.into_inner(), 55);
-/// # Ok::<(), cache_kit::ZeroThreadsError>(())
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 pub struct Scope<'scope> {
     pool: &'scope WorkStealingPool,
@@ -51,7 +52,7 @@ struct ScopeLatch {
 
 impl ScopeLatch {
     fn record_panic(&self, payload: Box<dyn Any + Send>) {
-        lock(&self.lock).get_or_insert(payload);
+        self.lock.lock().get_or_insert(payload);
     }
 
     /// One task (or the body) is done.
@@ -59,7 +60,7 @@ impl ScopeLatch {
         // AcqRel: each task's effects happen before the waiter that sees
         // zero (Release), and the last decrement sees all the others.
         if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-            drop(lock(&self.lock));
+            drop(self.lock.lock());
             self.finished.notify_all();
         }
     }
@@ -103,17 +104,13 @@ impl<'scope> Scope<'scope> {
                 }
             }
             None => {
-                let mut guard = lock(&scope.latch.lock);
+                let mut guard = scope.latch.lock.lock();
                 while !scope.latch.is_finished() {
-                    guard = scope
-                        .latch
-                        .finished
-                        .wait(guard)
-                        .unwrap_or_else(PoisonError::into_inner);
+                    guard = scope.latch.finished.wait(guard);
                 }
             }
         }
-        let task_panic = lock(&scope.latch.lock).take();
+        let task_panic = scope.latch.lock.lock().take();
         match (result, task_panic) {
             (Err(payload), _) | (Ok(_), Some(payload)) => resume_unwind(payload),
             (Ok(result), None) => result,
@@ -135,7 +132,7 @@ impl<'scope> Scope<'scope> {
     ///     }
     /// });
     /// assert_eq!(lengths, [1, 2, 3]);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn spawn<F>(&self, task: F)
     where

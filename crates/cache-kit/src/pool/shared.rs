@@ -1,17 +1,16 @@
 //! [`PoolShared`]: what a pool's threads and its handle share.
 
+use crate::sync::{Condvar, Mutex};
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
 
 use atomics_kit::AdmissionGate;
 use crossbeam_deque::{Injector, Stealer};
 use crossbeam_utils::CachePadded;
 
-use crate::job::JobRef;
-use crate::sleep::Sleep;
-use crate::sync::lock_std as lock;
+use crate::pool::job::JobRef;
+use crate::pool::sleep::Sleep;
 
 /// Called with the payload of a detached task's panic.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -109,20 +108,17 @@ impl PoolShared {
         // the count reach zero (Release), and the last decrement sees all
         // others (Acquire).
         if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            drop(lock(&self.idle_lock));
+            drop(self.idle_lock.lock());
             self.idle.notify_all();
         }
     }
 
     /// Waits until no detached task is queued or running.
     pub(crate) fn wait_idle(&self) {
-        let mut guard = lock(&self.idle_lock);
+        let mut guard = self.idle_lock.lock();
         // Acquire: pairs with the Release decrement in `run_detached`.
         while self.pending.load(Ordering::Acquire) != 0 {
-            guard = self
-                .idle
-                .wait(guard)
-                .unwrap_or_else(PoisonError::into_inner);
+            guard = self.idle.wait(guard);
         }
     }
 

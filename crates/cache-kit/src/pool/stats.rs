@@ -1,6 +1,6 @@
-//! [`PoolStats`]: what each worker of a pool has done.
+//! [`WorkStealingPoolStats`]: what each worker of a pool has done.
 
-/// From [`WorkStealingPool::stats`](crate::WorkStealingPool::stats): per
+/// From [`WorkStealingPool::stats`](crate::pool::WorkStealingPool::stats): per
 /// worker, jobs executed and stolen, and the detached tasks that panicked.
 ///
 /// # Examples
@@ -17,7 +17,8 @@
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PoolStats {
+#[non_exhaustive]
+pub struct WorkStealingPoolStats {
     /// One entry per worker, in index order.
     pub workers: Vec<WorkerStats>,
     /// Detached tasks that panicked (caught; the workers live on).
@@ -29,10 +30,15 @@ pub struct PoolStats {
 /// # Examples
 ///
 /// ```
-/// let stats = cache_kit::WorkerStats { executed: 5, stolen: 2 };
-/// assert!(stats.stolen <= stats.executed);
+/// let pool = cache_kit::WorkStealingPool::new(2)?;
+/// pool.scope(|s| (0..8).for_each(|_| s.spawn(|_| {})));
+/// for worker in pool.stats().workers {
+///     assert!(worker.stolen <= worker.executed);
+/// }
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WorkerStats {
     /// Jobs this worker ran: detached tasks, scope tasks and the `join`
     /// halves it did not run inline in its own `join`.
@@ -41,13 +47,13 @@ pub struct WorkerStats {
     pub stolen: u64,
 }
 
-impl PoolStats {
+impl WorkStealingPoolStats {
     /// Jobs executed by all workers.
     ///
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(cache_kit::PoolStats::default().executed(), 0);
+    /// assert_eq!(cache_kit::WorkStealingPoolStats::default().executed(), 0);
     /// ```
     #[must_use]
     pub fn executed(&self) -> u64 {
@@ -59,7 +65,7 @@ impl PoolStats {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(cache_kit::PoolStats::default().stolen(), 0);
+    /// assert_eq!(cache_kit::WorkStealingPoolStats::default().stolen(), 0);
     /// ```
     #[must_use]
     pub fn stolen(&self) -> u64 {

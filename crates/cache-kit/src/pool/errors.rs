@@ -1,25 +1,7 @@
-//! The pool's errors: [`ZeroThreadsError`] and [`PoolShutDown`].
+//! The pool's errors: [`PoolShutDown`]; a zero thread count is refused
+//! with atomics-kit's [`ZeroSizeError`](crate::ZeroSizeError).
 
 use std::fmt;
-
-/// A pool was asked for zero threads.
-///
-/// # Examples
-///
-/// ```
-/// let error = cache_kit::WorkStealingPool::new(0).unwrap_err();
-/// assert_eq!(error.to_string(), "a pool needs at least one thread");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ZeroThreadsError;
-
-impl fmt::Display for ZeroThreadsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a pool needs at least one thread")
-    }
-}
-
-impl std::error::Error for ZeroThreadsError {}
 
 /// A task was spawned on a pool that was shut down; it did not run.
 ///
@@ -30,7 +12,7 @@ impl std::error::Error for ZeroThreadsError {}
 /// pool.shutdown();
 /// let error = pool.spawn(|| {}).unwrap_err();
 /// assert_eq!(error.to_string(), "the pool was shut down; the task was not queued");
-/// # Ok::<(), cache_kit::ZeroThreadsError>(())
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolShutDown;

@@ -9,8 +9,8 @@
 use std::cell::UnsafeCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::pool::worker_thread::WorkerThread;
 use crate::sync::{AtomicBool, Ordering};
-use crate::worker_thread::WorkerThread;
 
 /// A job in a deque: run it exactly once with [`execute`](Self::execute).
 ///

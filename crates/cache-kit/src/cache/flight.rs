@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use crate::sync::{current_thread, lock, Arc, Condvar, Mutex, ThreadId};
+use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
 
 /// The keys being loaded in one segment of the cache.
 pub(crate) struct Flights<K, V> {
@@ -63,7 +63,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
     /// Makes the caller the leader for `key`, or a follower of the flight
     /// already loading it.
     pub(crate) fn claim(&self, key: &K) -> Claim<'_, K, V> {
-        let mut loading = lock(&self.loading);
+        let mut loading = self.loading.lock();
         if let Some(flight) = loading.get(key) {
             return Claim::Follower(Arc::clone(flight));
         }
@@ -86,8 +86,8 @@ impl<K: Hash + Eq, V> Flights<K, V> {
     /// Takes the flight out of the table, then wakes its followers with
     /// `outcome`: in this order, so that nobody can join a settled flight.
     fn settle(&self, key: &K, flight: &Flight<V>, outcome: State<V>) {
-        lock(&self.loading).remove(key);
-        *lock(&flight.state) = outcome;
+        self.loading.lock().remove(key);
+        *flight.state.lock() = outcome;
         flight.settled.notify_all();
     }
 }
@@ -126,14 +126,11 @@ impl<V: Clone> Flight<V> {
             "cache-kit: a load for a key asked the cache for the same key \
              (get_or_insert_with called recursively), which would wait for itself forever"
         );
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         loop {
             match &*state {
                 State::Loading => {
-                    state = self
-                        .settled
-                        .wait(state)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    state = self.settled.wait(state);
                 }
                 State::Loaded(value) => return Some(value.clone()),
                 State::Abandoned => return None,

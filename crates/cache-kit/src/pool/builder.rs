@@ -3,8 +3,8 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::pool_shared::PanicHandler;
-use crate::{WorkStealingPool, ZeroThreadsError};
+use crate::pool::shared::PanicHandler;
+use crate::{WorkStealingPool, ZeroSizeError};
 
 /// Builds a [`WorkStealingPool`].
 ///
@@ -42,7 +42,7 @@ impl PoolBuilder {
     /// ```
     /// let pool = cache_kit::PoolBuilder::new(2).build()?;
     /// assert_eq!(pool.threads(), 2);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn new(threads: usize) -> Self {
         Self {
@@ -61,7 +61,7 @@ impl PoolBuilder {
     /// let pool = cache_kit::PoolBuilder::new(1).thread_name("io").build()?;
     /// let name = pool.join(|| std::thread::current().name().map(str::to_owned), || ()).0;
     /// assert!(name.is_some());
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn thread_name(mut self, prefix: &str) -> Self {
         prefix.clone_into(&mut self.name);
@@ -79,7 +79,7 @@ impl PoolBuilder {
     ///     .panic_handler(|payload| eprintln!("task panicked: {:?}", payload.downcast_ref::<&str>()))
     ///     .build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn panic_handler(
         mut self,
@@ -93,7 +93,7 @@ impl PoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`ZeroThreadsError`] if the thread count is 0.
+    /// [`ZeroSizeError`] if the thread count is 0.
     ///
     /// # Panics
     ///
@@ -104,9 +104,9 @@ impl PoolBuilder {
     /// ```
     /// assert!(cache_kit::PoolBuilder::new(0).build().is_err());
     /// ```
-    pub fn build(self) -> Result<WorkStealingPool, ZeroThreadsError> {
+    pub fn build(self) -> Result<WorkStealingPool, ZeroSizeError> {
         if self.threads == 0 {
-            return Err(ZeroThreadsError);
+            return Err(ZeroSizeError::new("threads"));
         }
         Ok(WorkStealingPool::start(
             self.threads,

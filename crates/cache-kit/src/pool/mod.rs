@@ -1,22 +1,49 @@
-//! [`WorkStealingPool`]: N threads, each with a crossbeam-deque, an
-//! injector for outside submissions, `spawn`, `scope` and `join`.
+//! A work-stealing thread pool: [`WorkStealingPool`], built by
+//! [`PoolBuilder`], counted by [`WorkStealingPoolStats`].
+//!
+//! N threads, each with a crossbeam-deque ([`worker_thread`](self)); an
+//! injector for outside submissions; `spawn`, [`Scope`] and `join`, whose
+//! jobs are type- and lifetime-erased pointers ([`job`](self), as
+//! rayon-core's); idle workers park through the sleep protocol
+//! ([`sleep`](self)). `unsafe` lives in `mod.rs`, `job.rs`, `scope.rs` and
+//! `worker_thread.rs` only; the other files deny it.
+//!
+//! Compiled with the `pool` feature (on by default).
+
+#[deny(unsafe_code)]
+mod builder;
+#[deny(unsafe_code)]
+mod errors;
+mod job;
+mod scope;
+#[deny(unsafe_code)]
+mod shared;
+// Public only for the loom models of the sleep protocol.
+#[deny(unsafe_code)]
+#[allow(unreachable_pub)]
+pub(crate) mod sleep;
+#[deny(unsafe_code)]
+mod stats;
+mod worker_thread;
 
 use std::fmt;
 use std::panic::resume_unwind;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_deque::Worker;
-use crossbeam_utils::Backoff;
 
-use crate::job::{HeapJob, JobRef, StackJob};
-use crate::pool_builder::PoolBuilder;
-use crate::pool_shared::{PanicHandler, PoolShared};
-use crate::scope::Scope;
-use crate::sync::lock_std as lock;
-use crate::worker_thread::WorkerThread;
-use crate::{PoolShutDown, PoolStats, WorkerStats, ZeroThreadsError};
+pub use atomics_kit::ZeroSizeError;
+pub use builder::PoolBuilder;
+pub use errors::PoolShutDown;
+pub use scope::Scope;
+pub use stats::{WorkStealingPoolStats, WorkerStats};
+
+use crate::sync::{Backoff, Mutex};
+use job::{HeapJob, JobRef, StackJob};
+use shared::{PanicHandler, PoolShared};
+use worker_thread::WorkerThread;
 
 /// Rounds of looking for work (yielding between them) before an idle
 /// worker parks; rayon-core also searches 32 rounds.
@@ -53,7 +80,7 @@ const SEARCH_ROUNDS: usize = 32;
 ///
 /// let pool = WorkStealingPool::new(2)?;
 /// assert_eq!(fib(&pool, 20), 6765);
-/// # Ok::<(), cache_kit::ZeroThreadsError>(())
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 pub struct WorkStealingPool {
     shared: Arc<PoolShared>,
@@ -65,7 +92,7 @@ impl WorkStealingPool {
     ///
     /// # Errors
     ///
-    /// [`ZeroThreadsError`] if `threads` is 0.
+    /// [`ZeroSizeError`] if `threads` is 0.
     ///
     /// # Panics
     ///
@@ -77,9 +104,9 @@ impl WorkStealingPool {
     /// let pool = cache_kit::WorkStealingPool::new(4)?;
     /// assert_eq!(pool.threads(), 4);
     /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
-    pub fn new(threads: usize) -> Result<Self, ZeroThreadsError> {
+    pub fn new(threads: usize) -> Result<Self, ZeroSizeError> {
         PoolBuilder::new(threads).build()
     }
 
@@ -90,7 +117,7 @@ impl WorkStealingPool {
     /// ```
     /// let pool = cache_kit::WorkStealingPool::builder(2).thread_name("render").build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn builder(threads: usize) -> PoolBuilder {
         PoolBuilder::new(threads)
@@ -123,7 +150,7 @@ impl WorkStealingPool {
     ///
     /// ```
     /// assert_eq!(cache_kit::WorkStealingPool::new(3)?.threads(), 3);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn threads(&self) -> usize {
@@ -208,7 +235,7 @@ impl WorkStealingPool {
     ///     s.spawn(|_| right[0] = data[50..].iter().sum());
     /// });
     /// assert_eq!(halves[0] + halves[1], 5050);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn scope<'scope, OP, R>(&'scope self, op: OP) -> R
     where
@@ -248,7 +275,7 @@ impl WorkStealingPool {
     ///     || numbers.iter().filter(|n| *n % 2 == 1).count(),
     /// );
     /// assert_eq!((evens, odds), (500, 500));
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
@@ -352,7 +379,7 @@ impl WorkStealingPool {
         // work exits; nothing can be queued any more.
         self.shared.terminate.store(true, Ordering::Release);
         self.shared.sleep.notify_all();
-        let handles = std::mem::take(&mut *lock(&self.threads));
+        let handles = std::mem::take(&mut *self.threads.lock());
         for handle in handles {
             // Workers catch every task's panic; a join error cannot happen.
             let _ = handle.join();
@@ -369,11 +396,11 @@ impl WorkStealingPool {
     /// let stats = pool.stats();
     /// assert_eq!(stats.workers.len(), 2);
     /// assert_eq!(stats.panicked, 0);
-    /// # Ok::<(), cache_kit::ZeroThreadsError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
-    pub fn stats(&self) -> PoolStats {
-        PoolStats {
+    pub fn stats(&self) -> WorkStealingPoolStats {
+        WorkStealingPoolStats {
             workers: self
                 .shared
                 .counters

@@ -9,10 +9,18 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// let error = cache_kit::ShutdownTimeout { pending: 3 };
-/// assert_eq!(error.to_string(), "logger shutdown timed out with 3 records not yet written");
+/// use cache_kit::{LockFreeLogger, ShutdownTimeout};
+/// use std::time::Duration;
+///
+/// fn stop(logger: &LockFreeLogger) {
+///     if let Err(ShutdownTimeout { pending, .. }) = logger.shutdown(Duration::from_secs(1)) {
+///         eprintln!("the sink is stuck: {pending} records not written");
+///     }
+/// }
+/// # stop(&LockFreeLogger::builder(Vec::new()).start());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ShutdownTimeout {
     /// Records logged but not yet written or counted lost when time ran out.
     pub pending: u64,

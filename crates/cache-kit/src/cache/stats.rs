@@ -18,9 +18,10 @@
 /// let stats = cache.stats();
 /// assert_eq!((stats.hits, stats.misses, stats.inserts), (1, 1, 1));
 /// assert_eq!(stats.hit_ratio(), 0.5);
-/// # Ok::<(), cache_kit::ZeroCapacityError>(())
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheStats {
     /// Lookups that found their key (`get`, and the `get_or_insert_with`
     /// family when the key was cached).
@@ -44,8 +45,13 @@ impl CacheStats {
     /// # Examples
     ///
     /// ```
-    /// let stats = cache_kit::CacheStats { hits: 3, misses: 1, ..Default::default() };
-    /// assert_eq!(stats.hit_ratio(), 0.75);
+    /// let cache = cache_kit::Cache::new(10)?;
+    /// cache.insert("a", 1);
+    /// for key in ["a", "a", "a", "b"] {
+    ///     let _ = cache.get(key);
+    /// }
+    /// assert_eq!(cache.stats().hit_ratio(), 0.75);
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn hit_ratio(&self) -> f64 {

@@ -1,24 +1,40 @@
-//! [`LockFreeLogger`]: logging threads push records into a bounded
-//! lock-free queue; one writer thread formats and writes them in batches.
+//! A logger that never blocks the logging thread on I/O:
+//! [`LockFreeLogger`], built by [`LoggerBuilder`], counted by
+//! [`LoggerStats`].
+//!
+//! Logging threads push records into a bounded lock-free queue and return;
+//! one writer thread formats them ([`line`](self)) and writes them in
+//! batches. What a full queue does is the [`Overflow`] policy; the errors
+//! are [`ShutdownTimeout`] and [`InstallError`].
+//!
+//! Compiled with the `logger` feature (on by default).
+
+mod builder;
+mod errors;
+mod line;
+mod overflow;
+mod stats;
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use atomics_kit::AdmissionGate;
+use atomics_kit::{AdmissionGate, PerThreadCounter};
 use crossbeam_queue::ArrayQueue;
-use crossbeam_utils::Backoff;
 
-use crate::log_line::write_line;
-use crate::logger_builder::LoggerBuilder;
-use crate::sync::lock_std as lock;
-use crate::thread_counter::ThreadCounter;
-use crate::{LoggerStats, Overflow, ShutdownTimeout};
+pub use atomics_kit::ZeroSizeError;
+pub use builder::LoggerBuilder;
+pub use errors::{InstallError, ShutdownTimeout};
+pub use overflow::Overflow;
+pub use stats::LoggerStats;
+
+use crate::sync::{Backoff, Condvar, Mutex};
+use line::write_line;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -68,7 +84,7 @@ pub(crate) struct Shared {
     gate: AdmissionGate,
     overflow: Overflow,
     pub(crate) level: log::LevelFilter,
-    logged: ThreadCounter,
+    logged: PerThreadCounter,
     dropped: AtomicU64,
     written: AtomicU64,
     write_errors: AtomicU64,
@@ -128,7 +144,7 @@ impl LockFreeLogger {
             gate: AdmissionGate::new(),
             overflow,
             level,
-            logged: ThreadCounter::new(),
+            logged: PerThreadCounter::new(),
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
@@ -249,12 +265,9 @@ impl LockFreeLogger {
         // writer that sees it also sees them.
         let ticket = shared.flush_requested.fetch_add(1, Ordering::SeqCst) + 1;
         shared.wake_writer();
-        let mut progress = lock(&shared.progress);
+        let mut progress = shared.progress.lock();
         while progress.flushed < ticket && !progress.finished {
-            progress = shared
-                .progressed
-                .wait(progress)
-                .unwrap_or_else(PoisonError::into_inner);
+            progress = shared.progressed.wait(progress);
         }
     }
 
@@ -290,13 +303,10 @@ impl LockFreeLogger {
         shared.gate.close();
         shared.wake_writer();
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-        let mut progress = lock(&shared.progress);
+        let mut progress = shared.progress.lock();
         while !progress.finished {
             progress = match deadline {
-                None => shared
-                    .progressed
-                    .wait(progress)
-                    .unwrap_or_else(PoisonError::into_inner),
+                None => shared.progressed.wait(progress),
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
@@ -309,16 +319,12 @@ impl LockFreeLogger {
                                 - stats.write_errors,
                         });
                     }
-                    shared
-                        .progressed
-                        .wait_timeout(progress, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
+                    shared.progressed.wait_timeout(progress, left).0
                 }
             };
         }
         drop(progress);
-        if let Some(writer) = lock(&self.writer).take() {
+        if let Some(writer) = self.writer.lock().take() {
             // The writer catches the sink's panics; it cannot panic itself.
             let _ = writer.join();
         }
@@ -486,7 +492,7 @@ impl Writer {
         }
         self.report_drops();
         self.write_batch();
-        let mut progress = lock(&self.shared.progress);
+        let mut progress = self.shared.progress.lock();
         progress.finished = true;
         self.shared.progressed.notify_all();
     }
@@ -545,7 +551,7 @@ impl Writer {
     }
 
     fn serve_flushes(&self, tickets: u64) {
-        let mut progress = lock(&self.shared.progress);
+        let mut progress = self.shared.progress.lock();
         if tickets > progress.flushed {
             progress.flushed = tickets;
             self.shared.progressed.notify_all();

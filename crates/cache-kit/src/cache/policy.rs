@@ -17,8 +17,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
-use crate::map::Map;
-use crate::slot::{Slot, Verdict};
+use crate::cache::slot::{Slot, Verdict};
+use crate::sync::map::Map;
 
 /// A key in a queue, naming one insertion of it.
 struct Record<K> {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
 
-use crate::job::JobRef;
-use crate::pool_shared::PoolShared;
+use crate::pool::job::JobRef;
+use crate::pool::shared::PoolShared;
 
 /// The pool thread running this code, if any.
 pub(crate) struct WorkerThread {

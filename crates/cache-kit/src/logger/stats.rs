@@ -19,6 +19,7 @@
 /// assert_eq!((stats.logged, stats.written, stats.dropped, stats.write_errors), (1, 1, 0, 0));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoggerStats {
     /// Records the logger was given (enabled by its level filter).
     pub logged: u64,

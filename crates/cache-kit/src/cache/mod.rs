@@ -1,22 +1,38 @@
-//! [`Cache`]: a bounded concurrent map with S3-FIFO eviction and
-//! single-flight loads.
+//! A bounded concurrent cache: [`Cache`], built by [`CacheBuilder`],
+//! counted by [`CacheStats`].
+//!
+//! Storage is dashmap's (`crate::sync::map`); eviction is S3-FIFO per
+//! segment ([`policy`](self) keeps a small FIFO, a main CLOCK queue and a
+//! ghost list of hashes, with a 2-bit frequency in each entry's [`slot`]);
+//! loads run once per key through the single-flight table ([`flight`]),
+//! with no lock held while the loader runs.
+//!
+//! Compiled with the `cache` feature (on by default).
+
+mod builder;
+mod flight;
+mod policy;
+mod slot;
+mod stats;
 
 use std::borrow::Borrow;
 use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
+use atomics_kit::PerThreadCounter;
 use crossbeam_utils::CachePadded;
 
-use crate::cache_builder::{CacheBuilder, Weigher};
-use crate::cache_stats::CacheStats;
-use crate::flight::{Claim, Flights};
-use crate::map::Map;
-use crate::policy::Policy;
-use crate::slot::Slot;
-use crate::sync::{lock, AtomicUsize, Mutex, Ordering};
-use crate::thread_counter::ThreadCounter;
-use crate::ZeroCapacityError;
+pub use atomics_kit::ZeroSizeError;
+pub use builder::CacheBuilder;
+pub use stats::CacheStats;
+
+use crate::sync::map::Map;
+use crate::sync::{AtomicUsize, Mutex, Ordering};
+use builder::Weigher;
+use flight::{Claim, Flights};
+use policy::Policy;
+use slot::Slot;
 
 /// The hasher a [`Cache`] uses unless its builder is given another:
 /// foldhash's, seeded per process. Fast, with some resistance to chosen
@@ -54,7 +70,7 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// let page = cache.get_or_insert_with(7, || Arc::new(format!("page {}", 7)));
 /// assert_eq!(*page, "page 7");
 /// assert_eq!(cache.get(&7).as_deref().map(String::as_str), Some("page 7"));
-/// # Ok::<(), cache_kit::ZeroCapacityError>(())
+/// # Ok::<(), cache_kit::ZeroSizeError>(())
 /// ```
 pub struct Cache<K, V, S = DefaultHashBuilder> {
     map: Map<K, Slot<V>, S>,
@@ -62,8 +78,8 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     hasher: S,
     weigher: Option<Weigher<K, V>>,
     capacity: u64,
-    hits: ThreadCounter,
-    misses: ThreadCounter,
+    hits: PerThreadCounter,
+    misses: PerThreadCounter,
 }
 
 /// A share of the capacity and the keys that hash to it.
@@ -83,7 +99,7 @@ where
     ///
     /// # Errors
     ///
-    /// [`ZeroCapacityError`] if `max_entries` is 0.
+    /// [`ZeroSizeError`] if `max_entries` is 0.
     ///
     /// # Examples
     ///
@@ -91,9 +107,9 @@ where
     /// let cache = cache_kit::Cache::<String, u32>::new(10_000)?;
     /// assert_eq!(cache.capacity(), 10_000);
     /// assert!(cache_kit::Cache::<String, u32>::new(0).is_err());
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
-    pub fn new(max_entries: u64) -> Result<Self, ZeroCapacityError> {
+    pub fn new(max_entries: u64) -> Result<Self, ZeroSizeError> {
         CacheBuilder::new(max_entries).build()
     }
 
@@ -110,7 +126,7 @@ where
     ///     .build()?;
     /// cache.insert(1, "x".repeat(100));
     /// assert_eq!(cache.weight(), 100);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn builder(capacity: u64) -> CacheBuilder<K, V> {
         CacheBuilder::new(capacity)
@@ -153,8 +169,8 @@ where
             hasher,
             weigher,
             capacity,
-            hits: ThreadCounter::new(),
-            misses: ThreadCounter::new(),
+            hits: PerThreadCounter::new(),
+            misses: PerThreadCounter::new(),
         }
     }
 
@@ -168,7 +184,7 @@ where
     /// cache.insert("k".to_string(), 1);
     /// assert_eq!(cache.get("k"), Some(1));
     /// assert_eq!(cache.get("other"), None);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
@@ -206,7 +222,7 @@ where
     /// cache.insert(1, "one");
     /// assert!(cache.contains_key(&1));
     /// assert!(!cache.contains_key(&2));
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
@@ -235,14 +251,14 @@ where
     /// cache.insert(1, 'b');
     /// assert_eq!(cache.get(&1), Some('b'));
     /// assert_eq!(cache.len(), 1);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
         let hash = self.hasher.hash_one(&key);
         let weight = self.weigh(&key, &value);
         let segment = self.segment(hash);
         let outcome = {
-            let mut policy = lock(&segment.policy);
+            let mut policy = segment.policy.lock();
             let outcome = policy.insert(&self.map, key, hash, value, weight);
             // Relaxed: `len` reads a snapshot; the map, not this count, is
             // what readers of the value synchronize through (its locks).
@@ -262,7 +278,7 @@ where
     /// cache.insert("k", 1);
     /// assert_eq!(cache.remove("k"), Some(1));
     /// assert_eq!(cache.remove("k"), None);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
@@ -270,7 +286,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let segment = self.segment(self.hasher.hash_one(key));
-        let mut policy = lock(&segment.policy);
+        let mut policy = segment.policy.lock();
         let removed = policy.remove(&self.map, key);
         // Relaxed: as in `insert`.
         segment.entries.store(policy.entries(), Ordering::Relaxed);
@@ -312,7 +328,7 @@ where
     ///     }
     /// });
     /// assert_eq!(loads.load(Ordering::Relaxed), 1);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
         match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(load())) {
@@ -341,7 +357,7 @@ where
     /// assert!(failed.is_err());
     /// assert!(!cache.contains_key(&1));
     /// assert_eq!(cache.try_get_or_insert_with(1, || "7".parse::<u32>()), Ok(7));
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn try_get_or_insert_with<E>(
         &self,
@@ -392,7 +408,7 @@ where
     /// cache.insert(1, 1);
     /// cache.clear();
     /// assert!(cache.is_empty());
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     pub fn clear(&self) {
         // Every segment's lock, in order (inserts take one), so that no
@@ -400,7 +416,7 @@ where
         let mut policies: Vec<_> = self
             .segments
             .iter()
-            .map(|segment| lock(&segment.policy))
+            .map(|segment| segment.policy.lock())
             .collect();
         self.map.clear();
         for (policy, segment) in policies.iter_mut().zip(self.segments.iter()) {
@@ -421,7 +437,7 @@ where
     ///     cache.insert(key, key);
     /// }
     /// assert_eq!(cache.len(), 3);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
@@ -440,7 +456,7 @@ where
     /// ```
     /// let cache = cache_kit::Cache::<u8, u8>::new(3)?;
     /// assert!(cache.is_empty());
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -456,13 +472,13 @@ where
     /// let cache = cache_kit::Cache::new(3)?;
     /// cache.insert('a', ());
     /// assert_eq!(cache.weight(), 1);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn weight(&self) -> u64 {
         self.segments
             .iter()
-            .map(|segment| lock(&segment.policy).weight())
+            .map(|segment| segment.policy.lock().weight())
             .sum()
     }
 
@@ -473,7 +489,7 @@ where
     ///
     /// ```
     /// assert_eq!(cache_kit::Cache::<u8, u8>::new(5)?.capacity(), 5);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn capacity(&self) -> u64 {
@@ -488,7 +504,7 @@ where
     /// ```
     /// let cache = cache_kit::Cache::<u8, u8>::new(5)?;
     /// assert!(cache.max_entry_weight() >= 1);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn max_entry_weight(&self) -> u64 {
@@ -505,7 +521,7 @@ where
     /// cache.insert(1, ());
     /// cache.insert(2, ());
     /// assert_eq!(cache.stats().evictions, 1);
-    /// # Ok::<(), cache_kit::ZeroCapacityError>(())
+    /// # Ok::<(), cache_kit::ZeroSizeError>(())
     /// ```
     #[must_use]
     pub fn stats(&self) -> CacheStats {
@@ -515,7 +531,7 @@ where
             ..CacheStats::default()
         };
         for segment in self.segments.iter() {
-            let policy = lock(&segment.policy);
+            let policy = segment.policy.lock();
             stats.inserts += policy.inserts;
             stats.evictions += policy.evictions;
             stats.rejected += policy.rejected;
