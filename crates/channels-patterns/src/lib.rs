@@ -17,9 +17,12 @@
 //!   and then park, and [`close`](BoundedQueue::close) after which consumers
 //!   drain what is queued and end.
 //!
+//! Each pattern is a public module ([`fan_out`], [`pool`], [`queue`]) whose
+//! items the crate root re-exports.
+//!
 //! Misuse and faults are typed errors ([`PoolError`], [`SubmitError`],
 //! [`TrySubmitError`], [`FanOutError`], [`PushError`], [`TryPushError`],
-//! [`TryPopError`], [`ZeroCapacityError`]), never a panic in another thread
+//! [`TryPopError`], [`ZeroSizeError`]), never a panic in another thread
 //! or a hang. `docs/channels-patterns.md` in the repository explains each
 //! pattern, why the seed article's versions fail, and the measurements.
 //!
@@ -50,31 +53,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod bounded_queue;
-mod fan_out;
-mod fan_out_stream;
-mod in_flight;
-mod item_panicked;
-mod job;
-mod panic_payload;
-mod pool;
-mod pool_builder;
-mod pool_error;
-mod queue_error;
-mod results;
+pub mod fan_out;
+pub mod pool;
+pub mod queue;
 mod sync;
-mod wait_set;
 
-pub use bounded_queue::{BoundedQueue, QueueIter};
-pub use fan_out::{fan_out_fan_in, FanOutError};
-pub use fan_out_stream::{fan_out_bounded, fan_out_stream, FanOutStream};
-pub use item_panicked::ItemPanicked;
-pub use job::{JobId, JobPanicked};
-pub use pool::{PoolStats, WorkerPool};
-pub use pool_builder::WorkerPoolBuilder;
-pub use pool_error::{PoolError, SubmitError, TrySubmitError};
-pub use queue_error::{PushError, TryPopError, TryPushError, ZeroCapacityError};
-pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
+pub use atomics_kit::ZeroSizeError;
+pub use fan_out::{
+    fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, FanOutStream, ItemPanicked,
+};
+pub use pool::{
+    Completed, JobId, JobPanicked, PoolError, Results, ResultsIntoIter, ResultsIter,
+    ResultsTryIter, SubmitError, TrySubmitError, WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
+};
+pub use queue::{BoundedQueue, PushError, QueueIter, TryPopError, TryPushError};
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -1,17 +1,17 @@
 //! The one module that chooses between `std` and `loom`.
 //!
 //! Everything else imports its atomics, locks and the bounded queue from here
-//! and never mentions `cfg(loom)` itself.
+//! and never mentions `cfg(loom)` itself. Locks, condition variables and
+//! the backoff are atomics-kit's shared shim (poison-free, loom's under
+//! `--cfg loom`).
+
+pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-#[cfg(not(loom))]
-pub(crate) use std::sync::{Condvar, Mutex};
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-#[cfg(loom)]
-pub(crate) use loom::sync::{Condvar, Mutex};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 /// The bounded lock-free queue under [`BoundedQueue`](crate::BoundedQueue).
 #[cfg(not(loom))]
@@ -71,29 +71,6 @@ mod loom_array_queue {
         pub(crate) fn capacity(&self) -> usize {
             self.capacity
         }
-    }
-}
-
-/// One step of waiting for another thread: crossbeam's `Backoff` (spin,
-/// then yield), or under loom a yield, since loom must run the other threads
-/// for a spinning one to make progress.
-#[cfg(not(loom))]
-pub(crate) type Backoff = crossbeam_utils::Backoff;
-
-#[cfg(loom)]
-#[derive(Debug, Default)]
-pub(crate) struct Backoff;
-
-#[cfg(loom)]
-impl Backoff {
-    pub(crate) fn new() -> Self {
-        Self
-    }
-    pub(crate) fn snooze(&self) {
-        loom::thread::yield_now();
-    }
-    pub(crate) fn is_completed(&self) -> bool {
-        true
     }
 }
 

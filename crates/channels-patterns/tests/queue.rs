@@ -4,18 +4,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError, ZeroCapacityError};
+use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError, ZeroSizeError};
 
 const PER_PRODUCER: usize = if cfg!(miri) { 20 } else { 5_000 };
 
 #[test]
 fn zero_capacity_is_an_error() {
     let error = BoundedQueue::<u8>::new(0).unwrap_err();
-    assert_eq!(error, ZeroCapacityError);
-    assert_eq!(
-        error.to_string(),
-        "a bounded queue needs a capacity of at least one"
-    );
+    assert_eq!(error, ZeroSizeError::new("capacity"));
+    assert_eq!(error.to_string(), "`capacity` must be at least 1, not 0");
 }
 
 #[test]

@@ -1,27 +1,8 @@
-//! What can go wrong creating, pushing to and popping from a `BoundedQueue`.
+//! What can go wrong pushing to and popping from a `BoundedQueue`; a zero
+//! capacity is refused with atomics-kit's [`ZeroSizeError`](crate::ZeroSizeError).
 
 use std::error::Error;
 use std::fmt;
-
-/// [`BoundedQueue::new`](crate::BoundedQueue::new) was asked for capacity 0.
-///
-/// # Examples
-///
-/// ```
-/// use channels_patterns::{BoundedQueue, ZeroCapacityError};
-///
-/// assert_eq!(BoundedQueue::<u8>::new(0).unwrap_err(), ZeroCapacityError);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ZeroCapacityError;
-
-impl fmt::Display for ZeroCapacityError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a bounded queue needs a capacity of at least one")
-    }
-}
-
-impl Error for ZeroCapacityError {}
 
 /// [`BoundedQueue::push`](crate::BoundedQueue::push) found the queue closed;
 /// the value is given back.

@@ -1,12 +1,22 @@
-//! `BoundedQueue`: a bounded MPMC queue whose blocked producers and
-//! consumers park instead of spinning, and which can be closed.
+//! A bounded MPMC queue for producers and consumers: [`BoundedQueue`].
+//!
+//! crossbeam's `ArrayQueue` underneath; blocking `push` and `pop` back off
+//! and then park on a wait set (`wait_set.rs`), and `close` lets consumers
+//! drain what is queued and end. Pushes in flight are counted per thread
+//! (`in_flight.rs`) so that `close` never strands a value. The errors are
+//! in `errors.rs`.
+mod errors;
+mod in_flight;
+mod wait_set;
 
 use std::fmt;
 
-use crate::in_flight::InFlight;
-use crate::queue_error::{PushError, TryPopError, TryPushError, ZeroCapacityError};
+pub use atomics_kit::ZeroSizeError;
+pub use errors::{PushError, TryPopError, TryPushError};
+
 use crate::sync::{ArrayQueue, AtomicBool, Backoff, Ordering};
-use crate::wait_set::WaitSet;
+use in_flight::InFlight;
+use wait_set::WaitSet;
 
 /// A bounded multi-producer multi-consumer queue: crossbeam's lock-free
 /// [`ArrayQueue`](crossbeam_queue::ArrayQueue), with blocking
@@ -59,7 +69,7 @@ impl<T> BoundedQueue<T> {
     ///
     /// # Errors
     ///
-    /// [`ZeroCapacityError`] if `capacity` is 0.
+    /// [`ZeroSizeError`] if `capacity` is 0.
     ///
     /// # Examples
     ///
@@ -68,12 +78,10 @@ impl<T> BoundedQueue<T> {
     ///
     /// let queue = BoundedQueue::<String>::new(64)?;
     /// assert_eq!(queue.capacity(), 64);
-    /// # Ok::<(), channels_patterns::ZeroCapacityError>(())
+    /// # Ok::<(), channels_patterns::ZeroSizeError>(())
     /// ```
-    pub fn new(capacity: usize) -> Result<Self, ZeroCapacityError> {
-        if capacity == 0 {
-            return Err(ZeroCapacityError);
-        }
+    pub fn new(capacity: usize) -> Result<Self, ZeroSizeError> {
+        ZeroSizeError::check("capacity", capacity)?;
         Ok(Self {
             queue: ArrayQueue::new(capacity),
             closed: AtomicBool::new(false),

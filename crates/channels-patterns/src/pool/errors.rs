@@ -4,6 +4,8 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
+use atomics_kit::ZeroSizeError;
+
 /// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
 /// could not be built.
 ///
@@ -13,28 +15,31 @@ use std::io;
 /// use channels_patterns::{PoolError, WorkerPool};
 ///
 /// let error = WorkerPool::new(0, |x: u32| x).unwrap_err();
-/// assert!(matches!(error, PoolError::ZeroWorkers));
-/// assert_eq!(error.to_string(), "a worker pool needs at least one worker");
+/// assert!(matches!(error, PoolError::ZeroSize(zero) if zero.argument() == "workers"));
+/// assert_eq!(error.to_string(), "cannot build a worker pool: `workers` must be at least 1, not 0");
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PoolError {
-    /// Zero workers were asked for: no job would ever run.
-    ZeroWorkers,
-    /// A bounded queue of capacity zero was asked for: no job could be queued.
-    ZeroCapacity,
+    /// Zero workers (no job would ever run), a bounded queue of capacity
+    /// zero (no job could be queued), or for a bounded fan-out zero inputs
+    /// in flight; the error names which.
+    ZeroSize(ZeroSizeError),
     /// The operating system refused to start a worker thread. The workers
     /// already started were stopped and joined.
     Spawn(io::Error),
 }
 
+impl From<ZeroSizeError> for PoolError {
+    fn from(error: ZeroSizeError) -> Self {
+        Self::ZeroSize(error)
+    }
+}
+
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroWorkers => f.write_str("a worker pool needs at least one worker"),
-            Self::ZeroCapacity => {
-                f.write_str("a bounded job queue needs a capacity of at least one")
-            }
+            Self::ZeroSize(error) => write!(f, "cannot build a worker pool: {error}"),
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
         }
     }
@@ -44,7 +49,7 @@ impl Error for PoolError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Spawn(error) => Some(error),
-            Self::ZeroWorkers | Self::ZeroCapacity => None,
+            Self::ZeroSize(error) => Some(error),
         }
     }
 }

@@ -1,21 +1,32 @@
-//! `WorkerPool`: N threads applying one function to typed jobs.
+//! A pool of N threads applying one function to typed jobs: [`WorkerPool`],
+//! built by [`WorkerPoolBuilder`].
+//!
+//! Each job gets a [`JobId`] (`job.rs`); results come back on [`Results`]
+//! (`results.rs`) as `(JobId, Result<R, JobPanicked>)`. The errors are in
+//! `errors.rs`.
+mod builder;
+mod errors;
+mod job;
+mod results;
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 
-use atomics_kit::{Admission, AdmissionGate};
+use atomics_kit::{panic_message, Admission, AdmissionGate, SingleWriterCounter};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
-use crate::job::{JobId, JobPanicked};
-use crate::panic_payload;
-use crate::pool_builder::WorkerPoolBuilder;
-use crate::pool_error::{PoolError, SubmitError, TrySubmitError};
-use crate::results::{Outcome, Results};
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+pub use atomics_kit::ZeroSizeError;
+pub use builder::WorkerPoolBuilder;
+pub use errors::{PoolError, SubmitError, TrySubmitError};
+pub use job::{JobId, JobPanicked};
+pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
+
+use crate::sync::{AtomicBool, Mutex, Ordering};
+use results::Outcome;
 
 /// What travels on the job queue.
 enum Message<T> {
@@ -42,9 +53,9 @@ impl Refusal {
 /// Counters one worker bumps; padded so that workers never share a line.
 #[derive(Debug, Default)]
 struct WorkerCounters {
-    completed: AtomicU64,
-    panicked: AtomicU64,
-    results_discarded: AtomicU64,
+    completed: SingleWriterCounter,
+    panicked: SingleWriterCounter,
+    results_discarded: SingleWriterCounter,
 }
 
 /// State the workers and the pool share.
@@ -73,7 +84,7 @@ struct Shared {
 ///
 /// Every job `submit` accepted is run exactly once, or returned by
 /// `shutdown_now`; its result is delivered, or counted in
-/// [`PoolStats::results_discarded`] when every `Results` handle is gone.
+/// [`WorkerPoolStats::results_discarded`] when every `Results` handle is gone.
 ///
 /// `WorkerPool` is `Send + Sync` when `T: Send`: share it by reference (or
 /// in an `Arc`) to submit from many threads.
@@ -129,7 +140,7 @@ pub struct WorkerPool<T, R> {
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct PoolStats {
+pub struct WorkerPoolStats {
     /// The number of worker threads.
     pub workers: usize,
     /// Jobs accepted and not yet started (a moment's snapshot).
@@ -152,7 +163,7 @@ where
     ///
     /// # Errors
     ///
-    /// [`PoolError::ZeroWorkers`] if `workers` is 0, [`PoolError::Spawn`] if
+    /// [`PoolError::ZeroSize`] if `workers` is 0, [`PoolError::Spawn`] if
     /// a thread could not be started.
     ///
     /// # Examples
@@ -181,11 +192,9 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        if workers == 0 {
-            return Err(PoolError::ZeroWorkers);
-        }
+        ZeroSizeError::check("workers", workers)?;
         let (jobs, queue) = match queue_capacity {
-            Some(0) => return Err(PoolError::ZeroCapacity),
+            Some(0) => return Err(ZeroSizeError::new("queue_capacity").into()),
             Some(capacity) => crossbeam_channel::bounded(capacity),
             None => crossbeam_channel::unbounded(),
         };
@@ -379,7 +388,7 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     pub fn shutdown(&self) {
         self.assert_not_own_worker("shutdown");
-        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut workers = self.workers.lock();
         if let Some(handles) = workers.take() {
             self.close_gate();
             self.stop_and_join(handles);
@@ -413,7 +422,7 @@ impl<T, R> WorkerPool<T, R> {
     #[must_use = "the returned jobs were not run"]
     pub fn shutdown_now(&self) -> Vec<(JobId, T)> {
         self.assert_not_own_worker("shutdown_now");
-        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut workers = self.workers.lock();
         let Some(handles) = workers.take() else {
             return Vec::new();
         };
@@ -483,19 +492,19 @@ impl<T, R> WorkerPool<T, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn stats(&self) -> PoolStats {
-        let mut stats = PoolStats {
+    pub fn stats(&self) -> WorkerPoolStats {
+        let mut stats = WorkerPoolStats {
             workers: self.workers(),
             // Stop markers are counted only while a shutdown is queueing them.
             queued: self.queue.len(),
-            ..PoolStats::default()
+            ..WorkerPoolStats::default()
         };
         for counters in self.shared.counters.iter() {
-            // Relaxed: statistics; each counter is exact once the pool is
-            // shut down (joining the workers synchronizes with them).
-            stats.completed += counters.completed.load(Ordering::Relaxed);
-            stats.panicked += counters.panicked.load(Ordering::Relaxed);
-            stats.results_discarded += counters.results_discarded.load(Ordering::Relaxed);
+            // Each count is exact once the pool is shut down (joining the
+            // workers synchronizes with them), a snapshot before.
+            stats.completed += counters.completed.get();
+            stats.panicked += counters.panicked.get();
+            stats.results_discarded += counters.results_discarded.get();
         }
         stats
     }
@@ -536,11 +545,7 @@ impl<T, R> Drop for WorkerPool<T, R> {
     /// jobs (the last `Arc` of a pool released by a job), the pool stops its
     /// workers after the accepted jobs without joining them.
     fn drop(&mut self) {
-        let handles = self
-            .workers
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let handles = self.workers.get_mut().take();
         let Some(handles) = handles else { return };
         // `&mut self`: no submission can be in progress.
         self.close_gate();
@@ -583,25 +588,18 @@ where
         // disconnected.
         while let Ok(Message::Job(id, job)) = self.queue.recv() {
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| (id, (self.f)(job))))
-                .map_err(|payload| JobPanicked::new(id, panic_payload::into_message(payload)));
+                .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
             if outcome.is_err() {
-                bump(&counters.panicked);
+                counters.panicked.increment();
             }
-            bump(&counters.completed);
+            counters.completed.increment();
             if let Err(undelivered) = self.results.send(outcome) {
-                bump(&counters.results_discarded);
+                counters.results_discarded.increment();
                 // A result's own Drop may panic; the worker must survive it.
                 let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
             }
         }
     }
-}
-
-/// Adds one to a counter only this thread writes: a load and a store, not
-/// a read-modify-write. Relaxed: statistics, exact once the worker is
-/// joined (the join synchronizes with the thread's end), a snapshot before.
-fn bump(counter: &AtomicU64) {
-    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! `WorkerPoolBuilder`: the options of a `WorkerPool`.
 
-use crate::pool::WorkerPool;
-use crate::pool_error::PoolError;
-use crate::results::Results;
+use super::{PoolError, Results, WorkerPool};
 
 /// Options for a [`WorkerPool`]: the number of workers, a bounded job
 /// queue, the worker threads' names.
@@ -102,8 +100,8 @@ impl WorkerPoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`PoolError::ZeroWorkers`] for zero workers,
-    /// [`PoolError::ZeroCapacity`] for a queue capacity of zero,
+    /// [`PoolError::ZeroSize`] for zero workers
+    /// or a queue capacity of zero,
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).
     ///
@@ -113,7 +111,7 @@ impl WorkerPoolBuilder {
     /// use channels_patterns::{PoolError, WorkerPool};
     ///
     /// let error = WorkerPool::builder().workers(0).build(|x: u8| x).unwrap_err();
-    /// assert!(matches!(error, PoolError::ZeroWorkers));
+    /// assert!(matches!(error, PoolError::ZeroSize(_)));
     /// let (pool, results) = WorkerPool::builder().build(|x: u8| x + 1)?;
     /// pool.submit(1).unwrap();
     /// assert_eq!(results.recv()?.1, Ok(2));

@@ -1,14 +1,23 @@
-//! `fan_out_fan_in`: apply a function to every input on N threads and
-//! gather the results in input order.
+//! Fan-out/fan-in: apply a function to every input on N threads.
+//!
+//! [`fan_out_fan_in`] gathers the results in input order, on scoped
+//! threads that may borrow; [`fan_out_stream`] and [`fan_out_bounded`]
+//! (`stream.rs`) hand them out as they complete, the latter with at most N
+//! inputs in flight. What goes wrong is in `errors.rs`: [`FanOutError`],
+//! [`ItemPanicked`].
 
-use std::error::Error;
-use std::fmt;
+mod errors;
+mod stream;
+
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use crate::item_panicked::ItemPanicked;
-use crate::panic_payload;
+use atomics_kit::{panic_message, ZeroSizeError};
+
+pub use errors::{FanOutError, ItemPanicked};
+pub use stream::{fan_out_bounded, fan_out_stream, FanOutStream};
+
+use crate::sync::Mutex;
 
 /// How many chunks each worker's share of the inputs is cut into: enough
 /// that a worker finishing early finds more to take when items differ in
@@ -34,7 +43,7 @@ const CHUNKS_PER_WORKER: usize = 8;
 ///
 /// # Errors
 ///
-/// [`FanOutError::ZeroWorkers`] if `workers` is 0;
+/// [`FanOutError::ZeroSize`] if `workers` is 0;
 /// [`FanOutError::Panicked`] if `f` panicked on any input.
 ///
 /// # Examples
@@ -58,13 +67,13 @@ where
     R: Send,
 {
     if workers == 0 {
-        return Err(FanOutError::ZeroWorkers);
+        return Err(ZeroSizeError::new("workers").into());
     }
     let inputs: Vec<I::Item> = inputs.into_iter().collect();
     let total = inputs.len();
     let chunk_len = (total / (workers * CHUNKS_PER_WORKER)).max(1);
     let chunks = Mutex::new(into_chunks(inputs, chunk_len));
-    let take_chunk = || chunks.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let take_chunk = || chunks.lock().pop();
     let work = || {
         let mut done = Vec::new();
         while let Some((start, chunk)) = take_chunk() {
@@ -119,7 +128,7 @@ enum ChunkOutcome<R> {
 fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R) -> ChunkOutcome<R> {
     let run = |index: usize, item: T| {
         panic::catch_unwind(AssertUnwindSafe(|| f(item)))
-            .map_err(|payload| ItemPanicked::new(index, panic_payload::into_message(payload)))
+            .map_err(|payload| ItemPanicked::new(index, panic_message(payload)))
     };
     let mut results = Vec::with_capacity(chunk.len());
     let mut items = chunk.into_iter().enumerate();
@@ -163,87 +172,6 @@ fn gather<R>(
     }
     Err(FanOutError::Panicked(outcomes))
 }
-
-/// [`fan_out_fan_in`] could not give every result.
-///
-/// # Examples
-///
-/// ```
-/// use channels_patterns::{fan_out_fan_in, FanOutError};
-///
-/// assert!(matches!(fan_out_fan_in(0..3, 0, |x: i32| x), Err(FanOutError::ZeroWorkers)));
-///
-/// let error = fan_out_fan_in(0..3, 2, |x: i32| {
-///     assert!(x != 1, "one is out");
-///     x
-/// })
-/// .unwrap_err();
-/// assert_eq!(error.to_string(), "1 of 3 items panicked; the first: item #1 panicked: one is out");
-/// let FanOutError::Panicked(outcomes) = error else { unreachable!() };
-/// assert_eq!(outcomes[0], Ok(0));
-/// assert_eq!(outcomes[2], Ok(2));
-/// ```
-#[non_exhaustive]
-pub enum FanOutError<R> {
-    /// Zero workers were asked for.
-    ZeroWorkers,
-    /// `f` panicked on at least one input: every input's outcome, in input
-    /// order.
-    Panicked(Vec<Result<R, ItemPanicked>>),
-}
-
-impl<R> FanOutError<R> {
-    /// The inputs on which `f` panicked, in input order (none for
-    /// `ZeroWorkers`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use channels_patterns::fan_out_fan_in;
-    ///
-    /// let error = fan_out_fan_in(0..10, 3, |x: u8| assert!(x % 4 != 0)).unwrap_err();
-    /// let indices: Vec<usize> = error.panics().map(|p| p.index()).collect();
-    /// assert_eq!(indices, [0, 4, 8]);
-    /// ```
-    pub fn panics(&self) -> impl Iterator<Item = &ItemPanicked> {
-        let outcomes = match self {
-            Self::Panicked(outcomes) => outcomes.as_slice(),
-            Self::ZeroWorkers => &[],
-        };
-        outcomes.iter().filter_map(|outcome| outcome.as_ref().err())
-    }
-}
-
-impl<R> fmt::Debug for FanOutError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ZeroWorkers => f.write_str("ZeroWorkers"),
-            Self::Panicked(outcomes) => f
-                .debug_struct("Panicked")
-                .field("items", &outcomes.len())
-                .field("panics", &self.panics().collect::<Vec<_>>())
-                .finish(),
-        }
-    }
-}
-
-impl<R> fmt::Display for FanOutError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ZeroWorkers => f.write_str("a fan-out needs at least one worker"),
-            Self::Panicked(outcomes) => {
-                let count = self.panics().count();
-                write!(f, "{count} of {} items panicked", outcomes.len())?;
-                match self.panics().next() {
-                    Some(first) => write!(f, "; the first: {first}"),
-                    None => Ok(()),
-                }
-            }
-        }
-    }
-}
-
-impl<R> Error for FanOutError<R> {}
 
 #[cfg(test)]
 mod tests {

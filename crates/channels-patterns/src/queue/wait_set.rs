@@ -1,8 +1,6 @@
 //! Parking threads until another thread changes the state they wait for,
 //! without a lost wakeup and without a lock on the path that wakes nobody.
 
-use std::sync::PoisonError;
-
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Threads waiting for one condition ("the queue is not empty", "the queue
@@ -34,17 +32,13 @@ impl WaitSet {
     /// counted as a waiter) says the condition already holds. May return
     /// spuriously: callers re-try their operation in a loop.
     pub(crate) fn wait_unless(&self, ready: impl FnOnce() -> bool) {
-        let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let guard = self.lock.lock();
         // Relaxed, then the fence: the fence orders this count before the
         // re-check below, pairing with the fence in `notify_*`.
         self.waiters.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         if !ready() {
-            drop(
-                self.condvar
-                    .wait(guard)
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
+            drop(self.condvar.wait(guard));
         } else {
             drop(guard);
         }
@@ -56,7 +50,7 @@ impl WaitSet {
     /// Wakes one waiter, if any; call after making the condition true.
     pub(crate) fn notify_one(&self) {
         if self.has_waiters() {
-            let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            let _guard = self.lock.lock();
             self.condvar.notify_one();
         }
     }
@@ -64,7 +58,7 @@ impl WaitSet {
     /// Wakes every waiter; call after making the condition true.
     pub(crate) fn notify_all(&self) {
         if self.has_waiters() {
-            let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            let _guard = self.lock.lock();
             self.condvar.notify_all();
         }
     }

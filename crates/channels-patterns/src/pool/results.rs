@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 
-use crate::job::{JobId, JobPanicked};
+use super::job::{JobId, JobPanicked};
 use crate::sync::{AtomicBool, Ordering};
 
 /// One finished job: its id and what its function returned, or how it
@@ -46,7 +46,7 @@ fn completed<R>(outcome: Outcome<R>) -> Completed<R> {
 ///
 /// Dropping every `Results` handle tells the pool nobody wants results: jobs
 /// already accepted still run and their results are counted in
-/// [`PoolStats::results_discarded`](crate::PoolStats::results_discarded);
+/// [`WorkerPoolStats::results_discarded`](crate::WorkerPoolStats::results_discarded);
 /// later submissions are refused with
 /// [`SubmitError::ResultsDropped`](crate::SubmitError::ResultsDropped).
 ///

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::iter::Fuse;
 
-use crate::item_panicked::ItemPanicked;
-use crate::pool::WorkerPool;
-use crate::pool_error::PoolError;
-use crate::results::Results;
+use super::ItemPanicked;
+use atomics_kit::ZeroSizeError;
+
+use crate::pool::{PoolError, Results, WorkerPool};
 
 /// Applies `f` to every input on `workers` threads and yields
 /// `(index, result)` pairs as they complete, in completion order.
@@ -26,7 +26,7 @@ use crate::results::Results;
 ///
 /// # Errors
 ///
-/// [`PoolError::ZeroWorkers`] if `workers` is 0, [`PoolError::Spawn`] if a
+/// [`PoolError::ZeroSize`] if `workers` is 0, [`PoolError::Spawn`] if a
 /// thread could not be started.
 ///
 /// # Examples
@@ -62,8 +62,8 @@ where
 ///
 /// # Errors
 ///
-/// [`PoolError::ZeroWorkers`] if `workers` is 0,
-/// [`PoolError::ZeroCapacity`] if `max_in_flight` is 0,
+/// [`PoolError::ZeroSize`] if `workers` is 0,
+/// [`PoolError::ZeroSize`] if `max_in_flight` is 0,
 /// [`PoolError::Spawn`] if a thread could not be started.
 ///
 /// # Examples
@@ -92,9 +92,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    if max_in_flight == 0 {
-        return Err(PoolError::ZeroCapacity);
-    }
+    ZeroSizeError::check("max_in_flight", max_in_flight)?;
     FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
 }
 
@@ -207,7 +205,7 @@ impl<I: Iterator, R> FanOutStream<I, R> {
     fn completed(
         &mut self,
         index: u64,
-        result: Result<R, crate::JobPanicked>,
+        result: Result<R, crate::pool::JobPanicked>,
     ) -> (usize, Result<R, ItemPanicked>) {
         self.in_flight -= 1;
         let index = usize::try_from(index).unwrap_or(usize::MAX);
