@@ -1,7 +1,7 @@
 //! Starting actors: `spawn`, `spawn_supervised`, and `ActorBuilder`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::thread;
 
 use crate::actor::Actor;
@@ -10,7 +10,9 @@ use crate::mailbox::Mailbox;
 use crate::restart_policy::{RestartBudget, RestartPolicy};
 use crate::runner::{Runner, Supervisor};
 use crate::shared::Shared;
-use crate::spawn_error::SpawnError;
+use atomics_kit::ZeroSizeError;
+
+use crate::errors::SpawnError;
 
 /// Starts `actor` on its own thread with the default mailbox (bounded, 64
 /// messages) and returns a handle to it. The seed article's
@@ -143,7 +145,7 @@ impl ActorBuilder {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::ZeroCapacity`] for `Mailbox::Bounded(0)`,
+    /// [`SpawnError::ZeroSize`] for `Mailbox::Bounded(0)`,
     /// [`SpawnError::Spawn`] if the thread could not be started.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
         self.start(actor, None)
@@ -177,7 +179,7 @@ impl ActorBuilder {
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
         let (sender, receiver) = match self.mailbox {
-            Mailbox::Bounded(0) => return Err(SpawnError::ZeroCapacity),
+            Mailbox::Bounded(0) => return Err(ZeroSizeError::new("mailbox capacity").into()),
             Mailbox::Bounded(capacity) => crossbeam_channel::bounded(capacity),
             Mailbox::Unbounded => crossbeam_channel::unbounded(),
         };
@@ -193,7 +195,7 @@ impl ActorBuilder {
             .name(name)
             .spawn(move || runner.run())
             .map_err(SpawnError::Spawn)?;
-        *shared.thread.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+        *shared.thread.lock() = Some(thread);
         Ok(handle)
     }
 }

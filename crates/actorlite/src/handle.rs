@@ -1,7 +1,7 @@
 //! `ActorHandle`: how the rest of the program talks to an actor.
 
 use std::fmt;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -10,11 +10,11 @@ use crossbeam_channel::{
 };
 
 use crate::actor::Actor;
-use crate::ask_error::AskError;
+use crate::errors::AskError;
+use crate::errors::{SendError, SendTimeoutError, TrySendError};
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::reply::Reply;
-use crate::send_error::{SendError, SendTimeoutError, TrySendError};
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::stats::ActorStats;
 use crate::wait;
@@ -344,12 +344,7 @@ impl<A: Actor> ActorHandle<A> {
             "ActorHandle::join called on the actor's own thread: it would wait for itself"
         );
         let reason = self.shared.wait_for_exit();
-        let thread = self
-            .shared
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let thread = self.shared.thread.lock().take();
         if let Some(thread) = thread {
             // The actor's thread catches every panic of the actor's code.
             let _ = thread.join();

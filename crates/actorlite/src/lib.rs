@@ -59,35 +59,31 @@
 #![forbid(unsafe_code)]
 
 mod actor;
-mod ask_error;
 mod builder;
 mod context;
+mod errors;
 mod exit_reason;
 mod handle;
 mod lifecycle;
 mod mailbox;
-mod panic_payload;
 mod reply;
 mod restart_policy;
 mod runner;
-mod send_error;
 mod shared;
-mod spawn_error;
 mod stats;
 mod sync;
 mod wait;
 
 pub use actor::Actor;
-pub use ask_error::AskError;
+pub use atomics_kit::ZeroSizeError;
 pub use builder::{spawn, spawn_supervised, ActorBuilder};
 pub use context::Context;
+pub use errors::{AskError, SendError, SendTimeoutError, SpawnError, TrySendError};
 pub use exit_reason::ExitReason;
 pub use handle::ActorHandle;
 pub use mailbox::Mailbox;
 pub use reply::Reply;
 pub use restart_policy::RestartPolicy;
-pub use send_error::{SendError, SendTimeoutError, TrySendError};
-pub use spawn_error::SpawnError;
 pub use stats::ActorStats;
 
 /// The README's example, compiled and run by `cargo test --doc`.

@@ -5,17 +5,17 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
+use crate::sync::Backoff;
 use crossbeam_channel::Receiver;
-use crossbeam_utils::Backoff;
 
 use crate::actor::Actor;
 use crate::context::Context;
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
-use crate::panic_payload;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::wait;
+use atomics_kit::panic_message;
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -80,7 +80,7 @@ impl<A: Actor> Runner<A> {
                 Ok(()) => return,
                 Err(payload) => {
                     self.actor = None;
-                    self.recover(panic_payload::message_of(payload));
+                    self.recover(panic_message(payload));
                 }
             }
         }
@@ -98,7 +98,7 @@ impl<A: Actor> Runner<A> {
             Err(payload) => {
                 self.shared.counters.panicked_message();
                 self.actor = None;
-                self.recover(panic_payload::message_of(payload));
+                self.recover(panic_message(payload));
                 self.start();
             }
         }
@@ -106,13 +106,13 @@ impl<A: Actor> Runner<A> {
 
     /// After a panic: a fresh actor from the supervisor if the budget
     /// allows (its `started` is run by the caller), else the failure.
-    fn recover(&mut self, panic_message: String) {
-        self.shared.record_panic(&panic_message);
+    fn recover(&mut self, handler_panic: String) {
+        self.shared.record_panic(&handler_panic);
         let Some(supervisor) = self.supervisor.as_mut() else {
-            return self.fail(panic_message);
+            return self.fail(handler_panic);
         };
         if !supervisor.budget.try_spend() {
-            return self.fail(panic_message);
+            return self.fail(handler_panic);
         }
         match panic::catch_unwind(AssertUnwindSafe(|| (supervisor.factory)())) {
             Ok(actor) => {
@@ -120,9 +120,9 @@ impl<A: Actor> Runner<A> {
                 self.actor = Some(actor);
             }
             Err(payload) => {
-                let factory_panic = panic_payload::message_of(payload);
+                let factory_panic = panic_message(payload);
                 self.fail(format!(
-                    "{panic_message}; then the factory panicked: {factory_panic}"
+                    "{handler_panic}; then the factory panicked: {factory_panic}"
                 ));
             }
         }

@@ -1,15 +1,15 @@
 //! What an actor's handles, its context and its thread share.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 use std::thread::{JoinHandle, ThreadId};
 
-use atomics_kit::AdmissionGate;
+use atomics_kit::{AdmissionGate, SingleWriterCounter};
 use crossbeam_channel::Sender;
 
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::stats::ActorStats;
+use crate::sync::{Condvar, Mutex};
 
 use crate::lifecycle::Lifecycle;
 pub(crate) use crate::lifecycle::{KILL, RUNNING, STOP};
@@ -17,44 +17,37 @@ pub(crate) use crate::lifecycle::{KILL, RUNNING, STOP};
 /// Counters only the actor's thread writes.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    handled: AtomicU64,
-    panicked_messages: AtomicU64,
-    dead_letters: AtomicU64,
-    restarts: AtomicU64,
+    handled: SingleWriterCounter,
+    panicked_messages: SingleWriterCounter,
+    dead_letters: SingleWriterCounter,
+    restarts: SingleWriterCounter,
 }
 
 impl Counters {
     pub(crate) fn handled(&self) {
-        bump(&self.handled);
+        self.handled.increment();
     }
     pub(crate) fn panicked_message(&self) {
-        bump(&self.panicked_messages);
+        self.panicked_messages.increment();
     }
     pub(crate) fn dead_letter(&self) {
-        bump(&self.dead_letters);
+        self.dead_letters.increment();
     }
     pub(crate) fn restarted(&self) {
-        bump(&self.restarts);
+        self.restarts.increment();
     }
 
     fn snapshot(&self) -> ActorStats {
-        // Acquire: pairs with `bump`'s Release, so a reader that saw the
-        // actor stop (through the exit lock) sees the final counts, and one
-        // that did not sees a consistent past.
+        // `get` is an Acquire load paired with `increment`'s Release store,
+        // so a reader that saw the actor stop (through the exit lock) sees
+        // the final counts, and one that did not sees a consistent past.
         ActorStats {
-            handled: self.handled.load(Ordering::Acquire),
-            panicked_messages: self.panicked_messages.load(Ordering::Acquire),
-            dead_letters: self.dead_letters.load(Ordering::Acquire),
-            restarts: self.restarts.load(Ordering::Acquire),
+            handled: self.handled.get(),
+            panicked_messages: self.panicked_messages.get(),
+            dead_letters: self.dead_letters.get(),
+            restarts: self.restarts.get(),
         }
     }
-}
-
-/// Adds one to a counter only the actor's thread writes: a load and a
-/// store, not a read-modify-write. Relaxed load: this thread's own last
-/// store. Release store: pairs with the Acquire loads in `snapshot`.
-fn bump(counter: &AtomicU64) {
-    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Release);
 }
 
 pub(crate) struct Shared<M> {
@@ -121,41 +114,29 @@ impl<M> Shared<M> {
     }
 
     pub(crate) fn record_panic(&self, message: &str) {
-        *self
-            .last_panic
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(message.to_owned());
+        *self.last_panic.lock() = Some(message.to_owned());
     }
 
     pub(crate) fn last_panic(&self) -> Option<String> {
-        self.last_panic
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.last_panic.lock().clone()
     }
 
     pub(crate) fn finish(&self, reason: ExitReason) {
-        *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+        *self.exit.lock() = Some(reason);
         self.exited.notify_all();
     }
 
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
-        self.exit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.exit.lock().clone()
     }
 
     pub(crate) fn wait_for_exit(&self) -> ExitReason {
-        let mut exit = self.exit.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut exit = self.exit.lock();
         loop {
             if let Some(reason) = exit.as_ref() {
                 return reason.clone();
             }
-            exit = self
-                .exited
-                .wait(exit)
-                .unwrap_or_else(PoisonError::into_inner);
+            exit = self.exited.wait(exit);
         }
     }
 }

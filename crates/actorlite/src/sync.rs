@@ -5,6 +5,8 @@
 //! crossbeam-channel and OS threads, which loom cannot drive; its shutdown
 //! rests on `atomics_kit::AdmissionGate`, modelled in atomics-kit.
 
+pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
+
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 

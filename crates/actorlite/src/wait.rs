@@ -3,8 +3,8 @@
 use std::thread;
 use std::time::Instant;
 
+use crate::sync::Backoff;
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
-use crossbeam_utils::Backoff;
 
 /// Yields a waiting thread makes, after spinning, before it blocks: a
 /// message that comes within a few microseconds (a request/reply exchange)

@@ -36,7 +36,7 @@ fn taken<T>() -> *mut Node<T> {
 }
 
 impl<T> Elimination<T> {
-    crate::sync::const_fn_outside_loom! {
+    atomics_kit::const_fn_outside_loom! {
         pub(crate) fn new() -> Elimination<T> {
             Elimination {
                 slots: [

@@ -19,8 +19,8 @@
 //! `docs/treiber.md` has the longer argument.
 
 use std::ptr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use atomics_kit::sync::{Mutex, MutexGuard};
 use atomics_kit::thread_index;
 use crossbeam_utils::CachePadded;
 
@@ -82,7 +82,7 @@ pub(crate) struct Participant<'a, T> {
 }
 
 impl<T> Hazards<T> {
-    crate::sync::const_fn_outside_loom! {
+    atomics_kit::const_fn_outside_loom! {
         pub(crate) fn new() -> Hazards<T> {
             Hazards {
                 first: AtomicPtr::new(ptr::null_mut()),
@@ -106,7 +106,7 @@ impl<T> Hazards<T> {
                 hazards: self,
                 number: 0,
                 // The slot's lists are only ever touched under the guard.
-                _no_index: Some(self.no_index.lock().unwrap_or_else(PoisonError::into_inner)),
+                _no_index: Some(self.no_index.lock()),
                 slot: self.slot(0),
             },
         }

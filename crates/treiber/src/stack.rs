@@ -5,13 +5,15 @@ use std::fmt;
 use std::iter::FromIterator;
 use std::ptr;
 
+use atomics_kit::const_fn_outside_loom;
 use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::elimination::Elimination;
 use crate::hazard::{Hazards, Participant};
 use crate::node::Node;
 use crate::pop_all::PopAll;
-use crate::sync::{const_fn_outside_loom, AtomicPtr, Ordering};
+
+use crate::sync::{AtomicPtr, Ordering};
 
 /// A lock-free LIFO stack (Treiber, 1986) that any number of threads may
 /// push to and pop from at once.

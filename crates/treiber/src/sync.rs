@@ -93,18 +93,3 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 }
-
-/// Declares `$vis const fn` outside loom and a plain `$vis fn` under loom,
-/// whose atomics have no `const` constructors.
-macro_rules! const_fn_outside_loom {
-    ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
-        #[cfg(not(loom))]
-        $(#[$attr])*
-        $vis const fn $name() -> $ret $body
-
-        #[cfg(loom)]
-        $(#[$attr])*
-        $vis fn $name() -> $ret $body
-    };
-}
-pub(crate) use const_fn_outside_loom;

@@ -1,7 +1,63 @@
-//! What can go wrong sending to an actor; the message always comes back.
+//! What can go wrong with an actor, each error giving back what it can:
+//! [`SpawnError`] starting one, [`SendError`], [`TrySendError`] and
+//! [`SendTimeoutError`] sending to one (the message always comes back), and
+//! [`AskError`] asking one.
 
 use std::error::Error;
 use std::fmt;
+use std::io;
+
+use atomics_kit::ZeroSizeError;
+
+/// [`ActorBuilder::spawn`](crate::ActorBuilder::spawn) could not start the
+/// actor.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{Actor, ActorBuilder, Context, Mailbox, SpawnError};
+///
+/// struct Idle;
+/// impl Actor for Idle {
+///     type Message = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let error = ActorBuilder::new().mailbox(Mailbox::Bounded(0)).spawn(Idle).unwrap_err();
+/// assert!(matches!(error, SpawnError::ZeroSize(_)));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// A bounded mailbox of capacity zero: no message could ever be queued.
+    ZeroSize(ZeroSizeError),
+    /// The operating system refused to start the actor's thread.
+    Spawn(io::Error),
+}
+
+impl From<ZeroSizeError> for SpawnError {
+    fn from(error: ZeroSizeError) -> Self {
+        Self::ZeroSize(error)
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ZeroSize(error) => write!(f, "cannot spawn the actor: {error}"),
+            Self::Spawn(error) => write!(f, "could not start the actor's thread: {error}"),
+        }
+    }
+}
+
+impl Error for SpawnError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Spawn(error) => Some(error),
+            Self::ZeroSize(error) => Some(error),
+        }
+    }
+}
 
 /// [`ActorHandle::send`](crate::ActorHandle::send) found the actor stopped
 /// or stopping; the message is given back.
@@ -182,3 +238,50 @@ impl<M> fmt::Display for SendTimeoutError<M> {
 }
 
 impl<M> Error for SendTimeoutError<M> {}
+
+/// [`ActorHandle::ask`](crate::ActorHandle::ask) got no answer.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, AskError, Context, Reply};
+/// use std::time::Duration;
+///
+/// struct Forgetful;
+/// impl Actor for Forgetful {
+///     type Message = Reply<u8>;
+///     fn handle(&mut self, reply: Reply<u8>, _: &mut Context<Self>) {
+///         drop(reply); // never answers
+///     }
+/// }
+///
+/// let actor = spawn(Forgetful);
+/// assert_eq!(actor.ask(|reply| reply, Duration::from_secs(5)), Err(AskError::NoReply));
+/// actor.stop();
+/// actor.join();
+/// assert_eq!(actor.ask(|reply| reply, Duration::from_secs(5)), Err(AskError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AskError {
+    /// No reply within the timeout (the request may still be handled later;
+    /// its reply is then dropped).
+    Timeout,
+    /// The actor has stopped, or stopped before answering.
+    Closed,
+    /// The actor dropped the [`Reply`](crate::Reply) without answering
+    /// (its handler returned without replying, or panicked).
+    NoReply,
+}
+
+impl fmt::Display for AskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("the actor did not reply in time"),
+            Self::Closed => f.write_str("the actor has stopped"),
+            Self::NoReply => f.write_str("the actor dropped the reply handle without replying"),
+        }
+    }
+}
+
+impl Error for AskError {}
