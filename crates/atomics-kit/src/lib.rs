@@ -27,7 +27,8 @@
 //!   all of which become loom's under `--cfg loom`.
 //! - [`ZeroSizeError`]: the one way a zero capacity, shard, worker or thread
 //!   count is refused.
-//! - [`panic_message`]: the text of a caught panic, without a second panic.
+//! - [`panic_message`] and [`panic_text`]: the text of a caught panic,
+//!   without a second panic.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -69,7 +70,7 @@ mod zero_size_error;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
-pub use panic_message::panic_message;
+pub use panic_message::{panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;
 pub use sharded_counter::ShardedCounter;
 pub use single_writer_counter::SingleWriterCounter;

@@ -1,4 +1,5 @@
-//! [`panic_message`]: the text of a caught panic, without a second panic.
+//! [`panic_message`] and [`panic_text`]: the text of a caught panic,
+//! without a second panic.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,17 +26,33 @@ use std::panic::{self, AssertUnwindSafe};
 /// ```
 #[must_use]
 pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        String::from("non-string panic payload")
-    };
+    let message = panic_text(&*payload)
+        .unwrap_or("non-string panic payload")
+        .to_owned();
     if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
         std::mem::forget(second);
     }
     message
+}
+
+/// The text of a panic payload, borrowed: `Some` for the `&'static str`
+/// and `String` payloads of `panic!("..")`, `None` for any other. For a
+/// panic hook, which sees the payload without owning it.
+///
+/// # Examples
+///
+/// ```
+/// std::panic::set_hook(Box::new(|info| {
+///     eprintln!("panicked: {}", atomics_kit::panic_text(info.payload()).unwrap_or("?"));
+/// }));
+/// # let _ = std::panic::take_hook();
+/// ```
+#[must_use]
+pub fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         println!(
             "  (panic on {}: {})",
             thread::current().name().unwrap_or("?"),
-            info.payload_as_str().unwrap_or("?")
+            atomics_kit::panic_text(info.payload()).unwrap_or("?")
         );
     }));
     let checks = [

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         println!(
             "  (panic on {}: {})",
             thread.name().unwrap_or("?"),
-            info.payload_as_str().unwrap_or("?")
+            atomics_kit::panic_text(info.payload()).unwrap_or("?")
         );
     }));
     let checks = [fan_out_fan_in_demo(), worker_pool_demo(), mpmc_demo()];

@@ -39,7 +39,10 @@ fn empty_input_gives_empty_output_and_zero_workers_is_an_error() {
     );
     let error = fan_out_fan_in(0..3, 0, |x: i32| x).unwrap_err();
     assert!(matches!(error, FanOutError::ZeroSize(e) if e.argument() == "workers"));
-    assert_eq!(error.to_string(), "cannot fan out: `workers` must be at least 1, not 0");
+    assert_eq!(
+        error.to_string(),
+        "cannot fan out: `workers` must be at least 1, not 0"
+    );
 }
 
 #[test]
