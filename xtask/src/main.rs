@@ -7,8 +7,10 @@
 mod bench;
 mod cmd;
 mod demo;
+mod features;
 mod loom;
 mod miri;
+mod msrv;
 mod sanitizers;
 mod test_all;
 mod toolchain;
@@ -24,12 +26,16 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  test-all [--skip STEP]...   fmt, clippy, test, doc, loom, miri, sanitizers, bench
-                              (smoke), in that order, with a summary table
+  test-all [--skip STEP]...   fmt, clippy, msrv, test, features, doc, package, loom,
+                              miri, sanitizers, bench (smoke), in that order, with
+                              a summary table of each step's time
+  msrv [-p CRATE]...          the libraries build with the workspace's rust-version
+  features [-p CRATE]...      each cargo feature of a crate builds and tests alone
   loom [-p CRATE]...          loom models (tests/loom.rs), release, --cfg loom,
                               LOOM_MAX_PREEMPTIONS (default 2)
-  miri [-p CRATE]...          unit and integration tests under miri: stacked and
-                              tree borrows, then `concurrent` tests over many seeds
+  miri [-p CRATE]...          unit and integration tests under miri; crates with
+                              unsafe code: stacked and tree borrows, then their
+                              `concurrent` tests over many seeds
   sanitizers [-p CRATE]...    tests/stress.rs under AddressSanitizer and ThreadSanitizer
   bench [--quick | --smoke] [--threads 1,2,4] [FILTER]
                               criterion benches; writes docs/benchmarks.md and
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "test-all" => test_all::run(options),
         "loom" => loom::run(options),
+        "msrv" => msrv::run(options),
+        "features" => features::run(options),
         "miri" => miri::run(options),
         "sanitizers" => sanitizers::run(options),
         "bench" => bench::run(options),

@@ -5,12 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{bench, cmd, loom, miri, sanitizers, Result};
+use crate::{bench, cmd, features, loom, miri, msrv, sanitizers, workspace, Result};
 
 /// A step's name (for `--skip` and the summary) and what it runs.
 type Step = (&'static str, fn() -> Result);
 
-const STEPS: [Step; 8] = [
+const STEPS: [Step; 11] = [
     ("fmt", || {
         cmd::run(&mut cmd::cargo(&["fmt", "--all", "--check"]))
     }),
@@ -24,20 +24,34 @@ const STEPS: [Step; 8] = [
             "warnings",
         ]))
     }),
+    ("msrv", || msrv::run(&[])),
     ("test", || {
         cmd::run(&mut cmd::cargo(&["test", "--workspace", "--all-targets"]))
     }),
+    ("features", || features::run(&[])),
     ("doc", || {
         cmd::run(&mut cmd::cargo(&["test", "--workspace", "--doc"]))?;
         cmd::run(
             cmd::cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         )
     }),
+    ("package", package),
     ("loom", || loom::run(&[])),
     ("miri", || miri::run(&[])),
     ("sanitizers", || sanitizers::run(&[])),
     ("bench", || bench::run(&["--smoke".to_owned()])),
 ];
+
+/// Every library crate packaged as crates.io would get it (license texts
+/// and README included) and built from the package. `--allow-dirty`: the
+/// check is of what the package holds, so it also runs before a commit.
+fn package() -> Result {
+    let mut package = cmd::cargo(&["package", "--allow-dirty"]);
+    for krate in workspace::crates()? {
+        package.args(["-p", &krate.name]);
+    }
+    cmd::run(&mut package)
+}
 
 enum Outcome {
     Passed,

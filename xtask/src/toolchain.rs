@@ -1,5 +1,6 @@
-//! The nightly toolchain and components that miri and the sanitizers need,
-//! installed with rustup when missing.
+//! The toolchains and components the checks need beyond the pinned stable
+//! one (nightly with miri and rust-src for miri and the sanitizers; the
+//! MSRV toolchain), installed with rustup when missing.
 
 use std::process::Command;
 
@@ -9,7 +10,13 @@ use crate::Result;
 /// Makes sure the nightly toolchain has `components`, installing what is
 /// missing. Fails loudly if rustup cannot.
 pub fn ensure_nightly(components: &[&str]) -> Result {
-    let installed = installed_nightly_components();
+    ensure_toolchain("nightly", components)
+}
+
+/// Makes sure `toolchain` is installed with `components`, installing what
+/// is missing. Fails loudly if rustup cannot.
+pub fn ensure_toolchain(toolchain: &str, components: &[&str]) -> Result {
+    let installed = installed_components(toolchain);
     let missing: Vec<&str> = components
         .iter()
         .copied()
@@ -19,35 +26,30 @@ pub fn ensure_nightly(components: &[&str]) -> Result {
                 .is_some_and(|list| has_component(list, c))
         })
         .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    println!("installing nightly components: {}", missing.join(", "));
     let mut install = Command::new("rustup");
     if installed.is_none() {
-        install.args([
-            "toolchain",
-            "install",
-            "nightly",
-            "--profile",
-            "minimal",
-            "--component",
-        ]);
-        install.arg(missing.join(","));
+        println!("installing toolchain {toolchain}");
+        install.args(["toolchain", "install", toolchain, "--profile", "minimal"]);
+        if !missing.is_empty() {
+            install.arg("--component").arg(missing.join(","));
+        }
+    } else if missing.is_empty() {
+        return Ok(());
     } else {
-        install.args(["component", "add", "--toolchain", "nightly"]);
+        println!("installing {toolchain} components: {}", missing.join(", "));
+        install.args(["component", "add", "--toolchain", toolchain]);
         install.args(&missing);
     }
     cmd::run(&mut install).map_err(|e| {
-        format!("{e}\nmiri and the sanitizers need nightly with {components:?}; install them with rustup and rerun")
+        format!("{e}\nthe checks need toolchain {toolchain} with {components:?}; install it with rustup and rerun")
     })
 }
 
-/// `rustup component list --installed` for nightly, or `None` if nightly
-/// itself is not installed.
-fn installed_nightly_components() -> Option<String> {
+/// `rustup component list --installed` for `toolchain`, or `None` if the
+/// toolchain itself is not installed.
+fn installed_components(toolchain: &str) -> Option<String> {
     let output = Command::new("rustup")
-        .args(["component", "list", "--installed", "--toolchain", "nightly"])
+        .args(["component", "list", "--installed", "--toolchain", toolchain])
         .output()
         .ok()?;
     output

@@ -63,21 +63,51 @@ impl Crate {
         }
     }
 
+    /// Whether the crate's `src/lib.rs` says `#![forbid(unsafe_code)]`: then
+    /// only its dependencies' unsafe code can misbehave under miri.
+    pub fn forbids_unsafe(&self) -> bool {
+        fs::read_to_string(self.dir.join("src/lib.rs"))
+            .is_ok_and(|lib| lib.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]"))
+    }
+
+    /// The crate's cargo features other than `default`, in manifest order.
+    pub fn features(&self) -> Vec<&str> {
+        section_lines(&self.manifest, "[features]")
+            .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim()))
+            .filter(|name| !name.is_empty() && !name.starts_with('#') && *name != "default")
+            .collect()
+    }
+
     /// A string value of the crate's `[package.metadata.xtask]` table.
     fn xtask_metadata(&self, key: &str) -> Option<&str> {
-        let mut in_section = false;
-        for line in self.manifest.lines().map(str::trim) {
-            if line.starts_with('[') {
-                in_section = line == "[package.metadata.xtask]";
-            } else if in_section {
-                if let Some(value) = line.strip_prefix(key) {
-                    let value = value.trim_start().strip_prefix('=')?.trim();
-                    return Some(value.trim_matches('"'));
-                }
-            }
-        }
-        None
+        section_lines(&self.manifest, "[package.metadata.xtask]").find_map(|line| {
+            let value = line.strip_prefix(key)?.trim_start().strip_prefix('=')?;
+            Some(value.trim().trim_matches('"'))
+        })
     }
+}
+
+/// The trimmed lines of a manifest's `section` (given with its brackets),
+/// up to the next section.
+fn section_lines<'a>(manifest: &'a str, section: &'a str) -> impl Iterator<Item = &'a str> {
+    manifest
+        .lines()
+        .map(str::trim)
+        .skip_while(move |line| *line != section)
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+}
+
+/// The workspace's `rust-version` (the libraries' MSRV), from the root
+/// manifest's `[workspace.package]`.
+pub fn rust_version() -> Result<String> {
+    let path = root().join("Cargo.toml");
+    let manifest = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let version = section_lines(&manifest, "[workspace.package]")
+        .find_map(|line| line.strip_prefix("rust-version"))
+        .and_then(|rest| rest.trim_start().strip_prefix('='))
+        .map(|value| value.trim().trim_matches('"').to_owned());
+    version.ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
 }
 
 /// Every crate under `crates/`, by name.
