@@ -5,7 +5,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use atomics_kit::AdmissionGate;
+use atomics_kit::{AdmissionGate, SingleWriterCounter};
 use crossbeam_deque::{Injector, Stealer};
 use crossbeam_utils::CachePadded;
 
@@ -31,36 +31,28 @@ pub(crate) struct PoolShared {
     panic_handler: Option<PanicHandler>,
 }
 
-/// One worker's counts; only that worker writes them.
+/// One worker's counts; only that worker writes them (a load and a store,
+/// no locked instruction). Readers get a snapshot, exact after `wait_idle`
+/// or `shutdown`, whose locks and joins order the workers' last counts.
 #[derive(Default)]
 pub(crate) struct WorkerCounters {
-    executed: AtomicU64,
-    stolen: AtomicU64,
+    executed: SingleWriterCounter,
+    stolen: SingleWriterCounter,
 }
 
 impl WorkerCounters {
     pub(crate) fn count_executed(&self) {
-        bump(&self.executed);
+        self.executed.increment();
     }
     pub(crate) fn count_stolen(&self) {
-        bump(&self.stolen);
+        self.stolen.increment();
     }
     pub(crate) fn executed(&self) -> u64 {
-        // Relaxed: a count (see `bump`).
-        self.executed.load(Ordering::Relaxed)
+        self.executed.get()
     }
     pub(crate) fn stolen(&self) -> u64 {
-        // Relaxed: a count (see `bump`).
-        self.stolen.load(Ordering::Relaxed)
+        self.stolen.get()
     }
-}
-
-/// Adds one to a count that only the calling worker writes: a load and a
-/// store, no locked instruction.
-fn bump(count: &AtomicU64) {
-    // Relaxed (both): one writer; readers want a snapshot, exact after
-    // `wait_idle` or `shutdown` (whose locks and joins order it).
-    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
 impl PoolShared {
