@@ -1,11 +1,11 @@
 //! A bounded concurrent cache: [`Cache`], built by [`CacheBuilder`],
 //! counted by [`CacheStats`].
 //!
-//! Storage is dashmap's (`crate::sync::map`); eviction is S3-FIFO per
-//! segment ([`policy`](self) keeps a small FIFO, a main CLOCK queue and a
-//! ghost list of hashes, with a 2-bit frequency in each entry's [`slot`]);
-//! loads run once per key through the single-flight table ([`flight`]),
-//! with no lock held while the loader runs.
+//! Storage is dashmap's (`sync/map.rs`); eviction is S3-FIFO per segment
+//! (`policy.rs` keeps a small FIFO, a main CLOCK queue and a ghost list of
+//! hashes, with a 2-bit frequency in each entry's slot, `slot.rs`); loads
+//! run once per key through the single-flight table (`flight.rs`), with no
+//! lock held while the loader runs.
 //!
 //! Compiled with the `cache` feature (on by default).
 

@@ -3,8 +3,7 @@
 //! [`LoggerStats`].
 //!
 //! Logging threads push records into a bounded lock-free queue and return;
-//! one writer thread formats them ([`line`](self)) and writes them in
-//! batches. What a full queue does is the [`Overflow`] policy; the errors
+//! one writer thread formats them (`line.rs`) and writes them in batches. What a full queue does is the [`Overflow`] policy; the errors
 //! are [`ShutdownTimeout`] and [`InstallError`].
 //!
 //! Compiled with the `logger` feature (on by default).

@@ -1,11 +1,10 @@
 //! A work-stealing thread pool: [`WorkStealingPool`], built by
 //! [`PoolBuilder`], counted by [`WorkStealingPoolStats`].
 //!
-//! N threads, each with a crossbeam-deque ([`worker_thread`](self)); an
+//! N threads, each with a crossbeam-deque (`worker_thread.rs`); an
 //! injector for outside submissions; `spawn`, [`Scope`] and `join`, whose
-//! jobs are type- and lifetime-erased pointers ([`job`](self), as
-//! rayon-core's); idle workers park through the sleep protocol
-//! ([`sleep`](self)). `unsafe` lives in `mod.rs`, `job.rs`, `scope.rs` and
+//! jobs are type- and lifetime-erased pointers (`job.rs`, as rayon-core's);
+//! idle workers park through the sleep protocol (`sleep.rs`). `unsafe` lives in `mod.rs`, `job.rs`, `scope.rs` and
 //! `worker_thread.rs` only; the other files deny it.
 //!
 //! Compiled with the `pool` feature (on by default).

@@ -85,7 +85,7 @@ impl fmt::Display for ItemPanicked {
 
 impl Error for ItemPanicked {}
 
-/// [`fan_out_fan_in`] could not give every result.
+/// [`fan_out_fan_in`](super::fan_out_fan_in) could not give every result.
 ///
 /// # Examples
 ///

@@ -19,7 +19,7 @@ use in_flight::InFlight;
 use wait_set::WaitSet;
 
 /// A bounded multi-producer multi-consumer queue: crossbeam's lock-free
-/// [`ArrayQueue`](crossbeam_queue::ArrayQueue), with blocking
+/// [`crossbeam_queue::ArrayQueue`], with blocking
 /// [`push`](Self::push) and [`pop`](Self::pop) that back off briefly
 /// (crossbeam's `Backoff`) and then park, so an idle producer or consumer
 /// burns no core, and with [`close`](Self::close).
