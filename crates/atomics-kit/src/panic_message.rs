@@ -10,8 +10,9 @@ use std::panic::{self, AssertUnwindSafe};
 /// `panic!("..")` payloads are a `&'static str` or a `String`; any other
 /// payload gives `"non-string panic payload"`. Dropping a payload can
 /// itself panic (a payload type with a panicking `Drop`): that second
-/// panic is caught and its payload leaked, so the calling thread (a
-/// worker, an actor) survives it.
+/// panic is caught, and its payload dropped if it is a string (as
+/// `panic!` makes) or leaked otherwise, so the calling thread (a worker, an
+/// actor) survives it.
 ///
 /// # Examples
 ///
@@ -30,7 +31,13 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
         .unwrap_or("non-string panic payload")
         .to_owned();
     if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(second);
+        // A string payload (as `panic!` makes) drops without running user
+        // code; any other might panic again, so it is leaked.
+        if panic_text(&*second).is_some() {
+            drop(second);
+        } else {
+            std::mem::forget(second);
+        }
     }
     message
 }
