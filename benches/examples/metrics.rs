@@ -1,5 +1,6 @@
 //! Measurements that are not throughput, for `cargo xtask bench` to record
-//! beside criterion's tables: each line printed is
+//! beside the paired throughput tables (`examples/paired.rs`): each line
+//! printed is
 //! `METRIC <scenario> <unit> <higher|lower> <implementation> <threads> <value>`
 //! (tab-separated).
 //!
@@ -28,19 +29,18 @@ use std::io::{BufWriter, Write};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use fearless_benches::caches::{for_each_cache, zipf_keys};
+use fearless_benches::caches::{bounded_caches, zipf_keys};
+use fearless_benches::filter::Filter;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = args.iter().any(|arg| arg == "--smoke");
-    let filter: Vec<String> = args
-        .iter()
-        .filter(|arg| !arg.starts_with("--"))
-        .flat_map(|arg| arg.split('|').map(str::to_owned))
-        .collect();
-    let wanted = |scenario: &str| {
-        filter.is_empty() || filter.iter().any(|part| scenario.contains(part.as_str()))
-    };
+    let filter = Filter::new(
+        args.iter()
+            .map(String::as_str)
+            .filter(|arg| !arg.starts_with("--")),
+    );
+    let wanted = |scenario: &str| filter.keeps(scenario);
     let scale = if smoke { 1_000 } else { 1 };
     for (scenario, percent) in [
         ("cache_zipf_hit_ratio_1pct", 1),
@@ -62,8 +62,8 @@ fn cache_hit_ratio(scenario: &str, capacity_percent: u64, scale: usize) {
     let warm_ops = 1_000_000 / scale;
     let measured_ops = 4_000_000 / scale;
     let keys = zipf_keys(KEYS, 0.99, warm_ops + measured_ops, 42);
-    for_each_cache(KEYS * capacity_percent / 100, false, |name, make| {
-        let cache = make();
+    for (name, make) in bounded_caches() {
+        let cache = make(KEYS * capacity_percent / 100);
         let (mut gets, mut hits) = (0_u64, 0_u64);
         for (n, &key) in keys.iter().enumerate() {
             if n.is_multiple_of(10) {
@@ -79,7 +79,7 @@ fn cache_hit_ratio(scenario: &str, capacity_percent: u64, scale: usize) {
         #[allow(clippy::cast_precision_loss)]
         let percent = hits as f64 * 100.0 / gets as f64;
         println!("METRIC\t{scenario}\thit ratio %\thigher\t{name}\t1\t{percent:.2}");
-    });
+    }
 }
 
 /// A log call under test, made `calls` times on each of `threads`

@@ -58,36 +58,40 @@ impl BenchCache for dashmap::DashMap<u64, u64> {
     }
 }
 
-/// Every bounded cache of the comparison, by the name the report shows,
-/// built for `capacity` entries and handed to `visit`; with `ceiling`, also
-/// an unbounded `DashMap` (the speed ceiling of a throughput table; as a hit
-/// ratio it would only show the cold misses, so the hit-ratio tables leave
-/// it out).
-pub fn for_each_cache(
-    capacity: u64,
-    ceiling: bool,
-    mut visit: impl FnMut(&str, &dyn Fn() -> Box<dyn BenchCache>),
-) {
-    let entries = usize::try_from(capacity).expect("a capacity that fits in memory");
-    visit("cache_kit::Cache", &|| {
-        Box::new(cache_kit::Cache::new(capacity).unwrap())
-    });
-    visit("quick_cache::sync::Cache", &|| {
-        Box::new(quick_cache::sync::Cache::new(entries))
-    });
-    visit("moka::sync::Cache", &|| {
-        Box::new(moka::sync::Cache::new(capacity))
-    });
-    visit("Mutex<lru::LruCache>", &|| {
-        Box::new(Mutex::new(lru::LruCache::new(
-            NonZeroUsize::new(entries).unwrap(),
-        )))
-    });
-    if ceiling {
-        visit("DashMap (unbounded, SipHash)", &|| {
-            Box::new(dashmap::DashMap::new())
-        });
-    }
+/// A cache of the comparison: its name in the report, and how to build one
+/// for a capacity in entries.
+pub type CacheMaker = (&'static str, fn(u64) -> Box<dyn BenchCache>);
+
+/// Every bounded cache of the comparison, ours first.
+#[must_use]
+pub fn bounded_caches() -> [CacheMaker; 4] {
+    [
+        ("cache_kit::Cache", |capacity| {
+            Box::new(cache_kit::Cache::new(capacity).unwrap())
+        }),
+        ("quick_cache::sync::Cache", |capacity| {
+            Box::new(quick_cache::sync::Cache::new(entries(capacity)))
+        }),
+        ("moka::sync::Cache", |capacity| {
+            Box::new(moka::sync::Cache::new(capacity))
+        }),
+        ("Mutex<lru::LruCache>", |capacity| {
+            Box::new(Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(entries(capacity)).unwrap(),
+            )))
+        }),
+    ]
+}
+
+/// An unbounded `DashMap`: no eviction at all, the speed ceiling of a
+/// throughput table (as a hit ratio it would only show the cold misses, so
+/// the hit-ratio tables leave it out).
+pub const CEILING: CacheMaker = ("DashMap (unbounded, SipHash)", |_| {
+    Box::new(dashmap::DashMap::new())
+});
+
+fn entries(capacity: u64) -> usize {
+    usize::try_from(capacity).expect("a capacity that fits in memory")
 }
 
 /// `count` keys drawn from `0..keys` with Zipf exponent `exponent` (rank

@@ -1,21 +1,32 @@
-//! What every bench file shares: which thread counts to run, and a timer for
-//! work spread over threads.
+//! The benches of the fearless crates beside the peers users would pick
+//! instead, measured in paired rounds.
+//!
+//! - [`scenario`]: what a scenario is (a name, the implementations that
+//!   compete in it, how much work one batch is).
+//! - [`scenarios`]: every scenario, one file per area (`atomics`, `treiber`,
+//!   `channels`, `actors`, `cache`, `work_stealing`).
+//! - [`rounds`]: how they are measured: every implementation once per
+//!   round, in rotating order, at one thread count.
+//! - [`caches`]: the compared caches behind one trait, and Zipf keys.
+//! - [`filter`]: which scenarios a run keeps.
+//!
+//! `examples/paired.rs` runs the rounds and prints one line per turn for
+//! `cargo xtask bench`; `benches/scenarios.rs` runs the same scenarios
+//! under criterion, one implementation after another, for profiling.
 //!
 //! # Naming, which `cargo xtask bench` relies on
 //!
-//! - A criterion *group* is one scenario (`atomic_counter_increment`).
-//! - A *function id* is one implementation. Ours are spelled with their
-//!   crate path (`atomics_kit::ShardedCounter`); anything else is a peer.
-//! - The *parameter* is the thread count.
-//! - Throughput is declared in elements (operations), so the report can
-//!   turn the median time into operations per second.
+//! An implementation of ours is spelled with its crate path
+//! (`atomics_kit::ShardedCounter`); anything else is a peer.
 
 pub mod caches;
+pub mod filter;
+pub mod rounds;
+pub mod scenario;
+pub mod scenarios;
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
-
-use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// Thread counts to measure: `FEARLESS_BENCH_THREADS` (comma-separated, set
 /// by `cargo xtask bench --threads`), or 1, 2 and 4.
@@ -79,38 +90,6 @@ where
         .max()
         .expect("at least one thread");
     last_end - first_start
-}
-
-/// Benches one implementation of one scenario at every thread count: each
-/// criterion iteration is `ops_per_thread` operations on every thread,
-/// performed by `run(state, thread_index, operations)` on a `state` made
-/// afresh for each sample.
-pub fn bench_on_threads<S, M, R>(
-    c: &mut Criterion,
-    scenario: &str,
-    implementation: &str,
-    ops_per_thread: u64,
-    make: M,
-    run: R,
-) where
-    S: Sync,
-    M: Fn() -> S,
-    R: Fn(&S, usize, u64) + Sync,
-{
-    let mut group = c.benchmark_group(scenario);
-    for threads in thread_counts() {
-        group.throughput(Throughput::Elements(threads as u64 * ops_per_thread));
-        let id = BenchmarkId::new(implementation, threads);
-        group.bench_with_input(id, &threads, |b, &threads| {
-            b.iter_custom(|iters| {
-                let state = make();
-                time_on_threads(threads, |thread| {
-                    run(&state, thread, iters * ops_per_thread)
-                })
-            });
-        });
-    }
-    group.finish();
 }
 
 /// A trivial job for pools and fan-outs: a little arithmetic the optimizer

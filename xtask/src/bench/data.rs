@@ -1,6 +1,17 @@
 //! The record of each run: `docs/bench/data/<machine>/<scenario>.tsv`, one
 //! file per scenario and machine, replaced when the scenario runs again on
 //! that machine. The report is rebuilt from these files alone.
+//!
+//! A file starts with `# key<tab>value` lines (machine, hardware threads,
+//! date, command; a unit and its direction for a metric), then a column
+//! header that says how the rows were measured:
+//!
+//! - `implementation threads round position mops`: paired rounds, one row
+//!   per turn.
+//! - `implementation threads mops`: one criterion median per
+//!   implementation (runs before the paired rounds; still read, labelled as
+//!   unpaired).
+//! - `implementation threads value`: one metric value per implementation.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::machine::Machine;
-use super::{Measurement, Unit};
+use super::{Measurement, Turn, Unit};
 use crate::Result;
 
 /// One scenario measured on one machine in one run.
@@ -23,6 +34,36 @@ pub struct ScenarioRun {
     pub unit: Unit,
     pub measurements: Vec<Measurement>,
 }
+
+/// How a scenario run's values were measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Paired rounds, at most `rounds` per thread count.
+    Paired { rounds: usize },
+    /// Criterion's median per implementation, one after another.
+    Unpaired,
+    /// One value per implementation, in the run's own unit.
+    Metric,
+}
+
+impl ScenarioRun {
+    pub fn method(&self) -> Method {
+        let rounds = self
+            .measurements
+            .iter()
+            .filter_map(|m| m.turn.map(|turn| turn.round + 1))
+            .max();
+        match rounds {
+            Some(rounds) => Method::Paired { rounds },
+            None if self.unit.is_throughput() => Method::Unpaired,
+            None => Method::Metric,
+        }
+    }
+}
+
+const PAIRED_COLUMNS: &str = "implementation\tthreads\tround\tposition\tmops";
+const UNPAIRED_COLUMNS: &str = "implementation\tthreads\tmops";
+const METRIC_COLUMNS: &str = "implementation\tthreads\tvalue";
 
 fn data_dir(docs: &Path) -> PathBuf {
     docs.join("bench/data")
@@ -45,15 +86,19 @@ pub fn record(
             .or_default()
             .push(measurement);
     }
-    for (scenario, rows) in by_scenario {
+    for (scenario, mut rows) in by_scenario {
         let mut text = format!(
             "# machine\t{}\n# hardware-threads\t{}\n# date\t{date}\n# command\t{command}\n",
             machine.label(),
             machine.threads,
         );
         let unit = &rows[0].unit;
-        if unit.is_throughput() {
-            text.push_str("implementation\tthreads\tmops\n");
+        let paired = rows.iter().all(|row| row.turn.is_some());
+        if paired {
+            text.push_str(PAIRED_COLUMNS);
+            rows.sort_by_key(|row| (row.threads, row.turn.map(|t| (t.round, t.position))));
+        } else if unit.is_throughput() {
+            text.push_str(UNPAIRED_COLUMNS);
         } else {
             let better = if unit.higher_is_better {
                 "higher"
@@ -62,18 +107,18 @@ pub fn record(
             };
             write!(
                 text,
-                "# unit\t{}\n# better\t{better}\nimplementation\tthreads\tvalue\n",
+                "# unit\t{}\n# better\t{better}\n{METRIC_COLUMNS}",
                 unit.name
             )
             .expect("writing to a String");
         }
+        text.push('\n');
         for row in rows {
-            writeln!(
-                text,
-                "{}\t{}\t{:.3}",
-                row.implementation, row.threads, row.value
-            )
-            .expect("writing to a String");
+            write!(text, "{}\t{}", row.implementation, row.threads).expect("writing to a String");
+            if let (true, Some(turn)) = (paired, row.turn) {
+                write!(text, "\t{}\t{}", turn.round, turn.position).expect("writing to a String");
+            }
+            writeln!(text, "\t{:.3}", row.value).expect("writing to a String");
         }
         let path = dir.join(format!("{scenario}.tsv"));
         fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -97,7 +142,16 @@ pub fn load_all(docs: &Path) -> Result<Vec<ScenarioRun>> {
             fs::read_dir(&machine_dir).map_err(|e| format!("{}: {e}", machine_dir.display()))?;
         for path in files.flatten().map(|entry| entry.path()) {
             if path.extension().is_some_and(|ext| ext == "tsv") {
-                runs.push(parse(&path, &slug).map_err(|e| format!("{}: {e}", path.display()))?);
+                let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+                let scenario = path
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                runs.push(
+                    parse(&text, &scenario, &slug)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                );
             }
         }
     }
@@ -111,14 +165,9 @@ pub fn load_all(docs: &Path) -> Result<Vec<ScenarioRun>> {
     Ok(runs)
 }
 
-fn parse(path: &Path, slug: &str) -> Result<ScenarioRun> {
-    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let scenario = path
-        .file_stem()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
+fn parse(text: &str, scenario: &str, slug: &str) -> Result<ScenarioRun> {
     let mut header = BTreeMap::new();
+    let mut columns = None;
     let mut measurements = Vec::new();
     for line in text.lines() {
         if let Some(comment) = line.strip_prefix("# ") {
@@ -127,20 +176,40 @@ fn parse(path: &Path, slug: &str) -> Result<ScenarioRun> {
             }
             continue;
         }
-        let fields: Vec<&str> = line.split('\t').collect();
-        match fields[..] {
-            ["implementation", "threads", "mops" | "value"] => {}
-            [implementation, threads, value] => measurements.push(Measurement {
-                scenario: scenario.clone(),
-                implementation: implementation.to_owned(),
-                threads: threads
-                    .parse()
-                    .map_err(|_| format!("bad thread count {threads:?}"))?,
-                value: value.parse().map_err(|_| format!("bad value {value:?}"))?,
-                unit: Unit::throughput(),
-            }),
-            _ => return Err(format!("unexpected line {line:?}")),
+        if columns.is_none() {
+            if ![PAIRED_COLUMNS, UNPAIRED_COLUMNS, METRIC_COLUMNS].contains(&line) {
+                return Err(format!("unexpected column header {line:?}"));
+            }
+            columns = Some(line);
+            continue;
         }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let count = |field: &str| {
+            field
+                .parse::<usize>()
+                .map_err(|_| format!("bad count {field:?} in {line:?}"))
+        };
+        let (implementation, threads, turn, value) = match (columns, &fields[..]) {
+            (Some(PAIRED_COLUMNS), [implementation, threads, round, position, value]) => {
+                let turn = Turn {
+                    round: count(round)?,
+                    position: count(position)?,
+                };
+                (implementation, threads, Some(turn), value)
+            }
+            (_, [implementation, threads, value]) if columns != Some(PAIRED_COLUMNS) => {
+                (implementation, threads, None, value)
+            }
+            _ => return Err(format!("unexpected line {line:?}")),
+        };
+        measurements.push(Measurement {
+            scenario: scenario.to_owned(),
+            implementation: (*implementation).to_owned(),
+            threads: count(threads)?,
+            turn,
+            value: value.parse().map_err(|_| format!("bad value {value:?}"))?,
+            unit: Unit::throughput(),
+        });
     }
     let unit = match (header.remove("unit"), header.remove("better").as_deref()) {
         (None, None) => Unit::throughput(),
@@ -166,8 +235,53 @@ fn parse(path: &Path, slug: &str) -> Result<ScenarioRun> {
         date: field("date")?,
         command: field("command")?,
         machine_slug: slug.to_owned(),
-        scenario,
+        scenario: scenario.to_owned(),
         unit,
         measurements,
     })
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// A paired run of two implementations, `ours` and `peer`, at one
+    /// thread, from `(ours, peer)` values per round.
+    pub fn paired(rounds: &[(f64, f64)]) -> ScenarioRun {
+        let mut text =
+            String::from("# machine\tM\n# hardware-threads\t2\n# date\t2026-12-01\n# command\tc\n");
+        text.push_str(PAIRED_COLUMNS);
+        text.push('\n');
+        for (round, (ours, peer)) in rounds.iter().enumerate() {
+            writeln!(text, "x_kit::Ours\t1\t{round}\t0\t{ours}").unwrap();
+            writeln!(text, "peer\t1\t{round}\t1\t{peer}").unwrap();
+        }
+        parse(&text, "s", "m").unwrap()
+    }
+
+    #[test]
+    fn reads_paired_turns() {
+        let run = paired(&[(2.0, 1.0), (3.0, 6.0)]);
+        assert_eq!(run.method(), Method::Paired { rounds: 2 });
+        assert_eq!(run.measurements.len(), 4);
+        assert_eq!(
+            run.measurements[3].turn,
+            Some(Turn {
+                round: 1,
+                position: 1
+            })
+        );
+    }
+
+    #[test]
+    fn reads_criterion_medians_as_unpaired_and_metrics_with_their_unit() {
+        let head = "# machine\tM\n# hardware-threads\t2\n# date\td\n# command\tc\n";
+        let criterion = parse(&format!("{head}{UNPAIRED_COLUMNS}\na\t1\t2.5\n"), "s", "m");
+        assert_eq!(criterion.unwrap().method(), Method::Unpaired);
+        let metric = format!("{head}# unit\tns\n# better\tlower\n{METRIC_COLUMNS}\na\t1\t2.5\n");
+        let metric = parse(&metric, "s", "m").unwrap();
+        assert_eq!(metric.method(), Method::Metric);
+        assert!(!metric.unit.higher_is_better);
+        assert!(parse(&format!("{head}{PAIRED_COLUMNS}\na\t1\t2.5\n"), "s", "m").is_err());
+    }
 }

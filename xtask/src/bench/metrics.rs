@@ -1,44 +1,29 @@
 //! The measurements that are not throughput: `benches/examples/metrics.rs`
 //! prints one `METRIC` line per value (scenario, unit, higher|lower,
-//! implementation, threads, value; tab-separated), read here.
+//! implementation, threads, value; tab-separated), read here. Each is one
+//! measurement, not paired rounds.
 
-use std::process::Stdio;
-
+use super::example::Example;
 use super::{Measurement, Unit};
-use crate::{cmd, Result};
+use crate::Result;
 
 /// Runs the metrics example (a thousandth as long with `smoke`), for the
 /// scenarios `filter` keeps, and returns what it measured.
 pub fn run(smoke: bool, filter: Option<&str>) -> Result<Vec<Measurement>> {
-    let mut command = cmd::cargo(&[
-        "run",
-        "--release",
-        "-q",
-        "-p",
-        "fearless-benches",
-        "--example",
-        "metrics",
-        "--",
-    ]);
-    if smoke {
-        command.arg("--smoke");
-    }
-    command.args(filter);
-    let line = cmd::describe(&command);
-    println!("$ {line}");
-    let output = command
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start `{line}`: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    print!("{stdout}");
-    if !output.status.success() {
-        return Err(format!("`{line}` failed: {}", output.status));
-    }
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("METRIC\t"))
-        .map(parse)
+    let example = Example {
+        name: "metrics",
+        args: smoke
+            .then_some("--smoke")
+            .into_iter()
+            .chain(filter)
+            .map(str::to_owned)
+            .collect(),
+        threads: None,
+    };
+    example
+        .tagged_lines("METRIC")?
+        .iter()
+        .map(|line| parse(line))
         .collect()
 }
 
@@ -53,6 +38,7 @@ fn parse(line: &str) -> Result<Measurement> {
         threads: threads
             .parse()
             .map_err(|_| format!("metrics: bad thread count in {line:?}"))?,
+        turn: None,
         value: value
             .parse()
             .map_err(|_| format!("metrics: bad value in {line:?}"))?,

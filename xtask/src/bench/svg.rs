@@ -1,8 +1,11 @@
 //! A grouped bar chart of one scenario run: one group per thread count, one
-//! bar per implementation, ours in warm colours and peers in cool ones.
+//! bar per implementation, ours in warm colours and peers in cool ones. A
+//! bar is the implementation's median; for a paired run a whisker spans
+//! the p10–p90 of its rounds.
 
-use super::data::ScenarioRun;
-use super::report::{implementations, thread_counts, value};
+use super::data::{Method, ScenarioRun};
+use super::report::{implementations, thread_counts};
+use super::stats::{self, Summary};
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 400.0;
@@ -32,7 +35,14 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
             palette[(*used - 1) % palette.len()]
         })
         .collect();
-    let top_value = nice_ceiling(run.measurements.iter().map(|m| m.value).fold(0.0, f64::max));
+    let summary = |name: &str, threads: usize| stats::summarize(stats::values(run, name, threads));
+    let top_value = nice_ceiling(
+        names
+            .iter()
+            .flat_map(|name| threads.iter().filter_map(|&t| summary(name, t)))
+            .map(|s| s.p90.max(s.median))
+            .fold(0.0, f64::max),
+    );
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let y = |value: f64| TOP + plot_height * (1.0 - value / top_value);
@@ -43,10 +53,18 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
          viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{LEFT}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{} ({}, {} is better)</text>\n",
+         <text x=\"{LEFT}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{} ({}, {} is better)</text>\n\
+         <text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">{}</text>\n",
         escape(&run.scenario),
         escape(&run.unit.name),
-        if run.unit.higher_is_better { "higher" } else { "lower" }
+        if run.unit.higher_is_better { "higher" } else { "lower" },
+        WIDTH - RIGHT,
+        HEIGHT - 6.0,
+        match run.method() {
+            Method::Paired { rounds } => format!("paired rounds ({rounds}): bar = median, whisker = p10–p90"),
+            Method::Unpaired => "older unpaired run (criterion medians)".to_owned(),
+            Method::Metric => "one measurement per implementation".to_owned(),
+        }
     ));
     for step in 0..=5 {
         let value = top_value * f64::from(step) / 5.0;
@@ -65,22 +83,29 @@ pub fn chart(run: &ScenarioRun, ours: impl Fn(&str) -> bool) -> String {
     for (group, &t) in threads.iter().enumerate() {
         let group_left = LEFT + group_width * group as f64 + group_width * 0.1;
         for (bar, name) in names.iter().enumerate() {
-            let Some(value) = value(run, name, t) else {
+            let Some(Summary { median, p10, p90 }) = summary(name, t) else {
                 continue;
             };
             let x = group_left + bar_width * bar as f64;
+            let centre = x + bar_width * 0.46;
             out(format!(
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {value:.1}</title></rect>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>\n",
-                y(value),
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {median:.1}</title></rect>\
+                 <text x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>\n",
+                y(median),
                 bar_width * 0.92,
-                TOP + plot_height - y(value),
+                TOP + plot_height - y(median),
                 colours[bar],
                 escape(name),
-                x + bar_width * 0.46,
-                y(value) - 3.0,
-                format_value(value)
+                y(median.max(p90)) - 3.0,
+                format_value(median)
             ));
+            if p90 > p10 {
+                out(format!(
+                    "<line x1=\"{centre:.1}\" x2=\"{centre:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>\n",
+                    y(p10),
+                    y(p90)
+                ));
+            }
         }
         out(format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{t} thread{}</text>\n",
