@@ -10,7 +10,7 @@ use crate::mailbox::Mailbox;
 use crate::restart_policy::{RestartBudget, RestartPolicy};
 use crate::runner::{Runner, Supervisor};
 use crate::shared::Shared;
-use atomics_kit::ZeroSizeError;
+use atomics_kit::SizeError;
 
 use crate::errors::SpawnError;
 
@@ -145,7 +145,7 @@ impl ActorBuilder {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::ZeroSize`] for `Mailbox::Bounded(0)`,
+    /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)`,
     /// [`SpawnError::Spawn`] if the thread could not be started.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
         self.start(actor, None)
@@ -179,7 +179,7 @@ impl ActorBuilder {
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
         let (sender, receiver) = match self.mailbox {
-            Mailbox::Bounded(0) => return Err(ZeroSizeError::new("mailbox capacity").into()),
+            Mailbox::Bounded(0) => return Err(SizeError::zero("mailbox capacity").into()),
             Mailbox::Bounded(capacity) => crossbeam_channel::bounded(capacity),
             Mailbox::Unbounded => crossbeam_channel::unbounded(),
         };

@@ -7,7 +7,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use atomics_kit::ZeroSizeError;
+use atomics_kit::SizeError;
 
 /// [`ActorBuilder::spawn`](crate::ActorBuilder::spawn) could not start the
 /// actor.
@@ -24,27 +24,27 @@ use atomics_kit::ZeroSizeError;
 /// }
 ///
 /// let error = ActorBuilder::new().mailbox(Mailbox::Bounded(0)).spawn(Idle).unwrap_err();
-/// assert!(matches!(error, SpawnError::ZeroSize(_)));
+/// assert!(matches!(error, SpawnError::InvalidSize(_)));
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SpawnError {
     /// A bounded mailbox of capacity zero: no message could ever be queued.
-    ZeroSize(ZeroSizeError),
+    InvalidSize(SizeError),
     /// The operating system refused to start the actor's thread.
     Spawn(io::Error),
 }
 
-impl From<ZeroSizeError> for SpawnError {
-    fn from(error: ZeroSizeError) -> Self {
-        Self::ZeroSize(error)
+impl From<SizeError> for SpawnError {
+    fn from(error: SizeError) -> Self {
+        Self::InvalidSize(error)
     }
 }
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroSize(error) => write!(f, "cannot spawn the actor: {error}"),
+            Self::InvalidSize(error) => write!(f, "cannot spawn the actor: {error}"),
             Self::Spawn(error) => write!(f, "could not start the actor's thread: {error}"),
         }
     }
@@ -54,7 +54,7 @@ impl Error for SpawnError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Spawn(error) => Some(error),
-            Self::ZeroSize(error) => Some(error),
+            Self::InvalidSize(error) => Some(error),
         }
     }
 }

@@ -75,7 +75,7 @@ mod sync;
 mod wait;
 
 pub use actor::Actor;
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use builder::{spawn, spawn_supervised, ActorBuilder};
 pub use context::Context;
 pub use errors::{AskError, SendError, SendTimeoutError, SpawnError, TrySendError};

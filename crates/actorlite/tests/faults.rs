@@ -333,7 +333,7 @@ fn zero_capacity_mailbox_is_an_error() {
         .mailbox(Mailbox::Bounded(0))
         .spawn(adder().0)
         .unwrap_err();
-    assert!(matches!(error, SpawnError::ZeroSize(e) if e.argument() == "mailbox capacity"));
+    assert!(matches!(error, SpawnError::InvalidSize(e) if e.argument() == "mailbox capacity"));
     assert_eq!(
         error.to_string(),
         "cannot spawn the actor: `mailbox capacity` must be at least 1, not 0"

@@ -25,8 +25,8 @@
 //! - [`sync`]: a poison-free [`Mutex`](sync::Mutex) and
 //!   [`Condvar`](sync::Condvar) and crossbeam's [`Backoff`](sync::Backoff),
 //!   all of which become loom's under `--cfg loom`.
-//! - [`ZeroSizeError`]: the one way a zero capacity, shard, worker or thread
-//!   count is refused.
+//! - [`SizeError`]: the one way a capacity, shard, worker or thread count
+//!   that is zero or too large is refused.
 //! - [`panic_message`] and [`panic_text`]: the text of a caught panic,
 //!   without a second panic.
 //!
@@ -64,9 +64,9 @@ mod panic_message;
 mod per_thread_counter;
 mod sharded_counter;
 mod single_writer_counter;
+mod size_error;
 pub mod sync;
 mod thread_index;
-mod zero_size_error;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
@@ -74,8 +74,8 @@ pub use panic_message::{panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;
 pub use sharded_counter::ShardedCounter;
 pub use single_writer_counter::SingleWriterCounter;
+pub use size_error::SizeError;
 pub use thread_index::thread_index;
-pub use zero_size_error::ZeroSizeError;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

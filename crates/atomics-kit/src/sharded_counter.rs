@@ -7,7 +7,7 @@ use std::num::NonZeroUsize;
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{AtomicU64, Ordering};
-use crate::{thread_index, ZeroSizeError};
+use crate::{thread_index, SizeError};
 
 /// A counter split into cache-padded shards, one per thread where the shard
 /// count allows, so that concurrent increments do not contend.
@@ -41,6 +41,11 @@ pub struct ShardedCounter {
 }
 
 impl ShardedCounter {
+    /// The most shards [`with_shards`](Self::with_shards) accepts: 65,536
+    /// (8 MiB of padded shards). A shard per thread is the most that helps,
+    /// and no machine runs that many threads at once.
+    pub const MAX_SHARDS: usize = 1 << 16;
+
     /// A counter at zero with twice as many shards as the machine has
     /// hardware threads (rounded up to a power of two), so that
     /// oversubscribed programs still find a shard per thread.
@@ -64,7 +69,7 @@ impl ShardedCounter {
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if `shards` is zero.
+    /// [`SizeError`] if `shards` is zero or above [`MAX_SHARDS`](Self::MAX_SHARDS).
     ///
     /// # Examples
     ///
@@ -73,10 +78,10 @@ impl ShardedCounter {
     ///
     /// let counter = ShardedCounter::with_shards(8)?;
     /// assert_eq!(counter.shards(), 8);
-    /// # Ok::<(), atomics_kit::ZeroSizeError>(())
+    /// # Ok::<(), atomics_kit::SizeError>(())
     /// ```
-    pub fn with_shards(shards: usize) -> Result<Self, ZeroSizeError> {
-        ZeroSizeError::check("shards", shards).map(Self::with_nonzero_shards)
+    pub fn with_shards(shards: usize) -> Result<Self, SizeError> {
+        SizeError::check("shards", shards, Self::MAX_SHARDS).map(Self::with_nonzero_shards)
     }
 
     fn with_nonzero_shards(shards: usize) -> Self {
@@ -95,7 +100,7 @@ impl ShardedCounter {
     /// use atomics_kit::ShardedCounter;
     ///
     /// assert_eq!(ShardedCounter::with_shards(3)?.shards(), 3);
-    /// # Ok::<(), atomics_kit::ZeroSizeError>(())
+    /// # Ok::<(), atomics_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn shards(&self) -> usize {

@@ -3,8 +3,7 @@
 
 use atomics_kit::sync::{Backoff, Condvar, Mutex, MutexGuard};
 use atomics_kit::{
-    AtomicCounter, CounterStats, PerThreadCounter, ShardedCounter, SingleWriterCounter,
-    ZeroSizeError,
+    AtomicCounter, CounterStats, PerThreadCounter, ShardedCounter, SingleWriterCounter, SizeError,
 };
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -14,7 +13,7 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<AtomicCounter>();
     assert_send_sync::<ShardedCounter>();
     assert_send_sync::<CounterStats>();
-    assert_send_sync::<ZeroSizeError>();
+    assert_send_sync::<SizeError>();
     assert_send_sync::<PerThreadCounter>();
     assert_send_sync::<SingleWriterCounter>();
     assert_send_sync::<Mutex<Vec<u8>>>();
@@ -31,8 +30,8 @@ fn a_mutex_guard_is_sync_and_a_backoff_is_send() {
 }
 
 #[test]
-fn zero_size_error_is_a_std_error() {
-    let error: Box<dyn std::error::Error + Send + Sync> = Box::new(ZeroSizeError::new("shards"));
+fn size_error_is_a_std_error() {
+    let error: Box<dyn std::error::Error + Send + Sync> = Box::new(SizeError::zero("shards"));
     assert_eq!(error.to_string(), "`shards` must be at least 1, not 0");
 }
 

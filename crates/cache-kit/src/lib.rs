@@ -36,7 +36,7 @@
 //! let squared = cache.get_or_insert_with(12_u64, || 12 * 12);
 //! assert_eq!(squared, 144);
 //! assert_eq!(cache.get(&12), Some(144));
-//! # Ok::<(), cache_kit::ZeroSizeError>(())
+//! # Ok::<(), cache_kit::SizeError>(())
 //! ```
 // The pool's jobs need `unsafe` (type- and lifetime-erased job pointers,
 // as rayon-core's); it is allowed in the `pool` module only, whose safe
@@ -52,7 +52,7 @@ pub mod logger;
 pub mod pool;
 mod sync;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder};
 #[cfg(feature = "logger")]

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{Cache, CacheBuilder, CacheStats, ZeroSizeError};
+use cache_kit::{Cache, CacheBuilder, CacheStats, SizeError};
 
 /// How long a test waits for something that should happen at once before
 /// calling it a hang.
@@ -18,7 +18,7 @@ const HANG: Duration = Duration::from_secs(20);
 fn zero_capacity_is_refused() {
     assert_eq!(
         Cache::<u8, u8>::new(0).unwrap_err(),
-        ZeroSizeError::new("capacity")
+        SizeError::zero("capacity")
     );
     let weighted = CacheBuilder::<u8, u8>::new(0).weigher(|_, _| 1).build();
     assert!(weighted.is_err());

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{PoolShutDown, WorkStealingPool, ZeroSizeError};
+use cache_kit::{PoolShutDown, SizeError, WorkStealingPool};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -30,7 +30,7 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 fn zero_threads_is_refused() {
     assert_eq!(
         WorkStealingPool::new(0).unwrap_err(),
-        ZeroSizeError::new("threads")
+        SizeError::zero("threads")
     );
 }
 

@@ -5,11 +5,11 @@ fn assert_send_sync<T: Send + Sync>() {}
 #[test]
 #[cfg(feature = "cache")]
 fn the_cache_is_shared_between_threads() {
-    use cache_kit::cache::{Cache, CacheBuilder, CacheStats, ZeroSizeError};
+    use cache_kit::cache::{Cache, CacheBuilder, CacheStats, SizeError};
     assert_send_sync::<Cache<String, std::sync::Arc<Vec<u8>>>>();
     assert_send_sync::<CacheBuilder<u64, String>>();
     assert_send_sync::<CacheStats>();
-    assert_send_sync::<ZeroSizeError>();
+    assert_send_sync::<SizeError>();
 }
 
 #[test]

@@ -22,7 +22,7 @@
 //!
 //! Misuse and faults are typed errors ([`PoolError`], [`SubmitError`],
 //! [`TrySubmitError`], [`FanOutError`], [`PushError`], [`TryPushError`],
-//! [`TryPopError`], [`ZeroSizeError`]), never a panic in another thread
+//! [`TryPopError`], [`SizeError`]), never a panic in another thread
 //! or a hang. `docs/channels-patterns.md` in the repository explains each
 //! pattern, why the seed article's versions fail, and the measurements.
 //!
@@ -58,7 +58,7 @@ pub mod pool;
 pub mod queue;
 mod sync;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use fan_out::{
     fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, FanOutStream, ItemPanicked,
 };

@@ -38,7 +38,7 @@ fn empty_input_gives_empty_output_and_zero_workers_is_an_error() {
         Vec::<u8>::new()
     );
     let error = fan_out_fan_in(0..3, 0, |x: i32| x).unwrap_err();
-    assert!(matches!(error, FanOutError::ZeroSize(e) if e.argument() == "workers"));
+    assert!(matches!(error, FanOutError::InvalidSize(e) if e.argument() == "workers"));
     assert_eq!(
         error.to_string(),
         "cannot fan out: `workers` must be at least 1, not 0"
@@ -152,15 +152,15 @@ fn concurrent_bounded_never_has_more_than_its_limit_in_flight() {
 fn bounded_with_zero_in_flight_or_zero_workers_is_an_error() {
     assert!(matches!(
         fan_out_bounded(0..1, 1, 0, |x: i32| x),
-        Err(PoolError::ZeroSize(e)) if e.argument() == "max_in_flight"
+        Err(PoolError::InvalidSize(e)) if e.argument() == "max_in_flight"
     ));
     assert!(matches!(
         fan_out_bounded(0..1, 0, 1, |x: i32| x),
-        Err(PoolError::ZeroSize(e)) if e.argument() == "workers"
+        Err(PoolError::InvalidSize(e)) if e.argument() == "workers"
     ));
     assert!(matches!(
         fan_out_stream(0..1, 0, |x: i32| x),
-        Err(PoolError::ZeroSize(e)) if e.argument() == "workers"
+        Err(PoolError::InvalidSize(e)) if e.argument() == "workers"
     ));
 }
 

@@ -165,13 +165,13 @@ fn dropping_the_pool_with_jobs_queued_runs_them() {
 #[test]
 fn zero_workers_and_zero_capacity_are_errors() {
     let zero = WorkerPool::new(0, |x: u8| x).unwrap_err();
-    assert!(matches!(zero, PoolError::ZeroSize(e) if e.argument() == "workers"));
+    assert!(matches!(zero, PoolError::InvalidSize(e) if e.argument() == "workers"));
     let no_room = WorkerPool::builder()
         .workers(1)
         .queue_capacity(0)
         .build(|x: u8| x)
         .unwrap_err();
-    assert!(matches!(no_room, PoolError::ZeroSize(e) if e.argument() == "queue_capacity"));
+    assert!(matches!(no_room, PoolError::InvalidSize(e) if e.argument() == "queue_capacity"));
     assert_eq!(
         no_room.to_string(),
         "cannot build a worker pool: `queue_capacity` must be at least 1, not 0"

@@ -4,14 +4,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError, ZeroSizeError};
+use channels_patterns::{BoundedQueue, PushError, SizeError, TryPopError, TryPushError};
 
 const PER_PRODUCER: usize = if cfg!(miri) { 20 } else { 5_000 };
 
 #[test]
 fn zero_capacity_is_an_error() {
     let error = BoundedQueue::<u8>::new(0).unwrap_err();
-    assert_eq!(error, ZeroSizeError::new("capacity"));
+    assert_eq!(error, SizeError::zero("capacity"));
     assert_eq!(error.to_string(), "`capacity` must be at least 1, not 0");
 }
 

@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 
 use crate::cache::{Cache, DefaultHashBuilder};
-use crate::ZeroSizeError;
+use crate::SizeError;
 
 /// How much an entry counts against the capacity.
 pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
@@ -28,7 +28,7 @@ const MIN_SEGMENT_CAPACITY: u64 = 64;
 ///     .build()?;
 /// cache.insert(1, vec![0; 100]);
 /// assert_eq!(cache.weight(), 100);
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct CacheBuilder<K, V, S = DefaultHashBuilder> {
@@ -48,7 +48,7 @@ impl<K, V> CacheBuilder<K, V> {
     /// ```
     /// let cache = cache_kit::CacheBuilder::<u8, u8>::new(8).build()?;
     /// assert_eq!(cache.capacity(), 8);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn new(capacity: u64) -> Self {
         Self {
@@ -77,7 +77,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     /// cache.insert("long", "x".repeat(11)); // heavier than the whole cache
     /// assert!(!cache.contains_key("long"));
     /// assert_eq!(cache.stats().rejected, 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn weigher(mut self, weigher: impl Fn(&K, &V) -> u64 + Send + Sync + 'static) -> Self {
         self.weigher = Some(Box::new(weigher));
@@ -94,7 +94,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     /// let cache = cache_kit::CacheBuilder::new(10).hasher(RandomState::new()).build()?;
     /// cache.insert(1, 2);
     /// assert_eq!(cache.get(&1), Some(2));
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn hasher<H: BuildHasher + Clone>(self, hasher: H) -> CacheBuilder<K, V, H> {
         CacheBuilder {
@@ -116,7 +116,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     /// ```
     /// let cache = cache_kit::CacheBuilder::<u8, u8>::new(100).segments(1).build()?;
     /// assert_eq!(cache.max_entry_weight(), 100);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn segments(mut self, segments: usize) -> Self {
         self.segments = Some(segments.max(1).next_power_of_two());
@@ -127,21 +127,21 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if the capacity is 0.
+    /// [`SizeError`] if the capacity is 0.
     ///
     /// # Examples
     ///
     /// ```
     /// assert!(cache_kit::CacheBuilder::<u8, u8>::new(0).build().is_err());
     /// ```
-    pub fn build(self) -> Result<Cache<K, V, S>, ZeroSizeError>
+    pub fn build(self) -> Result<Cache<K, V, S>, SizeError>
     where
         K: Hash + Eq + Clone,
         V: Clone,
         S: BuildHasher + Clone,
     {
         if self.capacity == 0 {
-            return Err(ZeroSizeError::new("capacity"));
+            return Err(SizeError::zero("capacity"));
         }
         let segments = self.segments.unwrap_or_else(|| {
             let mut segments = (std::thread::available_parallelism().map_or(1, usize::from) * 4)

@@ -23,7 +23,7 @@ use std::hash::{BuildHasher, Hash};
 use atomics_kit::PerThreadCounter;
 use crossbeam_utils::CachePadded;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use builder::CacheBuilder;
 pub use stats::CacheStats;
 
@@ -70,7 +70,7 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// let page = cache.get_or_insert_with(7, || Arc::new(format!("page {}", 7)));
 /// assert_eq!(*page, "page 7");
 /// assert_eq!(cache.get(&7).as_deref().map(String::as_str), Some("page 7"));
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 pub struct Cache<K, V, S = DefaultHashBuilder> {
     map: Map<K, Slot<V>, S>,
@@ -99,7 +99,7 @@ where
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if `max_entries` is 0.
+    /// [`SizeError`] if `max_entries` is 0.
     ///
     /// # Examples
     ///
@@ -107,9 +107,9 @@ where
     /// let cache = cache_kit::Cache::<String, u32>::new(10_000)?;
     /// assert_eq!(cache.capacity(), 10_000);
     /// assert!(cache_kit::Cache::<String, u32>::new(0).is_err());
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    pub fn new(max_entries: u64) -> Result<Self, ZeroSizeError> {
+    pub fn new(max_entries: u64) -> Result<Self, SizeError> {
         CacheBuilder::new(max_entries).build()
     }
 
@@ -126,7 +126,7 @@ where
     ///     .build()?;
     /// cache.insert(1, "x".repeat(100));
     /// assert_eq!(cache.weight(), 100);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn builder(capacity: u64) -> CacheBuilder<K, V> {
         CacheBuilder::new(capacity)
@@ -184,7 +184,7 @@ where
     /// cache.insert("k".to_string(), 1);
     /// assert_eq!(cache.get("k"), Some(1));
     /// assert_eq!(cache.get("other"), None);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
@@ -222,7 +222,7 @@ where
     /// cache.insert(1, "one");
     /// assert!(cache.contains_key(&1));
     /// assert!(!cache.contains_key(&2));
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
@@ -251,7 +251,7 @@ where
     /// cache.insert(1, 'b');
     /// assert_eq!(cache.get(&1), Some('b'));
     /// assert_eq!(cache.len(), 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
         let hash = self.hasher.hash_one(&key);
@@ -278,7 +278,7 @@ where
     /// cache.insert("k", 1);
     /// assert_eq!(cache.remove("k"), Some(1));
     /// assert_eq!(cache.remove("k"), None);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
@@ -328,7 +328,7 @@ where
     ///     }
     /// });
     /// assert_eq!(loads.load(Ordering::Relaxed), 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
         match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(load())) {
@@ -357,7 +357,7 @@ where
     /// assert!(failed.is_err());
     /// assert!(!cache.contains_key(&1));
     /// assert_eq!(cache.try_get_or_insert_with(1, || "7".parse::<u32>()), Ok(7));
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn try_get_or_insert_with<E>(
         &self,
@@ -408,7 +408,7 @@ where
     /// cache.insert(1, 1);
     /// cache.clear();
     /// assert!(cache.is_empty());
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn clear(&self) {
         // Every segment's lock, in order (inserts take one), so that no
@@ -437,7 +437,7 @@ where
     ///     cache.insert(key, key);
     /// }
     /// assert_eq!(cache.len(), 3);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
@@ -456,7 +456,7 @@ where
     /// ```
     /// let cache = cache_kit::Cache::<u8, u8>::new(3)?;
     /// assert!(cache.is_empty());
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -472,7 +472,7 @@ where
     /// let cache = cache_kit::Cache::new(3)?;
     /// cache.insert('a', ());
     /// assert_eq!(cache.weight(), 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn weight(&self) -> u64 {
@@ -489,7 +489,7 @@ where
     ///
     /// ```
     /// assert_eq!(cache_kit::Cache::<u8, u8>::new(5)?.capacity(), 5);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn capacity(&self) -> u64 {
@@ -504,7 +504,7 @@ where
     /// ```
     /// let cache = cache_kit::Cache::<u8, u8>::new(5)?;
     /// assert!(cache.max_entry_weight() >= 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn max_entry_weight(&self) -> u64 {
@@ -521,7 +521,7 @@ where
     /// cache.insert(1, ());
     /// cache.insert(2, ());
     /// assert_eq!(cache.stats().evictions, 1);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn stats(&self) -> CacheStats {

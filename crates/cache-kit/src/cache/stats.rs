@@ -18,7 +18,7 @@
 /// let stats = cache.stats();
 /// assert_eq!((stats.hits, stats.misses, stats.inserts), (1, 1, 1));
 /// assert_eq!(stats.hit_ratio(), 0.5);
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,7 +51,7 @@ impl CacheStats {
     ///     let _ = cache.get(key);
     /// }
     /// assert_eq!(cache.stats().hit_ratio(), 0.75);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn hit_ratio(&self) -> f64 {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 use atomics_kit::{AdmissionGate, PerThreadCounter};
 use crossbeam_queue::ArrayQueue;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use builder::LoggerBuilder;
 pub use errors::{InstallError, ShutdownTimeout};
 pub use overflow::Overflow;

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::fmt;
 
 use crate::pool::shared::PanicHandler;
-use crate::{WorkStealingPool, ZeroSizeError};
+use crate::{SizeError, WorkStealingPool};
 
 /// Builds a [`WorkStealingPool`].
 ///
@@ -42,7 +42,7 @@ impl PoolBuilder {
     /// ```
     /// let pool = cache_kit::PoolBuilder::new(2).build()?;
     /// assert_eq!(pool.threads(), 2);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn new(threads: usize) -> Self {
         Self {
@@ -61,7 +61,7 @@ impl PoolBuilder {
     /// let pool = cache_kit::PoolBuilder::new(1).thread_name("io").build()?;
     /// let name = pool.join(|| std::thread::current().name().map(str::to_owned), || ()).0;
     /// assert!(name.is_some());
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn thread_name(mut self, prefix: &str) -> Self {
         prefix.clone_into(&mut self.name);
@@ -79,7 +79,7 @@ impl PoolBuilder {
     ///     .panic_handler(|payload| eprintln!("task panicked: {:?}", payload.downcast_ref::<&str>()))
     ///     .build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn panic_handler(
         mut self,
@@ -93,7 +93,7 @@ impl PoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if the thread count is 0.
+    /// [`SizeError`] if the thread count is 0.
     ///
     /// # Panics
     ///
@@ -104,9 +104,9 @@ impl PoolBuilder {
     /// ```
     /// assert!(cache_kit::PoolBuilder::new(0).build().is_err());
     /// ```
-    pub fn build(self) -> Result<WorkStealingPool, ZeroSizeError> {
+    pub fn build(self) -> Result<WorkStealingPool, SizeError> {
         if self.threads == 0 {
-            return Err(ZeroSizeError::new("threads"));
+            return Err(SizeError::zero("threads"));
         }
         Ok(WorkStealingPool::start(
             self.threads,

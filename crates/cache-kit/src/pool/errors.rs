@@ -1,5 +1,5 @@
 //! The pool's errors: [`PoolShutDown`]; a zero thread count is refused
-//! with atomics-kit's [`ZeroSizeError`](crate::ZeroSizeError).
+//! with atomics-kit's [`SizeError`](crate::SizeError).
 
 use std::fmt;
 
@@ -12,7 +12,7 @@ use std::fmt;
 /// pool.shutdown();
 /// let error = pool.spawn(|| {}).unwrap_err();
 /// assert_eq!(error.to_string(), "the pool was shut down; the task was not queued");
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolShutDown;

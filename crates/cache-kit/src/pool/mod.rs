@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_deque::Worker;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use builder::PoolBuilder;
 pub use errors::PoolShutDown;
 pub use scope::Scope;
@@ -79,7 +79,7 @@ const SEARCH_ROUNDS: usize = 32;
 ///
 /// let pool = WorkStealingPool::new(2)?;
 /// assert_eq!(fib(&pool, 20), 6765);
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 pub struct WorkStealingPool {
     shared: Arc<PoolShared>,
@@ -91,7 +91,7 @@ impl WorkStealingPool {
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if `threads` is 0.
+    /// [`SizeError`] if `threads` is 0.
     ///
     /// # Panics
     ///
@@ -103,9 +103,9 @@ impl WorkStealingPool {
     /// let pool = cache_kit::WorkStealingPool::new(4)?;
     /// assert_eq!(pool.threads(), 4);
     /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    pub fn new(threads: usize) -> Result<Self, ZeroSizeError> {
+    pub fn new(threads: usize) -> Result<Self, SizeError> {
         PoolBuilder::new(threads).build()
     }
 
@@ -116,7 +116,7 @@ impl WorkStealingPool {
     /// ```
     /// let pool = cache_kit::WorkStealingPool::builder(2).thread_name("render").build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn builder(threads: usize) -> PoolBuilder {
         PoolBuilder::new(threads)
@@ -149,7 +149,7 @@ impl WorkStealingPool {
     ///
     /// ```
     /// assert_eq!(cache_kit::WorkStealingPool::new(3)?.threads(), 3);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn threads(&self) -> usize {
@@ -234,7 +234,7 @@ impl WorkStealingPool {
     ///     s.spawn(|_| right[0] = data[50..].iter().sum());
     /// });
     /// assert_eq!(halves[0] + halves[1], 5050);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn scope<'scope, OP, R>(&'scope self, op: OP) -> R
     where
@@ -274,7 +274,7 @@ impl WorkStealingPool {
     ///     || numbers.iter().filter(|n| *n % 2 == 1).count(),
     /// );
     /// assert_eq!((evens, odds), (500, 500));
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
@@ -395,7 +395,7 @@ impl WorkStealingPool {
     /// let stats = pool.stats();
     /// assert_eq!(stats.workers.len(), 2);
     /// assert_eq!(stats.panicked, 0);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkStealingPoolStats {

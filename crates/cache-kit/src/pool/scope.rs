@@ -33,7 +33,7 @@ use crate::WorkStealingPool;
 ///     }
 /// });
 /// assert_eq!(total.into_inner(), 55);
-/// # Ok::<(), cache_kit::ZeroSizeError>(())
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 pub struct Scope<'scope> {
     pool: &'scope WorkStealingPool,
@@ -132,7 +132,7 @@ impl<'scope> Scope<'scope> {
     ///     }
     /// });
     /// assert_eq!(lengths, [1, 2, 3]);
-    /// # Ok::<(), cache_kit::ZeroSizeError>(())
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn spawn<F>(&self, task: F)
     where

@@ -4,7 +4,7 @@
 use std::error::Error;
 use std::fmt;
 
-use atomics_kit::ZeroSizeError;
+use atomics_kit::SizeError;
 
 use crate::pool::JobPanicked;
 
@@ -92,7 +92,7 @@ impl Error for ItemPanicked {}
 /// ```
 /// use channels_patterns::{fan_out_fan_in, FanOutError};
 ///
-/// assert!(matches!(fan_out_fan_in(0..3, 0, |x: i32| x), Err(FanOutError::ZeroSize(_))));
+/// assert!(matches!(fan_out_fan_in(0..3, 0, |x: i32| x), Err(FanOutError::InvalidSize(_))));
 ///
 /// let error = fan_out_fan_in(0..3, 2, |x: i32| {
 ///     assert!(x != 1, "one is out");
@@ -107,7 +107,7 @@ impl Error for ItemPanicked {}
 #[non_exhaustive]
 pub enum FanOutError<R> {
     /// Zero workers were asked for.
-    ZeroSize(ZeroSizeError),
+    InvalidSize(SizeError),
     /// `f` panicked on at least one input: every input's outcome, in input
     /// order.
     Panicked(Vec<Result<R, ItemPanicked>>),
@@ -115,7 +115,7 @@ pub enum FanOutError<R> {
 
 impl<R> FanOutError<R> {
     /// The inputs on which `f` panicked, in input order (none for
-    /// `ZeroSize`).
+    /// `InvalidSize`).
     ///
     /// # Examples
     ///
@@ -129,7 +129,7 @@ impl<R> FanOutError<R> {
     pub fn panics(&self) -> impl Iterator<Item = &ItemPanicked> {
         let outcomes = match self {
             Self::Panicked(outcomes) => outcomes.as_slice(),
-            Self::ZeroSize(_) => &[],
+            Self::InvalidSize(_) => &[],
         };
         outcomes.iter().filter_map(|outcome| outcome.as_ref().err())
     }
@@ -138,7 +138,7 @@ impl<R> FanOutError<R> {
 impl<R> fmt::Debug for FanOutError<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroSize(error) => f.debug_tuple("ZeroSize").field(error).finish(),
+            Self::InvalidSize(error) => f.debug_tuple("InvalidSize").field(error).finish(),
             Self::Panicked(outcomes) => f
                 .debug_struct("Panicked")
                 .field("items", &outcomes.len())
@@ -151,7 +151,7 @@ impl<R> fmt::Debug for FanOutError<R> {
 impl<R> fmt::Display for FanOutError<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroSize(error) => write!(f, "cannot fan out: {error}"),
+            Self::InvalidSize(error) => write!(f, "cannot fan out: {error}"),
             Self::Panicked(outcomes) => {
                 let count = self.panics().count();
                 write!(f, "{count} of {} items panicked", outcomes.len())?;
@@ -166,8 +166,8 @@ impl<R> fmt::Display for FanOutError<R> {
 
 impl<R> Error for FanOutError<R> {}
 
-impl<R> From<ZeroSizeError> for FanOutError<R> {
-    fn from(error: ZeroSizeError) -> Self {
-        Self::ZeroSize(error)
+impl<R> From<SizeError> for FanOutError<R> {
+    fn from(error: SizeError) -> Self {
+        Self::InvalidSize(error)
     }
 }

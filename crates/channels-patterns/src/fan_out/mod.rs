@@ -12,7 +12,7 @@ mod stream;
 use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 
-use atomics_kit::{panic_message, ZeroSizeError};
+use atomics_kit::{panic_message, SizeError};
 
 pub use errors::{FanOutError, ItemPanicked};
 pub use stream::{fan_out_bounded, fan_out_stream, FanOutStream};
@@ -43,7 +43,7 @@ const CHUNKS_PER_WORKER: usize = 8;
 ///
 /// # Errors
 ///
-/// [`FanOutError::ZeroSize`] if `workers` is 0;
+/// [`FanOutError::InvalidSize`] if `workers` is 0;
 /// [`FanOutError::Panicked`] if `f` panicked on any input.
 ///
 /// # Examples
@@ -67,7 +67,7 @@ where
     R: Send,
 {
     if workers == 0 {
-        return Err(ZeroSizeError::new("workers").into());
+        return Err(SizeError::zero("workers").into());
     }
     let inputs: Vec<I::Item> = inputs.into_iter().collect();
     let total = inputs.len();

@@ -5,7 +5,7 @@ use std::fmt;
 use std::iter::Fuse;
 
 use super::ItemPanicked;
-use atomics_kit::ZeroSizeError;
+use atomics_kit::SizeError;
 
 use crate::pool::{PoolError, Results, WorkerPool};
 
@@ -26,7 +26,7 @@ use crate::pool::{PoolError, Results, WorkerPool};
 ///
 /// # Errors
 ///
-/// [`PoolError::ZeroSize`] if `workers` is 0, [`PoolError::Spawn`] if a
+/// [`PoolError::InvalidSize`] if `workers` is 0, [`PoolError::Spawn`] if a
 /// thread could not be started.
 ///
 /// # Examples
@@ -62,8 +62,8 @@ where
 ///
 /// # Errors
 ///
-/// [`PoolError::ZeroSize`] if `workers` is 0,
-/// [`PoolError::ZeroSize`] if `max_in_flight` is 0,
+/// [`PoolError::InvalidSize`] if `workers` is 0,
+/// [`PoolError::InvalidSize`] if `max_in_flight` is 0,
 /// [`PoolError::Spawn`] if a thread could not be started.
 ///
 /// # Examples
@@ -92,7 +92,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    ZeroSizeError::check("max_in_flight", max_in_flight)?;
+    SizeError::nonzero("max_in_flight", max_in_flight)?;
     FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
 }
 

@@ -100,7 +100,7 @@ impl WorkerPoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`PoolError::ZeroSize`] for zero workers
+    /// [`PoolError::InvalidSize`] for zero workers
     /// or a queue capacity of zero,
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).
@@ -111,7 +111,7 @@ impl WorkerPoolBuilder {
     /// use channels_patterns::{PoolError, WorkerPool};
     ///
     /// let error = WorkerPool::builder().workers(0).build(|x: u8| x).unwrap_err();
-    /// assert!(matches!(error, PoolError::ZeroSize(_)));
+    /// assert!(matches!(error, PoolError::InvalidSize(_)));
     /// let (pool, results) = WorkerPool::builder().build(|x: u8| x + 1)?;
     /// pool.submit(1).unwrap();
     /// assert_eq!(results.recv()?.1, Ok(2));

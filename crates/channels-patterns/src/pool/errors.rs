@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use atomics_kit::ZeroSizeError;
+use atomics_kit::SizeError;
 
 /// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
 /// could not be built.
@@ -15,7 +15,7 @@ use atomics_kit::ZeroSizeError;
 /// use channels_patterns::{PoolError, WorkerPool};
 ///
 /// let error = WorkerPool::new(0, |x: u32| x).unwrap_err();
-/// assert!(matches!(error, PoolError::ZeroSize(zero) if zero.argument() == "workers"));
+/// assert!(matches!(error, PoolError::InvalidSize(zero) if zero.argument() == "workers"));
 /// assert_eq!(error.to_string(), "cannot build a worker pool: `workers` must be at least 1, not 0");
 /// ```
 #[derive(Debug)]
@@ -24,22 +24,22 @@ pub enum PoolError {
     /// Zero workers (no job would ever run), a bounded queue of capacity
     /// zero (no job could be queued), or for a bounded fan-out zero inputs
     /// in flight; the error names which.
-    ZeroSize(ZeroSizeError),
+    InvalidSize(SizeError),
     /// The operating system refused to start a worker thread. The workers
     /// already started were stopped and joined.
     Spawn(io::Error),
 }
 
-impl From<ZeroSizeError> for PoolError {
-    fn from(error: ZeroSizeError) -> Self {
-        Self::ZeroSize(error)
+impl From<SizeError> for PoolError {
+    fn from(error: SizeError) -> Self {
+        Self::InvalidSize(error)
     }
 }
 
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroSize(error) => write!(f, "cannot build a worker pool: {error}"),
+            Self::InvalidSize(error) => write!(f, "cannot build a worker pool: {error}"),
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
         }
     }
@@ -49,7 +49,7 @@ impl Error for PoolError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Spawn(error) => Some(error),
-            Self::ZeroSize(error) => Some(error),
+            Self::InvalidSize(error) => Some(error),
         }
     }
 }

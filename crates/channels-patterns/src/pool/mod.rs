@@ -19,7 +19,7 @@ use atomics_kit::{panic_message, Admission, AdmissionGate, SingleWriterCounter};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use builder::WorkerPoolBuilder;
 pub use errors::{PoolError, SubmitError, TrySubmitError};
 pub use job::{JobId, JobPanicked};
@@ -163,7 +163,7 @@ where
     ///
     /// # Errors
     ///
-    /// [`PoolError::ZeroSize`] if `workers` is 0, [`PoolError::Spawn`] if
+    /// [`PoolError::InvalidSize`] if `workers` is 0, [`PoolError::Spawn`] if
     /// a thread could not be started.
     ///
     /// # Examples
@@ -192,9 +192,9 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        ZeroSizeError::check("workers", workers)?;
+        SizeError::nonzero("workers", workers)?;
         let (jobs, queue) = match queue_capacity {
-            Some(0) => return Err(ZeroSizeError::new("queue_capacity").into()),
+            Some(0) => return Err(SizeError::zero("queue_capacity").into()),
             Some(capacity) => crossbeam_channel::bounded(capacity),
             None => crossbeam_channel::unbounded(),
         };

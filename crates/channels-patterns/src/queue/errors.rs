@@ -1,5 +1,5 @@
 //! What can go wrong pushing to and popping from a `BoundedQueue`; a zero
-//! capacity is refused with atomics-kit's [`ZeroSizeError`](crate::ZeroSizeError).
+//! capacity is refused with atomics-kit's [`SizeError`](crate::SizeError).
 
 use std::error::Error;
 use std::fmt;

@@ -11,7 +11,7 @@ mod wait_set;
 
 use std::fmt;
 
-pub use atomics_kit::ZeroSizeError;
+pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
 
 use crate::sync::{ArrayQueue, AtomicBool, Backoff, Ordering};
@@ -69,7 +69,7 @@ impl<T> BoundedQueue<T> {
     ///
     /// # Errors
     ///
-    /// [`ZeroSizeError`] if `capacity` is 0.
+    /// [`SizeError`] if `capacity` is 0.
     ///
     /// # Examples
     ///
@@ -78,10 +78,10 @@ impl<T> BoundedQueue<T> {
     ///
     /// let queue = BoundedQueue::<String>::new(64)?;
     /// assert_eq!(queue.capacity(), 64);
-    /// # Ok::<(), channels_patterns::ZeroSizeError>(())
+    /// # Ok::<(), channels_patterns::SizeError>(())
     /// ```
-    pub fn new(capacity: usize) -> Result<Self, ZeroSizeError> {
-        ZeroSizeError::check("capacity", capacity)?;
+    pub fn new(capacity: usize) -> Result<Self, SizeError> {
+        SizeError::nonzero("capacity", capacity)?;
         Ok(Self {
             queue: ArrayQueue::new(capacity),
             closed: AtomicBool::new(false),
