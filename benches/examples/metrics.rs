@@ -20,6 +20,10 @@
 //!   modes; a dropped record is cheaper than a queued one, so the drops of
 //!   each run are printed to stderr.
 //!
+//! - `actor_ask_latency_{p50,p99,p999}`: one thread asks each counter actor
+//!   of `fearless_benches::actors` (started afresh) for its count 20k
+//!   times, timing every round trip the same way.
+//!
 //! Usage: `metrics [--smoke] [FILTER]`; FILTER keeps the scenarios whose
 //! name contains one of its `|`-separated parts. `--smoke` runs each
 //! scenario a thousandth as long, to prove it works.
@@ -29,6 +33,7 @@ use std::io::{BufWriter, Write};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use fearless_benches::actors::{for_each_counter, Counter, Visit};
 use fearless_benches::caches::{bounded_caches, zipf_keys};
 use fearless_benches::filter::Filter;
 
@@ -54,6 +59,11 @@ fn main() {
         for threads in [1, 2] {
             logger_latency(threads, 200_000 / scale);
         }
+    }
+    if wanted("actor_ask_latency") {
+        for_each_counter(&mut AskLatency {
+            asks: 20_000 / scale,
+        });
     }
 }
 
@@ -135,7 +145,9 @@ fn time_calls_with(
     )
 }
 
-fn report_logger(name: &str, threads: usize, mut latencies: Vec<Duration>, span: Duration) {
+/// Prints the p50, p99 and p99.9 of `latencies` as the metrics
+/// `<prefix>_latency_p50` and so on, in nanoseconds.
+fn report_latencies(prefix: &str, name: &str, threads: usize, latencies: &mut [Duration]) {
     latencies.sort_unstable();
     let at = |fraction: f64| {
         #[allow(
@@ -146,19 +158,36 @@ fn report_logger(name: &str, threads: usize, mut latencies: Vec<Duration>, span:
         let index = ((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1);
         latencies[index].as_nanos()
     };
-    for (scenario, fraction) in [
-        ("logger_latency_p50", 0.5),
-        ("logger_latency_p99", 0.99),
-        ("logger_latency_p999", 0.999),
-    ] {
+    for (percentile, fraction) in [("p50", 0.5), ("p99", 0.99), ("p999", 0.999)] {
         println!(
-            "METRIC\t{scenario}\tns\tlower\t{name}\t{threads}\t{}",
+            "METRIC\t{prefix}_latency_{percentile}\tns\tlower\t{name}\t{threads}\t{}",
             at(fraction)
         );
     }
+}
+
+fn report_logger(name: &str, threads: usize, mut latencies: Vec<Duration>, span: Duration) {
+    report_latencies("logger", name, threads, &mut latencies);
     #[allow(clippy::cast_precision_loss)]
     let throughput = latencies.len() as f64 / span.as_secs_f64() / 1e6;
     println!("METRIC\tlogger_throughput\tM calls/s\thigher\t{name}\t{threads}\t{throughput:.3}");
+}
+
+/// Times `asks` ask round trips from one thread, to each counter actor
+/// started afresh.
+struct AskLatency {
+    asks: usize,
+}
+
+impl Visit for AskLatency {
+    fn visit<C: Counter>(&mut self, name: &str) {
+        let counter = C::start();
+        let (mut latencies, _) = time_calls(1, self.asks, &|_| {
+            std::hint::black_box(counter.get());
+        });
+        drop(counter);
+        report_latencies("actor_ask", name, 1, &mut latencies);
+    }
 }
 
 fn log_file(name: &str) -> File {

@@ -8,6 +8,7 @@
 //! - [`rounds`]: how they are measured: every implementation once per
 //!   round, in rotating order, at one thread count.
 //! - [`caches`]: the compared caches behind one trait, and Zipf keys.
+//! - [`actors`]: the compared counter actors behind one trait.
 //! - [`filter`]: which scenarios a run keeps.
 //!
 //! `examples/paired.rs` runs the rounds and prints one line per turn for
@@ -19,8 +20,10 @@
 //! An implementation of ours is spelled with its crate path
 //! (`atomics_kit::ShardedCounter`); anything else is a peer.
 
+pub mod actors;
 pub mod caches;
 pub mod filter;
+mod plain_channels;
 pub mod rounds;
 pub mod scenario;
 pub mod scenarios;

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use channels_patterns::{fan_out_fan_in, BoundedQueue};
 use rayon::prelude::*;
 
-use super::plain_channels::{Crossbeam, StdMpsc};
 use super::pools::{self, ChannelPool, ClosurePool, Ours, Pool};
+use crate::plain_channels::{Crossbeam, StdMpsc};
 use crate::scenario::{time_batches, Batch, Implementation, Scenario, Size};
 use crate::{time_on_threads, trivial};
 

@@ -7,7 +7,6 @@ mod actors;
 mod atomics;
 mod cache;
 mod channels;
-mod plain_channels;
 mod pools;
 mod task_pools;
 mod treiber;

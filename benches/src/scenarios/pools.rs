@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 
 use channels_patterns::{Results, WorkerPool};
 
-use super::plain_channels::Channels;
 use super::task_pools::TaskPool;
+use crate::plain_channels::Channels;
 
 /// A pool that applies one function to `u64` jobs and hands every result
 /// back to the submitter.

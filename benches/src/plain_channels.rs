@@ -5,7 +5,7 @@
 use std::sync::{mpsc, Arc, Mutex};
 
 /// A channel library.
-pub(super) trait Channels: 'static {
+pub(crate) trait Channels: 'static {
     type Sender<T: Send + 'static>: Send + Sync + Clone;
     type Receiver<T: Send + 'static>: Send + IntoIterator<Item = T>;
     /// A channel without a bound: a mailbox, a job queue.
@@ -20,11 +20,11 @@ pub(super) trait Channels: 'static {
 }
 
 /// A worker's way into a shared receiver.
-pub(super) type Shared<T> = Box<dyn Iterator<Item = T> + Send>;
+pub(crate) type Shared<T> = Box<dyn Iterator<Item = T> + Send>;
 
 /// std's mpsc, as the seed article uses it: a reply channel per request,
 /// and workers sharing the receiver behind a `Mutex`.
-pub(super) struct StdMpsc;
+pub(crate) struct StdMpsc;
 
 impl Channels for StdMpsc {
     type Sender<T: Send + 'static> = mpsc::Sender<T>;
@@ -57,7 +57,7 @@ impl Channels for StdMpsc {
 
 /// crossbeam-channel: a `bounded(1)` reply, and an MPMC receiver cloned
 /// for each worker.
-pub(super) struct Crossbeam;
+pub(crate) struct Crossbeam;
 
 impl Channels for Crossbeam {
     type Sender<T: Send + 'static> = crossbeam_channel::Sender<T>;
