@@ -283,3 +283,109 @@ fn workers_are_named_after_the_builder_prefix() {
     assert_eq!(pool.workers(), 2);
     assert!(format!("{pool:?}").starts_with("WorkerPool"));
 }
+
+/// Collects every result until the channel ends, or panics if it has not
+/// ended after `HANG`: a hang fails the test instead of the whole suite.
+fn all_results_or_hang<R>(results: &channels_patterns::Results<R>) -> usize {
+    const HANG: Duration = Duration::from_secs(20);
+    let mut received = 0;
+    loop {
+        match results.recv_timeout(HANG) {
+            Ok(_) => received += 1,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return received,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                panic!("the results never ended: the pool's workers hang")
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pool_dropped_by_its_own_job_with_a_full_bounded_queue_still_runs_the_accepted_jobs() {
+    // Job 0 holds the last `Arc` of the pool while job 1 fills the queue:
+    // the `Drop` then runs on the only worker, which must not wait for
+    // room in a queue only it could empty.
+    type Pool = WorkerPool<u32, u32>;
+    let last_arc: Arc<Mutex<Option<Arc<Pool>>>> = Arc::default();
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let slot = Arc::clone(&last_arc);
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(1)
+        .build(move |job: u32| {
+            if job == 0 {
+                wait.lock().unwrap().recv().unwrap();
+                drop(slot.lock().unwrap().take());
+            }
+            job
+        })
+        .unwrap();
+    let pool = Arc::new(pool);
+    *last_arc.lock().unwrap() = Some(Arc::clone(&pool));
+    pool.submit(0).unwrap();
+    while pool.stats().queued != 0 {
+        thread::yield_now(); // job 0 started
+    }
+    pool.submit(1).unwrap(); // the queue is full
+    drop(pool);
+    go.send(()).unwrap();
+    assert_eq!(all_results_or_hang(&results), 2);
+}
+
+#[test]
+fn queued_counts_only_jobs_while_a_shutdown_waits() {
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let (pool, results) = WorkerPool::new(1, move |job: u32| {
+        if job == 0 {
+            wait.lock().unwrap().recv().unwrap();
+        }
+        job
+    })
+    .unwrap();
+    pool.submit(0).unwrap();
+    while pool.stats().queued != 0 {
+        thread::yield_now(); // job 0 started
+    }
+    pool.submit(1).unwrap();
+    pool.submit(2).unwrap();
+    thread::scope(|s| {
+        s.spawn(|| pool.shutdown());
+        while !pool.is_shut_down() {
+            thread::yield_now();
+        }
+        // Give the shutdown time to queue its stop marker behind the jobs.
+        thread::sleep(Duration::from_millis(50));
+        let queued = pool.stats().queued;
+        go.send(()).unwrap();
+        assert_eq!(queued, 2, "two jobs wait; a stop marker is not a job");
+    });
+    assert_eq!(pool.stats().queued, 0);
+    assert_eq!(results.iter().count(), 3);
+}
+
+#[test]
+fn results_left_unreceived_when_the_last_handle_drops_are_counted_as_discarded() {
+    let (pool, results) = WorkerPool::new(2, |x: u64| x).unwrap();
+    for x in 0..10 {
+        pool.submit(x).unwrap();
+    }
+    while pool.stats().completed != 10 {
+        thread::yield_now();
+    }
+    // Three delivered, seven still in the channel when the handles go.
+    let extra = results.clone();
+    for _ in 0..3 {
+        let _ = extra.recv().unwrap();
+    }
+    drop(results);
+    drop(extra);
+    pool.shutdown();
+    let stats = pool.stats();
+    assert_eq!(stats.completed, 10);
+    assert_eq!(
+        stats.results_discarded, 7,
+        "every result delivered or counted"
+    );
+}

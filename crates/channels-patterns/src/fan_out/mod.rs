@@ -43,7 +43,8 @@ const CHUNKS_PER_WORKER: usize = 8;
 ///
 /// # Errors
 ///
-/// [`FanOutError::InvalidSize`] if `workers` is 0;
+/// [`FanOutError::InvalidSize`] if `workers` is 0 (more workers than
+/// inputs are accepted: one per input is used);
 /// [`FanOutError::Panicked`] if `f` panicked on any input.
 ///
 /// # Examples
@@ -66,12 +67,12 @@ where
     F: Fn(I::Item) -> R + Sync,
     R: Send,
 {
-    if workers == 0 {
-        return Err(SizeError::zero("workers").into());
-    }
+    SizeError::nonzero("workers", workers)?;
     let inputs: Vec<I::Item> = inputs.into_iter().collect();
     let total = inputs.len();
-    let chunk_len = (total / (workers * CHUNKS_PER_WORKER)).max(1);
+    // More workers than inputs would find nothing to do.
+    let workers = workers.min(total.max(1));
+    let chunk_len = (total / workers.saturating_mul(CHUNKS_PER_WORKER)).max(1);
     let chunks = Mutex::new(into_chunks(inputs, chunk_len));
     let take_chunk = || chunks.lock().pop();
     let work = || {

@@ -2,7 +2,7 @@
 //! bound on the inputs in flight.
 
 use std::fmt;
-use std::iter::Fuse;
+use std::iter::{Fuse, FusedIterator};
 
 use super::ItemPanicked;
 use atomics_kit::SizeError;
@@ -26,7 +26,8 @@ use crate::pool::{PoolError, Results, WorkerPool};
 ///
 /// # Errors
 ///
-/// [`PoolError::InvalidSize`] if `workers` is 0, [`PoolError::Spawn`] if a
+/// [`PoolError::InvalidSize`] if `workers` is 0 or above
+/// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS), [`PoolError::Spawn`] if a
 /// thread could not be started.
 ///
 /// # Examples
@@ -62,7 +63,8 @@ where
 ///
 /// # Errors
 ///
-/// [`PoolError::InvalidSize`] if `workers` is 0,
+/// [`PoolError::InvalidSize`] if `workers` is 0 or above
+/// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS),
 /// [`PoolError::InvalidSize`] if `max_in_flight` is 0,
 /// [`PoolError::Spawn`] if a thread could not be started.
 ///
@@ -200,6 +202,9 @@ impl<I: Iterator, R> Iterator for FanOutStream<I, R> {
         )
     }
 }
+
+/// Once it ends, every input was taken and every result handed out.
+impl<I: Iterator, R> FusedIterator for FanOutStream<I, R> {}
 
 impl<I: Iterator, R> FanOutStream<I, R> {
     fn completed(

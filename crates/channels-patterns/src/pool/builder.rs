@@ -57,7 +57,8 @@ impl WorkerPoolBuilder {
     /// [`WorkerPool::submit`] blocks while the queue is full and
     /// [`WorkerPool::try_submit`] returns
     /// [`TrySubmitError::Full`](crate::TrySubmitError::Full). Unbounded by
-    /// default.
+    /// default. At most [`WorkerPool::MAX_QUEUE_CAPACITY`]: the queue's
+    /// slots are allocated when the pool starts.
     ///
     /// # Examples
     ///
@@ -76,7 +77,9 @@ impl WorkerPoolBuilder {
     }
 
     /// The prefix of the worker threads' names (`"{prefix}-{index}"`);
-    /// `"worker"` by default.
+    /// `"worker"` by default. A prefix holding a NUL byte makes
+    /// [`build`](Self::build) fail with
+    /// [`PoolError::InvalidThreadName`].
     ///
     /// # Examples
     ///
@@ -100,8 +103,10 @@ impl WorkerPoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`PoolError::InvalidSize`] for zero workers
-    /// or a queue capacity of zero,
+    /// [`PoolError::InvalidSize`] for zero workers or more than
+    /// [`WorkerPool::MAX_WORKERS`], or a queue capacity of zero or above
+    /// [`WorkerPool::MAX_QUEUE_CAPACITY`];
+    /// [`PoolError::InvalidThreadName`] for a name prefix with a NUL byte;
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).
     ///

@@ -25,6 +25,9 @@ pub enum PoolError {
     /// zero (no job could be queued), or for a bounded fan-out zero inputs
     /// in flight; the error names which.
     InvalidSize(SizeError),
+    /// The thread name prefix holds a NUL byte, which no thread name may
+    /// (given back).
+    InvalidThreadName(String),
     /// The operating system refused to start a worker thread. The workers
     /// already started were stopped and joined.
     Spawn(io::Error),
@@ -40,6 +43,9 @@ impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidSize(error) => write!(f, "cannot build a worker pool: {error}"),
+            Self::InvalidThreadName(name) => {
+                write!(f, "thread name prefix {name:?} holds a NUL byte")
+            }
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
         }
     }
@@ -50,6 +56,7 @@ impl Error for PoolError {
         match self {
             Self::Spawn(error) => Some(error),
             Self::InvalidSize(error) => Some(error),
+            Self::InvalidThreadName(_) => None,
         }
     }
 }

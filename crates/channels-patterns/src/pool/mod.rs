@@ -25,13 +25,15 @@ pub use errors::{PoolError, SubmitError, TrySubmitError};
 pub use job::{JobId, JobPanicked};
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
-use crate::sync::{AtomicBool, Mutex, Ordering};
-use results::Outcome;
+use crate::sync::{AtomicUsize, Mutex, Ordering};
+use results::{Delivery, Outcome};
 
 /// What travels on the job queue.
 enum Message<T> {
     Job(JobId, T),
-    /// One per worker, queued by a shutdown behind every accepted job.
+    /// One per worker, queued by `shutdown` behind every accepted job.
+    /// (Dropping the pool disconnects the queue instead, so that a drop on
+    /// a worker never waits for room in a full queue.)
     Stop,
 }
 
@@ -55,15 +57,15 @@ impl Refusal {
 struct WorkerCounters {
     completed: SingleWriterCounter,
     panicked: SingleWriterCounter,
-    results_discarded: SingleWriterCounter,
 }
 
 /// State the workers and the pool share.
 #[derive(Debug)]
 struct Shared {
     counters: Box<[CachePadded<WorkerCounters>]>,
-    /// Set when the last `Results` handle is dropped.
-    results_dropped: Arc<AtomicBool>,
+    /// Stop markers a shutdown queued that no worker has taken yet, so that
+    /// `stats().queued` counts jobs only.
+    stops_queued: AtomicUsize,
 }
 
 /// A fixed set of worker threads applying one function to the jobs
@@ -109,6 +111,8 @@ struct Shared {
 /// ```
 pub struct WorkerPool<T, R> {
     jobs: Sender<Message<T>>,
+    /// Results delivered, and whether every `Results` handle is gone.
+    delivery: Arc<Delivery>,
     /// The queue's receiving end, kept so that `shutdown_now` can take the
     /// jobs back and so that the queue never disconnects while the pool lives.
     queue: Receiver<Message<T>>,
@@ -149,7 +153,10 @@ pub struct WorkerPoolStats {
     pub completed: u64,
     /// Jobs whose function panicked.
     pub panicked: u64,
-    /// Results dropped because every [`Results`] handle was gone.
+    /// Results no one received because every [`Results`] handle was gone:
+    /// those still waiting in the channel when the last handle dropped,
+    /// and those of jobs that finished later. Each result of a completed
+    /// job is received through a handle or counted here.
     pub results_discarded: u64,
 }
 
@@ -163,7 +170,8 @@ where
     ///
     /// # Errors
     ///
-    /// [`PoolError::InvalidSize`] if `workers` is 0, [`PoolError::Spawn`] if
+    /// [`PoolError::InvalidSize`] if `workers` is 0 or above
+    /// [`MAX_WORKERS`](WorkerPool::MAX_WORKERS), [`PoolError::Spawn`] if
     /// a thread could not be started.
     ///
     /// # Examples
@@ -192,19 +200,25 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        SizeError::nonzero("workers", workers)?;
+        SizeError::check("workers", workers, WorkerPool::MAX_WORKERS)?;
+        if thread_name.contains('\0') {
+            return Err(PoolError::InvalidThreadName(thread_name.to_owned()));
+        }
         let (jobs, queue) = match queue_capacity {
-            Some(0) => return Err(SizeError::zero("queue_capacity").into()),
-            Some(capacity) => crossbeam_channel::bounded(capacity),
+            Some(capacity) => crossbeam_channel::bounded(SizeError::check(
+                "queue_capacity",
+                capacity,
+                WorkerPool::MAX_QUEUE_CAPACITY,
+            )?),
             None => crossbeam_channel::unbounded(),
         };
         let (results_tx, results_rx) = crossbeam_channel::unbounded();
-        let results_dropped = Arc::new(AtomicBool::new(false));
+        let delivery = Arc::new(Delivery::default());
         let shared = Arc::new(Shared {
             counters: (0..workers)
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
-            results_dropped: Arc::clone(&results_dropped),
+            stops_queued: AtomicUsize::new(0),
         });
         let f = Arc::new(f);
         let mut handles = Vec::with_capacity(workers);
@@ -222,10 +236,8 @@ where
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
-                    for _ in &handles {
-                        // The pool holds `queue`, so the channel is connected.
-                        let _ = jobs.send(Message::Stop);
-                    }
+                    // The only sender: dropping it ends the started workers.
+                    drop(jobs);
                     for handle in handles {
                         let _ = handle.join();
                     }
@@ -236,6 +248,7 @@ where
         let worker_threads = handles.iter().map(|handle| handle.thread().id()).collect();
         let pool = Self {
             jobs,
+            delivery: Arc::clone(&delivery),
             queue,
             gate: AdmissionGate::new(),
             shared,
@@ -243,11 +256,21 @@ where
             worker_threads,
             _results: PhantomData,
         };
-        Ok((pool, Results::new(results_rx, results_dropped)))
+        Ok((pool, Results::new(results_rx, delivery)))
     }
 }
 
 impl WorkerPool<(), ()> {
+    /// The most workers a pool accepts: 65,536 threads. Beyond it
+    /// [`PoolError::InvalidSize`]; an operating system refuses far fewer
+    /// threads first, which is [`PoolError::Spawn`].
+    pub const MAX_WORKERS: usize = 1 << 16;
+
+    /// The largest bounded job queue a pool accepts: 16,777,216 jobs. The
+    /// queue's slots are allocated when the pool starts; a larger bound
+    /// would be no bound (use the default, unbounded queue).
+    pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
+
     /// A builder: worker count, a bounded job queue, thread names.
     ///
     /// # Examples
@@ -352,9 +375,7 @@ impl<T, R> WorkerPool<T, R> {
     /// it, after the job is queued, marks the submission finished), or why
     /// not.
     fn admit(&self) -> Result<Admission<'_>, Refusal> {
-        // Acquire: pairs with the Release store when the last `Results`
-        // handle dropped (the flag is all it publishes).
-        if self.shared.results_dropped.load(Ordering::Acquire) {
+        if self.delivery.is_dropped() {
             return Err(Refusal::ResultsDropped);
         }
         self.gate.enter().ok_or(Refusal::ShutDown)
@@ -493,18 +514,29 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkerPoolStats {
+        // Relaxed: a snapshot; the count only corrects for stop markers
+        // while a shutdown queues them.
+        let stops = self.shared.stops_queued.load(Ordering::Relaxed);
         let mut stats = WorkerPoolStats {
             workers: self.workers(),
-            // Stop markers are counted only while a shutdown is queueing them.
-            queued: self.queue.len(),
+            queued: self.queue.len().saturating_sub(stops),
             ..WorkerPoolStats::default()
         };
+        // Read before the completed counts: once every handle is gone the
+        // delivered count is final, and every completed job's result not
+        // in it was discarded.
+        let delivered = self
+            .delivery
+            .is_dropped()
+            .then(|| self.delivery.delivered());
         for counters in self.shared.counters.iter() {
             // Each count is exact once the pool is shut down (joining the
             // workers synchronizes with them), a snapshot before.
             stats.completed += counters.completed.get();
             stats.panicked += counters.panicked.get();
-            stats.results_discarded += counters.results_discarded.get();
+        }
+        if let Some(delivered) = delivered {
+            stats.results_discarded = stats.completed.saturating_sub(delivered);
         }
         stats
     }
@@ -525,9 +557,12 @@ impl<T, R> WorkerPool<T, R> {
     }
 
     /// Queues one stop marker per worker behind every accepted job and
-    /// joins the workers.
+    /// joins the workers. Called from outside the pool only (see
+    /// `assert_not_own_worker`), so a full queue has workers to empty it.
     fn stop_and_join(&self, handles: Vec<JoinHandle<()>>) {
         for _ in &handles {
+            // Relaxed: only `stats`' snapshot reads it.
+            self.shared.stops_queued.fetch_add(1, Ordering::Relaxed);
             // The pool holds a receiver, so this cannot fail; with a bounded
             // queue it waits for room, which the workers make.
             let _ = self.jobs.send(Message::Stop);
@@ -543,19 +578,26 @@ impl<T, R> WorkerPool<T, R> {
 impl<T, R> Drop for WorkerPool<T, R> {
     /// A graceful [`shutdown`](Self::shutdown). Dropped from one of its own
     /// jobs (the last `Arc` of a pool released by a job), the pool stops its
-    /// workers after the accepted jobs without joining them.
+    /// workers after the accepted jobs without joining them, and without
+    /// waiting, even when a bounded queue is full.
     fn drop(&mut self) {
         let handles = self.workers.get_mut().take();
         let Some(handles) = handles else { return };
         // `&mut self`: no submission can be in progress.
         self.close_gate();
+        // Dropping the only sender disconnects the queue: each worker takes
+        // the jobs still queued, finds the queue empty and disconnected, and
+        // exits. No stop marker, so nothing here waits for room (on a
+        // worker, the room only this thread could make).
+        let (unconnected, _) = crossbeam_channel::bounded(0);
+        drop(std::mem::replace(&mut self.jobs, unconnected));
         if self.worker_threads.contains(&thread::current().id()) {
-            for _ in &handles {
-                let _ = self.jobs.send(Message::Stop);
-            }
             return;
         }
-        self.stop_and_join(handles);
+        for handle in handles {
+            // As in `stop_and_join`.
+            let _ = handle.join();
+        }
     }
 }
 
@@ -584,19 +626,31 @@ where
 {
     fn run(self) {
         let counters = &self.shared.counters[self.index];
-        // Ends on a stop marker, or if the pool was leaked and the queue
-        // disconnected.
-        while let Ok(Message::Job(id, job)) = self.queue.recv() {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (id, (self.f)(job))))
-                .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
-            if outcome.is_err() {
-                counters.panicked.increment();
-            }
-            counters.completed.increment();
-            if let Err(undelivered) = self.results.send(outcome) {
-                counters.results_discarded.increment();
-                // A result's own Drop may panic; the worker must survive it.
-                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
+        loop {
+            match self.queue.recv() {
+                Ok(Message::Job(id, job)) => {
+                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| (id, (self.f)(job))))
+                        .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
+                    if outcome.is_err() {
+                        counters.panicked.increment();
+                    }
+                    // Before the send: a result delivered is always counted
+                    // completed, so `completed - delivered` never goes below
+                    // the discarded results.
+                    counters.completed.increment();
+                    if let Err(undelivered) = self.results.send(outcome) {
+                        // Counted by `stats` as completed and not delivered.
+                        // A result's own Drop may panic; the worker survives.
+                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
+                    }
+                }
+                Ok(Message::Stop) => {
+                    // Relaxed: see `stop_and_join`.
+                    self.shared.stops_queued.fetch_sub(1, Ordering::Relaxed);
+                    return;
+                }
+                // The pool was dropped and every queued job taken.
+                Err(_) => return,
             }
         }
     }

@@ -1,9 +1,11 @@
 //! The receiving end of a pool's results.
 
 use std::fmt;
+use std::iter::FusedIterator;
 use std::sync::Arc;
 use std::time::Duration;
 
+use atomics_kit::PerThreadCounter;
 use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 
 use super::job::{JobId, JobPanicked};
@@ -30,10 +32,40 @@ pub type Completed<R> = (JobId, Result<R, JobPanicked>);
 /// tag (16 bytes for a `u64` result instead of 24).
 pub(crate) type Outcome<R> = Result<(JobId, R), JobPanicked>;
 
-fn completed<R>(outcome: Outcome<R>) -> Completed<R> {
-    match outcome {
-        Ok((id, result)) => (id, Ok(result)),
-        Err(panicked) => (panicked.id(), Err(panicked)),
+/// What the pool learns from its results' receivers: how many results
+/// were delivered, and whether anyone can still receive one. Every result
+/// a job produced is delivered or, once every handle is gone, discarded:
+/// `completed - delivered` then counts the discarded ones exactly, those
+/// left in the channel included.
+#[derive(Debug, Default)]
+pub(crate) struct Delivery {
+    /// Set when the last `Results` handle (or owning iterator) is gone.
+    dropped: AtomicBool,
+    /// Results received through any handle; one slot per receiving thread.
+    delivered: PerThreadCounter,
+}
+
+impl Delivery {
+    /// Whether every handle is gone.
+    pub(crate) fn is_dropped(&self) -> bool {
+        // Acquire: pairs with the Release store in `Alive::drop`, which the
+        // last handle's drop makes after every receive it or its clones did
+        // (the `Arc` count orders the clones' drops before it), so a reader
+        // that sees the flag sees the final `delivered`.
+        self.dropped.load(Ordering::Acquire)
+    }
+
+    /// Results received so far; final once `is_dropped`.
+    pub(crate) fn delivered(&self) -> u64 {
+        self.delivered.sum()
+    }
+
+    fn deliver<R>(&self, outcome: Outcome<R>) -> Completed<R> {
+        self.delivered.increment();
+        match outcome {
+            Ok((id, result)) => (id, Ok(result)),
+            Err(panicked) => (panicked.id(), Err(panicked)),
+        }
     }
 }
 
@@ -68,27 +100,27 @@ fn completed<R>(outcome: Outcome<R>) -> Completed<R> {
 #[must_use = "dropping every Results handle makes the pool refuse new jobs"]
 pub struct Results<R> {
     receiver: Receiver<Outcome<R>>,
-    _alive: Arc<Alive>,
+    alive: Arc<Alive>,
 }
 
 /// Shared by every clone of a `Results`; when the last one goes, the pool
 /// hears of it.
 #[derive(Debug)]
-struct Alive(Arc<AtomicBool>);
+struct Alive(Arc<Delivery>);
 
 impl Drop for Alive {
     fn drop(&mut self) {
-        // Release: pairs with the Acquire load in `submit`; nothing else is
-        // published, the flag itself is the message.
-        self.0.store(true, Ordering::Release);
+        // Release: pairs with the Acquire loads in `Delivery::is_dropped`
+        // (`submit` refuses jobs; `stats` reads the final delivered count).
+        self.0.dropped.store(true, Ordering::Release);
     }
 }
 
 impl<R> Results<R> {
-    pub(crate) fn new(receiver: Receiver<Outcome<R>>, dropped: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(receiver: Receiver<Outcome<R>>, delivery: Arc<Delivery>) -> Self {
         Self {
             receiver,
-            _alive: Arc::new(Alive(dropped)),
+            alive: Arc::new(Alive(delivery)),
         }
     }
 
@@ -112,7 +144,9 @@ impl<R> Results<R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv(&self) -> Result<Completed<R>, RecvError> {
-        self.receiver.recv().map(completed)
+        self.receiver
+            .recv()
+            .map(|outcome| self.alive.0.deliver(outcome))
     }
 
     /// The next result if one is ready.
@@ -135,7 +169,9 @@ impl<R> Results<R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_recv(&self) -> Result<Completed<R>, TryRecvError> {
-        self.receiver.try_recv().map(completed)
+        self.receiver
+            .try_recv()
+            .map(|outcome| self.alive.0.deliver(outcome))
     }
 
     /// Waits at most `timeout` for the next result.
@@ -159,7 +195,9 @@ impl<R> Results<R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Completed<R>, RecvTimeoutError> {
-        self.receiver.recv_timeout(timeout).map(completed)
+        self.receiver
+            .recv_timeout(timeout)
+            .map(|outcome| self.alive.0.deliver(outcome))
     }
 
     /// A blocking iterator over the results; it ends once the pool is shut
@@ -179,6 +217,7 @@ impl<R> Results<R> {
     pub fn iter(&self) -> ResultsIter<'_, R> {
         ResultsIter {
             inner: self.receiver.iter(),
+            delivery: &self.alive.0,
         }
     }
 
@@ -198,6 +237,7 @@ impl<R> Results<R> {
     pub fn try_iter(&self) -> ResultsTryIter<'_, R> {
         ResultsTryIter {
             inner: self.receiver.try_iter(),
+            delivery: &self.alive.0,
         }
     }
 
@@ -240,7 +280,7 @@ impl<R> Clone for Results<R> {
     fn clone(&self) -> Self {
         Self {
             receiver: self.receiver.clone(),
-            _alive: Arc::clone(&self._alive),
+            alive: Arc::clone(&self.alive),
         }
     }
 }
@@ -280,16 +320,20 @@ impl<'a, R> IntoIterator for &'a Results<R> {
 #[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsIntoIter<R> {
     inner: crossbeam_channel::IntoIter<Outcome<R>>,
-    _alive: Arc<Alive>,
+    alive: Arc<Alive>,
 }
 
 impl<R> Iterator for ResultsIntoIter<R> {
     type Item = Completed<R>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(completed)
+        let outcome = self.inner.next()?;
+        Some(self.alive.0.deliver(outcome))
     }
 }
+
+/// Once it ends, the pool is shut down and every result was received.
+impl<R> FusedIterator for ResultsIntoIter<R> {}
 
 impl<R> IntoIterator for Results<R> {
     type Item = Completed<R>;
@@ -298,7 +342,7 @@ impl<R> IntoIterator for Results<R> {
     fn into_iter(self) -> ResultsIntoIter<R> {
         ResultsIntoIter {
             inner: self.receiver.into_iter(),
-            _alive: self._alive,
+            alive: self.alive,
         }
     }
 }
@@ -321,15 +365,20 @@ impl<R> IntoIterator for Results<R> {
 #[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsIter<'a, R> {
     inner: crossbeam_channel::Iter<'a, Outcome<R>>,
+    delivery: &'a Delivery,
 }
 
 impl<R> Iterator for ResultsIter<'_, R> {
     type Item = Completed<R>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(completed)
+        let outcome = self.inner.next()?;
+        Some(self.delivery.deliver(outcome))
     }
 }
+
+/// Once it ends, the pool is shut down and every result was received.
+impl<R> FusedIterator for ResultsIter<'_, R> {}
 
 /// An iterator over the results ready now, from [`Results::try_iter`].
 ///
@@ -346,12 +395,14 @@ impl<R> Iterator for ResultsIter<'_, R> {
 #[must_use = "iterators do nothing unless iterated"]
 pub struct ResultsTryIter<'a, R> {
     inner: crossbeam_channel::TryIter<'a, Outcome<R>>,
+    delivery: &'a Delivery,
 }
 
 impl<R> Iterator for ResultsTryIter<'_, R> {
     type Item = Completed<R>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(completed)
+        let outcome = self.inner.next()?;
+        Some(self.delivery.deliver(outcome))
     }
 }

@@ -10,6 +10,7 @@ mod in_flight;
 mod wait_set;
 
 use std::fmt;
+use std::iter::FusedIterator;
 
 pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
@@ -65,11 +66,17 @@ pub struct BoundedQueue<T> {
 }
 
 impl<T> BoundedQueue<T> {
-    /// An open queue holding at most `capacity` values.
+    /// The largest capacity [`new`](Self::new) accepts: 16,777,216 values.
+    /// The slots are allocated up front; a larger bound would be no bound.
+    pub const MAX_CAPACITY: usize = 1 << 24;
+
+    /// An open queue holding at most `capacity` values (its slots are
+    /// allocated now).
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if `capacity` is 0.
+    /// [`SizeError`] if `capacity` is 0 or above
+    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY).
     ///
     /// # Examples
     ///
@@ -81,7 +88,7 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), channels_patterns::SizeError>(())
     /// ```
     pub fn new(capacity: usize) -> Result<Self, SizeError> {
-        SizeError::nonzero("capacity", capacity)?;
+        SizeError::check("capacity", capacity, Self::MAX_CAPACITY)?;
         Ok(Self {
             queue: ArrayQueue::new(capacity),
             closed: AtomicBool::new(false),
@@ -384,6 +391,9 @@ impl<T> Iterator for QueueIter<'_, T> {
         self.queue.pop()
     }
 }
+
+/// Once it ends, the queue is closed and drained for good.
+impl<T> FusedIterator for QueueIter<'_, T> {}
 
 impl<'a, T> IntoIterator for &'a BoundedQueue<T> {
     type Item = T;

@@ -1,0 +1,87 @@
+//! Every argument of every public function, extreme ones too, is accepted
+//! (clamped, as documented) or refused with a typed error: never a panic
+//! from inside std or crossbeam.
+
+use std::time::Duration;
+
+use channels_patterns::{
+    fan_out_bounded, fan_out_fan_in, fan_out_stream, BoundedQueue, PoolError, SizeError, WorkerPool,
+};
+
+#[test]
+fn fan_out_fan_in_with_more_workers_than_inputs_uses_one_per_input() {
+    for workers in [1 << 61, usize::MAX] {
+        let doubled = fan_out_fan_in(0..10_u32, workers, |x| x * 2).unwrap();
+        assert_eq!(doubled, (0..10).map(|x| x * 2).collect::<Vec<_>>());
+    }
+    assert_eq!(fan_out_fan_in(0..0_u32, usize::MAX, |x| x).unwrap(), []);
+}
+
+#[test]
+fn pools_refuse_more_workers_than_they_can_start() {
+    let error = WorkerPool::new(usize::MAX, |x: u8| x).unwrap_err();
+    assert!(matches!(
+        error,
+        PoolError::InvalidSize(e) if e == SizeError::too_large("workers", WorkerPool::MAX_WORKERS)
+    ));
+    assert!(matches!(
+        fan_out_stream(0..3, usize::MAX, |x: u8| x),
+        Err(PoolError::InvalidSize(e)) if e.argument() == "workers"
+    ));
+    assert!(matches!(
+        fan_out_bounded(0..3, usize::MAX, 4, |x: u8| x),
+        Err(PoolError::InvalidSize(e)) if e.argument() == "workers"
+    ));
+}
+
+#[test]
+fn a_huge_queue_capacity_is_a_typed_error() {
+    for capacity in [usize::MAX, WorkerPool::MAX_QUEUE_CAPACITY + 1] {
+        let error = WorkerPool::builder()
+            .workers(1)
+            .queue_capacity(capacity)
+            .build(|x: u8| x)
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            PoolError::InvalidSize(e) if e.argument() == "queue_capacity" && !e.is_zero()
+        ));
+    }
+    let (pool, _results) = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(1 << 16)
+        .build(|x: u8| x)
+        .unwrap();
+    pool.shutdown();
+}
+
+#[test]
+fn a_huge_bounded_queue_is_a_typed_error() {
+    assert_eq!(
+        BoundedQueue::<u8>::new(usize::MAX).unwrap_err(),
+        SizeError::too_large("capacity", BoundedQueue::<u8>::MAX_CAPACITY)
+    );
+}
+
+#[test]
+fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
+    let error = WorkerPool::builder()
+        .workers(1)
+        .thread_name("bad\0name")
+        .build(|x: u8| x)
+        .unwrap_err();
+    assert!(matches!(error, PoolError::InvalidThreadName(ref name) if name == "bad\0name"));
+    assert!(error.to_string().contains("NUL"), "{error}");
+}
+
+#[test]
+fn any_timeout_works_on_results() {
+    let (pool, results) = WorkerPool::new(1, |x: u8| x).unwrap();
+    pool.submit(4).unwrap();
+    assert_eq!(results.recv_timeout(Duration::MAX).unwrap().1, Ok(4));
+    pool.shutdown();
+    assert!(
+        results.recv_timeout(Duration::MAX).is_err(),
+        "ended, not waiting forever"
+    );
+}
