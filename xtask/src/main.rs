@@ -1,5 +1,5 @@
 //! `cargo xtask`: the project's task runner. One file per task; no
-//! dependencies but a JSON reader, so it builds in seconds on a fresh machine.
+//! dependencies, so it builds in seconds on a fresh machine.
 
 // A binary: its `pub` items are crate-internal by nature.
 #![allow(unreachable_pub)]
@@ -37,9 +37,12 @@ tasks:
                               unsafe code: stacked and tree borrows, then their
                               `concurrent` tests over many seeds
   sanitizers [-p CRATE]...    tests/stress.rs under AddressSanitizer and ThreadSanitizer
-  bench [--quick | --smoke] [--threads 1,2,4] [FILTER]
-                              criterion benches; writes docs/benchmarks.md and
+  bench [--rounds N | --quick | --smoke] [--threads 1,2,4] [FILTER]
+                              every scenario in paired rounds (ours and the peers
+                              alternating); writes docs/benchmarks.md and
                               docs/bench/ (not with --smoke)
+  bench --report              rebuilds docs/benchmarks.md from the records
+  bench --import DIR          records a run made by benches/run-standalone.sh
   demo [-p CRATE]...          every crate's examples/demo.rs; fails if a check fails";
 
 fn main() -> ExitCode {

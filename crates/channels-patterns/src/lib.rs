@@ -63,8 +63,9 @@ pub use fan_out::{
     fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, FanOutStream, ItemPanicked,
 };
 pub use pool::{
-    Completed, JobId, JobPanicked, PoolError, Results, ResultsIntoIter, ResultsIter,
-    ResultsTryIter, SubmitError, TrySubmitError, WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
+    Completed, JobId, JobPanicked, PoolError, RecvError, RecvTimeoutError, Results,
+    ResultsIntoIter, ResultsIter, ResultsTryIter, SubmitError, TryRecvError, TrySubmitError,
+    WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
 };
 pub use queue::{BoundedQueue, PushError, QueueIter, TryPopError, TryPushError};
 

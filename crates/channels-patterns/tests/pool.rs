@@ -292,8 +292,8 @@ fn all_results_or_hang<R>(results: &channels_patterns::Results<R>) -> usize {
     loop {
         match results.recv_timeout(HANG) {
             Ok(_) => received += 1,
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return received,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+            Err(channels_patterns::RecvTimeoutError::Disconnected) => return received,
+            Err(channels_patterns::RecvTimeoutError::Timeout) => {
                 panic!("the results never ended: the pool's workers hang")
             }
         }

@@ -21,6 +21,10 @@ use crossbeam_utils::CachePadded;
 
 pub use atomics_kit::SizeError;
 pub use builder::WorkerPoolBuilder;
+/// The errors of [`Results`]' receives, crossbeam-channel's own (the
+/// results travel on one), re-exported so that callers need not depend on
+/// crossbeam-channel to name them.
+pub use crossbeam_channel::{RecvError, RecvTimeoutError, TryRecvError};
 pub use errors::{PoolError, SubmitError, TrySubmitError};
 pub use job::{JobId, JobPanicked};
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};

@@ -161,7 +161,7 @@ impl<R> Results<R> {
     ///
     /// ```
     /// use channels_patterns::WorkerPool;
-    /// use crossbeam_channel::TryRecvError;
+    /// use channels_patterns::TryRecvError;
     ///
     /// let (pool, results) = WorkerPool::new(1, |x: u8| x)?;
     /// pool.shutdown();
