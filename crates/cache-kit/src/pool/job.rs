@@ -54,26 +54,36 @@ pub(crate) struct HeapJob;
 
 impl HeapJob {
     /// Boxes `job`; the box is freed when the returned `JobRef` executes.
-    /// `job` receives the worker that runs it.
+    /// `job` receives the worker that runs it. What it returns is dropped
+    /// only after its call has returned: a scope task returns its
+    /// completion signal (`scope.rs`), because while a call runs, the
+    /// references it was given (the task's borrows of the scope caller's
+    /// locals) are protected under Tree Borrows, and the signal lets the
+    /// caller use those locals at once.
     ///
     /// # Safety
     ///
     /// `F` may borrow (the `JobRef` forgets its lifetime): the caller must
     /// make sure everything `job` borrows outlives its execution (`spawn`
     /// requires `'static`; `Scope` waits for its jobs).
-    pub(crate) unsafe fn into_job_ref<F>(job: F) -> JobRef
+    pub(crate) unsafe fn into_job_ref<F, T>(job: F) -> JobRef
     where
-        F: FnOnce(&WorkerThread) + Send,
+        F: FnOnce(&WorkerThread) -> T + Send,
     {
-        unsafe fn execute<F: FnOnce(&WorkerThread)>(pointer: *const (), worker: &WorkerThread) {
+        unsafe fn execute<F: FnOnce(&WorkerThread) -> T, T>(
+            pointer: *const (),
+            worker: &WorkerThread,
+        ) {
             // SAFETY: `pointer` came from `Box::into_raw` below with this
             // very `F`, and the JobRef's contract says it runs once.
             let job = unsafe { Box::from_raw(pointer.cast::<F>().cast_mut()) };
-            job(worker);
+            let finished = job(worker);
+            // The job's call has returned: nothing it borrowed is protected.
+            drop(finished);
         }
         JobRef {
             pointer: Box::into_raw(Box::new(job)).cast_const().cast::<()>(),
-            execute_fn: execute::<F>,
+            execute_fn: execute::<F, T>,
         }
     }
 }

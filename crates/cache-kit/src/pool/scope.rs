@@ -71,6 +71,21 @@ impl ScopeLatch {
     }
 }
 
+/// Marks one scope task done when dropped. A task's job returns it instead
+/// of calling `done` itself, and `HeapJob` drops it after the job's call
+/// has returned (see `HeapJob::into_job_ref`): until then the task's
+/// borrows of the caller's locals are protected, and `done` may let the
+/// caller read those locals at once. Miri (tree borrows, seed 5) caught a
+/// `join` from outside the pool reading its result while the worker's
+/// call still held the `&mut` it had written through.
+struct TaskDone(Arc<ScopeLatch>);
+
+impl Drop for TaskDone {
+    fn drop(&mut self) {
+        self.0.done();
+    }
+}
+
 impl<'scope> Scope<'scope> {
     pub(crate) fn run<OP, R>(
         pool: &'scope WorkStealingPool,
@@ -152,7 +167,7 @@ impl<'scope> Scope<'scope> {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(&scope))) {
                 scope.latch.record_panic(payload);
             }
-            scope.latch.done();
+            TaskDone(scope.latch)
         };
         // SAFETY: the job borrows only what outlives 'scope, and `run`
         // does not return (nor unwind) before every task's `done`.
