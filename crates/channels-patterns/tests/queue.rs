@@ -168,3 +168,56 @@ fn every_value_is_dropped_exactly_once() {
     }
     assert_eq!(DROPS.load(Ordering::SeqCst), 7);
 }
+
+#[test]
+fn push_timeout_gives_the_value_back_when_the_queue_stays_full() {
+    let queue = BoundedQueue::new(1).unwrap();
+    queue.push(1).unwrap();
+    assert_eq!(
+        queue.push_timeout(2, Duration::from_millis(5)),
+        Err(TryPushError::Full(2))
+    );
+    queue.close();
+    assert_eq!(
+        queue.push_timeout(3, Duration::MAX),
+        Err(TryPushError::Closed(3))
+    );
+}
+
+#[test]
+fn pop_timeout_ends_on_a_value_a_timeout_or_a_close() {
+    let queue = BoundedQueue::<u32>::new(1).unwrap();
+    assert_eq!(
+        queue.pop_timeout(Duration::from_millis(5)),
+        Err(TryPopError::Empty)
+    );
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(5));
+            queue.push(7).unwrap();
+        });
+        // Duration::MAX: no deadline, and no overflow computing one.
+        assert_eq!(queue.pop_timeout(Duration::MAX), Ok(7));
+    });
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(5));
+            queue.close();
+        });
+        assert_eq!(queue.pop_timeout(Duration::MAX), Err(TryPopError::Closed));
+    });
+}
+
+#[test]
+fn a_producer_waiting_with_a_timeout_gets_room_when_a_consumer_pops() {
+    let queue = BoundedQueue::new(1).unwrap();
+    queue.push(1).unwrap();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(5));
+            assert_eq!(queue.pop(), Some(1));
+        });
+        assert_eq!(queue.push_timeout(2, Duration::from_secs(20)), Ok(()));
+    });
+    assert_eq!(queue.pop(), Some(2));
+}

@@ -11,6 +11,7 @@ mod wait_set;
 
 use std::fmt;
 use std::iter::FusedIterator;
+use std::time::{Duration, Instant};
 
 pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
@@ -119,17 +120,51 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        // Without a deadline the only failure is a close.
+        self.push_until(value, None)
+            .map_err(|error| PushError(error.into_inner()))
+    }
+
+    /// Pushes `value`, waiting at most `timeout` (any `Duration`,
+    /// `Duration::MAX` included) while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back in [`TryPushError::Full`] if the queue was
+    /// still full when the time ran out, [`TryPushError::Closed`] if it is
+    /// closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{BoundedQueue, TryPushError};
+    /// use std::time::Duration;
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// queue.push_timeout(1, Duration::from_millis(1))?;
+    /// let timed_out = queue.push_timeout(2, Duration::from_millis(1));
+    /// assert_eq!(timed_out, Err(TryPushError::Full(2)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), TryPushError<T>> {
+        // A timeout too long for an `Instant` is no deadline at all.
+        self.push_until(value, Instant::now().checked_add(timeout))
+    }
+
+    fn push_until(&self, value: T, deadline: Option<Instant>) -> Result<(), TryPushError<T>> {
         let backoff = Backoff::new();
         let mut value = value;
         loop {
             match self.try_push(value) {
-                Ok(()) => return Ok(()),
-                Err(TryPushError::Closed(back)) => return Err(PushError(back)),
                 Err(TryPushError::Full(back)) => value = back,
+                done => return done,
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(TryPushError::Full(value));
             }
             if backoff.is_completed() {
                 self.not_full
-                    .wait_unless(|| !self.queue.is_full() || self.is_closed());
+                    .wait_unless(|| !self.queue.is_full() || self.is_closed(), deadline);
             } else {
                 backoff.snooze();
             }
@@ -189,17 +224,49 @@ impl<T> BoundedQueue<T> {
     /// ```
     #[must_use = "a popped value is gone from the queue"]
     pub fn pop(&self) -> Option<T> {
+        // Without a deadline the only failure is closed and drained.
+        self.pop_until(None).ok()
+    }
+
+    /// Pops the oldest value, waiting at most `timeout` (any `Duration`,
+    /// `Duration::MAX` included) while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`TryPopError::Empty`] if the queue was still empty when the time
+    /// ran out, [`TryPopError::Closed`] once it is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::{BoundedQueue, TryPopError};
+    /// use std::time::Duration;
+    ///
+    /// let queue = BoundedQueue::<u8>::new(1)?;
+    /// assert_eq!(queue.pop_timeout(Duration::from_millis(1)), Err(TryPopError::Empty));
+    /// queue.close();
+    /// assert_eq!(queue.pop_timeout(Duration::MAX), Err(TryPopError::Closed));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, TryPopError> {
+        // A timeout too long for an `Instant` is no deadline at all.
+        self.pop_until(Instant::now().checked_add(timeout))
+    }
+
+    fn pop_until(&self, deadline: Option<Instant>) -> Result<T, TryPopError> {
         let backoff = Backoff::new();
         loop {
             match self.try_pop() {
-                Ok(value) => return Some(value),
-                Err(TryPopError::Closed) => return None,
                 Err(TryPopError::Empty) => {}
+                done => return done,
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(TryPopError::Empty);
             }
             // Closed, with a push still landing: it takes a moment; spin.
             if backoff.is_completed() && !self.is_closed() {
                 self.not_empty
-                    .wait_unless(|| !self.queue.is_empty() || self.is_closed());
+                    .wait_unless(|| !self.queue.is_empty() || self.is_closed(), deadline);
             } else {
                 backoff.snooze();
             }

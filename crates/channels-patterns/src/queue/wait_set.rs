@@ -1,6 +1,8 @@
 //! Parking threads until another thread changes the state they wait for,
 //! without a lost wakeup and without a lock on the path that wakes nobody.
 
+use std::time::Instant;
+
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Threads waiting for one condition ("the queue is not empty", "the queue
@@ -28,19 +30,23 @@ impl WaitSet {
         Self::default()
     }
 
-    /// Sleeps until notified, unless `ready` (checked after the caller is
-    /// counted as a waiter) says the condition already holds. May return
-    /// spuriously: callers re-try their operation in a loop.
-    pub(crate) fn wait_unless(&self, ready: impl FnOnce() -> bool) {
+    /// Sleeps until notified (or `deadline`, if any), unless `ready`
+    /// (checked after the caller is counted as a waiter) says the condition
+    /// already holds. May return spuriously: callers re-try their operation
+    /// in a loop, and check the deadline themselves.
+    pub(crate) fn wait_unless(&self, ready: impl FnOnce() -> bool, deadline: Option<Instant>) {
         let guard = self.lock.lock();
         // Relaxed, then the fence: the fence orders this count before the
         // re-check below, pairing with the fence in `notify_*`.
         self.waiters.fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
-        if !ready() {
-            drop(self.condvar.wait(guard));
-        } else {
+        if ready() {
             drop(guard);
+        } else if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            drop(self.condvar.wait_timeout(guard, left));
+        } else {
+            drop(self.condvar.wait(guard));
         }
         // Relaxed: only the count matters; the lock orders it with notifiers
         // that take the lock.
