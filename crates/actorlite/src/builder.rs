@@ -145,13 +145,29 @@ impl ActorBuilder {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)`,
-    /// [`SpawnError::Spawn`] if the thread could not be started.
+    /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)` or a bound
+    /// above [`Mailbox::MAX_BOUNDED`], [`SpawnError::InvalidName`] for a
+    /// name holding a NUL byte, [`SpawnError::Spawn`] if the thread could
+    /// not be started.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
+        self.check()?;
         self.start(actor, None)
     }
 
-    /// Starts a supervised actor (see [`spawn_supervised`]).
+    /// Refuses what `start` could not honour, before any user code runs.
+    fn check(&self) -> Result<(), SpawnError> {
+        if let Mailbox::Bounded(capacity) = self.mailbox {
+            SizeError::check("mailbox capacity", capacity, Mailbox::MAX_BOUNDED)?;
+        }
+        match &self.name {
+            Some(name) if name.contains('\0') => Err(SpawnError::InvalidName(name.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts a supervised actor (see [`spawn_supervised`]). The factory
+    /// makes the first instance on the calling thread, after the builder's
+    /// options were checked: a refused spawn never calls it.
     ///
     /// # Errors
     ///
@@ -165,6 +181,7 @@ impl ActorBuilder {
         A: Actor,
         F: FnMut() -> A + Send + 'static,
     {
+        self.check()?;
         let first = factory();
         let supervisor = Supervisor {
             factory: Box::new(factory),
@@ -179,7 +196,7 @@ impl ActorBuilder {
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
         let (sender, receiver) = match self.mailbox {
-            Mailbox::Bounded(0) => return Err(SizeError::zero("mailbox capacity").into()),
+            // `check` refused 0 and capacities above the maximum.
             Mailbox::Bounded(capacity) => crossbeam_channel::bounded(capacity),
             Mailbox::Unbounded => crossbeam_channel::unbounded(),
         };

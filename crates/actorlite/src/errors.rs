@@ -31,6 +31,8 @@ use atomics_kit::SizeError;
 pub enum SpawnError {
     /// A bounded mailbox of capacity zero: no message could ever be queued.
     InvalidSize(SizeError),
+    /// The name holds a NUL byte, which no thread name may (given back).
+    InvalidName(String),
     /// The operating system refused to start the actor's thread.
     Spawn(io::Error),
 }
@@ -45,6 +47,7 @@ impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidSize(error) => write!(f, "cannot spawn the actor: {error}"),
+            Self::InvalidName(name) => write!(f, "actor name {name:?} holds a NUL byte"),
             Self::Spawn(error) => write!(f, "could not start the actor's thread: {error}"),
         }
     }
@@ -55,6 +58,7 @@ impl Error for SpawnError {
         match self {
             Self::Spawn(error) => Some(error),
             Self::InvalidSize(error) => Some(error),
+            Self::InvalidName(_) => None,
         }
     }
 }

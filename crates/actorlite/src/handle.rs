@@ -201,7 +201,8 @@ impl<A: Actor> ActorHandle<A> {
 
     /// Sends the message `request` builds around a fresh [`Reply`], and
     /// waits at most `timeout` in all (for room in the mailbox, then for the
-    /// answer).
+    /// answer). Any `Duration` works; `Duration::MAX` waits as long as it
+    /// takes.
     ///
     /// # Errors
     ///
@@ -232,7 +233,8 @@ impl<A: Actor> ActorHandle<A> {
     where
         F: FnOnce(Reply<R>) -> A::Message,
     {
-        let deadline = Instant::now() + timeout;
+        // A timeout too long for an `Instant` is no deadline at all.
+        let deadline = Instant::now().checked_add(timeout);
         let (answer, answers) = crossbeam_channel::bounded(1);
         match self.send_timeout(request(Reply::new(answer)), timeout) {
             Ok(()) => {}
@@ -241,7 +243,7 @@ impl<A: Actor> ActorHandle<A> {
         }
         // A quick answer is picked up without sleeping: waking a parked
         // thread costs more than the typical request.
-        match wait::recv_eagerly(&answers, Some(deadline)) {
+        match wait::recv_eagerly(&answers, deadline) {
             Ok(value) => Ok(value),
             Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
             Err(RecvTimeoutError::Disconnected) => Err(self.why_no_answer()),

@@ -20,6 +20,13 @@ pub enum Mailbox {
     Unbounded,
 }
 
+impl Mailbox {
+    /// The largest bound a mailbox accepts: 16,777,216 messages. A bounded
+    /// mailbox's slots are allocated when the actor starts; a larger bound
+    /// would be no bound (use [`Mailbox::Unbounded`]).
+    pub const MAX_BOUNDED: usize = 1 << 24;
+}
+
 impl Default for Mailbox {
     /// Bounded, 64 messages: kameo's default, enough to absorb bursts,
     /// small enough that a stuck actor pushes back on its senders.

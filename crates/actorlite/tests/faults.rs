@@ -362,3 +362,58 @@ fn a_panic_in_started_counts_as_the_actors_failure() {
     assert_eq!(supervised.join(), ExitReason::Panicked("no start".into()));
     assert_eq!(supervised.stats().restarts, 2);
 }
+
+#[test]
+fn asking_with_the_longest_timeout_waits_for_the_answer() {
+    struct Echo;
+    impl Actor for Echo {
+        type Message = (u32, Reply<u32>);
+        fn handle(&mut self, (n, reply): (u32, Reply<u32>), _: &mut Context<Self>) {
+            reply.send(n);
+        }
+    }
+    let echo = actorlite::spawn(Echo);
+    assert_eq!(echo.ask(|reply| (7, reply), Duration::MAX), Ok(7));
+}
+
+#[test]
+fn a_name_with_a_nul_byte_is_refused_with_a_typed_error() {
+    let error = ActorBuilder::new()
+        .name("bad\0name")
+        .spawn(adder().0)
+        .unwrap_err();
+    assert!(matches!(error, SpawnError::InvalidName(ref name) if name == "bad\0name"));
+    assert!(error.to_string().contains("NUL"), "{error}");
+}
+
+#[test]
+fn a_mailbox_bound_too_large_to_allocate_is_refused() {
+    for capacity in [usize::MAX, 1 << 62, Mailbox::MAX_BOUNDED + 1] {
+        let error = ActorBuilder::new()
+            .mailbox(Mailbox::Bounded(capacity))
+            .spawn(adder().0)
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            SpawnError::InvalidSize(e) if e.max() == Some(Mailbox::MAX_BOUNDED)
+        ));
+    }
+}
+
+#[test]
+fn a_refused_supervised_spawn_never_calls_the_factory() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let error = ActorBuilder::new()
+        .mailbox(Mailbox::Bounded(0))
+        .spawn_supervised(
+            move || {
+                counted.fetch_add(1, Ordering::Relaxed);
+                adder().0
+            },
+            RestartPolicy::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(error, SpawnError::InvalidSize(_)));
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+}
