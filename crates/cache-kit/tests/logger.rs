@@ -3,7 +3,6 @@
 //! flush and shutdown semantics, sink failures counted, the `log` facade.
 
 use std::io::{self, Write};
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
@@ -75,7 +74,8 @@ fn accounted(stats: LoggerStats) -> bool {
 fn block_mode_writes_every_line_once_in_order_per_thread() {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
-        .capacity(NonZeroUsize::new(8).unwrap())
+        .capacity(8)
+        .unwrap()
         .overflow(Overflow::Block)
         .start();
     thread::scope(|s| {
@@ -125,7 +125,8 @@ impl Write for SlowSink {
 fn drop_newest_reports_in_band_exactly_the_lines_missing() {
     let sink = SlowSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
-        .capacity(NonZeroUsize::new(4).unwrap())
+        .capacity(4)
+        .unwrap()
         .start();
     thread::scope(|s| {
         for writer in 0..2 {
@@ -198,7 +199,8 @@ fn records_after_shutdown_are_counted_not_lost_silently() {
 fn logging_during_shutdown_accounts_for_every_record() {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone())
-        .capacity(NonZeroUsize::new(64).unwrap())
+        .capacity(64)
+        .unwrap()
         .overflow(Overflow::Block)
         .start();
     let go = AtomicBool::new(true);
@@ -338,4 +340,18 @@ fn serves_the_log_facade_with_the_standard_line_format() {
         "a second install is refused"
     );
     logger.shutdown(PATIENCE).unwrap();
+}
+
+#[test]
+fn a_capacity_of_zero_or_too_large_to_allocate_is_a_typed_error() {
+    for (records, zero) in [
+        (0, true),
+        (usize::MAX, false),
+        (LockFreeLogger::MAX_CAPACITY + 1, false),
+    ] {
+        let error = LockFreeLogger::builder(std::io::sink())
+            .capacity(records)
+            .unwrap_err();
+        assert_eq!((error.argument(), error.is_zero()), ("capacity", zero));
+    }
 }

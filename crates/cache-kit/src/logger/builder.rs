@@ -2,8 +2,9 @@
 
 use std::fmt;
 use std::io::Write;
-use std::num::NonZeroUsize;
 use std::sync::OnceLock;
+
+use atomics_kit::SizeError;
 
 use crate::{InstallError, LockFreeLogger, Overflow};
 
@@ -16,17 +17,17 @@ const DEFAULT_CAPACITY: usize = 16 * 1024;
 /// # Examples
 ///
 /// ```
-/// use std::num::NonZeroUsize;
 /// use cache_kit::{LockFreeLogger, Overflow};
 ///
 /// let logger = LockFreeLogger::builder(std::io::sink())
-///     .capacity(NonZeroUsize::new(1024).unwrap())
+///     .capacity(1024)?
 ///     .overflow(Overflow::Block)
 ///     .level(log::LevelFilter::Debug)
 ///     .start();
 /// logger.log_str(log::Level::Trace, "app", "filtered out");
 /// logger.flush();
 /// assert_eq!(logger.stats().logged, 0);
+/// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 #[must_use = "a builder does nothing until `start` or `install` is called"]
 pub struct LoggerBuilder {
@@ -46,19 +47,27 @@ impl LoggerBuilder {
         }
     }
 
-    /// How many records the buffer holds (default 16384).
+    /// How many records the buffer holds (default 16384; its slots are
+    /// allocated when the logger starts).
+    ///
+    /// # Errors
+    ///
+    /// [`SizeError`] if `records` is 0 or above
+    /// [`LockFreeLogger::MAX_CAPACITY`]; the builder is then dropped.
     ///
     /// # Examples
     ///
     /// ```
-    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
-    ///     .capacity(std::num::NonZeroUsize::MIN)
-    ///     .start();
+    /// let builder = cache_kit::LockFreeLogger::builder(std::io::sink());
+    /// let logger = builder.capacity(1)?.start();
     /// # drop(logger);
+    /// let refused = cache_kit::LockFreeLogger::builder(std::io::sink()).capacity(0);
+    /// assert_eq!(refused.unwrap_err().argument(), "capacity");
+    /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    pub fn capacity(mut self, records: NonZeroUsize) -> Self {
-        self.capacity = records.get();
-        self
+    pub fn capacity(mut self, records: usize) -> Result<Self, SizeError> {
+        self.capacity = SizeError::check("capacity", records, LockFreeLogger::MAX_CAPACITY)?;
+        Ok(self)
     }
 
     /// What to do when the buffer is full (default

@@ -119,6 +119,10 @@ enum Target {
 }
 
 impl LockFreeLogger {
+    /// The largest buffer [`LoggerBuilder::capacity`] accepts: 16,777,216
+    /// records, whose slots are allocated when the logger starts.
+    pub const MAX_CAPACITY: usize = 1 << 24;
+
     /// A builder writing to `sink` (a file, `std::io::stderr()`, a `Vec`
     /// in tests: any `Write + Send`).
     ///
