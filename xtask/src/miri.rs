@@ -3,14 +3,20 @@
 //! `-Zmiri-ignore-leaks`), except where a crate's manifest says why not
 //! (`miri-flags`).
 //!
-//! Miri's time goes where undefined behaviour can be: a crate with `unsafe`
-//! code runs once under stacked borrows and once under tree borrows, then
-//! its tests named `concurrent*` again over many scheduler seeds (a
-//! use-after-free in a lock-free structure shows only with enough work per
-//! thread and several seeds). A crate that says `#![forbid(unsafe_code)]`
-//! can only meet UB inside its dependencies, which their own CI checks: its
-//! tests run once, under stacked borrows, and its orderings are left to loom
-//! and ThreadSanitizer, which check them better than more miri seeds would.
+//! Miri's time goes where undefined behaviour can be:
+//!
+//! - A crate with `unsafe` code runs its whole suite once under tree
+//!   borrows, then its tests named `concurrent*` (the ones that race the
+//!   unsafe paths) over many scheduler seeds under stacked borrows, the
+//!   stricter model; a use-after-free in a lock-free structure shows only
+//!   with enough work per thread and several seeds. A crate whose
+//!   dependencies break stacked borrows' rules says `miri-borrows =
+//!   "tree"` (its seeds then run under tree borrows too); one whose unsafe
+//!   code sits behind some of its features says `miri-features = "..."`.
+//! - A crate that says `#![forbid(unsafe_code)]` can only meet UB inside
+//!   its dependencies, which their own CI checks: its tests run once, under
+//!   stacked borrows, and its orderings are left to loom and ThreadSanitizer,
+//!   which check them better than more miri seeds would.
 
 use std::time::Instant;
 
@@ -51,7 +57,11 @@ pub fn run(options: &[String]) -> Result {
 /// One crate's miri runs, as the module docs describe.
 fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
     let flags = krate.miri_flags().unwrap_or(FLAGS);
-    let test = ["miri", "test", "-p", &krate.name, "--lib", "--tests"];
+    let mut test = vec!["miri", "test", "-p", &krate.name, "--lib", "--tests"];
+    if let Some(features) = krate.miri_features() {
+        println!("{}: miri builds it with features `{features}` only", krate.name);
+        test.extend(["--no-default-features", "--features", features]);
+    }
     if krate.forbids_unsafe() {
         println!(
             "{}: forbids unsafe code: once, stacked borrows, no seeds",
@@ -59,21 +69,18 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
         );
         return cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", flags));
     }
-    let models = krate.miri_borrow_models();
-    if models.len() == 1 {
+    let tree_only = krate.miri_tree_borrows_only();
+    if tree_only {
         println!(
             "{}: tree borrows only (its manifest's `miri-borrows`; see the comment there)",
             krate.name
         );
     }
-    for borrows in models {
-        cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{flags}{borrows}")))?;
-    }
-    // The seeds run under the last model (tree borrows where only that).
-    let last_model = models.last().copied().unwrap_or_default();
+    cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{flags} -Zmiri-tree-borrows")))?;
+    let seeds_model = if tree_only { " -Zmiri-tree-borrows" } else { "" };
     let passed = cmd::run_tests(cmd::nightly_cargo(&test).arg(CONCURRENT_TESTS).env(
         "MIRIFLAGS",
-        format!("{flags}{last_model} -Zmiri-many-seeds={seeds}"),
+        format!("{flags}{seeds_model} -Zmiri-many-seeds={seeds}"),
     ))?;
     if passed == 0 {
         return Err(format!(

@@ -52,15 +52,18 @@ impl Crate {
         self.xtask_metadata("miri-flags")
     }
 
-    /// Which borrow models miri checks the crate under: both unless its
-    /// metadata says `miri-borrows = "tree"` (crossbeam-epoch, under
+    /// Whether miri checks the crate under tree borrows only (its metadata
+    /// says `miri-borrows = "tree"`): crossbeam-epoch, under
     /// crossbeam-deque, breaks Stacked Borrows' rules in ways Tree Borrows
-    /// accepts; crossbeam's own CI runs tree borrows only).
-    pub fn miri_borrow_models(&self) -> &'static [&'static str] {
-        match self.xtask_metadata("miri-borrows") {
-            Some("tree") => &[" -Zmiri-tree-borrows"],
-            _ => &["", " -Zmiri-tree-borrows"],
-        }
+    /// accepts; crossbeam's own CI runs tree borrows only.
+    pub fn miri_tree_borrows_only(&self) -> bool {
+        self.xtask_metadata("miri-borrows") == Some("tree")
+    }
+
+    /// The cargo features miri builds the crate with, replacing its
+    /// defaults, when only some parts hold unsafe code (`miri-features`).
+    pub fn miri_features(&self) -> Option<&str> {
+        self.xtask_metadata("miri-features")
     }
 
     /// Whether the crate's `src/lib.rs` says `#![forbid(unsafe_code)]`: then
