@@ -62,7 +62,10 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
     let flags = krate.miri_flags().unwrap_or(FLAGS);
     let mut test = vec!["miri", "test", "-p", &krate.name, "--lib", "--tests"];
     if let Some(features) = krate.miri_features() {
-        println!("{}: miri builds it with features `{features}` only", krate.name);
+        println!(
+            "{}: miri builds it with features `{features}` only",
+            krate.name
+        );
         test.extend(["--no-default-features", "--features", features]);
     }
     if krate.forbids_unsafe() {
@@ -80,7 +83,11 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
         );
     }
     cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", format!("{flags} -Zmiri-tree-borrows")))?;
-    let seeds_model = if tree_only { " -Zmiri-tree-borrows" } else { "" };
+    let seeds_model = if tree_only {
+        " -Zmiri-tree-borrows"
+    } else {
+        ""
+    };
     let passed = cmd::run_tests(cmd::nightly_cargo(&test).arg(CONCURRENT_TESTS).env(
         "MIRIFLAGS",
         format!("{flags}{seeds_model} -Zmiri-many-seeds={seeds}"),
