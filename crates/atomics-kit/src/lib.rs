@@ -27,8 +27,8 @@
 //!   all of which become loom's under `--cfg loom`.
 //! - [`SizeError`]: the one way a capacity, shard, worker or thread count
 //!   that is zero or too large is refused.
-//! - [`panic_message`] and [`panic_text`]: the text of a caught panic,
-//!   without a second panic.
+//! - [`panic_message`], [`panic_text`] and [`drop_panic_payload`]: the text
+//!   of a caught panic, and its payload dropped without a second panic.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -70,7 +70,7 @@ mod thread_index;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
-pub use panic_message::{panic_message, panic_text};
+pub use panic_message::{drop_panic_payload, panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;
 pub use sharded_counter::ShardedCounter;
 pub use single_writer_counter::SingleWriterCounter;

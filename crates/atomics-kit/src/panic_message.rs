@@ -30,16 +30,38 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
     let message = panic_text(&*payload)
         .unwrap_or("non-string panic payload")
         .to_owned();
+    drop_panic_payload(payload);
+    message
+}
+
+/// Drops a caught panic's payload without letting a panic out of its
+/// `Drop`: that second panic is caught, and its own payload dropped if it
+/// is a string (as `panic!` makes) or leaked otherwise. For a thread that
+/// must survive whatever the code it ran panicked with.
+///
+/// # Examples
+///
+/// ```
+/// struct Grenade;
+/// impl Drop for Grenade {
+///     fn drop(&mut self) {
+///         panic!("the payload's drop panics too");
+///     }
+/// }
+///
+/// let payload = std::panic::catch_unwind(|| std::panic::panic_any(Grenade)).unwrap_err();
+/// atomics_kit::drop_panic_payload(payload); // returns normally
+/// ```
+pub fn drop_panic_payload(payload: Box<dyn Any + Send>) {
     if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        // A string payload (as `panic!` makes) drops without running user
-        // code; any other might panic again, so it is leaked.
+        // A string payload drops without running user code; any other
+        // might panic again, so it is leaked.
         if panic_text(&*second).is_some() {
             drop(second);
         } else {
             std::mem::forget(second);
         }
     }
-    message
 }
 
 /// The text of a panic payload, borrowed: `Some` for the `&'static str`

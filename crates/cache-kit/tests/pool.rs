@@ -253,3 +253,40 @@ fn pools_do_not_mix_their_workers() {
     let total = outer.join(|| inner.join(|| 1, || 2), || 3);
     assert_eq!(total, ((1, 2), 3));
 }
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+#[test]
+fn a_detached_panic_whose_payload_panics_on_drop_kills_no_worker() {
+    // Without a handler, and with one that panics the same way (after
+    // forgetting its argument: unwinding through a live `Grenade` would be
+    // a panic during a panic, which aborts whatever we do).
+    for with_handler in [false, true] {
+        let mut builder = WorkStealingPool::builder(1);
+        if with_handler {
+            builder = builder.panic_handler(|payload| {
+                std::mem::forget(payload);
+                std::panic::panic_any(Grenade)
+            });
+        }
+        let pool = builder.build().unwrap();
+        pool.spawn(|| std::panic::panic_any(Grenade)).unwrap();
+        let (done, finished) = mpsc::channel();
+        pool.spawn(move || done.send(()).unwrap()).unwrap();
+        // The only worker must survive to run the second task; a hang
+        // fails here instead of stalling the suite.
+        finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the worker died with the first task");
+        pool.wait_idle();
+        assert_eq!(pool.stats().panicked, 1);
+        pool.shutdown();
+    }
+}

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use atomics_kit::{AdmissionGate, SingleWriterCounter};
+use atomics_kit::{drop_panic_payload, AdmissionGate, SingleWriterCounter};
 use crossbeam_deque::{Injector, Stealer};
 use crossbeam_utils::CachePadded;
 
@@ -91,9 +91,16 @@ impl PoolShared {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(task)) {
             // Relaxed: a count.
             self.panicked.fetch_add(1, Ordering::Relaxed);
-            if let Some(handler) = &self.panic_handler {
-                // A panicking handler must not take the worker down either.
-                let _ = catch_unwind(AssertUnwindSafe(|| handler(payload)));
+            match &self.panic_handler {
+                Some(handler) => {
+                    // A panicking handler must not take the worker down
+                    // either, nor its payload's `Drop`.
+                    if let Err(again) = catch_unwind(AssertUnwindSafe(|| handler(payload))) {
+                        drop_panic_payload(again);
+                    }
+                }
+                // A payload whose `Drop` panics must not kill the worker.
+                None => drop_panic_payload(payload),
             }
         }
         // AcqRel: the task's effects happen before a `wait_idle` that sees
