@@ -46,11 +46,49 @@ const STEPS: [Step; 11] = [
 /// and README included) and built from the package. `--allow-dirty`: the
 /// check is of what the package holds, so it also runs before a commit.
 fn package() -> Result {
+    let crates = workspace::crates()?;
+    forget_unpacked_packages(&crates)?;
     let mut package = cmd::cargo(&["package", "--allow-dirty"]);
-    for krate in workspace::crates()? {
+    for krate in &crates {
         package.args(["-p", &krate.name]);
     }
     cmd::run(&mut package)
+}
+
+/// Verifying a crate that depends on another of ours unpacks that one from
+/// cargo's temporary local registry into `$CARGO_HOME/registry/src/-<hash>`
+/// and, while the version stays the same, reuses the copy on the next run:
+/// a second run verified against last run's atomics-kit and failed.
+/// Removes those copies (local registries are the directories whose name
+/// starts with `-`; crates.io's are left alone).
+fn forget_unpacked_packages(crates: &[workspace::Crate]) -> Result {
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    let Ok(registries) = std::fs::read_dir(cargo_home.join("registry/src")) else {
+        return Ok(()); // nothing unpacked yet
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for unpacked in std::fs::read_dir(registry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = unpacked.file_name().to_string_lossy().into_owned();
+            if crates
+                .iter()
+                .any(|krate| name.starts_with(&format!("{}-", krate.name)))
+            {
+                std::fs::remove_dir_all(unpacked.path())
+                    .map_err(|e| format!("{}: {e}", unpacked.path().display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 enum Outcome {

@@ -518,12 +518,19 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkerPoolStats {
-        // Relaxed: a snapshot; the count only corrects for stop markers
-        // while a shutdown queues them.
+        // The queue's length first: a shutdown counts a stop marker before
+        // it sends it, and the channel's send and `len` synchronize, so a
+        // marker seen in the queue is also seen in the count (a Relaxed
+        // load cannot read a value older than one that happens before it).
+        // The other way round, a marker sent between the two reads would
+        // count as a job; miri's weak-memory emulation found it.
+        let in_queue = self.queue.len();
+        // Relaxed: see above; between a marker's send and its count, or
+        // its taking and its uncount, the snapshot is one low.
         let stops = self.shared.stops_queued.load(Ordering::Relaxed);
         let mut stats = WorkerPoolStats {
             workers: self.workers(),
-            queued: self.queue.len().saturating_sub(stops),
+            queued: in_queue.saturating_sub(stops),
             ..WorkerPoolStats::default()
         };
         // Read before the completed counts: once every handle is gone the
