@@ -45,22 +45,32 @@ const STEPS: [Step; 11] = [
 /// Every library crate packaged as crates.io would get it (license texts
 /// and README included) and built from the package. `--allow-dirty`: the
 /// check is of what the package holds, so it also runs before a commit.
+///
+/// Verifying a crate that depends on another of ours takes that one from
+/// cargo's temporary local registry, and cargo treats a registry crate of
+/// an unchanged version as unchanged: a second run verified cache-kit
+/// against the first run's atomics-kit and failed. So the step builds in a
+/// target directory of its own, emptied first, and forgets the sources
+/// cargo unpacked from that registry before.
 fn package() -> Result {
     let crates = workspace::crates()?;
+    let target = workspace::root().join("target/package-check");
+    if target.exists() {
+        std::fs::remove_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+    }
     forget_unpacked_packages(&crates)?;
     let mut package = cmd::cargo(&["package", "--allow-dirty"]);
+    package.env("CARGO_TARGET_DIR", &target);
     for krate in &crates {
         package.args(["-p", &krate.name]);
     }
     cmd::run(&mut package)
 }
 
-/// Verifying a crate that depends on another of ours unpacks that one from
-/// cargo's temporary local registry into `$CARGO_HOME/registry/src/-<hash>`
-/// and, while the version stays the same, reuses the copy on the next run:
-/// a second run verified against last run's atomics-kit and failed.
-/// Removes those copies (local registries are the directories whose name
-/// starts with `-`; crates.io's are left alone).
+/// Removes the copies of our crates that `cargo package` unpacked into
+/// `$CARGO_HOME/registry/src/-<hash>` on an earlier run (local registries
+/// are the directories whose name starts with `-`; crates.io's are left
+/// alone).
 fn forget_unpacked_packages(crates: &[workspace::Crate]) -> Result {
     let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
         || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
