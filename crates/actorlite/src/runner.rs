@@ -15,7 +15,7 @@ use crate::mailbox::Envelope;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::wait;
-use atomics_kit::panic_message;
+use atomics_kit::{drop_panic_payload, panic_message};
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -166,8 +166,11 @@ impl<A: Actor> Runner<A> {
         };
         if let Some(mut actor) = self.actor.take() {
             // A panic in `stopped` has no one left to restart; the reason
-            // stays what it was.
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.stopped(&reason)));
+            // stays what it was, and the panic's payload must not take the
+            // thread down when dropped.
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| actor.stopped(&reason))) {
+                drop_panic_payload(payload);
+            }
         }
         drop(self.mailbox);
         self.shared.finish(reason);

@@ -417,3 +417,36 @@ fn a_refused_supervised_spawn_never_calls_the_factory() {
     assert!(matches!(error, SpawnError::InvalidSize(_)));
     assert_eq!(calls.load(Ordering::Relaxed), 0);
 }
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+#[test]
+fn a_stopped_hook_panicking_with_a_payload_that_panics_on_drop_still_ends_the_actor() {
+    struct Fragile;
+    impl Actor for Fragile {
+        type Message = ();
+        fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+        fn stopped(&mut self, _: &ExitReason) {
+            std::panic::panic_any(Grenade);
+        }
+    }
+    let actor = actorlite::spawn(Fragile);
+    actor.stop();
+    // A thread killed by the payload would never record its exit: wait
+    // on a thread of its own, which a failing test leaves behind.
+    let (joined, done) = mpsc::channel();
+    let waiter = actor.clone();
+    thread::spawn(move || joined.send(waiter.join()).unwrap());
+    let reason = done
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the actor's thread died in `stopped`");
+    assert_eq!(reason, ExitReason::Normal);
+    assert!(!actor.is_alive());
+}

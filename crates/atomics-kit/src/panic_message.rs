@@ -1,5 +1,5 @@
-//! [`panic_message`] and [`panic_text`]: the text of a caught panic,
-//! without a second panic.
+//! [`panic_message`], [`panic_text`] and [`drop_panic_payload`]: the text
+//! of a caught panic, and its payload dropped without a second panic.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};

@@ -355,3 +355,41 @@ fn a_capacity_of_zero_or_too_large_to_allocate_is_a_typed_error() {
         assert_eq!((error.argument(), error.is_zero()), ("capacity", zero));
     }
 }
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+/// A sink that panics with a `Grenade` on every write.
+struct GrenadeSink;
+
+impl Write for GrenadeSink {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        std::panic::panic_any(Grenade)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_sink_panic_whose_payload_panics_on_drop_leaves_the_writer_alive() {
+    let logger = Arc::new(LockFreeLogger::builder(GrenadeSink).start());
+    logger.log_str(Level::Info, "app", "boom");
+    // A dead writer would leave `flush` waiting forever: wait on a thread
+    // of its own, which a failing test leaves behind.
+    let (flushed, done) = mpsc::channel();
+    let flusher = Arc::clone(&logger);
+    thread::spawn(move || {
+        flusher.flush();
+        flushed.send(()).unwrap();
+    });
+    done.recv_timeout(Duration::from_secs(20))
+        .expect("the writer died with the sink's panic");
+    assert_eq!(logger.stats().write_errors, 1);
+}

@@ -389,3 +389,43 @@ fn results_left_unreceived_when_the_last_handle_drops_are_counted_as_discarded()
         "every result delivered or counted"
     );
 }
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+/// A result whose `Drop` panics with a `Grenade`.
+struct Volatile;
+
+impl Drop for Volatile {
+    fn drop(&mut self) {
+        std::panic::panic_any(Grenade);
+    }
+}
+
+#[test]
+fn an_undelivered_result_whose_drop_panics_twice_kills_no_worker() {
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let (pool, results) = WorkerPool::new(1, move |_: u8| {
+        wait.lock().unwrap().recv().unwrap();
+        Volatile
+    })
+    .unwrap();
+    pool.submit(1).unwrap();
+    pool.submit(2).unwrap();
+    // Each result's send fails on the worker, which then drops it: its
+    // Drop panics, and so does that panic's payload. A worker killed by
+    // the first would never run the second job.
+    drop(results);
+    go.send(()).unwrap();
+    go.send(()).unwrap();
+    pool.shutdown();
+    let stats = pool.stats();
+    assert_eq!((stats.completed, stats.results_discarded), (2, 2));
+}

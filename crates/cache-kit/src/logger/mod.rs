@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use atomics_kit::{AdmissionGate, PerThreadCounter};
+use atomics_kit::{drop_panic_payload, AdmissionGate, PerThreadCounter};
 use crossbeam_queue::ArrayQueue;
 
 pub use atomics_kit::SizeError;
@@ -544,7 +544,13 @@ impl Writer {
         }));
         let counter = match outcome {
             Ok(Ok(())) => &self.shared.written,
-            Ok(Err(_)) | Err(_) => &self.shared.write_errors,
+            Ok(Err(_)) => &self.shared.write_errors,
+            Err(payload) => {
+                // The sink's panic payload may panic when dropped too; the
+                // writer thread must survive it.
+                drop_panic_payload(payload);
+                &self.shared.write_errors
+            }
         };
         // Relaxed: a count; `flush` and `shutdown` read it after the
         // progress lock, which orders it.

@@ -15,7 +15,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 
-use atomics_kit::{panic_message, Admission, AdmissionGate, SingleWriterCounter};
+use atomics_kit::{
+    drop_panic_payload, panic_message, Admission, AdmissionGate, SingleWriterCounter,
+};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
@@ -651,8 +653,13 @@ where
                     counters.completed.increment();
                     if let Err(undelivered) = self.results.send(outcome) {
                         // Counted by `stats` as completed and not delivered.
-                        // A result's own Drop may panic; the worker survives.
-                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)));
+                        // A result's own Drop may panic, and so may that
+                        // panic's payload; the worker survives both.
+                        if let Err(payload) =
+                            panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)))
+                        {
+                            drop_panic_payload(payload);
+                        }
                     }
                 }
                 Ok(Message::Stop) => {
