@@ -46,7 +46,11 @@ pub trait Actor: Send + Sized + 'static {
     type Message: Send + 'static;
 
     /// Handles one message. A panic here is caught: the actor stops with
-    /// [`ExitReason::Panicked`], or a supervised actor restarts.
+    /// [`ExitReason::Panicked`], or a supervised actor restarts. The broken
+    /// instance is dropped at once; a panic in its `Drop` is caught too and
+    /// added to the panic's message (`"..; then dropping the actor
+    /// panicked: .."`), and a supervised actor still restarts (that counts
+    /// as one restart, not two).
     fn handle(&mut self, message: Self::Message, ctx: &mut Context<Self>);
 
     /// Runs on the actor's thread before the first message (and after each
@@ -59,6 +63,11 @@ pub trait Actor: Send + Sized + 'static {
     /// it stopped. Not called on an actor instance whose handler panicked
     /// (its state may be broken); a supervised actor's replacement is
     /// called.
+    ///
+    /// A panic here, or in the actor's `Drop` right after, is caught: the
+    /// actor still stops, [`join`](crate::ActorHandle::join) returns
+    /// [`ExitReason::CleanupPanicked`] (with the reason it stopped and the
+    /// panic), and [`last_panic`](crate::ActorHandle::last_panic) has it.
     fn stopped(&mut self, reason: &ExitReason) {
         let _ = reason;
     }

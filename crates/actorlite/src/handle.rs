@@ -398,10 +398,17 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.stats()
     }
 
-    /// The message of the latest panic in this actor's handler (or
-    /// `started`), whether the actor restarted after it or not: how a
-    /// supervised actor's failures are reported. `None` if it never
-    /// panicked.
+    /// The message of the latest panic caught on this actor's thread,
+    /// whether the actor restarted after it or not: how a supervised
+    /// actor's failures are reported. `None` if nothing panicked.
+    ///
+    /// Every place the actor's thread runs user code is caught and
+    /// reported here: the handler and `started` (with, after `"; then "`,
+    /// a panic of the broken instance's `Drop` or of the factory), the
+    /// `Drop` of a dead letter (`"dropping a dead letter panicked: .."`; it
+    /// stays counted as a dead letter), and the clean-up at the end
+    /// (`stopped`, the actor's `Drop`, the factory's `Drop`; also in
+    /// [`ExitReason::CleanupPanicked`]).
     ///
     /// # Examples
     ///

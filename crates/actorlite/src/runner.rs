@@ -15,7 +15,7 @@ use crate::mailbox::Envelope;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::wait;
-use atomics_kit::{drop_panic_payload, panic_message};
+use atomics_kit::panic_message;
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -54,6 +54,7 @@ impl<A: Actor> Runner<A> {
 
     pub(crate) fn run(mut self) {
         let _ = self.shared.thread_id.set(thread::current().id());
+        let _unwinding = ExitOnUnwind(Arc::clone(&self.shared));
         self.start();
         while self.failure.is_none() && self.shared.requested() == RUNNING {
             match self.next_envelope() {
@@ -76,12 +77,9 @@ impl<A: Actor> Runner<A> {
     fn start(&mut self) {
         while let Some(actor) = self.actor.as_mut() {
             let ctx = &mut self.ctx;
-            match panic::catch_unwind(AssertUnwindSafe(|| actor.started(ctx))) {
+            match catching(|| actor.started(ctx)) {
                 Ok(()) => return,
-                Err(payload) => {
-                    self.actor = None;
-                    self.recover(panic_message(payload));
-                }
+                Err(panic) => self.recover(panic),
             }
         }
     }
@@ -89,41 +87,55 @@ impl<A: Actor> Runner<A> {
     /// Handles one message, catching a panic.
     fn deliver(&mut self, message: A::Message) {
         let Some(actor) = self.actor.as_mut() else {
-            self.shared.counters.dead_letter();
-            return;
+            return self.dead_letter(message);
         };
         let ctx = &mut self.ctx;
-        match panic::catch_unwind(AssertUnwindSafe(|| actor.handle(message, ctx))) {
+        match catching(|| actor.handle(message, ctx)) {
             Ok(()) => self.shared.counters.handled(),
-            Err(payload) => {
+            Err(panic) => {
                 self.shared.counters.panicked_message();
-                self.actor = None;
-                self.recover(panic_message(payload));
+                self.recover(panic);
                 self.start();
             }
         }
     }
 
-    /// After a panic: a fresh actor from the supervisor if the budget
-    /// allows (its `started` is run by the caller), else the failure.
-    fn recover(&mut self, handler_panic: String) {
-        self.shared.record_panic(&handler_panic);
+    /// Counts `message` as a dead letter and drops it; a panic in its
+    /// `Drop` is reported in `last_panic` (the message's fate stays a dead
+    /// letter).
+    fn dead_letter(&self, message: A::Message) {
+        self.shared.counters.dead_letter();
+        if let Err(panic) = catching(move || drop(message)) {
+            self.shared
+                .record_panic(&format!("dropping a dead letter panicked: {panic}"));
+        }
+    }
+
+    /// After a panic of the current instance: drops it (a panic in its
+    /// `Drop` joins the report), then builds a fresh actor from the
+    /// supervisor if the budget allows (its `started` is run by the
+    /// caller), else records the failure.
+    fn recover(&mut self, mut panic: String) {
+        let broken = self.actor.take();
+        if let Err(drop_panic) = catching(move || drop(broken)) {
+            panic = format!("{panic}; then dropping the actor panicked: {drop_panic}");
+        }
+        self.shared.record_panic(&panic);
         let Some(supervisor) = self.supervisor.as_mut() else {
-            return self.fail(handler_panic);
+            return self.fail(panic);
         };
         if !supervisor.budget.try_spend() {
-            return self.fail(handler_panic);
+            return self.fail(panic);
         }
-        match panic::catch_unwind(AssertUnwindSafe(|| (supervisor.factory)())) {
+        match catching(|| (supervisor.factory)()) {
             Ok(actor) => {
                 self.shared.counters.restarted();
                 self.actor = Some(actor);
             }
-            Err(payload) => {
-                let factory_panic = panic_message(payload);
-                self.fail(format!(
-                    "{handler_panic}; then the factory panicked: {factory_panic}"
-                ));
+            Err(factory_panic) => {
+                let panic = format!("{panic}; then the factory panicked: {factory_panic}");
+                self.shared.record_panic(&panic);
+                self.fail(panic);
             }
         }
     }
@@ -150,7 +162,7 @@ impl<A: Actor> Runner<A> {
                     if self.owes_handling() {
                         self.deliver(message);
                     } else {
-                        self.shared.counters.dead_letter();
+                        self.dead_letter(message);
                     }
                 }
             }
@@ -164,21 +176,59 @@ impl<A: Actor> Runner<A> {
             (None, KILL) => ExitReason::Killed,
             (None, _) => ExitReason::Normal,
         };
-        if let Some(mut actor) = self.actor.take() {
-            // A panic in `stopped` has no one left to restart; the reason
-            // stays what it was, and the panic's payload must not take the
-            // thread down when dropped.
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| actor.stopped(&reason))) {
-                drop_panic_payload(payload);
-            }
-        }
+        let reason = self.clean_up(reason);
         drop(self.mailbox);
         self.shared.finish(reason);
+    }
+
+    /// Runs `stopped`, then drops the actor and the supervisor (the
+    /// factory and what it captured), each catching a panic: a panic there
+    /// has no one left to restart, so it goes into the reason
+    /// ([`ExitReason::with_cleanup_panic`]) and `last_panic`.
+    fn clean_up(&mut self, reason: ExitReason) -> ExitReason {
+        let mut panics = Vec::new();
+        if let Some(mut actor) = self.actor.take() {
+            if let Err(panic) = catching(|| actor.stopped(&reason)) {
+                panics.push(format!("`stopped` panicked: {panic}"));
+            }
+            if let Err(panic) = catching(move || drop(actor)) {
+                panics.push(format!("dropping the actor panicked: {panic}"));
+            }
+        }
+        let supervisor = self.supervisor.take();
+        if let Err(panic) = catching(move || drop(supervisor)) {
+            panics.push(format!("dropping the factory panicked: {panic}"));
+        }
+        panics.into_iter().fold(reason, |reason, panic| {
+            self.shared.record_panic(&panic);
+            reason.with_cleanup_panic(panic)
+        })
     }
 
     /// Whether a queued message is still to be handled: a graceful stop,
     /// no kill since, no unrecovered panic.
     fn owes_handling(&self) -> bool {
         self.failure.is_none() && self.shared.requested() == STOP
+    }
+}
+
+/// Runs user code, catching a panic as its message (the payload is dropped
+/// by `panic_message`, which survives a payload whose `Drop` panics).
+fn catching<T>(user_code: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(user_code)).map_err(panic_message)
+}
+
+/// A safety net: every panic of user code is caught where it runs, but
+/// should the actor's thread unwind anyway (a bug of ours), its exit is
+/// still recorded, so that `join` returns and `is_alive` turns false.
+struct ExitOnUnwind<M>(Arc<Shared<M>>);
+
+impl<M> Drop for ExitOnUnwind<M> {
+    fn drop(&mut self) {
+        if thread::panicking() && self.0.exit_reason().is_none() {
+            self.0.finish(ExitReason::Panicked(
+                "the actor's thread panicked outside the actor's code".to_owned(),
+            ));
+        }
     }
 }

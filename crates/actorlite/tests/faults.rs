@@ -447,6 +447,12 @@ fn a_stopped_hook_panicking_with_a_payload_that_panics_on_drop_still_ends_the_ac
     let reason = done
         .recv_timeout(Duration::from_secs(20))
         .expect("the actor's thread died in `stopped`");
-    assert_eq!(reason, ExitReason::Normal);
+    assert_eq!(
+        reason,
+        ExitReason::CleanupPanicked {
+            reason: Box::new(ExitReason::Normal),
+            panic: "`stopped` panicked: non-string panic payload".into()
+        }
+    );
     assert!(!actor.is_alive());
 }

@@ -1,0 +1,286 @@
+//! A `Drop` that panics (the actor's, a message's, a factory's captures, a
+//! panic payload's) never hangs `join` nor leaves `is_alive()` true: each
+//! ends in a counted outcome, reported in `last_panic()` and, for the
+//! actor's own clean-up, in the `ExitReason`.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use actorlite::{
+    spawn, spawn_supervised, Actor, ActorHandle, AskError, Context, ExitReason, Reply,
+    RestartPolicy,
+};
+
+/// Generous: only a hang detector.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// `join` on a thread of its own, so that a hang fails the test instead of
+/// hanging it (a failing test leaves that thread behind).
+fn join_within<A: Actor>(handle: &ActorHandle<A>) -> ExitReason {
+    let (joined, done) = mpsc::channel();
+    let waiter = handle.clone();
+    thread::spawn(move || {
+        let _ = joined.send(waiter.join());
+    });
+    let reason = done
+        .recv_timeout(PATIENCE)
+        .expect("join hung: the actor's thread died without recording its exit");
+    assert!(!handle.is_alive(), "joined, yet is_alive() says true");
+    reason
+}
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+/// Panics when dropped (with a payload that panics again if `grenade`),
+/// unless defused.
+struct Bomb {
+    armed: Arc<AtomicBool>,
+    grenade: bool,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if self.armed.load(Ordering::Relaxed) {
+            if self.grenade {
+                std::panic::panic_any(Grenade);
+            }
+            panic!("a bomb went off in drop");
+        }
+    }
+}
+
+/// Blocks on its first message until released; messages are `Bomb`s (or
+/// not), and it may carry a bomb of its own.
+struct Gated {
+    release: Mutex<mpsc::Receiver<()>>,
+    _own: Option<Bomb>,
+}
+
+enum GatedMsg {
+    Wait,
+    Bomb(#[allow(dead_code)] Bomb),
+    Fail(#[allow(dead_code)] Option<Reply<u8>>),
+    Ping(Reply<u8>),
+    Nothing,
+}
+
+impl Actor for Gated {
+    type Message = GatedMsg;
+    fn handle(&mut self, msg: GatedMsg, _: &mut Context<Self>) {
+        match msg {
+            GatedMsg::Wait => self.release.lock().unwrap().recv().unwrap(),
+            GatedMsg::Bomb(bomb) => bomb.armed.store(false, Ordering::Relaxed),
+            GatedMsg::Fail(_) => panic!("the handler failed"),
+            GatedMsg::Ping(reply) => reply.send(1),
+            GatedMsg::Nothing => {}
+        }
+    }
+}
+
+fn gated(own: Option<Bomb>) -> (Gated, mpsc::Sender<()>) {
+    let (release, gate) = mpsc::channel();
+    (
+        Gated {
+            release: Mutex::new(gate),
+            _own: own,
+        },
+        release,
+    )
+}
+
+fn armed() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(true))
+}
+
+/// Waits until the actor has taken every queued message (it is then busy
+/// in `Wait`).
+fn until_taken<A: Actor>(handle: &ActorHandle<A>) {
+    while handle.mailbox_len() != 0 {
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn a_dead_letter_whose_drop_panics_when_kill_drops_it_is_still_counted_and_join_returns() {
+    for grenade in [false, true] {
+        let (actor, release) = gated(None);
+        let handle = spawn(actor);
+        handle.send(GatedMsg::Wait).unwrap();
+        until_taken(&handle);
+        for _ in 0..3 {
+            let bomb = Bomb {
+                armed: armed(),
+                grenade,
+            };
+            handle.send(GatedMsg::Bomb(bomb)).unwrap();
+        }
+        handle.kill();
+        release.send(()).unwrap();
+        assert_eq!(join_within(&handle), ExitReason::Killed);
+        let stats = handle.stats();
+        assert_eq!((stats.handled, stats.dead_letters), (1, 3), "{stats:?}");
+        let report = handle.last_panic().expect("the dropping panic is reported");
+        assert!(report.contains("dead letter"), "{report}");
+    }
+}
+
+#[test]
+fn the_actors_drop_panicking_after_a_stop_ends_the_actor_with_a_reason_that_says_so() {
+    for grenade in [false, true] {
+        let bomb = Bomb {
+            armed: armed(),
+            grenade,
+        };
+        let (actor, _release) = gated(Some(bomb));
+        let handle = spawn(actor);
+        handle.send(GatedMsg::Nothing).unwrap();
+        handle.stop();
+        let reason = join_within(&handle);
+        let ExitReason::CleanupPanicked { reason: why, panic } = reason else {
+            panic!("{reason:?}");
+        };
+        assert_eq!(*why, ExitReason::Normal);
+        assert!(panic.starts_with("dropping the actor panicked"), "{panic}");
+        assert_eq!(handle.stats().handled, 1);
+        assert!(handle.last_panic().is_some());
+    }
+}
+
+#[test]
+fn a_supervised_instance_whose_drop_panics_when_replaced_counts_as_a_panic_and_supervision_goes_on()
+{
+    for grenade in [false, true] {
+        let made = Arc::new(AtomicUsize::new(0));
+        let factory = {
+            let made = Arc::clone(&made);
+            move || {
+                made.fetch_add(1, Ordering::Relaxed);
+                // Only the first instance is booby-trapped.
+                let own = (made.load(Ordering::Relaxed) == 1).then(|| Bomb {
+                    armed: armed(),
+                    grenade,
+                });
+                gated(own).0
+            }
+        };
+        let handle = spawn_supervised(factory, RestartPolicy::default());
+        assert_eq!(
+            handle.ask(|r| GatedMsg::Fail(Some(r)), PATIENCE),
+            Err(AskError::NoReply)
+        );
+        assert_eq!(handle.ask(GatedMsg::Ping, PATIENCE), Ok(1), "restarted");
+        let stats = handle.stats();
+        assert_eq!(
+            (stats.restarts, stats.panicked_messages),
+            (1, 1),
+            "{stats:?}"
+        );
+        let report = handle.last_panic().expect("reported");
+        assert!(report.contains("the handler failed"), "{report}");
+        assert!(report.contains("dropping the actor panicked"), "{report}");
+        handle.stop();
+        assert_eq!(join_within(&handle), ExitReason::Normal);
+    }
+}
+
+#[test]
+fn an_unsupervised_instance_whose_drop_panics_after_its_handler_did_ends_panicked_with_both() {
+    let bomb = Bomb {
+        armed: armed(),
+        grenade: true,
+    };
+    let handle = spawn(gated(Some(bomb)).0);
+    handle.send(GatedMsg::Fail(None)).unwrap();
+    let reason = join_within(&handle);
+    let ExitReason::Panicked(message) = reason else {
+        panic!("{reason:?}");
+    };
+    assert!(message.contains("the handler failed"), "{message}");
+    assert!(message.contains("dropping the actor panicked"), "{message}");
+    assert_eq!(handle.stats().panicked_messages, 1);
+}
+
+#[test]
+fn dead_letters_whose_drop_panics_after_a_handler_panic_are_counted() {
+    let (actor, release) = gated(None);
+    let handle = spawn(actor);
+    handle.send(GatedMsg::Wait).unwrap();
+    until_taken(&handle);
+    handle.send(GatedMsg::Fail(None)).unwrap();
+    for _ in 0..2 {
+        let bomb = Bomb {
+            armed: armed(),
+            grenade: false,
+        };
+        handle.send(GatedMsg::Bomb(bomb)).unwrap();
+    }
+    release.send(()).unwrap();
+    let reason = join_within(&handle);
+    assert!(
+        matches!(reason, ExitReason::Panicked(ref m) if m == "the handler failed"),
+        "{reason:?}"
+    );
+    let stats = handle.stats();
+    assert_eq!(
+        (stats.handled, stats.panicked_messages, stats.dead_letters),
+        (1, 1, 2)
+    );
+}
+
+#[test]
+fn a_factory_whose_captures_panic_when_dropped_at_the_end_is_reported() {
+    let bomb = Bomb {
+        armed: armed(),
+        grenade: false,
+    };
+    let handle = spawn_supervised(
+        move || {
+            let _keep = &bomb;
+            gated(None).0
+        },
+        RestartPolicy::default(),
+    );
+    handle.stop();
+    let reason = join_within(&handle);
+    assert!(
+        reason.to_string().contains("dropping the factory panicked"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_stopped_hook_that_panics_is_reported_in_the_exit_reason() {
+    struct Sore;
+    impl Actor for Sore {
+        type Message = ();
+        fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+        fn stopped(&mut self, _: &ExitReason) {
+            panic!("stopped hurts");
+        }
+    }
+    let handle = spawn(Sore);
+    handle.kill();
+    assert_eq!(
+        join_within(&handle),
+        ExitReason::CleanupPanicked {
+            reason: Box::new(ExitReason::Killed),
+            panic: "`stopped` panicked: stopped hurts".into()
+        }
+    );
+    assert_eq!(
+        handle
+            .last_panic()
+            .as_deref()
+            .map(|m| m.contains("stopped hurts")),
+        Some(true)
+    );
+}
