@@ -271,10 +271,13 @@ pub enum AskError {
     /// No reply within the timeout (the request may still be handled later;
     /// its reply is then dropped).
     Timeout,
-    /// The actor has stopped, or stopped before answering.
+    /// The actor has stopped or is stopping, or stopped before handling
+    /// the request (the message was a dead letter, or the actor ended
+    /// holding the [`Reply`](crate::Reply)).
     Closed,
-    /// The actor dropped the [`Reply`](crate::Reply) without answering
-    /// (its handler returned without replying, or panicked).
+    /// The [`Reply`](crate::Reply) was dropped without an answer by the
+    /// handler (it returned without replying, or panicked, supervised or
+    /// not) or by whatever the handler passed it to.
     NoReply,
 }
 

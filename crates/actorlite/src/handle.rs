@@ -14,8 +14,8 @@ use crate::errors::AskError;
 use crate::errors::{SendError, SendTimeoutError, TrySendError};
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
-use crate::reply::Reply;
-use crate::shared::{Shared, KILL, RUNNING, STOP};
+use crate::reply::{Answer, Reply};
+use crate::shared::{Shared, KILL, STOP};
 use crate::stats::ActorStats;
 use crate::wait;
 
@@ -207,9 +207,11 @@ impl<A: Actor> ActorHandle<A> {
     /// # Errors
     ///
     /// [`AskError::Timeout`] if no answer came in time,
-    /// [`AskError::Closed`] if the actor has stopped (or stopped before
-    /// answering), [`AskError::NoReply`] if it dropped the `Reply`
-    /// unanswered.
+    /// [`AskError::Closed`] if the actor has stopped or is stopping, or
+    /// stopped before handling the request (it was a dead letter, or the
+    /// actor ended holding its `Reply`), [`AskError::NoReply`] if the
+    /// handler dropped the `Reply` unanswered (returning or panicking),
+    /// even during a graceful stop.
     ///
     /// # Examples
     ///
@@ -244,19 +246,13 @@ impl<A: Actor> ActorHandle<A> {
         // A quick answer is picked up without sleeping: waking a parked
         // thread costs more than the typical request.
         match wait::recv_eagerly(&answers, deadline) {
-            Ok(value) => Ok(value),
+            Ok(Answer::Value(value)) => Ok(value),
+            // Dropped unhandled: a dead letter, or held by the actor as it
+            // ended.
+            Ok(Answer::Unhandled) => Err(AskError::Closed),
             Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
-            Err(RecvTimeoutError::Disconnected) => Err(self.why_no_answer()),
-        }
-    }
-
-    /// The `Reply` was dropped: by the handler (NoReply), or with the
-    /// message, unhandled, because the actor is stopping (Closed).
-    fn why_no_answer(&self) -> AskError {
-        if self.shared.requested() == RUNNING {
-            AskError::NoReply
-        } else {
-            AskError::Closed
+            // Dropped by the handler (returning or panicking).
+            Err(RecvTimeoutError::Disconnected) => Err(AskError::NoReply),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `Reply`: the answering end of an `ask`.
 
+use std::cell::Cell;
 use std::fmt;
 
 use crossbeam_channel::Sender;
@@ -7,7 +8,10 @@ use crossbeam_channel::Sender;
 /// The handle an actor answers an [`ask`](crate::ActorHandle::ask) with.
 /// Put it in the message; the actor calls [`send`](Reply::send). Dropping
 /// it unanswered makes the asker's `ask` return
-/// [`AskError::NoReply`](crate::AskError::NoReply).
+/// [`AskError::NoReply`](crate::AskError::NoReply), whether the handler
+/// returned or panicked; a `Reply` the actor drops without ever handling it
+/// (its message was a dead letter, or the actor stopped holding it) gives
+/// [`AskError::Closed`](crate::AskError::Closed) instead.
 ///
 /// # Examples
 ///
@@ -30,11 +34,18 @@ use crossbeam_channel::Sender;
 /// ```
 #[must_use = "dropping a Reply answers the asker with AskError::NoReply"]
 pub struct Reply<R> {
-    sender: Sender<R>,
+    sender: Sender<Answer<R>>,
+}
+
+/// What travels back to the asker.
+pub(crate) enum Answer<R> {
+    Value(R),
+    /// The `Reply` was dropped unhandled (see [`Unhandled`]).
+    Unhandled,
 }
 
 impl<R> Reply<R> {
-    pub(crate) fn new(sender: Sender<R>) -> Self {
+    pub(crate) fn new(sender: Sender<Answer<R>>) -> Self {
         Self { sender }
     }
 
@@ -42,7 +53,45 @@ impl<R> Reply<R> {
     /// answer is dropped.
     pub fn send(self, answer: R) {
         // A closed reply channel means the asker gave up; nothing to do.
-        let _ = self.sender.try_send(answer);
+        let _ = self.sender.try_send(Answer::Value(answer));
+    }
+}
+
+impl<R> Drop for Reply<R> {
+    fn drop(&mut self) {
+        if UNHANDLED.get() {
+            // Full if `send` answered already; closed if the asker left.
+            let _ = self.sender.try_send(Answer::Unhandled);
+        }
+    }
+}
+
+thread_local! {
+    /// Set while the actor's thread drops what it never handled.
+    static UNHANDLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// While alive, a `Reply` dropped on this thread tells its asker
+/// [`Closed`](crate::AskError::Closed) (the request was never handled)
+/// rather than leaving it to see the channel close
+/// ([`NoReply`](crate::AskError::NoReply): the handler dropped it). The
+/// actor's thread holds one while it drops dead letters and while it
+/// cleans up at the end.
+pub(crate) struct Unhandled {
+    outer: bool,
+}
+
+impl Unhandled {
+    pub(crate) fn begin() -> Self {
+        Self {
+            outer: UNHANDLED.replace(true),
+        }
+    }
+}
+
+impl Drop for Unhandled {
+    fn drop(&mut self) {
+        UNHANDLED.set(self.outer);
     }
 }
 

@@ -12,6 +12,7 @@ use crate::actor::Actor;
 use crate::context::Context;
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
+use crate::reply::Unhandled;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{Shared, KILL, RUNNING, STOP};
 use crate::wait;
@@ -105,6 +106,7 @@ impl<A: Actor> Runner<A> {
     /// letter).
     fn dead_letter(&self, message: A::Message) {
         self.shared.counters.dead_letter();
+        let _unhandled = Unhandled::begin();
         if let Err(panic) = catching(move || drop(message)) {
             self.shared
                 .record_panic(&format!("dropping a dead letter panicked: {panic}"));
@@ -186,6 +188,8 @@ impl<A: Actor> Runner<A> {
     /// has no one left to restart, so it goes into the reason
     /// ([`ExitReason::with_cleanup_panic`]) and `last_panic`.
     fn clean_up(&mut self, reason: ExitReason) -> ExitReason {
+        // A `Reply` the actor still holds was never answered: Closed.
+        let _unhandled = Unhandled::begin();
         let mut panics = Vec::new();
         if let Some(mut actor) = self.actor.take() {
             if let Err(panic) = catching(|| actor.stopped(&reason)) {

@@ -456,3 +456,91 @@ fn a_stopped_hook_panicking_with_a_payload_that_panics_on_drop_still_ends_the_ac
     );
     assert!(!actor.is_alive());
 }
+
+/// Holds its first message until released, then answers, drops or
+/// panics on the asks behind it.
+struct Doorman(Mutex<mpsc::Receiver<()>>);
+
+enum Door {
+    Wait,
+    Answer(Reply<u8>),
+    Drop(Reply<u8>),
+    Panic(#[allow(dead_code)] Reply<u8>),
+}
+
+impl Actor for Doorman {
+    type Message = Door;
+    fn handle(&mut self, msg: Door, _: &mut Context<Self>) {
+        match msg {
+            Door::Wait => self.0.lock().unwrap().recv().unwrap(),
+            Door::Answer(reply) => reply.send(1),
+            Door::Drop(reply) => drop(reply),
+            Door::Panic(_reply) => panic!("panicked holding the reply"),
+        }
+    }
+}
+
+fn doorman() -> (ActorHandle<Doorman>, mpsc::Sender<()>) {
+    let (release, gate) = mpsc::channel();
+    (spawn(Doorman(Mutex::new(gate))), release)
+}
+
+/// A doorman busy in `Wait`: its mailbox only grows until released.
+fn busy_doorman() -> (ActorHandle<Doorman>, mpsc::Sender<()>) {
+    let (handle, release) = doorman();
+    handle.send(Door::Wait).unwrap();
+    while handle.mailbox_len() != 0 {
+        thread::yield_now();
+    }
+    (handle, release)
+}
+
+/// Asks a busy doorman on a thread of its own, and returns once the ask is
+/// queued; the answer comes back on the returned channel.
+fn ask_behind(
+    handle: &ActorHandle<Doorman>,
+    request: fn(Reply<u8>) -> Door,
+) -> mpsc::Receiver<Result<u8, AskError>> {
+    let (answered, answer) = mpsc::channel();
+    let asker = handle.clone();
+    let queued = handle.mailbox_len();
+    thread::spawn(move || {
+        let _ = answered.send(asker.ask(request, PATIENCE));
+    });
+    while handle.mailbox_len() <= queued {
+        thread::yield_now();
+    }
+    answer
+}
+
+#[test]
+fn a_handler_panicking_while_holding_the_reply_gives_no_reply_unsupervised_too() {
+    for _ in 0..20 {
+        let (handle, _release) = doorman();
+        assert_eq!(handle.ask(Door::Panic, PATIENCE), Err(AskError::NoReply));
+        assert!(matches!(handle.join(), ExitReason::Panicked(_)));
+    }
+}
+
+#[test]
+fn a_reply_dropped_by_the_handler_during_a_stop_is_no_reply_and_one_never_handled_is_closed() {
+    // Graceful stop: the queued asks are handled; one handler drops its
+    // reply (NoReply, though the actor is stopping), one answers.
+    let (handle, release) = busy_doorman();
+    let dropped = ask_behind(&handle, Door::Drop);
+    let answered = ask_behind(&handle, Door::Answer);
+    handle.stop();
+    release.send(()).unwrap();
+    assert_eq!(dropped.recv_timeout(PATIENCE), Ok(Err(AskError::NoReply)));
+    assert_eq!(answered.recv_timeout(PATIENCE), Ok(Ok(1)));
+    assert_eq!(handle.join(), ExitReason::Normal);
+
+    // Kill: the queued ask is a dead letter, never handled: Closed.
+    let (handle, release) = busy_doorman();
+    let unhandled = ask_behind(&handle, Door::Answer);
+    handle.kill();
+    release.send(()).unwrap();
+    assert_eq!(unhandled.recv_timeout(PATIENCE), Ok(Err(AskError::Closed)));
+    assert_eq!(handle.join(), ExitReason::Killed);
+    assert_eq!(handle.stats().dead_letters, 1);
+}
