@@ -433,7 +433,8 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.last_panic()
     }
 
-    /// Messages waiting in the mailbox now.
+    /// Messages waiting in the mailbox now (a snapshot). The wake-up a
+    /// `stop` or `kill` may queue for an idle actor is not counted.
     ///
     /// # Examples
     ///
@@ -450,7 +451,7 @@ impl<A: Actor> ActorHandle<A> {
     /// ```
     #[must_use]
     pub fn mailbox_len(&self) -> usize {
-        self.shared.mailbox.len()
+        self.shared.mailbox_len()
     }
 
     /// The actor's name.

@@ -60,7 +60,7 @@ impl<A: Actor> Runner<A> {
         while self.failure.is_none() && self.shared.requested() == RUNNING {
             match self.next_envelope() {
                 Some(Envelope::Message(message)) => self.deliver(message),
-                Some(Envelope::Wake) => {}
+                Some(Envelope::Wake) => self.shared.woken(),
                 None => break,
             }
         }
@@ -160,12 +160,10 @@ impl<A: Actor> Runner<A> {
             // finished, this drain empties the mailbox for good.
             let all_in = self.shared.gate.try_wait_for_admitted().is_some();
             while let Ok(envelope) = self.mailbox.try_recv() {
-                if let Envelope::Message(message) = envelope {
-                    if self.owes_handling() {
-                        self.deliver(message);
-                    } else {
-                        self.dead_letter(message);
-                    }
+                match envelope {
+                    Envelope::Message(message) if self.owes_handling() => self.deliver(message),
+                    Envelope::Message(message) => self.dead_letter(message),
+                    Envelope::Wake => self.shared.woken(),
                 }
             }
             if all_in {

@@ -9,7 +9,7 @@ use crossbeam_channel::Sender;
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::stats::ActorStats;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
 
 use crate::lifecycle::Lifecycle;
 pub(crate) use crate::lifecycle::{KILL, RUNNING, STOP};
@@ -59,6 +59,10 @@ pub(crate) struct Shared<M> {
     /// Live handles (the last one dropped stops the actor) and the stop
     /// request.
     lifecycle: Lifecycle,
+    /// Wake-ups in the mailbox (or about to be, or just taken): counted up
+    /// before one is queued and down after the actor took it, so never
+    /// below those in the mailbox; `mailbox_len` leaves them out.
+    wakes: AtomicUsize,
     pub(crate) counters: Counters,
     /// The message of the latest handler panic (restarted or not).
     last_panic: Mutex<Option<String>>,
@@ -75,6 +79,7 @@ impl<M> Shared<M> {
             mailbox,
             gate: AdmissionGate::new(),
             lifecycle: Lifecycle::new(),
+            wakes: AtomicUsize::new(0),
             counters: Counters::default(),
             last_panic: Mutex::new(None),
             exit: Mutex::new(None),
@@ -92,7 +97,26 @@ impl<M> Shared<M> {
         // A full mailbox means the actor is busy and will look at the
         // request after its current message; a disconnected one, that it is
         // gone.
-        let _ = self.mailbox.try_send(Envelope::Wake);
+        // Relaxed (both): a count for `mailbox_len`'s estimate; it orders
+        // nothing (the request itself is the lifecycle's, Release).
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+        if self.mailbox.try_send(Envelope::Wake).is_err() {
+            self.wakes.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The actor took a wake-up out of its mailbox.
+    pub(crate) fn woken(&self) {
+        // Relaxed: as in `request`.
+        self.wakes.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The messages in the mailbox, wake-ups left out. A snapshot: with a
+    /// request and the actor racing, it may be one off for a moment.
+    pub(crate) fn mailbox_len(&self) -> usize {
+        // Relaxed: as in `request`.
+        let wakes = self.wakes.load(Ordering::Relaxed);
+        self.mailbox.len().saturating_sub(wakes)
     }
 
     pub(crate) fn requested(&self) -> u8 {

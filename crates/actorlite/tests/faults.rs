@@ -544,3 +544,23 @@ fn a_reply_dropped_by_the_handler_during_a_stop_is_no_reply_and_one_never_handle
     assert_eq!(handle.join(), ExitReason::Killed);
     assert_eq!(handle.stats().dead_letters, 1);
 }
+
+#[test]
+fn mailbox_len_does_not_count_the_wake_up_of_a_stop_or_kill_while_busy() {
+    let (handle, release) = busy_doorman();
+    handle.stop();
+    assert_eq!(handle.mailbox_len(), 0, "nothing queued after stop");
+    handle.kill();
+    assert_eq!(handle.mailbox_len(), 0, "nothing queued after kill");
+    release.send(()).unwrap();
+    assert_eq!(handle.join(), ExitReason::Killed);
+    assert_eq!(handle.mailbox_len(), 0);
+
+    let (handle, release) = busy_doorman();
+    let queued = ask_behind(&handle, Door::Answer);
+    handle.stop();
+    assert_eq!(handle.mailbox_len(), 1, "the ask, not the wake-up");
+    release.send(()).unwrap();
+    assert_eq!(queued.recv_timeout(PATIENCE), Ok(Ok(1)));
+    assert_eq!(handle.join(), ExitReason::Normal);
+}
