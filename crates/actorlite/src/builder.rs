@@ -56,10 +56,14 @@ pub fn spawn<A: Actor>(actor: A) -> ActorHandle<A> {
 /// allows and the actor stops with
 /// [`ExitReason::Panicked`](crate::ExitReason::Panicked).
 ///
+/// The factory's first call runs here, on the calling thread; restarts
+/// call it on the actor's thread.
+///
 /// # Panics
 ///
 /// If the operating system refuses to start a thread;
 /// [`ActorBuilder::spawn_supervised`] returns that as an error instead.
+/// If the factory's first call panics (the same panic; no actor starts).
 ///
 /// # Examples
 ///
@@ -167,7 +171,16 @@ impl ActorBuilder {
 
     /// Starts a supervised actor (see [`spawn_supervised`]). The factory
     /// makes the first instance on the calling thread, after the builder's
-    /// options were checked: a refused spawn never calls it.
+    /// options were checked: a spawn refused for its options never calls
+    /// it. A panic in that first call is the caller's: it propagates out of
+    /// this call, and no actor starts. Should the operating system then
+    /// refuse the thread ([`SpawnError::Spawn`]), that first instance and
+    /// the factory are dropped on the calling thread. Every later call (a
+    /// restart) runs on the actor's thread, where a panic is caught.
+    ///
+    /// # Panics
+    ///
+    /// If the factory's first call panics (the same panic).
     ///
     /// # Errors
     ///

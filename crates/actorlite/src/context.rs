@@ -74,6 +74,11 @@ impl<A: Actor> Context<A> {
     /// Like every handle it keeps the actor alive: an actor that stores its
     /// own handle stops only by [`stop`](Self::stop) or a `stop`/`kill`
     /// from outside.
+    ///
+    /// A blocking [`send`](ActorHandle::send) through it to this actor's
+    /// own full mailbox waits until a stop or kill is requested (nothing
+    /// else can make room), then gives the message back; prefer
+    /// [`try_send`](ActorHandle::try_send) for messages to itself.
     #[must_use]
     pub fn handle(&self) -> ActorHandle<A> {
         ActorHandle::new(Arc::clone(&self.shared))

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{
-    RecvTimeoutError, SendTimeoutError as ChannelTimeout, TrySendError as ChannelFull,
-};
+use crossbeam_channel::{RecvTimeoutError, TrySendError as ChannelFull};
 
 use crate::actor::Actor;
 use crate::errors::AskError;
@@ -15,7 +13,7 @@ use crate::errors::{SendError, SendTimeoutError, TrySendError};
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::reply::{Answer, Reply};
-use crate::shared::{Shared, KILL, STOP};
+use crate::shared::{Refused, Shared, KILL, STOP};
 use crate::stats::ActorStats;
 use crate::wait;
 
@@ -64,7 +62,18 @@ impl<A: Actor> ActorHandle<A> {
     /// # Errors
     ///
     /// Gives the message back in [`SendError`] if the actor has stopped or
-    /// is stopping (also if it stops while this send waits for room).
+    /// is stopping when the send starts, or if, while it waits for room,
+    /// the actor is [`kill`](Self::kill)ed or stops on a panic it cannot
+    /// recover from (the message is then not a dead letter: it was never
+    /// queued). A graceful [`stop`](Self::stop) does not release a waiting
+    /// send: the actor keeps making room, and the message is handled.
+    ///
+    /// Sent by the actor's own handler (through
+    /// [`Context::handle`](crate::Context::handle)) to its full mailbox,
+    /// the send cannot be helped by waiting (only this thread makes room):
+    /// it waits until a `stop` or `kill` is requested (by anyone, the last
+    /// handle's drop included), then gives the message back. Use
+    /// [`try_send`](Self::try_send) there.
     ///
     /// # Examples
     ///
@@ -86,16 +95,10 @@ impl<A: Actor> ActorHandle<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send(&self, message: A::Message) -> Result<(), SendError<A::Message>> {
-        let Some(_admission) = self.shared.gate.enter() else {
-            return Err(SendError(message));
-        };
-        // The actor keeps its receiver until every admitted send is in.
         self.shared
-            .mailbox
-            .send(Envelope::Message(message))
-            .map_err(|error| match error.0 {
-                Envelope::Message(message) => SendError(message),
-                Envelope::Wake => unreachable!("a message was sent"),
+            .put(message, None)
+            .map_err(|refused| match refused {
+                Refused::Closed(message) | Refused::Timeout(message) => SendError(message),
             })
     }
 
@@ -140,12 +143,9 @@ impl<A: Actor> ActorHandle<A> {
             .mailbox
             .try_send(Envelope::Message(message))
             .map_err(|error| match error {
-                ChannelFull::Full(Envelope::Message(message)) => TrySendError::Full(message),
-                ChannelFull::Disconnected(Envelope::Message(message)) => {
-                    TrySendError::Closed(message)
-                }
-                ChannelFull::Full(Envelope::Wake) | ChannelFull::Disconnected(Envelope::Wake) => {
-                    unreachable!("a message was sent")
+                ChannelFull::Full(envelope) => TrySendError::Full(envelope.into_message()),
+                ChannelFull::Disconnected(envelope) => {
+                    TrySendError::Closed(envelope.into_message())
                 }
             })
     }
@@ -155,8 +155,12 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// # Errors
     ///
-    /// Gives the message back in [`SendTimeoutError::Timeout`] or
-    /// [`SendTimeoutError::Closed`].
+    /// Gives the message back in [`SendTimeoutError::Timeout`] if the
+    /// mailbox stayed full, or [`SendTimeoutError::Closed`] in the cases
+    /// [`send`](Self::send) gives [`SendError`] (a kill releases a waiting
+    /// send at once, as does any stop request a handler's send to its own
+    /// full mailbox). Any `Duration` works; `Duration::MAX` waits as long
+    /// as it takes.
     ///
     /// # Examples
     ///
@@ -179,23 +183,13 @@ impl<A: Actor> ActorHandle<A> {
         message: A::Message,
         timeout: Duration,
     ) -> Result<(), SendTimeoutError<A::Message>> {
-        let Some(_admission) = self.shared.gate.enter() else {
-            return Err(SendTimeoutError::Closed(message));
-        };
+        // A timeout too long for an `Instant` is no deadline at all.
+        let deadline = Instant::now().checked_add(timeout);
         self.shared
-            .mailbox
-            .send_timeout(Envelope::Message(message), timeout)
-            .map_err(|error| match error {
-                ChannelTimeout::Timeout(Envelope::Message(message)) => {
-                    SendTimeoutError::Timeout(message)
-                }
-                ChannelTimeout::Disconnected(Envelope::Message(message)) => {
-                    SendTimeoutError::Closed(message)
-                }
-                ChannelTimeout::Timeout(Envelope::Wake)
-                | ChannelTimeout::Disconnected(Envelope::Wake) => {
-                    unreachable!("a message was sent")
-                }
+            .put(message, deadline)
+            .map_err(|refused| match refused {
+                Refused::Closed(message) => SendTimeoutError::Closed(message),
+                Refused::Timeout(message) => SendTimeoutError::Timeout(message),
             })
     }
 

@@ -41,3 +41,13 @@ pub(crate) enum Envelope<M> {
     Message(M),
     Wake,
 }
+
+impl<M> Envelope<M> {
+    /// The message of an envelope a send built (never a wake-up).
+    pub(crate) fn into_message(self) -> M {
+        match self {
+            Self::Message(message) => message,
+            Self::Wake => unreachable!("only `request` sends a wake-up, and never gives it back"),
+        }
+    }
+}

@@ -147,6 +147,7 @@ impl<A: Actor> Runner<A> {
     fn fail(&mut self, panic_message: String) {
         self.failure = Some(panic_message);
         self.shared.request(STOP);
+        self.shared.abandon();
     }
 
     /// Refuses new sends, waits for the admitted ones while draining the

@@ -1,10 +1,11 @@
 //! What an actor's handles, its context and its thread share.
 
 use std::sync::OnceLock;
-use std::thread::{JoinHandle, ThreadId};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::Instant;
 
 use atomics_kit::{AdmissionGate, SingleWriterCounter};
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError};
 
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
@@ -50,6 +51,41 @@ impl Counters {
     }
 }
 
+/// Why [`Shared::put`] gave the message back.
+pub(crate) enum Refused<M> {
+    /// Stopped, stopping, or released while waiting for room.
+    Closed(M),
+    /// No room before the deadline.
+    Timeout(M),
+}
+
+/// A one-way event that any number of threads can wait for with a
+/// channel `Select`: firing drops the only sender, which disconnects the
+/// receiver (ready at once, and for good, for every waiter).
+struct Signal {
+    fire: Mutex<Option<Sender<()>>>,
+    fired: Receiver<()>,
+}
+
+impl Signal {
+    fn new() -> Self {
+        let (fire, fired) = crossbeam_channel::bounded(0);
+        Self {
+            fire: Mutex::new(Some(fire)),
+            fired,
+        }
+    }
+
+    fn fire(&self) {
+        let fire = self.fire.lock().take();
+        drop(fire);
+    }
+
+    fn fired(&self) -> bool {
+        matches!(self.fired.try_recv(), Err(TryRecvError::Disconnected))
+    }
+}
+
 pub(crate) struct Shared<M> {
     pub(crate) name: String,
     pub(crate) mailbox: Sender<Envelope<M>>,
@@ -63,6 +99,12 @@ pub(crate) struct Shared<M> {
     /// before one is queued and down after the actor took it, so never
     /// below those in the mailbox; `mailbox_len` leaves them out.
     wakes: AtomicUsize,
+    /// Fired by any stop or kill request: releases the actor's own send to
+    /// its full mailbox (nobody else would ever make room).
+    stopping: Signal,
+    /// Fired by a kill or a panic the actor cannot recover from: releases
+    /// every send waiting for room, with its message.
+    abandoned: Signal,
     pub(crate) counters: Counters,
     /// The message of the latest handler panic (restarted or not).
     last_panic: Mutex<Option<String>>,
@@ -80,6 +122,8 @@ impl<M> Shared<M> {
             gate: AdmissionGate::new(),
             lifecycle: Lifecycle::new(),
             wakes: AtomicUsize::new(0),
+            stopping: Signal::new(),
+            abandoned: Signal::new(),
             counters: Counters::default(),
             last_panic: Mutex::new(None),
             exit: Mutex::new(None),
@@ -94,6 +138,10 @@ impl<M> Shared<M> {
     pub(crate) fn request(&self, kind: u8) {
         self.lifecycle.request(kind);
         self.gate.close();
+        self.stopping.fire();
+        if kind == KILL {
+            self.abandoned.fire();
+        }
         // A full mailbox means the actor is busy and will look at the
         // request after its current message; a disconnected one, that it is
         // gone.
@@ -102,6 +150,65 @@ impl<M> Shared<M> {
         self.wakes.fetch_add(1, Ordering::Relaxed);
         if self.mailbox.try_send(Envelope::Wake).is_err() {
             self.wakes.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The actor will not handle what is queued (a panic it cannot recover
+    /// from): the sends waiting for room are released, as by a kill.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.fire();
+    }
+
+    /// Puts `message` in the mailbox past the gate, waiting for room until
+    /// `deadline` (`None`: as long as it takes). A wait ends without the
+    /// message going in when the actor is killed or abandoned, or, on the
+    /// actor's own thread (its handler sending to itself), at any stop
+    /// request.
+    pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
+        let Some(_admission) = self.gate.enter() else {
+            return Err(Refused::Closed(message));
+        };
+        // The actor keeps its receiver until every admitted send is in.
+        let mut envelope = match self.mailbox.try_send(Envelope::Message(message)) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(envelope)) => envelope,
+            Err(TrySendError::Disconnected(envelope)) => {
+                return Err(Refused::Closed(envelope.into_message()))
+            }
+        };
+        let release = if self.thread_id.get() == Some(&thread::current().id()) {
+            &self.stopping
+        } else {
+            &self.abandoned
+        };
+        loop {
+            // The release first: a send still waiting when it fires gets
+            // its message back, even if room came at the same moment.
+            if release.fired() {
+                return Err(Refused::Closed(envelope.into_message()));
+            }
+            envelope = match self.mailbox.try_send(envelope) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(envelope)) => envelope,
+                Err(TrySendError::Disconnected(envelope)) => {
+                    return Err(Refused::Closed(envelope.into_message()))
+                }
+            };
+            // Wait until there may be room or the release fired (either
+            // may be spurious: the loop checks again).
+            let mut select = Select::new();
+            select.send(&self.mailbox);
+            select.recv(&release.fired);
+            match deadline {
+                None => {
+                    select.ready();
+                }
+                Some(deadline) => {
+                    if select.ready_deadline(deadline).is_err() {
+                        return Err(Refused::Timeout(envelope.into_message()));
+                    }
+                }
+            }
         }
     }
 

@@ -564,3 +564,33 @@ fn mailbox_len_does_not_count_the_wake_up_of_a_stop_or_kill_while_busy() {
     assert_eq!(queued.recv_timeout(PATIENCE), Ok(Ok(1)));
     assert_eq!(handle.join(), ExitReason::Normal);
 }
+
+#[test]
+fn the_factorys_first_call_runs_on_the_callers_thread_and_its_panic_reaches_the_caller() {
+    let threads = Arc::new(Mutex::new(Vec::new()));
+    let factory = {
+        let threads = Arc::clone(&threads);
+        move || {
+            threads.lock().unwrap().push(thread::current().id());
+            adder().0
+        }
+    };
+    let handle = spawn_supervised(factory, RestartPolicy::default());
+    handle.send(Msg::Add(13)).unwrap();
+    assert_eq!(handle.ask(Msg::Total, PATIENCE), Ok(0), "restarted");
+    handle.stop();
+    handle.join();
+    let threads = threads.lock().unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0], thread::current().id(), "first call: here");
+    assert_ne!(threads[1], thread::current().id(), "restart: the actor's");
+
+    let refused = std::panic::catch_unwind(|| {
+        ActorBuilder::new().spawn_supervised(
+            || -> Adder { panic!("no first instance") },
+            RestartPolicy::default(),
+        )
+    });
+    let payload = refused.expect_err("the first call's panic is the caller's");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"no first instance"));
+}
