@@ -21,10 +21,31 @@ pub enum Mailbox {
 }
 
 impl Mailbox {
-    /// The largest bound a mailbox accepts: 16,777,216 messages. A bounded
-    /// mailbox's slots are allocated when the actor starts; a larger bound
-    /// would be no bound (use [`Mailbox::Unbounded`]).
-    pub const MAX_BOUNDED: usize = 1 << 24;
+    /// The largest bound a mailbox accepts: 65,536 messages.
+    ///
+    /// A bounded mailbox is a crossbeam-channel bounded channel, which
+    /// allocates all of its slots when the actor starts: each holds a
+    /// message plus 8 bytes (about 1.5 MiB at this bound for an 8-byte
+    /// message, 65 MiB for a 1 KiB one). A bound that large is already
+    /// little backpressure; beyond it, use [`Mailbox::Unbounded`], which
+    /// allocates as messages come.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{Actor, ActorBuilder, Context, Mailbox, SpawnError};
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u64;
+    ///     fn handle(&mut self, _: u64, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let too_big = Mailbox::Bounded(Mailbox::MAX_BOUNDED + 1);
+    /// let error = ActorBuilder::new().mailbox(too_big).spawn(Sink).unwrap_err();
+    /// assert!(matches!(error, SpawnError::InvalidSize(_)));
+    /// ```
+    pub const MAX_BOUNDED: usize = 1 << 16;
 }
 
 impl Default for Mailbox {
