@@ -331,17 +331,63 @@ impl<A: Actor> ActorHandle<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn join(&self) -> ExitReason {
+        self.refuse_own_thread("join");
+        let reason = self.shared.wait_for_exit();
+        self.reap();
+        reason
+    }
+
+    /// Waits at most `timeout` for the actor to stop: `Some` with why it
+    /// stopped (at once if it has already), `None` if it is still running
+    /// (or stopping) when the time is up. Any `Duration` works;
+    /// `Duration::MAX` waits as [`join`](Self::join) does.
+    ///
+    /// # Panics
+    ///
+    /// If called on the actor's own thread (from its handler), as
+    /// [`join`](Self::join).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let idle = spawn(Idle);
+    /// assert_eq!(idle.join_timeout(Duration::ZERO), None, "nobody stopped it");
+    /// idle.stop();
+    /// assert_eq!(idle.join_timeout(Duration::from_secs(5)), Some(ExitReason::Normal));
+    /// ```
+    #[must_use = "`None` means the actor is still running"]
+    pub fn join_timeout(&self, timeout: Duration) -> Option<ExitReason> {
+        self.refuse_own_thread("join_timeout");
+        let reason = self.shared.wait_for_exit_timeout(timeout)?;
+        self.reap();
+        Some(reason)
+    }
+
+    /// Panics on the actor's own thread, which would wait for itself.
+    fn refuse_own_thread(&self, what: &str) {
         assert!(
             self.shared.thread_id.get() != Some(&thread::current().id()),
-            "ActorHandle::join called on the actor's own thread: it would wait for itself"
+            "ActorHandle::{what} called on the actor's own thread: it would wait for itself"
         );
-        let reason = self.shared.wait_for_exit();
+    }
+
+    /// Joins the actor's thread once it has recorded its exit (the first
+    /// joiner does; it has nothing left to run but its return).
+    fn reap(&self) {
         let thread = self.shared.thread.lock().take();
         if let Some(thread) = thread {
             // The actor's thread catches every panic of the actor's code.
             let _ = thread.join();
         }
-        reason
     }
 
     /// Whether the actor has not stopped yet (it may be stopping).

@@ -13,6 +13,7 @@
 //! - [`stop`](ActorHandle::stop) (handle what is queued, then stop),
 //!   [`kill`](ActorHandle::kill) (drop what is queued, counted as dead
 //!   letters), [`join`](ActorHandle::join) (the [`ExitReason`]),
+//!   [`join_timeout`](ActorHandle::join_timeout),
 //!   [`is_alive`](ActorHandle::is_alive), [`stats`](ActorHandle::stats).
 //!
 //! A handler that panics is caught: the actor stops with

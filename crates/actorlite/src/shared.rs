@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 use std::thread::{self, JoinHandle, ThreadId};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use atomics_kit::{AdmissionGate, SingleWriterCounter};
 use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError};
@@ -259,6 +259,26 @@ impl<M> Shared<M> {
 
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
         self.exit.lock().clone()
+    }
+
+    /// As `wait_for_exit`, for at most `timeout` (any `Duration`).
+    pub(crate) fn wait_for_exit_timeout(&self, timeout: Duration) -> Option<ExitReason> {
+        // Too far for an `Instant`: no deadline.
+        let deadline = Instant::now().checked_add(timeout);
+        let mut exit = self.exit.lock();
+        loop {
+            if let Some(reason) = exit.as_ref() {
+                return Some(reason.clone());
+            }
+            let left = match deadline {
+                None => Duration::MAX,
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            };
+            if left.is_zero() {
+                return None;
+            }
+            exit = self.exited.wait_timeout(exit, left).0;
+        }
     }
 
     pub(crate) fn wait_for_exit(&self) -> ExitReason {
