@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::actor::Actor;
-use crate::handle::ActorHandle;
+use crate::handle::{ActorHandle, WeakActorHandle};
 use crate::shared::{Shared, STOP};
 
 /// Given to [`Actor::handle`] and [`Actor::started`]: the actor's name, a
@@ -73,7 +73,7 @@ impl<A: Actor> Context<A> {
     /// A handle to this actor, for sending to itself or handing to others.
     /// Like every handle it keeps the actor alive: an actor that stores its
     /// own handle stops only by [`stop`](Self::stop) or a `stop`/`kill`
-    /// from outside.
+    /// from outside (store a [`weak_handle`](Self::weak_handle) instead).
     ///
     /// A blocking [`send`](ActorHandle::send) through it to this actor's
     /// own full mailbox waits until a stop or kill is requested (nothing
@@ -82,6 +82,41 @@ impl<A: Actor> Context<A> {
     #[must_use]
     pub fn handle(&self) -> ActorHandle<A> {
         ActorHandle::new(Arc::clone(&self.shared))
+    }
+
+    /// A weak handle to this actor, which does not keep it alive (see
+    /// [`WeakActorHandle`]): what an actor should keep of itself, so that
+    /// it still stops when every outside handle is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason, WeakActorHandle};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Selfie {
+    ///     me: Option<WeakActorHandle<Selfie>>,
+    ///     stopped: mpsc::Sender<ExitReason>,
+    /// }
+    /// impl Actor for Selfie {
+    ///     type Message = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         self.me = Some(ctx.weak_handle());
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn stopped(&mut self, reason: &ExitReason) {
+    ///         self.stopped.send(reason.clone()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (stopped, stops) = mpsc::channel();
+    /// drop(spawn(Selfie { me: None, stopped }));
+    /// assert_eq!(stops.recv()?, ExitReason::Normal);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn weak_handle(&self) -> WeakActorHandle<A> {
+        WeakActorHandle::new(&self.shared)
     }
 
     /// Stops the actor after this message: later sends are refused, the

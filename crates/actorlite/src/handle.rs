@@ -1,7 +1,7 @@
 //! `ActorHandle`: how the rest of the program talks to an actor.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -494,6 +494,33 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.mailbox_len()
     }
 
+    /// A weak handle to this actor: it reaches the actor (through
+    /// [`WeakActorHandle::upgrade`]) while some `ActorHandle` keeps it
+    /// alive, but does not keep it alive itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let idle = spawn(Idle);
+    /// let weak = idle.downgrade();
+    /// weak.upgrade().expect("`idle` keeps it alive").send(())?;
+    /// drop(idle); // the last handle: the actor stops
+    /// assert!(weak.upgrade().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn downgrade(&self) -> WeakActorHandle<A> {
+        WeakActorHandle::new(&self.shared)
+    }
+
     /// The actor's name.
     ///
     /// # Examples
@@ -534,5 +561,100 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
             .field("name", &self.shared.name)
             .field("alive", &self.is_alive())
             .finish_non_exhaustive()
+    }
+}
+
+/// A handle that does not keep its actor alive: an actor stops when its
+/// last [`ActorHandle`] is dropped, whatever weak handles remain. Made by
+/// [`ActorHandle::downgrade`] or [`Context::weak_handle`](crate::Context::weak_handle);
+/// `Clone + Send + Sync`.
+///
+/// For an actor that holds its own handle, or two actors that hold each
+/// other's: with strong handles they would keep each other running for
+/// good; with weak ones they stop once everyone else lets go.
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context, WeakActorHandle};
+///
+/// struct Ticker {
+///     myself: Option<WeakActorHandle<Ticker>>,
+/// }
+/// impl Actor for Ticker {
+///     type Message = u32;
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         self.myself = Some(ctx.weak_handle()); // does not keep it alive
+///     }
+///     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+///         if let Some(me) = self.myself.as_ref().and_then(WeakActorHandle::upgrade) {
+///             let _ = me.try_send(n + 1);
+///         }
+///     }
+/// }
+///
+/// let ticker = spawn(Ticker { myself: None });
+/// let weak = ticker.downgrade();
+/// ticker.send(0)?;
+/// drop(ticker); // the only handle: the ticker stops, its own weak one notwithstanding
+/// assert!(weak.upgrade().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct WeakActorHandle<A: Actor> {
+    shared: Weak<Shared<A::Message>>,
+}
+
+impl<A: Actor> WeakActorHandle<A> {
+    pub(crate) fn new(shared: &Arc<Shared<A::Message>>) -> Self {
+        Self {
+            shared: Arc::downgrade(shared),
+        }
+    }
+
+    /// A handle to the actor, if some `ActorHandle` still keeps it alive;
+    /// `None` once the last one was dropped (the actor is then stopping or
+    /// stopped, for good). The handle it returns keeps the actor alive as
+    /// any other. An actor stopped by [`ActorHandle::stop`] while handles
+    /// remain still upgrades: its handle then refuses sends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let idle = spawn(Idle);
+    /// let weak = idle.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(idle);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    #[must_use]
+    pub fn upgrade(&self) -> Option<ActorHandle<A>> {
+        let shared = self.shared.upgrade()?;
+        shared.try_handle_created().then(|| ActorHandle { shared })
+    }
+}
+
+impl<A: Actor> Clone for WeakActorHandle<A> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Weak::clone(&self.shared),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for WeakActorHandle<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("WeakActorHandle");
+        if let Some(shared) = self.shared.upgrade() {
+            debug.field("name", &shared.name);
+        }
+        debug.finish_non_exhaustive()
     }
 }

@@ -16,6 +16,10 @@
 //!   [`join_timeout`](ActorHandle::join_timeout),
 //!   [`is_alive`](ActorHandle::is_alive), [`stats`](ActorHandle::stats).
 //!
+//! [`downgrade`](ActorHandle::downgrade) gives a [`WeakActorHandle`], which
+//! does not keep the actor alive (for an actor's handle to itself, or
+//! actors holding each other's).
+//!
 //! A handler that panics is caught: the actor stops with
 //! [`ExitReason::Panicked`], or, started with [`spawn_supervised`], is
 //! rebuilt with fresh state and goes on with the messages queued behind the
@@ -81,7 +85,7 @@ pub use builder::{spawn, spawn_supervised, ActorBuilder};
 pub use context::Context;
 pub use errors::{AskError, SendError, SendTimeoutError, SpawnError, TrySendError};
 pub use exit_reason::ExitReason;
-pub use handle::ActorHandle;
+pub use handle::{ActorHandle, WeakActorHandle};
 pub use mailbox::Mailbox;
 pub use reply::Reply;
 pub use restart_policy::RestartPolicy;

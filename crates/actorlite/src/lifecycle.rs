@@ -13,8 +13,8 @@ pub(crate) const KILL: u8 = 2;
 /// The handle count and the stop request. The request only ever rises
 /// (`RUNNING` < `STOP` < `KILL`): a kill overrides a stop, never the
 /// reverse, whatever the order the calls land in. The handle count works
-/// as `Arc`'s: exactly one drop sees it reach zero. `tests/loom.rs` checks
-/// both.
+/// as `Arc`'s: exactly one drop sees it reach zero, and a weak handle's
+/// upgrade never takes it up from zero. `tests/loom.rs` checks all three.
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     handles: AtomicUsize,
@@ -33,6 +33,19 @@ impl Lifecycle {
         // Relaxed: a count; a new handle comes from an existing one (or the
         // spawn), which keeps the count above zero meanwhile.
         self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a handle made from a weak one, unless none is left: once
+    /// the count has reached zero (the actor was told to stop), it stays
+    /// there for weak handles, as `Weak::upgrade` never revives an `Arc`.
+    pub(crate) fn try_handle_created(&self) -> bool {
+        // Relaxed (both): as `handle_created`, a count that orders no other
+        // memory; the compare-exchange alone rules out going up from zero.
+        self.handles
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |handles| {
+                (handles != 0).then(|| handles + 1)
+            })
+            .is_ok()
     }
 
     /// Counts a handle dropped; `true` for the drop that leaves none.

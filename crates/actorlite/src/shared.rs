@@ -234,6 +234,10 @@ impl<M> Shared<M> {
         self.lifecycle.handle_created();
     }
 
+    pub(crate) fn try_handle_created(&self) -> bool {
+        self.lifecycle.try_handle_created()
+    }
+
     pub(crate) fn handle_dropped(&self) {
         if self.lifecycle.handle_dropped() {
             self.request(STOP);

@@ -66,3 +66,31 @@ fn concurrent_stop_and_kill_end_as_a_kill_whatever_the_order() {
         assert_eq!(lifecycle.requested(), KILL);
     });
 }
+
+#[test]
+fn an_upgrade_racing_the_last_drop_never_revives_the_count() {
+    // One handle left, dropped on one thread while another upgrades a weak
+    // handle (and drops what it got): exactly one drop is the last, and an
+    // upgrade that fails found the count at zero for good.
+    loom::model(|| {
+        let lifecycle = Arc::new(Lifecycle::new());
+        lifecycle.handle_created();
+        let upgrader = {
+            let lifecycle = Arc::clone(&lifecycle);
+            thread::spawn(move || {
+                if lifecycle.try_handle_created() {
+                    (true, lifecycle.handle_dropped())
+                } else {
+                    (false, false)
+                }
+            })
+        };
+        let mine = lifecycle.handle_dropped();
+        let (upgraded, theirs) = upgrader.join().unwrap();
+        assert_eq!(usize::from(mine) + usize::from(theirs), 1, "one last drop");
+        if !upgraded {
+            assert!(mine, "a failed upgrade came after the last drop");
+        }
+        assert!(!lifecycle.try_handle_created(), "zero is for good");
+    });
+}
