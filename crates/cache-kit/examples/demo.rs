@@ -72,7 +72,7 @@ fn single_flight_demo() -> bool {
             .map(|_| {
                 s.spawn(|| {
                     (0..20).all(|n| {
-                        cache.get_or_insert_with(n, || expensive_square(n, &computations)) == n * n
+                        cache.get_or_insert_with(&n, || expensive_square(n, &computations)) == n * n
                     })
                 })
             })
@@ -82,7 +82,8 @@ fn single_flight_demo() -> bool {
     let computed = computations.load(Ordering::Relaxed);
     println!("  80 requests, {computed} computations");
     // A compute that reads other keys: the seed's version deadlocks here.
-    let sum = cache.get_or_insert_with(1_000, || (0..20).map(|n| cache.get(&n).unwrap_or(0)).sum());
+    let sum =
+        cache.get_or_insert_with(&1_000, || (0..20).map(|n| cache.get(&n).unwrap_or(0)).sum());
     check("every thread got n² for every key", all_right)
         & check("each key was computed once", computed == 20)
         & check(
@@ -123,7 +124,7 @@ fn skewed_demo() -> bool {
                     } else {
                         state % 10_000
                     };
-                    cache.get_or_insert_with(key, || key * 2);
+                    cache.get_or_insert_with(&key, || key * 2);
                 }
             });
         }

@@ -33,7 +33,7 @@
 //! use cache_kit::Cache;
 //!
 //! let cache = Cache::new(1_000)?;
-//! let squared = cache.get_or_insert_with(12_u64, || 12 * 12);
+//! let squared = cache.get_or_insert_with(&12_u64, || 12 * 12);
 //! assert_eq!(squared, 144);
 //! assert_eq!(cache.get(&12), Some(144));
 //! # Ok::<(), cache_kit::SizeError>(())

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Barrier};
+use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
@@ -201,7 +201,7 @@ fn callers_racing_for_one_key_run_one_load() {
         for _ in 0..threads {
             s.spawn(|| {
                 start.wait();
-                let value = cache.get_or_insert_with("key", || {
+                let value = cache.get_or_insert_with(&"key", || {
                     loads.fetch_add(1, Ordering::SeqCst);
                     thread::sleep(Duration::from_millis(20));
                     7
@@ -223,7 +223,7 @@ fn a_slow_load_does_not_delay_other_keys_in_its_segment() {
     let cache = &cache;
     thread::scope(|s| {
         let loader = s.spawn(move || {
-            cache.get_or_insert_with("A", || {
+            cache.get_or_insert_with(&"A", || {
                 started.send(()).unwrap();
                 released
                     .recv_timeout(HANG)
@@ -235,7 +235,7 @@ fn a_slow_load_does_not_delay_other_keys_in_its_segment() {
         let (done, finished) = mpsc::channel();
         s.spawn(move || {
             cache.insert("B", 2);
-            let other_load = cache.get_or_insert_with("C", || 3);
+            let other_load = cache.get_or_insert_with(&"C", || 3);
             done.send((cache.get("B"), other_load)).unwrap();
         });
         let while_loading = finished.recv_timeout(HANG);
@@ -252,8 +252,8 @@ fn a_slow_load_does_not_delay_other_keys_in_its_segment() {
 #[test]
 fn a_load_may_use_the_cache_for_other_keys() {
     let cache = Cache::new(100).unwrap();
-    let total = cache.get_or_insert_with(3_u64, || {
-        let two = cache.get_or_insert_with(2, || 2);
+    let total = cache.get_or_insert_with(&3_u64, || {
+        let two = cache.get_or_insert_with(&2, || 2);
         cache.insert(1, 1);
         two + cache.get(&1).unwrap()
     });
@@ -265,13 +265,13 @@ fn a_load_may_use_the_cache_for_other_keys() {
 fn a_load_asking_for_its_own_key_panics_instead_of_hanging() {
     let cache = Cache::new(10).unwrap();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        cache.get_or_insert_with(1, || cache.get_or_insert_with(1, || 0))
+        cache.get_or_insert_with(&1, || cache.get_or_insert_with(&1, || 0))
     }));
     let message = outcome.unwrap_err();
     let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
     assert!(message.contains("recursively"), "{message}");
     // Nothing is poisoned: the key loads normally afterwards.
-    assert_eq!(cache.get_or_insert_with(1, || 5), 5);
+    assert_eq!(cache.get_or_insert_with(&1, || 5), 5);
 }
 
 #[test]
@@ -281,7 +281,7 @@ fn a_panicking_load_poisons_nothing_and_waiters_load_for_themselves() {
     thread::scope(|s| {
         let leader = s.spawn(|| {
             catch_unwind(AssertUnwindSafe(|| {
-                cache.get_or_insert_with("k", || {
+                cache.get_or_insert_with(&"k", || {
                     started.send(()).unwrap();
                     thread::sleep(Duration::from_millis(50));
                     panic!("load failed")
@@ -291,7 +291,7 @@ fn a_panicking_load_poisons_nothing_and_waiters_load_for_themselves() {
         load_started.recv_timeout(HANG).unwrap();
         // Arrives while the doomed load runs (or, on a slow machine, after
         // it failed): either way it must end up with its own value.
-        let follower = s.spawn(|| cache.get_or_insert_with("k", || 2));
+        let follower = s.spawn(|| cache.get_or_insert_with(&"k", || 2));
         assert!(
             leader.join().unwrap().is_err(),
             "the panic reaches its own caller"
@@ -302,27 +302,65 @@ fn a_panicking_load_poisons_nothing_and_waiters_load_for_themselves() {
 }
 
 #[test]
-fn a_failing_load_returns_its_error_and_caches_nothing() {
+fn a_failing_load_hands_its_error_to_its_waiters_and_caches_nothing() {
     let cache: Cache<&str, u32> = Cache::new(10).unwrap();
-    let (started, load_started) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
     thread::scope(|s| {
-        let leader = s.spawn(|| {
-            cache.try_get_or_insert_with("k", || {
-                started.send(()).unwrap();
-                thread::sleep(Duration::from_millis(50));
+        let cache = &cache;
+        let leader = s.spawn(move || {
+            cache.try_get_or_insert_with(&"k", || {
+                released.recv_timeout(HANG).unwrap();
                 Err("unreachable backend")
             })
         });
-        load_started.recv_timeout(HANG).unwrap();
-        let follower = s.spawn(|| cache.try_get_or_insert_with("k", || Ok::<_, &str>(4)));
-        assert_eq!(leader.join().unwrap(), Err("unreachable backend"));
-        assert_eq!(follower.join().unwrap(), Ok(4));
+        // The follower misses while the leader's load is blocked...
+        let follower = s.spawn(move || cache.try_get_or_insert_with(&"k", || Ok::<_, &str>(4)));
+        while cache.stats().misses < 2 {
+            thread::yield_now();
+        }
+        // ...and, given a moment to reach the flight, waits on it.
+        thread::sleep(Duration::from_millis(200));
+        release.send(()).unwrap();
+        let leader = leader.join().unwrap().unwrap_err();
+        let follower = follower.join().unwrap().unwrap_err();
+        assert_eq!(*leader, "unreachable backend");
+        assert!(Arc::ptr_eq(&leader, &follower), "one error, shared");
     });
-    assert_eq!(cache.get("k"), Some(4));
+    assert_eq!(cache.get("k"), None);
+    // A later caller loads again.
     assert_eq!(
-        cache.try_get_or_insert_with("k", || Err("not called on a hit")),
+        cache.try_get_or_insert_with(&"k", || Ok::<_, &str>(4)),
         Ok(4)
     );
+    assert_eq!(
+        cache.try_get_or_insert_with(&"k", || Err("not called on a hit")),
+        Ok(4)
+    );
+}
+
+#[test]
+fn a_waiter_whose_error_type_differs_loads_for_itself() {
+    let cache: Cache<&str, u32> = Cache::new(10).unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    thread::scope(|s| {
+        let cache = &cache;
+        let leader = s.spawn(move || {
+            cache.try_get_or_insert_with(&"k", || {
+                released.recv_timeout(HANG).unwrap();
+                Err("unreachable backend")
+            })
+        });
+        let follower =
+            s.spawn(move || cache.try_get_or_insert_with(&"k", || Ok::<_, std::io::Error>(4)));
+        while cache.stats().misses < 2 {
+            thread::yield_now();
+        }
+        thread::sleep(Duration::from_millis(200));
+        release.send(()).unwrap();
+        assert!(leader.join().unwrap().is_err());
+        assert_eq!(follower.join().unwrap().ok(), Some(4));
+    });
+    assert_eq!(cache.get("k"), Some(4));
 }
 
 #[test]

@@ -12,6 +12,9 @@
 //! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
 #![cfg(all(loom, feature = "cache", feature = "pool"))]
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::BuildHasherDefault;
+
 use cache_kit::{Cache, CacheBuilder, Sleep};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
@@ -24,7 +27,7 @@ fn two_callers_missing_one_key_run_one_load_and_both_get_its_value() {
         let loads = Arc::new(AtomicUsize::new(0));
         let caller = |cache: Arc<Cache<u8, u8>>, loads: Arc<AtomicUsize>| {
             move || {
-                cache.get_or_insert_with(1, || {
+                cache.get_or_insert_with(&1, || {
                     loads.fetch_add(1, Ordering::SeqCst);
                     10
                 })
@@ -39,19 +42,76 @@ fn two_callers_missing_one_key_run_one_load_and_both_get_its_value() {
 }
 
 #[test]
-fn a_failed_load_hands_the_key_to_a_waiter_who_loads_its_own() {
+fn a_failed_load_hands_its_error_to_a_waiter_or_the_waiter_loads_its_own() {
     loom::model(|| {
         let cache: Arc<Cache<u8, u8>> = Arc::new(Cache::new(4).unwrap());
         let other = {
             let cache = Arc::clone(&cache);
-            thread::spawn(move || cache.try_get_or_insert_with(1, || Ok::<_, ()>(20)))
+            thread::spawn(move || cache.try_get_or_insert_with(&1, || Ok::<_, ()>(20)))
         };
-        let mine = cache.try_get_or_insert_with(1, || Err::<u8, ()>(()));
-        // Either this load failed (and the other caller loaded 20, before
-        // or after), or the other load won and this caller got its value.
-        assert!(mine == Err(()) || mine == Ok(20), "{mine:?}");
+        let mine = cache.try_get_or_insert_with(&1, || Err::<u8, ()>(()));
+        match (mine, other.join().unwrap()) {
+            // The other caller waited on this failing load: one error.
+            (Err(mine), Err(other)) => {
+                assert!(std::sync::Arc::ptr_eq(&mine, &other));
+                assert_eq!(cache.get(&1), None);
+            }
+            // This load failed before the other caller came, or the other
+            // load won and this caller got its value.
+            (Err(_) | Ok(20), Ok(20)) => assert_eq!(cache.get(&1), Some(20)),
+            outcomes => panic!("{outcomes:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_waiter_with_another_error_type_loads_its_own_after_a_failure() {
+    loom::model(|| {
+        let cache: Arc<Cache<u8, u8>> = Arc::new(Cache::new(4).unwrap());
+        let other = {
+            let cache = Arc::clone(&cache);
+            thread::spawn(move || cache.try_get_or_insert_with(&1, || Ok::<_, u32>(20)))
+        };
+        let mine = cache.try_get_or_insert_with(&1, || Err::<u8, ()>(()));
+        assert!(mine.is_err() || mine == Ok(20), "{mine:?}");
         assert_eq!(other.join().unwrap(), Ok(20));
         assert_eq!(cache.get(&1), Some(20));
+    });
+}
+
+#[test]
+fn inserts_in_two_segments_share_one_capacity() {
+    loom::model(|| {
+        // Full, over 2 segments: each racing insert must make room, from
+        // its own segment or, when that has nothing, from the other.
+        // A fixed hasher: which segment a key lands in must not change
+        // between loom's executions. With it, keys 1, 2 and 3 share a
+        // segment and 4 has the other to itself: inserting 4 must take
+        // from the segment that inserting 3 holds.
+        let hasher = BuildHasherDefault::<DefaultHasher>::default();
+        let cache = Arc::new(
+            CacheBuilder::<u8, u8>::new(2)
+                .segments(2)
+                .hasher(hasher)
+                .build()
+                .unwrap(),
+        );
+        cache.insert(1, 1);
+        cache.insert(2, 2);
+        let other = {
+            let cache = Arc::clone(&cache);
+            thread::spawn(move || {
+                cache.insert(3, 3);
+                assert!(cache.weight() <= 2);
+            })
+        };
+        cache.insert(4, 4);
+        assert!(cache.weight() <= 2);
+        other.join().unwrap();
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.weight(), 2);
+        let cached = (1..=4).filter(|key| cache.contains_key(key)).count();
+        assert_eq!(cached, 2);
     });
 }
 

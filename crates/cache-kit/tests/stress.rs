@@ -141,7 +141,7 @@ mod cache {
                 let (cache, loads) = (&cache, &loads);
                 s.spawn(move || {
                     for key in keys(seed + 10, space).take(ops_per_thread() as usize / 4) {
-                        let value = cache.get_or_insert_with(key, || {
+                        let value = cache.get_or_insert_with(&key, || {
                             loads[key as usize].fetch_add(1, Ordering::Relaxed);
                             key * 3
                         });
@@ -167,7 +167,7 @@ mod cache {
                     let (cache, alive) = (&cache, &alive);
                     s.spawn(move || {
                         for key in keys(seed + 20, 256).take(ops_per_thread() as usize / 2) {
-                            let value = cache.get_or_insert_with(key, || Tracked::new(key, alive));
+                            let value = cache.get_or_insert_with(&key, || Tracked::new(key, alive));
                             assert_eq!(value.key, key);
                         }
                     });

@@ -10,10 +10,16 @@ use crate::SizeError;
 /// How much an entry counts against the capacity.
 pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
 
-/// The fewest capacity units a segment is given when the capacity is split:
-/// small caches get fewer segments rather than slivers too small for the
-/// eviction policy to work in.
-const MIN_SEGMENT_CAPACITY: u64 = 64;
+/// The fewest capacity units per segment when the builder picks the
+/// count: small caches get fewer segments rather than slivers too small for
+/// the eviction policy to choose well in.
+const MIN_SEGMENT_SHARE: u64 = 64;
+
+/// The most segments the builder picks by itself: enough that inserts of
+/// different keys rarely wait for each other on any machine, few enough
+/// that each keeps a useful share. The count depends on the capacity only,
+/// never on the machine, so a cache evicts the same way everywhere.
+const DEFAULT_MAX_SEGMENTS: usize = 64;
 
 /// Builds a [`Cache`]: its capacity (entries, or total weight with a
 /// weigher), weigher and hasher.
@@ -64,8 +70,12 @@ impl<K, V> CacheBuilder<K, V> {
 impl<K, V, S> CacheBuilder<K, V, S> {
     /// Counts each entry as `weigher(key, value)` instead of 1, so that the
     /// capacity bounds the total weight (bytes, say). The weight is taken
-    /// once, when the value is inserted; an entry heavier than a segment's
-    /// share ([`Cache::max_entry_weight`]) is not stored.
+    /// once, when the value is inserted; an entry heavier than the whole
+    /// capacity ([`Cache::max_entry_weight`]) is not stored. A weight of 0
+    /// counts as 1, so that the capacity bounds the number of entries too.
+    ///
+    /// The weigher runs with no lock held; if it panics, the insert does
+    /// not happen and the panic reaches its caller.
     ///
     /// # Examples
     ///
@@ -106,20 +116,28 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         }
     }
 
-    /// Splits the capacity into `segments` (rounded up to a power of two)
-    /// instead of the default: 4 per CPU, fewer when that would give a
-    /// segment under 64 units. One segment makes the policy global and
-    /// exact (tests use it), at the price of one lock for all inserts.
+    /// Splits the keys into `segments`, each with its own eviction queues
+    /// and lock, instead of the default: one per 64 units of capacity, at
+    /// most 64, whatever the machine. The capacity stays one for the whole
+    /// cache; segments only let inserts of different keys run at once. One
+    /// segment makes the policy global and exact (tests use it), at the
+    /// price of one lock for all inserts.
+    ///
+    /// Any count is accepted: 0 counts as 1, and the count is clamped to
+    /// the capacity and to [`Cache::MAX_SEGMENTS`].
     ///
     /// # Examples
     ///
     /// ```
     /// let cache = cache_kit::CacheBuilder::<u8, u8>::new(100).segments(1).build()?;
     /// assert_eq!(cache.max_entry_weight(), 100);
+    /// let clamped = cache_kit::CacheBuilder::<u8, u8>::new(100).segments(usize::MAX).build()?;
+    /// clamped.insert(1, 1);
+    /// assert_eq!(clamped.get(&1), Some(1));
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn segments(mut self, segments: usize) -> Self {
-        self.segments = Some(segments.max(1).next_power_of_two());
+        self.segments = Some(segments);
         self
     }
 
@@ -143,19 +161,14 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         if self.capacity == 0 {
             return Err(SizeError::zero("capacity"));
         }
-        let segments = self.segments.unwrap_or_else(|| {
-            let mut segments = (std::thread::available_parallelism().map_or(1, usize::from) * 4)
-                .next_power_of_two();
-            while segments > 1 && self.capacity / (segments as u64) < MIN_SEGMENT_CAPACITY {
-                segments /= 2;
-            }
-            segments
-        });
-        // A segment must hold at least one unit.
-        let mut segments = segments;
-        while segments > 1 && self.capacity < segments as u64 {
-            segments /= 2;
-        }
+        let by_capacity = |share: u64| usize::try_from(self.capacity / share).unwrap_or(usize::MAX);
+        let segments = self
+            .segments
+            .unwrap_or_else(|| by_capacity(MIN_SEGMENT_SHARE).min(DEFAULT_MAX_SEGMENTS))
+            .min(Cache::<K, V, S>::MAX_SEGMENTS)
+            // A segment's nominal share is at least one unit.
+            .min(by_capacity(1))
+            .max(1);
         Ok(Cache::from_parts(
             self.capacity,
             segments,

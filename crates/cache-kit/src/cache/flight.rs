@@ -9,14 +9,27 @@
 //! re-checks the cache after claiming for exactly this case), and a caller
 //! that took the flight before it left gets the value from it.
 //!
-//! A leader that fails (its load returns an error or panics) *abandons* the
-//! flight when its [`Leader`] guard drops: the waiters wake with nothing and
-//! go round again, one of them becoming the next leader with its own load.
+//! A leader whose load returns an error *fails* the flight: the waiters
+//! wake with the same error (one `Arc` shared by all, as moka's
+//! `try_get_with` does) when theirs is of the same type. A leader whose load
+//! panics, or whose `Clone` does, *abandons* the flight when its [`Leader`]
+//! guard drops: the waiters wake with nothing and go round again, one of
+//! them becoming the next leader with its own load.
+//!
+//! User code never runs under the table's lock: the key is cloned for the
+//! table before the lock is taken, and a key removed from the table is
+//! dropped after it is released.
 
+use std::any::Any;
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
+
+/// A failed load's error, shared by the leader and every waiter. Always
+/// std's `Arc` (loom's cannot hold a `dyn Any`); it carries no protocol.
+type SharedError = std::sync::Arc<dyn Any + Send + Sync>;
 
 /// The keys being loaded in one segment of the cache.
 pub(crate) struct Flights<K, V> {
@@ -24,9 +37,9 @@ pub(crate) struct Flights<K, V> {
 }
 
 /// What [`Flights::claim`] made of the caller.
-pub(crate) enum Claim<'a, K: Hash + Eq, V> {
+pub(crate) enum Claim<'a, K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> {
     /// Nobody was loading the key: the caller must load it.
-    Leader(Leader<'a, K, V>),
+    Leader(Leader<'a, K, V, Q>),
     /// Another caller is loading it: wait on the flight.
     Follower(Arc<Flight<V>>),
 }
@@ -41,19 +54,31 @@ pub(crate) struct Flight<V> {
 enum State<V> {
     Loading,
     Loaded(V),
+    Failed(SharedError),
     Abandoned,
 }
 
-/// The right and the duty to load a key: [`complete`](Self::complete) it
-/// with the value, or drop it to abandon the flight.
-pub(crate) struct Leader<'a, K: Hash + Eq, V> {
-    flights: &'a Flights<K, V>,
-    key: K,
-    flight: Arc<Flight<V>>,
-    completed: bool,
+/// How a flight ended, for one follower.
+pub(crate) enum Landing<V, E> {
+    /// The leader loaded this value.
+    Loaded(V),
+    /// The leader's load failed with this error.
+    Failed(std::sync::Arc<E>),
+    /// The leader gave up (it panicked, or failed with an error of another
+    /// type than this follower's): claim the key again.
+    Retry,
 }
 
-impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
+/// The right and the duty to load a key: [`complete`](Self::complete) or
+/// [`fail`](Self::fail) it, or drop it to abandon the flight.
+pub(crate) struct Leader<'a, K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> {
+    flights: &'a Flights<K, V>,
+    key: &'a Q,
+    flight: Arc<Flight<V>>,
+    settled: bool,
+}
+
+impl<K: Hash + Eq, V> Flights<K, V> {
     pub(crate) fn new() -> Self {
         Self {
             loading: Mutex::new(HashMap::new()),
@@ -61,66 +86,87 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
     }
 
     /// Makes the caller the leader for `key`, or a follower of the flight
-    /// already loading it.
-    pub(crate) fn claim(&self, key: &K) -> Claim<'_, K, V> {
+    /// already loading it. `owned` is the key for the table, made by the
+    /// caller before any lock is taken (its `Clone` may panic or use the
+    /// cache); a follower hands it back unused.
+    pub(crate) fn claim<'a, Q>(&'a self, key: &'a Q, owned: K) -> (Claim<'a, K, V, Q>, Option<K>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let mut loading = self.loading.lock();
         if let Some(flight) = loading.get(key) {
-            return Claim::Follower(Arc::clone(flight));
+            return (Claim::Follower(Arc::clone(flight)), Some(owned));
         }
         let flight = Arc::new(Flight {
             state: Mutex::new(State::Loading),
             settled: Condvar::new(),
             leader: current_thread().id(),
         });
-        loading.insert(key.clone(), Arc::clone(&flight));
-        Claim::Leader(Leader {
+        // A panicking `Hash` or `Eq` leaves the table as it was.
+        loading.insert(owned, Arc::clone(&flight));
+        drop(loading);
+        let leader = Leader {
             flights: self,
-            key: key.clone(),
+            key,
             flight,
-            completed: false,
-        })
+            settled: false,
+        };
+        (Claim::Leader(leader), None)
     }
-}
 
-impl<K: Hash + Eq, V> Flights<K, V> {
     /// Takes the flight out of the table, then wakes its followers with
     /// `outcome`: in this order, so that nobody can join a settled flight.
-    fn settle(&self, key: &K, flight: &Flight<V>, outcome: State<V>) {
-        self.loading.lock().remove(key);
+    /// The table's key is dropped last, with no lock held: its `Drop` may
+    /// panic, and the followers are already awake.
+    fn settle<Q>(&self, key: &Q, flight: &Flight<V>, outcome: State<V>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // The guard is a temporary: released at the end of the statement.
+        let removed = self.loading.lock().remove_entry(key);
         *flight.state.lock() = outcome;
         flight.settled.notify_all();
+        drop(removed);
     }
 }
 
-impl<K: Hash + Eq + Clone, V: Clone> Leader<'_, K, V> {
+impl<K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> Leader<'_, K, V, Q> {
     /// Hands `value` to every follower. Call it after the value is in the
     /// cache, so that a caller who misses the flight finds the value there.
     pub(crate) fn complete(mut self, value: V) {
-        self.completed = true;
+        self.settled = true;
         self.flights
-            .settle(&self.key, &self.flight, State::Loaded(value));
+            .settle(self.key, &self.flight, State::Loaded(value));
+    }
+
+    /// Hands the load's `error` to every follower whose error type is `E`.
+    pub(crate) fn fail<E: Send + Sync + 'static>(mut self, error: std::sync::Arc<E>) {
+        self.settled = true;
+        self.flights
+            .settle(self.key, &self.flight, State::Failed(error));
     }
 }
 
-impl<K: Hash + Eq, V> Drop for Leader<'_, K, V> {
+impl<K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> Drop for Leader<'_, K, V, Q> {
     fn drop(&mut self) {
-        if !self.completed {
-            // The load failed or panicked: the followers retry.
+        if !self.settled {
+            // The load or a clone panicked: the followers retry.
             self.flights
-                .settle(&self.key, &self.flight, State::Abandoned);
+                .settle(self.key, &self.flight, State::Abandoned);
         }
     }
 }
 
 impl<V: Clone> Flight<V> {
-    /// Waits until the leader settles the flight: `Some(value)` when it
-    /// loaded one, `None` when it gave up (the caller should retry).
+    /// Waits until the leader settles the flight.
     ///
     /// # Panics
     ///
     /// If the caller is the leader itself, that is, a load asked the cache
     /// for the key it is loading: waiting would never end.
-    pub(crate) fn wait(&self) -> Option<V> {
+    pub(crate) fn wait<E: Send + Sync + 'static>(&self) -> Landing<V, E> {
         assert!(
             current_thread().id() != self.leader,
             "cache-kit: a load for a key asked the cache for the same key \
@@ -132,8 +178,13 @@ impl<V: Clone> Flight<V> {
                 State::Loading => {
                     state = self.settled.wait(state);
                 }
-                State::Loaded(value) => return Some(value.clone()),
-                State::Abandoned => return None,
+                State::Loaded(value) => return Landing::Loaded(value.clone()),
+                State::Failed(error) => {
+                    return std::sync::Arc::clone(error)
+                        .downcast::<E>()
+                        .map_or(Landing::Retry, Landing::Failed)
+                }
+                State::Abandoned => return Landing::Retry,
             }
         }
     }

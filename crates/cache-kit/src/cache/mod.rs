@@ -3,14 +3,18 @@
 //!
 //! Storage is dashmap's (`sync/map.rs`); eviction is S3-FIFO per segment
 //! (`policy.rs` keeps a small FIFO, a main CLOCK queue and a ghost list of
-//! hashes, with a 2-bit frequency in each entry's slot, `slot.rs`); loads
-//! run once per key through the single-flight table (`flight.rs`), with no
-//! lock held while the loader runs.
+//! hashes, with a 2-bit frequency in each entry's slot, `slot.rs`), within
+//! one capacity shared by all segments (`budget.rs`); loads run once per
+//! key through the single-flight table (`flight.rs`), with no lock held
+//! while the loader runs; what leaves the cache is dropped after every lock
+//! is released (`garbage.rs`).
 //!
 //! Compiled with the `cache` feature (on by default).
 
+mod budget;
 mod builder;
 mod flight;
+mod garbage;
 mod policy;
 mod slot;
 mod stats;
@@ -19,6 +23,7 @@ use std::borrow::Borrow;
 use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use atomics_kit::PerThreadCounter;
 use crossbeam_utils::CachePadded;
@@ -28,9 +33,11 @@ pub use builder::CacheBuilder;
 pub use stats::CacheStats;
 
 use crate::sync::map::Map;
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
+use budget::{Budget, Reservation};
 use builder::Weigher;
-use flight::{Claim, Flights};
+use flight::{Claim, Flights, Landing};
+use garbage::Garbage;
 use policy::Policy;
 use slot::Slot;
 
@@ -47,9 +54,12 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// - **Reads scale.** A hit takes one read lock on a map shard and bumps a
 ///   counter in the entry (a load and, until it saturates, a store); it
 ///   never takes a lock shared by all keys, and never waits for a load.
-/// - **Bounded.** The cache is split into segments, each owning a share of
-///   the capacity; an insert evicts *before* it adds, so [`len`](Self::len)
-///   never exceeds the capacity, not even while inserts run.
+/// - **Bounded.** One capacity for the whole cache, whatever the hasher: an
+///   insert evicts *before* it adds, so [`len`](Self::len) never exceeds
+///   the capacity, not even while inserts run. The keys are split into
+///   segments (each with its own eviction queues and lock, so that inserts
+///   of different keys rarely wait for each other); a segment evicts its
+///   own entries to make room, and takes from the others when it has none.
 /// - **Hit ratio.** S3-FIFO (see `docs/cache-kit.md`): one-hit wonders leave
 ///   through a small queue, keys hit again stay in a CLOCK main queue.
 /// - **Single flight.** [`get_or_insert_with`](Self::get_or_insert_with)
@@ -60,6 +70,15 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// guard into the map is ever handed out, so nothing the caller holds can
 /// block a writer.
 ///
+/// **User code.** Keys' and values' `Drop` runs after the cache released
+/// every lock: it may use the cache, and if it panics the panic reaches the
+/// caller whose operation removed the entry, after that operation took
+/// effect (each other value is still dropped). A panic in a key's `Clone`,
+/// `Hash` or `Eq`, a value's `Clone`, the weigher or a load reaches its
+/// caller and leaves the cache consistent: no lock held, no load stuck.
+/// `Clone`, `Hash` and `Eq` run under a map shard's lock (as in dashmap)
+/// and must not use the cache.
+///
 /// # Examples
 ///
 /// ```
@@ -67,7 +86,7 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// use cache_kit::Cache;
 ///
 /// let cache: Cache<u64, Arc<String>> = Cache::new(1_000)?;
-/// let page = cache.get_or_insert_with(7, || Arc::new(format!("page {}", 7)));
+/// let page = cache.get_or_insert_with(&7, || Arc::new(format!("page {}", 7)));
 /// assert_eq!(*page, "page 7");
 /// assert_eq!(cache.get(&7).as_deref().map(String::as_str), Some("page 7"));
 /// # Ok::<(), cache_kit::SizeError>(())
@@ -77,12 +96,13 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     segments: Box<[CachePadded<Segment<K, V>>]>,
     hasher: S,
     weigher: Option<Weigher<K, V>>,
-    capacity: u64,
+    budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
 }
 
-/// A share of the capacity and the keys that hash to it.
+/// The keys that hash to one part of the cache: their eviction queues and
+/// their loads in progress.
 struct Segment<K, V> {
     policy: Mutex<Policy<K>>,
     flights: Flights<K, V>,
@@ -139,17 +159,21 @@ where
     V: Clone,
     S: BuildHasher + Clone,
 {
+    /// The most segments a cache is split into; [`CacheBuilder::segments`]
+    /// clamps larger counts to it.
+    pub const MAX_SEGMENTS: usize = 1 << 12;
+
     pub(crate) fn from_parts(
         capacity: u64,
         segment_count: usize,
         hasher: S,
         weigher: Option<Weigher<K, V>>,
     ) -> Self {
-        debug_assert!(segment_count.is_power_of_two());
         let count = segment_count as u64;
         let segments = (0..count)
             .map(|index| {
-                // The capacity split as evenly as integers allow.
+                // The nominal share, as even as integers allow: it sizes
+                // the segment's small queue, it bounds nothing.
                 let share = capacity / count + u64::from(index < capacity % count);
                 CachePadded::new(Segment {
                     policy: Mutex::new(Policy::new(share)),
@@ -168,7 +192,7 @@ where
             segments,
             hasher,
             weigher,
-            capacity,
+            budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
         }
@@ -191,7 +215,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = self.peek(key);
+        let found = self.lookup(key);
         if found.is_some() {
             self.hits.increment();
         } else {
@@ -200,8 +224,30 @@ where
         found
     }
 
+    /// The value cached for `key`, cloned, if any, *without* counting as a
+    /// hit: the entry is no more likely to stay than before, and the
+    /// stats' hits and misses do not change.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cache = cache_kit::Cache::new(10)?;
+    /// cache.insert(1, "one");
+    /// assert_eq!(cache.peek(&1), Some("one"));
+    /// assert_eq!(cache.peek(&2), None);
+    /// assert_eq!(cache.stats().hits + cache.stats().misses, 0);
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn peek<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.read(key, |slot| slot.value.clone())
+    }
+
     /// `get` without counting a hit or miss in the stats.
-    fn peek<Q>(&self, key: &Q) -> Option<V>
+    fn lookup<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -233,15 +279,22 @@ where
     }
 
     /// Stores `value` for `key`, replacing any value there, and evicts
-    /// entries of the key's segment first if it is full. A `get` that
-    /// starts after `insert` returns sees `value` (or a later one), unless
-    /// the entry was evicted or removed meanwhile.
+    /// other entries first if the cache is full. A `get` that starts after
+    /// `insert` returns sees `value` (or a later one), unless the entry was
+    /// evicted or removed meanwhile. A replaced key keeps its place in the
+    /// eviction queues: making room for a heavier value never evicts the
+    /// key itself.
     ///
-    /// A value heavier than a segment's share of the capacity (possible
-    /// only with a [weigher](CacheBuilder::weigher); see
-    /// [`max_entry_weight`](Self::max_entry_weight)) is not stored: the
-    /// key's old value, if any, is removed and
-    /// [`CacheStats::rejected`] counts it.
+    /// A value heavier than the whole capacity (possible only with a
+    /// [weigher](CacheBuilder::weigher)) is not stored: the key's old
+    /// value, if any, is removed and [`CacheStats::rejected`] counts it.
+    ///
+    /// # Panics
+    ///
+    /// If the key's `Clone` or `Hash`, or the weigher, panics (the cache is
+    /// left as it was), or if the `Drop` of a value this insert replaced or
+    /// evicted panics (after the insert took effect; every other value is
+    /// still dropped).
     ///
     /// # Examples
     ///
@@ -254,22 +307,117 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
+        let mut garbage = Garbage::new();
+        self.store(key, value, &mut garbage);
+        garbage.dispose();
+    }
+
+    /// `insert`, leaving what it replaced, evicted or refused in `garbage`.
+    fn store(&self, key: K, value: V, garbage: &mut Garbage<K, V>) {
+        // User code first, with no lock held: if it panics, nothing changed.
         let hash = self.hasher.hash_one(&key);
         let weight = self.weigh(&key, &value);
-        let segment = self.segment(hash);
-        let outcome = {
+        let map_key = key.clone();
+        let index = self.segment_index(hash);
+        let segment = &self.segments[index];
+        if weight > self.budget.capacity() {
             let mut policy = segment.policy.lock();
-            let outcome = policy.insert(&self.map, key, hash, value, weight);
-            // Relaxed: `len` reads a snapshot; the map, not this count, is
-            // what readers of the value synchronize through (its locks).
-            segment.entries.store(policy.entries(), Ordering::Relaxed);
-            outcome
-        };
-        // The values replaced or refused drop here, outside the lock.
-        drop(outcome);
+            policy.rejected += 1;
+            if let Some(old) = policy.remove(&self.map, &key, &self.budget, garbage) {
+                garbage.value(old);
+            }
+            Self::publish_entries(segment, &policy);
+            drop(policy);
+            garbage.key(map_key);
+            garbage.key(key);
+            garbage.value(value);
+            return;
+        }
+        let backoff = Backoff::new();
+        loop {
+            let mut policy = segment.policy.lock();
+            let existing = self.map.read(&key, |slot| (slot.id, slot.weight));
+            let (protected, old_weight) = existing.map_or((None, 0), |(id, w)| (Some(id), w));
+            let Some(room) =
+                self.make_room(index, &mut policy, protected, old_weight, weight, garbage)
+            else {
+                // Everything left to evict is in segments other inserts
+                // hold: let them finish, then look again.
+                drop(policy);
+                backoff.snooze();
+                continue;
+            };
+            if protected.is_some() {
+                let weights = (old_weight, weight);
+                policy.replace(&self.map, room, &key, value, weights, garbage);
+                garbage.key(map_key);
+                garbage.key(key);
+            } else {
+                policy.add(&self.map, room, (map_key, key), hash, value, weight);
+            }
+            Self::publish_entries(segment, &policy);
+            return;
+        }
+    }
+
+    /// Reserves room for an entry of `weight` replacing one of `old_weight`
+    /// (0 for a new key) in the segment at `index`, whose lock the caller
+    /// holds: evicts the segment's own entries (never the one whose id is
+    /// `protected`), then other segments' whose locks are free. `None` if
+    /// the room is still missing and every other segment with entries is
+    /// locked.
+    fn make_room<'a>(
+        &'a self,
+        index: usize,
+        policy: &mut Policy<K>,
+        protected: Option<u64>,
+        old_weight: u64,
+        weight: u64,
+        garbage: &mut Garbage<K, V>,
+    ) -> Option<Reservation<'a>> {
+        loop {
+            if let Some(room) = self.budget.try_reserve(old_weight, weight) {
+                return Some(room);
+            }
+            if policy.evict_one(&self.map, protected, &self.budget, garbage) {
+                continue;
+            }
+            if !self.evict_from_other_segments(index, garbage) {
+                return None;
+            }
+        }
+    }
+
+    /// Evicts one entry from a segment other than `index` whose lock is
+    /// free. Only `try_lock`: the caller holds its own segment's lock, and
+    /// two inserts each waiting for the other's segment would deadlock.
+    fn evict_from_other_segments(&self, index: usize, garbage: &mut Garbage<K, V>) -> bool {
+        let count = self.segments.len();
+        (1..count).any(|step| {
+            let segment = &self.segments[(index + step) % count];
+            let Some(mut policy) = segment.policy.try_lock() else {
+                return false;
+            };
+            let evicted = policy.evict_one(&self.map, None, &self.budget, garbage);
+            Self::publish_entries(segment, &policy);
+            evicted
+        })
+    }
+
+    /// Stores the segment's live entry count for `len`, which reads it
+    /// without the lock.
+    fn publish_entries(segment: &Segment<K, V>, policy: &Policy<K>) {
+        // Relaxed: `len` reads a snapshot; the map, not this count, is what
+        // readers of the values synchronize through (its locks).
+        segment.entries.store(policy.entries(), Ordering::Relaxed);
     }
 
     /// Removes `key`, returning its value if it was cached.
+    ///
+    /// # Panics
+    ///
+    /// If the key's `Hash` or `Eq`, or the `Drop` of the cache's copy of
+    /// the key, panics (the latter after the removal took effect).
     ///
     /// # Examples
     ///
@@ -285,15 +433,22 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let segment = self.segment(self.hasher.hash_one(key));
-        let mut policy = segment.policy.lock();
-        let removed = policy.remove(&self.map, key);
-        // Relaxed: as in `insert`.
-        segment.entries.store(policy.entries(), Ordering::Relaxed);
+        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
+        let mut garbage = Garbage::new();
+        let removed = {
+            let mut policy = segment.policy.lock();
+            let removed = policy.remove(&self.map, key, &self.budget, &mut garbage);
+            Self::publish_entries(segment, &policy);
+            removed
+        };
+        garbage.dispose();
         removed
     }
 
-    /// The value for `key`, loading it with `load` on a miss.
+    /// The value for `key`, loading it with `load` on a miss. The key is
+    /// borrowed, as in [`get`](Self::get): a hit clones no key (a
+    /// `Cache<String, _>` is asked with a `&str`); a miss makes owned
+    /// copies with `ToOwned`.
     ///
     /// Single flight: of the callers that miss `key` at the same time, one
     /// runs its `load` and the others wait for its value (the key is
@@ -306,15 +461,15 @@ where
     ///
     /// # Panics
     ///
-    /// If `load` panics, and if `load` asks the cache for `key` itself
-    /// (which would wait for itself forever).
+    /// If `load` panics, if `load` asks the cache for `key` itself (which
+    /// would wait for itself forever), and as [`insert`](Self::insert).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     ///
-    /// let cache = cache_kit::Cache::new(100)?;
+    /// let cache: cache_kit::Cache<String, u32> = cache_kit::Cache::new(100)?;
     /// let loads = AtomicUsize::new(0);
     /// std::thread::scope(|s| {
     ///     for _ in 0..4 {
@@ -330,20 +485,27 @@ where
     /// assert_eq!(loads.load(Ordering::Relaxed), 1);
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    pub fn get_or_insert_with(&self, key: K, load: impl FnOnce() -> V) -> V {
+    pub fn get_or_insert_with<Q>(&self, key: &Q, load: impl FnOnce() -> V) -> V
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(load())) {
             Ok(value) => value,
-            Err(never) => match never {},
+            Err(never) => match *never {},
         }
     }
 
     /// [`get_or_insert_with`](Self::get_or_insert_with) for a load that can
-    /// fail: an error is returned to this caller, nothing is cached, and
-    /// the waiters retry with their own loads.
+    /// fail: nothing is cached, and the error is returned to this caller
+    /// and to every caller that was waiting for this load with an error of
+    /// the same type `E` (one `Arc` for all of them, as moka's
+    /// `try_get_with` shares it). Callers that come later load again.
     ///
     /// # Errors
     ///
-    /// `load`'s error, when this caller ran the load and it failed.
+    /// `load`'s error, from this caller's load or from the load it waited
+    /// for.
     ///
     /// # Panics
     ///
@@ -353,46 +515,62 @@ where
     ///
     /// ```
     /// let cache = cache_kit::Cache::new(100)?;
-    /// let failed = cache.try_get_or_insert_with(1, || "bad".parse::<u32>());
+    /// let failed = cache.try_get_or_insert_with(&1, || "bad".parse::<u32>());
     /// assert!(failed.is_err());
     /// assert!(!cache.contains_key(&1));
-    /// assert_eq!(cache.try_get_or_insert_with(1, || "7".parse::<u32>()), Ok(7));
+    /// assert_eq!(cache.try_get_or_insert_with(&1, || "7".parse::<u32>()), Ok(7));
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    pub fn try_get_or_insert_with<E>(
+    pub fn try_get_or_insert_with<Q, E>(
         &self,
-        key: K,
+        key: &Q,
         load: impl FnOnce() -> Result<V, E>,
-    ) -> Result<V, E> {
-        if let Some(value) = self.get(&key) {
+    ) -> Result<V, Arc<E>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        E: Send + Sync + 'static,
+    {
+        if let Some(value) = self.get(key) {
             return Ok(value);
         }
-        let segment = self.segment(self.hasher.hash_one(&key));
+        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
         let mut load = Some(load);
         loop {
-            match segment.flights.claim(&key) {
-                Claim::Follower(flight) => {
-                    if let Some(value) = flight.wait() {
-                        return Ok(value);
-                    }
-                    // The leader failed: claim again.
-                }
+            // The table's copy of the key, made before its lock is taken.
+            let (claim, unused_key) = segment.flights.claim(key, key.to_owned());
+            drop(unused_key);
+            match claim {
+                Claim::Follower(flight) => match flight.wait::<E>() {
+                    Landing::Loaded(value) => return Ok(value),
+                    Landing::Failed(error) => return Err(error),
+                    // The leader gave up: claim again.
+                    Landing::Retry => {}
+                },
                 Claim::Leader(leader) => {
                     // A leader that just finished inserted the value before
                     // leaving the table: look again before loading.
-                    if let Some(value) = self.peek(&key) {
+                    if let Some(value) = self.lookup(key) {
                         leader.complete(value.clone());
                         return Ok(value);
                     }
                     let load = load
                         .take()
                         .expect("a caller leads once: leading ends the call");
-                    // On error or panic `leader` drops and abandons the
-                    // flight: the followers retry.
-                    let value = load()?;
-                    self.insert(key, value.clone());
-                    leader.complete(value.clone());
-                    return Ok(value);
+                    // On panic `leader` drops and abandons the flight: the
+                    // followers retry.
+                    match load() {
+                        Ok(value) => {
+                            self.insert(key.to_owned(), value.clone());
+                            leader.complete(value.clone());
+                            return Ok(value);
+                        }
+                        Err(error) => {
+                            let error = Arc::new(error);
+                            leader.fail(Arc::clone(&error));
+                            return Err(error);
+                        }
+                    }
                 }
             }
         }
@@ -400,6 +578,11 @@ where
 
     /// Removes every entry. Loads in progress are not cancelled: their
     /// values are inserted when they finish.
+    ///
+    /// # Panics
+    ///
+    /// If a key's `Eq` panics, or a removed key's or value's `Drop` does
+    /// (after every entry was removed and every other value dropped).
     ///
     /// # Examples
     ///
@@ -411,23 +594,24 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn clear(&self) {
-        // Every segment's lock, in order (inserts take one), so that no
-        // insert runs between clearing the map and resetting the queues.
+        let mut garbage = Garbage::new();
+        // Every segment's lock, in order (an insert holds one, and takes
+        // others only with `try_lock`), so that no insert runs meanwhile.
         let mut policies: Vec<_> = self
             .segments
             .iter()
             .map(|segment| segment.policy.lock())
             .collect();
-        self.map.clear();
         for (policy, segment) in policies.iter_mut().zip(self.segments.iter()) {
-            policy.clear();
-            // Relaxed: as in `insert`.
-            segment.entries.store(0, Ordering::Relaxed);
+            policy.clear(&self.map, &self.budget, &mut garbage);
+            Self::publish_entries(segment, policy);
         }
+        drop(policies);
+        garbage.dispose();
     }
 
-    /// The number of entries. Never more than the capacity (for an
-    /// unweighted cache), even while inserts run.
+    /// The number of entries. Never more than the capacity, even while
+    /// inserts run.
     ///
     /// # Examples
     ///
@@ -441,12 +625,16 @@ where
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.segments
+        let entries: usize = self
+            .segments
             .iter()
-            // Relaxed: each segment's count never exceeds its share, so a
-            // sum of counts read at different moments does not either.
+            // Relaxed: a snapshot (see `publish_entries`).
             .map(|segment| segment.entries.load(Ordering::Relaxed))
-            .sum()
+            .sum();
+        // Counts read at different moments can add up to more than were
+        // ever cached at once; every entry weighs at least 1, so the
+        // budget's total bounds them.
+        entries.min(usize::try_from(self.budget.used()).unwrap_or(usize::MAX))
     }
 
     /// Whether the cache holds no entry.
@@ -464,7 +652,7 @@ where
     }
 
     /// The total weight of the entries (their number, without a weigher).
-    /// Takes each segment's lock in turn.
+    /// Never more than the capacity.
     ///
     /// # Examples
     ///
@@ -476,10 +664,7 @@ where
     /// ```
     #[must_use]
     pub fn weight(&self) -> u64 {
-        self.segments
-            .iter()
-            .map(|segment| segment.policy.lock().weight())
-            .sum()
+        self.budget.used()
     }
 
     /// The capacity: the most entries, or with a weigher the most total
@@ -493,22 +678,23 @@ where
     /// ```
     #[must_use]
     pub fn capacity(&self) -> u64 {
-        self.capacity
+        self.budget.capacity()
     }
 
-    /// The heaviest entry the cache stores: one segment's share of the
-    /// capacity (segments split it evenly, give or take one).
+    /// The heaviest entry the cache stores: the whole capacity, on any
+    /// machine and with any number of segments (storing it evicts
+    /// everything else).
     ///
     /// # Examples
     ///
     /// ```
     /// let cache = cache_kit::Cache::<u8, u8>::new(5)?;
-    /// assert!(cache.max_entry_weight() >= 1);
+    /// assert_eq!(cache.max_entry_weight(), 5);
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     #[must_use]
     pub fn max_entry_weight(&self) -> u64 {
-        self.capacity / self.segments.len() as u64
+        self.budget.capacity()
     }
 
     /// Counts of hits, misses, inserts, evictions and rejections so far.
@@ -539,17 +725,32 @@ where
         stats
     }
 
+    /// The entry's weight: the weigher's, at least 1 (so that the capacity
+    /// bounds the entry count too), or 1 without a weigher.
     fn weigh(&self, key: &K, value: &V) -> u64 {
         self.weigher
             .as_ref()
-            .map_or(1, |weigher| weigher(key, value))
+            .map_or(1, |weigher| weigher(key, value).max(1))
     }
 
-    fn segment(&self, hash: u64) -> &Segment<K, V> {
-        // Truncating the hash is the point: its low bits pick the segment.
+    /// The segment of a key hashing to `hash`: from all of the hash's bits,
+    /// mixed first, so that a weak hasher whose low (or high) bits vary
+    /// little still spreads keys over the segments.
+    fn segment_index(&self, hash: u64) -> usize {
+        // murmur3's finalizer: every input bit flips each output bit with
+        // probability about one half.
+        let mut mixed = hash ^ (hash >> 33);
+        mixed = mixed.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        mixed ^= mixed >> 33;
+        mixed = mixed.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        mixed ^= mixed >> 33;
+        // Lemire's range reduction: the high half of a 64×64 product is
+        // below the segment count, for any count.
+        let index = (u128::from(mixed) * self.segments.len() as u128) >> 64;
+        // Lossless: below the segment count, a `usize`.
         #[allow(clippy::cast_possible_truncation)]
-        let index = hash as usize & (self.segments.len() - 1);
-        &self.segments[index]
+        let index = index as usize;
+        index
     }
 }
 
@@ -562,7 +763,7 @@ where
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
             .field("len", &self.len())
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.budget.capacity())
             .field("segments", &self.segments.len())
             .field("weighted", &self.weigher.is_some())
             .finish_non_exhaustive()

@@ -13,10 +13,23 @@
 //! keys in the map also holds: so a queue record and its slot agree, and a
 //! record whose key was removed (or removed and inserted again, with a new
 //! id) is recognised as stale when popped.
+//!
+//! The capacity is the cache's, not the segment's ([`Budget`]): a segment
+//! evicts its own entries when the budget is spent, and the cache takes
+//! from other segments when this one has nothing left to give. The
+//! segment's nominal share sizes only its small queue.
+//!
+//! User code (`Hash`, `Eq` in the map) may panic in any map call: every
+//! method changes its own state only after the map calls it depends on
+//! returned, so a panic leaves the queues and the map in agreement. What
+//! leaves the cache goes to a [`Garbage`], dropped by the caller once no
+//! lock is held.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
+use crate::cache::budget::{Budget, Reservation};
+use crate::cache::garbage::Garbage;
 use crate::cache::slot::{Slot, Verdict};
 use crate::sync::map::Map;
 
@@ -36,17 +49,6 @@ struct Ghost {
     counts: HashMap<u64, u32, foldhash::fast::RandomState>,
 }
 
-/// What an insert did.
-pub(crate) enum Inserted<V> {
-    /// The key was new.
-    New,
-    /// The key was there: its old value, to drop outside the lock.
-    Replaced(V),
-    /// The entry weighs more than the segment holds: not stored, and any
-    /// older value of the key removed (so a reader never sees it).
-    Rejected(V, Option<V>),
-}
-
 /// One segment's queues and counts. Every method runs under the segment's
 /// lock.
 pub(crate) struct Policy<K> {
@@ -55,7 +57,8 @@ pub(crate) struct Policy<K> {
     /// Weight of the records in `small`, stale ones included.
     small_weight: u64,
     ghost: Ghost,
-    capacity: u64,
+    /// The segment's nominal share of the capacity: sizes the small queue.
+    share: u64,
     live_weight: u64,
     live_entries: usize,
     next_id: u64,
@@ -64,14 +67,14 @@ pub(crate) struct Policy<K> {
     pub(crate) rejected: u64,
 }
 
-impl<K: Hash + Eq + Clone> Policy<K> {
-    pub(crate) fn new(capacity: u64) -> Self {
+impl<K: Hash + Eq> Policy<K> {
+    pub(crate) fn new(share: u64) -> Self {
         Self {
             small: VecDeque::new(),
             main: VecDeque::new(),
             small_weight: 0,
             ghost: Ghost::default(),
-            capacity,
+            share,
             live_weight: 0,
             live_entries: 0,
             next_id: 0,
@@ -86,43 +89,23 @@ impl<K: Hash + Eq + Clone> Policy<K> {
         self.live_entries
     }
 
-    pub(crate) fn weight(&self) -> u64 {
-        self.live_weight
-    }
-
-    /// Inserts or replaces `key`'s value, evicting first so that the
-    /// segment never holds more than its capacity, not even for a moment.
-    pub(crate) fn insert<V, S: BuildHasher + Clone>(
+    /// Stores a value for a key that is not in the map, within `room`
+    /// reserved for it. `map_key` goes into the map, `key` into the queue.
+    pub(crate) fn add<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
-        key: K,
+        room: Reservation<'_>,
+        (map_key, key): (K, K),
         hash: u64,
         value: V,
         weight: u64,
-    ) -> Inserted<V> {
-        if weight > self.capacity {
-            self.rejected += 1;
-            let old = self.remove(map, &key);
-            return Inserted::Rejected(value, old);
-        }
-        let mut value = Some(value);
-        let replaced = map.update(&key, |slot| {
-            slot.touch();
-            let old_weight = std::mem::replace(&mut slot.weight, weight);
-            let new_value = value.take().expect("taken once, here");
-            (std::mem::replace(&mut slot.value, new_value), old_weight)
-        });
-        self.inserts += 1;
-        if let Some((old_value, old_weight)) = replaced {
-            self.live_weight = self.live_weight - old_weight + weight;
-            while self.live_weight > self.capacity && self.evict_one(map) {}
-            return Inserted::Replaced(old_value);
-        }
-        while self.live_weight + weight > self.capacity && self.evict_one(map) {}
+    ) {
         let id = self.next_id;
+        // A panicking `Hash` or `Eq` here leaves the map as it was, and the
+        // reservation, dropped, gives its weight back.
+        map.insert(map_key, Slot::new(value, id, weight));
+        room.commit();
         self.next_id += 1;
-        let value = value.expect("not taken: the key was absent");
-        map.insert(key.clone(), Slot::new(value, id, weight));
         let record = Record {
             key,
             hash,
@@ -137,94 +120,201 @@ impl<K: Hash + Eq + Clone> Policy<K> {
         }
         self.live_weight += weight;
         self.live_entries += 1;
-        Inserted::New
+        self.inserts += 1;
     }
 
-    /// Removes `key`; its queue record goes stale and is skipped later.
-    pub(crate) fn remove<V, S, Q>(&mut self, map: &Map<K, Slot<V>, S>, key: &Q) -> Option<V>
+    /// Replaces the value of `key`, which is in the map (weighing
+    /// `old_weight`), within `room` reserved for it; the old value goes to
+    /// `garbage`. The key keeps its place in the queues, and its hit.
+    pub(crate) fn replace<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        room: Reservation<'_>,
+        key: &K,
+        value: V,
+        (old_weight, weight): (u64, u64),
+        garbage: &mut Garbage<K, V>,
+    ) {
+        let mut value = Some(value);
+        let replaced = map.update(key, |slot| {
+            slot.touch();
+            slot.weight = weight;
+            let new_value = value.take().expect("taken once, here");
+            std::mem::replace(&mut slot.value, new_value)
+        });
+        let old_value = replaced.expect("the caller holds the segment's lock: the key stays");
+        room.commit();
+        garbage.value(old_value);
+        self.live_weight = self.live_weight - old_weight + weight;
+        self.inserts += 1;
+    }
+
+    /// Removes `key`, giving its weight back; its queue record goes stale
+    /// and is skipped later.
+    pub(crate) fn remove<V, S, Q>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        key: &Q,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) -> Option<V>
     where
         S: BuildHasher + Clone,
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slot = map.remove(key)?;
+        let (map_key, slot) = map.remove(key)?;
+        garbage.key(map_key);
+        budget.release(slot.weight);
         self.live_weight -= slot.weight;
         self.live_entries -= 1;
-        self.drop_stale_records(map);
+        self.drop_stale_records(map, garbage);
         Some(slot.value)
     }
 
-    /// Forgets everything; the caller clears the map.
-    pub(crate) fn clear(&mut self) {
-        self.small.clear();
-        self.main.clear();
+    /// Removes every entry of the segment (the map's included) and forgets
+    /// its queues, giving the weight back.
+    pub(crate) fn clear<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) {
+        // One record at a time, removed from its queue only once its entry
+        // is out of the map: a panicking `Eq` leaves the rest consistent.
+        for queue in [&mut self.small, &mut self.main] {
+            while let Some(record) = queue.front() {
+                let removed = map.remove_if(&record.key, |slot| slot.id == record.id);
+                let record = queue.pop_front().expect("checked non-empty");
+                if let Some((map_key, slot)) = removed {
+                    budget.release(slot.weight);
+                    self.live_weight -= slot.weight;
+                    self.live_entries -= 1;
+                    garbage.key(map_key);
+                    garbage.value(slot.value);
+                }
+                garbage.key(record.key);
+            }
+        }
         self.small_weight = 0;
         self.ghost = Ghost::default();
-        self.live_weight = 0;
-        self.live_entries = 0;
     }
 
-    /// Evicts one entry; `false` if the segment holds none.
-    fn evict_one<V, S: BuildHasher + Clone>(&mut self, map: &Map<K, Slot<V>, S>) -> bool {
-        let small_target = (self.capacity / 10).max(1);
+    /// Evicts one entry of the segment, never the one whose id is
+    /// `protected` (a key being replaced); `false` if there is none to
+    /// evict.
+    pub(crate) fn evict_one<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        protected: Option<u64>,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) -> bool {
+        let unprotected = self.live_entries - usize::from(protected.is_some());
+        if unprotected == 0 {
+            return false;
+        }
+        let small_target = (self.share / 10).max(1);
         loop {
-            if self.small_weight > small_target || self.main.is_empty() {
-                let Some(record) = self.small.pop_front() else {
-                    return false;
-                };
-                self.small_weight -= record.weight;
-                match self.judge(map, &record, Slot::judge_small) {
-                    Verdict::Stale => {}
-                    Verdict::Keep => self.main.push_back(record),
-                    Verdict::Evict => {
-                        self.ghost.remember(record.hash, self.live_entries.max(16));
-                        return true;
-                    }
-                }
+            // The main queue holding nothing but the protected key has
+            // nothing to give either.
+            let main_spent = match self.main.front() {
+                None => true,
+                Some(record) => self.main.len() == 1 && Some(record.id) == protected,
+            };
+            let from_small = self.small_weight > small_target || main_spent;
+            let queue = if from_small {
+                &mut self.small
             } else {
-                let record = self.main.pop_front().expect("checked non-empty");
-                match self.judge(map, &record, Slot::judge_main) {
-                    Verdict::Stale => {}
-                    Verdict::Keep => self.main.push_back(record),
-                    Verdict::Evict => return true,
+                &mut self.main
+            };
+            let Some(record) = queue.front() else {
+                // Both queues empty: only stale records were left.
+                return false;
+            };
+            let (verdict, evicted_weight) = if Some(record.id) == protected {
+                (Verdict::Keep, 0)
+            } else {
+                let judge = if from_small {
+                    Slot::judge_small
+                } else {
+                    Slot::judge_main
+                };
+                // The record leaves its queue only after the map call
+                // returned: a panicking `Eq` leaves it where it was.
+                Self::judge(map, record, judge, budget, garbage)
+            };
+            let record = queue.pop_front().expect("checked non-empty");
+            if from_small {
+                self.small_weight -= record.weight;
+            }
+            match verdict {
+                Verdict::Stale => garbage.key(record.key),
+                Verdict::Keep => self.main.push_back(record),
+                Verdict::Evict => {
+                    self.live_weight -= evicted_weight;
+                    self.live_entries -= 1;
+                    self.evictions += 1;
+                    if from_small {
+                        self.ghost.remember(record.hash, self.live_entries.max(16));
+                    }
+                    garbage.key(record.key);
+                    return true;
                 }
             }
         }
     }
 
     /// Applies `verdict_of` to the record's slot and removes the entry if
-    /// it says `Evict`, in one lookup under the shard's write lock. Under
+    /// it says `Evict`, in one lookup under the shard's write lock, giving
+    /// its weight back; returns the verdict and the weight evicted. Under
     /// this segment's lock nobody else changes the key's slot meanwhile.
     fn judge<V, S: BuildHasher + Clone>(
-        &mut self,
         map: &Map<K, Slot<V>, S>,
         record: &Record<K>,
         verdict_of: fn(&Slot<V>, u64) -> Verdict,
-    ) -> Verdict {
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) -> (Verdict, u64) {
         let mut verdict = Verdict::Stale;
         let evicted = map.remove_if(&record.key, |slot| {
             verdict = verdict_of(slot, record.id);
             verdict == Verdict::Evict
         });
-        if let Some(slot) = evicted {
-            self.live_weight -= slot.weight;
-            self.live_entries -= 1;
-            self.evictions += 1;
-        }
-        verdict
+        let Some((map_key, slot)) = evicted else {
+            return (verdict, 0);
+        };
+        budget.release(slot.weight);
+        garbage.key(map_key);
+        garbage.value(slot.value);
+        (verdict, slot.weight)
     }
 
     /// Drops the records of removed keys once they outnumber the live
     /// ones, so that inserting and removing keys forever in a cache that
     /// never fills keeps the queues bounded.
-    fn drop_stale_records<V, S: BuildHasher + Clone>(&mut self, map: &Map<K, Slot<V>, S>) {
+    fn drop_stale_records<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        garbage: &mut Garbage<K, V>,
+    ) {
         if self.small.len() + self.main.len() <= 2 * self.live_entries + 64 {
             return;
         }
-        let live =
-            |record: &Record<K>| map.read(&record.key, |slot| slot.id == record.id) == Some(true);
-        self.small.retain(live);
-        self.main.retain(live);
+        for queue in [&mut self.small, &mut self.main] {
+            // Each record is looked at once, from the front, and goes to
+            // the back if live: a panicking `Eq` loses no record.
+            for _ in 0..queue.len() {
+                let record = queue.front().expect("counted");
+                let live = map.read(&record.key, |slot| slot.id == record.id) == Some(true);
+                let record = queue.pop_front().expect("counted");
+                if live {
+                    queue.push_back(record);
+                } else {
+                    garbage.key(record.key);
+                }
+            }
+        }
         self.small_weight = self.small.iter().map(|record| record.weight).sum();
     }
 }

@@ -53,12 +53,14 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.insert(key, value)
     }
 
-    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    /// Removes `key`, handing back the map's key and the value, so that
+    /// the caller drops them where it chooses (outside its locks).
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<(K, V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.inner.remove(key).map(|(_, value)| value)
+        self.inner.remove(key)
     }
 
     pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
@@ -70,15 +72,10 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
     }
 
     /// Removes `key` if `evict(value)` says so, with one lookup under the
-    /// shard's write lock; `None` if absent or kept.
-    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<V> {
-        self.inner
-            .remove_if(key, |_, value| evict(value))
-            .map(|(_, value)| value)
-    }
-
-    pub(crate) fn clear(&self) {
-        self.inner.clear();
+    /// shard's write lock; `None` if absent or kept. As `remove`, hands the
+    /// key and value back.
+    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)> {
+        self.inner.remove_if(key, |_, value| evict(value))
     }
 }
 
@@ -115,12 +112,12 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.write().unwrap().insert(key, value)
     }
 
-    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<V>
+    pub(crate) fn remove<Q>(&self, key: &Q) -> Option<(K, V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.inner.write().unwrap().remove(key)
+        self.inner.write().unwrap().remove_entry(key)
     }
 
     pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
@@ -131,16 +128,12 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.read().unwrap().contains_key(key)
     }
 
-    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<V> {
+    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)> {
         let mut map = self.inner.write().unwrap();
         if map.get(key).is_some_and(evict) {
-            map.remove(key)
+            map.remove_entry(key)
         } else {
             None
         }
-    }
-
-    pub(crate) fn clear(&self) {
-        self.inner.write().unwrap().clear();
     }
 }

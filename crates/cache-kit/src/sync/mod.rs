@@ -20,13 +20,13 @@ pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
     Arc,
 };
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering},
     Arc,
 };
 
