@@ -14,7 +14,7 @@ mod line;
 mod overflow;
 mod stats;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -412,22 +412,38 @@ impl Shared {
 /// `target` (if any) and the formatted message in one `String` of exactly
 /// their length: formatted first into a reused per-thread buffer, so the
 /// record costs one allocation however the message grows.
+///
+/// The buffer is taken out of its slot while the message's `Display`
+/// impls run: one that logs again (through this logger or another, or a
+/// panic hook that logs) finds the slot empty and formats into a fresh
+/// buffer of its own, where a borrowed `RefCell` would panic (and abort
+/// the process from a panic hook).
 fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
     thread_local! {
-        static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
     }
     if let (None, Some(literal)) = (target, args.as_str()) {
         return literal.to_owned();
     }
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.clear();
-        scratch.push_str(target.unwrap_or_default());
-        // Formatting into a String fails only if a Display impl does;
-        // the record then carries what was written before the failure.
-        let _ = scratch.write_fmt(args);
-        scratch.as_str().to_owned()
-    })
+    // After the slot's thread-local destructor has run (logging from
+    // another thread-local's destructor), a fresh buffer too.
+    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    scratch.clear();
+    scratch.push_str(target.unwrap_or_default());
+    // Formatting into a String fails only if a Display impl does;
+    // the record then carries what was written before the failure.
+    let _ = scratch.write_fmt(args);
+    let text = scratch.as_str().to_owned();
+    // Keep the larger of this buffer and one a re-entrant call put back.
+    let _ = SCRATCH.try_with(|slot| {
+        let other = slot.take();
+        slot.set(if other.capacity() > scratch.capacity() {
+            other
+        } else {
+            scratch
+        });
+    });
+    text
 }
 
 /// This thread's name (or id), made once per thread.

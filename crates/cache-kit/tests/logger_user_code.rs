@@ -1,0 +1,149 @@
+//! The logging call never panics and never aborts, whatever the user's code
+//! around it does: a `Display` that logs (through the same logger or
+//! another), a panic hook that logs, logging from a thread-local's
+//! destructor. A test that would abort the process before its fix runs in
+//! a child process: this binary re-invoked with `CHILD` set to the test's
+//! name, running that test alone.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use cache_kit::LockFreeLogger;
+use log::{Level, Log};
+
+/// The environment variable naming the test a child process runs.
+const CHILD: &str = "CACHE_KIT_LOGGER_TEST_CHILD";
+
+/// Runs `body` in a child process (this test binary, running only the
+/// test `name`, which must call `in_child(name, ..)`), and fails unless the
+/// child ran the test and it passed: an abort in the child fails this test
+/// instead of the whole binary.
+fn in_child(name: &str, body: impl FnOnce()) {
+    if std::env::var_os(CHILD).is_some_and(|child| child == name) {
+        body();
+        return;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, name)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the child running {name} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+}
+
+/// A sink the test can read while the logger owns a handle to it.
+#[derive(Clone, Default)]
+struct SharedSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedSink {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The messages (the text after `target: `) of the lines for `target`.
+    fn messages(&self, target: &str) -> Vec<String> {
+        let marker = format!(" {target}: ");
+        self.lines()
+            .iter()
+            .filter_map(|line| line.split_once(&marker).map(|(_, text)| text.to_owned()))
+            .collect()
+    }
+}
+
+fn record<'a>(target: &'a str, args: fmt::Arguments<'a>) -> log::Record<'a> {
+    log::Record::builder()
+        .args(args)
+        .level(Level::Info)
+        .target(target)
+        .build()
+}
+
+/// A value whose `Display` logs a line to `logger` first.
+struct LogsWhenShown<'a>(&'a LockFreeLogger);
+
+impl fmt::Display for LogsWhenShown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0
+            .log(&record("inner", format_args!("shown {}", "inside")));
+        f.write_str("value")
+    }
+}
+
+#[test]
+fn a_display_that_logs_through_the_same_logger_writes_both_records() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    logger.log(&record(
+        "outer",
+        format_args!("v = {}", LogsWhenShown(&logger)),
+    ));
+    logger.flush();
+    assert_eq!(sink.messages("inner"), ["shown inside"]);
+    assert_eq!(sink.messages("outer"), ["v = value"]);
+    let stats = logger.stats();
+    assert_eq!((stats.logged, stats.written), (2, 2));
+}
+
+#[test]
+fn a_display_that_logs_through_another_logger_writes_both_records() {
+    let (outer_sink, inner_sink) = (SharedSink::default(), SharedSink::default());
+    let outer = LockFreeLogger::builder(outer_sink.clone()).start();
+    let inner = LockFreeLogger::builder(inner_sink.clone()).start();
+    outer.log(&record(
+        "outer",
+        format_args!("v = {}", LogsWhenShown(&inner)),
+    ));
+    outer.flush();
+    inner.flush();
+    assert_eq!(inner_sink.messages("inner"), ["shown inside"]);
+    assert_eq!(outer_sink.messages("outer"), ["v = value"]);
+}
+
+/// A value whose `Display` panics.
+struct PanicsWhenShown;
+
+impl fmt::Display for PanicsWhenShown {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        panic!("the Display panicked")
+    }
+}
+
+#[test]
+fn a_panic_hook_that_logs_while_a_display_panics_does_not_abort() {
+    const NAME: &str = "a_panic_hook_that_logs_while_a_display_panics_does_not_abort";
+    in_child(NAME, || {
+        let sink = SharedSink::default();
+        let logger = LockFreeLogger::builder(sink.clone()).install().unwrap();
+        // As log-panics does: the hook logs the panic.
+        std::panic::set_hook(Box::new(|info| {
+            let text = atomics_kit::panic_text(info.payload()).unwrap_or("?");
+            log::error!(target: "hook", "panicked: {text}");
+        }));
+        // Whether the panic reaches this caller is another test's business.
+        let _ = std::panic::catch_unwind(|| log::info!(target: "app", "{}", PanicsWhenShown));
+        logger.flush();
+        assert_eq!(sink.messages("hook"), ["panicked: the Display panicked"]);
+    });
+}
