@@ -147,3 +147,63 @@ fn a_panic_hook_that_logs_while_a_display_panics_does_not_abort() {
         assert_eq!(sink.messages("hook"), ["panicked: the Display panicked"]);
     });
 }
+
+/// The logger the thread-local destructors below log to.
+static EXITING: std::sync::OnceLock<(LockFreeLogger, SharedSink)> = std::sync::OnceLock::new();
+
+fn exiting_logger() -> &'static (LockFreeLogger, SharedSink) {
+    EXITING.get_or_init(|| {
+        let sink = SharedSink::default();
+        (LockFreeLogger::builder(sink.clone()).start(), sink)
+    })
+}
+
+/// A thread-local value that logs when its thread exits.
+struct LogsOnDrop;
+
+impl Drop for LogsOnDrop {
+    fn drop(&mut self) {
+        let (logger, _) = exiting_logger();
+        logger.log_str(Level::Warn, "dtor", "direct");
+        logger.log(&record("dtor", format_args!("through {}", "Log::log")));
+    }
+}
+
+thread_local! {
+    static LOGS_ON_DROP: LogsOnDrop = const { LogsOnDrop };
+}
+
+/// Runs a thread that sets up `LOGS_ON_DROP` (after logging once itself,
+/// if `logged_before`), exits, and checks that both records its
+/// destructor logged were written.
+fn log_from_a_thread_local_destructor(logged_before: bool) {
+    let (logger, sink) = exiting_logger();
+    std::thread::spawn(move || {
+        LOGS_ON_DROP.with(|_| ());
+        if logged_before {
+            // The logger's thread-locals are registered after
+            // `LOGS_ON_DROP`'s, so they are destroyed before it is.
+            logger.log_str(Level::Info, "alive", "before");
+        }
+    })
+    .join()
+    .unwrap();
+    logger.flush();
+    assert_eq!(sink.messages("dtor"), ["direct", "through Log::log"]);
+    let stats = logger.stats();
+    assert_eq!(stats.written, stats.logged, "{stats:?}");
+}
+
+#[test]
+fn logging_from_a_thread_local_destructor_on_a_thread_that_never_logged_does_not_abort() {
+    const NAME: &str =
+        "logging_from_a_thread_local_destructor_on_a_thread_that_never_logged_does_not_abort";
+    in_child(NAME, || log_from_a_thread_local_destructor(false));
+}
+
+#[test]
+fn logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_not_abort() {
+    const NAME: &str =
+        "logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_not_abort";
+    in_child(NAME, || log_from_a_thread_local_destructor(true));
+}

@@ -446,18 +446,25 @@ fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
     text
 }
 
-/// This thread's name (or id), made once per thread.
+/// This thread's name (or id), made once per thread; made again on each
+/// call from a thread-local destructor that runs after this one's (where
+/// `with` would panic, and a panic in a destructor aborts the process).
 fn thread_name() -> Arc<str> {
     thread_local! {
-        static NAME: Arc<str> = {
-            let current = thread::current();
-            match current.name() {
-                Some(name) => Arc::from(name),
-                None => Arc::from(format!("{:?}", current.id())),
-            }
-        };
+        static NAME: Arc<str> = name_of_this_thread();
     }
-    NAME.with(Arc::clone)
+    NAME.try_with(Arc::clone)
+        .unwrap_or_else(|_| name_of_this_thread())
+}
+
+fn name_of_this_thread() -> Arc<str> {
+    // `thread::current` still works in thread-local destructors: std
+    // forgets the thread's handle only after they have all run.
+    let current = thread::current();
+    match current.name() {
+        Some(name) => Arc::from(name),
+        None => Arc::from(format!("{:?}", current.id())),
+    }
 }
 
 /// The writer thread's state.
