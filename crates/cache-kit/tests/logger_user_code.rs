@@ -141,10 +141,14 @@ fn a_panic_hook_that_logs_while_a_display_panics_does_not_abort() {
             let text = atomics_kit::panic_text(info.payload()).unwrap_or("?");
             log::error!(target: "hook", "panicked: {text}");
         }));
-        // Whether the panic reaches this caller is another test's business.
-        let _ = std::panic::catch_unwind(|| log::info!(target: "app", "{}", PanicsWhenShown));
+        let call = std::panic::catch_unwind(|| log::info!(target: "app", "{}", PanicsWhenShown));
+        assert!(call.is_ok(), "the log call panicked");
         logger.flush();
         assert_eq!(sink.messages("hook"), ["panicked: the Display panicked"]);
+        assert_eq!(
+            sink.messages("app"),
+            ["[formatting panicked: the Display panicked]"]
+        );
     });
 }
 
@@ -206,4 +210,70 @@ fn logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_no
     const NAME: &str =
         "logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_not_abort";
     in_child(NAME, || log_from_a_thread_local_destructor(true));
+}
+
+/// A value whose `Display` returns an error.
+struct FailsWhenShown;
+
+impl fmt::Display for FailsWhenShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("half")?;
+        Err(fmt::Error)
+    }
+}
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+/// A value whose `Display` panics with a `Grenade`.
+struct ThrowsAGrenade;
+
+impl fmt::Display for ThrowsAGrenade {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        std::panic::panic_any(Grenade)
+    }
+}
+
+#[test]
+fn a_display_that_panics_or_fails_never_panics_the_caller_and_its_record_is_accounted_for() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let calls: [(&str, &dyn Fn()); 3] = [
+        ("panics", &|| {
+            logger.log(&record(
+                "app",
+                format_args!("before {} after", PanicsWhenShown),
+            ));
+        }),
+        ("fails", &|| {
+            logger.log(&record("app", format_args!("{}", FailsWhenShown)));
+        }),
+        ("grenade", &|| {
+            logger.log(&record("app", format_args!("{}", ThrowsAGrenade)));
+        }),
+    ];
+    for (what, call) in calls {
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+            atomics_kit::drop_panic_payload(payload);
+            panic!("a Display that {what}: the log call panicked");
+        }
+    }
+    logger.flush();
+    let stats = logger.stats();
+    assert_eq!((stats.logged, stats.written), (3, 3), "{stats:?}");
+    assert_eq!(stats.format_errors, 3, "{stats:?}");
+    assert_eq!(
+        sink.messages("app"),
+        [
+            "before [formatting panicked: the Display panicked]",
+            "half [formatting failed: a Display impl returned an error]",
+            "[formatting panicked: non-string panic payload]",
+        ]
+    );
 }

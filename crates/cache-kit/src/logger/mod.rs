@@ -55,6 +55,12 @@ const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
 /// It serves the `log` facade ([`LoggerBuilder::install`]) and can be used
 /// directly ([`log_str`](Self::log_str), or `log::Log::log`).
 ///
+/// A logging call never panics and never aborts, whatever the user's code
+/// it runs does: a `Display` impl in the message may log again (through
+/// this logger or another), panic or fail (the record is written with a
+/// marker and counted in [`LoggerStats::format_errors`]), and a
+/// thread-local's destructor may log.
+///
 /// # Examples
 ///
 /// ```
@@ -87,6 +93,7 @@ pub(crate) struct Shared {
     dropped: AtomicU64,
     written: AtomicU64,
     write_errors: AtomicU64,
+    format_errors: AtomicU64,
     /// Flush tickets handed out; the writer serves them in order.
     flush_requested: AtomicU64,
     progress: Mutex<Progress>,
@@ -151,6 +158,7 @@ impl LockFreeLogger {
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
+            format_errors: AtomicU64::new(0),
             flush_requested: AtomicU64::new(0),
             progress: Mutex::new(Progress::default()),
             progressed: Condvar::new(),
@@ -199,19 +207,26 @@ impl LockFreeLogger {
     ) {
         let shared = &*self.shared;
         shared.logged.increment();
-        let Some(admission) = shared.gate.enter() else {
-            // Shut down: counted, never silent (`stats().dropped`).
-            // Relaxed: a count, read by `stats` only.
-            shared.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
-        let (target, text) = match static_target {
+        // The message's `Display` impls (user code) run before the gate:
+        // a shutdown never waits for them.
+        let (target, formatted) = match static_target {
             Some(target) => (Target::Static(target), format_exact(None, args)),
             None => (
                 Target::Prefix(target.len()),
                 format_exact(Some(target), args),
             ),
         };
+        if formatted.failed {
+            // Relaxed: a count, read by `stats` only.
+            shared.format_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        let Some(admission) = shared.gate.enter() else {
+            // Shut down: counted, never silent (`stats().dropped`).
+            // Relaxed: a count, read by `stats` only.
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let text = formatted.text;
         let entry = Entry {
             at: crate::sync::wall_clock(),
             level,
@@ -352,6 +367,7 @@ impl LockFreeLogger {
             written: shared.written.load(Ordering::Relaxed),
             dropped: shared.dropped.load(Ordering::Relaxed),
             write_errors: shared.write_errors.load(Ordering::Relaxed),
+            format_errors: shared.format_errors.load(Ordering::Relaxed),
         }
     }
 }
@@ -409,6 +425,12 @@ impl Shared {
     }
 }
 
+/// A record's text, and whether formatting its message failed.
+struct Formatted {
+    text: String,
+    failed: bool,
+}
+
 /// `target` (if any) and the formatted message in one `String` of exactly
 /// their length: formatted first into a reused per-thread buffer, so the
 /// record costs one allocation however the message grows.
@@ -418,21 +440,50 @@ impl Shared {
 /// panic hook that logs) finds the slot empty and formats into a fresh
 /// buffer of its own, where a borrowed `RefCell` would panic (and abort
 /// the process from a panic hook).
-fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
+///
+/// A `Display` impl that panics or returns an error never reaches the
+/// caller: the text is what was formatted before the failure, followed by
+/// a `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
+fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> Formatted {
     thread_local! {
         static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
     }
     if let (None, Some(literal)) = (target, args.as_str()) {
-        return literal.to_owned();
+        return Formatted {
+            text: literal.to_owned(),
+            failed: false,
+        };
     }
     // After the slot's thread-local destructor has run (logging from
     // another thread-local's destructor), a fresh buffer too.
     let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
     scratch.clear();
     scratch.push_str(target.unwrap_or_default());
-    // Formatting into a String fails only if a Display impl does;
-    // the record then carries what was written before the failure.
-    let _ = scratch.write_fmt(args);
+    let start = scratch.len();
+    // Unwind safety: after a panic only `scratch` is read, and a `String`
+    // is whole whatever panics between its pushes.
+    let outcome = catch_unwind(AssertUnwindSafe(|| scratch.write_fmt(args)));
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(fmt::Error)) => {
+            Some("formatting failed: a Display impl returned an error".to_owned())
+        }
+        Err(payload) => {
+            let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
+            let failure = format!("formatting panicked: {what}");
+            // The payload's own `Drop` may panic too: caught there.
+            drop_panic_payload(payload);
+            Some(failure)
+        }
+    };
+    if let Some(failure) = &failure {
+        if scratch.len() > start && !scratch.ends_with(char::is_whitespace) {
+            scratch.push(' ');
+        }
+        scratch.push('[');
+        scratch.push_str(failure);
+        scratch.push(']');
+    }
     let text = scratch.as_str().to_owned();
     // Keep the larger of this buffer and one a re-entrant call put back.
     let _ = SCRATCH.try_with(|slot| {
@@ -443,7 +494,10 @@ fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
             scratch
         });
     });
-    text
+    Formatted {
+        text,
+        failed: failure.is_some(),
+    }
 }
 
 /// This thread's name (or id), made once per thread; made again on each
