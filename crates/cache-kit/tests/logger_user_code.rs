@@ -2,75 +2,15 @@
 //! around it does: a `Display` that logs (through the same logger or
 //! another), a panic hook that logs, logging from a thread-local's
 //! destructor. A test that would abort the process before its fix runs in
-//! a child process: this binary re-invoked with `CHILD` set to the test's
-//! name, running that test alone.
+//! a child process (`logger_support::in_child`).
+
+mod logger_support;
 
 use std::fmt;
-use std::io::{self, Write};
-use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use cache_kit::LockFreeLogger;
 use log::{Level, Log};
-
-/// The environment variable naming the test a child process runs.
-const CHILD: &str = "CACHE_KIT_LOGGER_TEST_CHILD";
-
-/// Runs `body` in a child process (this test binary, running only the
-/// test `name`, which must call `in_child(name, ..)`), and fails unless the
-/// child ran the test and it passed: an abort in the child fails this test
-/// instead of the whole binary.
-fn in_child(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD).is_some_and(|child| child == name) {
-        body();
-        return;
-    }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, name)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "the child running {name} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
-}
-
-/// A sink the test can read while the logger owns a handle to it.
-#[derive(Clone, Default)]
-struct SharedSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedSink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedSink {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// The messages (the text after `target: `) of the lines for `target`.
-    fn messages(&self, target: &str) -> Vec<String> {
-        let marker = format!(" {target}: ");
-        self.lines()
-            .iter()
-            .filter_map(|line| line.split_once(&marker).map(|(_, text)| text.to_owned()))
-            .collect()
-    }
-}
+use logger_support::{in_child, SharedSink};
 
 fn record<'a>(target: &'a str, args: fmt::Arguments<'a>) -> log::Record<'a> {
     log::Record::builder()

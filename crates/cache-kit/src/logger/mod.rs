@@ -10,6 +10,7 @@
 
 mod builder;
 mod errors;
+mod guard;
 mod line;
 mod overflow;
 mod stats;
@@ -29,6 +30,7 @@ use crossbeam_queue::ArrayQueue;
 pub use atomics_kit::SizeError;
 pub use builder::LoggerBuilder;
 pub use errors::{InstallError, ShutdownTimeout};
+pub use guard::LoggerGuard;
 pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
