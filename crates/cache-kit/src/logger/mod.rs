@@ -41,6 +41,10 @@ use line::write_line;
 const BATCH_BYTES: usize = 64 * 1024;
 /// The longest the idle writer sleeps before looking at the queue again.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
+/// The writer thread's name, on its own lines (the drop reports).
+const WRITER_THREAD: &str = "cache-kit-logger";
+/// The target of the logger's own "N records dropped" records.
+const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 
 /// A logger whose logging threads never take a lock or make a system call
 /// in [`Overflow::DropNewest`] mode, and never lose a line silently.
@@ -169,7 +173,7 @@ impl LockFreeLogger {
         let writer = {
             let shared = Arc::clone(&shared);
             thread::Builder::new()
-                .name("cache-kit-logger".into())
+                .name(WRITER_THREAD.into())
                 .spawn(move || Writer::new(shared, sink).run())
                 .expect("cache-kit: could not start the logger's writer thread")
         };
@@ -595,16 +599,27 @@ impl Writer {
         self.records_in_batch += 1;
     }
 
-    /// Puts a "N records dropped" line in the log for drops not yet
-    /// reported, so that a loss is visible where the lines are missing.
+    /// Puts a "N records dropped" record in the log for drops not yet
+    /// reported, so that a loss is visible where the lines are missing:
+    /// a `WARN` line from this thread for the target `cache_kit::logger`,
+    /// stamped when the writer saw the drops. It is the logger's own line,
+    /// not one of the records `stats` counts.
     fn report_drops(&mut self) {
         // Relaxed: a count (see `submit`).
         let dropped = self.shared.dropped.load(Ordering::Relaxed);
         if dropped > self.drops_reported {
-            let _ = writeln!(
-                self.batch,
-                "cache-kit logger: {} records dropped (buffer full or logger shut down)",
-                dropped - self.drops_reported
+            let count = dropped - self.drops_reported;
+            let message = format!(
+                "{count} record{} dropped (buffer full or logger shut down)",
+                if count == 1 { "" } else { "s" }
+            );
+            write_line(
+                &mut self.batch,
+                crate::sync::wall_clock(),
+                log::Level::Warn,
+                WRITER_THREAD,
+                DROP_REPORT_TARGET,
+                &message,
             );
             self.drops_reported = dropped;
         }

@@ -42,7 +42,9 @@ pub struct LoggerStats {
     /// Records refused: the buffer was full in
     /// [`Overflow::DropNewest`](crate::Overflow::DropNewest) mode, or the
     /// logger was shut down. Each loss while the writer runs is also
-    /// reported in the log itself, by a "records dropped" line.
+    /// reported in the log itself, by a `WARN` record for the target
+    /// `cache_kit::logger`: "N records dropped (buffer full or logger shut
+    /// down)" (the logger's own line, not counted here).
     pub dropped: u64,
     /// Records lost because the sink failed to write or flush them (an
     /// error or a panic in the sink).
