@@ -453,3 +453,31 @@ fn the_in_band_drop_report_is_a_warn_record_formatted_like_every_line() {
     let stats = logger.stats();
     assert_eq!((stats.logged, stats.written, stats.dropped), (3, 2, 1));
 }
+
+#[test]
+fn a_records_key_value_pairs_are_written_after_its_message() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let pairs: [(&str, log::kv::Value<'_>); 4] = [
+        ("user", "ann lee".into()),
+        ("attempt", 3_u32.into()),
+        ("ok", true.into()),
+        ("ratio", log::kv::Value::from_display(&1.5_f64)),
+    ];
+    for (target, static_target) in [("app", Some("app")), ("dynamic", None)] {
+        log::Log::log(
+            &logger,
+            &log::Record::builder()
+                .args(format_args!("signed in"))
+                .level(Level::Info)
+                .target(target)
+                .module_path_static(static_target)
+                .key_values(&pairs)
+                .build(),
+        );
+    }
+    logger.flush();
+    let expected = r#"signed in user="ann lee" attempt=3 ok=true ratio=1.5"#;
+    assert_eq!(messages(&sink.lines(), "app"), [expected]);
+    assert_eq!(messages(&sink.lines(), "dynamic"), [expected]);
+}

@@ -217,3 +217,33 @@ fn a_display_that_panics_or_fails_never_panics_the_caller_and_its_record_is_acco
         ]
     );
 }
+
+#[test]
+fn a_key_value_whose_display_panics_never_panics_the_caller_and_is_counted() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let pairs = [
+        ("user", log::kv::Value::from("ann")),
+        ("broken", log::kv::Value::from_display(&PanicsWhenShown)),
+    ];
+    let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        logger.log(
+            &log::Record::builder()
+                .args(format_args!("signed in"))
+                .target("app")
+                .key_values(&pairs)
+                .build(),
+        );
+    }));
+    assert!(call.is_ok(), "the log call panicked");
+    logger.flush();
+    let stats = logger.stats();
+    assert_eq!(
+        (stats.logged, stats.written, stats.format_errors),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        sink.messages("app"),
+        [r#"signed in user="ann" broken= [formatting panicked: the Display panicked]"#]
+    );
+}

@@ -59,7 +59,10 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// default), or the logging thread waits ([`Overflow::Block`]).
 ///
 /// It serves the `log` facade ([`LoggerBuilder::install`]) and can be used
-/// directly ([`log_str`](Self::log_str), or `log::Log::log`).
+/// directly ([`log_str`](Self::log_str), or `log::Log::log`). A record's
+/// key-value pairs (`log::info!(user = "ann", attempt = 3; "signed in")`)
+/// are written after its message: `signed in user="ann" attempt=3`
+/// (string values quoted, others by their `Display`).
 ///
 /// A logging call never panics and never aborts, whatever the user's code
 /// it runs does: a `Display` impl in the message may log again (through
@@ -81,6 +84,38 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// });
 /// logger.flush();
 /// assert_eq!(logger.stats().written, 4);
+/// ```
+///
+/// Key-value pairs, as the `log` macros pass them:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// #[derive(Clone, Default)]
+/// struct Shared(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for Shared {
+///     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().write(bytes)
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> {
+///         Ok(())
+///     }
+/// }
+///
+/// let sink = Shared::default();
+/// let logger = cache_kit::LockFreeLogger::builder(sink.clone()).start();
+/// let pairs: [(&str, log::kv::Value<'_>); 2] = [("user", "ann".into()), ("attempt", 3.into())];
+/// log::Log::log(
+///     &logger,
+///     &log::Record::builder()
+///         .args(format_args!("signed in"))
+///         .target("app")
+///         .key_values(&pairs)
+///         .build(),
+/// );
+/// logger.flush();
+/// let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+/// assert!(text.ends_with(" app: signed in user=\"ann\" attempt=3\n"), "{text}");
 /// ```
 pub struct LockFreeLogger {
     shared: Arc<Shared>,
@@ -199,27 +234,29 @@ impl LockFreeLogger {
     /// ```
     pub fn log_str(&self, level: log::Level, target: &str, message: &str) {
         if level <= self.shared.level {
-            self.submit(level, target, None, format_args!("{message}"));
+            self.submit(level, target, None, format_args!("{message}"), None);
         }
     }
 
-    /// The hot path: one exact-size `String` for target and text, one push.
+    /// The hot path: one exact-size `String` for target and text (with
+    /// the key-value pairs, if any), one push.
     fn submit(
         &self,
         level: log::Level,
         target: &str,
         static_target: Option<&'static str>,
         args: fmt::Arguments<'_>,
+        pairs: Option<&dyn log::kv::Source>,
     ) {
         let shared = &*self.shared;
         shared.logged.increment();
         // The message's `Display` impls (user code) run before the gate:
         // a shutdown never waits for them.
         let (target, formatted) = match static_target {
-            Some(target) => (Target::Static(target), format_exact(None, args)),
+            Some(target) => (Target::Static(target), format_exact(None, args, pairs)),
             None => (
                 Target::Prefix(target.len()),
-                format_exact(Some(target), args),
+                format_exact(Some(target), args, pairs),
             ),
         };
         if formatted.failed {
@@ -410,11 +447,13 @@ impl log::Log for LockFreeLogger {
         let static_target = record
             .module_path_static()
             .filter(|module| *module == record.target());
+        let pairs = record.key_values();
         self.submit(
             record.level(),
             record.target(),
             static_target,
             *record.args(),
+            (pairs.count() > 0).then_some(pairs),
         );
     }
 
@@ -437,7 +476,8 @@ struct Formatted {
     failed: bool,
 }
 
-/// `target` (if any) and the formatted message in one `String` of exactly
+/// `target` (if any), the formatted message and the key-value pairs (if
+/// any, as ` key=value`, string values quoted) in one `String` of exactly
 /// their length: formatted first into a reused per-thread buffer, so the
 /// record costs one allocation however the message grows.
 ///
@@ -447,14 +487,19 @@ struct Formatted {
 /// buffer of its own, where a borrowed `RefCell` would panic (and abort
 /// the process from a panic hook).
 ///
-/// A `Display` impl that panics or returns an error never reaches the
-/// caller: the text is what was formatted before the failure, followed by
-/// a `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
-fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> Formatted {
+/// A `Display` impl (in the message or a value) that panics or returns an
+/// error never reaches the caller: the text is what was formatted before
+/// the failure, followed by a `[formatting panicked: ..]` or
+/// `[formatting failed: ..]` marker.
+fn format_exact(
+    target: Option<&str>,
+    args: fmt::Arguments<'_>,
+    pairs: Option<&dyn log::kv::Source>,
+) -> Formatted {
     thread_local! {
         static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
     }
-    if let (None, Some(literal)) = (target, args.as_str()) {
+    if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
         return Formatted {
             text: literal.to_owned(),
             failed: false,
@@ -468,12 +513,14 @@ fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> Formatted {
     let start = scratch.len();
     // Unwind safety: after a panic only `scratch` is read, and a `String`
     // is whole whatever panics between its pushes.
-    let outcome = catch_unwind(AssertUnwindSafe(|| scratch.write_fmt(args)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let message = scratch.write_fmt(args);
+        let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(&mut scratch)));
+        message.is_ok() && pairs.is_ok()
+    }));
     let failure = match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(fmt::Error)) => {
-            Some("formatting failed: a Display impl returned an error".to_owned())
-        }
+        Ok(true) => None,
+        Ok(false) => Some("formatting failed: a Display impl returned an error".to_owned()),
         Err(payload) => {
             let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
             let failure = format!("formatting panicked: {what}");
@@ -503,6 +550,25 @@ fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> Formatted {
     Formatted {
         text,
         failed: failure.is_some(),
+    }
+}
+
+/// Writes a record's key-value pairs after its message: ` key=value` for
+/// each, a string value quoted and escaped (`user="ann lee"`), any other
+/// value by its `Display`.
+struct WritePairs<'a>(&'a mut String);
+
+impl<'kvs> log::kv::VisitSource<'kvs> for WritePairs<'_> {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        let written = match value.to_borrowed_str() {
+            Some(text) => write!(self.0, " {key}={text:?}"),
+            None => write!(self.0, " {key}={value}"),
+        };
+        written.map_err(|fmt::Error| log::kv::Error::msg("a value's Display impl failed"))
     }
 }
 
