@@ -23,6 +23,7 @@ fn the_guard_is_shared_between_threads() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn dropping_the_guard_writes_everything_logged_and_stops_the_writer() {
     const NAME: &str = "dropping_the_guard_writes_everything_logged_and_stops_the_writer";
     in_child(NAME, || {
@@ -42,6 +43,7 @@ fn dropping_the_guard_writes_everything_logged_and_stops_the_writer() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn the_guard_derefs_to_the_logger_and_an_explicit_shutdown_leaves_its_drop_nothing_to_do() {
     const NAME: &str =
         "the_guard_derefs_to_the_logger_and_an_explicit_shutdown_leaves_its_drop_nothing_to_do";
@@ -70,6 +72,7 @@ impl Write for StuckSink {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn dropping_the_guard_with_a_stuck_sink_gives_up_after_the_shutdown_timeout() {
     const NAME: &str = "dropping_the_guard_with_a_stuck_sink_gives_up_after_the_shutdown_timeout";
     in_child(NAME, || {

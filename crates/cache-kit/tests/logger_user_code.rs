@@ -71,6 +71,7 @@ impl fmt::Display for PanicsWhenShown {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn a_panic_hook_that_logs_while_a_display_panics_does_not_abort() {
     const NAME: &str = "a_panic_hook_that_logs_while_a_display_panics_does_not_abort";
     in_child(NAME, || {
@@ -139,6 +140,7 @@ fn log_from_a_thread_local_destructor(logged_before: bool) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn logging_from_a_thread_local_destructor_on_a_thread_that_never_logged_does_not_abort() {
     const NAME: &str =
         "logging_from_a_thread_local_destructor_on_a_thread_that_never_logged_does_not_abort";
@@ -146,6 +148,7 @@ fn logging_from_a_thread_local_destructor_on_a_thread_that_never_logged_does_not
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
 fn logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_not_abort() {
     const NAME: &str =
         "logging_from_a_thread_local_destructor_after_the_loggers_own_are_gone_does_not_abort";
