@@ -57,7 +57,8 @@ pub use atomics_kit::SizeError;
 pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder};
 #[cfg(feature = "logger")]
 pub use logger::{
-    InstallError, LockFreeLogger, LoggerBuilder, LoggerStats, Overflow, ShutdownTimeout,
+    InstallError, LockFreeLogger, LoggerBuilder, LoggerGuard, LoggerStats, Overflow,
+    ShutdownTimeout,
 };
 #[cfg(feature = "pool")]
 pub use pool::{

@@ -49,12 +49,11 @@ fn messages(lines: &[String], target: &str) -> Vec<String> {
         .collect()
 }
 
-/// The sum of the in-band "N records dropped" lines.
+/// The sum of the in-band "N records dropped" records.
 fn reported_drops(lines: &[String]) -> u64 {
-    lines
+    messages(lines, "cache_kit::logger")
         .iter()
-        .filter_map(|line| line.strip_prefix("cache-kit logger: "))
-        .map(|rest| rest.split(' ').next().unwrap().parse::<u64>().unwrap())
+        .map(|text| text.split(' ').next().unwrap().parse::<u64>().unwrap())
         .sum()
 }
 
@@ -392,4 +391,93 @@ fn a_sink_panic_whose_payload_panics_on_drop_leaves_the_writer_alive() {
     done.recv_timeout(Duration::from_secs(20))
         .expect("the writer died with the sink's panic");
     assert_eq!(logger.stats().write_errors, 1);
+}
+
+/// A sink whose first write says it has begun and then waits for the test.
+struct GateSink {
+    entered: Option<mpsc::Sender<()>>,
+    release: Mutex<mpsc::Receiver<()>>,
+    inner: SharedSink,
+}
+
+impl Write for GateSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if let Some(entered) = self.entered.take() {
+            entered.send(()).unwrap();
+            let _ = self.release.lock().unwrap().recv_timeout(PATIENCE);
+        }
+        self.inner.write(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_in_band_drop_report_is_a_warn_record_formatted_like_every_line() {
+    let (entered, writing) = mpsc::channel();
+    let (release, released) = mpsc::channel();
+    let inner = SharedSink::default();
+    let logger = LockFreeLogger::builder(GateSink {
+        entered: Some(entered),
+        release: Mutex::new(released),
+        inner: inner.clone(),
+    })
+    .capacity(1)
+    .unwrap()
+    .start();
+    logger.log_str(Level::Info, "app", "a");
+    // The writer holds "a" in the sink: the buffer's one slot takes "b",
+    // and "c" is dropped.
+    writing.recv_timeout(PATIENCE).unwrap();
+    logger.log_str(Level::Info, "app", "b");
+    logger.log_str(Level::Info, "app", "c");
+    release.send(()).unwrap();
+    logger.flush();
+    let lines = inner.lines();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(messages(&lines, "app"), ["a", "b"]);
+    let report = &lines[2];
+    assert!(
+        report.ends_with(
+            " WARN  [cache-kit-logger] cache_kit::logger: 1 record dropped (buffer full or logger shut down)"
+        ),
+        "{report}"
+    );
+    let stamp = report.as_bytes();
+    assert!(
+        stamp[4] == b'-' && stamp[10] == b'T' && stamp[26] == b'Z',
+        "{report}"
+    );
+    assert_eq!(reported_drops(&lines), 1);
+    let stats = logger.stats();
+    assert_eq!((stats.logged, stats.written, stats.dropped), (3, 2, 1));
+}
+
+#[test]
+fn a_records_key_value_pairs_are_written_after_its_message() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let pairs: [(&str, log::kv::Value<'_>); 4] = [
+        ("user", "ann lee".into()),
+        ("attempt", 3_u32.into()),
+        ("ok", true.into()),
+        ("ratio", log::kv::Value::from_display(&1.5_f64)),
+    ];
+    for (target, static_target) in [("app", Some("app")), ("dynamic", None)] {
+        log::Log::log(
+            &logger,
+            &log::Record::builder()
+                .args(format_args!("signed in"))
+                .level(Level::Info)
+                .target(target)
+                .module_path_static(static_target)
+                .key_values(&pairs)
+                .build(),
+        );
+    }
+    logger.flush();
+    let expected = r#"signed in user="ann lee" attempt=3 ok=true ratio=1.5"#;
+    assert_eq!(messages(&sink.lines(), "app"), [expected]);
+    assert_eq!(messages(&sink.lines(), "dynamic"), [expected]);
 }

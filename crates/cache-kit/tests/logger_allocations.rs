@@ -61,6 +61,34 @@ fn a_log_call_allocates_once_for_its_text_and_nothing_else() {
     assert!(per_record <= 1.0, "{per_record} allocations per record");
 }
 
+#[test]
+fn a_log_call_with_key_value_pairs_allocates_once_too() {
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    let pairs: [(&str, log::kv::Value<'_>); 2] =
+        [("user", "ann".into()), ("attempt", 3_u32.into())];
+    let log = |n: u32| {
+        log::Log::log(
+            &logger,
+            &log::Record::builder()
+                .args(format_args!("request {n} served"))
+                .level(log::Level::Info)
+                .target("app")
+                .module_path_static(Some("app"))
+                .key_values(&pairs)
+                .build(),
+        );
+    };
+    for n in 0..10 {
+        log(n);
+    }
+    let before = allocations();
+    for n in 0..1_000 {
+        log(n);
+    }
+    let per_record = (allocations() - before) as f64 / 1_000.0;
+    assert!(per_record <= 1.0, "{per_record} allocations per record");
+}
+
 fn record(args: std::fmt::Arguments<'_>) -> log::Record<'_> {
     log::Record::builder()
         .args(args)

@@ -3,13 +3,18 @@
 use std::fmt;
 use std::io::Write;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use atomics_kit::SizeError;
 
+use super::LoggerGuard;
 use crate::{InstallError, LockFreeLogger, Overflow};
 
 /// Records the buffer holds unless told otherwise (about 1.5 MB).
 const DEFAULT_CAPACITY: usize = 16 * 1024;
+/// How long a dropped [`LoggerGuard`] waits for the writer unless told
+/// otherwise.
+const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds a [`LockFreeLogger`]: [`start`](Self::start) it for direct use,
 /// or [`install`](Self::install) it as the `log` facade's logger.
@@ -35,6 +40,7 @@ pub struct LoggerBuilder {
     capacity: usize,
     overflow: Overflow,
     level: log::LevelFilter,
+    shutdown_timeout: Duration,
 }
 
 impl LoggerBuilder {
@@ -44,6 +50,7 @@ impl LoggerBuilder {
             capacity: DEFAULT_CAPACITY,
             overflow: Overflow::default(),
             level: log::LevelFilter::Info,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 
@@ -102,6 +109,24 @@ impl LoggerBuilder {
         self
     }
 
+    /// How long the [`LoggerGuard`] that [`install`](Self::install)
+    /// returns waits, when dropped, for the writer to write what is left
+    /// (default 5 s; a stuck sink cannot hang the process's exit longer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let builder = cache_kit::LockFreeLogger::builder(std::io::stderr())
+    ///     .shutdown_timeout(Duration::from_secs(1));
+    /// # drop(builder);
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
     /// Starts the writer thread and returns the logger.
     ///
     /// # Panics
@@ -120,9 +145,10 @@ impl LoggerBuilder {
 
     /// Starts the logger and makes it the `log` facade's, with the
     /// facade's maximum level set to this builder's. The logger lives for
-    /// the rest of the process: call
-    /// [`shutdown`](LockFreeLogger::shutdown) (or `log::logger().flush()`)
-    /// before exiting, or the last records may not be written.
+    /// the rest of the process; the returned [`LoggerGuard`] shuts it down
+    /// when dropped (writing everything logged before, within the
+    /// [`shutdown_timeout`](Self::shutdown_timeout)): hold it until the
+    /// end of `main`.
     ///
     /// # Errors
     ///
@@ -136,16 +162,17 @@ impl LoggerBuilder {
     /// # Examples
     ///
     /// ```
-    /// let logger = cache_kit::LockFreeLogger::builder(std::io::stderr()).install()?;
-    /// log::info!("served by cache-kit");
-    /// logger.shutdown(std::time::Duration::from_secs(1)).expect("stderr keeps up");
-    /// # Ok::<(), cache_kit::InstallError>(())
+    /// fn main() -> Result<(), cache_kit::InstallError> {
+    ///     let _guard = cache_kit::LockFreeLogger::builder(std::io::stderr()).install()?;
+    ///     log::info!("served by cache-kit");
+    ///     Ok(())
+    /// } // `_guard` dropped: the line is written before the process exits
     /// ```
-    pub fn install(self) -> Result<&'static LockFreeLogger, InstallError> {
+    pub fn install(self) -> Result<LoggerGuard, InstallError> {
         // The installed logger lives in a static, so it is never leaked:
         // one per process, like the facade's own slot.
         static INSTALLED: OnceLock<LockFreeLogger> = OnceLock::new();
-        let level = self.level;
+        let (level, timeout) = (self.level, self.shutdown_timeout);
         let mut builder = Some(self);
         let logger = INSTALLED.get_or_init(|| builder.take().expect("taken once").start());
         if builder.is_some() {
@@ -154,11 +181,11 @@ impl LoggerBuilder {
         }
         if log::set_logger(logger).is_err() {
             // Another crate's logger holds the facade: stop ours.
-            let _ = logger.shutdown(std::time::Duration::from_secs(1));
+            let _ = logger.shutdown(Duration::from_secs(1));
             return Err(InstallError);
         }
         log::set_max_level(level);
-        Ok(logger)
+        Ok(LoggerGuard { logger, timeout })
     }
 }
 
@@ -168,6 +195,7 @@ impl fmt::Debug for LoggerBuilder {
             .field("capacity", &self.capacity)
             .field("overflow", &self.overflow)
             .field("level", &self.level)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
     }
 }

@@ -10,11 +10,12 @@
 
 mod builder;
 mod errors;
+mod guard;
 mod line;
 mod overflow;
 mod stats;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,6 +30,7 @@ use crossbeam_queue::ArrayQueue;
 pub use atomics_kit::SizeError;
 pub use builder::LoggerBuilder;
 pub use errors::{InstallError, ShutdownTimeout};
+pub use guard::LoggerGuard;
 pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
@@ -39,6 +41,10 @@ use line::write_line;
 const BATCH_BYTES: usize = 64 * 1024;
 /// The longest the idle writer sleeps before looking at the queue again.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
+/// The writer thread's name, on its own lines (the drop reports).
+const WRITER_THREAD: &str = "cache-kit-logger";
+/// The target of the logger's own "N records dropped" records.
+const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 
 /// A logger whose logging threads never take a lock or make a system call
 /// in [`Overflow::DropNewest`] mode, and never lose a line silently.
@@ -53,7 +59,16 @@ const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
 /// default), or the logging thread waits ([`Overflow::Block`]).
 ///
 /// It serves the `log` facade ([`LoggerBuilder::install`]) and can be used
-/// directly ([`log_str`](Self::log_str), or `log::Log::log`).
+/// directly ([`log_str`](Self::log_str), or `log::Log::log`). A record's
+/// key-value pairs (`log::info!(user = "ann", attempt = 3; "signed in")`)
+/// are written after its message: `signed in user="ann" attempt=3`
+/// (string values quoted, others by their `Display`).
+///
+/// A logging call never panics and never aborts, whatever the user's code
+/// it runs does: a `Display` impl in the message may log again (through
+/// this logger or another), panic or fail (the record is written with a
+/// marker and counted in [`LoggerStats::format_errors`]), and a
+/// thread-local's destructor may log.
 ///
 /// # Examples
 ///
@@ -69,6 +84,38 @@ const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
 /// });
 /// logger.flush();
 /// assert_eq!(logger.stats().written, 4);
+/// ```
+///
+/// Key-value pairs, as the `log` macros pass them:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// #[derive(Clone, Default)]
+/// struct Shared(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for Shared {
+///     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().write(bytes)
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> {
+///         Ok(())
+///     }
+/// }
+///
+/// let sink = Shared::default();
+/// let logger = cache_kit::LockFreeLogger::builder(sink.clone()).start();
+/// let pairs: [(&str, log::kv::Value<'_>); 2] = [("user", "ann".into()), ("attempt", 3.into())];
+/// log::Log::log(
+///     &logger,
+///     &log::Record::builder()
+///         .args(format_args!("signed in"))
+///         .target("app")
+///         .key_values(&pairs)
+///         .build(),
+/// );
+/// logger.flush();
+/// let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+/// assert!(text.ends_with(" app: signed in user=\"ann\" attempt=3\n"), "{text}");
 /// ```
 pub struct LockFreeLogger {
     shared: Arc<Shared>,
@@ -87,6 +134,7 @@ pub(crate) struct Shared {
     dropped: AtomicU64,
     written: AtomicU64,
     write_errors: AtomicU64,
+    format_errors: AtomicU64,
     /// Flush tickets handed out; the writer serves them in order.
     flush_requested: AtomicU64,
     progress: Mutex<Progress>,
@@ -151,6 +199,7 @@ impl LockFreeLogger {
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
+            format_errors: AtomicU64::new(0),
             flush_requested: AtomicU64::new(0),
             progress: Mutex::new(Progress::default()),
             progressed: Condvar::new(),
@@ -159,7 +208,7 @@ impl LockFreeLogger {
         let writer = {
             let shared = Arc::clone(&shared);
             thread::Builder::new()
-                .name("cache-kit-logger".into())
+                .name(WRITER_THREAD.into())
                 .spawn(move || Writer::new(shared, sink).run())
                 .expect("cache-kit: could not start the logger's writer thread")
         };
@@ -185,33 +234,42 @@ impl LockFreeLogger {
     /// ```
     pub fn log_str(&self, level: log::Level, target: &str, message: &str) {
         if level <= self.shared.level {
-            self.submit(level, target, None, format_args!("{message}"));
+            self.submit(level, target, None, format_args!("{message}"), None);
         }
     }
 
-    /// The hot path: one exact-size `String` for target and text, one push.
+    /// The hot path: one exact-size `String` for target and text (with
+    /// the key-value pairs, if any), one push.
     fn submit(
         &self,
         level: log::Level,
         target: &str,
         static_target: Option<&'static str>,
         args: fmt::Arguments<'_>,
+        pairs: Option<&dyn log::kv::Source>,
     ) {
         let shared = &*self.shared;
         shared.logged.increment();
+        // The message's `Display` impls (user code) run before the gate:
+        // a shutdown never waits for them.
+        let (target, formatted) = match static_target {
+            Some(target) => (Target::Static(target), format_exact(None, args, pairs)),
+            None => (
+                Target::Prefix(target.len()),
+                format_exact(Some(target), args, pairs),
+            ),
+        };
+        if formatted.failed {
+            // Relaxed: a count, read by `stats` only.
+            shared.format_errors.fetch_add(1, Ordering::Relaxed);
+        }
         let Some(admission) = shared.gate.enter() else {
             // Shut down: counted, never silent (`stats().dropped`).
             // Relaxed: a count, read by `stats` only.
             shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        let (target, text) = match static_target {
-            Some(target) => (Target::Static(target), format_exact(None, args)),
-            None => (
-                Target::Prefix(target.len()),
-                format_exact(Some(target), args),
-            ),
-        };
+        let text = formatted.text;
         let entry = Entry {
             at: crate::sync::wall_clock(),
             level,
@@ -352,6 +410,7 @@ impl LockFreeLogger {
             written: shared.written.load(Ordering::Relaxed),
             dropped: shared.dropped.load(Ordering::Relaxed),
             write_errors: shared.write_errors.load(Ordering::Relaxed),
+            format_errors: shared.format_errors.load(Ordering::Relaxed),
         }
     }
 }
@@ -388,11 +447,13 @@ impl log::Log for LockFreeLogger {
         let static_target = record
             .module_path_static()
             .filter(|module| *module == record.target());
+        let pairs = record.key_values();
         self.submit(
             record.level(),
             record.target(),
             static_target,
             *record.args(),
+            (pairs.count() > 0).then_some(pairs),
         );
     }
 
@@ -409,39 +470,127 @@ impl Shared {
     }
 }
 
-/// `target` (if any) and the formatted message in one `String` of exactly
-/// their length: formatted first into a reused per-thread buffer, so the
-/// record costs one allocation however the message grows.
-fn format_exact(target: Option<&str>, args: fmt::Arguments<'_>) -> String {
-    thread_local! {
-        static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
-    }
-    if let (None, Some(literal)) = (target, args.as_str()) {
-        return literal.to_owned();
-    }
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.clear();
-        scratch.push_str(target.unwrap_or_default());
-        // Formatting into a String fails only if a Display impl does;
-        // the record then carries what was written before the failure.
-        let _ = scratch.write_fmt(args);
-        scratch.as_str().to_owned()
-    })
+/// A record's text, and whether formatting its message failed.
+struct Formatted {
+    text: String,
+    failed: bool,
 }
 
-/// This thread's name (or id), made once per thread.
-fn thread_name() -> Arc<str> {
+/// `target` (if any), the formatted message and the key-value pairs (if
+/// any, as ` key=value`, string values quoted) in one `String` of exactly
+/// their length: formatted first into a reused per-thread buffer, so the
+/// record costs one allocation however the message grows.
+///
+/// The buffer is taken out of its slot while the message's `Display`
+/// impls run: one that logs again (through this logger or another, or a
+/// panic hook that logs) finds the slot empty and formats into a fresh
+/// buffer of its own, where a borrowed `RefCell` would panic (and abort
+/// the process from a panic hook).
+///
+/// A `Display` impl (in the message or a value) that panics or returns an
+/// error never reaches the caller: the text is what was formatted before
+/// the failure, followed by a `[formatting panicked: ..]` or
+/// `[formatting failed: ..]` marker.
+fn format_exact(
+    target: Option<&str>,
+    args: fmt::Arguments<'_>,
+    pairs: Option<&dyn log::kv::Source>,
+) -> Formatted {
     thread_local! {
-        static NAME: Arc<str> = {
-            let current = thread::current();
-            match current.name() {
-                Some(name) => Arc::from(name),
-                None => Arc::from(format!("{:?}", current.id())),
-            }
+        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+    }
+    if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
+        return Formatted {
+            text: literal.to_owned(),
+            failed: false,
         };
     }
-    NAME.with(Arc::clone)
+    // After the slot's thread-local destructor has run (logging from
+    // another thread-local's destructor), a fresh buffer too.
+    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    scratch.clear();
+    scratch.push_str(target.unwrap_or_default());
+    let start = scratch.len();
+    // Unwind safety: after a panic only `scratch` is read, and a `String`
+    // is whole whatever panics between its pushes.
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let message = scratch.write_fmt(args);
+        let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(&mut scratch)));
+        message.is_ok() && pairs.is_ok()
+    }));
+    let failure = match outcome {
+        Ok(true) => None,
+        Ok(false) => Some("formatting failed: a Display impl returned an error".to_owned()),
+        Err(payload) => {
+            let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
+            let failure = format!("formatting panicked: {what}");
+            // The payload's own `Drop` may panic too: caught there.
+            drop_panic_payload(payload);
+            Some(failure)
+        }
+    };
+    if let Some(failure) = &failure {
+        if scratch.len() > start && !scratch.ends_with(char::is_whitespace) {
+            scratch.push(' ');
+        }
+        scratch.push('[');
+        scratch.push_str(failure);
+        scratch.push(']');
+    }
+    let text = scratch.as_str().to_owned();
+    // Keep the larger of this buffer and one a re-entrant call put back.
+    let _ = SCRATCH.try_with(|slot| {
+        let other = slot.take();
+        slot.set(if other.capacity() > scratch.capacity() {
+            other
+        } else {
+            scratch
+        });
+    });
+    Formatted {
+        text,
+        failed: failure.is_some(),
+    }
+}
+
+/// Writes a record's key-value pairs after its message: ` key=value` for
+/// each, a string value quoted and escaped (`user="ann lee"`), any other
+/// value by its `Display`.
+struct WritePairs<'a>(&'a mut String);
+
+impl<'kvs> log::kv::VisitSource<'kvs> for WritePairs<'_> {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        let written = match value.to_borrowed_str() {
+            Some(text) => write!(self.0, " {key}={text:?}"),
+            None => write!(self.0, " {key}={value}"),
+        };
+        written.map_err(|fmt::Error| log::kv::Error::msg("a value's Display impl failed"))
+    }
+}
+
+/// This thread's name (or id), made once per thread; made again on each
+/// call from a thread-local destructor that runs after this one's (where
+/// `with` would panic, and a panic in a destructor aborts the process).
+fn thread_name() -> Arc<str> {
+    thread_local! {
+        static NAME: Arc<str> = name_of_this_thread();
+    }
+    NAME.try_with(Arc::clone)
+        .unwrap_or_else(|_| name_of_this_thread())
+}
+
+fn name_of_this_thread() -> Arc<str> {
+    // `thread::current` still works in thread-local destructors: std
+    // forgets the thread's handle only after they have all run.
+    let current = thread::current();
+    match current.name() {
+        Some(name) => Arc::from(name),
+        None => Arc::from(format!("{:?}", current.id())),
+    }
 }
 
 /// The writer thread's state.
@@ -516,16 +665,27 @@ impl Writer {
         self.records_in_batch += 1;
     }
 
-    /// Puts a "N records dropped" line in the log for drops not yet
-    /// reported, so that a loss is visible where the lines are missing.
+    /// Puts a "N records dropped" record in the log for drops not yet
+    /// reported, so that a loss is visible where the lines are missing:
+    /// a `WARN` line from this thread for the target `cache_kit::logger`,
+    /// stamped when the writer saw the drops. It is the logger's own line,
+    /// not one of the records `stats` counts.
     fn report_drops(&mut self) {
         // Relaxed: a count (see `submit`).
         let dropped = self.shared.dropped.load(Ordering::Relaxed);
         if dropped > self.drops_reported {
-            let _ = writeln!(
-                self.batch,
-                "cache-kit logger: {} records dropped (buffer full or logger shut down)",
-                dropped - self.drops_reported
+            let count = dropped - self.drops_reported;
+            let message = format!(
+                "{count} record{} dropped (buffer full or logger shut down)",
+                if count == 1 { "" } else { "s" }
+            );
+            write_line(
+                &mut self.batch,
+                crate::sync::wall_clock(),
+                log::Level::Warn,
+                WRITER_THREAD,
+                DROP_REPORT_TARGET,
+                &message,
             );
             self.drops_reported = dropped;
         }

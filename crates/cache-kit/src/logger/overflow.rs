@@ -15,9 +15,10 @@
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Overflow {
-    /// Drop the new record, count it, and write a "N records dropped" line
-    /// as soon as there is room, so the loss shows in the log itself. The
-    /// logging thread never waits.
+    /// Drop the new record, count it, and write a "N records dropped"
+    /// record (level `WARN`, target `cache_kit::logger`, formatted like
+    /// every line) as soon as there is room, so the loss shows in the log
+    /// itself. The logging thread never waits.
     #[default]
     DropNewest,
     /// Wait until the writer makes room: nothing is lost, and logging slows

@@ -5,7 +5,9 @@
 ///
 /// After [`flush`](crate::LockFreeLogger::flush) returns, every record
 /// logged before it is accounted for:
-/// `logged == written + dropped + write_errors`.
+/// `logged == written + dropped + write_errors`, whatever formatting its
+/// message did (a `Display` impl that panics is counted in
+/// `format_errors` too).
 ///
 /// # Examples
 ///
@@ -17,6 +19,18 @@
 /// logger.flush();
 /// let stats = logger.stats();
 /// assert_eq!((stats.logged, stats.written, stats.dropped, stats.write_errors), (1, 1, 0, 0));
+///
+/// struct Broken;
+/// impl std::fmt::Display for Broken {
+///     fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         panic!("a bug in a Display impl")
+///     }
+/// }
+/// // The panic hook reports the panic; the logging call returns.
+/// log::Log::log(&logger, &log::Record::builder().args(format_args!("{}", Broken)).build());
+/// logger.flush();
+/// let stats = logger.stats();
+/// assert_eq!((stats.logged, stats.written, stats.format_errors), (2, 2, 1));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,9 +42,20 @@ pub struct LoggerStats {
     /// Records refused: the buffer was full in
     /// [`Overflow::DropNewest`](crate::Overflow::DropNewest) mode, or the
     /// logger was shut down. Each loss while the writer runs is also
-    /// reported in the log itself, by a "records dropped" line.
+    /// reported in the log itself, by a `WARN` record for the target
+    /// `cache_kit::logger`: "N records dropped (buffer full or logger shut
+    /// down)" (the logger's own line, not counted here).
     pub dropped: u64,
     /// Records lost because the sink failed to write or flush them (an
     /// error or a panic in the sink).
     pub write_errors: u64,
+    /// Records whose message failed to format: a `Display` impl in it
+    /// panicked or returned an error. Not a fourth fate but a tally across
+    /// the other three: such a record is still written (or dropped, or
+    /// lost to the sink) like any other, with the text formatted before
+    /// the failure and a `[formatting panicked: <panic message>]` or
+    /// `[formatting failed: ..]` marker after it. The panic is caught
+    /// (the panic hook has seen it) and never reaches the logging call;
+    /// its payload is dropped, a payload whose own `Drop` panics included.
+    pub format_errors: u64,
 }
