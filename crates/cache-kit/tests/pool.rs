@@ -290,3 +290,91 @@ fn a_detached_panic_whose_payload_panics_on_drop_kills_no_worker() {
         pool.shutdown();
     }
 }
+
+/// This thread's CPU time (user + system) so far, in clock ticks of 10 ms
+/// (Linux's fixed `USER_HZ` of 100 for `/proc`), from
+/// `/proc/thread-self/stat`: fields 14 and 15, counted after the `)` that
+/// ends the command name (which may hold spaces).
+#[cfg(target_os = "linux")]
+fn thread_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    // `after_name` starts at field 3 (state): utime is field 14, stime 15.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Runs `wait` on a pool thread, after `started` says the job it waits for
+/// is running on the other worker; returns the CPU ticks the pool thread
+/// used while it waited.
+#[cfg(target_os = "linux")]
+fn cpu_ticks_of_a_worker_waiting(
+    wait: impl FnOnce(&WorkStealingPool) -> u64 + Send + 'static,
+) -> u64 {
+    let pool = Arc::new(WorkStealingPool::new(2).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let inner = Arc::clone(&pool);
+    pool.spawn(move || {
+        tx.send(wait(&inner)).unwrap();
+    })
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the waiting worker hung")
+}
+
+/// The stolen job: says it started, then sleeps a second.
+const STOLEN_JOB: Duration = Duration::from_secs(1);
+
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_join_waiting_for_a_stolen_half_sleeps_instead_of_spinning() {
+    let used = cpu_ticks_of_a_worker_waiting(|pool| {
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let mut before = 0;
+        pool.join(
+            || {
+                // Keep this half busy until the other worker has stolen
+                // `b`: then this worker has to wait for it.
+                while !started.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                before = thread_cpu_ticks();
+            },
+            || {
+                started.store(true, Ordering::SeqCst);
+                thread::sleep(STOLEN_JOB);
+            },
+        );
+        thread_cpu_ticks() - before
+    });
+    // A resource bound, generous: under 20% of the wait (20 ticks of 100
+    // in a second); spinning uses most of it.
+    assert!(
+        used < 20,
+        "the joiner used {used} ticks of CPU (10 ms each) waiting 1 s"
+    );
+}
+
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_scope_waiting_for_a_stolen_task_sleeps_instead_of_spinning() {
+    let used = cpu_ticks_of_a_worker_waiting(|pool| {
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let mut before = 0;
+        pool.scope(|s| {
+            s.spawn(|_| {
+                started.store(true, Ordering::SeqCst);
+                thread::sleep(STOLEN_JOB);
+            });
+            while !started.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            before = thread_cpu_ticks();
+        });
+        thread_cpu_ticks() - before
+    });
+    assert!(
+        used < 20,
+        "the scope's caller used {used} ticks of CPU (10 ms each) waiting 1 s"
+    );
+}

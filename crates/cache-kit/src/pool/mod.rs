@@ -14,6 +14,10 @@ mod builder;
 #[deny(unsafe_code)]
 mod errors;
 mod job;
+// Public only for the loom models of the latch.
+#[deny(unsafe_code)]
+#[allow(unreachable_pub)]
+pub(crate) mod latch;
 mod scope;
 #[deny(unsafe_code)]
 mod shared;
@@ -39,14 +43,10 @@ pub use errors::PoolShutDown;
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
-use crate::sync::{Backoff, Mutex};
+use crate::sync::Mutex;
 use job::{HeapJob, JobRef, StackJob};
 use shared::{PanicHandler, PoolShared};
-use worker_thread::WorkerThread;
-
-/// Rounds of looking for work (yielding between them) before an idle
-/// worker parks; rayon-core also searches 32 rounds.
-const SEARCH_ROUNDS: usize = 32;
+use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 
 /// A work-stealing thread pool: each worker pops its own deque newest
 /// first (what it just forked is hot in its cache) and, when that is
@@ -306,14 +306,9 @@ impl WorkStealingPool {
                 Some(job) if job == b_ref => break b_job.run_inline(),
                 Some(job) => worker.execute(job),
                 None => {
-                    // `b` was stolen: help with other work until it is done.
-                    let backoff = Backoff::new();
-                    while !b_job.is_done() {
-                        match worker.find_job() {
-                            Some(job) => worker.execute(job),
-                            None => backoff.snooze(),
-                        }
-                    }
+                    // `b` was stolen: help with other work, else sleep,
+                    // until the thief sets its latch.
+                    worker.wait_until(&b_job.latch);
                     break b_job.into_result();
                 }
             }

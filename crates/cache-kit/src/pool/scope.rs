@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use crate::sync::{Condvar, Mutex};
 
-use crate::sync::Backoff;
-
 use crate::pool::job::HeapJob;
+use crate::pool::latch::Latch;
+use crate::pool::shared::PoolShared;
 use crate::pool::worker_thread::WorkerThread;
 use crate::WorkStealingPool;
 
@@ -33,7 +33,7 @@ use crate::WorkStealingPool;
 ///     }
 /// });
 /// assert_eq!(total.into_inner(), 55);
-/// # Ok::<(), cache_kit::SizeError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Scope<'scope> {
     pool: &'scope WorkStealingPool,
@@ -42,10 +42,16 @@ pub struct Scope<'scope> {
     _scope: PhantomData<&'scope mut &'scope ()>,
 }
 
-/// Counts the scope's unfinished tasks (plus one for its body) and keeps
-/// the first panic.
+/// Counts the scope's unfinished tasks (plus one for its body), keeps the
+/// first panic, and sets `latch` when the count reaches zero.
 struct ScopeLatch {
     unfinished: AtomicUsize,
+    latch: Latch,
+    /// The pool whose sleep protocol the waiting pool thread sleeps in
+    /// (held here, not borrowed: the setter wakes through it after the
+    /// waiter may have returned); `None` when the caller is not a pool
+    /// thread and blocks on `finished`.
+    waiter_pool: Option<Arc<PoolShared>>,
     lock: Mutex<Option<Box<dyn Any + Send>>>,
     finished: Condvar,
 }
@@ -57,17 +63,20 @@ impl ScopeLatch {
 
     /// One task (or the body) is done.
     fn done(&self) {
-        // AcqRel: each task's effects happen before the waiter that sees
-        // zero (Release), and the last decrement sees all the others.
+        // AcqRel: each task's effects happen before the last decrement
+        // (Acquire of the earlier Releases), whose `set` (Release)
+        // publishes them all to the waiter.
         if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-            drop(self.lock.lock());
-            self.finished.notify_all();
+            match &self.waiter_pool {
+                Some(pool) => self.latch.set_and_wake(&pool.sleep),
+                None => {
+                    self.latch.set();
+                    // The waiter checks the latch holding the lock.
+                    drop(self.lock.lock());
+                    self.finished.notify_all();
+                }
+            }
         }
-    }
-
-    fn is_finished(&self) -> bool {
-        // Acquire: pairs with the Release decrement in `done`.
-        self.unfinished.load(Ordering::Acquire) == 0
     }
 }
 
@@ -99,6 +108,8 @@ impl<'scope> Scope<'scope> {
             pool,
             latch: Arc::new(ScopeLatch {
                 unfinished: AtomicUsize::new(1),
+                latch: Latch::new(),
+                waiter_pool: worker.map(|worker| Arc::clone(&worker.shared)),
                 lock: Mutex::new(None),
                 finished: Condvar::new(),
             }),
@@ -109,18 +120,10 @@ impl<'scope> Scope<'scope> {
         // Wait for every task, whatever happened: they borrow from frames
         // that unwinding would pop.
         match worker {
-            Some(worker) => {
-                let backoff = Backoff::new();
-                while !scope.latch.is_finished() {
-                    match worker.find_job() {
-                        Some(job) => worker.execute(job),
-                        None => backoff.snooze(),
-                    }
-                }
-            }
+            Some(worker) => worker.wait_until(&scope.latch.latch),
             None => {
                 let mut guard = scope.latch.lock.lock();
-                while !scope.latch.is_finished() {
+                while !scope.latch.latch.is_set() {
                     guard = scope.latch.finished.wait(guard);
                 }
             }

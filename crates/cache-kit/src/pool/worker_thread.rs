@@ -8,7 +8,13 @@ use std::sync::Arc;
 use crossbeam_deque::{Steal, Worker};
 
 use crate::pool::job::JobRef;
+use crate::pool::latch::Latch;
 use crate::pool::shared::PoolShared;
+
+/// Rounds of looking for work (backing off between them) before an idle
+/// worker, or one waiting in `join` or `scope`, parks; rayon-core also
+/// searches 32 rounds.
+pub(crate) const SEARCH_ROUNDS: usize = 32;
 
 /// The pool thread running this code, if any.
 pub(crate) struct WorkerThread {
@@ -102,6 +108,30 @@ impl WorkerThread {
                 return None;
             }
         }
+    }
+
+    /// Waits until `latch` is set, running this worker's pool's jobs
+    /// meanwhile: its own deque's, the injector's, stolen ones. When there
+    /// are none it searches a while, then sleeps in the pool's sleep
+    /// protocol until new work or the latch's setter wakes it, so a worker
+    /// waiting for a long stolen job uses no CPU. The latch may belong to
+    /// another pool (a `scope` of pool B called on a worker of pool A):
+    /// the worker keeps serving its own pool while it waits, which is what
+    /// keeps two pools waiting on each other from deadlocking.
+    pub(crate) fn wait_until(&self, latch: &Latch) {
+        let shared = &self.shared;
+        shared.sleep.wait_for_latch(
+            latch,
+            SEARCH_ROUNDS,
+            || match self.find_job() {
+                Some(job) => {
+                    self.execute(job);
+                    true
+                }
+                None => false,
+            },
+            || shared.has_work(),
+        );
     }
 
     /// Runs `job` here. Counted first, so that the count includes a task
