@@ -378,3 +378,55 @@ fn a_scope_waiting_for_a_stolen_task_sleeps_instead_of_spinning() {
         "the scope's caller used {used} ticks of CPU (10 ms each) waiting 1 s"
     );
 }
+
+/// Runs `test` on a thread of its own and fails if it does not finish in
+/// time (a deadlock), instead of stalling the suite. A hung thread is left
+/// behind: the test process exits anyway.
+fn without_hanging<T: Send + 'static>(what: &str, test: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(test()).unwrap());
+    rx.recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{what}: still waiting after 10 s (deadlock)"))
+}
+
+/// Two pools of one thread each; a task on `a` runs `body(a, b)`.
+fn on_a_task_of_a_with_b<T: Send + 'static>(
+    body: impl FnOnce(&WorkStealingPool, &WorkStealingPool) -> T + Send + 'static,
+) -> T {
+    let a = Arc::new(WorkStealingPool::new(1).unwrap());
+    let b = Arc::new(WorkStealingPool::new(1).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let (inner_a, inner_b) = (Arc::clone(&a), Arc::clone(&b));
+    a.spawn(move || tx.send(body(&inner_a, &inner_b)).unwrap())
+        .unwrap();
+    rx.recv().unwrap()
+}
+
+#[test]
+fn a_join_on_another_pool_that_joins_back_on_the_first_does_not_deadlock() {
+    let result = without_hanging("B.join(.., A.join(..)) on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| b.join(|| 1, || a.join(|| 2, || 3)))
+    });
+    assert_eq!(result, (1, (2, 3)));
+}
+
+#[test]
+fn a_scope_on_another_pool_whose_task_scopes_back_on_the_first_does_not_deadlock() {
+    let result = without_hanging("B.scope(A.scope(..)) on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| {
+            let mut total = 0;
+            b.scope(|s| {
+                s.spawn(|_| {
+                    let (mut x, mut y) = (0, 0);
+                    a.scope(|s| {
+                        s.spawn(|_| x = 2);
+                        s.spawn(|_| y = 3);
+                    });
+                    total = x + y;
+                });
+            });
+            total
+        })
+    });
+    assert_eq!(result, 5);
+}

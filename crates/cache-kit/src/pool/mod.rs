@@ -212,9 +212,11 @@ impl WorkStealingPool {
 
     /// Runs `op`, which may spawn tasks borrowing from the caller's stack
     /// through the [`Scope`]; returns once `op` and every task spawned in
-    /// the scope (and in their nested spawns) have finished. On a pool
-    /// thread the caller runs other jobs while it waits; elsewhere it
-    /// blocks.
+    /// the scope (and in their nested spawns) have finished. On a thread
+    /// of this pool, or of another `WorkStealingPool`, the caller runs its
+    /// own pool's jobs while it waits and sleeps when there are none (so a
+    /// task of pool A waiting on pool B still serves A, and B's tasks may
+    /// wait on A in turn); elsewhere it blocks.
     ///
     /// # Panics
     ///
@@ -240,15 +242,22 @@ impl WorkStealingPool {
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
-        let worker = WorkerThread::current_of(&self.shared);
-        let _admission = match worker {
-            Some(_) => None,
-            None => Some(
+        // A thread of any pool waits for the scope's tasks by running its
+        // own pool's jobs, so that two pools waiting on each other cannot
+        // deadlock (rayon's `in_worker_cross`).
+        let worker = WorkerThread::current();
+        let own_pool = worker
+            .as_ref()
+            .is_some_and(|worker| worker.is_of(&self.shared));
+        let _admission = if own_pool {
+            None
+        } else {
+            Some(
                 self.shared
                     .gate
                     .enter()
                     .expect("cache-kit: scope on a pool that was shut down"),
-            ),
+            )
         };
         Scope::run(self, worker.as_deref(), op)
     }
@@ -256,8 +265,11 @@ impl WorkStealingPool {
     /// Runs `a` and `b`, potentially in parallel, and returns both results.
     /// On a pool thread `b` is queued on the caller's deque (no
     /// allocation) where an idle worker may steal it, while the caller runs
-    /// `a`, then `b` itself if nobody took it. From outside the pool, `a`
-    /// runs on the caller and `b` in the pool.
+    /// `a`, then `b` itself if nobody took it; if `b` was stolen, the
+    /// caller runs other jobs, else sleeps, until it is done. From outside
+    /// the pool, `a` runs on the caller and `b` in the pool; a caller on a
+    /// thread of another pool serves its own pool's jobs meanwhile (see
+    /// [`scope`](Self::scope)).
     ///
     /// # Panics
     ///

@@ -96,6 +96,9 @@ impl Drop for TaskDone {
 }
 
 impl<'scope> Scope<'scope> {
+    /// Runs `op` and waits for the scope's tasks. `worker` is the
+    /// calling thread's pool worker, of this pool or another: it waits by
+    /// running its own pool's jobs and sleeping in that pool's protocol.
     pub(crate) fn run<OP, R>(
         pool: &'scope WorkStealingPool,
         worker: Option<&WorkerThread>,

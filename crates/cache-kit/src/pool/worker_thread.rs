@@ -46,6 +46,19 @@ impl WorkerThread {
         worker
     }
 
+    /// This thread's worker, if it is a thread of any pool.
+    pub(crate) fn current() -> Option<Rc<WorkerThread>> {
+        CURRENT
+            .try_with(|current| current.borrow().as_ref().map(Rc::clone))
+            .ok()
+            .flatten()
+    }
+
+    /// Whether this worker is one of `shared`'s pool threads.
+    pub(crate) fn is_of(&self, shared: &Arc<PoolShared>) -> bool {
+        Arc::ptr_eq(&self.shared, shared)
+    }
+
     /// This thread's worker, if it is one of `shared`'s pool threads.
     pub(crate) fn current_of(shared: &Arc<PoolShared>) -> Option<Rc<WorkerThread>> {
         CURRENT
