@@ -61,7 +61,8 @@ pub use logger::{
 };
 #[cfg(feature = "pool")]
 pub use pool::{
-    PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats, WorkerStats,
+    PoolBuildError, PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats,
+    WorkerStats,
 };
 
 /// The pool's sleep protocol and its waiters' latch, for `tests/loom.rs`

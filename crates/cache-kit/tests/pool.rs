@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{PoolShutDown, SizeError, WorkStealingPool};
+use cache_kit::{PoolBuildError, PoolShutDown, SizeError, WorkStealingPool};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -28,9 +28,10 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 
 #[test]
 fn zero_threads_is_refused() {
-    assert_eq!(
-        WorkStealingPool::new(0).unwrap_err(),
-        SizeError::zero("threads")
+    let error = WorkStealingPool::new(0).unwrap_err();
+    assert!(
+        matches!(error, PoolBuildError::InvalidSize(size) if size == SizeError::zero("threads")),
+        "{error:?}"
     );
 }
 
@@ -429,4 +430,55 @@ fn a_scope_on_another_pool_whose_task_scopes_back_on_the_first_does_not_deadlock
         })
     });
     assert_eq!(result, 5);
+}
+
+#[test]
+fn a_thread_count_too_large_is_refused_with_a_typed_error() {
+    let error = WorkStealingPool::new(usize::MAX).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            PoolBuildError::InvalidSize(size)
+                if size == SizeError::too_large("threads", WorkStealingPool::MAX_THREADS)
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot build a work-stealing pool: `threads` must be at most {}",
+            WorkStealingPool::MAX_THREADS
+        )
+    );
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[test]
+fn a_thread_name_with_a_nul_byte_is_refused_with_a_typed_error() {
+    let error = WorkStealingPool::builder(1)
+        .thread_name("bad\0name")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&error, PoolBuildError::InvalidThreadName(name) if name == "bad\0name"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "thread name prefix \"bad\\0name\" holds a NUL byte"
+    );
+}
+
+#[test]
+fn join_from_outside_a_shut_down_pool_panics_naming_join() {
+    let pool = WorkStealingPool::new(1).unwrap();
+    pool.shutdown();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.join(|| 1, || 2))).unwrap_err();
+    let message = panic_text(&*payload);
+    assert!(
+        message.contains("join") && !message.contains("scope"),
+        "{message}"
+    );
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.scope(|_| ()))).unwrap_err();
+    assert!(panic_text(&*payload).contains("scope"));
 }

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 
+use crate::pool::errors::PoolBuildError;
 use crate::pool::shared::PanicHandler;
 use crate::{SizeError, WorkStealingPool};
 
@@ -35,14 +36,15 @@ pub struct PoolBuilder {
 }
 
 impl PoolBuilder {
-    /// A builder for a pool of `threads` workers.
+    /// A builder for a pool of `threads` workers, checked by
+    /// [`build`](Self::build).
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = cache_kit::PoolBuilder::new(2).build()?;
     /// assert_eq!(pool.threads(), 2);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn new(threads: usize) -> Self {
         Self {
@@ -53,7 +55,9 @@ impl PoolBuilder {
     }
 
     /// Names the workers `{prefix}-0`, `{prefix}-1`, ... (default
-    /// `cache-kit-pool`).
+    /// `cache-kit-pool`). Any text is accepted here; one holding a NUL
+    /// byte makes [`build`](Self::build) fail. The operating system may
+    /// show a shortened name (Linux: the first 15 bytes).
     ///
     /// # Examples
     ///
@@ -61,7 +65,7 @@ impl PoolBuilder {
     /// let pool = cache_kit::PoolBuilder::new(1).thread_name("io").build()?;
     /// let name = pool.join(|| std::thread::current().name().map(str::to_owned), || ()).0;
     /// assert!(name.is_some());
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn thread_name(mut self, prefix: &str) -> Self {
         prefix.clone_into(&mut self.name);
@@ -79,7 +83,7 @@ impl PoolBuilder {
     ///     .panic_handler(|payload| eprintln!("task panicked: {:?}", payload.downcast_ref::<&str>()))
     ///     .build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn panic_handler(
         mut self,
@@ -93,26 +97,28 @@ impl PoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if the thread count is 0.
-    ///
-    /// # Panics
-    ///
-    /// If the operating system refuses to start a thread.
+    /// - [`PoolBuildError::InvalidSize`] if the thread count is 0 or above
+    ///   [`WorkStealingPool::MAX_THREADS`];
+    /// - [`PoolBuildError::InvalidThreadName`] if the name prefix holds a
+    ///   NUL byte;
+    /// - [`PoolBuildError::Spawn`] if the operating system refuses to start
+    ///   a thread (the ones already started are stopped and joined).
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(cache_kit::PoolBuilder::new(0).build().is_err());
+    /// use cache_kit::{PoolBuildError, PoolBuilder};
+    ///
+    /// assert!(PoolBuilder::new(2).build().is_ok());
+    /// assert!(matches!(PoolBuilder::new(0).build(), Err(PoolBuildError::InvalidSize(_))));
     /// ```
-    pub fn build(self) -> Result<WorkStealingPool, SizeError> {
-        if self.threads == 0 {
-            return Err(SizeError::zero("threads"));
+    pub fn build(self) -> Result<WorkStealingPool, PoolBuildError> {
+        let threads = SizeError::check("threads", self.threads, WorkStealingPool::MAX_THREADS)?;
+        if self.name.contains('\0') {
+            return Err(PoolBuildError::InvalidThreadName(self.name));
         }
-        Ok(WorkStealingPool::start(
-            self.threads,
-            &self.name,
-            self.panic_handler,
-        ))
+        WorkStealingPool::start(threads, &self.name, self.panic_handler)
+            .map_err(PoolBuildError::Spawn)
     }
 }
 

@@ -39,7 +39,7 @@ use crossbeam_deque::Worker;
 
 pub use atomics_kit::SizeError;
 pub use builder::PoolBuilder;
-pub use errors::PoolShutDown;
+pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
@@ -79,7 +79,7 @@ use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 ///
 /// let pool = WorkStealingPool::new(2)?;
 /// assert_eq!(fib(&pool, 20), 6765);
-/// # Ok::<(), cache_kit::SizeError>(())
+/// # Ok::<(), cache_kit::PoolBuildError>(())
 /// ```
 pub struct WorkStealingPool {
     shared: Arc<PoolShared>,
@@ -87,15 +87,18 @@ pub struct WorkStealingPool {
 }
 
 impl WorkStealingPool {
+    /// The most worker threads a pool accepts (rayon-core's limit too);
+    /// the operating system may refuse fewer
+    /// ([`PoolBuildError::Spawn`]).
+    pub const MAX_THREADS: usize = 0xFFFF;
+
     /// A pool of `threads` workers.
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if `threads` is 0.
-    ///
-    /// # Panics
-    ///
-    /// If the operating system refuses to start a thread.
+    /// [`PoolBuildError::InvalidSize`] if `threads` is 0 or above
+    /// [`MAX_THREADS`](Self::MAX_THREADS); [`PoolBuildError::Spawn`] if the
+    /// operating system refuses to start a thread.
     ///
     /// # Examples
     ///
@@ -103,9 +106,10 @@ impl WorkStealingPool {
     /// let pool = cache_kit::WorkStealingPool::new(4)?;
     /// assert_eq!(pool.threads(), 4);
     /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// assert!(cache_kit::WorkStealingPool::new(usize::MAX).is_err());
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
-    pub fn new(threads: usize) -> Result<Self, SizeError> {
+    pub fn new(threads: usize) -> Result<Self, PoolBuildError> {
         PoolBuilder::new(threads).build()
     }
 
@@ -116,31 +120,48 @@ impl WorkStealingPool {
     /// ```
     /// let pool = cache_kit::WorkStealingPool::builder(2).thread_name("render").build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn builder(threads: usize) -> PoolBuilder {
         PoolBuilder::new(threads)
     }
 
-    pub(crate) fn start(threads: usize, name: &str, panic_handler: Option<PanicHandler>) -> Self {
+    /// Starts `threads` workers named `{name}-{index}`; if one cannot be
+    /// started, stops and joins the ones that were.
+    pub(crate) fn start(
+        threads: usize,
+        name: &str,
+        panic_handler: Option<PanicHandler>,
+    ) -> std::io::Result<Self> {
         let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
         let shared = Arc::new(PoolShared::new(stealers, panic_handler));
-        let handles = deques
-            .into_iter()
-            .enumerate()
-            .map(|(index, deque)| {
-                let shared = Arc::clone(&shared);
-                std::thread::Builder::new()
-                    .name(format!("{name}-{index}"))
-                    .spawn(move || work(WorkerThread::new(shared, index, deque)))
-                    .expect("cache-kit: could not start a pool thread")
-            })
-            .collect();
-        Self {
+        let mut handles = Vec::with_capacity(threads);
+        for (index, deque) in deques.into_iter().enumerate() {
+            let worker_shared = Arc::clone(&shared);
+            let started = std::thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .spawn(move || work(WorkerThread::new(worker_shared, index, deque)));
+            match started {
+                Ok(handle) => handles.push(handle),
+                Err(error) => {
+                    // Nothing was queued: the started workers find no work
+                    // and exit. Release: as in `shutdown`.
+                    shared.terminate.store(true, Ordering::Release);
+                    shared.sleep.notify_all();
+                    for handle in handles {
+                        // Workers catch every task's panic; a join error
+                        // cannot happen.
+                        let _ = handle.join();
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Self {
             shared,
             threads: Mutex::new(handles),
-        }
+        })
     }
 
     /// The number of worker threads.
@@ -149,7 +170,7 @@ impl WorkStealingPool {
     ///
     /// ```
     /// assert_eq!(cache_kit::WorkStealingPool::new(3)?.threads(), 3);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     #[must_use]
     pub fn threads(&self) -> usize {
@@ -222,7 +243,8 @@ impl WorkStealingPool {
     ///
     /// Re-raises the panic of `op` or of one of the tasks (`op`'s first),
     /// after all of them have finished. Panics if the pool was shut down
-    /// and the call comes from outside it.
+    /// and the call comes from outside it (a task of the pool may still
+    /// open scopes while the pool drains), without running `op`.
     ///
     /// # Examples
     ///
@@ -236,9 +258,18 @@ impl WorkStealingPool {
     ///     s.spawn(|_| right[0] = data[50..].iter().sum());
     /// });
     /// assert_eq!(halves[0] + halves[1], 5050);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn scope<'scope, OP, R>(&'scope self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        self.scope_as("scope", op)
+    }
+
+    /// `scope`, for `caller` (`scope`, or `join` from outside the pool),
+    /// whose name the panic after shutdown gives.
+    fn scope_as<'scope, OP, R>(&'scope self, caller: &str, op: OP) -> R
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
@@ -252,12 +283,12 @@ impl WorkStealingPool {
         let _admission = if own_pool {
             None
         } else {
-            Some(
-                self.shared
-                    .gate
-                    .enter()
-                    .expect("cache-kit: scope on a pool that was shut down"),
-            )
+            match self.shared.gate.enter() {
+                Some(admission) => Some(admission),
+                None => panic!(
+                    "cache-kit: {caller} called from outside a WorkStealingPool that was shut down"
+                ),
+            }
         };
         Scope::run(self, worker.as_deref(), op)
     }
@@ -274,7 +305,9 @@ impl WorkStealingPool {
     /// # Panics
     ///
     /// Re-raises a panic of `a` or `b` (`a`'s first) after both have
-    /// finished, as rayon's `join` does.
+    /// finished, as rayon's `join` does. Panics if the pool was shut down
+    /// and the call comes from outside it (a task of the pool may still
+    /// `join` while the pool drains), without running `a` or `b`.
     ///
     /// # Examples
     ///
@@ -286,7 +319,7 @@ impl WorkStealingPool {
     ///     || numbers.iter().filter(|n| *n % 2 == 1).count(),
     /// );
     /// assert_eq!((evens, odds), (500, 500));
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
@@ -297,7 +330,7 @@ impl WorkStealingPool {
     {
         let Some(worker) = WorkerThread::current_of(&self.shared) else {
             let mut b_result = None;
-            let a_result = self.scope(|s| {
+            let a_result = self.scope_as("join", |s| {
                 s.spawn(|_| b_result = Some(b()));
                 a()
             });
@@ -402,7 +435,7 @@ impl WorkStealingPool {
     /// let stats = pool.stats();
     /// assert_eq!(stats.workers.len(), 2);
     /// assert_eq!(stats.panicked, 0);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkStealingPoolStats {

@@ -153,7 +153,7 @@ impl<'scope> Scope<'scope> {
     ///     }
     /// });
     /// assert_eq!(lengths, [1, 2, 3]);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn spawn<F>(&self, task: F)
     where
