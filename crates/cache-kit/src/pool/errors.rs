@@ -16,7 +16,7 @@ use atomics_kit::SizeError;
 /// pool.shutdown();
 /// let error = pool.spawn(|| {}).unwrap_err();
 /// assert_eq!(error.to_string(), "the pool was shut down; the task was not queued");
-/// # Ok::<(), cache_kit::SizeError>(())
+/// # Ok::<(), cache_kit::PoolBuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolShutDown;
