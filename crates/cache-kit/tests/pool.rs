@@ -482,3 +482,34 @@ fn join_from_outside_a_shut_down_pool_panics_naming_join() {
     let payload = catch_unwind(AssertUnwindSafe(|| pool.scope(|_| ()))).unwrap_err();
     assert!(panic_text(&*payload).contains("scope"));
 }
+
+/// Runs rounds of slow scope tasks until every one of `pool`'s threads
+/// has run one (told apart by name), for at most 10 s.
+fn every_worker_runs_a_task(pool: &WorkStealingPool) -> bool {
+    let names = Mutex::new(std::collections::HashSet::new());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while names.lock().unwrap().len() < pool.threads() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        pool.scope(|s| {
+            for _ in 0..pool.threads() {
+                s.spawn(|_| {
+                    thread::sleep(Duration::from_millis(2));
+                    let name = thread::current().name().map(str::to_owned);
+                    names.lock().unwrap().insert(name);
+                });
+            }
+        });
+    }
+    true
+}
+
+#[test]
+fn every_worker_of_a_pool_of_more_than_two_runs_tasks() {
+    let pool = WorkStealingPool::new(4).unwrap();
+    assert!(
+        every_worker_runs_a_task(&pool),
+        "some workers never ran a task in 10 s: they died starting"
+    );
+}

@@ -35,7 +35,9 @@ impl WorkerThread {
             shared,
             index,
             deque,
-            victim_seed: Cell::new(index as u64 * 0x9E37_79B9_7F4A_7C15 + 1),
+            // Wrapping: any bits make a seed (a plain multiply overflowed
+            // from index 2 on and killed the worker in debug builds).
+            victim_seed: Cell::new((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
         }
     }
 
