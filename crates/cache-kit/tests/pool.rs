@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{PoolBuildError, PoolShutDown, SizeError, WorkStealingPool};
+use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -27,12 +27,10 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 #[test]
-fn zero_threads_is_refused() {
-    let error = WorkStealingPool::new(0).unwrap_err();
-    assert!(
-        matches!(error, PoolBuildError::InvalidSize(size) if size == SizeError::zero("threads")),
-        "{error:?}"
-    );
+fn zero_threads_means_one_per_hardware_thread() {
+    let machine = thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(WorkStealingPool::new(0).unwrap().threads(), machine);
+    assert_eq!(PoolBuilder::default().build().unwrap().threads(), machine);
 }
 
 #[test]
@@ -481,6 +479,191 @@ fn join_from_outside_a_shut_down_pool_panics_naming_join() {
     );
     let payload = catch_unwind(AssertUnwindSafe(|| pool.scope(|_| ()))).unwrap_err();
     assert!(panic_text(&*payload).contains("scope"));
+}
+
+fn fib_on_the_current_pool(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let (a, b) = pool::join(
+        || fib_on_the_current_pool(n - 1),
+        || fib_on_the_current_pool(n - 2),
+    );
+    a + b
+}
+
+#[test]
+fn install_runs_on_a_pool_thread_where_the_free_functions_use_that_pool() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let n = if cfg!(miri) { 8 } else { 20 };
+    let expected = if cfg!(miri) { 21 } else { 6765 };
+    assert_eq!(pool.install(|| fib_on_the_current_pool(n)), expected);
+    let mut halves = [0, 0];
+    pool.install(|| {
+        let (left, right) = halves.split_at_mut(1);
+        pool::scope(|s| {
+            s.spawn(|_| left[0] = pool::current_thread_index().unwrap() + 1);
+            s.spawn(|_| right[0] = pool::current_thread_index().unwrap() + 1);
+        });
+    });
+    assert!(
+        halves.iter().all(|&index| (1..=2).contains(&index)),
+        "{halves:?}"
+    );
+    let done = Arc::new(AtomicUsize::new(0));
+    pool.install(|| {
+        for _ in 0..10 {
+            let done = Arc::clone(&done);
+            pool::spawn(move || {
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    pool.wait_idle();
+    assert_eq!(done.load(Ordering::SeqCst), 10);
+    // On one of its own threads, `install` runs in place.
+    let (outer, inner) = pool.install(|| {
+        let outer = pool.current_thread_index();
+        (outer, pool.install(|| pool.current_thread_index()))
+    });
+    assert_eq!(outer, inner);
+}
+
+#[test]
+fn current_thread_index_names_the_pool_thread_and_none_elsewhere() {
+    let pool = WorkStealingPool::new(3).unwrap();
+    let other = WorkStealingPool::new(1).unwrap();
+    assert_eq!(pool::current_thread_index(), None);
+    assert_eq!(pool.current_thread_index(), None);
+    let indexes = Mutex::new(Vec::new());
+    pool.scope(|s| {
+        for _ in 0..30 {
+            s.spawn(|_| {
+                indexes
+                    .lock()
+                    .unwrap()
+                    .push(pool.current_thread_index().unwrap())
+            });
+        }
+    });
+    assert!(indexes.into_inner().unwrap().iter().all(|&index| index < 3));
+    // On another pool's thread: the free function answers for that pool,
+    // the method says it is not one of this pool's.
+    let (free, method) =
+        other.install(|| (pool::current_thread_index(), pool.current_thread_index()));
+    assert_eq!((free, method), (Some(0), None));
+}
+
+#[test]
+fn the_free_functions_outside_a_pool_and_install_after_shutdown_panic_with_their_names() {
+    for (name, call) in [
+        (
+            "join",
+            Box::new(|| assert_eq!(pool::join(|| 1, || 2), (1, 2))) as Box<dyn Fn()>,
+        ),
+        ("scope", Box::new(|| pool::scope(|_| ()))),
+        ("spawn", Box::new(|| pool::spawn(|| ()))),
+    ] {
+        let payload = catch_unwind(AssertUnwindSafe(call)).unwrap_err();
+        let message = panic_text(&*payload);
+        assert!(
+            message.contains(&format!("pool::{name} called outside a pool thread")),
+            "{message}"
+        );
+    }
+    let pool = WorkStealingPool::new(1).unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.install(|| 1))).map(|_| ());
+    assert!(payload.is_ok());
+    pool.shutdown();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.install(|| 1))).unwrap_err();
+    assert!(panic_text(&*payload).contains("install"));
+}
+
+#[test]
+fn a_panic_in_install_reaches_the_caller_and_the_worker_survives() {
+    let pool = WorkStealingPool::new(1).unwrap();
+    let payload =
+        catch_unwind(AssertUnwindSafe(|| pool.install(|| panic!("installed")))).unwrap_err();
+    assert_eq!(panic_text(&*payload), "installed");
+    assert_eq!(pool.install(|| 7), 7);
+}
+
+#[test]
+fn start_and_exit_handlers_run_once_per_worker_and_their_panics_are_reported() {
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let exited = Arc::new(Mutex::new(Vec::new()));
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let pool = WorkStealingPool::builder(3)
+        .start_handler({
+            let started = Arc::clone(&started);
+            move |index| {
+                started.lock().unwrap().push(index);
+                assert!(index != 1, "start handler failed on 1");
+            }
+        })
+        .exit_handler({
+            let exited = Arc::clone(&exited);
+            move |index| {
+                exited.lock().unwrap().push(index);
+                assert!(index != 2, "exit handler failed on 2");
+            }
+        })
+        .panic_handler({
+            let reported = Arc::clone(&reported);
+            move |payload| {
+                reported
+                    .lock()
+                    .unwrap()
+                    .push(panic_text(&*payload).to_owned())
+            }
+        })
+        .build()
+        .unwrap();
+    // Every worker runs jobs, the one whose start handler panicked too.
+    assert!(every_worker_runs_a_task(&pool));
+    pool.shutdown();
+    let sorted = |list: &Mutex<Vec<usize>>| {
+        let mut list = list.lock().unwrap().clone();
+        list.sort_unstable();
+        list
+    };
+    assert_eq!(sorted(&started), [0, 1, 2]);
+    assert_eq!(sorted(&exited), [0, 1, 2]);
+    let mut reported = reported.lock().unwrap().clone();
+    reported.sort();
+    assert_eq!(
+        reported,
+        ["exit handler failed on 2", "start handler failed on 1"]
+    );
+    assert_eq!(pool.stats().panicked, 2);
+}
+
+#[test]
+#[cfg(not(miri))]
+fn a_stack_size_is_applied_and_one_the_os_cannot_map_is_a_typed_error() {
+    fn depth(n: u64) -> u64 {
+        let padding = std::hint::black_box([n; 64]);
+        if n == 0 {
+            0
+        } else {
+            1 + depth(n - 1) + padding[0] - n
+        }
+    }
+    // 100k frames of over 512 bytes: more than the default 2 MiB.
+    let pool = WorkStealingPool::builder(1)
+        .stack_size(256 << 20)
+        .build()
+        .unwrap();
+    assert_eq!(pool.install(|| depth(100_000)), 100_000);
+    // Far more than any address space maps.
+    let error = WorkStealingPool::builder(2)
+        .stack_size(usize::MAX / 4)
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, PoolBuildError::Spawn(_)), "{error:?}");
+    assert!(error
+        .to_string()
+        .starts_with("could not start a pool thread: "));
 }
 
 /// Runs rounds of slow scope tasks until every one of `pool`'s threads

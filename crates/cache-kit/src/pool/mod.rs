@@ -4,13 +4,20 @@
 //! N threads, each with a crossbeam-deque (`worker_thread.rs`); an
 //! injector for outside submissions; `spawn`, [`Scope`] and `join`, whose
 //! jobs are type- and lifetime-erased pointers (`job.rs`, as rayon-core's);
-//! idle workers park through the sleep protocol (`sleep.rs`). `unsafe` lives in `mod.rs`, `job.rs`, `scope.rs` and
-//! `worker_thread.rs` only; the other files deny it.
+//! idle workers park through the sleep protocol (`sleep.rs`), and so do
+//! threads waiting in `join` or `scope` (on a latch, `latch.rs`). The free
+//! [`join`], [`scope`], [`spawn`] and [`current_thread_index`]
+//! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
+//! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
+//! `job.rs`, `scope.rs` and `worker_thread.rs` only; the other files deny
+//! it.
 //!
 //! Compiled with the `pool` feature (on by default).
 
 #[deny(unsafe_code)]
 mod builder;
+#[deny(unsafe_code)]
+mod current;
 #[deny(unsafe_code)]
 mod errors;
 mod job;
@@ -30,7 +37,6 @@ mod stats;
 mod worker_thread;
 
 use std::fmt;
-use std::panic::resume_unwind;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -39,13 +45,14 @@ use crossbeam_deque::Worker;
 
 pub use atomics_kit::SizeError;
 pub use builder::PoolBuilder;
+pub use current::{current_thread_index, join, scope, spawn};
 pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
 use crate::sync::Mutex;
-use job::{HeapJob, JobRef, StackJob};
-use shared::{PanicHandler, PoolShared};
+use job::{HeapJob, JobRef};
+use shared::{Handlers, PoolShared};
 use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 
 /// A work-stealing thread pool: each worker pops its own deque newest
@@ -57,7 +64,11 @@ use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 /// - [`scope`](Self::scope): tasks that borrow from the caller's stack,
 ///   all finished when `scope` returns;
 /// - [`join`](Self::join): fork-join of two closures, without allocating
-///   when called on a pool thread.
+///   when called on a pool thread;
+/// - [`install`](Self::install): runs a closure on a pool thread, where
+///   the free [`pool::join`](crate::pool::join),
+///   [`pool::scope`](crate::pool::scope) and
+///   [`pool::spawn`](crate::pool::spawn) use this pool without a handle.
 ///
 /// A task that panics never kills a worker: in `scope` and `join` the
 /// panic is re-raised in the caller; a detached task's panic is counted in
@@ -79,6 +90,16 @@ use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 ///
 /// let pool = WorkStealingPool::new(2)?;
 /// assert_eq!(fib(&pool, 20), 6765);
+///
+/// // Or without passing the pool down:
+/// fn fib_here(n: u64) -> u64 {
+///     if n < 2 {
+///         return n;
+///     }
+///     let (a, b) = cache_kit::pool::join(|| fib_here(n - 1), || fib_here(n - 2));
+///     a + b
+/// }
+/// assert_eq!(pool.install(|| fib_here(20)), 6765);
 /// # Ok::<(), cache_kit::PoolBuildError>(())
 /// ```
 pub struct WorkStealingPool {
@@ -92,11 +113,12 @@ impl WorkStealingPool {
     /// ([`PoolBuildError::Spawn`]).
     pub const MAX_THREADS: usize = 0xFFFF;
 
-    /// A pool of `threads` workers.
+    /// A pool of `threads` workers; 0 means one per hardware thread
+    /// ([`std::thread::available_parallelism`], 1 if unknown), as in rayon.
     ///
     /// # Errors
     ///
-    /// [`PoolBuildError::InvalidSize`] if `threads` is 0 or above
+    /// [`PoolBuildError::InvalidSize`] if `threads` is above
     /// [`MAX_THREADS`](Self::MAX_THREADS); [`PoolBuildError::Spawn`] if the
     /// operating system refuses to start a thread.
     ///
@@ -105,7 +127,7 @@ impl WorkStealingPool {
     /// ```
     /// let pool = cache_kit::WorkStealingPool::new(4)?;
     /// assert_eq!(pool.threads(), 4);
-    /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
+    /// assert!(cache_kit::WorkStealingPool::new(0)?.threads() >= 1);
     /// assert!(cache_kit::WorkStealingPool::new(usize::MAX).is_err());
     /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
@@ -113,7 +135,7 @@ impl WorkStealingPool {
         PoolBuilder::new(threads).build()
     }
 
-    /// A builder, for thread names and a panic handler.
+    /// A builder, for thread names, stack size and handlers.
     ///
     /// # Examples
     ///
@@ -131,17 +153,21 @@ impl WorkStealingPool {
     pub(crate) fn start(
         threads: usize,
         name: &str,
-        panic_handler: Option<PanicHandler>,
+        stack_size: Option<usize>,
+        handlers: Handlers,
     ) -> std::io::Result<Self> {
         let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(PoolShared::new(stealers, panic_handler));
+        let shared = Arc::new(PoolShared::new(stealers, handlers));
         let mut handles = Vec::with_capacity(threads);
         for (index, deque) in deques.into_iter().enumerate() {
             let worker_shared = Arc::clone(&shared);
-            let started = std::thread::Builder::new()
-                .name(format!("{name}-{index}"))
-                .spawn(move || work(WorkerThread::new(worker_shared, index, deque)));
+            let mut builder = std::thread::Builder::new().name(format!("{name}-{index}"));
+            if let Some(bytes) = stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let started =
+                builder.spawn(move || work(WorkerThread::new(worker_shared, index, deque)));
             match started {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
@@ -212,14 +238,12 @@ impl WorkStealingPool {
             Some(_) => None,
             None => Some(self.shared.gate.enter().ok_or(PoolShutDown)?),
         };
-        self.shared.task_queued();
-        // SAFETY: `task` is 'static: it borrows nothing that could die.
-        let job = unsafe {
-            HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task))
-        };
         match worker {
-            Some(worker) => worker.push(job),
-            None => self.inject(job),
+            Some(worker) => worker.spawn(task),
+            None => {
+                self.shared.task_queued();
+                self.inject(detached_job(task));
+            }
         }
         drop(admission);
         Ok(())
@@ -227,8 +251,7 @@ impl WorkStealingPool {
 
     /// Queues `job` on the injector and wakes a worker.
     pub(crate) fn inject(&self, job: JobRef) {
-        self.shared.injector.push(job);
-        self.shared.sleep.notify_one();
+        self.shared.inject(job);
     }
 
     /// Runs `op`, which may spawn tasks borrowing from the caller's stack
@@ -290,7 +313,7 @@ impl WorkStealingPool {
                 ),
             }
         };
-        Scope::run(self, worker.as_deref(), op)
+        Scope::run(&self.shared, worker.as_deref(), op)
     }
 
     /// Runs `a` and `b`, potentially in parallel, and returns both results.
@@ -336,32 +359,70 @@ impl WorkStealingPool {
             });
             return (a_result, b_result.expect("the scope ran b"));
         };
-        let b_job = StackJob::new(b);
-        // SAFETY: `b_job` stays in place until the loop below sees it done
-        // or pops its JobRef back; nothing in between can unwind past it
-        // (`a` runs under catch_unwind).
-        let b_ref = unsafe { b_job.as_job_ref() };
-        worker.push(b_ref);
-        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
-        let b_result = loop {
-            if b_job.is_done() {
-                break b_job.into_result();
-            }
-            match worker.pop_local() {
-                Some(job) if job == b_ref => break b_job.run_inline(),
-                Some(job) => worker.execute(job),
-                None => {
-                    // `b` was stolen: help with other work, else sleep,
-                    // until the thief sets its latch.
-                    worker.wait_until(&b_job.latch);
-                    break b_job.into_result();
-                }
-            }
-        };
-        match (a_result, b_result) {
-            (Ok(a), Ok(b)) => (a, b),
-            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        worker.join(a, b)
+    }
+
+    /// Runs `op` on one of this pool's threads and returns its result,
+    /// blocking the caller until then (or, on a thread of another pool,
+    /// running that pool's jobs meanwhile). Inside, the free
+    /// [`pool::join`](crate::pool::join), [`pool::scope`](crate::pool::scope)
+    /// and [`pool::spawn`](crate::pool::spawn) use this pool. Called from
+    /// one of this pool's threads, runs `op` right there.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises a panic of `op`. Panics if the pool was shut down and the
+    /// call comes from outside it, without running `op`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cache_kit::pool;
+    ///
+    /// fn sum(numbers: &[u64]) -> u64 {
+    ///     if numbers.len() <= 1024 {
+    ///         return numbers.iter().sum();
+    ///     }
+    ///     let (left, right) = numbers.split_at(numbers.len() / 2);
+    ///     let (a, b) = pool::join(|| sum(left), || sum(right));
+    ///     a + b
+    /// }
+    ///
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let numbers: Vec<u64> = (1..=100_000).collect();
+    /// assert_eq!(pool.install(|| sum(&numbers)), 5_000_050_000);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        if WorkerThread::current_of(&self.shared).is_some() {
+            return op();
         }
+        let mut result = None;
+        self.scope_as("install", |s| s.spawn(|_| result = Some(op())));
+        result.expect("the scope ran op")
+    }
+
+    /// The calling thread's index in this pool (`0..threads()`), or `None`
+    /// if it is not one of this pool's threads. The free
+    /// [`pool::current_thread_index`](crate::pool::current_thread_index)
+    /// answers for any pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// assert_eq!(pool.current_thread_index(), None);
+    /// let index = pool.install(|| pool.current_thread_index()).unwrap();
+    /// assert!(index < pool.threads());
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    #[must_use]
+    pub fn current_thread_index(&self) -> Option<usize> {
+        WorkerThread::current_of(&self.shared).map(|worker| worker.index)
     }
 
     /// Waits until every detached task ([`spawn`](Self::spawn)ed, including
@@ -452,10 +513,6 @@ impl WorkStealingPool {
             panicked: self.shared.panicked(),
         }
     }
-
-    pub(crate) fn shared(&self) -> &Arc<PoolShared> {
-        &self.shared
-    }
 }
 
 impl Drop for WorkStealingPool {
@@ -490,6 +547,7 @@ impl fmt::Debug for WorkStealingPool {
 fn work(worker: WorkerThread) {
     let worker = worker.install();
     let shared = Arc::clone(&worker.shared);
+    shared.thread_started(worker.index);
     loop {
         if let Some(job) = worker.find_job() {
             worker.execute(job);
@@ -509,6 +567,7 @@ fn work(worker: WorkerThread) {
         }
         // Acquire: pairs with the Release store in `shutdown`.
         if shared.terminate.load(Ordering::Acquire) {
+            shared.thread_exiting(worker.index);
             return;
         }
         shared
@@ -517,4 +576,15 @@ fn work(worker: WorkerThread) {
             // after this worker's count as a sleeper.
             .sleep_unless(|| shared.has_work() || shared.terminate.load(Ordering::Acquire));
     }
+}
+
+/// A detached task's job: it runs the task through `run_detached`, which
+/// catches and reports its panic and counts it done. The caller counts it
+/// queued (`task_queued`) before queueing it.
+pub(crate) fn detached_job<F>(task: F) -> JobRef
+where
+    F: FnOnce() + Send + 'static,
+{
+    // SAFETY: `task` is 'static: it borrows nothing that could die.
+    unsafe { HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task)) }
 }

@@ -13,10 +13,10 @@ use crate::pool::job::HeapJob;
 use crate::pool::latch::Latch;
 use crate::pool::shared::PoolShared;
 use crate::pool::worker_thread::WorkerThread;
-use crate::WorkStealingPool;
 
 /// Spawns tasks that may borrow anything outliving the
-/// [`scope`](WorkStealingPool::scope) call; the scope returns only after
+/// [`scope`](crate::WorkStealingPool::scope) call (or the free
+/// [`scope`](crate::pool::scope)); the scope returns only after
 /// all of them have finished.
 ///
 /// # Examples
@@ -36,7 +36,6 @@ use crate::WorkStealingPool;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Scope<'scope> {
-    pool: &'scope WorkStealingPool,
     latch: Arc<ScopeLatch>,
     /// Invariant in `'scope`, as `std::thread::Scope` is.
     _scope: PhantomData<&'scope mut &'scope ()>,
@@ -45,6 +44,8 @@ pub struct Scope<'scope> {
 /// Counts the scope's unfinished tasks (plus one for its body), keeps the
 /// first panic, and sets `latch` when the count reaches zero.
 struct ScopeLatch {
+    /// The pool the scope's tasks run in.
+    pool: Arc<PoolShared>,
     unfinished: AtomicUsize,
     latch: Latch,
     /// The pool whose sleep protocol the waiting pool thread sleeps in
@@ -99,17 +100,13 @@ impl<'scope> Scope<'scope> {
     /// Runs `op` and waits for the scope's tasks. `worker` is the
     /// calling thread's pool worker, of this pool or another: it waits by
     /// running its own pool's jobs and sleeping in that pool's protocol.
-    pub(crate) fn run<OP, R>(
-        pool: &'scope WorkStealingPool,
-        worker: Option<&WorkerThread>,
-        op: OP,
-    ) -> R
+    pub(crate) fn run<OP, R>(pool: &Arc<PoolShared>, worker: Option<&WorkerThread>, op: OP) -> R
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
         let scope = Scope {
-            pool,
             latch: Arc::new(ScopeLatch {
+                pool: Arc::clone(pool),
                 unfinished: AtomicUsize::new(1),
                 latch: Latch::new(),
                 waiter_pool: worker.map(|worker| Arc::clone(&worker.shared)),
@@ -163,10 +160,8 @@ impl<'scope> Scope<'scope> {
         // task's own `done`.
         self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
         let latch = Arc::clone(&self.latch);
-        let pool = self.pool;
         let job = move |_: &WorkerThread| {
             let scope = Scope {
-                pool,
                 latch,
                 _scope: PhantomData,
             };
@@ -178,7 +173,8 @@ impl<'scope> Scope<'scope> {
         // SAFETY: the job borrows only what outlives 'scope, and `run`
         // does not return (nor unwind) before every task's `done`.
         let job = unsafe { HeapJob::into_job_ref(job) };
-        match WorkerThread::current_of(pool.shared()) {
+        let pool = &self.latch.pool;
+        match WorkerThread::current_of(pool) {
             Some(worker) => worker.push(job),
             None => pool.inject(job),
         }

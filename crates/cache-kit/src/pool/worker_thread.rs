@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
 
-use crate::pool::job::JobRef;
+use std::panic::resume_unwind;
+
+use crate::pool::detached_job;
+use crate::pool::job::{JobRef, StackJob};
 use crate::pool::latch::Latch;
 use crate::pool::shared::PoolShared;
 
@@ -147,6 +150,57 @@ impl WorkerThread {
             },
             || shared.has_work(),
         );
+    }
+
+    /// `join` on this worker: `b` goes on this worker's deque (on the
+    /// stack: no allocation), `a` runs here, then `b` runs here too if it
+    /// was not stolen; if it was, this worker waits for it
+    /// ([`wait_until`](Self::wait_until)). Re-raises a panic of either
+    /// (`a`'s first) after both finished.
+    pub(crate) fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        let worker = self;
+        let b_job = StackJob::new(b);
+        // SAFETY: `b_job` stays in place until the loop below sees it done
+        // or pops its JobRef back; nothing in between can unwind past it
+        // (`a` runs under catch_unwind).
+        let b_ref = unsafe { b_job.as_job_ref() };
+        worker.push(b_ref);
+        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+        let b_result = loop {
+            if b_job.is_done() {
+                break b_job.into_result();
+            }
+            match worker.pop_local() {
+                Some(job) if job == b_ref => break b_job.run_inline(),
+                Some(job) => worker.execute(job),
+                None => {
+                    // `b` was stolen: help with other work, else sleep,
+                    // until the thief sets its latch.
+                    worker.wait_until(&b_job.latch);
+                    break b_job.into_result();
+                }
+            }
+        };
+        match (a_result, b_result) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        }
+    }
+
+    /// Queues a detached task on this worker's deque (a task's spawns are
+    /// part of the work its pool drains: always accepted).
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.shared.task_queued();
+        self.push(detached_job(task));
     }
 
     /// Runs `job` here. Counted first, so that the count includes a task
