@@ -48,13 +48,23 @@ struct ScopeLatch {
     pool: Arc<PoolShared>,
     unfinished: AtomicUsize,
     latch: Latch,
-    /// The pool whose sleep protocol the waiting pool thread sleeps in
-    /// (held here, not borrowed: the setter wakes through it after the
-    /// waiter may have returned); `None` when the caller is not a pool
-    /// thread and blocks on `finished`.
-    waiter_pool: Option<Arc<PoolShared>>,
+    /// Who waits for the scope, and so how the last task wakes it.
+    waiter: Waiter,
     lock: Mutex<Option<Box<dyn Any + Send>>>,
     finished: Condvar,
+}
+
+/// The thread waiting for a scope's tasks.
+enum Waiter {
+    /// A thread of the scope's own pool: it sleeps in that pool's sleep
+    /// protocol (`ScopeLatch::pool`).
+    OwnPool,
+    /// A thread of another pool: it sleeps in that pool's protocol, woken
+    /// through this handle (held, not borrowed: the setter wakes through
+    /// it after the waiter may have returned and its pool been dropped).
+    OtherPool(Arc<PoolShared>),
+    /// A thread of no pool: it blocks on `ScopeLatch::finished`.
+    Thread,
 }
 
 impl ScopeLatch {
@@ -68,9 +78,10 @@ impl ScopeLatch {
         // (Acquire of the earlier Releases), whose `set` (Release)
         // publishes them all to the waiter.
         if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-            match &self.waiter_pool {
-                Some(pool) => self.latch.set_and_wake(&pool.sleep),
-                None => {
+            match &self.waiter {
+                Waiter::OwnPool => self.latch.set_and_wake(&self.pool.sleep),
+                Waiter::OtherPool(pool) => self.latch.set_and_wake(&pool.sleep),
+                Waiter::Thread => {
                     self.latch.set();
                     // The waiter checks the latch holding the lock.
                     drop(self.lock.lock());
@@ -109,7 +120,11 @@ impl<'scope> Scope<'scope> {
                 pool: Arc::clone(pool),
                 unfinished: AtomicUsize::new(1),
                 latch: Latch::new(),
-                waiter_pool: worker.map(|worker| Arc::clone(&worker.shared)),
+                waiter: match worker {
+                    None => Waiter::Thread,
+                    Some(worker) if worker.is_of(pool) => Waiter::OwnPool,
+                    Some(worker) => Waiter::OtherPool(Arc::clone(&worker.shared)),
+                },
                 lock: Mutex::new(None),
                 finished: Condvar::new(),
             }),
