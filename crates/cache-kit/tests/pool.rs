@@ -696,3 +696,18 @@ fn every_worker_of_a_pool_of_more_than_two_runs_tasks() {
         "some workers never ran a task in 10 s: they died starting"
     );
 }
+
+#[test]
+fn a_panic_in_another_pool_reaches_the_waiting_worker_which_keeps_serving_its_pool() {
+    let message = without_hanging("a panicking B.join on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                b.join(|| a.join(|| 1, || 2), || -> u32 { panic!("b failed") })
+            }));
+            // A's only worker survived and still runs A's work.
+            assert_eq!(a.join(|| 3, || 4), (3, 4));
+            panic_text(&*outcome.unwrap_err()).to_owned()
+        })
+    });
+    assert_eq!(message, "b failed");
+}
