@@ -346,6 +346,8 @@ fn a_join_waiting_for_a_stolen_half_sleeps_instead_of_spinning() {
         );
         thread_cpu_ticks() - before
     });
+    // The figure, for `--nocapture`.
+    eprintln!("a joiner waiting 1 s for a stolen half used {used} ticks of 10 ms");
     // A resource bound, generous: under 20% of the wait (20 ticks of 100
     // in a second); spinning uses most of it.
     assert!(
@@ -372,6 +374,7 @@ fn a_scope_waiting_for_a_stolen_task_sleeps_instead_of_spinning() {
         });
         thread_cpu_ticks() - before
     });
+    eprintln!("a scope waiting 1 s for a stolen task used {used} ticks of 10 ms");
     assert!(
         used < 20,
         "the scope's caller used {used} ticks of CPU (10 ms each) waiting 1 s"
