@@ -62,13 +62,15 @@ pub use logger::{
 };
 #[cfg(feature = "pool")]
 pub use pool::{
-    PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats, WorkerStats,
+    PoolBuildError, PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats,
+    WorkerStats,
 };
 
-/// The pool's sleep protocol, for `tests/loom.rs` only.
+/// The pool's sleep protocol and its waiters' latch, for `tests/loom.rs`
+/// only.
 #[cfg(all(loom, feature = "pool"))]
 #[doc(hidden)]
-pub use pool::sleep::Sleep;
+pub use pool::{latch::Latch, sleep::Sleep};
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -7,7 +7,11 @@
 //! - the pool's sleep protocol (`src/pool/sleep.rs`, exported under loom only):
 //!   a worker parks unless there is work, a pusher wakes it. The work
 //!   queue is a loom atomic standing in for crossbeam-deque, whose atomics
-//!   loom cannot see.
+//!   loom cannot see;
+//! - the wait of a pool thread in `join` or `scope` (`Sleep::wait_for_latch`
+//!   and `src/pool/latch.rs`): it runs jobs while there are any, else
+//!   sleeps until new work or the completion of what it waits for (its
+//!   `Latch`'s `set_and_wake`) wakes it.
 //!
 //! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
 #![cfg(all(loom, feature = "cache", feature = "pool"))]
@@ -15,7 +19,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::BuildHasherDefault;
 
-use cache_kit::{Cache, CacheBuilder, Sleep};
+use cache_kit::{Cache, CacheBuilder, Latch, Sleep};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
@@ -219,5 +223,166 @@ fn shutdown_wakes_every_sleeper() {
         terminate.store(true, Ordering::Relaxed);
         sleep.notify_all();
         sleeper.join().unwrap();
+    });
+}
+
+/// Takes one job from the queue if there is one.
+fn take_job(jobs: &AtomicUsize) -> bool {
+    // Relaxed: the protocol's fences order the queue's accesses.
+    let available = jobs.load(Ordering::Relaxed);
+    available > 0
+        && jobs
+            .compare_exchange(
+                available,
+                available - 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+}
+
+#[test]
+fn a_joiner_asleep_on_its_latch_is_always_woken_when_the_stolen_job_completes() {
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let latch = Arc::new(Latch::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        let joiner = {
+            let (sleep, latch, jobs) = (Arc::clone(&sleep), Arc::clone(&latch), Arc::clone(&jobs));
+            thread::spawn(move || {
+                sleep.wait_for_latch(
+                    &latch,
+                    1,
+                    || take_job(&jobs),
+                    || jobs.load(Ordering::Relaxed) > 0,
+                );
+                assert!(latch.is_set());
+            })
+        };
+        // The thief finishes the stolen half.
+        latch.set_and_wake(&sleep);
+        joiner.join().unwrap();
+    });
+}
+
+#[test]
+fn a_job_queued_while_a_joiner_sleeps_wakes_it_to_run_the_job() {
+    // The queued job is the one whose completion the joiner waits for
+    // (say, the last task of its scope, injected from outside): only the
+    // wake-up for new work can get the joiner to run it.
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let latch = Arc::new(Latch::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        let joiner = {
+            let (sleep, latch, jobs) = (Arc::clone(&sleep), Arc::clone(&latch), Arc::clone(&jobs));
+            thread::spawn(move || {
+                sleep.wait_for_latch(
+                    &latch,
+                    1,
+                    || {
+                        let took = take_job(&jobs);
+                        if took {
+                            latch.set_and_wake(&sleep);
+                        }
+                        took
+                    },
+                    || jobs.load(Ordering::Relaxed) > 0,
+                );
+            })
+        };
+        jobs.fetch_add(1, Ordering::Relaxed);
+        sleep.notify_one();
+        joiner.join().unwrap();
+        assert_eq!(jobs.load(Ordering::Relaxed), 0);
+    });
+}
+
+/// Set by whichever thread runs the one job; the joiner's caller blocks
+/// on it after its `join` returned (user code that needs the job).
+struct Ran {
+    ran: loom::sync::Mutex<bool>,
+    signal: loom::sync::Condvar,
+}
+
+impl Ran {
+    fn run_if_queued(&self, jobs: &AtomicUsize) -> bool {
+        let took = take_job(jobs);
+        if took {
+            *self.ran.lock().unwrap() = true;
+            self.signal.notify_all();
+        }
+        took
+    }
+}
+
+#[test]
+fn a_job_queued_while_a_joiner_sleeps_runs_even_if_the_joiner_returns_first() {
+    // A joiner and an idle worker sleep; a job is queued (`notify_one`
+    // may pick either) while the joiner's latch is set. A joiner that got
+    // the job's wake-up but returns for its latch must pass the wake-up
+    // on: its caller may then block on the job, which would otherwise sit
+    // in the queue with every thread asleep. Reaching that takes three
+    // preemptions (both threads asleep before the push, the joiner woken
+    // between the push and the latch), one more than the default bound.
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(model.preemption_bound.map_or(3, |bound| bound.max(3)));
+    model.check(|| {
+        let sleep = Arc::new(Sleep::new());
+        let latch = Arc::new(Latch::new());
+        let jobs = Arc::new(AtomicUsize::new(0));
+        let terminate = Arc::new(AtomicBool::new(false));
+        let ran = Arc::new(Ran {
+            ran: loom::sync::Mutex::new(false),
+            signal: loom::sync::Condvar::new(),
+        });
+        let joiner = {
+            let (sleep, latch, jobs, ran) = (
+                Arc::clone(&sleep),
+                Arc::clone(&latch),
+                Arc::clone(&jobs),
+                Arc::clone(&ran),
+            );
+            thread::spawn(move || {
+                sleep.wait_for_latch(
+                    &latch,
+                    0,
+                    || ran.run_if_queued(&jobs),
+                    || jobs.load(Ordering::Relaxed) > 0,
+                );
+                let mut done = ran.ran.lock().unwrap();
+                while !*done {
+                    done = ran.signal.wait(done).unwrap();
+                }
+            })
+        };
+        let idle = {
+            let (sleep, jobs, terminate, ran) = (
+                Arc::clone(&sleep),
+                Arc::clone(&jobs),
+                Arc::clone(&terminate),
+                Arc::clone(&ran),
+            );
+            thread::spawn(move || loop {
+                if ran.run_if_queued(&jobs) {
+                    continue;
+                }
+                // Relaxed: ordered by the protocol's fences.
+                if terminate.load(Ordering::Relaxed) {
+                    return;
+                }
+                sleep.sleep_unless(|| {
+                    jobs.load(Ordering::Relaxed) > 0 || terminate.load(Ordering::Relaxed)
+                });
+            })
+        };
+        jobs.fetch_add(1, Ordering::Relaxed);
+        sleep.notify_one();
+        latch.set_and_wake(&sleep);
+        joiner.join().unwrap();
+        // Shutdown, once the job ran.
+        terminate.store(true, Ordering::Relaxed);
+        sleep.notify_all();
+        idle.join().unwrap();
     });
 }

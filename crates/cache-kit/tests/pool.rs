@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use cache_kit::{PoolShutDown, SizeError, WorkStealingPool};
+use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -27,11 +27,10 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 #[test]
-fn zero_threads_is_refused() {
-    assert_eq!(
-        WorkStealingPool::new(0).unwrap_err(),
-        SizeError::zero("threads")
-    );
+fn zero_threads_means_one_per_hardware_thread() {
+    let machine = thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(WorkStealingPool::new(0).unwrap().threads(), machine);
+    assert_eq!(PoolBuilder::default().build().unwrap().threads(), machine);
 }
 
 #[test]
@@ -289,4 +288,429 @@ fn a_detached_panic_whose_payload_panics_on_drop_kills_no_worker() {
         assert_eq!(pool.stats().panicked, 1);
         pool.shutdown();
     }
+}
+
+/// This thread's CPU time (user + system) so far, in clock ticks of 10 ms
+/// (Linux's fixed `USER_HZ` of 100 for `/proc`), from
+/// `/proc/thread-self/stat`: fields 14 and 15, counted after the `)` that
+/// ends the command name (which may hold spaces).
+#[cfg(target_os = "linux")]
+fn thread_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    // `after_name` starts at field 3 (state): utime is field 14, stime 15.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Runs `wait` on a pool thread, after `started` says the job it waits for
+/// is running on the other worker; returns the CPU ticks the pool thread
+/// used while it waited.
+#[cfg(target_os = "linux")]
+fn cpu_ticks_of_a_worker_waiting(
+    wait: impl FnOnce(&WorkStealingPool) -> u64 + Send + 'static,
+) -> u64 {
+    let pool = Arc::new(WorkStealingPool::new(2).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let inner = Arc::clone(&pool);
+    pool.spawn(move || {
+        tx.send(wait(&inner)).unwrap();
+    })
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the waiting worker hung")
+}
+
+/// The stolen job: says it started, then sleeps a second.
+const STOLEN_JOB: Duration = Duration::from_secs(1);
+
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_join_waiting_for_a_stolen_half_sleeps_instead_of_spinning() {
+    let used = cpu_ticks_of_a_worker_waiting(|pool| {
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let mut before = 0;
+        pool.join(
+            || {
+                // Keep this half busy until the other worker has stolen
+                // `b`: then this worker has to wait for it.
+                while !started.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                before = thread_cpu_ticks();
+            },
+            || {
+                started.store(true, Ordering::SeqCst);
+                thread::sleep(STOLEN_JOB);
+            },
+        );
+        thread_cpu_ticks() - before
+    });
+    // The figure, for `--nocapture`.
+    eprintln!("a joiner waiting 1 s for a stolen half used {used} ticks of 10 ms");
+    // A resource bound, generous: under 20% of the wait (20 ticks of 100
+    // in a second); spinning uses most of it.
+    assert!(
+        used < 20,
+        "the joiner used {used} ticks of CPU (10 ms each) waiting 1 s"
+    );
+}
+
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_scope_waiting_for_a_stolen_task_sleeps_instead_of_spinning() {
+    let used = cpu_ticks_of_a_worker_waiting(|pool| {
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let mut before = 0;
+        pool.scope(|s| {
+            s.spawn(|_| {
+                started.store(true, Ordering::SeqCst);
+                thread::sleep(STOLEN_JOB);
+            });
+            while !started.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            before = thread_cpu_ticks();
+        });
+        thread_cpu_ticks() - before
+    });
+    eprintln!("a scope waiting 1 s for a stolen task used {used} ticks of 10 ms");
+    assert!(
+        used < 20,
+        "the scope's caller used {used} ticks of CPU (10 ms each) waiting 1 s"
+    );
+}
+
+/// Runs `test` on a thread of its own and fails if it does not finish in
+/// time (a deadlock), instead of stalling the suite. A hung thread is left
+/// behind: the test process exits anyway.
+fn without_hanging<T: Send + 'static>(what: &str, test: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(test()).unwrap());
+    rx.recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{what}: still waiting after 10 s (deadlock)"))
+}
+
+/// Two pools of one thread each; a task on `a` runs `body(a, b)`.
+fn on_a_task_of_a_with_b<T: Send + 'static>(
+    body: impl FnOnce(&WorkStealingPool, &WorkStealingPool) -> T + Send + 'static,
+) -> T {
+    let a = Arc::new(WorkStealingPool::new(1).unwrap());
+    let b = Arc::new(WorkStealingPool::new(1).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let (inner_a, inner_b) = (Arc::clone(&a), Arc::clone(&b));
+    a.spawn(move || tx.send(body(&inner_a, &inner_b)).unwrap())
+        .unwrap();
+    rx.recv().unwrap()
+}
+
+#[test]
+fn a_join_on_another_pool_that_joins_back_on_the_first_does_not_deadlock() {
+    let result = without_hanging("B.join(.., A.join(..)) on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| b.join(|| 1, || a.join(|| 2, || 3)))
+    });
+    assert_eq!(result, (1, (2, 3)));
+}
+
+#[test]
+fn a_scope_on_another_pool_whose_task_scopes_back_on_the_first_does_not_deadlock() {
+    let result = without_hanging("B.scope(A.scope(..)) on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| {
+            let mut total = 0;
+            b.scope(|s| {
+                s.spawn(|_| {
+                    let (mut x, mut y) = (0, 0);
+                    a.scope(|s| {
+                        s.spawn(|_| x = 2);
+                        s.spawn(|_| y = 3);
+                    });
+                    total = x + y;
+                });
+            });
+            total
+        })
+    });
+    assert_eq!(result, 5);
+}
+
+#[test]
+fn a_thread_count_too_large_is_refused_with_a_typed_error() {
+    let error = WorkStealingPool::new(usize::MAX).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            PoolBuildError::InvalidSize(size)
+                if size == SizeError::too_large("threads", WorkStealingPool::MAX_THREADS)
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot build a work-stealing pool: `threads` must be at most {}",
+            WorkStealingPool::MAX_THREADS
+        )
+    );
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[test]
+fn a_thread_name_with_a_nul_byte_is_refused_with_a_typed_error() {
+    let error = WorkStealingPool::builder(1)
+        .thread_name("bad\0name")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&error, PoolBuildError::InvalidThreadName(name) if name == "bad\0name"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "thread name prefix \"bad\\0name\" holds a NUL byte"
+    );
+}
+
+#[test]
+fn join_from_outside_a_shut_down_pool_panics_naming_join() {
+    let pool = WorkStealingPool::new(1).unwrap();
+    pool.shutdown();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.join(|| 1, || 2))).unwrap_err();
+    let message = panic_text(&*payload);
+    assert!(
+        message.contains("join") && !message.contains("scope"),
+        "{message}"
+    );
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.scope(|_| ()))).unwrap_err();
+    assert!(panic_text(&*payload).contains("scope"));
+}
+
+fn fib_on_the_current_pool(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let (a, b) = pool::join(
+        || fib_on_the_current_pool(n - 1),
+        || fib_on_the_current_pool(n - 2),
+    );
+    a + b
+}
+
+#[test]
+fn install_runs_on_a_pool_thread_where_the_free_functions_use_that_pool() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let n = if cfg!(miri) { 8 } else { 20 };
+    let expected = if cfg!(miri) { 21 } else { 6765 };
+    assert_eq!(pool.install(|| fib_on_the_current_pool(n)), expected);
+    let mut halves = [0, 0];
+    pool.install(|| {
+        let (left, right) = halves.split_at_mut(1);
+        pool::scope(|s| {
+            s.spawn(|_| left[0] = pool::current_thread_index().unwrap() + 1);
+            s.spawn(|_| right[0] = pool::current_thread_index().unwrap() + 1);
+        });
+    });
+    assert!(
+        halves.iter().all(|&index| (1..=2).contains(&index)),
+        "{halves:?}"
+    );
+    let done = Arc::new(AtomicUsize::new(0));
+    pool.install(|| {
+        for _ in 0..10 {
+            let done = Arc::clone(&done);
+            pool::spawn(move || {
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    pool.wait_idle();
+    assert_eq!(done.load(Ordering::SeqCst), 10);
+    // On one of its own threads, `install` runs in place.
+    let (outer, inner) = pool.install(|| {
+        let outer = pool.current_thread_index();
+        (outer, pool.install(|| pool.current_thread_index()))
+    });
+    assert_eq!(outer, inner);
+}
+
+#[test]
+fn current_thread_index_names_the_pool_thread_and_none_elsewhere() {
+    let pool = WorkStealingPool::new(3).unwrap();
+    let other = WorkStealingPool::new(1).unwrap();
+    assert_eq!(pool::current_thread_index(), None);
+    assert_eq!(pool.current_thread_index(), None);
+    let indexes = Mutex::new(Vec::new());
+    pool.scope(|s| {
+        for _ in 0..30 {
+            s.spawn(|_| {
+                indexes
+                    .lock()
+                    .unwrap()
+                    .push(pool.current_thread_index().unwrap())
+            });
+        }
+    });
+    assert!(indexes.into_inner().unwrap().iter().all(|&index| index < 3));
+    // On another pool's thread: the free function answers for that pool,
+    // the method says it is not one of this pool's.
+    let (free, method) =
+        other.install(|| (pool::current_thread_index(), pool.current_thread_index()));
+    assert_eq!((free, method), (Some(0), None));
+}
+
+#[test]
+fn the_free_functions_outside_a_pool_and_install_after_shutdown_panic_with_their_names() {
+    for (name, call) in [
+        (
+            "join",
+            Box::new(|| assert_eq!(pool::join(|| 1, || 2), (1, 2))) as Box<dyn Fn()>,
+        ),
+        ("scope", Box::new(|| pool::scope(|_| ()))),
+        ("spawn", Box::new(|| pool::spawn(|| ()))),
+    ] {
+        let payload = catch_unwind(AssertUnwindSafe(call)).unwrap_err();
+        let message = panic_text(&*payload);
+        assert!(
+            message.contains(&format!("pool::{name} called outside a pool thread")),
+            "{message}"
+        );
+    }
+    let pool = WorkStealingPool::new(1).unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.install(|| 1))).map(|_| ());
+    assert!(payload.is_ok());
+    pool.shutdown();
+    let payload = catch_unwind(AssertUnwindSafe(|| pool.install(|| 1))).unwrap_err();
+    assert!(panic_text(&*payload).contains("install"));
+}
+
+#[test]
+fn a_panic_in_install_reaches_the_caller_and_the_worker_survives() {
+    let pool = WorkStealingPool::new(1).unwrap();
+    let payload =
+        catch_unwind(AssertUnwindSafe(|| pool.install(|| panic!("installed")))).unwrap_err();
+    assert_eq!(panic_text(&*payload), "installed");
+    assert_eq!(pool.install(|| 7), 7);
+}
+
+#[test]
+fn start_and_exit_handlers_run_once_per_worker_and_their_panics_are_reported() {
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let exited = Arc::new(Mutex::new(Vec::new()));
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let pool = WorkStealingPool::builder(3)
+        .start_handler({
+            let started = Arc::clone(&started);
+            move |index| {
+                started.lock().unwrap().push(index);
+                assert!(index != 1, "start handler failed on 1");
+            }
+        })
+        .exit_handler({
+            let exited = Arc::clone(&exited);
+            move |index| {
+                exited.lock().unwrap().push(index);
+                assert!(index != 2, "exit handler failed on 2");
+            }
+        })
+        .panic_handler({
+            let reported = Arc::clone(&reported);
+            move |payload| {
+                reported
+                    .lock()
+                    .unwrap()
+                    .push(panic_text(&*payload).to_owned())
+            }
+        })
+        .build()
+        .unwrap();
+    // Every worker runs jobs, the one whose start handler panicked too.
+    assert!(every_worker_runs_a_task(&pool));
+    pool.shutdown();
+    let sorted = |list: &Mutex<Vec<usize>>| {
+        let mut list = list.lock().unwrap().clone();
+        list.sort_unstable();
+        list
+    };
+    assert_eq!(sorted(&started), [0, 1, 2]);
+    assert_eq!(sorted(&exited), [0, 1, 2]);
+    let mut reported = reported.lock().unwrap().clone();
+    reported.sort();
+    assert_eq!(
+        reported,
+        ["exit handler failed on 2", "start handler failed on 1"]
+    );
+    assert_eq!(pool.stats().panicked, 2);
+}
+
+#[test]
+#[cfg(not(miri))]
+fn a_stack_size_is_applied_and_one_the_os_cannot_map_is_a_typed_error() {
+    fn depth(n: u64) -> u64 {
+        let padding = std::hint::black_box([n; 64]);
+        if n == 0 {
+            0
+        } else {
+            1 + depth(n - 1) + padding[0] - n
+        }
+    }
+    // 100k frames of over 512 bytes: more than the default 2 MiB.
+    let pool = WorkStealingPool::builder(1)
+        .stack_size(256 << 20)
+        .build()
+        .unwrap();
+    assert_eq!(pool.install(|| depth(100_000)), 100_000);
+    // Far more than any address space maps.
+    let error = WorkStealingPool::builder(2)
+        .stack_size(usize::MAX / 4)
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, PoolBuildError::Spawn(_)), "{error:?}");
+    assert!(error
+        .to_string()
+        .starts_with("could not start a pool thread: "));
+}
+
+/// Runs rounds of slow scope tasks until every one of `pool`'s threads
+/// has run one (told apart by name), for at most 10 s.
+fn every_worker_runs_a_task(pool: &WorkStealingPool) -> bool {
+    let names = Mutex::new(std::collections::HashSet::new());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while names.lock().unwrap().len() < pool.threads() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        pool.scope(|s| {
+            for _ in 0..pool.threads() {
+                s.spawn(|_| {
+                    thread::sleep(Duration::from_millis(2));
+                    let name = thread::current().name().map(str::to_owned);
+                    names.lock().unwrap().insert(name);
+                });
+            }
+        });
+    }
+    true
+}
+
+#[test]
+fn every_worker_of_a_pool_of_more_than_two_runs_tasks() {
+    let pool = WorkStealingPool::new(4).unwrap();
+    assert!(
+        every_worker_runs_a_task(&pool),
+        "some workers never ran a task in 10 s: they died starting"
+    );
+}
+
+#[test]
+fn a_panic_in_another_pool_reaches_the_waiting_worker_which_keeps_serving_its_pool() {
+    let message = without_hanging("a panicking B.join on A's only thread", || {
+        on_a_task_of_a_with_b(|a, b| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                b.join(|| a.join(|| 1, || 2), || -> u32 { panic!("b failed") })
+            }));
+            // A's only worker survived and still runs A's work.
+            assert_eq!(a.join(|| 3, || 4), (3, 4));
+            panic_text(&*outcome.unwrap_err()).to_owned()
+        })
+    });
+    assert_eq!(message, "b failed");
 }

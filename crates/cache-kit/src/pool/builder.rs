@@ -1,9 +1,11 @@
-//! [`PoolBuilder`]: a pool's thread count, thread names and panic handler.
+//! [`PoolBuilder`]: a pool's thread count, thread names, stack size and
+//! handlers.
 
 use std::any::Any;
 use std::fmt;
 
-use crate::pool::shared::PanicHandler;
+use crate::pool::errors::PoolBuildError;
+use crate::pool::shared::Handlers;
 use crate::{SizeError, WorkStealingPool};
 
 /// Builds a [`WorkStealingPool`].
@@ -31,46 +33,78 @@ use crate::{SizeError, WorkStealingPool};
 pub struct PoolBuilder {
     threads: usize,
     name: String,
-    panic_handler: Option<PanicHandler>,
+    stack_size: Option<usize>,
+    handlers: Handlers,
 }
 
 impl PoolBuilder {
-    /// A builder for a pool of `threads` workers.
+    /// A builder for a pool of `threads` workers, checked by
+    /// [`build`](Self::build); 0 means one per hardware thread
+    /// ([`std::thread::available_parallelism`], 1 if unknown), as in rayon.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = cache_kit::PoolBuilder::new(2).build()?;
     /// assert_eq!(pool.threads(), 2);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// let machine = std::thread::available_parallelism().map_or(1, usize::from);
+    /// assert_eq!(cache_kit::PoolBuilder::new(0).build()?.threads(), machine);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn new(threads: usize) -> Self {
         Self {
             threads,
             name: "cache-kit-pool".to_owned(),
-            panic_handler: None,
+            stack_size: None,
+            handlers: Handlers::default(),
         }
     }
 
     /// Names the workers `{prefix}-0`, `{prefix}-1`, ... (default
-    /// `cache-kit-pool`).
+    /// `cache-kit-pool`). Any text is accepted here; one holding a NUL
+    /// byte makes [`build`](Self::build) fail. The operating system may
+    /// show a shortened name (Linux: the first 15 bytes).
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = cache_kit::PoolBuilder::new(1).thread_name("io").build()?;
-    /// let name = pool.join(|| std::thread::current().name().map(str::to_owned), || ()).0;
-    /// assert!(name.is_some());
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// let name = pool.install(|| std::thread::current().name().map(str::to_owned));
+    /// assert_eq!(name.as_deref(), Some("io-0"));
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn thread_name(mut self, prefix: &str) -> Self {
         prefix.clone_into(&mut self.name);
         self
     }
 
+    /// The stack size of each worker thread, in bytes (default: std's,
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise). Every size is
+    /// accepted here, as [`std::thread::Builder::stack_size`] accepts it:
+    /// the platform raises one below its minimum and rounds it to whole
+    /// pages; one it cannot map makes [`build`](Self::build) fail with
+    /// [`PoolBuildError::Spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn depth(n: u64) -> u64 {
+    ///     if n == 0 { 0 } else { 1 + depth(n - 1) }
+    /// }
+    ///
+    /// let pool = cache_kit::PoolBuilder::new(1).stack_size(16 << 20).build()?;
+    /// assert_eq!(pool.install(|| depth(10_000)), 10_000);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
     /// Calls `handler` with the payload of every detached task's panic (on
-    /// the worker that caught it). Without one, panics are only counted
-    /// (`stats().panicked`). A panicking handler is caught too.
+    /// the worker that caught it), and of a start or exit handler's.
+    /// Without one, panics are only counted (`stats().panicked`). A
+    /// panicking handler is caught too.
     ///
     /// # Examples
     ///
@@ -79,13 +113,69 @@ impl PoolBuilder {
     ///     .panic_handler(|payload| eprintln!("task panicked: {:?}", payload.downcast_ref::<&str>()))
     ///     .build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn panic_handler(
         mut self,
         handler: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
     ) -> Self {
-        self.panic_handler = Some(Box::new(handler));
+        self.handlers.panic = Some(Box::new(handler));
+        self
+    }
+
+    /// Calls `handler` on each worker thread, with its index, when it
+    /// starts and before it runs any job (to name it in a profiler, pin
+    /// it, set up thread-locals). A panic in it is caught, counted and
+    /// handed to the [`panic_handler`](Self::panic_handler); the worker
+    /// starts anyway.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let pool = cache_kit::PoolBuilder::new(3)
+    ///     .start_handler({
+    ///         let started = Arc::clone(&started);
+    ///         move |_index| { started.fetch_add(1, Ordering::SeqCst); }
+    ///     })
+    ///     .build()?;
+    /// pool.shutdown();
+    /// assert_eq!(started.load(Ordering::SeqCst), 3);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn start_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.handlers.start = Some(Box::new(handler));
+        self
+    }
+
+    /// Calls `handler` on each worker thread, with its index, as it exits
+    /// (at [`shutdown`](WorkStealingPool::shutdown) or drop, after its
+    /// last job). A panic in it is caught and reported as a start
+    /// handler's is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let exited = Arc::new(Mutex::new(Vec::new()));
+    /// let pool = cache_kit::PoolBuilder::new(2)
+    ///     .exit_handler({
+    ///         let exited = Arc::clone(&exited);
+    ///         move |index| exited.lock().unwrap().push(index)
+    ///     })
+    ///     .build()?;
+    /// drop(pool);
+    /// let mut exited = exited.lock().unwrap().clone();
+    /// exited.sort();
+    /// assert_eq!(exited, [0, 1]);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn exit_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.handlers.exit = Some(Box::new(handler));
         self
     }
 
@@ -93,26 +183,41 @@ impl PoolBuilder {
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if the thread count is 0.
-    ///
-    /// # Panics
-    ///
-    /// If the operating system refuses to start a thread.
+    /// - [`PoolBuildError::InvalidSize`] if the thread count is above
+    ///   [`WorkStealingPool::MAX_THREADS`];
+    /// - [`PoolBuildError::InvalidThreadName`] if the name prefix holds a
+    ///   NUL byte;
+    /// - [`PoolBuildError::Spawn`] if the operating system refuses to start
+    ///   a thread (the ones already started are stopped and joined).
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(cache_kit::PoolBuilder::new(0).build().is_err());
+    /// use cache_kit::{PoolBuildError, PoolBuilder, WorkStealingPool};
+    ///
+    /// assert!(PoolBuilder::new(2).build().is_ok());
+    /// let too_many = PoolBuilder::new(WorkStealingPool::MAX_THREADS + 1).build();
+    /// assert!(matches!(too_many, Err(PoolBuildError::InvalidSize(_))));
     /// ```
-    pub fn build(self) -> Result<WorkStealingPool, SizeError> {
-        if self.threads == 0 {
-            return Err(SizeError::zero("threads"));
+    pub fn build(self) -> Result<WorkStealingPool, PoolBuildError> {
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(WorkStealingPool::MAX_THREADS),
+            threads => SizeError::check("threads", threads, WorkStealingPool::MAX_THREADS)?,
+        };
+        if self.name.contains('\0') {
+            return Err(PoolBuildError::InvalidThreadName(self.name));
         }
-        Ok(WorkStealingPool::start(
-            self.threads,
-            &self.name,
-            self.panic_handler,
-        ))
+        WorkStealingPool::start(threads, &self.name, self.stack_size, self.handlers)
+            .map_err(PoolBuildError::Spawn)
+    }
+}
+
+impl Default for PoolBuilder {
+    /// A builder for one worker per hardware thread ([`new(0)`](Self::new)).
+    fn default() -> Self {
+        Self::new(0)
     }
 }
 
@@ -121,7 +226,10 @@ impl fmt::Debug for PoolBuilder {
         f.debug_struct("PoolBuilder")
             .field("threads", &self.threads)
             .field("name", &self.name)
-            .field("panic_handler", &self.panic_handler.is_some())
+            .field("stack_size", &self.stack_size)
+            .field("panic_handler", &self.handlers.panic.is_some())
+            .field("start_handler", &self.handlers.start.is_some())
+            .field("exit_handler", &self.handlers.exit.is_some())
             .finish()
     }
 }

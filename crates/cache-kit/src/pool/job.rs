@@ -9,8 +9,8 @@
 use std::cell::UnsafeCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::pool::latch::Latch;
 use crate::pool::worker_thread::WorkerThread;
-use crate::sync::{AtomicBool, Ordering};
 
 /// A job in a deque: run it exactly once with [`execute`](Self::execute).
 ///
@@ -89,11 +89,12 @@ impl HeapJob {
 }
 
 /// A job on the stack of a `join` caller: the closure, a slot for its
-/// result, and a flag set once the result is in.
+/// result, and a latch set once the result is in (which the caller may
+/// sleep on).
 pub(crate) struct StackJob<F, R> {
     job: UnsafeCell<Option<F>>,
     result: UnsafeCell<Option<std::thread::Result<R>>>,
-    done: AtomicBool,
+    pub(crate) latch: Latch,
 }
 
 impl<F, R> StackJob<F, R>
@@ -105,7 +106,7 @@ where
         Self {
             job: UnsafeCell::new(Some(job)),
             result: UnsafeCell::new(None),
-            done: AtomicBool::new(false),
+            latch: Latch::new(),
         }
     }
 
@@ -118,7 +119,7 @@ where
     /// has taken the `JobRef` back out of its deque (and then runs it
     /// inline with [`run_inline`](Self::run_inline)).
     pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
-        unsafe fn execute<F: FnOnce() -> R, R>(pointer: *const (), _: &WorkerThread) {
+        unsafe fn execute<F: FnOnce() -> R, R>(pointer: *const (), worker: &WorkerThread) {
             // SAFETY: `pointer` is a live `StackJob<F, R>` (the contract of
             // `as_job_ref`), executed once (the contract of `JobRef`).
             let this = unsafe { &*pointer.cast::<StackJob<F, R>>() };
@@ -128,10 +129,15 @@ where
             let result = catch_unwind(AssertUnwindSafe(job));
             // SAFETY: as above.
             unsafe { *this.result.get() = Some(result) };
-            // Release: publishes `result` to the owner's Acquire load in
-            // `is_done`. The last touch of `this`: the owner may free it
-            // as soon as it sees the flag.
-            this.done.store(true, Ordering::Release);
+            // Publishes `result` to the owner (`Latch::set` is Release,
+            // `is_done` Acquire). The last touch of `this`: the owner may
+            // free it as soon as it sees the latch set, so the wake-up
+            // goes through this worker's own handle on the pool, which is
+            // the owner's pool (a stack job is only ever taken from its
+            // owner's deque, by a worker of the same pool).
+            if this.latch.set() {
+                worker.shared.sleep.wake_latch_waiter();
+            }
         }
         JobRef {
             pointer: std::ptr::from_ref(self).cast::<()>(),
@@ -141,8 +147,7 @@ where
 
     /// Whether another thread has run the job; its result is then ready.
     pub(crate) fn is_done(&self) -> bool {
-        // Acquire: pairs with the Release store in `execute`.
-        self.done.load(Ordering::Acquire)
+        self.latch.is_set()
     }
 
     /// Runs the job on this thread: its `JobRef` was popped back unrun.

@@ -4,16 +4,27 @@
 //! N threads, each with a crossbeam-deque (`worker_thread.rs`); an
 //! injector for outside submissions; `spawn`, [`Scope`] and `join`, whose
 //! jobs are type- and lifetime-erased pointers (`job.rs`, as rayon-core's);
-//! idle workers park through the sleep protocol (`sleep.rs`). `unsafe` lives in `mod.rs`, `job.rs`, `scope.rs` and
-//! `worker_thread.rs` only; the other files deny it.
+//! idle workers park through the sleep protocol (`sleep.rs`), and so do
+//! threads waiting in `join` or `scope` (on a latch, `latch.rs`). The free
+//! [`join`], [`scope`], [`spawn`] and [`current_thread_index`]
+//! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
+//! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
+//! `job.rs`, `scope.rs` and `worker_thread.rs` only; the other files deny
+//! it.
 //!
 //! Compiled with the `pool` feature (on by default).
 
 #[deny(unsafe_code)]
 mod builder;
 #[deny(unsafe_code)]
+mod current;
+#[deny(unsafe_code)]
 mod errors;
 mod job;
+// Public only for the loom models of the latch.
+#[deny(unsafe_code)]
+#[allow(unreachable_pub)]
+pub(crate) mod latch;
 mod scope;
 #[deny(unsafe_code)]
 mod shared;
@@ -26,7 +37,6 @@ mod stats;
 mod worker_thread;
 
 use std::fmt;
-use std::panic::resume_unwind;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -35,18 +45,15 @@ use crossbeam_deque::Worker;
 
 pub use atomics_kit::SizeError;
 pub use builder::PoolBuilder;
-pub use errors::PoolShutDown;
+pub use current::{current_thread_index, join, scope, spawn};
+pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
-use crate::sync::{Backoff, Mutex};
-use job::{HeapJob, JobRef, StackJob};
-use shared::{PanicHandler, PoolShared};
-use worker_thread::WorkerThread;
-
-/// Rounds of looking for work (yielding between them) before an idle
-/// worker parks; rayon-core also searches 32 rounds.
-const SEARCH_ROUNDS: usize = 32;
+use crate::sync::Mutex;
+use job::{HeapJob, JobRef};
+use shared::{Handlers, PoolShared};
+use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 
 /// A work-stealing thread pool: each worker pops its own deque newest
 /// first (what it just forked is hot in its cache) and, when that is
@@ -57,7 +64,11 @@ const SEARCH_ROUNDS: usize = 32;
 /// - [`scope`](Self::scope): tasks that borrow from the caller's stack,
 ///   all finished when `scope` returns;
 /// - [`join`](Self::join): fork-join of two closures, without allocating
-///   when called on a pool thread.
+///   when called on a pool thread;
+/// - [`install`](Self::install): runs a closure on a pool thread, where
+///   the free [`pool::join`](crate::pool::join),
+///   [`pool::scope`](crate::pool::scope) and
+///   [`pool::spawn`](crate::pool::spawn) use this pool without a handle.
 ///
 /// A task that panics never kills a worker: in `scope` and `join` the
 /// panic is re-raised in the caller; a detached task's panic is counted in
@@ -79,7 +90,17 @@ const SEARCH_ROUNDS: usize = 32;
 ///
 /// let pool = WorkStealingPool::new(2)?;
 /// assert_eq!(fib(&pool, 20), 6765);
-/// # Ok::<(), cache_kit::SizeError>(())
+///
+/// // Or without passing the pool down:
+/// fn fib_here(n: u64) -> u64 {
+///     if n < 2 {
+///         return n;
+///     }
+///     let (a, b) = cache_kit::pool::join(|| fib_here(n - 1), || fib_here(n - 2));
+///     a + b
+/// }
+/// assert_eq!(pool.install(|| fib_here(20)), 6765);
+/// # Ok::<(), cache_kit::PoolBuildError>(())
 /// ```
 pub struct WorkStealingPool {
     shared: Arc<PoolShared>,
@@ -87,60 +108,86 @@ pub struct WorkStealingPool {
 }
 
 impl WorkStealingPool {
-    /// A pool of `threads` workers.
+    /// The most worker threads a pool accepts (rayon-core's limit too);
+    /// the operating system may refuse fewer
+    /// ([`PoolBuildError::Spawn`]).
+    pub const MAX_THREADS: usize = 0xFFFF;
+
+    /// A pool of `threads` workers; 0 means one per hardware thread
+    /// ([`std::thread::available_parallelism`], 1 if unknown), as in rayon.
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if `threads` is 0.
-    ///
-    /// # Panics
-    ///
-    /// If the operating system refuses to start a thread.
+    /// [`PoolBuildError::InvalidSize`] if `threads` is above
+    /// [`MAX_THREADS`](Self::MAX_THREADS); [`PoolBuildError::Spawn`] if the
+    /// operating system refuses to start a thread.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = cache_kit::WorkStealingPool::new(4)?;
     /// assert_eq!(pool.threads(), 4);
-    /// assert!(cache_kit::WorkStealingPool::new(0).is_err());
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// assert!(cache_kit::WorkStealingPool::new(0)?.threads() >= 1);
+    /// assert!(cache_kit::WorkStealingPool::new(usize::MAX).is_err());
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
-    pub fn new(threads: usize) -> Result<Self, SizeError> {
+    pub fn new(threads: usize) -> Result<Self, PoolBuildError> {
         PoolBuilder::new(threads).build()
     }
 
-    /// A builder, for thread names and a panic handler.
+    /// A builder, for thread names, stack size and handlers.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = cache_kit::WorkStealingPool::builder(2).thread_name("render").build()?;
     /// # drop(pool);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn builder(threads: usize) -> PoolBuilder {
         PoolBuilder::new(threads)
     }
 
-    pub(crate) fn start(threads: usize, name: &str, panic_handler: Option<PanicHandler>) -> Self {
+    /// Starts `threads` workers named `{name}-{index}`; if one cannot be
+    /// started, stops and joins the ones that were.
+    pub(crate) fn start(
+        threads: usize,
+        name: &str,
+        stack_size: Option<usize>,
+        handlers: Handlers,
+    ) -> std::io::Result<Self> {
         let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(PoolShared::new(stealers, panic_handler));
-        let handles = deques
-            .into_iter()
-            .enumerate()
-            .map(|(index, deque)| {
-                let shared = Arc::clone(&shared);
-                std::thread::Builder::new()
-                    .name(format!("{name}-{index}"))
-                    .spawn(move || work(WorkerThread::new(shared, index, deque)))
-                    .expect("cache-kit: could not start a pool thread")
-            })
-            .collect();
-        Self {
+        let shared = Arc::new(PoolShared::new(stealers, handlers));
+        let mut handles = Vec::with_capacity(threads);
+        for (index, deque) in deques.into_iter().enumerate() {
+            let worker_shared = Arc::clone(&shared);
+            let mut builder = std::thread::Builder::new().name(format!("{name}-{index}"));
+            if let Some(bytes) = stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let started =
+                builder.spawn(move || work(WorkerThread::new(worker_shared, index, deque)));
+            match started {
+                Ok(handle) => handles.push(handle),
+                Err(error) => {
+                    // Nothing was queued: the started workers find no work
+                    // and exit. Release: as in `shutdown`.
+                    shared.terminate.store(true, Ordering::Release);
+                    shared.sleep.notify_all();
+                    for handle in handles {
+                        // Workers catch every task's panic; a join error
+                        // cannot happen.
+                        let _ = handle.join();
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Self {
             shared,
             threads: Mutex::new(handles),
-        }
+        })
     }
 
     /// The number of worker threads.
@@ -149,7 +196,7 @@ impl WorkStealingPool {
     ///
     /// ```
     /// assert_eq!(cache_kit::WorkStealingPool::new(3)?.threads(), 3);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     #[must_use]
     pub fn threads(&self) -> usize {
@@ -191,14 +238,12 @@ impl WorkStealingPool {
             Some(_) => None,
             None => Some(self.shared.gate.enter().ok_or(PoolShutDown)?),
         };
-        self.shared.task_queued();
-        // SAFETY: `task` is 'static: it borrows nothing that could die.
-        let job = unsafe {
-            HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task))
-        };
         match worker {
-            Some(worker) => worker.push(job),
-            None => self.inject(job),
+            Some(worker) => worker.spawn(task),
+            None => {
+                self.shared.task_queued();
+                self.inject(detached_job(task));
+            }
         }
         drop(admission);
         Ok(())
@@ -206,21 +251,23 @@ impl WorkStealingPool {
 
     /// Queues `job` on the injector and wakes a worker.
     pub(crate) fn inject(&self, job: JobRef) {
-        self.shared.injector.push(job);
-        self.shared.sleep.notify_one();
+        self.shared.inject(job);
     }
 
     /// Runs `op`, which may spawn tasks borrowing from the caller's stack
     /// through the [`Scope`]; returns once `op` and every task spawned in
-    /// the scope (and in their nested spawns) have finished. On a pool
-    /// thread the caller runs other jobs while it waits; elsewhere it
-    /// blocks.
+    /// the scope (and in their nested spawns) have finished. On a thread
+    /// of this pool, or of another `WorkStealingPool`, the caller runs its
+    /// own pool's jobs while it waits and sleeps when there are none (so a
+    /// task of pool A waiting on pool B still serves A, and B's tasks may
+    /// wait on A in turn); elsewhere it blocks.
     ///
     /// # Panics
     ///
     /// Re-raises the panic of `op` or of one of the tasks (`op`'s first),
     /// after all of them have finished. Panics if the pool was shut down
-    /// and the call comes from outside it.
+    /// and the call comes from outside it (a task of the pool may still
+    /// open scopes while the pool drains), without running `op`.
     ///
     /// # Examples
     ///
@@ -234,35 +281,56 @@ impl WorkStealingPool {
     ///     s.spawn(|_| right[0] = data[50..].iter().sum());
     /// });
     /// assert_eq!(halves[0] + halves[1], 5050);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn scope<'scope, OP, R>(&'scope self, op: OP) -> R
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
-        let worker = WorkerThread::current_of(&self.shared);
-        let _admission = match worker {
-            Some(_) => None,
-            None => Some(
-                self.shared
-                    .gate
-                    .enter()
-                    .expect("cache-kit: scope on a pool that was shut down"),
-            ),
+        self.scope_as("scope", op)
+    }
+
+    /// `scope`, for `caller` (`scope`, or `join` from outside the pool),
+    /// whose name the panic after shutdown gives.
+    fn scope_as<'scope, OP, R>(&'scope self, caller: &str, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        // A thread of any pool waits for the scope's tasks by running its
+        // own pool's jobs, so that two pools waiting on each other cannot
+        // deadlock (rayon's `in_worker_cross`).
+        let worker = WorkerThread::current();
+        let own_pool = worker
+            .as_ref()
+            .is_some_and(|worker| worker.is_of(&self.shared));
+        let _admission = if own_pool {
+            None
+        } else {
+            match self.shared.gate.enter() {
+                Some(admission) => Some(admission),
+                None => panic!(
+                    "cache-kit: {caller} called from outside a WorkStealingPool that was shut down"
+                ),
+            }
         };
-        Scope::run(self, worker.as_deref(), op)
+        Scope::run(&self.shared, worker.as_deref(), op)
     }
 
     /// Runs `a` and `b`, potentially in parallel, and returns both results.
     /// On a pool thread `b` is queued on the caller's deque (no
     /// allocation) where an idle worker may steal it, while the caller runs
-    /// `a`, then `b` itself if nobody took it. From outside the pool, `a`
-    /// runs on the caller and `b` in the pool.
+    /// `a`, then `b` itself if nobody took it; if `b` was stolen, the
+    /// caller runs other jobs, else sleeps, until it is done. From outside
+    /// the pool, `a` runs on the caller and `b` in the pool; a caller on a
+    /// thread of another pool serves its own pool's jobs meanwhile (see
+    /// [`scope`](Self::scope)).
     ///
     /// # Panics
     ///
     /// Re-raises a panic of `a` or `b` (`a`'s first) after both have
-    /// finished, as rayon's `join` does.
+    /// finished, as rayon's `join` does. Panics if the pool was shut down
+    /// and the call comes from outside it (a task of the pool may still
+    /// `join` while the pool drains), without running `a` or `b`.
     ///
     /// # Examples
     ///
@@ -274,7 +342,7 @@ impl WorkStealingPool {
     ///     || numbers.iter().filter(|n| *n % 2 == 1).count(),
     /// );
     /// assert_eq!((evens, odds), (500, 500));
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
@@ -285,43 +353,76 @@ impl WorkStealingPool {
     {
         let Some(worker) = WorkerThread::current_of(&self.shared) else {
             let mut b_result = None;
-            let a_result = self.scope(|s| {
+            let a_result = self.scope_as("join", |s| {
                 s.spawn(|_| b_result = Some(b()));
                 a()
             });
             return (a_result, b_result.expect("the scope ran b"));
         };
-        let b_job = StackJob::new(b);
-        // SAFETY: `b_job` stays in place until the loop below sees it done
-        // or pops its JobRef back; nothing in between can unwind past it
-        // (`a` runs under catch_unwind).
-        let b_ref = unsafe { b_job.as_job_ref() };
-        worker.push(b_ref);
-        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
-        let b_result = loop {
-            if b_job.is_done() {
-                break b_job.into_result();
-            }
-            match worker.pop_local() {
-                Some(job) if job == b_ref => break b_job.run_inline(),
-                Some(job) => worker.execute(job),
-                None => {
-                    // `b` was stolen: help with other work until it is done.
-                    let backoff = Backoff::new();
-                    while !b_job.is_done() {
-                        match worker.find_job() {
-                            Some(job) => worker.execute(job),
-                            None => backoff.snooze(),
-                        }
-                    }
-                    break b_job.into_result();
-                }
-            }
-        };
-        match (a_result, b_result) {
-            (Ok(a), Ok(b)) => (a, b),
-            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        worker.join(a, b)
+    }
+
+    /// Runs `op` on one of this pool's threads and returns its result,
+    /// blocking the caller until then (or, on a thread of another pool,
+    /// running that pool's jobs meanwhile). Inside, the free
+    /// [`pool::join`](crate::pool::join), [`pool::scope`](crate::pool::scope)
+    /// and [`pool::spawn`](crate::pool::spawn) use this pool. Called from
+    /// one of this pool's threads, runs `op` right there.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises a panic of `op`. Panics if the pool was shut down and the
+    /// call comes from outside it, without running `op`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cache_kit::pool;
+    ///
+    /// fn sum(numbers: &[u64]) -> u64 {
+    ///     if numbers.len() <= 1024 {
+    ///         return numbers.iter().sum();
+    ///     }
+    ///     let (left, right) = numbers.split_at(numbers.len() / 2);
+    ///     let (a, b) = pool::join(|| sum(left), || sum(right));
+    ///     a + b
+    /// }
+    ///
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// let numbers: Vec<u64> = (1..=100_000).collect();
+    /// assert_eq!(pool.install(|| sum(&numbers)), 5_000_050_000);
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        if WorkerThread::current_of(&self.shared).is_some() {
+            return op();
         }
+        let mut result = None;
+        self.scope_as("install", |s| s.spawn(|_| result = Some(op())));
+        result.expect("the scope ran op")
+    }
+
+    /// The calling thread's index in this pool (`0..threads()`), or `None`
+    /// if it is not one of this pool's threads. The free
+    /// [`pool::current_thread_index`](crate::pool::current_thread_index)
+    /// answers for any pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(2)?;
+    /// assert_eq!(pool.current_thread_index(), None);
+    /// let index = pool.install(|| pool.current_thread_index()).unwrap();
+    /// assert!(index < pool.threads());
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    #[must_use]
+    pub fn current_thread_index(&self) -> Option<usize> {
+        WorkerThread::current_of(&self.shared).map(|worker| worker.index)
     }
 
     /// Waits until every detached task ([`spawn`](Self::spawn)ed, including
@@ -395,7 +496,7 @@ impl WorkStealingPool {
     /// let stats = pool.stats();
     /// assert_eq!(stats.workers.len(), 2);
     /// assert_eq!(stats.panicked, 0);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkStealingPoolStats {
@@ -411,10 +512,6 @@ impl WorkStealingPool {
                 .collect(),
             panicked: self.shared.panicked(),
         }
-    }
-
-    pub(crate) fn shared(&self) -> &Arc<PoolShared> {
-        &self.shared
     }
 }
 
@@ -450,6 +547,7 @@ impl fmt::Debug for WorkStealingPool {
 fn work(worker: WorkerThread) {
     let worker = worker.install();
     let shared = Arc::clone(&worker.shared);
+    shared.thread_started(worker.index);
     loop {
         if let Some(job) = worker.find_job() {
             worker.execute(job);
@@ -469,6 +567,7 @@ fn work(worker: WorkerThread) {
         }
         // Acquire: pairs with the Release store in `shutdown`.
         if shared.terminate.load(Ordering::Acquire) {
+            shared.thread_exiting(worker.index);
             return;
         }
         shared
@@ -477,4 +576,15 @@ fn work(worker: WorkerThread) {
             // after this worker's count as a sleeper.
             .sleep_unless(|| shared.has_work() || shared.terminate.load(Ordering::Acquire));
     }
+}
+
+/// A detached task's job: it runs the task through `run_detached`, which
+/// catches and reports its panic and counts it done. The caller counts it
+/// queued (`task_queued`) before queueing it.
+pub(crate) fn detached_job<F>(task: F) -> JobRef
+where
+    F: FnOnce() + Send + 'static,
+{
+    // SAFETY: `task` is 'static: it borrows nothing that could die.
+    unsafe { HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task)) }
 }

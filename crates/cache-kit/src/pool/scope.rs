@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use crate::sync::{Condvar, Mutex};
 
-use crate::sync::Backoff;
-
 use crate::pool::job::HeapJob;
+use crate::pool::latch::Latch;
+use crate::pool::shared::PoolShared;
 use crate::pool::worker_thread::WorkerThread;
-use crate::WorkStealingPool;
 
 /// Spawns tasks that may borrow anything outliving the
-/// [`scope`](WorkStealingPool::scope) call; the scope returns only after
+/// [`scope`](crate::WorkStealingPool::scope) call (or the free
+/// [`scope`](crate::pool::scope)); the scope returns only after
 /// all of them have finished.
 ///
 /// # Examples
@@ -33,21 +33,38 @@ use crate::WorkStealingPool;
 ///     }
 /// });
 /// assert_eq!(total.into_inner(), 55);
-/// # Ok::<(), cache_kit::SizeError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Scope<'scope> {
-    pool: &'scope WorkStealingPool,
     latch: Arc<ScopeLatch>,
     /// Invariant in `'scope`, as `std::thread::Scope` is.
     _scope: PhantomData<&'scope mut &'scope ()>,
 }
 
-/// Counts the scope's unfinished tasks (plus one for its body) and keeps
-/// the first panic.
+/// Counts the scope's unfinished tasks (plus one for its body), keeps the
+/// first panic, and sets `latch` when the count reaches zero.
 struct ScopeLatch {
+    /// The pool the scope's tasks run in.
+    pool: Arc<PoolShared>,
     unfinished: AtomicUsize,
+    latch: Latch,
+    /// Who waits for the scope, and so how the last task wakes it.
+    waiter: Waiter,
     lock: Mutex<Option<Box<dyn Any + Send>>>,
     finished: Condvar,
+}
+
+/// The thread waiting for a scope's tasks.
+enum Waiter {
+    /// A thread of the scope's own pool: it sleeps in that pool's sleep
+    /// protocol (`ScopeLatch::pool`).
+    OwnPool,
+    /// A thread of another pool: it sleeps in that pool's protocol, woken
+    /// through this handle (held, not borrowed: the setter wakes through
+    /// it after the waiter may have returned and its pool been dropped).
+    OtherPool(Arc<PoolShared>),
+    /// A thread of no pool: it blocks on `ScopeLatch::finished`.
+    Thread,
 }
 
 impl ScopeLatch {
@@ -57,17 +74,21 @@ impl ScopeLatch {
 
     /// One task (or the body) is done.
     fn done(&self) {
-        // AcqRel: each task's effects happen before the waiter that sees
-        // zero (Release), and the last decrement sees all the others.
+        // AcqRel: each task's effects happen before the last decrement
+        // (Acquire of the earlier Releases), whose `set` (Release)
+        // publishes them all to the waiter.
         if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-            drop(self.lock.lock());
-            self.finished.notify_all();
+            match &self.waiter {
+                Waiter::OwnPool => self.latch.set_and_wake(&self.pool.sleep),
+                Waiter::OtherPool(pool) => self.latch.set_and_wake(&pool.sleep),
+                Waiter::Thread => {
+                    self.latch.set();
+                    // The waiter checks the latch holding the lock.
+                    drop(self.lock.lock());
+                    self.finished.notify_all();
+                }
+            }
         }
-    }
-
-    fn is_finished(&self) -> bool {
-        // Acquire: pairs with the Release decrement in `done`.
-        self.unfinished.load(Ordering::Acquire) == 0
     }
 }
 
@@ -87,18 +108,23 @@ impl Drop for TaskDone {
 }
 
 impl<'scope> Scope<'scope> {
-    pub(crate) fn run<OP, R>(
-        pool: &'scope WorkStealingPool,
-        worker: Option<&WorkerThread>,
-        op: OP,
-    ) -> R
+    /// Runs `op` and waits for the scope's tasks. `worker` is the
+    /// calling thread's pool worker, of this pool or another: it waits by
+    /// running its own pool's jobs and sleeping in that pool's protocol.
+    pub(crate) fn run<OP, R>(pool: &Arc<PoolShared>, worker: Option<&WorkerThread>, op: OP) -> R
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
         let scope = Scope {
-            pool,
             latch: Arc::new(ScopeLatch {
+                pool: Arc::clone(pool),
                 unfinished: AtomicUsize::new(1),
+                latch: Latch::new(),
+                waiter: match worker {
+                    None => Waiter::Thread,
+                    Some(worker) if worker.is_of(pool) => Waiter::OwnPool,
+                    Some(worker) => Waiter::OtherPool(Arc::clone(&worker.shared)),
+                },
                 lock: Mutex::new(None),
                 finished: Condvar::new(),
             }),
@@ -109,18 +135,10 @@ impl<'scope> Scope<'scope> {
         // Wait for every task, whatever happened: they borrow from frames
         // that unwinding would pop.
         match worker {
-            Some(worker) => {
-                let backoff = Backoff::new();
-                while !scope.latch.is_finished() {
-                    match worker.find_job() {
-                        Some(job) => worker.execute(job),
-                        None => backoff.snooze(),
-                    }
-                }
-            }
+            Some(worker) => worker.wait_until(&scope.latch.latch),
             None => {
                 let mut guard = scope.latch.lock.lock();
-                while !scope.latch.is_finished() {
+                while !scope.latch.latch.is_set() {
                     guard = scope.latch.finished.wait(guard);
                 }
             }
@@ -147,7 +165,7 @@ impl<'scope> Scope<'scope> {
     ///     }
     /// });
     /// assert_eq!(lengths, [1, 2, 3]);
-    /// # Ok::<(), cache_kit::SizeError>(())
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn spawn<F>(&self, task: F)
     where
@@ -157,10 +175,8 @@ impl<'scope> Scope<'scope> {
         // task's own `done`.
         self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
         let latch = Arc::clone(&self.latch);
-        let pool = self.pool;
         let job = move |_: &WorkerThread| {
             let scope = Scope {
-                pool,
                 latch,
                 _scope: PhantomData,
             };
@@ -172,7 +188,8 @@ impl<'scope> Scope<'scope> {
         // SAFETY: the job borrows only what outlives 'scope, and `run`
         // does not return (nor unwind) before every task's `done`.
         let job = unsafe { HeapJob::into_job_ref(job) };
-        match WorkerThread::current_of(pool.shared()) {
+        let pool = &self.latch.pool;
+        match WorkerThread::current_of(pool) {
             Some(worker) => worker.push(job),
             None => pool.inject(job),
         }

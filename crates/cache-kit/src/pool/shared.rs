@@ -15,6 +15,17 @@ use crate::pool::sleep::Sleep;
 /// Called with the payload of a detached task's panic.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
 
+/// Called on a worker thread with its index, as it starts or exits.
+pub(crate) type ThreadHandler = Box<dyn Fn(usize) + Send + Sync>;
+
+/// The user's callbacks, from the builder.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    pub(crate) panic: Option<PanicHandler>,
+    pub(crate) start: Option<ThreadHandler>,
+    pub(crate) exit: Option<ThreadHandler>,
+}
+
 pub(crate) struct PoolShared {
     pub(crate) injector: Injector<JobRef>,
     pub(crate) stealers: Box<[Stealer<JobRef>]>,
@@ -28,7 +39,7 @@ pub(crate) struct PoolShared {
     idle: Condvar,
     pub(crate) counters: Box<[CachePadded<WorkerCounters>]>,
     panicked: AtomicU64,
-    panic_handler: Option<PanicHandler>,
+    handlers: Handlers,
 }
 
 /// One worker's counts; only that worker writes them (a load and a store,
@@ -56,7 +67,7 @@ impl WorkerCounters {
 }
 
 impl PoolShared {
-    pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, panic_handler: Option<PanicHandler>) -> Self {
+    pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, handlers: Handlers) -> Self {
         let counters = stealers.iter().map(|_| CachePadded::default()).collect();
         Self {
             injector: Injector::new(),
@@ -69,13 +80,19 @@ impl PoolShared {
             idle: Condvar::new(),
             counters,
             panicked: AtomicU64::new(0),
-            panic_handler,
+            handlers,
         }
     }
 
     /// Whether any deque or the injector holds a job (for the sleep check).
     pub(crate) fn has_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|stealer| !stealer.is_empty())
+    }
+
+    /// Queues `job` on the injector and wakes a worker.
+    pub(crate) fn inject(&self, job: JobRef) {
+        self.injector.push(job);
+        self.sleep.notify_one();
     }
 
     /// Counts a detached task about to be queued.
@@ -89,19 +106,7 @@ impl PoolShared {
     /// panic handler, never let out into the worker.
     pub(crate) fn run_detached(&self, task: impl FnOnce()) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(task)) {
-            // Relaxed: a count.
-            self.panicked.fetch_add(1, Ordering::Relaxed);
-            match &self.panic_handler {
-                Some(handler) => {
-                    // A panicking handler must not take the worker down
-                    // either, nor its payload's `Drop`.
-                    if let Err(again) = catch_unwind(AssertUnwindSafe(|| handler(payload))) {
-                        drop_panic_payload(again);
-                    }
-                }
-                // A payload whose `Drop` panics must not kill the worker.
-                None => drop_panic_payload(payload),
-            }
+            self.report_panic(payload);
         }
         // AcqRel: the task's effects happen before a `wait_idle` that sees
         // the count reach zero (Release), and the last decrement sees all
@@ -109,6 +114,43 @@ impl PoolShared {
         if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
             drop(self.idle_lock.lock());
             self.idle.notify_all();
+        }
+    }
+
+    /// A detached task's (or a start or exit handler's) panic: counted and
+    /// handed to the panic handler, never let out into the worker.
+    fn report_panic(&self, payload: Box<dyn Any + Send>) {
+        // Relaxed: a count.
+        self.panicked.fetch_add(1, Ordering::Relaxed);
+        match &self.handlers.panic {
+            Some(handler) => {
+                // A panicking handler must not take the worker down
+                // either, nor its payload's `Drop`.
+                if let Err(again) = catch_unwind(AssertUnwindSafe(|| handler(payload))) {
+                    drop_panic_payload(again);
+                }
+            }
+            // A payload whose `Drop` panics must not kill the worker.
+            None => drop_panic_payload(payload),
+        }
+    }
+
+    /// Runs the start handler, if any, on worker `index` (a panic is
+    /// reported as a detached task's is; the worker starts anyway).
+    pub(crate) fn thread_started(&self, index: usize) {
+        if let Some(handler) = &self.handlers.start {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(index))) {
+                self.report_panic(payload);
+            }
+        }
+    }
+
+    /// Runs the exit handler, if any, on worker `index` as it exits.
+    pub(crate) fn thread_exiting(&self, index: usize) {
+        if let Some(handler) = &self.handlers.exit {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(index))) {
+                self.report_panic(payload);
+            }
         }
     }
 
@@ -132,6 +174,6 @@ impl PoolShared {
     }
 
     pub(crate) fn has_panic_handler(&self) -> bool {
-        self.panic_handler.is_some()
+        self.handlers.panic.is_some()
     }
 }

@@ -7,8 +7,14 @@
 //! the work and does not park, or the pusher sees the sleeper and wakes it.
 //! The wake takes the mutex the sleeper holds from its last look until it
 //! is parked, so it cannot slip in between. Modelled in `tests/loom.rs`.
+//!
+//! A worker waiting in `join` or `scope` for work running on another
+//! thread sleeps here too ([`Sleep::sleep_until_set`]): as a sleeper, so
+//! that new work wakes it, and marked on its [`Latch`], so that the
+//! completion of the awaited work wakes it (see `latch.rs`).
 
-use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::pool::latch::Latch;
+use crate::sync::{fence, AtomicUsize, Backoff, Condvar, Mutex, Ordering};
 
 /// The parking lot of one pool's workers.
 pub struct Sleep {
@@ -42,6 +48,82 @@ impl Sleep {
         }
         // Relaxed: the count is only read behind the fences above.
         self.sleepers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Parks a worker that waits for `latch` unless the latch is set or
+    /// `has_work()` (checked after it is counted as a sleeper) says there
+    /// is something to do. Returns when woken (by new work, by the latch's
+    /// setter, or spuriously): the caller checks the latch and looks for
+    /// work again. Returns whether it parked.
+    pub fn sleep_until_set(&self, latch: &Latch, has_work: impl FnOnce() -> bool) -> bool {
+        let guard = self.lock.lock();
+        // Relaxed RMW, then the SeqCst fence: as in `sleep_unless`, for
+        // the wake-ups by new work.
+        self.sleepers.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        // The latch needs no fence: its mark and its `set` are RMWs of one
+        // atomic, and the lock held from the mark to the wait orders the
+        // setter's wake-up after the wait began (see `latch.rs`).
+        let sleeps = !has_work() && latch.try_sleep();
+        if sleeps {
+            let _guard = self.wake.wait(guard);
+            latch.woke_up();
+        }
+        // Relaxed: the count is only read behind the fences above.
+        self.sleepers.fetch_sub(1, Ordering::Relaxed);
+        sleeps
+    }
+
+    /// The wait of a pool thread in `join` or `scope`: until `latch` is
+    /// set, runs jobs (`run_job` finds and runs one, false when there was
+    /// none); without any, searches `search_rounds` rounds with a backoff,
+    /// then sleeps ([`sleep_until_set`](Self::sleep_until_set)) until new
+    /// work or the latch's setter wakes it. `has_work` says whether the
+    /// pool holds queued jobs.
+    pub fn wait_for_latch(
+        &self,
+        latch: &Latch,
+        search_rounds: usize,
+        mut run_job: impl FnMut() -> bool,
+        has_work: impl Fn() -> bool,
+    ) {
+        let mut slept = false;
+        'wait: while !latch.is_set() {
+            if run_job() {
+                continue;
+            }
+            let backoff = Backoff::new();
+            for _ in 0..search_rounds {
+                backoff.snooze();
+                if latch.is_set() {
+                    break 'wait;
+                }
+                if run_job() {
+                    continue 'wait;
+                }
+            }
+            slept |= self.sleep_until_set(latch, &has_work);
+        }
+        if slept && has_work() {
+            // A wake-up this thread got may have been new work's
+            // `notify_one`, meant for any sleeper: it returns to its
+            // caller instead of running that work, so it passes the
+            // wake-up on (loom found the job left queued with every
+            // other thread asleep without this).
+            self.notify_one();
+        }
+    }
+
+    /// Wakes a worker parked in [`sleep_until_set`](Self::sleep_until_set)
+    /// on a latch whose [`set`](Latch::set) said it was asleep. Every
+    /// sleeper shares one condition variable, so all wake: the others find
+    /// nothing and park again. It happens only when a waiter ran out of
+    /// work and slept, not on every completed `join`.
+    pub fn wake_latch_waiter(&self) {
+        // The waiter marked the latch holding the lock and holds it until
+        // it waits: taking it here means the wait has begun.
+        drop(self.lock.lock());
+        self.wake.notify_all();
     }
 
     /// Call after queueing work: wakes one sleeper, if any.

@@ -35,7 +35,7 @@ pub struct WorkStealingPoolStats {
 /// for worker in pool.stats().workers {
 ///     assert!(worker.stolen <= worker.executed);
 /// }
-/// # Ok::<(), cache_kit::SizeError>(())
+/// # Ok::<(), cache_kit::PoolBuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

@@ -7,8 +7,17 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
 
-use crate::pool::job::JobRef;
+use std::panic::resume_unwind;
+
+use crate::pool::detached_job;
+use crate::pool::job::{JobRef, StackJob};
+use crate::pool::latch::Latch;
 use crate::pool::shared::PoolShared;
+
+/// Rounds of looking for work (backing off between them) before an idle
+/// worker, or one waiting in `join` or `scope`, parks; rayon-core also
+/// searches 32 rounds.
+pub(crate) const SEARCH_ROUNDS: usize = 32;
 
 /// The pool thread running this code, if any.
 pub(crate) struct WorkerThread {
@@ -29,7 +38,9 @@ impl WorkerThread {
             shared,
             index,
             deque,
-            victim_seed: Cell::new(index as u64 * 0x9E37_79B9_7F4A_7C15 + 1),
+            // Wrapping: any bits make a seed (a plain multiply overflowed
+            // from index 2 on and killed the worker in debug builds).
+            victim_seed: Cell::new((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
         }
     }
 
@@ -38,6 +49,19 @@ impl WorkerThread {
         let worker = Rc::new(self);
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
         worker
+    }
+
+    /// This thread's worker, if it is a thread of any pool.
+    pub(crate) fn current() -> Option<Rc<WorkerThread>> {
+        CURRENT
+            .try_with(|current| current.borrow().as_ref().map(Rc::clone))
+            .ok()
+            .flatten()
+    }
+
+    /// Whether this worker is one of `shared`'s pool threads.
+    pub(crate) fn is_of(&self, shared: &Arc<PoolShared>) -> bool {
+        Arc::ptr_eq(&self.shared, shared)
     }
 
     /// This thread's worker, if it is one of `shared`'s pool threads.
@@ -102,6 +126,81 @@ impl WorkerThread {
                 return None;
             }
         }
+    }
+
+    /// Waits until `latch` is set, running this worker's pool's jobs
+    /// meanwhile: its own deque's, the injector's, stolen ones. When there
+    /// are none it searches a while, then sleeps in the pool's sleep
+    /// protocol until new work or the latch's setter wakes it, so a worker
+    /// waiting for a long stolen job uses no CPU. The latch may belong to
+    /// another pool (a `scope` of pool B called on a worker of pool A):
+    /// the worker keeps serving its own pool while it waits, which is what
+    /// keeps two pools waiting on each other from deadlocking.
+    pub(crate) fn wait_until(&self, latch: &Latch) {
+        let shared = &self.shared;
+        shared.sleep.wait_for_latch(
+            latch,
+            SEARCH_ROUNDS,
+            || match self.find_job() {
+                Some(job) => {
+                    self.execute(job);
+                    true
+                }
+                None => false,
+            },
+            || shared.has_work(),
+        );
+    }
+
+    /// `join` on this worker: `b` goes on this worker's deque (on the
+    /// stack: no allocation), `a` runs here, then `b` runs here too if it
+    /// was not stolen; if it was, this worker waits for it
+    /// ([`wait_until`](Self::wait_until)). Re-raises a panic of either
+    /// (`a`'s first) after both finished.
+    pub(crate) fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        let worker = self;
+        let b_job = StackJob::new(b);
+        // SAFETY: `b_job` stays in place until the loop below sees it done
+        // or pops its JobRef back; nothing in between can unwind past it
+        // (`a` runs under catch_unwind).
+        let b_ref = unsafe { b_job.as_job_ref() };
+        worker.push(b_ref);
+        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+        let b_result = loop {
+            if b_job.is_done() {
+                break b_job.into_result();
+            }
+            match worker.pop_local() {
+                Some(job) if job == b_ref => break b_job.run_inline(),
+                Some(job) => worker.execute(job),
+                None => {
+                    // `b` was stolen: help with other work, else sleep,
+                    // until the thief sets its latch.
+                    worker.wait_until(&b_job.latch);
+                    break b_job.into_result();
+                }
+            }
+        };
+        match (a_result, b_result) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        }
+    }
+
+    /// Queues a detached task on this worker's deque (a task's spawns are
+    /// part of the work its pool drains: always accepted).
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.shared.task_queued();
+        self.push(detached_job(task));
     }
 
     /// Runs `job` here. Counted first, so that the count includes a task
