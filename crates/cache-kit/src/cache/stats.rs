@@ -34,7 +34,7 @@ pub struct CacheStats {
     pub inserts: u64,
     /// Entries the policy evicted to stay within capacity (not `remove`s).
     pub evictions: u64,
-    /// Values not stored because they weigh more than a segment holds (see
+    /// Values not stored because they weigh more than the whole capacity (see
     /// [`CacheBuilder::weigher`](crate::CacheBuilder::weigher)).
     pub rejected: u64,
 }
