@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::const_fn_outside_loom;
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::PerThreadCounter;
 
 /// A shared `u64` counter with exact statistics.
 ///
@@ -18,10 +19,11 @@ use crate::sync::{AtomicBool, AtomicU64, Ordering};
 ///
 /// # Cost
 ///
-/// `increment` and `add` are two read-modify-writes, on the value and the
-/// operation count, which share one cache line (the struct is 32-byte
-/// aligned), so contention moves one line, not two. They never touch the
-/// high-water mark. Instead a decrement records the value it is about to
+/// `increment` and `add` are one read-modify-write, on the value, and a
+/// plain load and store on the calling thread's own slot of the operation
+/// count (a [`PerThreadCounter`], made on the counter's first operation so
+/// that `new` stays `const`): the count costs no locked instruction and
+/// moves no shared cache line. They never touch the high-water mark. Instead a decrement records the value it is about to
 /// leave, and `max` is the larger of that record and the current value. The
 /// high-water mark is still exact: every value the counter held was either
 /// left by a decrement (and recorded) or is no lower than the current value.
@@ -40,14 +42,62 @@ use crate::sync::{AtomicBool, AtomicU64, Ordering};
 /// let stats = REQUESTS_IN_FLIGHT.stats();
 /// assert_eq!((stats.value, stats.max, stats.operations), (1, 2, 3));
 /// ```
-#[repr(C, align(32))]
 pub struct AtomicCounter {
     value: AtomicU64,
-    /// Every `increment`, `add` and `decrement` call, successful or not.
-    operations: AtomicU64,
     /// At least every value a decrement has left; see [`AtomicCounter::max`].
     left_by_decrement: AtomicU64,
     active: AtomicBool,
+    /// Every `increment`, `add` and `decrement` call, successful or not.
+    operations: Operations,
+}
+
+/// How many operations a counter saw, in per-thread slots: each slot only
+/// grows, so a sum read while threads count never goes backwards, and it
+/// is exact once they are joined.
+struct Operations {
+    /// Made on first use: a `PerThreadCounter` allocates, and
+    /// `AtomicCounter::new` is `const`.
+    #[cfg(not(loom))]
+    slots: std::sync::OnceLock<PerThreadCounter>,
+    /// Under loom `new` is not `const` (loom's atomics are not): made at
+    /// once.
+    #[cfg(loom)]
+    slots: PerThreadCounter,
+}
+
+#[cfg(not(loom))]
+impl Operations {
+    const fn new() -> Self {
+        Self {
+            slots: std::sync::OnceLock::new(),
+        }
+    }
+
+    #[inline]
+    fn count(&self) {
+        self.slots.get_or_init(PerThreadCounter::new).increment();
+    }
+
+    fn sum(&self) -> u64 {
+        self.slots.get().map_or(0, PerThreadCounter::sum)
+    }
+}
+
+#[cfg(loom)]
+impl Operations {
+    fn new() -> Self {
+        Self {
+            slots: PerThreadCounter::new(),
+        }
+    }
+
+    fn count(&self) {
+        self.slots.increment();
+    }
+
+    fn sum(&self) -> u64 {
+        self.slots.sum()
+    }
 }
 
 /// A reading of an [`AtomicCounter`]'s statistics.
@@ -95,9 +145,9 @@ impl AtomicCounter {
         pub fn new() -> AtomicCounter {
             AtomicCounter {
                 value: AtomicU64::new(0),
-                operations: AtomicU64::new(0),
                 left_by_decrement: AtomicU64::new(0),
                 active: AtomicBool::new(true),
+                operations: Operations::new(),
             }
         }
     }
@@ -140,9 +190,9 @@ impl AtomicCounter {
     /// ```
     #[inline]
     pub fn add(&self, n: u64) -> u64 {
-        // Relaxed: a statistic that publishes nothing; a reader after `join`
-        // sees every count through the join's happens-before edge.
-        self.operations.fetch_add(1, Ordering::Relaxed);
+        // A statistic that publishes nothing; a reader after `join` sees
+        // every count through the join's happens-before edge.
+        self.operations.count();
         // Relaxed: an addition publishes no other data. `max` needs ordering
         // only from decrements (their Release CAS), because only a decrement
         // can take the value below a height it reached.
@@ -175,8 +225,8 @@ impl AtomicCounter {
     /// ```
     #[must_use = "a decrement can fail at zero; check the result"]
     pub fn decrement(&self) -> Option<u64> {
-        // Relaxed: a statistic, as in `add`.
-        self.operations.fetch_add(1, Ordering::Relaxed);
+        // A statistic, as in `add`.
+        self.operations.count();
         // Relaxed: only a guess for the CAS below, which validates it.
         let mut current = self.value.load(Ordering::Relaxed);
         // Relaxed: if this already covers `current`, the load happens-before
@@ -272,8 +322,8 @@ impl AtomicCounter {
         let value = self.value.load(Ordering::Acquire);
         // Relaxed: ordered after the Acquire load above.
         let left_by_decrement = self.left_by_decrement.load(Ordering::Relaxed);
-        // Relaxed: a statistic, exact after join.
-        let operations = self.operations.load(Ordering::Relaxed);
+        // A statistic, exact after join.
+        let operations = self.operations.sum();
         CounterStats {
             value,
             max: value.max(left_by_decrement),

@@ -166,3 +166,37 @@ fn per_thread_counts_from_short_lived_threads_are_exact() {
     }
     assert_eq!(counter.sum(), 3 * 6 * per_thread);
 }
+
+#[test]
+fn concurrent_operation_count_read_while_counting_never_goes_backwards() {
+    // The count lives in per-thread slots summed by the reader: each slot
+    // only grows, so successive readings must too, and the last is exact.
+    const PER_THREAD: u64 = if cfg!(miri) { 50 } else { 50_000 };
+    let counter = AtomicCounter::new();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..PER_THREAD {
+                        counter.increment();
+                    }
+                })
+            })
+            .collect();
+        let reader = s.spawn(|| {
+            let mut last = 0;
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                let now = counter.stats().operations;
+                assert!(now >= last, "operations went from {last} to {now}");
+                last = now;
+            }
+        });
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        reader.join().unwrap();
+    });
+    assert_eq!(counter.stats().operations, 2 * PER_THREAD);
+}
