@@ -3,19 +3,16 @@
 use std::fmt;
 use std::sync::{Arc, Weak};
 use std::thread;
-use std::time::{Duration, Instant};
-
-use crossbeam_channel::{RecvTimeoutError, TrySendError as ChannelFull};
+use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::errors::AskError;
 use crate::errors::{SendError, SendTimeoutError, TrySendError};
 use crate::exit_reason::ExitReason;
-use crate::mailbox::Envelope;
-use crate::reply::{Answer, Reply};
-use crate::shared::{Refused, Shared, KILL, STOP};
+use crate::recipient::Recipient;
+use crate::reply::Reply;
+use crate::shared::{Shared, KILL, STOP};
 use crate::stats::ActorStats;
-use crate::wait;
 
 /// A handle to a running (or stopped) actor: `Clone + Send + Sync`, cheap
 /// to clone. When the last handle is dropped, the actor stops as by
@@ -95,11 +92,7 @@ impl<A: Actor> ActorHandle<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send(&self, message: A::Message) -> Result<(), SendError<A::Message>> {
-        self.shared
-            .put(message, None)
-            .map_err(|refused| match refused {
-                Refused::Closed(message) | Refused::Timeout(message) => SendError(message),
-            })
+        self.shared.send(message)
     }
 
     /// Sends a message if the mailbox has room, without waiting.
@@ -136,18 +129,7 @@ impl<A: Actor> ActorHandle<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_send(&self, message: A::Message) -> Result<(), TrySendError<A::Message>> {
-        let Some(_admission) = self.shared.gate.enter() else {
-            return Err(TrySendError::Closed(message));
-        };
-        self.shared
-            .mailbox
-            .try_send(Envelope::Message(message))
-            .map_err(|error| match error {
-                ChannelFull::Full(envelope) => TrySendError::Full(envelope.into_message()),
-                ChannelFull::Disconnected(envelope) => {
-                    TrySendError::Closed(envelope.into_message())
-                }
-            })
+        self.shared.try_send(message)
     }
 
     /// Sends a message, waiting at most `timeout` for room in a bounded
@@ -183,14 +165,7 @@ impl<A: Actor> ActorHandle<A> {
         message: A::Message,
         timeout: Duration,
     ) -> Result<(), SendTimeoutError<A::Message>> {
-        // A timeout too long for an `Instant` is no deadline at all.
-        let deadline = Instant::now().checked_add(timeout);
-        self.shared
-            .put(message, deadline)
-            .map_err(|refused| match refused {
-                Refused::Closed(message) => SendTimeoutError::Closed(message),
-                Refused::Timeout(message) => SendTimeoutError::Timeout(message),
-            })
+        self.shared.send_timeout(message, timeout)
     }
 
     /// Sends the message `request` builds around a fresh [`Reply`], and
@@ -229,25 +204,7 @@ impl<A: Actor> ActorHandle<A> {
     where
         F: FnOnce(Reply<R>) -> A::Message,
     {
-        // A timeout too long for an `Instant` is no deadline at all.
-        let deadline = Instant::now().checked_add(timeout);
-        let (answer, answers) = crossbeam_channel::bounded(1);
-        match self.send_timeout(request(Reply::new(answer)), timeout) {
-            Ok(()) => {}
-            Err(SendTimeoutError::Timeout(_)) => return Err(AskError::Timeout),
-            Err(SendTimeoutError::Closed(_)) => return Err(AskError::Closed),
-        }
-        // A quick answer is picked up without sleeping: waking a parked
-        // thread costs more than the typical request.
-        match wait::recv_eagerly(&answers, deadline) {
-            Ok(Answer::Value(value)) => Ok(value),
-            // Dropped unhandled: a dead letter, or held by the actor as it
-            // ended.
-            Ok(Answer::Unhandled) => Err(AskError::Closed),
-            Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
-            // Dropped by the handler (returning or panicking).
-            Err(RecvTimeoutError::Disconnected) => Err(AskError::NoReply),
-        }
+        self.shared.ask(request, timeout)
     }
 
     /// Stops the actor gracefully: later sends are refused, the messages
@@ -521,6 +478,44 @@ impl<A: Actor> ActorHandle<A> {
         WeakActorHandle::new(&self.shared)
     }
 
+    /// A [`Recipient`] of this actor's messages: a handle typed by the
+    /// message alone, so that handles to actors of different types taking
+    /// the same message fit in one collection. It keeps the actor alive as
+    /// this handle does. `Recipient::from(handle)` does the same, taking
+    /// the handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, Recipient};
+    ///
+    /// struct Shouter;
+    /// impl Actor for Shouter {
+    ///     type Message = String;
+    ///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+    ///         println!("{}", line.to_uppercase());
+    ///     }
+    /// }
+    /// struct Whisperer;
+    /// impl Actor for Whisperer {
+    ///     type Message = String;
+    ///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+    ///         println!("{}", line.to_lowercase());
+    ///     }
+    /// }
+    ///
+    /// let shouter = spawn(Shouter);
+    /// let listeners: Vec<Recipient<String>> = vec![shouter.recipient(), spawn(Whisperer).into()];
+    /// for listener in &listeners {
+    ///     listener.send("Hello".to_owned())?;
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn recipient(&self) -> Recipient<A::Message> {
+        Recipient::new(Arc::clone(&self.shared))
+    }
+
     /// The actor's name.
     ///
     /// # Examples
@@ -540,6 +535,12 @@ impl<A: Actor> ActorHandle<A> {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.shared.name
+    }
+}
+
+impl<A: Actor> From<ActorHandle<A>> for Recipient<A::Message> {
+    fn from(handle: ActorHandle<A>) -> Self {
+        handle.recipient()
     }
 }
 

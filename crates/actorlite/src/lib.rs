@@ -20,6 +20,10 @@
 //! does not keep the actor alive (for an actor's handle to itself, or
 //! actors holding each other's).
 //!
+//! [`recipient`](ActorHandle::recipient) gives a [`Recipient<M>`], a
+//! handle typed by the message alone, so handles to actors of different
+//! types that take the same message fit in one `Vec<Recipient<M>>`.
+//!
 //! A handler that panics is caught: the actor stops with
 //! [`ExitReason::Panicked`], or, started with [`spawn_supervised`], is
 //! rebuilt with fresh state and goes on with the messages queued behind the
@@ -71,6 +75,7 @@ mod exit_reason;
 mod handle;
 mod lifecycle;
 mod mailbox;
+mod recipient;
 mod reply;
 mod restart_policy;
 mod runner;
@@ -87,6 +92,7 @@ pub use errors::{AskError, SendError, SendTimeoutError, SpawnError, TrySendError
 pub use exit_reason::ExitReason;
 pub use handle::{ActorHandle, WeakActorHandle};
 pub use mailbox::Mailbox;
+pub use recipient::{Recipient, WeakRecipient};
 pub use reply::Reply;
 pub use restart_policy::RestartPolicy;
 pub use stats::ActorStats;

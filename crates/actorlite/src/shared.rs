@@ -5,7 +5,13 @@ use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use atomics_kit::{AdmissionGate, SingleWriterCounter};
-use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError};
+use crossbeam_channel::{
+    Receiver, RecvTimeoutError, Select, Sender, TryRecvError, TrySendError as ChannelFull,
+};
+
+use crate::errors::{AskError, SendError, SendTimeoutError, TrySendError};
+use crate::reply::{Answer, Reply};
+use crate::wait;
 
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
@@ -171,8 +177,8 @@ impl<M> Shared<M> {
         // The actor keeps its receiver until every admitted send is in.
         let mut envelope = match self.mailbox.try_send(Envelope::Message(message)) {
             Ok(()) => return Ok(()),
-            Err(TrySendError::Full(envelope)) => envelope,
-            Err(TrySendError::Disconnected(envelope)) => {
+            Err(ChannelFull::Full(envelope)) => envelope,
+            Err(ChannelFull::Disconnected(envelope)) => {
                 return Err(Refused::Closed(envelope.into_message()))
             }
         };
@@ -189,8 +195,8 @@ impl<M> Shared<M> {
             }
             envelope = match self.mailbox.try_send(envelope) {
                 Ok(()) => return Ok(()),
-                Err(TrySendError::Full(envelope)) => envelope,
-                Err(TrySendError::Disconnected(envelope)) => {
+                Err(ChannelFull::Full(envelope)) => envelope,
+                Err(ChannelFull::Disconnected(envelope)) => {
                     return Err(Refused::Closed(envelope.into_message()))
                 }
             };
@@ -209,6 +215,69 @@ impl<M> Shared<M> {
                     }
                 }
             }
+        }
+    }
+
+    /// `ActorHandle::send`'s and `Recipient::send`'s body.
+    pub(crate) fn send(&self, message: M) -> Result<(), SendError<M>> {
+        self.put(message, None).map_err(|refused| match refused {
+            Refused::Closed(message) | Refused::Timeout(message) => SendError(message),
+        })
+    }
+
+    /// `try_send`'s body: past the gate, into the mailbox if it has room.
+    pub(crate) fn try_send(&self, message: M) -> Result<(), TrySendError<M>> {
+        let Some(_admission) = self.gate.enter() else {
+            return Err(TrySendError::Closed(message));
+        };
+        self.mailbox
+            .try_send(Envelope::Message(message))
+            .map_err(|error| match error {
+                ChannelFull::Full(envelope) => TrySendError::Full(envelope.into_message()),
+                ChannelFull::Disconnected(envelope) => {
+                    TrySendError::Closed(envelope.into_message())
+                }
+            })
+    }
+
+    /// `send_timeout`'s body.
+    pub(crate) fn send_timeout(
+        &self,
+        message: M,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<M>> {
+        // A timeout too long for an `Instant` is no deadline at all.
+        let deadline = Instant::now().checked_add(timeout);
+        self.put(message, deadline)
+            .map_err(|refused| match refused {
+                Refused::Closed(message) => SendTimeoutError::Closed(message),
+                Refused::Timeout(message) => SendTimeoutError::Timeout(message),
+            })
+    }
+
+    /// `ask`'s body.
+    pub(crate) fn ask<R, F>(&self, request: F, timeout: Duration) -> Result<R, AskError>
+    where
+        F: FnOnce(Reply<R>) -> M,
+    {
+        // A timeout too long for an `Instant` is no deadline at all.
+        let deadline = Instant::now().checked_add(timeout);
+        let (answer, answers) = crossbeam_channel::bounded(1);
+        match self.send_timeout(request(Reply::new(answer)), timeout) {
+            Ok(()) => {}
+            Err(SendTimeoutError::Timeout(_)) => return Err(AskError::Timeout),
+            Err(SendTimeoutError::Closed(_)) => return Err(AskError::Closed),
+        }
+        // A quick answer is picked up without sleeping: waking a parked
+        // thread costs more than the typical request.
+        match wait::recv_eagerly(&answers, deadline) {
+            Ok(Answer::Value(value)) => Ok(value),
+            // Dropped unhandled: a dead letter, or held by the actor as it
+            // ended.
+            Ok(Answer::Unhandled) => Err(AskError::Closed),
+            Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
+            // Dropped by the handler (returning or panicking).
+            Err(RecvTimeoutError::Disconnected) => Err(AskError::NoReply),
         }
     }
 

@@ -2,7 +2,10 @@
 //! the `Actor` trait requires); the compile-fail cases in tests/ui show
 //! what must not compile.
 
-use actorlite::{Actor, ActorHandle, AskError, Context, ExitReason, Reply, SendError, SpawnError};
+use actorlite::{
+    Actor, ActorHandle, AskError, Context, ExitReason, Recipient, Reply, SendError, SpawnError,
+    WeakRecipient,
+};
 
 struct Cellular(std::cell::Cell<u32>);
 
@@ -21,6 +24,8 @@ fn assert_send<T: Send>() {}
 #[test]
 fn handles_are_clone_send_and_sync_and_errors_cross_threads() {
     assert_clone_send_sync::<ActorHandle<Cellular>>();
+    assert_clone_send_sync::<Recipient<std::cell::Cell<u32>>>();
+    assert_clone_send_sync::<WeakRecipient<std::cell::Cell<u32>>>();
     assert_send::<Reply<String>>();
     assert_send_sync::<SendError<String>>();
     assert_send_sync::<AskError>();
