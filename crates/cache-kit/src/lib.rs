@@ -54,7 +54,7 @@ mod sync;
 
 pub use atomics_kit::SizeError;
 #[cfg(feature = "cache")]
-pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder};
+pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder, RemovalCause};
 #[cfg(feature = "logger")]
 pub use logger::{
     InstallError, LockFreeLogger, LoggerBuilder, LoggerGuard, LoggerStats, Overflow,

@@ -5,8 +5,10 @@ fn assert_send_sync<T: Send + Sync>() {}
 #[test]
 #[cfg(feature = "cache")]
 fn the_cache_is_shared_between_threads() {
-    use cache_kit::cache::{Cache, CacheBuilder, CacheStats, SizeError};
+    use cache_kit::cache::{Cache, CacheBuilder, CacheStats, Iter, RemovalCause, SizeError};
     assert_send_sync::<Cache<String, std::sync::Arc<Vec<u8>>>>();
+    assert_send_sync::<Iter<'_, String, std::sync::Arc<Vec<u8>>>>();
+    assert_send_sync::<RemovalCause>();
     assert_send_sync::<CacheBuilder<u64, String>>();
     assert_send_sync::<CacheStats>();
     assert_send_sync::<SizeError>();

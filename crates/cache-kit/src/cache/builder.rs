@@ -4,11 +4,14 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 
-use crate::cache::{Cache, DefaultHashBuilder};
+use crate::cache::{Cache, DefaultHashBuilder, RemovalCause};
 use crate::SizeError;
 
 /// How much an entry counts against the capacity.
 pub(crate) type Weigher<K, V> = Box<dyn Fn(&K, &V) -> u64 + Send + Sync>;
+
+/// What the cache tells of each entry that leaves it.
+pub(crate) type Listener<K, V> = Box<dyn Fn(&K, &V, RemovalCause) + Send + Sync>;
 
 /// The fewest capacity units per segment when the builder picks the
 /// count: small caches get fewer segments rather than slivers too small for
@@ -40,6 +43,7 @@ const DEFAULT_MAX_SEGMENTS: usize = 64;
 pub struct CacheBuilder<K, V, S = DefaultHashBuilder> {
     capacity: u64,
     weigher: Option<Weigher<K, V>>,
+    listener: Option<Listener<K, V>>,
     hasher: S,
     segments: Option<usize>,
     _types: PhantomData<fn(K, V)>,
@@ -60,6 +64,7 @@ impl<K, V> CacheBuilder<K, V> {
         Self {
             capacity,
             weigher: None,
+            listener: None,
             hasher: DefaultHashBuilder::default(),
             segments: None,
             _types: PhantomData,
@@ -94,6 +99,46 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         self
     }
 
+    /// Tells `listener` of every entry that leaves the cache: its key, its
+    /// value and why ([`RemovalCause`]): evicted for room, replaced by an
+    /// insert, or removed by `remove`, `clear` or `retain`.
+    ///
+    /// The listener runs on the thread whose call removed the entry, before
+    /// that call returns and after the cache released every lock: it may
+    /// use the cache. If it panics, the operation has still taken effect,
+    /// the other entries are still told and dropped, and the first panic
+    /// reaches the caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use cache_kit::{CacheBuilder, RemovalCause};
+    ///
+    /// let told = Arc::new(Mutex::new(Vec::new()));
+    /// let cache = CacheBuilder::new(1)
+    ///     .eviction_listener({
+    ///         let told = Arc::clone(&told);
+    ///         move |key: &u32, value: &&str, cause| told.lock().unwrap().push((*key, *value, cause))
+    ///     })
+    ///     .build()?;
+    /// cache.insert(1, "one");
+    /// cache.insert(1, "uno");
+    /// cache.insert(2, "two");
+    /// assert_eq!(
+    ///     *told.lock().unwrap(),
+    ///     [(1, "one", RemovalCause::Replaced), (1, "uno", RemovalCause::Evicted)]
+    /// );
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn eviction_listener(
+        mut self,
+        listener: impl Fn(&K, &V, RemovalCause) + Send + Sync + 'static,
+    ) -> Self {
+        self.listener = Some(Box::new(listener));
+        self
+    }
+
     /// Hashes keys with `hasher` (for the map and to pick segments).
     ///
     /// # Examples
@@ -110,6 +155,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         CacheBuilder {
             capacity: self.capacity,
             weigher: self.weigher,
+            listener: self.listener,
             hasher,
             segments: self.segments,
             _types: PhantomData,
@@ -174,6 +220,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
             segments,
             self.hasher,
             self.weigher,
+            self.listener,
         ))
     }
 }
@@ -183,6 +230,7 @@ impl<K, V, S> fmt::Debug for CacheBuilder<K, V, S> {
         f.debug_struct("CacheBuilder")
             .field("capacity", &self.capacity)
             .field("weighted", &self.weigher.is_some())
+            .field("listener", &self.listener.is_some())
             .field("segments", &self.segments)
             .finish_non_exhaustive()
     }

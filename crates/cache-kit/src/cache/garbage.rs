@@ -1,25 +1,36 @@
 //! Keys and values that left the cache, held until every lock is released
-//! and dropped there: a user `Drop` may use the cache (it would deadlock
-//! under our locks) and may panic (it must not leave a lock held or the
-//! policy half-updated).
+//! and then told to the eviction listener and dropped there: a listener or
+//! a `Drop` may use the cache (it would deadlock under our locks) and may
+//! panic (it must not leave a lock held or the policy half-updated).
 
 use std::panic::{self, AssertUnwindSafe};
 
 use atomics_kit::drop_panic_payload;
 
-/// What a cache operation removed, to drop once it holds no lock.
+use crate::cache::builder::Listener;
+use crate::cache::RemovalCause;
+
+/// What a cache operation removed, to hand out once it holds no lock.
 pub(crate) struct Garbage<K, V> {
     items: Vec<Item<K, V>>,
 }
 
 enum Item<K, V> {
+    /// A cached entry that left: told to the listener, then dropped.
+    Entry(K, V, RemovalCause),
+    /// A copy of a key (the queue's record, a spare clone): only dropped.
     Key(K),
+    /// A value that was never cached: only dropped.
     Value(V),
 }
 
 impl<K, V> Garbage<K, V> {
     pub(crate) fn new() -> Self {
         Self { items: Vec::new() }
+    }
+
+    pub(crate) fn entry(&mut self, key: K, value: V, cause: RemovalCause) {
+        self.items.push(Item::Entry(key, value, cause));
     }
 
     pub(crate) fn key(&mut self, key: K) {
@@ -30,23 +41,45 @@ impl<K, V> Garbage<K, V> {
         self.items.push(Item::Value(value));
     }
 
-    /// Drops everything, each item even if an earlier one's `Drop`
-    /// panicked; then resumes the first panic in the caller (the others'
-    /// payloads are dropped, so that two panics never abort the process).
+    /// Tells `listener` of every entry, then drops everything, each item
+    /// even if the listener or an earlier item's `Drop` panicked; then
+    /// resumes the first panic in the caller (the others' payloads are
+    /// dropped, so that two panics never abort the process).
     ///
     /// Call it with no lock held.
-    pub(crate) fn dispose(mut self) {
-        let mut first_panic = None;
+    pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
+        let mut panics = Panics::default();
         for item in self.items.drain(..) {
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(item))) {
-                if first_panic.is_none() {
-                    first_panic = Some(payload);
-                } else {
-                    drop_panic_payload(payload);
-                }
+            if let (Item::Entry(key, value, cause), Some(listener)) = (&item, listener) {
+                panics.catch(|| listener(key, value, *cause));
+            }
+            panics.catch(|| drop(item));
+        }
+        panics.resume();
+    }
+}
+
+/// The first panic of a series of user calls, kept to resume after all.
+#[derive(Default)]
+pub(crate) struct Panics {
+    first: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl Panics {
+    /// Runs `f`, keeping its panic if it is the first.
+    pub(crate) fn catch(&mut self, f: impl FnOnce()) {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+            if self.first.is_none() {
+                self.first = Some(payload);
+            } else {
+                drop_panic_payload(payload);
             }
         }
-        if let Some(payload) = first_panic {
+    }
+
+    /// Resumes the first panic caught, if any.
+    pub(crate) fn resume(self) {
+        if let Some(payload) = self.first {
             panic::resume_unwind(payload);
         }
     }

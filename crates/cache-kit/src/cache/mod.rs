@@ -16,6 +16,7 @@ mod builder;
 mod flight;
 mod garbage;
 mod policy;
+mod removal_cause;
 mod slot;
 mod stats;
 
@@ -30,14 +31,15 @@ use crossbeam_utils::CachePadded;
 
 pub use atomics_kit::SizeError;
 pub use builder::CacheBuilder;
+pub use removal_cause::RemovalCause;
 pub use stats::CacheStats;
 
 use crate::sync::map::Map;
 use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
 use budget::{Budget, Reservation};
-use builder::Weigher;
+use builder::{Listener, Weigher};
 use flight::{Claim, Flights, Landing};
-use garbage::Garbage;
+use garbage::{Garbage, Panics};
 use policy::Policy;
 use slot::Slot;
 
@@ -96,6 +98,7 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     segments: Box<[CachePadded<Segment<K, V>>]>,
     hasher: S,
     weigher: Option<Weigher<K, V>>,
+    listener: Option<Listener<K, V>>,
     budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
@@ -168,6 +171,7 @@ where
         segment_count: usize,
         hasher: S,
         weigher: Option<Weigher<K, V>>,
+        listener: Option<Listener<K, V>>,
     ) -> Self {
         let count = segment_count as u64;
         let segments = (0..count)
@@ -192,6 +196,7 @@ where
             segments,
             hasher,
             weigher,
+            listener,
             budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
@@ -309,7 +314,7 @@ where
     pub fn insert(&self, key: K, value: V) {
         let mut garbage = Garbage::new();
         self.store(key, value, &mut garbage);
-        garbage.dispose();
+        garbage.dispose(self.listener.as_ref());
     }
 
     /// `insert`, leaving what it replaced, evicted or refused in `garbage`.
@@ -323,8 +328,8 @@ where
         if weight > self.budget.capacity() {
             let mut policy = segment.policy.lock();
             policy.rejected += 1;
-            if let Some(old) = policy.remove(&self.map, &key, &self.budget, garbage) {
-                garbage.value(old);
+            if let Some((old_key, old)) = policy.remove(&self.map, &key, &self.budget, garbage) {
+                garbage.entry(old_key, old, RemovalCause::Replaced);
             }
             Self::publish_entries(segment, &policy);
             drop(policy);
@@ -349,9 +354,9 @@ where
             };
             if protected.is_some() {
                 let weights = (old_weight, weight);
-                policy.replace(&self.map, room, &key, value, weights, garbage);
+                let old = policy.replace(&self.map, room, &key, value, weights);
+                garbage.entry(key, old, RemovalCause::Replaced);
                 garbage.key(map_key);
-                garbage.key(key);
             } else {
                 policy.add(&self.map, room, (map_key, key), hash, value, weight);
             }
@@ -441,8 +446,18 @@ where
             Self::publish_entries(segment, &policy);
             removed
         };
-        garbage.dispose();
-        removed
+        // The listener sees the value the caller gets back.
+        let mut panics = Panics::default();
+        let value = removed.map(|(map_key, value)| {
+            if let Some(listener) = &self.listener {
+                panics.catch(|| listener(&map_key, &value, RemovalCause::Removed));
+            }
+            garbage.key(map_key);
+            value
+        });
+        panics.catch(|| garbage.dispose(self.listener.as_ref()));
+        panics.resume();
+        value
     }
 
     /// The value for `key`, loading it with `load` on a miss. The key is
@@ -607,7 +622,86 @@ where
             Self::publish_entries(segment, policy);
         }
         drop(policies);
-        garbage.dispose();
+        garbage.dispose(self.listener.as_ref());
+    }
+
+    /// Keeps only the entries for which `keep` returns `true`; the others
+    /// are removed (the eviction listener is told, with
+    /// [`RemovalCause::Removed`]).
+    ///
+    /// One segment at a time, its entries are copied (keys and values
+    /// cloned under its lock), then `keep` runs on the copies with no lock
+    /// held (it may use the cache), then the entries it refused are removed,
+    /// unless they were replaced meanwhile. Entries inserted while `retain`
+    /// runs may or may not be seen.
+    ///
+    /// # Panics
+    ///
+    /// If `keep` panics (the segments already done stay done), or as
+    /// [`remove`](Self::remove).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cache = cache_kit::Cache::new(10)?;
+    /// for key in 0..6 {
+    ///     cache.insert(key, key * 10);
+    /// }
+    /// cache.retain(|key, _value| key % 2 == 0);
+    /// assert_eq!(cache.len(), 3);
+    /// assert_eq!(cache.get(&4), Some(40));
+    /// assert_eq!(cache.get(&5), None);
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        for segment in self.segments.iter() {
+            let entries = segment.policy.lock().snapshot(&self.map);
+            let refused: Vec<_> = entries
+                .into_iter()
+                .filter(|(key, _, value)| !keep(key, value))
+                .collect();
+            if refused.is_empty() {
+                continue;
+            }
+            let mut garbage = Garbage::new();
+            {
+                let mut policy = segment.policy.lock();
+                for (key, id, _) in &refused {
+                    policy.remove_insertion(&self.map, (key, *id), &self.budget, &mut garbage);
+                }
+                Self::publish_entries(segment, &policy);
+            }
+            let mut panics = Panics::default();
+            panics.catch(|| drop(refused));
+            panics.catch(|| garbage.dispose(self.listener.as_ref()));
+            panics.resume();
+        }
+    }
+
+    /// The entries, as copies: an iterator that takes one segment at a
+    /// time, cloning its keys and values under its lock, and hands them out
+    /// with no lock held. Weakly consistent, as dashmap's and moka's
+    /// iterators: an entry inserted or removed while it runs may or may
+    /// not be seen; no entry is seen twice unless it was removed and
+    /// inserted again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cache = cache_kit::Cache::new(10)?;
+    /// cache.insert("a", 1);
+    /// cache.insert("b", 2);
+    /// let mut entries: Vec<_> = cache.iter().collect();
+    /// entries.sort();
+    /// assert_eq!(entries, [("a", 1), ("b", 2)]);
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V, S> {
+        Iter {
+            cache: self,
+            next_segment: 0,
+            copies: Vec::new().into_iter(),
+        }
     }
 
     /// The number of entries. Never more than the capacity, even while
@@ -754,6 +848,55 @@ where
     }
 }
 
+/// An iterator over copies of a [`Cache`]'s entries, from
+/// [`Cache::iter`].
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Iter<'a, K, V, S = DefaultHashBuilder> {
+    cache: &'a Cache<K, V, S>,
+    next_segment: usize,
+    copies: std::vec::IntoIter<(K, u64, V)>,
+}
+
+impl<K, V, S> Iterator for Iter<'_, K, V, S>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    S: BuildHasher + Clone,
+{
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        loop {
+            if let Some((key, _, value)) = self.copies.next() {
+                return Some((key, value));
+            }
+            let segment = self.cache.segments.get(self.next_segment)?;
+            self.next_segment += 1;
+            self.copies = segment.policy.lock().snapshot(&self.cache.map).into_iter();
+        }
+    }
+}
+
+impl<K, V, S> std::iter::FusedIterator for Iter<'_, K, V, S>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    S: BuildHasher + Clone,
+{
+}
+
+impl<K, V, S> fmt::Debug for Iter<'_, K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field(
+                "segments_left",
+                &(self.cache.segments.len() - self.next_segment),
+            )
+            .field("copies_left", &self.copies.len())
+            .finish()
+    }
+}
+
 impl<K, V, S> fmt::Debug for Cache<K, V, S>
 where
     K: Hash + Eq + Clone,
@@ -766,6 +909,7 @@ where
             .field("capacity", &self.budget.capacity())
             .field("segments", &self.segments.len())
             .field("weighted", &self.weigher.is_some())
+            .field("listener", &self.listener.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -31,6 +31,7 @@ use std::hash::{BuildHasher, Hash};
 use crate::cache::budget::{Budget, Reservation};
 use crate::cache::garbage::Garbage;
 use crate::cache::slot::{Slot, Verdict};
+use crate::cache::RemovalCause;
 use crate::sync::map::Map;
 
 /// A key in a queue, naming one insertion of it.
@@ -124,8 +125,8 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Replaces the value of `key`, which is in the map (weighing
-    /// `old_weight`), within `room` reserved for it; the old value goes to
-    /// `garbage`. The key keeps its place in the queues, and its hit.
+    /// `old_weight`), within `room` reserved for it, and returns the old
+    /// value. The key keeps its place in the queues, and its hit.
     pub(crate) fn replace<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
@@ -133,8 +134,7 @@ impl<K: Hash + Eq> Policy<K> {
         key: &K,
         value: V,
         (old_weight, weight): (u64, u64),
-        garbage: &mut Garbage<K, V>,
-    ) {
+    ) -> V {
         let mut value = Some(value);
         let replaced = map.update(key, |slot| {
             slot.touch();
@@ -144,32 +144,70 @@ impl<K: Hash + Eq> Policy<K> {
         });
         let old_value = replaced.expect("the caller holds the segment's lock: the key stays");
         room.commit();
-        garbage.value(old_value);
         self.live_weight = self.live_weight - old_weight + weight;
         self.inserts += 1;
+        old_value
     }
 
-    /// Removes `key`, giving its weight back; its queue record goes stale
-    /// and is skipped later.
+    /// Removes `key`, giving its weight back, and returns the map's key and
+    /// the value; its queue record goes stale and is skipped later.
     pub(crate) fn remove<V, S, Q>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
         key: &Q,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
-    ) -> Option<V>
+    ) -> Option<(K, V)>
     where
         S: BuildHasher + Clone,
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let (map_key, slot) = map.remove(key)?;
-        garbage.key(map_key);
         budget.release(slot.weight);
         self.live_weight -= slot.weight;
         self.live_entries -= 1;
         self.drop_stale_records(map, garbage);
-        Some(slot.value)
+        Some((map_key, slot.value))
+    }
+
+    /// Removes `key` if the map holds the insertion `id` of it (not one
+    /// made since), giving its weight back.
+    pub(crate) fn remove_insertion<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        (key, id): (&K, u64),
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) {
+        let Some((map_key, slot)) = map.remove_if(key, |slot| slot.id == id) else {
+            return;
+        };
+        budget.release(slot.weight);
+        self.live_weight -= slot.weight;
+        self.live_entries -= 1;
+        garbage.entry(map_key, slot.value, RemovalCause::Removed);
+        self.drop_stale_records(map, garbage);
+    }
+
+    /// A copy of the segment's entries: key, insertion id and value.
+    pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
+        &self,
+        map: &Map<K, Slot<V>, S>,
+    ) -> Vec<(K, u64, V)>
+    where
+        K: Clone,
+    {
+        let mut entries = Vec::with_capacity(self.live_entries);
+        for record in self.small.iter().chain(&self.main) {
+            let value = map.read(&record.key, |slot| {
+                (slot.id == record.id).then(|| slot.value.clone())
+            });
+            if let Some(Some(value)) = value {
+                entries.push((record.key.clone(), record.id, value));
+            }
+        }
+        entries
     }
 
     /// Removes every entry of the segment (the map's included) and forgets
@@ -190,8 +228,7 @@ impl<K: Hash + Eq> Policy<K> {
                     budget.release(slot.weight);
                     self.live_weight -= slot.weight;
                     self.live_entries -= 1;
-                    garbage.key(map_key);
-                    garbage.value(slot.value);
+                    garbage.entry(map_key, slot.value, RemovalCause::Removed);
                 }
                 garbage.key(record.key);
             }
@@ -285,9 +322,9 @@ impl<K: Hash + Eq> Policy<K> {
             return (verdict, 0);
         };
         budget.release(slot.weight);
-        garbage.key(map_key);
-        garbage.value(slot.value);
-        (verdict, slot.weight)
+        let weight = slot.weight;
+        garbage.entry(map_key, slot.value, RemovalCause::Evicted);
+        (verdict, weight)
     }
 
     /// Drops the records of removed keys once they outnumber the live
