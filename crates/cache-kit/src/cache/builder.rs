@@ -3,7 +3,9 @@
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
+use std::time::Duration;
 
+use crate::cache::expiry::{ExpireAfter, Expiry};
 use crate::cache::{Cache, DefaultHashBuilder, RemovalCause};
 use crate::SizeError;
 
@@ -44,6 +46,9 @@ pub struct CacheBuilder<K, V, S = DefaultHashBuilder> {
     capacity: u64,
     weigher: Option<Weigher<K, V>>,
     listener: Option<Listener<K, V>>,
+    time_to_live: Option<Duration>,
+    time_to_idle: Option<Duration>,
+    expire_after: Option<ExpireAfter<K, V>>,
     hasher: S,
     segments: Option<usize>,
     _types: PhantomData<fn(K, V)>,
@@ -65,6 +70,9 @@ impl<K, V> CacheBuilder<K, V> {
             capacity,
             weigher: None,
             listener: None,
+            time_to_live: None,
+            time_to_idle: None,
+            expire_after: None,
             hasher: DefaultHashBuilder::default(),
             segments: None,
             _types: PhantomData,
@@ -139,6 +147,85 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         self
     }
 
+    /// Entries expire `time_to_live` after they were inserted (or last
+    /// replaced): an expired entry is never returned, and its space is
+    /// reclaimed by the next read of it, by eviction (expired entries go
+    /// before live ones), by inserts (each looks at the oldest entries of
+    /// its segment), or by [`Cache::remove_expired`]. No thread is started.
+    /// Any duration is accepted; one too long to represent never expires.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let cache = cache_kit::CacheBuilder::new(100)
+    ///     .time_to_live(Duration::from_millis(1))
+    ///     .build()?;
+    /// cache.insert("session", 1);
+    /// std::thread::sleep(Duration::from_millis(20));
+    /// assert_eq!(cache.get("session"), None);
+    /// assert_eq!(cache.stats().expired, 1);
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn time_to_live(mut self, time_to_live: Duration) -> Self {
+        self.time_to_live = Some(time_to_live);
+        self
+    }
+
+    /// Entries expire `time_to_idle` after they were last inserted or read
+    /// (by `get`, the `get_or_insert_with` family; not by `peek`,
+    /// `contains_key` or `iter`), reclaimed as with
+    /// [`time_to_live`](Self::time_to_live). With both, an entry expires at
+    /// the earlier of the two. A read then also stores the time in the
+    /// entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let cache = cache_kit::CacheBuilder::new(100)
+    ///     .time_to_idle(Duration::from_secs(3600))
+    ///     .build()?;
+    /// cache.insert(1, "kept while read");
+    /// assert_eq!(cache.get(&1), Some("kept while read"));
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn time_to_idle(mut self, time_to_idle: Duration) -> Self {
+        self.time_to_idle = Some(time_to_idle);
+        self
+    }
+
+    /// A time to live per entry: `expire_after(key, value)` is asked at
+    /// each insert, with no lock held; `Some(ttl)` overrides
+    /// [`time_to_live`](Self::time_to_live) for that entry, `None` keeps
+    /// the cache's (or none). If it panics, the insert does not happen and
+    /// the panic reaches its caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let cache = cache_kit::CacheBuilder::new(100)
+    ///     .expire_after(|_key: &&str, value: &u64| Some(Duration::from_millis(*value)))
+    ///     .build()?;
+    /// cache.insert("brief", 1);
+    /// cache.insert("long", 3_600_000);
+    /// std::thread::sleep(Duration::from_millis(20));
+    /// assert_eq!(cache.get("brief"), None);
+    /// assert_eq!(cache.get("long"), Some(3_600_000));
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn expire_after(
+        mut self,
+        expire_after: impl Fn(&K, &V) -> Option<Duration> + Send + Sync + 'static,
+    ) -> Self {
+        self.expire_after = Some(Box::new(expire_after));
+        self
+    }
+
     /// Hashes keys with `hasher` (for the map and to pick segments).
     ///
     /// # Examples
@@ -156,6 +243,9 @@ impl<K, V, S> CacheBuilder<K, V, S> {
             capacity: self.capacity,
             weigher: self.weigher,
             listener: self.listener,
+            time_to_live: self.time_to_live,
+            time_to_idle: self.time_to_idle,
+            expire_after: self.expire_after,
             hasher,
             segments: self.segments,
             _types: PhantomData,
@@ -221,6 +311,7 @@ impl<K, V, S> CacheBuilder<K, V, S> {
             self.hasher,
             self.weigher,
             self.listener,
+            Expiry::new(self.time_to_live, self.time_to_idle, self.expire_after),
         ))
     }
 }
@@ -231,6 +322,9 @@ impl<K, V, S> fmt::Debug for CacheBuilder<K, V, S> {
             .field("capacity", &self.capacity)
             .field("weighted", &self.weigher.is_some())
             .field("listener", &self.listener.is_some())
+            .field("time_to_live", &self.time_to_live)
+            .field("time_to_idle", &self.time_to_idle)
+            .field("expire_after", &self.expire_after.is_some())
             .field("segments", &self.segments)
             .finish_non_exhaustive()
     }

@@ -13,6 +13,7 @@
 
 mod budget;
 mod builder;
+mod expiry;
 mod flight;
 mod garbage;
 mod policy;
@@ -38,6 +39,7 @@ use crate::sync::map::Map;
 use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
 use budget::{Budget, Reservation};
 use builder::{Listener, Weigher};
+use expiry::Expiry;
 use flight::{Claim, Flights, Landing};
 use garbage::{Garbage, Panics};
 use policy::Policy;
@@ -99,6 +101,7 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     hasher: S,
     weigher: Option<Weigher<K, V>>,
     listener: Option<Listener<K, V>>,
+    expiry: Option<Expiry<K, V>>,
     budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
@@ -172,6 +175,7 @@ where
         hasher: S,
         weigher: Option<Weigher<K, V>>,
         listener: Option<Listener<K, V>>,
+        expiry: Option<Expiry<K, V>>,
     ) -> Self {
         let count = segment_count as u64;
         let segments = (0..count)
@@ -197,6 +201,7 @@ where
             hasher,
             weigher,
             listener,
+            expiry,
             budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
@@ -248,7 +253,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.map.read(key, |slot| slot.value.clone())
+        self.read_live(key, |slot, _| slot.value.clone())
     }
 
     /// `get` without counting a hit or miss in the stats.
@@ -257,10 +262,113 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.map.read(key, |slot| {
+        self.read_live(key, |slot, now| {
             slot.touch();
+            if let Some(expiry) = &self.expiry {
+                expiry.accessed(slot, now);
+            }
             slot.value.clone()
         })
+    }
+
+    /// Runs `read` on `key`'s slot under the shard's read lock, unless the
+    /// entry has expired: then it is removed (the listener hears
+    /// [`RemovalCause::Expired`]) and the key reads as absent.
+    fn read_live<Q, R>(&self, key: &Q, read: impl FnOnce(&Slot<V>, u64) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(expiry) = &self.expiry else {
+            return self.map.read(key, |slot| read(slot, 0));
+        };
+        let now = expiry.now();
+        let found = self.map.read(key, |slot| {
+            if expiry.is_expired(slot, now) {
+                Err(slot.id)
+            } else {
+                Ok(read(slot, now))
+            }
+        })?;
+        match found {
+            Ok(result) => Some(result),
+            Err(id) => {
+                self.remove_expired_insertion(key, id, now);
+                None
+            }
+        }
+    }
+
+    /// Removes the insertion `id` of `key`, found expired at `now`, if it
+    /// is still there and still expired.
+    fn remove_expired_insertion<Q>(&self, key: &Q, id: u64, now: u64)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
+        let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        let mut garbage = Garbage::new();
+        {
+            let mut policy = segment.policy.lock();
+            let also = (&expired as policy::Expired<'_, V>, RemovalCause::Expired);
+            policy.remove_insertion(&self.map, (key, id), also, &self.budget, &mut garbage);
+            Self::publish_entries(segment, &policy);
+        }
+        garbage.dispose(self.listener.as_ref());
+    }
+
+    /// The clock, for expiry: 0 when the cache has none.
+    fn now(&self) -> u64 {
+        self.expiry.as_ref().map_or(0, Expiry::now)
+    }
+
+    /// Whether the entry in `slot` has expired at `now` (never without
+    /// expiry).
+    fn is_expired(&self, slot: &Slot<V>, now: u64) -> bool {
+        self.expiry
+            .as_ref()
+            .is_some_and(|expiry| expiry.is_expired(slot, now))
+    }
+
+    /// Removes every expired entry now, segment by segment, instead of
+    /// when reads, inserts and evictions come across them: for a cache
+    /// that sits idle and should give its expired entries' memory back.
+    /// Does nothing without expiry.
+    ///
+    /// # Panics
+    ///
+    /// As [`clear`](Self::clear).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let cache = cache_kit::Cache::builder(10)
+    ///     .time_to_live(Duration::from_millis(1))
+    ///     .build()?;
+    /// cache.insert(1, "one");
+    /// std::thread::sleep(Duration::from_millis(20));
+    /// cache.remove_expired();
+    /// assert_eq!(cache.len(), 0);
+    /// # Ok::<(), cache_kit::SizeError>(())
+    /// ```
+    pub fn remove_expired(&self) {
+        if self.expiry.is_none() {
+            return;
+        }
+        let now = self.now();
+        let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        for segment in self.segments.iter() {
+            let mut garbage = Garbage::new();
+            {
+                let mut policy = segment.policy.lock();
+                policy.remove_all_expired(&self.map, &expired, &self.budget, &mut garbage);
+                Self::publish_entries(segment, &policy);
+            }
+            garbage.dispose(self.listener.as_ref());
+        }
     }
 
     /// Whether `key` is cached. Unlike [`get`](Self::get), not a hit: it
@@ -280,7 +388,10 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.map.contains_key(key)
+        if self.expiry.is_none() {
+            return self.map.contains_key(key);
+        }
+        self.read_live(key, |_, _| ()).is_some()
     }
 
     /// Stores `value` for `key`, replacing any value there, and evicts
@@ -322,6 +433,12 @@ where
         // User code first, with no lock held: if it panics, nothing changed.
         let hash = self.hasher.hash_one(&key);
         let weight = self.weigh(&key, &value);
+        let now = self.now();
+        let times = match &self.expiry {
+            Some(expiry) => (now, expiry.deadline(&key, &value, now)),
+            None => (0, u64::MAX),
+        };
+        let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         let map_key = key.clone();
         let index = self.segment_index(hash);
         let segment = &self.segments[index];
@@ -343,9 +460,13 @@ where
             let mut policy = segment.policy.lock();
             let existing = self.map.read(&key, |slot| (slot.id, slot.weight));
             let (protected, old_weight) = existing.map_or((None, 0), |(id, w)| (Some(id), w));
-            let Some(room) =
-                self.make_room(index, &mut policy, protected, old_weight, weight, garbage)
-            else {
+            let Some(room) = self.make_room(
+                index,
+                &mut policy,
+                (protected, &expired),
+                (old_weight, weight),
+                garbage,
+            ) else {
                 // Everything left to evict is in segments other inserts
                 // hold: let them finish, then look again.
                 drop(policy);
@@ -354,11 +475,22 @@ where
             };
             if protected.is_some() {
                 let weights = (old_weight, weight);
-                let old = policy.replace(&self.map, room, &key, value, weights);
+                let old = policy.replace(&self.map, room, &key, value, weights, times);
                 garbage.entry(key, old, RemovalCause::Replaced);
                 garbage.key(map_key);
             } else {
-                policy.add(&self.map, room, (map_key, key), hash, value, weight);
+                policy.add(
+                    &self.map,
+                    room,
+                    (map_key, key),
+                    hash,
+                    value,
+                    (weight, times),
+                );
+            }
+            if self.expiry.is_some() {
+                // This insert's share of reclaiming expired space.
+                policy.remove_expired_at_fronts(&self.map, &expired, 4, &self.budget, garbage);
             }
             Self::publish_entries(segment, &policy);
             return;
@@ -375,19 +507,18 @@ where
         &'a self,
         index: usize,
         policy: &mut Policy<K>,
-        protected: Option<u64>,
-        old_weight: u64,
-        weight: u64,
+        (protected, expired): (Option<u64>, policy::Expired<'_, V>),
+        (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
     ) -> Option<Reservation<'a>> {
         loop {
             if let Some(room) = self.budget.try_reserve(old_weight, weight) {
                 return Some(room);
             }
-            if policy.evict_one(&self.map, protected, &self.budget, garbage) {
+            if policy.evict_one(&self.map, protected, expired, &self.budget, garbage) {
                 continue;
             }
-            if !self.evict_from_other_segments(index, garbage) {
+            if !self.evict_from_other_segments(index, expired, garbage) {
                 return None;
             }
         }
@@ -396,14 +527,19 @@ where
     /// Evicts one entry from a segment other than `index` whose lock is
     /// free. Only `try_lock`: the caller holds its own segment's lock, and
     /// two inserts each waiting for the other's segment would deadlock.
-    fn evict_from_other_segments(&self, index: usize, garbage: &mut Garbage<K, V>) -> bool {
+    fn evict_from_other_segments(
+        &self,
+        index: usize,
+        expired: policy::Expired<'_, V>,
+        garbage: &mut Garbage<K, V>,
+    ) -> bool {
         let count = self.segments.len();
         (1..count).any(|step| {
             let segment = &self.segments[(index + step) % count];
             let Some(mut policy) = segment.policy.try_lock() else {
                 return false;
             };
-            let evicted = policy.evict_one(&self.map, None, &self.budget, garbage);
+            let evicted = policy.evict_one(&self.map, None, expired, &self.budget, garbage);
             Self::publish_entries(segment, &policy);
             evicted
         })
@@ -655,7 +791,9 @@ where
     /// ```
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for segment in self.segments.iter() {
-            let entries = segment.policy.lock().snapshot(&self.map);
+            let now = self.now();
+            let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+            let entries = segment.policy.lock().snapshot(&self.map, &expired);
             let refused: Vec<_> = entries
                 .into_iter()
                 .filter(|(key, _, value)| !keep(key, value))
@@ -664,10 +802,18 @@ where
                 continue;
             }
             let mut garbage = Garbage::new();
+            let any = |_: &Slot<V>| true;
             {
                 let mut policy = segment.policy.lock();
                 for (key, id, _) in &refused {
-                    policy.remove_insertion(&self.map, (key, *id), &self.budget, &mut garbage);
+                    let also = (&any as policy::Expired<'_, V>, RemovalCause::Removed);
+                    policy.remove_insertion(
+                        &self.map,
+                        (key, *id),
+                        also,
+                        &self.budget,
+                        &mut garbage,
+                    );
                 }
                 Self::publish_entries(segment, &policy);
             }
@@ -705,7 +851,8 @@ where
     }
 
     /// The number of entries. Never more than the capacity, even while
-    /// inserts run.
+    /// inserts run. Expired entries count until they are reclaimed (see
+    /// [`CacheBuilder::time_to_live`]).
     ///
     /// # Examples
     ///
@@ -815,6 +962,7 @@ where
             stats.inserts += policy.inserts;
             stats.evictions += policy.evictions;
             stats.rejected += policy.rejected;
+            stats.expired += policy.expirations;
         }
         stats
     }
@@ -872,7 +1020,13 @@ where
             }
             let segment = self.cache.segments.get(self.next_segment)?;
             self.next_segment += 1;
-            self.copies = segment.policy.lock().snapshot(&self.cache.map).into_iter();
+            let now = self.cache.now();
+            let expired = |slot: &Slot<V>| self.cache.is_expired(slot, now);
+            self.copies = segment
+                .policy
+                .lock()
+                .snapshot(&self.cache.map, &expired)
+                .into_iter();
         }
     }
 }

@@ -65,8 +65,16 @@ pub(crate) struct Policy<K> {
     next_id: u64,
     pub(crate) inserts: u64,
     pub(crate) evictions: u64,
+    pub(crate) expirations: u64,
     pub(crate) rejected: u64,
 }
+
+/// Whether a slot's entry has expired (always `false` without expiry).
+pub(crate) type Expired<'a, V> = &'a dyn Fn(&Slot<V>) -> bool;
+
+/// What a queue decides about the slot of a record it popped (given the
+/// record's insertion id): `Slot::judge_small` or `Slot::judge_main`.
+type Judge<V> = fn(&Slot<V>, u64) -> Verdict;
 
 impl<K: Hash + Eq> Policy<K> {
     pub(crate) fn new(share: u64) -> Self {
@@ -81,6 +89,7 @@ impl<K: Hash + Eq> Policy<K> {
             next_id: 0,
             inserts: 0,
             evictions: 0,
+            expirations: 0,
             rejected: 0,
         }
     }
@@ -99,12 +108,12 @@ impl<K: Hash + Eq> Policy<K> {
         (map_key, key): (K, K),
         hash: u64,
         value: V,
-        weight: u64,
+        (weight, times): (u64, (u64, u64)),
     ) {
         let id = self.next_id;
         // A panicking `Hash` or `Eq` here leaves the map as it was, and the
         // reservation, dropped, gives its weight back.
-        map.insert(map_key, Slot::new(value, id, weight));
+        map.insert(map_key, Slot::new(value, id, weight, times));
         room.commit();
         self.next_id += 1;
         let record = Record {
@@ -126,7 +135,8 @@ impl<K: Hash + Eq> Policy<K> {
 
     /// Replaces the value of `key`, which is in the map (weighing
     /// `old_weight`), within `room` reserved for it, and returns the old
-    /// value. The key keeps its place in the queues, and its hit.
+    /// value. The key keeps its place in the queues, and its hit; its
+    /// expiry starts again from `times` (now, deadline).
     pub(crate) fn replace<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
@@ -134,11 +144,14 @@ impl<K: Hash + Eq> Policy<K> {
         key: &K,
         value: V,
         (old_weight, weight): (u64, u64),
+        (now, deadline): (u64, u64),
     ) -> V {
         let mut value = Some(value);
         let replaced = map.update(key, |slot| {
             slot.touch();
             slot.weight = weight;
+            slot.deadline = deadline;
+            slot.set_last_access(now);
             let new_value = value.take().expect("taken once, here");
             std::mem::replace(&mut slot.value, new_value)
         });
@@ -172,28 +185,122 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Removes `key` if the map holds the insertion `id` of it (not one
-    /// made since), giving its weight back.
-    pub(crate) fn remove_insertion<V, S: BuildHasher + Clone>(
+    /// made since) and `also(slot)` agrees, giving its weight back; the
+    /// listener will hear `cause`.
+    pub(crate) fn remove_insertion<V, S, Q>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
-        (key, id): (&K, u64),
+        (key, id): (&Q, u64),
+        (also, cause): (Expired<'_, V>, RemovalCause),
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
-    ) {
-        let Some((map_key, slot)) = map.remove_if(key, |slot| slot.id == id) else {
+    ) where
+        S: BuildHasher + Clone,
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some((map_key, slot)) = map.remove_if(key, |slot| slot.id == id && also(slot)) else {
             return;
         };
         budget.release(slot.weight);
         self.live_weight -= slot.weight;
         self.live_entries -= 1;
-        garbage.entry(map_key, slot.value, RemovalCause::Removed);
+        if cause == RemovalCause::Expired {
+            self.expirations += 1;
+        }
+        garbage.entry(map_key, slot.value, cause);
         self.drop_stale_records(map, garbage);
     }
 
+    /// Removes the expired entries at the front of both queues, where the
+    /// oldest wait, looking at no more than `limit` of them: an insert's
+    /// share of reclaiming expired space, with no thread of its own.
+    pub(crate) fn remove_expired_at_fronts<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        expired: Expired<'_, V>,
+        limit: usize,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) {
+        let mut looked = 0;
+        for from_small in [true, false] {
+            while looked < limit {
+                looked += 1;
+                if !self.remove_front_if_expired(map, from_small, expired, budget, garbage) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Removes every expired entry of the segment.
+    pub(crate) fn remove_all_expired<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        expired: Expired<'_, V>,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) {
+        for from_small in [true, false] {
+            let queue = if from_small { &self.small } else { &self.main };
+            for _ in 0..queue.len() {
+                if !self.remove_front_if_expired(map, from_small, expired, budget, garbage) {
+                    // Live (or stale): round to the back, looked at once.
+                    let queue = if from_small {
+                        &mut self.small
+                    } else {
+                        &mut self.main
+                    };
+                    let record = queue.pop_front().expect("counted");
+                    queue.push_back(record);
+                }
+            }
+        }
+    }
+
+    /// Removes the entry of the record at the front of a queue if it has
+    /// expired; `false` if the queue is empty or the entry has not.
+    fn remove_front_if_expired<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        from_small: bool,
+        expired: Expired<'_, V>,
+        budget: &Budget,
+        garbage: &mut Garbage<K, V>,
+    ) -> bool {
+        let queue = if from_small {
+            &mut self.small
+        } else {
+            &mut self.main
+        };
+        let Some(record) = queue.front() else {
+            return false;
+        };
+        // The record leaves its queue only once the map call returned.
+        let removed = map.remove_if(&record.key, |slot| slot.id == record.id && expired(slot));
+        let Some((map_key, slot)) = removed else {
+            return false;
+        };
+        let record = queue.pop_front().expect("checked non-empty");
+        if from_small {
+            self.small_weight -= record.weight;
+        }
+        budget.release(slot.weight);
+        self.live_weight -= slot.weight;
+        self.live_entries -= 1;
+        self.expirations += 1;
+        garbage.entry(map_key, slot.value, RemovalCause::Expired);
+        garbage.key(record.key);
+        true
+    }
+
     /// A copy of the segment's entries: key, insertion id and value.
+    /// Expired entries are left out.
     pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
         &self,
         map: &Map<K, Slot<V>, S>,
+        expired: Expired<'_, V>,
     ) -> Vec<(K, u64, V)>
     where
         K: Clone,
@@ -201,7 +308,7 @@ impl<K: Hash + Eq> Policy<K> {
         let mut entries = Vec::with_capacity(self.live_entries);
         for record in self.small.iter().chain(&self.main) {
             let value = map.read(&record.key, |slot| {
-                (slot.id == record.id).then(|| slot.value.clone())
+                (slot.id == record.id && !expired(slot)).then(|| slot.value.clone())
             });
             if let Some(Some(value)) = value {
                 entries.push((record.key.clone(), record.id, value));
@@ -244,6 +351,7 @@ impl<K: Hash + Eq> Policy<K> {
         &mut self,
         map: &Map<K, Slot<V>, S>,
         protected: Option<u64>,
+        expired: Expired<'_, V>,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
     ) -> bool {
@@ -269,8 +377,8 @@ impl<K: Hash + Eq> Policy<K> {
                 // Both queues empty: only stale records were left.
                 return false;
             };
-            let (verdict, evicted_weight) = if Some(record.id) == protected {
-                (Verdict::Keep, 0)
+            let (verdict, evicted_weight, was_expired) = if Some(record.id) == protected {
+                (Verdict::Keep, 0, false)
             } else {
                 let judge = if from_small {
                     Slot::judge_small
@@ -279,7 +387,7 @@ impl<K: Hash + Eq> Policy<K> {
                 };
                 // The record leaves its queue only after the map call
                 // returned: a panicking `Eq` leaves it where it was.
-                Self::judge(map, record, judge, budget, garbage)
+                Self::judge(map, record, (judge, expired), budget, garbage)
             };
             let record = queue.pop_front().expect("checked non-empty");
             if from_small {
@@ -291,8 +399,12 @@ impl<K: Hash + Eq> Policy<K> {
                 Verdict::Evict => {
                     self.live_weight -= evicted_weight;
                     self.live_entries -= 1;
-                    self.evictions += 1;
-                    if from_small {
+                    if was_expired {
+                        self.expirations += 1;
+                    } else {
+                        self.evictions += 1;
+                    }
+                    if from_small && !was_expired {
                         self.ghost.remember(record.hash, self.live_entries.max(16));
                     }
                     garbage.key(record.key);
@@ -303,28 +415,40 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Applies `verdict_of` to the record's slot and removes the entry if
-    /// it says `Evict`, in one lookup under the shard's write lock, giving
-    /// its weight back; returns the verdict and the weight evicted. Under
-    /// this segment's lock nobody else changes the key's slot meanwhile.
+    /// it says `Evict` or the entry has expired, in one lookup under the
+    /// shard's write lock, giving its weight back; returns the verdict, the
+    /// weight evicted and whether the entry had expired. Under this
+    /// segment's lock nobody else changes the key's slot meanwhile.
     fn judge<V, S: BuildHasher + Clone>(
         map: &Map<K, Slot<V>, S>,
         record: &Record<K>,
-        verdict_of: fn(&Slot<V>, u64) -> Verdict,
+        (verdict_of, expired): (Judge<V>, Expired<'_, V>),
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
-    ) -> (Verdict, u64) {
+    ) -> (Verdict, u64, bool) {
         let mut verdict = Verdict::Stale;
+        let mut was_expired = false;
         let evicted = map.remove_if(&record.key, |slot| {
-            verdict = verdict_of(slot, record.id);
+            was_expired = slot.id == record.id && expired(slot);
+            verdict = if was_expired {
+                Verdict::Evict
+            } else {
+                verdict_of(slot, record.id)
+            };
             verdict == Verdict::Evict
         });
         let Some((map_key, slot)) = evicted else {
-            return (verdict, 0);
+            return (verdict, 0, false);
         };
         budget.release(slot.weight);
         let weight = slot.weight;
-        garbage.entry(map_key, slot.value, RemovalCause::Evicted);
-        (verdict, weight)
+        let cause = if was_expired {
+            RemovalCause::Expired
+        } else {
+            RemovalCause::Evicted
+        };
+        garbage.entry(map_key, slot.value, cause);
+        (verdict, weight, was_expired)
     }
 
     /// Drops the records of removed keys once they outnumber the live

@@ -27,12 +27,15 @@ pub enum RemovalCause {
     /// [`remove`](crate::Cache::remove), [`clear`](crate::Cache::clear) or
     /// [`retain`](crate::Cache::retain) removed it.
     Removed,
+    /// Its time to live or to idle ran out (see
+    /// [`CacheBuilder::time_to_live`](crate::CacheBuilder::time_to_live)).
+    Expired,
 }
 
 impl RemovalCause {
-    /// Whether the cache removed the entry on its own, for lack of room
-    /// (moka's `was_evicted`), rather than because the user replaced or
-    /// removed it.
+    /// Whether the cache removed the entry on its own, for lack of room or
+    /// because it expired (moka's `was_evicted`), rather than because the
+    /// user replaced or removed it.
     ///
     /// # Examples
     ///
@@ -42,7 +45,7 @@ impl RemovalCause {
     /// ```
     #[must_use]
     pub fn was_evicted(self) -> bool {
-        self == Self::Evicted
+        matches!(self, Self::Evicted | Self::Expired)
     }
 }
 
@@ -52,6 +55,7 @@ impl fmt::Display for RemovalCause {
             Self::Evicted => "evicted",
             Self::Replaced => "replaced",
             Self::Removed => "removed",
+            Self::Expired => "expired",
         })
     }
 }

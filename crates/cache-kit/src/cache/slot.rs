@@ -1,7 +1,7 @@
 //! What the map stores for each key: the value, and the few words the
 //! eviction policy reads.
 
-use crate::sync::{AtomicU8, Ordering};
+use crate::sync::{AtomicU64, AtomicU8, Ordering};
 
 /// The most hits a slot remembers (two bits, as S3-FIFO counts).
 const MAX_FREQUENCY: u8 = 3;
@@ -13,6 +13,12 @@ pub(crate) struct Slot<V> {
     /// insertion (the key was removed and inserted again) is stale.
     pub(crate) id: u64,
     pub(crate) weight: u64,
+    /// When the entry expires, in nanoseconds since the cache was built
+    /// (`u64::MAX`: never); see `expiry.rs`.
+    pub(crate) deadline: u64,
+    /// When the entry was last inserted or read, in the same unit: read
+    /// only with a time-to-idle.
+    last_access: AtomicU64,
     /// Hits since the policy last looked, saturating at [`MAX_FREQUENCY`].
     frequency: AtomicU8,
 }
@@ -29,13 +35,31 @@ pub(crate) enum Verdict {
 }
 
 impl<V> Slot<V> {
-    pub(crate) fn new(value: V, id: u64, weight: u64) -> Self {
+    /// A slot for `value`, inserted at `now` (both times as `expiry.rs`
+    /// counts them; 0 and `u64::MAX` when the cache has no expiry).
+    pub(crate) fn new(value: V, id: u64, weight: u64, (now, deadline): (u64, u64)) -> Self {
         Self {
             value,
             id,
             weight,
+            deadline,
+            last_access: AtomicU64::new(now),
             frequency: AtomicU8::new(0),
         }
+    }
+
+    pub(crate) fn last_access(&self) -> u64 {
+        // Relaxed: a time read for the time-to-idle, which orders nothing;
+        // a read racing a hit may see the older time, and then expires an
+        // entry at most as late as that hit's clock read.
+        self.last_access.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_last_access(&self, now: u64) {
+        // Relaxed: as in `last_access`. Racing hits may store their times
+        // out of order; the entry then looks idle since the earlier one, a
+        // difference of the race's length.
+        self.last_access.store(now, Ordering::Relaxed);
     }
 
     /// Records a hit. A load and a store, not a read-modify-write, and only

@@ -37,6 +37,9 @@ pub struct CacheStats {
     /// Values not stored because they weigh more than the whole capacity (see
     /// [`CacheBuilder::weigher`](crate::CacheBuilder::weigher)).
     pub rejected: u64,
+    /// Entries removed because their time to live or to idle ran out (see
+    /// [`CacheBuilder::time_to_live`](crate::CacheBuilder::time_to_live)).
+    pub expired: u64,
 }
 
 impl CacheStats {

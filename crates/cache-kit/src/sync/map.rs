@@ -74,7 +74,11 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
     /// Removes `key` if `evict(value)` says so, with one lookup under the
     /// shard's write lock; `None` if absent or kept. As `remove`, hands the
     /// key and value back.
-    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)> {
+    pub(crate) fn remove_if<Q>(&self, key: &Q, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.inner.remove_if(key, |_, value| evict(value))
     }
 }
@@ -128,7 +132,11 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.read().unwrap().contains_key(key)
     }
 
-    pub(crate) fn remove_if(&self, key: &K, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)> {
+    pub(crate) fn remove_if<Q>(&self, key: &Q, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let mut map = self.inner.write().unwrap();
         if map.get(key).is_some_and(evict) {
             map.remove_entry(key)

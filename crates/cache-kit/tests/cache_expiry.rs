@@ -1,0 +1,183 @@
+//! Expiry: time-to-live, time-to-idle and per-entry deadlines. Expired
+//! entries are never returned, and their space comes back without a
+//! thread of the cache's own.
+//!
+//! The waits here are long against the deadlines they pass (a 1 ms time to
+//! live, then a 30 ms sleep), so a slow machine cannot fail them; the one
+//! test that needs an entry to stay alive gives it an hour.
+
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use cache_kit::{Cache, CacheBuilder, RemovalCause};
+
+const SHORT: Duration = Duration::from_millis(1);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn past_short() {
+    thread::sleep(Duration::from_millis(30));
+}
+
+type Told = Arc<Mutex<Vec<(u32, RemovalCause)>>>;
+
+fn builder(capacity: u64) -> (CacheBuilder<u32, u32>, Told) {
+    let told = Told::default();
+    let builder = CacheBuilder::new(capacity).eviction_listener({
+        let told = Arc::clone(&told);
+        move |key: &u32, _: &u32, cause| told.lock().unwrap().push((*key, cause))
+    });
+    (builder, told)
+}
+
+#[test]
+fn an_entry_past_its_time_to_live_is_never_returned_and_is_reclaimed() {
+    let (builder, told) = builder(10);
+    let cache = builder.time_to_live(SHORT).build().unwrap();
+    cache.insert(1, 10);
+    cache.insert(2, 20);
+    past_short();
+    assert_eq!(cache.peek(&1), None);
+    assert!(!cache.contains_key(&2));
+    assert_eq!(cache.get(&1), None);
+    assert_eq!(cache.iter().count(), 0);
+    assert_eq!(cache.len(), 0, "reads removed both");
+    assert_eq!(cache.stats().expired, 2);
+    let mut told = told.lock().unwrap().clone();
+    told.sort_unstable_by_key(|(key, _)| *key);
+    assert_eq!(
+        told,
+        [(1, RemovalCause::Expired), (2, RemovalCause::Expired)]
+    );
+}
+
+#[test]
+fn a_load_after_expiry_loads_again() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10).time_to_live(SHORT).build().unwrap();
+    assert_eq!(cache.get_or_insert_with(&1, || 1), 1);
+    past_short();
+    assert_eq!(cache.get_or_insert_with(&1, || 2), 2);
+}
+
+#[test]
+fn a_replaced_value_starts_its_time_to_live_again() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10)
+        .expire_after(|_, value: &u32| Some(if *value == 0 { SHORT } else { HOUR }))
+        .build()
+        .unwrap();
+    cache.insert(1, 0);
+    cache.insert(1, 1);
+    past_short();
+    assert_eq!(cache.get(&1), Some(1));
+}
+
+#[test]
+fn expire_after_overrides_the_time_to_live_per_entry() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10)
+        .time_to_live(SHORT)
+        .expire_after(|key: &u32, _| (*key == 7).then_some(HOUR))
+        .build()
+        .unwrap();
+    cache.insert(7, 70);
+    cache.insert(8, 80);
+    past_short();
+    assert_eq!(cache.get(&7), Some(70), "its own hour");
+    assert_eq!(cache.get(&8), None, "the cache's millisecond");
+}
+
+#[test]
+fn an_entry_read_within_its_time_to_idle_stays_and_one_left_idle_expires() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10).time_to_idle(HOUR).build().unwrap();
+    cache.insert(1, 1);
+    assert_eq!(cache.get(&1), Some(1));
+    let idle: Cache<u32, u32> = CacheBuilder::new(10).time_to_idle(SHORT).build().unwrap();
+    idle.insert(1, 1);
+    past_short();
+    assert_eq!(idle.get(&1), None);
+    assert_eq!(idle.stats().expired, 1);
+}
+
+#[test]
+fn a_full_cache_reclaims_expired_entries_before_evicting_live_ones() {
+    let (builder, told) = builder(10);
+    let cache = builder.segments(1).time_to_live(SHORT).build().unwrap();
+    for key in 0..10 {
+        cache.insert(key, key);
+    }
+    past_short();
+    for key in 100..110 {
+        cache.insert(key, key);
+    }
+    let stats = cache.stats();
+    assert_eq!((stats.expired, stats.evictions), (10, 0));
+    assert!(told
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|(key, cause)| *key < 10 && *cause == RemovalCause::Expired));
+}
+
+#[test]
+fn inserts_reclaim_expired_space_even_when_the_cache_is_not_full() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(1000)
+        .segments(1)
+        .time_to_live(SHORT)
+        .build()
+        .unwrap();
+    for key in 0..8 {
+        cache.insert(key, key);
+    }
+    past_short();
+    // Each insert looks at the oldest few entries of its segment.
+    for key in 100..104 {
+        cache.insert(key, key);
+    }
+    assert_eq!(cache.stats().expired, 8);
+}
+
+#[test]
+fn remove_expired_sweeps_an_idle_cache() {
+    let (builder, told) = builder(100);
+    let cache = builder.time_to_live(SHORT).build().unwrap();
+    for key in 0..50 {
+        cache.insert(key, key);
+    }
+    past_short();
+    cache.remove_expired();
+    assert_eq!(cache.len(), 0);
+    assert_eq!(cache.weight(), 0);
+    assert_eq!(told.lock().unwrap().len(), 50);
+}
+
+#[test]
+fn any_duration_is_accepted() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10)
+        .time_to_live(Duration::MAX)
+        .time_to_idle(Duration::MAX)
+        .build()
+        .unwrap();
+    cache.insert(1, 1);
+    assert_eq!(cache.get(&1), Some(1));
+    let zero: Cache<u32, u32> = CacheBuilder::new(10)
+        .time_to_live(Duration::ZERO)
+        .build()
+        .unwrap();
+    zero.insert(1, 1);
+    assert_eq!(zero.get(&1), None, "a zero time to live expires at once");
+}
+
+#[test]
+fn a_panicking_expire_after_leaves_the_cache_as_it_was() {
+    let cache: Cache<u32, u32> = CacheBuilder::new(10)
+        .expire_after(|key: &u32, _| {
+            assert!(*key != 13, "expire_after panicked");
+            None
+        })
+        .build()
+        .unwrap();
+    cache.insert(1, 1);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.insert(13, 13)));
+    assert!(outcome.is_err());
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.weight(), 1);
+}
