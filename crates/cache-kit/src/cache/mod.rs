@@ -74,6 +74,11 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// guard into the map is ever handed out, so nothing the caller holds can
 /// block a writer.
 ///
+/// **When to use it.** A synchronous bounded cache with single-flight
+/// loads, an eviction listener and expiry that start no thread; for an
+/// async cache use moka, and for the fastest mixed get/insert throughput
+/// quick_cache (`docs/cache-kit.md` compares them).
+///
 /// **User code.** Keys' and values' `Drop` runs after the cache released
 /// every lock: it may use the cache, and if it panics the panic reaches the
 /// caller whose operation removed the entry, after that operation took
