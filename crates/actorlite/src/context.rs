@@ -4,8 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::actor::Actor;
+use crate::exit_reason::ExitReason;
 use crate::handle::{ActorHandle, WeakActorHandle};
 use crate::shared::{Shared, STOP};
+use crate::timer::{self, TimerHandle};
+use std::time::Duration;
 
 /// Given to [`Actor::handle`] and [`Actor::started`]: the actor's name, a
 /// handle to itself, and a way to stop.
@@ -117,6 +120,157 @@ impl<A: Actor> Context<A> {
     #[must_use]
     pub fn weak_handle(&self) -> WeakActorHandle<A> {
         WeakActorHandle::new(&self.shared)
+    }
+
+    /// Makes this actor a watcher of `watched`: when `watched` stops, this
+    /// actor receives `map(reason)`, exactly once (at once if `watched`
+    /// has stopped already). As
+    /// [`ActorHandle::monitor`](crate::ActorHandle::monitor), with this
+    /// actor as the watcher; the monitor does not keep this actor alive.
+    ///
+    /// # Panics
+    ///
+    /// Never for user code: a panic in `map` is caught, counted in this
+    /// actor's [`ActorStats::undelivered`](crate::ActorStats::undelivered)
+    /// and reported in its `last_panic`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, ActorHandle, Context, ExitReason, Reply};
+    /// use std::time::Duration;
+    ///
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// enum Msg {
+    ///     Watch(ActorHandle<Worker>),
+    ///     Down(ExitReason),
+    ///     Downs(Reply<Vec<ExitReason>>),
+    /// }
+    /// struct Overseer(Vec<ExitReason>);
+    /// impl Actor for Overseer {
+    ///     type Message = Msg;
+    ///     fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Watch(worker) => ctx.monitor(&worker, Msg::Down),
+    ///             Msg::Down(reason) => self.0.push(reason),
+    ///             Msg::Downs(reply) => reply.send(self.0.clone()),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let overseer = spawn(Overseer(Vec::new()));
+    /// let worker = spawn(Worker);
+    /// overseer.send(Msg::Watch(worker.clone()))?;
+    /// worker.stop();
+    /// worker.join();
+    /// while overseer.ask(Msg::Downs, Duration::from_secs(5))?.is_empty() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(overseer.ask(Msg::Downs, Duration::from_secs(5))?, [ExitReason::Normal]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn monitor<B, F>(&self, watched: &ActorHandle<B>, map: F)
+    where
+        B: Actor,
+        F: FnOnce(ExitReason) -> A::Message + Send + 'static,
+    {
+        watched.shared().monitor_by(Arc::clone(&self.shared), map);
+    }
+
+    /// Sends this actor `message` after `delay` (a reminder to itself),
+    /// from the process's one timer thread; as
+    /// [`Recipient::send_after`](crate::Recipient::send_after). The timer
+    /// does not keep the actor alive; keep the [`TimerHandle`] (in the
+    /// actor's state) to be able to cancel it, or
+    /// [`detach`](TimerHandle::detach) it.
+    ///
+    /// # Panics
+    ///
+    /// If the timer thread cannot be started (a panic in the handler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    /// use std::time::Duration;
+    ///
+    /// enum Msg {
+    ///     Start,
+    ///     TimeUp,
+    /// }
+    /// struct Egg;
+    /// impl Actor for Egg {
+    ///     type Message = Msg;
+    ///     fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Start => ctx.send_after(Duration::from_millis(3), Msg::TimeUp).detach(),
+    ///             Msg::TimeUp => ctx.stop(),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let egg = spawn(Egg);
+    /// egg.send(Msg::Start)?;
+    /// assert_eq!(egg.join(), ExitReason::Normal);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_after(&self, delay: Duration, message: A::Message) -> TimerHandle {
+        timer::start(&self.shared, delay, Some(message), None)
+    }
+
+    /// Sends this actor a message built by `make` every `period`; as
+    /// [`Recipient::send_interval`](crate::Recipient::send_interval). The
+    /// timer does not keep the actor alive, and ends when the actor stops.
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero, or if the timer thread cannot be started (a
+    /// panic in the handler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason, TimerHandle};
+    /// use std::time::Duration;
+    ///
+    /// enum Msg {
+    ///     Tick,
+    /// }
+    /// struct Heartbeat {
+    ///     beats: u32,
+    ///     timer: Option<TimerHandle>,
+    /// }
+    /// impl Actor for Heartbeat {
+    ///     type Message = Msg;
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         self.timer = Some(ctx.send_interval(Duration::from_millis(1), || Msg::Tick));
+    ///     }
+    ///     fn handle(&mut self, Msg::Tick: Msg, ctx: &mut Context<Self>) {
+    ///         self.beats += 1;
+    ///         if self.beats == 3 {
+    ///             ctx.stop(); // the timer is dropped with the actor: cancelled
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let heart = spawn(Heartbeat { beats: 0, timer: None });
+    /// assert_eq!(heart.join(), ExitReason::Normal);
+    /// assert!(heart.stats().handled >= 3); // ticks queued before the stop are handled too
+    /// ```
+    pub fn send_interval<F>(&self, period: Duration, make: F) -> TimerHandle
+    where
+        F: FnMut() -> A::Message + Send + 'static,
+    {
+        assert!(
+            !period.is_zero(),
+            "actorlite: send_interval's period must not be zero"
+        );
+        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
     }
 
     /// Stops the actor after this message: later sends are refused, the

@@ -13,6 +13,7 @@ use crate::recipient::Recipient;
 use crate::reply::Reply;
 use crate::shared::{Shared, KILL, STOP};
 use crate::stats::ActorStats;
+use crate::timer::{self, TimerHandle};
 
 /// A handle to a running (or stopped) actor: `Clone + Send + Sync`, cheap
 /// to clone. When the last handle is dropped, the actor stops as by
@@ -476,6 +477,147 @@ impl<A: Actor> ActorHandle<A> {
     #[must_use]
     pub fn downgrade(&self) -> WeakActorHandle<A> {
         WeakActorHandle::new(&self.shared)
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<A::Message>> {
+        &self.shared
+    }
+
+    /// Tells `watcher` when this actor stops (Erlang's monitor): it gets
+    /// `map(reason)`, with the [`ExitReason`], exactly once, when the
+    /// actor has stopped (`join` would return), or at once if it already
+    /// has. Any number of monitors may watch one actor; one watcher may
+    /// watch many (tell them apart in `map`).
+    ///
+    /// - The monitor does not keep the watcher alive: a watcher stopped or
+    ///   stopping when the notification comes does not get it, and it is
+    ///   counted in the watcher's
+    ///   [`ActorStats::undelivered`](crate::ActorStats::undelivered).
+    /// - Delivering never blocks: a notification that finds the watcher's
+    ///   bounded mailbox full is retried by the process's one timer thread
+    ///   (the one behind [`TimerHandle`](crate::TimerHandle)) until it gets
+    ///   in or the watcher stops.
+    /// - `map` runs on the stopping actor's thread (on the calling thread
+    ///   if the actor has already stopped); keep it short. Once in the
+    ///   watcher's mailbox, the notification is a message as any other:
+    ///   handled, lost with a handler's panic, or a dead letter.
+    /// - There is no way to take a monitor back: a watcher that no longer
+    ///   cares ignores the message.
+    ///
+    /// # Panics
+    ///
+    /// Never for user code: a panic in `map` (or in the `Drop` of a
+    /// notification the watcher did not take) is caught, counted in the
+    /// watcher's `undelivered` and reported in its
+    /// [`last_panic`](Self::last_panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("broke");
+    ///     }
+    /// }
+    ///
+    /// enum Event {
+    ///     Down(&'static str, ExitReason),
+    /// }
+    /// struct Supervisor(mpsc::Sender<String>);
+    /// impl Actor for Supervisor {
+    ///     type Message = Event;
+    ///     fn handle(&mut self, Event::Down(who, reason): Event, _: &mut Context<Self>) {
+    ///         self.0.send(format!("{who} {reason}")).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (log, lines) = mpsc::channel();
+    /// let supervisor = spawn(Supervisor(log));
+    /// let fragile = spawn(Fragile);
+    /// fragile.monitor(&supervisor.recipient(), |reason| Event::Down("fragile", reason));
+    /// fragile.send(())?;
+    /// assert_eq!(lines.recv()?, "fragile panicked: broke");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn monitor<W, F>(&self, watcher: &Recipient<W>, map: F)
+    where
+        W: Send + 'static,
+        F: FnOnce(ExitReason) -> W + Send + 'static,
+    {
+        self.shared.monitor_by(Arc::clone(watcher.shared()), map);
+    }
+
+    /// Sends `message` to this actor once, after `delay`, from the
+    /// process's one timer thread; exactly
+    /// [`Recipient::send_after`](crate::Recipient::send_after). Dropping
+    /// the returned [`TimerHandle`] cancels it.
+    ///
+    /// # Panics
+    ///
+    /// If the timer thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// sink.send_after(Duration::from_millis(1), 1).detach();
+    /// while sink.stats().handled == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// ```
+    pub fn send_after(&self, delay: Duration, message: A::Message) -> TimerHandle {
+        timer::start(&self.shared, delay, Some(message), None)
+    }
+
+    /// Sends this actor a message built by `make` every `period`; exactly
+    /// [`Recipient::send_interval`](crate::Recipient::send_interval).
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero, or if the timer thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// let ticks = sink.send_interval(Duration::from_millis(1), || ());
+    /// while sink.stats().handled < 2 {
+    ///     std::thread::yield_now();
+    /// }
+    /// drop(ticks); // cancels
+    /// ```
+    pub fn send_interval<F>(&self, period: Duration, make: F) -> TimerHandle
+    where
+        F: FnMut() -> A::Message + Send + 'static,
+    {
+        assert!(
+            !period.is_zero(),
+            "actorlite: send_interval's period must not be zero"
+        );
+        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
     }
 
     /// A [`Recipient`] of this actor's messages: a handle typed by the

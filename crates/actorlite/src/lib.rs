@@ -24,6 +24,18 @@
 //! handle typed by the message alone, so handles to actors of different
 //! types that take the same message fit in one `Vec<Recipient<M>>`.
 //!
+//! [`monitor`](ActorHandle::monitor) (and
+//! [`Context::monitor`]) tells another actor, once, when this one stops,
+//! with its [`ExitReason`]: Erlang's monitors, on which supervision can be
+//! layered above single actors.
+//!
+//! [`send_after`](ActorHandle::send_after) and
+//! [`send_interval`](ActorHandle::send_interval) (also on [`Recipient`]
+//! and [`Context`]) send a message after a delay or at an interval, from
+//! one timer thread shared by the whole process (started when needed,
+//! gone when no timer is pending); the [`TimerHandle`] cancels the timer
+//! (when dropped too, unless detached).
+//!
 //! A handler that panics is caught: the actor stops with
 //! [`ExitReason::Panicked`], or, started with [`spawn_supervised`], is
 //! rebuilt with fresh state and goes on with the messages queued behind the
@@ -75,6 +87,7 @@ mod exit_reason;
 mod handle;
 mod lifecycle;
 mod mailbox;
+mod monitor;
 mod recipient;
 mod reply;
 mod restart_policy;
@@ -82,6 +95,7 @@ mod runner;
 mod shared;
 mod stats;
 mod sync;
+mod timer;
 mod wait;
 
 pub use actor::Actor;
@@ -96,6 +110,7 @@ pub use recipient::{Recipient, WeakRecipient};
 pub use reply::Reply;
 pub use restart_policy::RestartPolicy;
 pub use stats::ActorStats;
+pub use timer::TimerHandle;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

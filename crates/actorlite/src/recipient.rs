@@ -6,8 +6,10 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::errors::{AskError, SendError, SendTimeoutError, TrySendError};
+use crate::exit_reason::ExitReason;
 use crate::reply::Reply;
 use crate::shared::Shared;
+use crate::timer::{self, TimerHandle};
 
 /// A handle to an actor typed by its message `M` rather than by the actor:
 /// handles to actors of different types whose
@@ -68,6 +70,10 @@ impl<M: Send + 'static> Recipient<M> {
     pub(crate) fn new(shared: Arc<Shared<M>>) -> Self {
         shared.handle_created();
         Self { shared }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<M>> {
+        &self.shared
     }
 
     /// Sends a message; with a bounded mailbox, waits while it is full.
@@ -238,6 +244,147 @@ impl<M: Send + 'static> Recipient<M> {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.shared.name
+    }
+
+    /// Tells `watcher` when this actor stops, as
+    /// [`ActorHandle::monitor`](crate::ActorHandle::monitor) does.
+    ///
+    /// # Panics
+    ///
+    /// Never for user code: a panic in `map` is caught and counted in the
+    /// watcher's [`ActorStats::undelivered`](crate::ActorStats::undelivered).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context, ExitReason};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// struct Watcher(mpsc::Sender<ExitReason>);
+    /// impl Actor for Watcher {
+    ///     type Message = ExitReason;
+    ///     fn handle(&mut self, reason: ExitReason, _: &mut Context<Self>) {
+    ///         self.0.send(reason).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (tell, told) = mpsc::channel();
+    /// let watcher = spawn(Watcher(tell));
+    /// let idle = spawn(Idle);
+    /// idle.recipient().monitor(&watcher.recipient(), |reason| reason);
+    /// idle.kill();
+    /// assert_eq!(told.recv()?, ExitReason::Killed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn monitor<W, F>(&self, watcher: &Recipient<W>, map: F)
+    where
+        W: Send + 'static,
+        F: FnOnce(ExitReason) -> W + Send + 'static,
+    {
+        self.shared.monitor_by(Arc::clone(watcher.shared()), map);
+    }
+
+    /// Sends `message` to the actor once, after `delay`, from the
+    /// process's one timer thread (no thread per timer; see
+    /// [`TimerHandle`]). Dropping the returned handle cancels the timer;
+    /// [`TimerHandle::detach`] lets it run.
+    ///
+    /// - The timer does not keep the actor alive. If the actor is stopped
+    ///   or stopping when the time comes, the message is dropped and
+    ///   counted in [`ActorStats::undelivered`](crate::ActorStats::undelivered).
+    ///   Once in the mailbox it is a message as any other (handled, lost
+    ///   with a panic, or a dead letter).
+    /// - A full bounded mailbox delays it (retried after 1 ms, doubling up
+    ///   to 64 ms) until it gets in; the timer thread never blocks.
+    /// - Any `Duration`: one too long for an `Instant` never falls due.
+    ///
+    /// # Panics
+    ///
+    /// If the timer thread is not running and the operating system refuses
+    /// to start it (as [`std::thread::spawn`]); nothing is then sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Bell(mpsc::Sender<&'static str>);
+    /// impl Actor for Bell {
+    ///     type Message = &'static str;
+    ///     fn handle(&mut self, sound: &'static str, _: &mut Context<Self>) {
+    ///         self.0.send(sound).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (ring, rings) = mpsc::channel();
+    /// let bell = spawn(Bell(ring)).recipient();
+    /// let _timer = bell.send_after(Duration::from_millis(5), "ding");
+    /// assert_eq!(rings.recv()?, "ding");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_after(&self, delay: Duration, message: M) -> TimerHandle {
+        timer::start(&self.shared, delay, Some(message), None)
+    }
+
+    /// Sends the actor a message built by `make` every `period` (the first
+    /// after one period), from the process's one timer thread, until the
+    /// returned handle is cancelled or dropped, the actor stops (that tick
+    /// is counted in [`ActorStats::undelivered`](crate::ActorStats::undelivered)
+    /// and the interval ends), or `make` panics (the interval ends; the
+    /// panic is in the actor's `last_panic`).
+    ///
+    /// `make` runs on the timer thread, which all timers share: keep it
+    /// short. A tick that finds a full bounded mailbox waits for room (as
+    /// [`send_after`](Self::send_after)'s message does); ticks that fall
+    /// due meanwhile are skipped, not piled up.
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero, or as [`send_after`](Self::send_after) if the
+    /// timer thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Clock(mpsc::Sender<u32>);
+    /// impl Actor for Clock {
+    ///     type Message = u32;
+    ///     fn handle(&mut self, tick: u32, _: &mut Context<Self>) {
+    ///         self.0.send(tick).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let (tell, ticks) = mpsc::channel();
+    /// let clock = spawn(Clock(tell)).recipient();
+    /// let mut n = 0;
+    /// let timer = clock.send_interval(Duration::from_millis(1), move || {
+    ///     n += 1;
+    ///     n
+    /// });
+    /// assert_eq!(ticks.iter().take(3).collect::<Vec<_>>(), [1, 2, 3]);
+    /// timer.cancel();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_interval<F>(&self, period: Duration, make: F) -> TimerHandle
+    where
+        F: FnMut() -> M + Send + 'static,
+    {
+        assert!(
+            !period.is_zero(),
+            "actorlite: send_interval's period must not be zero"
+        );
+        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
     }
 
     /// A [`WeakRecipient`], which does not keep the actor alive.

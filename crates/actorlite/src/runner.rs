@@ -1,7 +1,6 @@
 //! The actor's thread: the message loop, supervision, and the shutdown
 //! that accounts for every accepted message.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
@@ -14,9 +13,8 @@ use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::reply::Unhandled;
 use crate::restart_policy::RestartBudget;
-use crate::shared::{Shared, KILL, RUNNING, STOP};
+use crate::shared::{catching, Shared, KILL, RUNNING, STOP};
 use crate::wait;
-use atomics_kit::panic_message;
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -179,7 +177,10 @@ impl<A: Actor> Runner<A> {
         };
         let reason = self.clean_up(reason);
         drop(self.mailbox);
-        self.shared.finish(reason);
+        self.shared.finish(reason.clone());
+        // After `finish`: a watcher told of the exit finds the actor
+        // stopped (`is_alive` false, `join` returns).
+        self.shared.notify_monitors(&reason);
     }
 
     /// Runs `stopped`, then drops the actor and the supervisor (the
@@ -213,12 +214,6 @@ impl<A: Actor> Runner<A> {
     fn owes_handling(&self) -> bool {
         self.failure.is_none() && self.shared.requested() == STOP
     }
-}
-
-/// Runs user code, catching a panic as its message (the payload is dropped
-/// by `panic_message`, which survives a payload whose `Drop` panics).
-fn catching<T>(user_code: impl FnOnce() -> T) -> Result<T, String> {
-    panic::catch_unwind(AssertUnwindSafe(user_code)).map_err(panic_message)
 }
 
 /// A safety net: every panic of user code is caught where it runs, but

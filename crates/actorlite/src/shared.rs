@@ -1,6 +1,7 @@
 //! What an actor's handles, its context and its thread share.
 
-use std::sync::OnceLock;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,11 @@ use crate::wait;
 
 use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
+use crate::monitor::Registry;
 use crate::stats::ActorStats;
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::timer;
+use atomics_kit::panic_message;
 
 use crate::lifecycle::Lifecycle;
 pub(crate) use crate::lifecycle::{KILL, RUNNING, STOP};
@@ -53,6 +57,7 @@ impl Counters {
             panicked_messages: self.panicked_messages.get(),
             dead_letters: self.dead_letters.get(),
             restarts: self.restarts.get(),
+            undelivered: 0,
         }
     }
 }
@@ -92,6 +97,21 @@ impl Signal {
     }
 }
 
+/// Runs user code, catching a panic as its message (the payload is dropped
+/// by `panic_message`, which survives a payload whose `Drop` panics).
+pub(crate) fn catching<T>(user_code: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(user_code)).map_err(panic_message)
+}
+
+/// Drops `value` (user code: its `Drop` may panic), catching a panic.
+pub(crate) fn drop_catching<T>(value: T) -> Result<(), String> {
+    catching(move || drop(value))
+}
+
+/// What a monitor does when the actor it watches stops: builds the
+/// watcher's message from the reason and delivers it (catching panics).
+pub(crate) type Notification = Box<dyn FnOnce(ExitReason) + Send>;
+
 pub(crate) struct Shared<M> {
     pub(crate) name: String,
     pub(crate) mailbox: Sender<Envelope<M>>,
@@ -112,6 +132,12 @@ pub(crate) struct Shared<M> {
     /// every send waiting for room, with its message.
     abandoned: Signal,
     pub(crate) counters: Counters,
+    /// Timer messages and monitor notifications for this actor that found
+    /// it stopped or stopping, or could not be built: written by any
+    /// thread, so not among the actor thread's `counters`.
+    undelivered: crate::sync::AtomicU64,
+    /// Who to tell when this actor stops.
+    monitors: Registry<Notification, ExitReason>,
     /// The message of the latest handler panic (restarted or not).
     last_panic: Mutex<Option<String>>,
     exit: Mutex<Option<ExitReason>>,
@@ -131,6 +157,8 @@ impl<M> Shared<M> {
             stopping: Signal::new(),
             abandoned: Signal::new(),
             counters: Counters::default(),
+            undelivered: crate::sync::AtomicU64::new(0),
+            monitors: Registry::new(),
             last_panic: Mutex::new(None),
             exit: Mutex::new(None),
             exited: Condvar::new(),
@@ -314,7 +342,35 @@ impl<M> Shared<M> {
     }
 
     pub(crate) fn stats(&self) -> ActorStats {
-        self.counters.snapshot()
+        let mut stats = self.counters.snapshot();
+        // Acquire: pairs with `count_undelivered`'s Release; a reader that
+        // sees the count sees the drop it followed.
+        stats.undelivered = self.undelivered.load(Ordering::Acquire);
+        stats
+    }
+
+    /// A timer message or notification for this actor was dropped: the
+    /// actor was stopped or stopping, or the message could not be built.
+    pub(crate) fn count_undelivered(&self) {
+        // Release: pairs with `stats`' Acquire.
+        self.undelivered.fetch_add(1, Ordering::Release);
+    }
+
+    /// Registers a monitor's notification, or, if this actor is down
+    /// already, runs it at once (on the calling thread).
+    pub(crate) fn add_monitor(&self, notification: Notification) {
+        if let Err((notification, reason)) = self.monitors.watch(notification) {
+            notification(reason);
+        }
+    }
+
+    /// Runs every monitor's notification, once, after `finish`: on the
+    /// actor's thread, none under a lock. Each catches its own panics and
+    /// never blocks.
+    pub(crate) fn notify_monitors(&self, reason: &ExitReason) {
+        for notification in self.monitors.down(reason.clone()) {
+            notification(reason.clone());
+        }
     }
 
     pub(crate) fn record_panic(&self, message: &str) {
@@ -362,5 +418,47 @@ impl<M> Shared<M> {
             }
             exit = self.exited.wait(exit);
         }
+    }
+}
+
+impl<M: Send + 'static> Shared<M> {
+    /// Puts a message no sender waits for (a monitor's notification) into
+    /// the mailbox without blocking: a full mailbox hands it to the timer
+    /// thread to retry; a closed one drops it and counts it undelivered.
+    pub(crate) fn deliver(self: &Arc<Self>, message: M) {
+        match self.try_send(message) {
+            Ok(()) => {}
+            Err(TrySendError::Full(message)) => timer::retry(self, message),
+            Err(TrySendError::Closed(message)) => self.undelivered_message(message),
+        }
+    }
+
+    /// Counts `message` undelivered and drops it, reporting a panic of its
+    /// `Drop` in `last_panic`.
+    pub(crate) fn undelivered_message(&self, message: M) {
+        self.count_undelivered();
+        if let Err(panic) = drop_catching(message) {
+            self.record_panic(&format!(
+                "dropping an undelivered notification panicked: {panic}"
+            ));
+        }
+    }
+
+    /// Makes a notification that gives `watcher` the message `map` builds
+    /// from the reason this actor stopped.
+    pub(crate) fn monitor_by<W, F>(&self, watcher: Arc<Shared<W>>, map: F)
+    where
+        W: Send + 'static,
+        F: FnOnce(ExitReason) -> W + Send + 'static,
+    {
+        self.add_monitor(Box::new(move |reason| {
+            match catching(move || map(reason)) {
+                Ok(message) => watcher.deliver(message),
+                Err(panic) => {
+                    watcher.count_undelivered();
+                    watcher.record_panic(&format!("a monitor's message closure panicked: {panic}"));
+                }
+            }
+        }));
     }
 }

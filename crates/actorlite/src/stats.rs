@@ -36,4 +36,9 @@ pub struct ActorStats {
     pub dead_letters: u64,
     /// Restarts of a supervised actor.
     pub restarts: u64,
+    /// Timer messages and monitor notifications meant for this actor that
+    /// found it stopped or stopping (dropped, as no sender waits to get
+    /// them back), and monitor notifications whose closure panicked. Never
+    /// accepted, so not among the three counts above.
+    pub undelivered: u64,
 }

@@ -1,4 +1,5 @@
-//! Loom models of the lifecycle flags (`src/lifecycle.rs`), compiled here
+//! Loom models of the lifecycle flags (`src/lifecycle.rs`) and of the
+//! monitor registry (`src/monitor.rs`), compiled here
 //! from the crate's own source: the actor itself runs on crossbeam-channel
 //! and OS threads, which loom cannot drive, and its shutdown rests on
 //! `atomics_kit::AdmissionGate`, modelled in atomics-kit. Run with
@@ -16,7 +17,12 @@ mod sync;
 #[path = "../src/lifecycle.rs"]
 mod lifecycle;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/monitor.rs"]
+mod monitor;
+
 use lifecycle::{Lifecycle, KILL, RUNNING, STOP};
+use monitor::Registry;
 
 #[test]
 fn concurrent_handle_drops_see_exactly_one_last() {
@@ -92,5 +98,33 @@ fn an_upgrade_racing_the_last_drop_never_revives_the_count() {
             assert!(mine, "a failed upgrade came after the last drop");
         }
         assert!(!lifecycle.try_handle_created(), "zero is for good");
+    });
+}
+
+#[test]
+fn monitors_racing_the_exit_are_each_notified_exactly_once() {
+    // Two monitors are set on two threads while the actor goes down on a
+    // third: each is notified exactly once, by the exit (it was registered
+    // first) or by its own `watch` (the actor was down), always with the
+    // one reason, and a second `down` finds nothing left.
+    loom::model(|| {
+        let registry = Arc::new(Registry::<u32, u8>::new());
+        let watchers: Vec<_> = (0..2)
+            .map(|id| {
+                let registry = Arc::clone(&registry);
+                thread::spawn(move || match registry.watch(id) {
+                    Ok(()) => None,
+                    Err((back, reason)) => Some((back, reason)),
+                })
+            })
+            .collect();
+        let mut notified: Vec<(u32, u8)> = registry.down(7).into_iter().map(|id| (id, 7)).collect();
+        for watcher in watchers {
+            notified.extend(watcher.join().unwrap());
+        }
+        notified.sort_unstable();
+        assert_eq!(notified, [(0, 7), (1, 7)]);
+        assert!(registry.down(9).is_empty(), "once down, for good");
+        assert_eq!(registry.watch(5), Err((5, 7)), "the first reason stays");
     });
 }

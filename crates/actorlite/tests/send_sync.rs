@@ -4,7 +4,7 @@
 
 use actorlite::{
     Actor, ActorHandle, AskError, Context, ExitReason, Recipient, Reply, SendError, SpawnError,
-    WeakRecipient,
+    TimerHandle, WeakRecipient,
 };
 
 struct Cellular(std::cell::Cell<u32>);
@@ -27,6 +27,7 @@ fn handles_are_clone_send_and_sync_and_errors_cross_threads() {
     assert_clone_send_sync::<Recipient<std::cell::Cell<u32>>>();
     assert_clone_send_sync::<WeakRecipient<std::cell::Cell<u32>>>();
     assert_send::<Reply<String>>();
+    assert_send_sync::<TimerHandle>();
     assert_send_sync::<SendError<String>>();
     assert_send_sync::<AskError>();
     assert_send_sync::<ExitReason>();

@@ -1,0 +1,515 @@
+//! Timers: one thread for the whole process, started when the first timer
+//! is set and gone again whenever none is pending, sends every timer's
+//! messages. It also retries the monitor notifications that found their
+//! watcher's mailbox full, so that no notification ever blocks a thread.
+//!
+//! The thread waits on a binary heap of due times under a mutex and a
+//! condvar. It never blocks on a mailbox: a message that finds one full is
+//! retried later (after 1 ms, doubling up to 64 ms), until it gets in or the
+//! actor stops (then it is counted in `ActorStats::undelivered`). A timer's
+//! own state sits under its own mutex, and its message goes into the
+//! mailbox only while that lock is held and the timer is not cancelled: a
+//! `cancel` that took the lock after that send, and none can come after.
+//! No user code runs under either lock: a message built by an interval's
+//! closure is built outside them, and every message, closure or panic
+//! payload is dropped outside them (catching a panic).
+
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::BinaryHeap;
+use std::fmt;
+use std::io;
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::errors::TrySendError;
+use crate::shared::{catching, drop_catching, Shared};
+use crate::sync::{Condvar, Mutex};
+
+/// The first wait before retrying a message that found a full mailbox.
+const FIRST_RETRY: Duration = Duration::from_millis(1);
+/// The longest wait between retries.
+const LAST_RETRY: Duration = Duration::from_millis(64);
+
+/// Something the timer thread runs when it falls due: returns when it
+/// wants to run again (`None`: never). Implementations catch user panics.
+trait Due: Send + Sync {
+    fn fire(&self, now: Instant) -> Option<Instant>;
+}
+
+/// What a `TimerHandle` can do to its timer.
+trait Cancel: Send + Sync {
+    /// Stops the timer; `true` if it had something left to send.
+    fn cancel(&self) -> bool;
+}
+
+struct Entry {
+    due: Instant,
+    /// Ties broken by the order they were scheduled in.
+    seq: u64,
+    timer: Arc<dyn Due>,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.due, self.seq) == (other.due, other.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed: `BinaryHeap` is a max-heap, and the earliest is wanted.
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        (other.due, other.seq).cmp(&(self.due, self.seq))
+    }
+}
+
+struct Queue {
+    heap: BinaryHeap<Entry>,
+    next_seq: u64,
+    /// Whether a timer thread is running (it clears this as it leaves,
+    /// under the lock, when the heap is empty).
+    running: bool,
+}
+
+struct Service {
+    queue: Mutex<Queue>,
+    /// Signalled when an entry earlier than every other is pushed.
+    changed: Condvar,
+}
+
+fn service() -> &'static Service {
+    static SERVICE: OnceLock<Service> = OnceLock::new();
+    SERVICE.get_or_init(|| Service {
+        queue: Mutex::new(Queue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            running: false,
+        }),
+        changed: Condvar::new(),
+    })
+}
+
+/// Puts `timer` on the heap for `due`, starting the timer thread if none
+/// runs. On an error (no thread could be started) the entry stays queued,
+/// for the next thread; the caller cancels what it must not send.
+fn schedule(due: Instant, timer: Arc<dyn Due>) -> io::Result<()> {
+    let service = service();
+    let mut queue = service.queue.lock();
+    let seq = queue.next_seq;
+    queue.next_seq += 1;
+    queue.heap.push(Entry { due, seq, timer });
+    let earliest = queue.heap.peek().is_some_and(|first| first.seq == seq);
+    if queue.running {
+        if earliest {
+            service.changed.notify_one();
+        }
+        return Ok(());
+    }
+    queue.running = true;
+    drop(queue);
+    let started = thread::Builder::new()
+        .name("actorlite-timers".to_owned())
+        .spawn(run);
+    if let Err(error) = started {
+        service.queue.lock().running = false;
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// The timer thread: fires what is due, sleeps until the next, leaves when
+/// nothing is pending.
+fn run() {
+    let service = service();
+    let _leaving = Leaving(service);
+    let mut due = Vec::new();
+    loop {
+        let mut queue = service.queue.lock();
+        let now = loop {
+            let Some(first) = queue.heap.peek() else {
+                queue.running = false;
+                return;
+            };
+            let now = Instant::now();
+            if first.due <= now {
+                break now;
+            }
+            let wait = first.due - now;
+            queue = service.changed.wait_timeout(queue, wait).0;
+        };
+        while queue.heap.peek().is_some_and(|first| first.due <= now) {
+            due.extend(queue.heap.pop());
+        }
+        drop(queue);
+        for entry in due.drain(..) {
+            // `fire` catches user code's panics; one of ours loses only
+            // this entry.
+            if let Ok(Some(next)) = catching(|| entry.timer.fire(now)) {
+                let mut queue = service.queue.lock();
+                let seq = queue.next_seq;
+                queue.next_seq += 1;
+                queue.heap.push(Entry {
+                    due: next,
+                    seq,
+                    timer: entry.timer,
+                });
+            }
+        }
+    }
+}
+
+/// Should the timer thread unwind (a bug of ours), the next schedule
+/// starts a new one.
+struct Leaving(&'static Service);
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            self.0.queue.lock().running = false;
+        }
+    }
+}
+
+/// A timer's state, under the timer's own lock.
+struct State<M> {
+    /// The message to send next: a one-shot's, or an interval's tick that
+    /// found the mailbox full.
+    message: Option<M>,
+    /// An interval's message maker (out of the state while it runs).
+    make: Option<Box<dyn FnMut() -> M + Send>>,
+    /// An interval's period.
+    period: Option<Duration>,
+    /// When the message now pending fell due.
+    due: Instant,
+    /// The next wait for a full mailbox.
+    retry: Duration,
+    /// Cancelled, or nothing left to send.
+    done: bool,
+}
+
+/// A timer (or a monitor notification waiting for room) for `target`.
+struct Timer<M: Send + 'static> {
+    target: Arc<Shared<M>>,
+    state: Mutex<State<M>>,
+}
+
+impl<M: Send + 'static> Timer<M> {
+    fn new(
+        target: Arc<Shared<M>>,
+        message: Option<M>,
+        make: Option<Box<dyn FnMut() -> M + Send>>,
+        period: Option<Duration>,
+        due: Instant,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            target,
+            state: Mutex::new(State {
+                message,
+                make,
+                period,
+                due,
+                retry: FIRST_RETRY,
+                done: false,
+            }),
+        })
+    }
+
+    /// The message to send now: the pending one, or a fresh tick built
+    /// outside the lock. `None` if the timer is done.
+    fn next_message(&self) -> Option<M> {
+        let mut state = self.state.lock();
+        if state.done {
+            return None;
+        }
+        if let Some(message) = state.message.take() {
+            return Some(message);
+        }
+        let Some(mut make) = state.make.take() else {
+            state.done = true;
+            return None;
+        };
+        drop(state);
+        let built = catching(&mut make);
+        let mut state = self.state.lock();
+        if state.done {
+            // Cancelled while the tick was built: nothing is sent.
+            drop(state);
+            if let Ok(message) = built {
+                self.drop_message(message, "a cancelled timer's message");
+            }
+            self.drop_maker(make);
+            return None;
+        }
+        match built {
+            Ok(message) => {
+                state.make = Some(make);
+                Some(message)
+            }
+            Err(panic) => {
+                // The interval ends: its maker cannot be trusted.
+                state.done = true;
+                drop(state);
+                self.target
+                    .record_panic(&format!("a timer's message closure panicked: {panic}"));
+                self.drop_maker(make);
+                None
+            }
+        }
+    }
+
+    fn drop_message(&self, message: M, what: &str) {
+        if let Err(panic) = drop_catching(message) {
+            self.target
+                .record_panic(&format!("dropping {what} panicked: {panic}"));
+        }
+    }
+
+    fn drop_maker(&self, make: Box<dyn FnMut() -> M + Send>) {
+        if let Err(panic) = drop_catching(make) {
+            self.target
+                .record_panic(&format!("dropping a timer's closure panicked: {panic}"));
+        }
+    }
+}
+
+impl<M: Send + 'static> Due for Timer<M> {
+    fn fire(&self, now: Instant) -> Option<Instant> {
+        let message = self.next_message()?;
+        let mut state = self.state.lock();
+        if state.done {
+            // Cancelled while the tick was built.
+            drop(state);
+            self.drop_message(message, "a cancelled timer's message");
+            return None;
+        }
+        // Sent under the timer's lock, so that a `cancel` that returned
+        // was either before (nothing sent) or after (sent already).
+        // `try_send` runs no user code: the message is only moved.
+        match self.target.try_send(message) {
+            Ok(()) => {
+                state.retry = FIRST_RETRY;
+                let Some(period) = state.period else {
+                    state.done = true;
+                    return None;
+                };
+                // Ticks missed while one waited for room are skipped.
+                let mut next = state.due.checked_add(period)?;
+                if next <= now {
+                    next = now.checked_add(period)?;
+                }
+                state.due = next;
+                Some(next)
+            }
+            Err(TrySendError::Full(message)) => {
+                state.message = Some(message);
+                let wait = state.retry;
+                state.retry = (wait * 2).min(LAST_RETRY);
+                now.checked_add(wait)
+            }
+            Err(TrySendError::Closed(message)) => {
+                state.done = true;
+                let make = state.make.take();
+                drop(state);
+                self.target.count_undelivered();
+                self.drop_message(message, "an undelivered timer message");
+                if let Some(make) = make {
+                    self.drop_maker(make);
+                }
+                None
+            }
+        }
+    }
+}
+
+impl<M: Send + 'static> Cancel for Timer<M> {
+    fn cancel(&self) -> bool {
+        let mut state = self.state.lock();
+        let active = !state.done;
+        state.done = true;
+        let message = state.message.take();
+        let make = state.make.take();
+        drop(state);
+        if let Some(message) = message {
+            self.drop_message(message, "a cancelled timer's message");
+        }
+        if let Some(make) = make {
+            self.drop_maker(make);
+        }
+        active
+    }
+}
+
+/// Sets a timer for `target`: `message` once after `delay`, or, with a
+/// `make`, a message from it every `period`. A delay too long for an
+/// `Instant` never falls due.
+///
+/// # Panics
+///
+/// If the timer thread cannot be started (nothing will be sent).
+pub(crate) fn start<M: Send + 'static>(
+    target: &Arc<Shared<M>>,
+    delay: Duration,
+    message: Option<M>,
+    make: Option<(Duration, Box<dyn FnMut() -> M + Send>)>,
+) -> TimerHandle {
+    let (period, make) = match make {
+        Some((period, make)) => (Some(period), Some(make)),
+        None => (None, None),
+    };
+    let due = Instant::now().checked_add(delay);
+    let timer = Timer::new(
+        Arc::clone(target),
+        message,
+        make,
+        period,
+        due.unwrap_or_else(Instant::now),
+    );
+    let handle = TimerHandle {
+        timer: Some(Arc::clone(&timer) as Arc<dyn Cancel>),
+    };
+    if let Some(due) = due {
+        if let Err(error) = schedule(due, timer) {
+            handle.cancel();
+            panic!("actorlite: could not start the timer thread: {error}");
+        }
+    }
+    handle
+}
+
+/// Hands a message that found `target`'s mailbox full to the timer thread,
+/// which retries until it gets in or the actor stops (then it is counted
+/// as undelivered). Never blocks.
+pub(crate) fn retry<M: Send + 'static>(target: &Arc<Shared<M>>, message: M) {
+    let now = Instant::now();
+    let timer = Timer::new(Arc::clone(target), Some(message), None, None, now);
+    if let Err(error) = schedule(now + FIRST_RETRY, Arc::clone(&timer) as Arc<dyn Due>) {
+        // No thread to retry it: the message is lost, and said so.
+        target.record_panic(&format!(
+            "a notification could not be retried (no timer thread: {error})"
+        ));
+        if Cancel::cancel(&*timer) {
+            target.count_undelivered();
+        }
+    }
+}
+
+/// Cancels its timer when dropped, unless [`detach`](Self::detach)ed.
+/// Returned by [`Recipient::send_after`](crate::Recipient::send_after) and
+/// [`send_interval`](crate::Recipient::send_interval) (and the same
+/// methods of [`ActorHandle`](crate::ActorHandle) and
+/// [`Context`](crate::Context)); `Send + Sync`.
+///
+/// Once [`cancel`](Self::cancel) returns (or the handle's drop), the timer
+/// sends nothing more: the message still pending, if any, is dropped (it
+/// was never sent, so the actor's stats do not count it).
+///
+/// # Examples
+///
+/// ```
+/// use actorlite::{spawn, Actor, Context};
+/// use std::time::Duration;
+///
+/// struct Alarm;
+/// impl Actor for Alarm {
+///     type Message = &'static str;
+///     fn handle(&mut self, _: &'static str, _: &mut Context<Self>) {
+///         unreachable!("cancelled before it rang");
+///     }
+/// }
+///
+/// let alarm = spawn(Alarm);
+/// let timer = alarm.send_after(Duration::from_secs(3600), "wake up");
+/// assert!(timer.cancel(), "it had not rung");
+/// alarm.stop();
+/// alarm.join();
+/// ```
+#[must_use = "dropping a TimerHandle cancels the timer; call `detach` to let it run"]
+pub struct TimerHandle {
+    /// `None` once detached.
+    timer: Option<Arc<dyn Cancel>>,
+}
+
+impl TimerHandle {
+    /// Cancels the timer: nothing is sent after this returns. `true` if it
+    /// still had something to send (a one-shot that had not gone yet, an
+    /// interval still running); `false` if it had sent its one message, or
+    /// ended because its actor stopped or its closure panicked.
+    ///
+    /// # Panics
+    ///
+    /// Never for user code: a pending message or closure whose `Drop`
+    /// panics is caught, and reported in the actor's
+    /// [`last_panic`](crate::ActorHandle::last_panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// let mut n = 0;
+    /// let ticks = sink.send_interval(Duration::from_millis(1), move || {
+    ///     n += 1;
+    ///     n
+    /// });
+    /// while sink.stats().handled < 3 {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(ticks.cancel());
+    /// ```
+    pub fn cancel(mut self) -> bool {
+        self.timer.take().is_some_and(|timer| timer.cancel())
+    }
+
+    /// Lets the timer run without this handle: a one-shot still sends its
+    /// message, an interval ticks until its actor stops (or its closure
+    /// panics). Nothing can cancel it afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{spawn, Actor, Context};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Message = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let sink = spawn(Sink);
+    /// sink.send_after(Duration::from_millis(1), 7).detach();
+    /// while sink.stats().handled == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// ```
+    pub fn detach(mut self) {
+        self.timer = None;
+    }
+}
+
+impl Drop for TimerHandle {
+    fn drop(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.cancel();
+        }
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle").finish_non_exhaustive()
+    }
+}
