@@ -45,6 +45,17 @@
 //! or counted as a dead letter; none disappears silently
 //! (`docs/actorlite.md` in the repository has the exact rules).
 //!
+//! # When to use it, when ractor or kameo
+//!
+//! actorlite is for programs without an async runtime, or whose actors
+//! block (files, a C library, heavy computation): each actor is an OS
+//! thread, so it suits tens to a few thousand long-lived actors, and it
+//! counts what became of every message. For tens of thousands of actors,
+//! async handlers, actors on other machines, registries by name or
+//! supervision trees as a library feature, use
+//! [ractor](https://docs.rs/ractor) or [kameo](https://docs.rs/kameo)
+//! (both on tokio). `docs/actorlite.md` in the repository compares them.
+//!
 //! # Examples
 //!
 //! The seed article's counter, asked for its total:
