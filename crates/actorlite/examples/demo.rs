@@ -4,15 +4,20 @@
 //! - CounterActor: 5 threads send 100 increments each; the count, asked
 //!   with a timeout, is 500; a graceful stop, then sends are refused;
 //! - a supervised actor whose handler panics on a bad input, restarts with
-//!   fresh state, and keeps serving the messages queued behind it.
+//!   fresh state, and keeps serving the messages queued behind it;
+//! - two actor types taking the same message, reached through one
+//!   `Vec<Recipient<_>>`; a watcher told by monitors when each stops (one
+//!   killed, one stopped by a message a timer sends it).
 //!
 //! Run it with `cargo xtask demo` or `cargo run -p actorlite --example demo`.
 
 use std::process::ExitCode;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use actorlite::{spawn, spawn_supervised, Actor, Context, ExitReason, Reply, RestartPolicy};
+use actorlite::{
+    spawn, spawn_supervised, Actor, Context, ExitReason, Recipient, Reply, RestartPolicy,
+};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -56,6 +61,64 @@ impl Actor for Summer {
     }
 }
 
+/// What both listeners take.
+enum Note {
+    Text(&'static str),
+    Count(Reply<u64>),
+    Stop,
+}
+
+/// Counts the notes it prints in upper case.
+struct Upper(u64);
+/// Counts the notes it prints in lower case.
+struct Lower(u64);
+
+impl Actor for Upper {
+    type Message = Note;
+    fn handle(&mut self, note: Note, ctx: &mut Context<Self>) {
+        match note {
+            Note::Text(text) => {
+                self.0 += 1;
+                println!("  upper: {}", text.to_uppercase());
+            }
+            Note::Count(reply) => reply.send(self.0),
+            Note::Stop => ctx.stop(),
+        }
+    }
+}
+
+impl Actor for Lower {
+    type Message = Note;
+    fn handle(&mut self, note: Note, ctx: &mut Context<Self>) {
+        match note {
+            Note::Text(text) => {
+                self.0 += 1;
+                println!("  lower: {}", text.to_lowercase());
+            }
+            Note::Count(reply) => reply.send(self.0),
+            Note::Stop => ctx.stop(),
+        }
+    }
+}
+
+enum WatchMsg {
+    Down(&'static str, ExitReason),
+    Downs(Reply<Vec<String>>),
+}
+
+/// Keeps a line for every actor it was told stopped.
+struct Watcher(Vec<String>);
+
+impl Actor for Watcher {
+    type Message = WatchMsg;
+    fn handle(&mut self, msg: WatchMsg, _: &mut Context<Self>) {
+        match msg {
+            WatchMsg::Down(who, reason) => self.0.push(format!("{who}: {reason}")),
+            WatchMsg::Downs(reply) => reply.send(self.0.clone()),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // One handler panics on purpose: print a line for it, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -66,7 +129,11 @@ fn main() -> ExitCode {
             atomics_kit::panic_text(info.payload()).unwrap_or("?")
         );
     }));
-    let checks = [counter_demo(), supervised_demo()];
+    let checks = [
+        counter_demo(),
+        supervised_demo(),
+        recipients_monitors_timers_demo(),
+    ];
     if checks.iter().all(|passed| *passed) {
         println!("\nall actor checks passed");
         ExitCode::SUCCESS
@@ -130,5 +197,52 @@ fn supervised_demo() -> bool {
         & check(
             "stopped normally after recovering",
             reason == ExitReason::Normal,
+        )
+}
+
+fn recipients_monitors_timers_demo() -> bool {
+    println!("\nRecipients, monitors and a timer: Upper and Lower take the same notes");
+    let upper = spawn(Upper(0));
+    let lower = spawn(Lower(0));
+    let listeners: Vec<Recipient<Note>> = vec![upper.recipient(), lower.recipient()];
+    let sent = ["Hello", "Actors"]
+        .into_iter()
+        .all(|text| listeners.iter().all(|l| l.send(Note::Text(text)).is_ok()));
+    let counts: Vec<_> = listeners
+        .iter()
+        .map(|l| l.ask(Note::Count, PATIENCE))
+        .collect();
+    let watcher = spawn(Watcher(Vec::new()));
+    upper.monitor(&watcher.recipient(), |reason| {
+        WatchMsg::Down("upper", reason)
+    });
+    lower.monitor(&watcher.recipient(), |reason| {
+        WatchMsg::Down("lower", reason)
+    });
+    // Lower is stopped by a note a timer sends it; Upper is killed.
+    lower
+        .send_after(Duration::from_millis(10), Note::Stop)
+        .detach();
+    upper.kill();
+    let reasons = (upper.join(), lower.join());
+    let start = Instant::now();
+    let mut downs = Vec::new();
+    while downs.len() < 2 && start.elapsed() < PATIENCE {
+        downs = watcher.ask(WatchMsg::Downs, PATIENCE).unwrap_or_default();
+    }
+    downs.sort();
+    println!("  the watcher was told: {downs:?}");
+    check("every note accepted", sent)
+        & check(
+            "each listener counted its 2 notes",
+            counts == [Ok(2), Ok(2)],
+        )
+        & check(
+            "Upper killed, Lower stopped by the timer's note",
+            reasons == (ExitReason::Killed, ExitReason::Normal),
+        )
+        & check(
+            "the watcher was told of each, once",
+            downs == ["lower: stopped normally", "upper: killed"],
         )
 }

@@ -484,9 +484,10 @@ impl<A: Actor> ActorHandle<A> {
     }
 
     /// Tells `watcher` when this actor stops (Erlang's monitor): it gets
-    /// `map(reason)`, with the [`ExitReason`], exactly once, when the
-    /// actor has stopped (`join` would return), or at once if it already
-    /// has. Any number of monitors may watch one actor; one watcher may
+    /// `map(reason)`, with the [`ExitReason`], exactly once, as the actor
+    /// stops (after its [`stopped`](crate::Actor::stopped) hook and
+    /// clean-up, before [`join`](Self::join) returns), or at once if it
+    /// has stopped already. Any number of monitors may watch one actor; one watcher may
     /// watch many (tell them apart in `map`).
     ///
     /// - The monitor does not keep the watcher alive: a watcher stopped or
@@ -498,7 +499,11 @@ impl<A: Actor> ActorHandle<A> {
     ///   (the one behind [`TimerHandle`](crate::TimerHandle)) until it gets
     ///   in or the watcher stops.
     /// - `map` runs on the stopping actor's thread (on the calling thread
-    ///   if the actor has already stopped); keep it short. Once in the
+    ///   if the actor has already stopped), as part of its stopping: keep
+    ///   it short, as `join` waits for it (and `join_timeout` counts it).
+    ///   A watcher handling the notification may still see
+    ///   [`is_alive`](Self::is_alive) true for a moment; `join` from there
+    ///   returns as soon as the other notifications are out. Once in the
     ///   watcher's mailbox, the notification is a message as any other:
     ///   handled, lost with a handler's panic, or a dead letter.
     /// - There is no way to take a monitor back: a watcher that no longer

@@ -177,10 +177,11 @@ impl<A: Actor> Runner<A> {
         };
         let reason = self.clean_up(reason);
         drop(self.mailbox);
-        self.shared.finish(reason.clone());
-        // After `finish`: a watcher told of the exit finds the actor
-        // stopped (`is_alive` false, `join` returns).
+        // Before `finish`, as part of stopping: `join` and `join_timeout`
+        // then never return before the watchers were told, and the thread
+        // runs no user code once `finish` has let them return.
         self.shared.notify_monitors(&reason);
+        self.shared.finish(reason);
     }
 
     /// Runs `stopped`, then drops the actor and the supervisor (the

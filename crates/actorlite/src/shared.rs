@@ -364,9 +364,9 @@ impl<M> Shared<M> {
         }
     }
 
-    /// Runs every monitor's notification, once, after `finish`: on the
-    /// actor's thread, none under a lock. Each catches its own panics and
-    /// never blocks.
+    /// Runs every monitor's notification, once, just before `finish`: on
+    /// the actor's thread, none under a lock. Each catches its own panics
+    /// and never blocks (but runs the user's `map`).
     pub(crate) fn notify_monitors(&self, reason: &ExitReason) {
         for notification in self.monitors.down(reason.clone()) {
             notification(reason.clone());

@@ -277,6 +277,22 @@ impl<M: Send + 'static> Timer<M> {
     }
 }
 
+impl<M: Send + 'static> Drop for Timer<M> {
+    /// A timer dropped with something still in it (detached and never due,
+    /// or left with its last entry): dropped here, catching panics.
+    fn drop(&mut self) {
+        let state = self.state.get_mut();
+        let message = state.message.take();
+        let make = state.make.take();
+        if let Some(message) = message {
+            self.drop_message(message, "a timer's message that never fell due");
+        }
+        if let Some(make) = make {
+            self.drop_maker(make);
+        }
+    }
+}
+
 impl<M: Send + 'static> Due for Timer<M> {
     fn fire(&self, now: Instant) -> Option<Instant> {
         let message = self.next_message()?;

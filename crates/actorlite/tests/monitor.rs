@@ -121,8 +121,7 @@ fn a_notification_for_a_watcher_that_is_gone_is_counted_undelivered() {
     assert_eq!(watcher.join(), ExitReason::Normal);
     watched.stop();
     assert_eq!(watched.join(), ExitReason::Normal);
-    // `join` returns once the actor is down; the notification follows on
-    // its thread, which `join` reaps: counted by then.
+    // The notifications go out before `join` can return: counted by then.
     let stats = watcher.stats();
     assert_eq!((stats.handled, stats.undelivered), (0, 1));
 }

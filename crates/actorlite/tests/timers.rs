@@ -280,3 +280,31 @@ fn a_message_whose_drop_panics_on_cancel_is_reported_not_propagated() {
         Some("dropping a cancelled timer's message panicked: boom")
     );
 }
+
+#[test]
+fn a_detached_timer_that_never_falls_due_drops_its_message_once_catching_a_panic() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (sink, _tells) = sink(Mailbox::default());
+    sink.send_after(Duration::MAX, Msg::Carried(Counted(Arc::clone(&drops))))
+        .detach();
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "nothing can ever send it");
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("boom");
+        }
+    }
+    struct Keeper;
+    impl Actor for Keeper {
+        type Message = Bomb;
+        fn handle(&mut self, bomb: Bomb, _: &mut Context<Self>) {
+            std::mem::forget(bomb);
+        }
+    }
+    let keeper = spawn(Keeper);
+    keeper.send_after(Duration::MAX, Bomb).detach();
+    assert_eq!(
+        keeper.last_panic().as_deref(),
+        Some("dropping a timer's message that never fell due panicked: boom")
+    );
+}
