@@ -33,7 +33,7 @@
 //! [`send_interval`](ActorHandle::send_interval) (also on [`Recipient`]
 //! and [`Context`]) send a message after a delay or at an interval, from
 //! one timer thread shared by the whole process (started when needed,
-//! gone when no timer is pending); the [`TimerHandle`] cancels the timer
+//! gone a second after the last timer); the [`TimerHandle`] cancels the timer
 //! (when dropped too, unless detached).
 //!
 //! A handler that panics is caught: the actor stops with

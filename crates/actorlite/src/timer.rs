@@ -1,5 +1,6 @@
 //! Timers: one thread for the whole process, started when the first timer
-//! is set and gone again whenever none is pending, sends every timer's
+//! is set and gone again once none has been pending for a second, sends
+//! every timer's
 //! messages. It also retries the monitor notifications that found their
 //! watcher's mailbox full, so that no notification ever blocks a thread.
 //!
@@ -30,6 +31,9 @@ use crate::sync::{Condvar, Mutex};
 const FIRST_RETRY: Duration = Duration::from_millis(1);
 /// The longest wait between retries.
 const LAST_RETRY: Duration = Duration::from_millis(64);
+
+/// How long the timer thread waits with nothing pending before it leaves.
+const IDLE_LINGER: Duration = Duration::from_secs(1);
 
 /// Something the timer thread runs when it falls due: returns when it
 /// wants to run again (`None`: never). Implementations catch user panics.
@@ -132,8 +136,16 @@ fn run() {
         let mut queue = service.queue.lock();
         let now = loop {
             let Some(first) = queue.heap.peek() else {
-                queue.running = false;
-                return;
+                // Idle: linger a while, so that timers set one after the
+                // other (an actor re-arming its own) do not each start a
+                // thread; leave if none comes.
+                let (back, timed_out) = service.changed.wait_timeout(queue, IDLE_LINGER);
+                queue = back;
+                if timed_out && queue.heap.is_empty() {
+                    queue.running = false;
+                    return;
+                }
+                continue;
             };
             let now = Instant::now();
             if first.due <= now {
