@@ -253,3 +253,14 @@ fn concurrent_monitors_racing_the_exit_are_each_told_exactly_once() {
     assert!(told.try_recv().is_err(), "none twice");
     assert_eq!(watcher.stats().handled, u64::from(2 * per_thread));
 }
+
+#[test]
+fn an_actor_monitoring_itself_is_not_told_and_the_notification_is_counted() {
+    let (watcher, told) = watcher(Mailbox::default());
+    watcher.monitor(&watcher.recipient(), down(1));
+    watcher.stop();
+    assert_eq!(watcher.join(), ExitReason::Normal);
+    assert!(told.try_recv().is_err(), "its mailbox was closed by then");
+    let stats = watcher.stats();
+    assert_eq!((stats.handled, stats.undelivered), (0, 1));
+}
