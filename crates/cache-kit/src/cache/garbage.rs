@@ -10,9 +10,16 @@ use atomics_kit::drop_panic_payload;
 use crate::cache::builder::Listener;
 use crate::cache::RemovalCause;
 
+/// Items held without allocating: an insert that evicts one entry leaves
+/// two (the entry, and its queue record's copy of the key), a replacement
+/// two, so the common operations never touch the allocator for this.
+const INLINE: usize = 4;
+
 /// What a cache operation removed, to hand out once it holds no lock.
 pub(crate) struct Garbage<K, V> {
-    items: Vec<Item<K, V>>,
+    inline: [Option<Item<K, V>>; INLINE],
+    inline_used: usize,
+    overflow: Vec<Item<K, V>>,
 }
 
 enum Item<K, V> {
@@ -26,19 +33,32 @@ enum Item<K, V> {
 
 impl<K, V> Garbage<K, V> {
     pub(crate) fn new() -> Self {
-        Self { items: Vec::new() }
+        Self {
+            inline: [const { None }; INLINE],
+            inline_used: 0,
+            overflow: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, item: Item<K, V>) {
+        if self.inline_used < INLINE {
+            self.inline[self.inline_used] = Some(item);
+            self.inline_used += 1;
+        } else {
+            self.overflow.push(item);
+        }
     }
 
     pub(crate) fn entry(&mut self, key: K, value: V, cause: RemovalCause) {
-        self.items.push(Item::Entry(key, value, cause));
+        self.push(Item::Entry(key, value, cause));
     }
 
     pub(crate) fn key(&mut self, key: K) {
-        self.items.push(Item::Key(key));
+        self.push(Item::Key(key));
     }
 
     pub(crate) fn value(&mut self, value: V) {
-        self.items.push(Item::Value(value));
+        self.push(Item::Value(value));
     }
 
     /// Tells `listener` of every entry, then drops everything, each item
@@ -49,7 +69,8 @@ impl<K, V> Garbage<K, V> {
     /// Call it with no lock held.
     pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
         let mut panics = Panics::default();
-        for item in self.items.drain(..) {
+        let inline = self.inline.iter_mut().filter_map(Option::take);
+        for item in inline.chain(self.overflow.drain(..)) {
             if let (Item::Entry(key, value, cause), Some(listener)) = (&item, listener) {
                 panics.catch(|| listener(key, value, *cause));
             }
