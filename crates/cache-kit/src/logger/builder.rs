@@ -122,9 +122,11 @@ impl LoggerBuilder {
     /// Filters records by target and level with `RUST_LOG`'s syntax, as
     /// env_logger does (the `env_filter` crate parses it): comma-separated
     /// directives `target=level`, `target` (every level) or `level` (the
-    /// default for other targets), the longest matching target prefix
-    /// deciding; `"warn,app=debug,app::db=trace"`. Without a bare level,
-    /// other targets log errors only. It applies to every record: the
+    /// default for other targets), the longest directive that is a prefix
+    /// of the record's target deciding (a plain string prefix, as in
+    /// env_logger: `app` covers `application` too);
+    /// `"warn,app=debug,app::db=trace"`. Without a bare level, other
+    /// targets log nothing; an empty string logs errors only. It applies to every record: the
     /// `log` facade's (including [`log::Log::enabled`], so the `log`
     /// macros skip formatting what it refuses), [`LockFreeLogger::log_str`]
     /// and, with the `tracing` feature, the events of
