@@ -529,3 +529,11 @@ fn the_make_writer_counts_a_sink_error() {
     let stats = logger.stats();
     assert_eq!((stats.logged, stats.written, stats.write_errors), (1, 0, 1));
 }
+
+#[test]
+fn the_layer_and_the_writers_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<cache_kit::logger::LoggerLayer>();
+    send_sync::<cache_kit::logger::LoggerMakeWriter>();
+    send_sync::<cache_kit::logger::LoggerWriter<'static>>();
+}

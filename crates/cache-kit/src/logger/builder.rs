@@ -130,7 +130,7 @@ impl LoggerBuilder {
     /// `log` facade's (including [`log::Log::enabled`], so the `log`
     /// macros skip formatting what it refuses), [`LockFreeLogger::log_str`]
     /// and, with the `tracing` feature, the events of
-    /// [`LockFreeLogger::layer`] (a `tracing` target is its module path
+    /// `LockFreeLogger::layer` (a `tracing` target is its module path
     /// too).
     ///
     /// It replaces a [`level`](Self::level) set before (the last of the

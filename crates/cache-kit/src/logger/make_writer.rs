@@ -59,6 +59,7 @@ use super::{Formatted, Shared, Target};
 /// assert_eq!(logger.stats().written, 1);
 /// ```
 #[derive(Clone)]
+#[must_use = "a writer maker does nothing until a subscriber is built with it"]
 pub struct LoggerMakeWriter {
     shared: Arc<Shared>,
 }

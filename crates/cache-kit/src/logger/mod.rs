@@ -6,6 +6,12 @@
 //! one writer thread formats them (`line.rs`) and writes them in batches. What a full queue does is the [`Overflow`] policy; the errors
 //! are [`ShutdownTimeout`] and [`InstallError`].
 //!
+//! Records are filtered by level, or per target with `RUST_LOG`'s syntax
+//! ([`LoggerBuilder::filter`], a [`FilterError`] if a directive is bad).
+//! With the `tracing` feature (off by default), `tracing` events reach the
+//! same queue through `LoggerLayer` (`layer.rs`, a tracing-subscriber
+//! `Layer`) or `LoggerMakeWriter` (`make_writer.rs`, for `fmt`).
+//!
 //! Compiled with the `logger` feature (on by default).
 
 mod builder;
