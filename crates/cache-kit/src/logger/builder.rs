@@ -127,8 +127,8 @@ impl LoggerBuilder {
     /// env_logger: `app` covers `application` too);
     /// `"warn,app=debug,app::db=trace"`. Without a bare level, other
     /// targets log nothing; an empty string logs errors only. It applies to every record: the
-    /// `log` facade's (including [`log::Log::enabled`], so the `log`
-    /// macros skip formatting what it refuses), [`LockFreeLogger::log_str`]
+    /// `log` facade's ([`log::Log::enabled`] answers by it, and a record
+    /// it refuses is not formatted), [`LockFreeLogger::log_str`]
     /// and, with the `tracing` feature, the events of
     /// `LockFreeLogger::layer` (a `tracing` target is its module path
     /// too).
