@@ -537,3 +537,66 @@ fn the_layer_and_the_writers_cross_threads() {
     send_sync::<cache_kit::logger::LoggerMakeWriter>();
     send_sync::<cache_kit::logger::LoggerWriter<'static>>();
 }
+
+/// A sink that writes a few lines through its own logger's `MakeWriter`
+/// each time it writes.
+#[derive(Clone, Default)]
+struct LogsFromTheSink {
+    logger: std::sync::Arc<std::sync::OnceLock<cache_kit::logger::LoggerMakeWriter>>,
+    inner: SharedSink,
+}
+
+impl io::Write for LogsFromTheSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        use tracing_subscriber::fmt::MakeWriter as _;
+        if let Some(make_writer) = self.logger.get() {
+            if !bytes.starts_with(b"from the sink") {
+                for _ in 0..3 {
+                    io::Write::write_all(&mut make_writer.make_writer(), b"from the sink\n")?;
+                }
+            }
+        }
+        self.inner.write(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// In Block mode a full buffer waits for the writer; the writer itself (a
+/// sink that logs) cannot wait for room only it makes, so its records are
+/// dropped and counted where it used to spin for good.
+#[test]
+fn block_mode_never_hangs_a_sink_that_logs_through_its_own_logger() {
+    let sink = LogsFromTheSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .capacity(1)
+        .unwrap()
+        .overflow(Overflow::Block)
+        .start();
+    sink.logger.set(logger.make_writer()).unwrap();
+    let logger = std::sync::Arc::new(logger);
+    let (done, finished) = std::sync::mpsc::channel();
+    {
+        let logger = std::sync::Arc::clone(&logger);
+        std::thread::spawn(move || {
+            logger.log_str(log::Level::Info, "app", "first");
+            logger.flush();
+            let _ = done.send(());
+        });
+    }
+    // Before the fix the writer spun for good and this flush never
+    // returned: a failure after 20 s, not a hung test run.
+    finished
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the writer hung: flush never returned");
+    logger.flush();
+    let stats = logger.stats();
+    // "first", then the sink's three lines: one fits, two are dropped.
+    assert_eq!(
+        (stats.logged, stats.written, stats.dropped),
+        (4, 2, 2),
+        "{:?}",
+        sink.inner.lines()
+    );
+}

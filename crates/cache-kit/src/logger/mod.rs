@@ -378,6 +378,15 @@ impl Shared {
                 let backoff = Backoff::new();
                 let mut entry = entry;
                 while let Err(refused) = shared.queue.push(entry) {
+                    if shared.on_writer_thread() {
+                        // A sink that logs, on the writer thread: only this
+                        // thread makes room, so waiting would hang it for
+                        // good. Dropped and counted instead.
+                        drop(refused);
+                        // Relaxed: a count; the writer reports it in band.
+                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
                     entry = refused;
                     shared.wake_writer();
                     if backoff.is_completed() {
@@ -409,7 +418,7 @@ impl LockFreeLogger {
     /// ```
     pub fn flush(&self) {
         let shared = &*self.shared;
-        if shared.writer_thread.get().map(thread::Thread::id) == Some(thread::current().id()) {
+        if shared.on_writer_thread() {
             return; // The sink itself logged and flushed: waiting would hang.
         }
         // SeqCst: the writer reads the tickets before it drains the queue;
@@ -554,6 +563,12 @@ impl log::Log for LockFreeLogger {
 }
 
 impl Shared {
+    /// Whether the calling thread is this logger's writer (a sink that
+    /// logs).
+    fn on_writer_thread(&self) -> bool {
+        self.writer_thread.get().map(thread::Thread::id) == Some(thread::current().id())
+    }
+
     fn wake_writer(&self) {
         if let Some(writer) = self.writer_thread.get() {
             writer.unpark();
