@@ -23,7 +23,10 @@ use super::{Formatted, Shared, Target};
 /// dropped" line follows in the logger's own format) or waits for room
 /// ([`Overflow::Block`]); each line is counted in [`LoggerStats`]. The
 /// logger's level and filter do not apply: the subscriber has chosen the
-/// events already.
+/// events already. `fmt` runs the fields' `Debug` and `Display` itself and
+/// does not catch their panics: a field that panics panics the caller
+/// under `fmt`, where [`LoggerLayer`](crate::logger::LoggerLayer) catches
+/// and counts it.
 ///
 /// [`Overflow::DropNewest`]: crate::Overflow::DropNewest
 /// [`Overflow::Block`]: crate::Overflow::Block
