@@ -18,7 +18,10 @@
 //!   own file in the temp directory; the asynchronous ones are drained
 //!   (flush, shutdown) after the clock stops. Ours runs in both overflow
 //!   modes; a dropped record is cheaper than a queued one, so the drops of
-//!   each run are printed to stderr.
+//!   each run are printed to stderr. Under `tracing`, ours runs as the
+//!   `LoggerLayer` on a `Registry` and as the `MakeWriter` of the same
+//!   `fmt` subscriber tracing-appender's `non_blocking` runs under, each in
+//!   both modes.
 //!
 //! - `actor_ask_latency_{p50,p99,p999}`: one thread asks each counter actor
 //!   of `fearless_benches::actors` (started afresh) for its count 20k
@@ -225,6 +228,15 @@ impl log::Log for MutexLogger {
     }
 }
 
+/// How a `tracing` event reaches our logger in the latency runs.
+#[derive(Clone, Copy)]
+enum TracingRoute {
+    /// `LockFreeLogger::layer` on a `Registry`.
+    Layer,
+    /// `tracing_subscriber::fmt` writing to `LockFreeLogger::make_writer`.
+    Fmt,
+}
+
 fn logger_latency(threads: usize, calls: usize) {
     let call_through = |logger: &dyn log::Log, n: usize| {
         logger.log(&record(format_args!(
@@ -246,6 +258,56 @@ fn logger_latency(threads: usize, calls: usize) {
             .overflow(overflow)
             .start();
         let (latencies, span) = time_calls(threads, calls, &|n| call_through(&logger, n));
+        logger.shutdown(Duration::from_secs(60)).unwrap();
+        eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
+        report_logger(name, threads, latencies, span);
+    }
+    // Ours under tracing, beside tracing-appender below: the layer on a
+    // `Registry`, and `fmt` with our `MakeWriter` (the subscriber
+    // tracing-appender's `non_blocking` runs under, writer swapped).
+    for (name, overflow, route) in [
+        (
+            "cache_kit::LoggerLayer (DropNewest)",
+            cache_kit::Overflow::DropNewest,
+            TracingRoute::Layer,
+        ),
+        (
+            "cache_kit::LoggerLayer (Block)",
+            cache_kit::Overflow::Block,
+            TracingRoute::Layer,
+        ),
+        (
+            "cache_kit::LoggerMakeWriter + fmt (DropNewest)",
+            cache_kit::Overflow::DropNewest,
+            TracingRoute::Fmt,
+        ),
+        (
+            "cache_kit::LoggerMakeWriter + fmt (Block)",
+            cache_kit::Overflow::Block,
+            TracingRoute::Fmt,
+        ),
+    ] {
+        let logger = cache_kit::LockFreeLogger::builder(log_file("ours-tracing"))
+            .overflow(overflow)
+            .start();
+        let dispatch = match route {
+            TracingRoute::Layer => {
+                use tracing_subscriber::layer::SubscriberExt as _;
+                tracing::Dispatch::new(tracing_subscriber::Registry::default().with(logger.layer()))
+            }
+            TracingRoute::Fmt => tracing::Dispatch::new(
+                tracing_subscriber::fmt()
+                    .with_writer(logger.make_writer())
+                    .finish(),
+            ),
+        };
+        let (latencies, span) = time_calls_with(
+            threads,
+            calls,
+            &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
+            &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
+        );
+        drop(dispatch);
         logger.shutdown(Duration::from_secs(60)).unwrap();
         eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
         report_logger(name, threads, latencies, span);

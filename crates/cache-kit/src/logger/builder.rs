@@ -1,4 +1,5 @@
-//! [`LoggerBuilder`]: a logger's sink, buffer, overflow policy and level.
+//! [`LoggerBuilder`]: a logger's sink, buffer, overflow policy, level and
+//! per-target filter.
 
 use std::fmt;
 use std::io::Write;
@@ -9,6 +10,8 @@ use atomics_kit::SizeError;
 
 use super::LoggerGuard;
 use crate::{InstallError, LockFreeLogger, Overflow};
+
+use super::FilterError;
 
 /// Records the buffer holds unless told otherwise (about 1.5 MB).
 const DEFAULT_CAPACITY: usize = 16 * 1024;
@@ -40,6 +43,8 @@ pub struct LoggerBuilder {
     capacity: usize,
     overflow: Overflow,
     level: log::LevelFilter,
+    /// Per-target directives and their text, from `filter`.
+    filter: Option<(env_filter::Filter, String)>,
     shutdown_timeout: Duration,
 }
 
@@ -50,6 +55,7 @@ impl LoggerBuilder {
             capacity: DEFAULT_CAPACITY,
             overflow: Overflow::default(),
             level: log::LevelFilter::Info,
+            filter: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
@@ -104,9 +110,90 @@ impl LoggerBuilder {
     /// logger.log_str(log::Level::Info, "app", "not logged");
     /// assert_eq!(logger.stats().logged, 0);
     /// ```
+    ///
+    /// It replaces a [`filter`](Self::filter) set before (the last of the
+    /// two called decides).
     pub fn level(mut self, level: log::LevelFilter) -> Self {
         self.level = level;
+        self.filter = None;
         self
+    }
+
+    /// Filters records by target and level with `RUST_LOG`'s syntax, as
+    /// env_logger does (the `env_filter` crate parses it): comma-separated
+    /// directives `target=level`, `target` (every level) or `level` (the
+    /// default for other targets), the longest directive that is a prefix
+    /// of the record's target deciding (a plain string prefix, as in
+    /// env_logger: `app` covers `application` too);
+    /// `"warn,app=debug,app::db=trace"`. Without a bare level, other
+    /// targets log nothing; an empty string logs errors only. It applies to every record: the
+    /// `log` facade's ([`log::Log::enabled`] answers by it, and a record
+    /// it refuses is not formatted), [`LockFreeLogger::log_str`]
+    /// and, with the `tracing` feature, the events of
+    /// `LockFreeLogger::layer` (a `tracing` target is its module path
+    /// too).
+    ///
+    /// It replaces a [`level`](Self::level) set before (the last of the
+    /// two called decides); [`install`](Self::install) sets the facade's
+    /// maximum level to the filter's most verbose one.
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError`] if a directive does not parse (an unknown level,
+    /// `a=b=c`), or has a message pattern (`info/text`), which this
+    /// logger does not support; the builder is then dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .filter("warn,app::db=trace")?
+    ///     .start();
+    /// logger.log_str(log::Level::Trace, "app::db::pool", "logged: app::db allows trace");
+    /// logger.log_str(log::Level::Info, "app::http", "filtered out: warn elsewhere");
+    /// assert_eq!(logger.stats().logged, 1);
+    ///
+    /// let refused = cache_kit::LockFreeLogger::builder(std::io::sink()).filter("app=loud");
+    /// assert!(refused.unwrap_err().to_string().contains("app=loud"));
+    /// # Ok::<(), cache_kit::logger::FilterError>(())
+    /// ```
+    pub fn filter(mut self, directives: &str) -> Result<Self, FilterError> {
+        if directives.contains('/') {
+            return Err(FilterError::message_pattern(directives));
+        }
+        let filter = env_filter::Builder::new()
+            .try_parse(directives)
+            .map_err(|error| FilterError::parse(directives, error))?
+            .build();
+        self.level = filter.filter();
+        self.filter = Some((filter, directives.to_owned()));
+        Ok(self)
+    }
+
+    /// [`filter`](Self::filter) with the `RUST_LOG` environment variable's
+    /// directives, if it is set (otherwise the builder is unchanged).
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError`] if `RUST_LOG` is not valid Unicode, or as
+    /// [`filter`](Self::filter); the builder is then dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // With RUST_LOG unset: the builder's level (`Info` by default).
+    /// let logger = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .filter_from_env()?
+    ///     .start();
+    /// # drop(logger);
+    /// # Ok::<(), cache_kit::logger::FilterError>(())
+    /// ```
+    pub fn filter_from_env(self) -> Result<Self, FilterError> {
+        match std::env::var("RUST_LOG") {
+            Ok(directives) => self.filter(&directives),
+            Err(std::env::VarError::NotPresent) => Ok(self),
+            Err(std::env::VarError::NotUnicode(_)) => Err(FilterError::not_unicode()),
+        }
     }
 
     /// How long the [`LoggerGuard`] that [`install`](Self::install)
@@ -140,7 +227,13 @@ impl LoggerBuilder {
     /// logger.log_str(log::Level::Info, "app", "started");
     /// ```
     pub fn start(self) -> LockFreeLogger {
-        LockFreeLogger::start(self.sink, self.capacity, self.overflow, self.level)
+        LockFreeLogger::start(
+            self.sink,
+            self.capacity,
+            self.overflow,
+            self.level,
+            self.filter.map(|(filter, _)| filter),
+        )
     }
 
     /// Starts the logger and makes it the `log` facade's, with the
@@ -195,6 +288,7 @@ impl fmt::Debug for LoggerBuilder {
             .field("capacity", &self.capacity)
             .field("overflow", &self.overflow)
             .field("level", &self.level)
+            .field("filter", &self.filter.as_ref().map(|(_, text)| text))
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
     }

@@ -1,4 +1,5 @@
-//! The logger's errors: [`ShutdownTimeout`] and [`InstallError`].
+//! The logger's errors: [`ShutdownTimeout`], [`InstallError`] and
+//! [`FilterError`].
 
 use std::fmt;
 
@@ -59,3 +60,95 @@ impl fmt::Display for InstallError {
 }
 
 impl std::error::Error for InstallError {}
+
+/// [`LoggerBuilder::filter`](crate::LoggerBuilder::filter) (or
+/// [`filter_from_env`](crate::LoggerBuilder::filter_from_env)) could not
+/// use its directives: one does not parse (the `env_filter` crate's error
+/// is the [`source`](std::error::Error::source)), it has a message pattern
+/// (`info/text`), or `RUST_LOG` is not valid Unicode.
+///
+/// # Examples
+///
+/// ```
+/// let error = cache_kit::LockFreeLogger::builder(std::io::sink())
+///     .filter("app=loud")
+///     .unwrap_err();
+/// assert_eq!(error.directives(), "app=loud");
+/// assert!(std::error::Error::source(&error).is_some());
+/// println!("{error}"); // invalid log filter "app=loud": error parsing logger filter: ..
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError {
+    directives: String,
+    kind: FilterErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FilterErrorKind {
+    Parse(env_filter::ParseError),
+    MessagePattern,
+    NotUnicode,
+}
+
+impl FilterError {
+    pub(crate) fn parse(directives: &str, error: env_filter::ParseError) -> Self {
+        Self {
+            directives: directives.to_owned(),
+            kind: FilterErrorKind::Parse(error),
+        }
+    }
+
+    pub(crate) fn message_pattern(directives: &str) -> Self {
+        Self {
+            directives: directives.to_owned(),
+            kind: FilterErrorKind::MessagePattern,
+        }
+    }
+
+    pub(crate) fn not_unicode() -> Self {
+        Self {
+            directives: String::new(),
+            kind: FilterErrorKind::NotUnicode,
+        }
+    }
+
+    /// The directives refused (empty if `RUST_LOG` was not Unicode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let error = cache_kit::LockFreeLogger::builder(std::io::sink())
+    ///     .filter("info/needle")
+    ///     .unwrap_err();
+    /// assert_eq!(error.directives(), "info/needle");
+    /// ```
+    #[must_use]
+    pub fn directives(&self) -> &str {
+        &self.directives
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            FilterErrorKind::Parse(error) => {
+                write!(f, "invalid log filter {:?}: {error}", self.directives)
+            }
+            FilterErrorKind::MessagePattern => write!(
+                f,
+                "invalid log filter {:?}: message patterns (`/text`) are not supported",
+                self.directives
+            ),
+            FilterErrorKind::NotUnicode => f.write_str("RUST_LOG is not valid Unicode"),
+        }
+    }
+}
+
+impl std::error::Error for FilterError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            FilterErrorKind::Parse(error) => Some(error),
+            FilterErrorKind::MessagePattern | FilterErrorKind::NotUnicode => None,
+        }
+    }
+}

@@ -1,14 +1,18 @@
-//! The line format: `2026-11-27T23:59:59.123456Z INFO  [main] app::db: message`.
+//! The line format: `2026-11-27T23:59:59.123456Z INFO  [main] app::db: message`,
+//! and for a `tracing` event in spans
+//! `2026-11-27T23:59:59.123456Z INFO  [main] request{id=7}:db: app::db: message`.
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Appends one formatted line to `out`.
+/// Appends one formatted line to `out`; `context` (a `tracing` event's
+/// spans, `outer{a=1}:inner`) goes before the target when not empty.
 pub(crate) fn write_line(
     out: &mut Vec<u8>,
     at: SystemTime,
     level: log::Level,
     thread: &str,
+    context: &str,
     target: &str,
     message: &str,
 ) {
@@ -16,10 +20,11 @@ pub(crate) fn write_line(
     let seconds = since_epoch.as_secs();
     let (year, month, day) = civil_from_days(seconds / 86_400);
     let of_day = seconds % 86_400;
+    let separator = if context.is_empty() { "" } else { ": " };
     // Writing to a Vec cannot fail.
     let _ = writeln!(
         out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z {level:<5} [{thread}] {target}: {message}",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z {level:<5} [{thread}] {context}{separator}{target}: {message}",
         of_day / 3_600,
         of_day / 60 % 60,
         of_day % 60,
@@ -61,12 +66,31 @@ mod tests {
             at,
             log::Level::Warn,
             "worker-1",
+            "",
             "app::db",
             "slow query",
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "2026-11-28T01:02:03.000042Z WARN  [worker-1] app::db: slow query\n"
+        );
+    }
+
+    #[test]
+    fn puts_the_span_context_before_the_target() {
+        let mut out = Vec::new();
+        write_line(
+            &mut out,
+            UNIX_EPOCH,
+            log::Level::Info,
+            "main",
+            "request{id=7}:db",
+            "app::db",
+            "slow query",
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1970-01-01T00:00:00.000000Z INFO  [main] request{id=7}:db: app::db: slow query\n"
         );
     }
 

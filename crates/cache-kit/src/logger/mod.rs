@@ -6,12 +6,22 @@
 //! one writer thread formats them (`line.rs`) and writes them in batches. What a full queue does is the [`Overflow`] policy; the errors
 //! are [`ShutdownTimeout`] and [`InstallError`].
 //!
+//! Records are filtered by level, or per target with `RUST_LOG`'s syntax
+//! ([`LoggerBuilder::filter`], a [`FilterError`] if a directive is bad).
+//! With the `tracing` feature (off by default), `tracing` events reach the
+//! same queue through `LoggerLayer` (`layer.rs`, a tracing-subscriber
+//! `Layer`) or `LoggerMakeWriter` (`make_writer.rs`, for `fmt`).
+//!
 //! Compiled with the `logger` feature (on by default).
 
 mod builder;
 mod errors;
 mod guard;
+#[cfg(feature = "tracing")]
+mod layer;
 mod line;
+#[cfg(feature = "tracing")]
+mod make_writer;
 mod overflow;
 mod stats;
 
@@ -29,8 +39,12 @@ use crossbeam_queue::ArrayQueue;
 
 pub use atomics_kit::SizeError;
 pub use builder::LoggerBuilder;
-pub use errors::{InstallError, ShutdownTimeout};
+pub use errors::{FilterError, InstallError, ShutdownTimeout};
 pub use guard::LoggerGuard;
+#[cfg(feature = "tracing")]
+pub use layer::LoggerLayer;
+#[cfg(feature = "tracing")]
+pub use make_writer::{LoggerMakeWriter, LoggerWriter};
 pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
@@ -130,6 +144,9 @@ pub(crate) struct Shared {
     gate: AdmissionGate,
     overflow: Overflow,
     pub(crate) level: log::LevelFilter,
+    /// Per-target directives (`RUST_LOG` syntax), if the builder was given
+    /// any; `level` is then their most verbose level.
+    filter: Option<env_filter::Filter>,
     logged: PerThreadCounter,
     dropped: AtomicU64,
     written: AtomicU64,
@@ -160,10 +177,22 @@ struct Entry {
 }
 
 /// Where a record's target is: a `&'static str` (the usual case: the
-/// target is the module path), or the first bytes of `text`.
+/// target is the module path), or the first bytes of `text`; or a record
+/// that is a whole line already.
 enum Target {
     Static(&'static str),
     Prefix(usize),
+    /// A `tracing` event: its target, and the length of the span context
+    /// (`outer{a=1}:inner`, maybe empty) that `text` starts with.
+    #[cfg(feature = "tracing")]
+    Spans {
+        target: &'static str,
+        context: usize,
+    },
+    /// A line formatted by someone else (`tracing_subscriber::fmt`),
+    /// written as it is.
+    #[cfg(feature = "tracing")]
+    Raw,
 }
 
 impl LockFreeLogger {
@@ -189,12 +218,14 @@ impl LockFreeLogger {
         capacity: usize,
         overflow: Overflow,
         level: log::LevelFilter,
+        filter: Option<env_filter::Filter>,
     ) -> Self {
         let shared = Arc::new(Shared {
             queue: ArrayQueue::new(capacity),
             gate: AdmissionGate::new(),
             overflow,
             level,
+            filter,
             logged: PerThreadCounter::new(),
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
@@ -233,12 +264,63 @@ impl LockFreeLogger {
     /// assert_eq!(logger.stats().written, 1);
     /// ```
     pub fn log_str(&self, level: log::Level, target: &str, message: &str) {
-        if level <= self.shared.level {
-            self.submit(level, target, None, format_args!("{message}"), None);
+        if self.shared.enabled(level, target) {
+            self.shared
+                .submit(level, target, None, format_args!("{message}"), None);
         }
     }
 
-    /// The hot path: one exact-size `String` for target and text (with
+    /// A `tracing-subscriber` [`Layer`](tracing_subscriber::Layer) that
+    /// logs `tracing` events through this logger: see [`LoggerLayer`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    ///
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// let subscriber = tracing_subscriber::Registry::default().with(logger.layer());
+    /// tracing::subscriber::with_default(subscriber, || tracing::info!(user = "ann", "signed in"));
+    /// logger.flush();
+    /// assert_eq!(logger.stats().written, 1);
+    /// ```
+    #[cfg(feature = "tracing")]
+    #[must_use = "a layer does nothing until a subscriber is built with it"]
+    pub fn layer(&self) -> LoggerLayer {
+        LoggerLayer::new(Arc::clone(&self.shared))
+    }
+
+    /// A [`MakeWriter`](tracing_subscriber::fmt::MakeWriter) for
+    /// `tracing_subscriber::fmt`: each line it formats goes through this
+    /// logger's buffer: see [`LoggerMakeWriter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// let subscriber = tracing_subscriber::fmt().with_writer(logger.make_writer()).finish();
+    /// tracing::subscriber::with_default(subscriber, || tracing::warn!("disk almost full"));
+    /// logger.flush();
+    /// assert_eq!(logger.stats().written, 1);
+    /// ```
+    #[cfg(feature = "tracing")]
+    #[must_use = "a writer maker does nothing until a subscriber is built with it"]
+    pub fn make_writer(&self) -> LoggerMakeWriter {
+        LoggerMakeWriter::new(Arc::clone(&self.shared))
+    }
+}
+
+impl Shared {
+    /// Whether a record at `level` for `target` passes the level filter
+    /// and the per-target directives (if any).
+    fn enabled(&self, level: log::Level, target: &str) -> bool {
+        level <= self.level
+            && self.filter.as_ref().is_none_or(|filter| {
+                filter.enabled(&log::Metadata::builder().level(level).target(target).build())
+            })
+    }
+
+    /// The `log` path: one exact-size `String` for target and text (with
     /// the key-value pairs, if any), one push.
     fn submit(
         &self,
@@ -248,8 +330,7 @@ impl LockFreeLogger {
         args: fmt::Arguments<'_>,
         pairs: Option<&dyn log::kv::Source>,
     ) {
-        let shared = &*self.shared;
-        shared.logged.increment();
+        self.logged.increment();
         // The message's `Display` impls (user code) run before the gate:
         // a shutdown never waits for them.
         let (target, formatted) = match static_target {
@@ -259,6 +340,14 @@ impl LockFreeLogger {
                 format_exact(Some(target), args, pairs),
             ),
         };
+        self.push(level, target, formatted);
+    }
+
+    /// The hot path's end, for every kind of record (already counted in
+    /// `logged`): counts a formatting failure, then pushes the record, or
+    /// drops and counts it, or waits for room ([`Overflow::Block`]).
+    fn push(&self, level: log::Level, target: Target, formatted: Formatted) {
+        let shared = self;
         if formatted.failed {
             // Relaxed: a count, read by `stats` only.
             shared.format_errors.fetch_add(1, Ordering::Relaxed);
@@ -289,6 +378,15 @@ impl LockFreeLogger {
                 let backoff = Backoff::new();
                 let mut entry = entry;
                 while let Err(refused) = shared.queue.push(entry) {
+                    if shared.on_writer_thread() {
+                        // A sink that logs, on the writer thread: only this
+                        // thread makes room, so waiting would hang it for
+                        // good. Dropped and counted instead.
+                        drop(refused);
+                        // Relaxed: a count; the writer reports it in band.
+                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
                     entry = refused;
                     shared.wake_writer();
                     if backoff.is_completed() {
@@ -301,7 +399,9 @@ impl LockFreeLogger {
         }
         drop(admission);
     }
+}
 
+impl LockFreeLogger {
     /// Returns once every record logged before the call (on any thread
     /// whose log call returned before this call began) is written to the
     /// sink and the sink flushed, or counted lost.
@@ -318,7 +418,7 @@ impl LockFreeLogger {
     /// ```
     pub fn flush(&self) {
         let shared = &*self.shared;
-        if shared.writer_thread.get().map(thread::Thread::id) == Some(thread::current().id()) {
+        if shared.on_writer_thread() {
             return; // The sink itself logged and flushed: waiting would hang.
         }
         // SeqCst: the writer reads the tickets before it drains the queue;
@@ -437,7 +537,7 @@ impl fmt::Debug for LockFreeLogger {
 
 impl log::Log for LockFreeLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= self.shared.level
+        self.shared.enabled(metadata.level(), metadata.target())
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -448,7 +548,7 @@ impl log::Log for LockFreeLogger {
             .module_path_static()
             .filter(|module| *module == record.target());
         let pairs = record.key_values();
-        self.submit(
+        self.shared.submit(
             record.level(),
             record.target(),
             static_target,
@@ -463,6 +563,12 @@ impl log::Log for LockFreeLogger {
 }
 
 impl Shared {
+    /// Whether the calling thread is this logger's writer (a sink that
+    /// logs).
+    fn on_writer_thread(&self) -> bool {
+        self.writer_thread.get().map(thread::Thread::id) == Some(thread::current().id())
+    }
+
     fn wake_writer(&self) {
         if let Some(writer) = self.writer_thread.get() {
             writer.unpark();
@@ -481,43 +587,59 @@ struct Formatted {
 /// their length: formatted first into a reused per-thread buffer, so the
 /// record costs one allocation however the message grows.
 ///
-/// The buffer is taken out of its slot while the message's `Display`
-/// impls run: one that logs again (through this logger or another, or a
-/// panic hook that logs) finds the slot empty and formats into a fresh
-/// buffer of its own, where a borrowed `RefCell` would panic (and abort
-/// the process from a panic hook).
-///
 /// A `Display` impl (in the message or a value) that panics or returns an
-/// error never reaches the caller: the text is what was formatted before
-/// the failure, followed by a `[formatting panicked: ..]` or
-/// `[formatting failed: ..]` marker.
+/// error never reaches the caller (see [`format_caught`]).
 fn format_exact(
     target: Option<&str>,
     args: fmt::Arguments<'_>,
     pairs: Option<&dyn log::kv::Source>,
 ) -> Formatted {
-    thread_local! {
-        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
-    }
     if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
         return Formatted {
             text: literal.to_owned(),
             failed: false,
         };
     }
-    // After the slot's thread-local destructor has run (logging from
-    // another thread-local's destructor), a fresh buffer too.
+    let head = |scratch: &mut String| scratch.push_str(target.unwrap_or_default());
+    format_caught(head, |scratch| {
+        let message = scratch.write_fmt(args);
+        let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(scratch)));
+        message.is_ok() && pairs.is_ok()
+    })
+    .0
+}
+
+/// The one-allocation formatting every record's text goes through: `head`
+/// (our own text: a target, a span context) and then `body` (which runs
+/// the user's `Display` and `Debug` impls, and says whether they all
+/// succeeded) write into a reused per-thread buffer, copied out into a
+/// `String` of exactly their length. Returns the text and the length of
+/// the head in it.
+///
+/// The buffer is taken out of its slot while `body` runs: a `Display` impl
+/// that logs again (through this logger or another, or a panic hook that
+/// logs) finds the slot empty and formats into a fresh buffer of its own,
+/// where a borrowed `RefCell` would panic (and abort the process from a
+/// panic hook). After the slot's thread-local destructor has run (logging
+/// from another thread-local's destructor), a fresh buffer too.
+///
+/// A `body` that panics or returns `false` never reaches the caller: the
+/// text is what was formatted before the failure, followed by a
+/// `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
+fn format_caught(
+    head: impl FnOnce(&mut String),
+    body: impl FnOnce(&mut String) -> bool,
+) -> (Formatted, usize) {
+    thread_local! {
+        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+    }
     let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
     scratch.clear();
-    scratch.push_str(target.unwrap_or_default());
+    head(&mut scratch);
     let start = scratch.len();
     // Unwind safety: after a panic only `scratch` is read, and a `String`
     // is whole whatever panics between its pushes.
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let message = scratch.write_fmt(args);
-        let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(&mut scratch)));
-        message.is_ok() && pairs.is_ok()
-    }));
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(&mut scratch)));
     let failure = match outcome {
         Ok(true) => None,
         Ok(false) => Some("formatting failed: a Display impl returned an error".to_owned()),
@@ -547,10 +669,13 @@ fn format_exact(
             scratch
         });
     });
-    Formatted {
-        text,
-        failed: failure.is_some(),
-    }
+    (
+        Formatted {
+            text,
+            failed: failure.is_some(),
+        },
+        start,
+    )
 }
 
 /// Writes a record's key-value pairs after its message: ` key=value` for
@@ -650,15 +775,30 @@ impl Writer {
     }
 
     fn format(&mut self, entry: &Entry) {
-        let (target, message) = match entry.target {
-            Target::Static(target) => (target, entry.text.as_str()),
-            Target::Prefix(length) => entry.text.split_at(length),
+        let (context, target, message) = match entry.target {
+            Target::Static(target) => ("", target, entry.text.as_str()),
+            Target::Prefix(length) => {
+                let (target, message) = entry.text.split_at(length);
+                ("", target, message)
+            }
+            #[cfg(feature = "tracing")]
+            Target::Spans { target, context } => {
+                let (context, message) = entry.text.split_at(context);
+                (context, target, message)
+            }
+            #[cfg(feature = "tracing")]
+            Target::Raw => {
+                self.batch.extend_from_slice(entry.text.as_bytes());
+                self.records_in_batch += 1;
+                return;
+            }
         };
         write_line(
             &mut self.batch,
             entry.at,
             entry.level,
             &entry.thread,
+            context,
             target,
             message,
         );
@@ -684,6 +824,7 @@ impl Writer {
                 crate::sync::wall_clock(),
                 log::Level::Warn,
                 WRITER_THREAD,
+                "",
                 DROP_REPORT_TARGET,
                 &message,
             );

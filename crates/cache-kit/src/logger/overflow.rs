@@ -22,6 +22,9 @@ pub enum Overflow {
     #[default]
     DropNewest,
     /// Wait until the writer makes room: nothing is lost, and logging slows
-    /// to the sink's pace.
+    /// to the sink's pace. The one exception is a sink that logs through
+    /// its own logger: on the writer thread, which alone makes room, a
+    /// full buffer drops and counts the record as `DropNewest` does, where
+    /// waiting would hang the writer for good.
     Block,
 }

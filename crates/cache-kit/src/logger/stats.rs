@@ -35,7 +35,9 @@
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoggerStats {
-    /// Records the logger was given (enabled by its level filter).
+    /// Records the logger was given: `log` records, `log_str` calls and
+    /// `tracing` events its level and filter let through, and lines from
+    /// its `tracing` `MakeWriter` (feature `tracing`).
     pub logged: u64,
     /// Records written to the sink.
     pub written: u64,
@@ -50,7 +52,8 @@ pub struct LoggerStats {
     /// error or a panic in the sink).
     pub write_errors: u64,
     /// Records whose message failed to format: a `Display` impl in it
-    /// panicked or returned an error. Not a fourth fate but a tally across
+    /// panicked or returned an error (for a `tracing` event, a field's
+    /// `Debug` or `Display`, its own or one of its spans'). Not a fourth fate but a tally across
     /// the other three: such a record is still written (or dropped, or
     /// lost to the sink) like any other, with the text formatted before
     /// the failure and a `[formatting panicked: <panic message>]` or

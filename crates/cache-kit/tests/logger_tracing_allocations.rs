@@ -1,0 +1,62 @@
+//! A `tracing` event through the logger's layer allocates at most once
+//! (its text), in spans too, counted by a global allocator that tallies
+//! this thread's allocations.
+#![cfg(not(miri))] // miri's allocator is not swappable in a useful way here
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use cache_kit::LockFreeLogger;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the count
+// is a thread-local `Cell`, which allocates nothing.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract for `alloc` is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract for `realloc` is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn a_layer_event_in_spans_allocates_once_for_its_text() {
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    let subscriber = tracing_subscriber::Registry::default().with(logger.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        let _request = tracing::info_span!("request", id = 7).entered();
+        let _db = tracing::info_span!("db", table = "users").entered();
+        // Warm the per-thread buffers (thread name, formatting scratch).
+        for n in 0..10 {
+            tracing::info!(user = "ann", "warm-up {n} {}", "x".repeat(200));
+        }
+        let before = allocations();
+        for n in 0..1_000 {
+            tracing::info!(user = "ann", "request {n} served in {} µs", n * 3);
+        }
+        let per_event = (allocations() - before) as f64 / 1_000.0;
+        assert!(per_event <= 1.0, "{per_event} allocations per event");
+    });
+}
