@@ -57,9 +57,11 @@ pub use atomics_kit::SizeError;
 pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder, RemovalCause};
 #[cfg(feature = "logger")]
 pub use logger::{
-    InstallError, LockFreeLogger, LoggerBuilder, LoggerGuard, LoggerStats, Overflow,
+    FilterError, InstallError, LockFreeLogger, LoggerBuilder, LoggerGuard, LoggerStats, Overflow,
     ShutdownTimeout,
 };
+#[cfg(feature = "tracing")]
+pub use logger::{LoggerLayer, LoggerMakeWriter};
 #[cfg(feature = "pool")]
 pub use pool::{
     PoolBuildError, PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats,

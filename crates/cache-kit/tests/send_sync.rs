@@ -1,5 +1,6 @@
 //! What may cross threads. The compile-fail cases are in `tests/ui/`.
 
+#[allow(dead_code, reason = "unused when every feature that has a test is off")]
 fn assert_send_sync<T: Send + Sync>() {}
 
 #[test]
@@ -17,17 +18,32 @@ fn the_cache_is_shared_between_threads() {
 #[test]
 #[cfg(feature = "logger")]
 fn the_logger_is_shared_between_threads() {
-    use cache_kit::logger::{InstallError, LockFreeLogger, LoggerStats, ShutdownTimeout};
+    use cache_kit::logger::{
+        FilterError, InstallError, LockFreeLogger, LoggerGuard, LoggerStats, ShutdownTimeout,
+    };
     assert_send_sync::<LockFreeLogger>();
+    assert_send_sync::<LoggerGuard>();
+    assert_send_sync::<FilterError>();
     assert_send_sync::<LoggerStats>();
     assert_send_sync::<ShutdownTimeout>();
     assert_send_sync::<InstallError>();
 }
 
 #[test]
+#[cfg(feature = "tracing")]
+fn the_tracing_layer_and_writer_are_shared_between_threads() {
+    use cache_kit::logger::{LoggerLayer, LoggerMakeWriter};
+    assert_send_sync::<LoggerLayer>();
+    assert_send_sync::<LoggerMakeWriter>();
+}
+
+#[test]
 #[cfg(feature = "pool")]
 fn the_pool_is_shared_between_threads() {
-    use cache_kit::pool::{PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats};
+    use cache_kit::pool::{
+        PoolBuildError, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats,
+    };
+    assert_send_sync::<PoolBuildError>();
     assert_send_sync::<WorkStealingPool>();
     assert_send_sync::<WorkStealingPoolStats>();
     assert_send_sync::<Scope<'static>>();
