@@ -383,3 +383,78 @@ fn a_weigher_returning_zero_still_bounds_the_entry_count() {
     }
     assert_eq!(cache.len(), 10, "a weight of 0 counts as 1");
 }
+
+/// A key whose `Eq` and `Hash` panic while `PANIC_IN_EQ` / `PANIC_IN_HASH`
+/// count down to 1: each call decrements, the one that reaches 1 panics.
+#[derive(Debug, Clone)]
+struct TouchyKey(u32);
+
+static PANIC_IN_EQ: AtomicUsize = AtomicUsize::new(0);
+static PANIC_IN_HASH: AtomicUsize = AtomicUsize::new(0);
+
+fn countdown(counter: &AtomicUsize, what: &str) {
+    let left = counter.load(Ordering::SeqCst);
+    if left > 0 {
+        counter.store(left - 1, Ordering::SeqCst);
+        assert!(left != 1, "{what} panicked");
+    }
+}
+
+impl PartialEq for TouchyKey {
+    fn eq(&self, other: &Self) -> bool {
+        countdown(&PANIC_IN_EQ, "key Eq");
+        self.0 == other.0
+    }
+}
+
+impl Eq for TouchyKey {}
+
+impl std::hash::Hash for TouchyKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        countdown(&PANIC_IN_HASH, "key Hash");
+        self.0.hash(state);
+    }
+}
+
+#[test]
+fn a_key_eq_or_hash_that_panics_anywhere_leaves_the_cache_consistent() {
+    // One segment and a full cache: every insert evicts, so the panics land
+    // in lookups, evictions and insertions in turn.
+    let cache: Cache<TouchyKey, u32> = CacheBuilder::new(8).segments(1).build().unwrap();
+    let mut next = 0;
+    for nth_call in 1..40 {
+        for (counter, other) in [
+            (&PANIC_IN_EQ, &PANIC_IN_HASH),
+            (&PANIC_IN_HASH, &PANIC_IN_EQ),
+        ] {
+            other.store(0, Ordering::SeqCst);
+            counter.store(nth_call, Ordering::SeqCst);
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                for _ in 0..4 {
+                    next += 1;
+                    cache.insert(TouchyKey(next % 20), next);
+                    let _ = cache.get(&TouchyKey(next % 7));
+                    if next % 5 == 0 {
+                        let _ = cache.remove(&TouchyKey(next % 11));
+                    }
+                }
+            }));
+            counter.store(0, Ordering::SeqCst);
+            // Whatever panicked where, the counts agree with the contents
+            // and the bound holds.
+            let cached = cache.iter().count();
+            assert_eq!(cache.len(), cached, "call {nth_call}");
+            assert_eq!(cache.weight(), cached as u64, "call {nth_call}");
+            assert!(cached <= 8);
+        }
+    }
+    for key in 100..120 {
+        cache.insert(TouchyKey(key), key);
+    }
+    assert_eq!(
+        cache.len(),
+        8,
+        "eviction still works: no entry left untracked"
+    );
+    assert_eq!(cache.iter().count(), 8);
+}
