@@ -12,6 +12,9 @@
 //!   worker; [`shutdown`](WorkerPool::shutdown) runs every accepted job,
 //!   [`shutdown_now`](WorkerPool::shutdown_now) hands back the ones not
 //!   started; a bounded queue gives blocking submits (backpressure).
+//!   [`Executor`] is the fire-and-forget pool, with no results handle
+//!   ([`WorkerPool::executor`] for closures, as threadpool): `execute` and
+//!   [`wait_idle`](Executor::wait_idle).
 //! - [`BoundedQueue`]: crossbeam's `ArrayQueue` with blocking
 //!   [`push`](BoundedQueue::push)/[`pop`](BoundedQueue::pop) that back off
 //!   and then park, and [`close`](BoundedQueue::close) after which consumers
@@ -21,7 +24,7 @@
 //! items the crate root re-exports.
 //!
 //! Misuse and faults are typed errors ([`PoolError`], [`SubmitError`],
-//! [`TrySubmitError`], [`FanOutError`], [`PushError`], [`TryPushError`],
+//! [`TrySubmitError`], [`ExecuteError`], [`FanOutError`], [`PushError`], [`TryPushError`],
 //! [`TryPopError`], [`SizeError`]), never a panic in another thread
 //! or a hang. `docs/channels-patterns.md` in the repository explains each
 //! pattern, why the seed article's versions fail, and the measurements.
@@ -63,9 +66,9 @@ pub use fan_out::{
     fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, FanOutStream, ItemPanicked,
 };
 pub use pool::{
-    Completed, JobId, JobPanicked, PoolError, RecvError, RecvTimeoutError, Results,
-    ResultsIntoIter, ResultsIter, ResultsTryIter, SubmitError, TryRecvError, TrySubmitError,
-    WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
+    Completed, ExecuteError, Executor, JobId, JobPanicked, PoolError, RecvError, RecvTimeoutError,
+    Results, ResultsIntoIter, ResultsIter, ResultsTryIter, SubmitError, Task, TryRecvError,
+    TrySubmitError, WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
 };
 pub use queue::{BoundedQueue, PushError, QueueIter, TryPopError, TryPushError};
 

@@ -4,7 +4,10 @@
 
 use std::cell::Cell;
 
-use channels_patterns::{BoundedQueue, FanOutStream, JobPanicked, PoolError, Results, WorkerPool};
+use channels_patterns::{
+    BoundedQueue, ExecuteError, Executor, FanOutStream, JobPanicked, PoolError, Results, Task,
+    WorkerPool,
+};
 
 fn assert_send_sync<T: Send + Sync>() {}
 fn assert_send<T: Send>() {}
@@ -20,6 +23,10 @@ fn pool_results_and_queue_of_send_values_are_send_and_sync() {
     assert_send::<FanOutStream<std::ops::Range<u32>, u32>>();
     assert_send_sync::<JobPanicked>();
     assert_send_sync::<PoolError>();
+    assert_send_sync::<Executor>();
+    assert_send_sync::<Executor<Task>>();
+    assert_send_sync::<Executor<Cell<u8>>>();
+    assert_send_sync::<ExecuteError<String>>();
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! `WorkerPoolBuilder`: the options of a `WorkerPool`.
 
-use super::{PoolError, Results, WorkerPool};
+use std::sync::Arc;
+
+use super::results::Delivery;
+use super::{Executor, PoolError, Results, Task, WorkerPool};
 
 /// Options for a [`WorkerPool`]: the number of workers, a bounded job
 /// queue, the worker threads' names.
@@ -128,10 +131,100 @@ impl WorkerPoolBuilder {
         R: Send + 'static,
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        let workers = self
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        WorkerPool::start(workers, self.queue_capacity, &self.thread_name, f)
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let delivery = Arc::new(Delivery::default());
+        let pool = WorkerPool::start(
+            self.worker_count(),
+            self.queue_capacity,
+            &self.thread_name,
+            f,
+            Some(sender),
+            Arc::clone(&delivery),
+        )?;
+        Ok((pool, Results::new(receiver, delivery)))
+    }
+
+    /// Starts a fire-and-forget pool applying `f` to each job: an
+    /// [`Executor`] has no results handle to keep alive (so it never
+    /// refuses a job for want of one), and can
+    /// [`wait_idle`](Executor::wait_idle). What `f` returns is dropped;
+    /// a panic in `f` is caught and counted in
+    /// [`WorkerPoolStats::panicked`](crate::WorkerPoolStats::panicked).
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let total = Arc::new(AtomicU64::new(0));
+    /// let sum = Arc::clone(&total);
+    /// let pool = WorkerPool::builder()
+    ///     .workers(2)
+    ///     .queue_capacity(8)
+    ///     .build_detached(move |x: u64| {
+    ///         sum.fetch_add(x, Ordering::Relaxed);
+    ///     })?;
+    /// for x in 1..=100 {
+    ///     pool.execute(x).unwrap();
+    /// }
+    /// pool.wait_idle();
+    /// assert_eq!(total.load(Ordering::Relaxed), 5050);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_detached<T, F>(self, f: F) -> Result<Executor<T>, PoolError>
+    where
+        T: Send + 'static,
+        F: Fn(T) + Send + Sync + 'static,
+    {
+        WorkerPool::start(
+            self.worker_count(),
+            self.queue_capacity,
+            &self.thread_name,
+            f,
+            None,
+            Arc::new(Delivery::default()),
+        )
+        .map(Executor::new)
+    }
+
+    /// Starts a fire-and-forget pool running boxed closures ([`Task`]), as
+    /// the threadpool crate's `ThreadPool` does; the same as
+    /// `build_detached(|task: Task| task())`.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = WorkerPool::builder().workers(2).thread_name("io").build_executor()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// for i in 0..4 {
+    ///     let tx = tx.clone();
+    ///     pool.execute(Box::new(move || tx.send(i).unwrap())).unwrap();
+    /// }
+    /// pool.wait_idle();
+    /// drop(tx);
+    /// assert_eq!(rx.iter().sum::<i32>(), 6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_executor(self) -> Result<Executor<Task>, PoolError> {
+        self.build_detached(|task: Task| task())
+    }
+
+    fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 }
 

@@ -202,3 +202,53 @@ impl<T> fmt::Display for TrySubmitError<T> {
 }
 
 impl<T> Error for TrySubmitError<T> {}
+
+/// [`Executor::execute`](crate::Executor::execute) refused a job because
+/// the pool is shut down; the job is given back.
+///
+/// # Examples
+///
+/// ```
+/// use channels_patterns::{ExecuteError, WorkerPool};
+///
+/// let pool = WorkerPool::builder().workers(1).build_detached(|x: u32| drop(x))?;
+/// pool.shutdown();
+/// let refused: ExecuteError<u32> = pool.execute(7).unwrap_err();
+/// assert_eq!(refused.into_job(), 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExecuteError<T>(pub(crate) T);
+
+impl<T> ExecuteError<T> {
+    /// The refused job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// let pool = WorkerPool::builder().workers(1).build_detached(|s: String| drop(s))?;
+    /// pool.shutdown();
+    /// assert_eq!(pool.execute("kept".to_owned()).unwrap_err().into_job(), "kept");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn into_job(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for ExecuteError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExecuteError(..)")
+    }
+}
+
+impl<T> fmt::Display for ExecuteError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the executor is shut down; the job was not run")
+    }
+}
+
+impl<T> Error for ExecuteError<T> {}

@@ -6,6 +6,7 @@
 //! `errors.rs`.
 mod builder;
 mod errors;
+mod executor;
 mod job;
 mod results;
 
@@ -27,10 +28,12 @@ pub use builder::WorkerPoolBuilder;
 /// results travel on one), re-exported so that callers need not depend on
 /// crossbeam-channel to name them.
 pub use crossbeam_channel::{RecvError, RecvTimeoutError, TryRecvError};
-pub use errors::{PoolError, SubmitError, TrySubmitError};
+pub use errors::{ExecuteError, PoolError, SubmitError, TrySubmitError};
+pub use executor::{Executor, Task};
 pub use job::{JobId, JobPanicked};
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
+use crate::queue::wait_set::WaitSet;
 use crate::sync::{AtomicUsize, Mutex, Ordering};
 use results::{Delivery, Outcome};
 
@@ -72,6 +75,74 @@ struct Shared {
     /// Stop markers a shutdown queued that no worker has taken yet, so that
     /// `stats().queued` counts jobs only.
     stops_queued: AtomicUsize,
+    /// The jobs accepted and not yet finished, for [`Executor::wait_idle`];
+    /// `None` for a pool with results (nobody waits for idle there, and the
+    /// workers skip the shared count).
+    idle: Option<Idle>,
+}
+
+impl Shared {
+    /// A job is about to be queued: counted before it can be taken.
+    fn job_accepted(&self) {
+        if let Some(idle) = &self.idle {
+            idle.begin();
+        }
+    }
+
+    /// A job counted by `job_accepted` finished, was given back, or was
+    /// never queued.
+    fn job_done(&self) {
+        if let Some(idle) = &self.idle {
+            idle.end();
+        }
+    }
+}
+
+/// The jobs accepted and not finished, and the threads waiting for none.
+#[derive(Debug, Default)]
+struct Idle {
+    pending: AtomicUsize,
+    waiters: WaitSet,
+}
+
+impl Idle {
+    fn begin(&self) {
+        // Relaxed: the job's queueing (a channel send, which synchronizes
+        // with the worker's receive) orders this count before the worker's
+        // `end`, so the count never goes below zero; a waiter needs no
+        // more from it.
+        self.pending.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        // Release: every job's effects happen before a waiter's Acquire
+        // load in `is_idle` that reads the zero (the decrements form one
+        // release sequence).
+        if self.pending.fetch_sub(1, Ordering::Release) == 1 {
+            // The condition is true; wake the waiters (`WaitSet`'s fence
+            // orders the decrement before its read of the waiter count).
+            self.waiters.notify_all();
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        // Acquire: pairs with `end`'s Release (see there).
+        self.pending.load(Ordering::Acquire) == 0
+    }
+
+    /// Waits until no job is pending, or until `deadline`; whether idle.
+    fn wait(&self, deadline: Option<std::time::Instant>) -> bool {
+        loop {
+            if self.is_idle() {
+                return true;
+            }
+            if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+                return false;
+            }
+            // Parks (no spin) until a job's `end` finds the count at zero.
+            self.waiters.wait_unless(|| self.is_idle(), deadline);
+        }
+    }
 }
 
 /// A fixed set of worker threads applying one function to the jobs
@@ -174,6 +245,15 @@ where
     /// A pool of `workers` threads applying `f` to each job, with an
     /// unbounded job queue. The [`Results`] receiver comes beside it.
     ///
+    /// **Keep the [`Results`] handle.** `let (pool, _) = WorkerPool::new(..)`
+    /// drops it on the spot (`_` binds nothing; `#[must_use]` cannot see
+    /// it), and from then on every [`submit`](Self::submit) fails with
+    /// [`SubmitError::ResultsDropped`]. Bind it (`_results` keeps it
+    /// alive), or, for jobs whose results nobody wants, use a pool without
+    /// results: [`WorkerPool::executor`] (closures, as threadpool) or
+    /// [`WorkerPoolBuilder::build_detached`] (one function), whose
+    /// [`Executor`] also [`wait_idle`](Executor::wait_idle)s.
+    ///
     /// # Errors
     ///
     /// [`PoolError::InvalidSize`] if `workers` is 0 or above
@@ -190,6 +270,22 @@ where
     /// assert_eq!(results.recv()?, (id, Ok(4)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// The mistake, and the fire-and-forget alternative:
+    ///
+    /// ```
+    /// use channels_patterns::{SubmitError, WorkerPool};
+    ///
+    /// // `_` drops the results handle at once: every submit is refused.
+    /// let (pool, _) = WorkerPool::new(2, |x: u32| println!("{x}"))?;
+    /// assert!(matches!(pool.submit(1), Err(SubmitError::ResultsDropped(1))));
+    ///
+    /// // No results wanted: an executor has no handle to drop.
+    /// let pool = WorkerPool::builder().workers(2).build_detached(|x: u32| println!("{x}"))?;
+    /// pool.execute(1)?;
+    /// pool.wait_idle();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<F>(workers: usize, f: F) -> Result<(Self, Results<R>), PoolError>
     where
         F: Fn(T) -> R + Send + Sync + 'static,
@@ -197,12 +293,17 @@ where
         WorkerPoolBuilder::new().workers(workers).build(f)
     }
 
+    /// Starts a pool delivering its results to `results` (with `delivery`
+    /// shared with their receivers), or, with `None`, a detached pool that
+    /// drops them and counts its pending jobs for `Executor::wait_idle`.
     pub(crate) fn start<F>(
         workers: usize,
         queue_capacity: Option<usize>,
         thread_name: &str,
         f: F,
-    ) -> Result<(Self, Results<R>), PoolError>
+        results: Option<Sender<Outcome<R>>>,
+        delivery: Arc<Delivery>,
+    ) -> Result<Self, PoolError>
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
@@ -218,13 +319,12 @@ where
             )?),
             None => crossbeam_channel::unbounded(),
         };
-        let (results_tx, results_rx) = crossbeam_channel::unbounded();
-        let delivery = Arc::new(Delivery::default());
         let shared = Arc::new(Shared {
             counters: (0..workers)
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
             stops_queued: AtomicUsize::new(0),
+            idle: results.is_none().then(Idle::default),
         });
         let f = Arc::new(f);
         let mut handles = Vec::with_capacity(workers);
@@ -232,7 +332,7 @@ where
             let worker = Worker {
                 index,
                 queue: queue.clone(),
-                results: results_tx.clone(),
+                results: results.clone(),
                 shared: Arc::clone(&shared),
                 f: Arc::clone(&f),
             };
@@ -252,17 +352,16 @@ where
             }
         }
         let worker_threads = handles.iter().map(|handle| handle.thread().id()).collect();
-        let pool = Self {
+        Ok(Self {
             jobs,
-            delivery: Arc::clone(&delivery),
+            delivery,
             queue,
             gate: AdmissionGate::new(),
             shared,
             workers: Mutex::new(Some(handles)),
             worker_threads,
             _results: PhantomData,
-        };
-        Ok((pool, Results::new(results_rx, delivery)))
+        })
     }
 }
 
@@ -296,6 +395,39 @@ impl WorkerPool<(), ()> {
     pub fn builder() -> WorkerPoolBuilder {
         WorkerPoolBuilder::new()
     }
+
+    /// A fire-and-forget pool of `workers` threads running closures, as
+    /// the threadpool crate's `ThreadPool`: [`Executor::execute`] takes a
+    /// boxed closure ([`Task`]), [`Executor::wait_idle`] waits until all
+    /// have run, and there is no results handle to keep alive. For typed
+    /// jobs and one function, or a bounded queue, see
+    /// [`WorkerPoolBuilder::build_detached`].
+    ///
+    /// # Errors
+    ///
+    /// As [`WorkerPool::new`]: [`PoolError::InvalidSize`] if `workers` is 0
+    /// or above [`MAX_WORKERS`](WorkerPool::MAX_WORKERS),
+    /// [`PoolError::Spawn`] if a thread could not be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let pool = WorkerPool::executor(2)?;
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// for i in 0..5 {
+    ///     let log = Arc::clone(&log);
+    ///     pool.execute(Box::new(move || log.lock().unwrap().push(i)))?;
+    /// }
+    /// pool.wait_idle();
+    /// assert_eq!(log.lock().unwrap().len(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn executor(workers: usize) -> Result<Executor, PoolError> {
+        WorkerPoolBuilder::new().workers(workers).build_executor()
+    }
 }
 
 impl<T, R> WorkerPool<T, R> {
@@ -324,6 +456,7 @@ impl<T, R> WorkerPool<T, R> {
             Err(refusal) => return Err(refusal.give_back(job)),
         };
         let id = JobId::new(admission.sequence());
+        self.shared.job_accepted();
         match self.jobs.send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
             // The pool holds a receiver, so the queue never disconnects.
@@ -368,9 +501,13 @@ impl<T, R> WorkerPool<T, R> {
             Err(refusal) => return Err(refusal.give_back(job).into()),
         };
         let id = JobId::new(admission.sequence());
+        self.shared.job_accepted();
         match self.jobs.try_send(Message::Job(id, job)) {
             Ok(()) => Ok(id),
-            Err(TrySendError::Full(Message::Job(_, job))) => Err(TrySubmitError::Full(job)),
+            Err(TrySendError::Full(Message::Job(_, job))) => {
+                self.shared.job_done();
+                Err(TrySubmitError::Full(job))
+            }
             Err(TrySendError::Full(Message::Stop) | TrySendError::Disconnected(_)) => {
                 unreachable!("only jobs are sent here, and the pool keeps the queue connected")
             }
@@ -414,7 +551,7 @@ impl<T, R> WorkerPool<T, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn shutdown(&self) {
-        self.assert_not_own_worker("shutdown");
+        self.assert_not_own_worker("WorkerPool::shutdown");
         let mut workers = self.workers.lock();
         if let Some(handles) = workers.take() {
             self.close_gate();
@@ -448,7 +585,7 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use = "the returned jobs were not run"]
     pub fn shutdown_now(&self) -> Vec<(JobId, T)> {
-        self.assert_not_own_worker("shutdown_now");
+        self.assert_not_own_worker("WorkerPool::shutdown_now");
         let mut workers = self.workers.lock();
         let Some(handles) = workers.take() else {
             return Vec::new();
@@ -461,7 +598,10 @@ impl<T, R> WorkerPool<T, R> {
                 Message::Job(id, job) => Some((id, job)),
                 Message::Stop => None,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        for _ in &not_started {
+            self.shared.job_done();
+        }
         self.stop_and_join(handles);
         not_started
     }
@@ -565,8 +705,19 @@ impl<T, R> WorkerPool<T, R> {
         let me = thread::current().id();
         assert!(
             !self.worker_threads.contains(&me),
-            "WorkerPool::{what} called from one of the pool's own jobs: it would wait for itself"
+            "{what} called from one of the pool's own jobs: it would wait for itself"
         );
+    }
+
+    /// Waits until every job accepted so far has finished (or was given
+    /// back), or until `deadline`; whether it got there. Only for a pool
+    /// started without results (`Executor`); any other returns `true`.
+    fn wait_idle_until(&self, what: &str, deadline: Option<std::time::Instant>) -> bool {
+        self.assert_not_own_worker(what);
+        self.shared
+            .idle
+            .as_ref()
+            .is_none_or(|idle| idle.wait(deadline))
     }
 
     /// Queues one stop marker per worker behind every accepted job and
@@ -628,7 +779,9 @@ impl<T, R> fmt::Debug for WorkerPool<T, R> {
 struct Worker<T, R, F> {
     index: usize,
     queue: Receiver<Message<T>>,
-    results: Sender<Outcome<R>>,
+    /// `None` for a detached pool: its results (`()`, or a panic report)
+    /// are dropped.
+    results: Option<Sender<Outcome<R>>>,
     shared: Arc<Shared>,
     f: Arc<F>,
 }
@@ -651,8 +804,13 @@ where
                     // completed, so `completed - delivered` never goes below
                     // the discarded results.
                     counters.completed.increment();
-                    if let Err(undelivered) = self.results.send(outcome) {
-                        // Counted by `stats` as completed and not delivered.
+                    let undelivered = match &self.results {
+                        Some(results) => results.send(outcome).err().map(|error| error.0),
+                        None => Some(outcome),
+                    };
+                    if let Some(undelivered) = undelivered {
+                        // Counted by `stats` as completed and not delivered
+                        // (a detached pool delivers none, counts none).
                         // A result's own Drop may panic, and so may that
                         // panic's payload; the worker survives both.
                         if let Err(payload) =
@@ -661,6 +819,10 @@ where
                             drop_panic_payload(payload);
                         }
                     }
+                    // After the result is out of this worker's hands (and
+                    // dropped, for a detached pool): a waiter woken by the
+                    // last job finds nothing of it still running.
+                    self.shared.job_done();
                 }
                 Ok(Message::Stop) => {
                     // Relaxed: see `stop_and_join`.

@@ -7,7 +7,7 @@
 //! in `errors.rs`.
 mod errors;
 mod in_flight;
-mod wait_set;
+pub(crate) mod wait_set;
 
 use std::fmt;
 use std::iter::FusedIterator;
