@@ -19,6 +19,7 @@
 //!   [`push`](BoundedQueue::push)/[`pop`](BoundedQueue::pop) that back off
 //!   and then park, and [`close`](BoundedQueue::close) after which consumers
 //!   drain what is queued and end.
+//!   [`Producer`] handles close it when the last one drops.
 //!
 //! Each pattern is a public module ([`fan_out`], [`pool`], [`queue`]) whose
 //! items the crate root re-exports.
@@ -70,7 +71,7 @@ pub use pool::{
     Results, ResultsIntoIter, ResultsIter, ResultsTryIter, SubmitError, Task, TryRecvError,
     TrySubmitError, WorkerPool, WorkerPoolBuilder, WorkerPoolStats,
 };
-pub use queue::{BoundedQueue, PushError, QueueIter, TryPopError, TryPushError};
+pub use queue::{BoundedQueue, Producer, PushError, QueueIter, TryPopError, TryPushError};
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

@@ -8,6 +8,8 @@
 //!   (`src/sync.rs`): crossbeam's queue uses `core` atomics loom cannot
 //!   see. A lost wakeup shows as a loom deadlock.
 //!
+//! - The close on the last `Producer`'s drop, against a parked consumer.
+//!
 //! The pool's shutdown rests on `atomics_kit::AdmissionGate`, modelled in
 //! atomics-kit's own loom tests; the pool itself runs on crossbeam-channel
 //! and threads, which loom cannot drive.
@@ -107,5 +109,33 @@ fn concurrent_close_wakes_a_producer_parked_on_a_full_queue() {
         assert_eq!(producer.join().unwrap(), Err(PushError(2)));
         assert_eq!(queue.pop(), Some(1));
         assert_eq!(queue.pop(), None);
+    });
+}
+
+#[test]
+fn the_last_producer_drop_closes_and_wakes_a_parked_consumer() {
+    // Two producer handles on two threads, each pushing one value into a
+    // queue of capacity 1 and then dropping: whichever drop is last closes
+    // the queue. The consumer (this thread) may park on the empty queue at
+    // any point; a lost wakeup would show as a loom deadlock, and a close
+    // before the last push as a missing value.
+    loom::model(|| {
+        let queue = std::sync::Arc::new(BoundedQueue::new(1).unwrap());
+        let first = queue.producer();
+        let second = first.clone();
+        let producers: Vec<_> = [(first, 1), (second, 2)]
+            .into_iter()
+            .map(|(producer, value)| {
+                thread::spawn(move || {
+                    producer.push(value).unwrap();
+                    drop(producer);
+                })
+            })
+            .collect();
+        let mut popped: Vec<i32> = queue.iter().collect();
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        popped.sort_unstable();
+        assert_eq!(popped, [1, 2]);
+        assert!(queue.is_closed());
     });
 }

@@ -5,8 +5,8 @@
 use std::cell::Cell;
 
 use channels_patterns::{
-    BoundedQueue, ExecuteError, Executor, FanOutStream, JobPanicked, PoolError, Results, Task,
-    WorkerPool,
+    BoundedQueue, ExecuteError, Executor, FanOutStream, JobPanicked, PoolError, Producer, Results,
+    Task, WorkerPool,
 };
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -27,6 +27,8 @@ fn pool_results_and_queue_of_send_values_are_send_and_sync() {
     assert_send_sync::<Executor<Task>>();
     assert_send_sync::<Executor<Cell<u8>>>();
     assert_send_sync::<ExecuteError<String>>();
+    assert_send_sync::<Producer<String>>();
+    assert_send_sync::<Producer<Cell<u8>>>();
 }
 
 #[test]

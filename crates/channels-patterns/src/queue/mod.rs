@@ -7,6 +7,7 @@
 //! in `errors.rs`.
 mod errors;
 mod in_flight;
+mod producer;
 pub(crate) mod wait_set;
 
 use std::fmt;
@@ -15,8 +16,9 @@ use std::time::{Duration, Instant};
 
 pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
+pub use producer::Producer;
 
-use crate::sync::{ArrayQueue, AtomicBool, Backoff, Ordering};
+use crate::sync::{ArrayQueue, AtomicBool, AtomicUsize, Backoff, Ordering};
 use in_flight::InFlight;
 use wait_set::WaitSet;
 
@@ -31,6 +33,11 @@ use wait_set::WaitSet;
 /// empty, and no push that began before the close is still landing. So
 /// every value a push accepted is popped exactly once (or dropped with the
 /// queue, if nobody pops it).
+///
+/// Forgetting `close` leaves consumers blocked for good. In an `Arc`, the
+/// queue hands out [`Producer`] handles ([`producer`](Self::producer)):
+/// the last one's drop closes the queue, so consumers end once every
+/// producer is gone, with no `close` call.
 ///
 /// `BoundedQueue<T>` is `Send + Sync` when `T: Send`. Share it by reference
 /// (scoped threads) or in an `Arc`.
@@ -61,6 +68,8 @@ use wait_set::WaitSet;
 pub struct BoundedQueue<T> {
     queue: ArrayQueue<T>,
     closed: AtomicBool,
+    /// Live [`Producer`] handles; the drop that takes it to zero closes.
+    producers: AtomicUsize,
     pushing: InFlight,
     not_empty: WaitSet,
     not_full: WaitSet,
@@ -93,6 +102,7 @@ impl<T> BoundedQueue<T> {
         Ok(Self {
             queue: ArrayQueue::new(capacity),
             closed: AtomicBool::new(false),
+            producers: AtomicUsize::new(0),
             pushing: InFlight::new(),
             not_empty: WaitSet::new(),
             not_full: WaitSet::new(),
