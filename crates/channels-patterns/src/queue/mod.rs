@@ -323,6 +323,10 @@ impl<T> BoundedQueue<T> {
     /// wake, and consumers drain what is queued and then get `None`.
     /// Returns `true` if this call closed it, `false` if it was closed.
     ///
+    /// The last [`Producer`]'s drop calls it too: the queue closes at
+    /// whichever comes first and never reopens (pushes through live
+    /// producers then fail, and their drops change nothing).
+    ///
     /// # Examples
     ///
     /// ```
