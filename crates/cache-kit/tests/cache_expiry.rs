@@ -181,3 +181,29 @@ fn a_panicking_expire_after_leaves_the_cache_as_it_was() {
     assert_eq!(cache.len(), 1);
     assert_eq!(cache.weight(), 1);
 }
+
+#[test]
+fn remove_never_returns_an_expired_value_and_says_it_expired() {
+    let (builder, told) = builder(10);
+    let cache = builder.time_to_live(SHORT).build().unwrap();
+    cache.insert(1, 10);
+    past_short();
+    assert_eq!(cache.remove(&1), None);
+    assert_eq!(*told.lock().unwrap(), [(1, RemovalCause::Expired)]);
+    assert_eq!(cache.stats().expired, 1);
+}
+
+#[test]
+fn an_insert_over_an_expired_value_reports_it_expired() {
+    let (builder, told) = builder(10);
+    let cache = builder
+        .expire_after(|_, value: &u32| Some(if *value == 0 { SHORT } else { HOUR }))
+        .build()
+        .unwrap();
+    cache.insert(1, 0);
+    past_short();
+    cache.insert(1, 1);
+    assert_eq!(*told.lock().unwrap(), [(1, RemovalCause::Expired)]);
+    assert_eq!(cache.stats().expired, 1);
+    assert_eq!(cache.get(&1), Some(1));
+}

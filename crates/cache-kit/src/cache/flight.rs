@@ -16,14 +16,17 @@
 //! guard drops: the waiters wake with nothing and go round again, one of
 //! them becoming the next leader with its own load.
 //!
-//! User code never runs under the table's lock: the key is cloned for the
-//! table before the lock is taken, and a key removed from the table is
-//! dropped after it is released.
+//! The table is keyed by the cache's hash of the key (computed before, by
+//! the caller), each bucket a short list compared with the key's `Eq`: so
+//! settling a flight finds it by pointer, running no user code at all, and
+//! a `Hash` or `Eq` that panics can never leave a flight in the table or
+//! its followers asleep. The key is cloned for the table before the lock
+//! is taken, and a key removed from the table is dropped after it is
+//! released.
 
 use std::any::Any;
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::Hash;
 
 use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
 
@@ -31,15 +34,19 @@ use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
 /// std's `Arc` (loom's cannot hold a `dyn Any`); it carries no protocol.
 type SharedError = std::sync::Arc<dyn Any + Send + Sync>;
 
+/// The keys being loaded in one segment, by hash: a hash's loads in
+/// progress (one per distinct key with that hash).
+type Table<K, V> = HashMap<u64, Vec<(K, Arc<Flight<V>>)>, foldhash::fast::RandomState>;
+
 /// The keys being loaded in one segment of the cache.
 pub(crate) struct Flights<K, V> {
-    loading: Mutex<HashMap<K, Arc<Flight<V>>>>,
+    loading: Mutex<Table<K, V>>,
 }
 
 /// What [`Flights::claim`] made of the caller.
-pub(crate) enum Claim<'a, K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> {
+pub(crate) enum Claim<'a, K, V> {
     /// Nobody was loading the key: the caller must load it.
-    Leader(Leader<'a, K, V, Q>),
+    Leader(Leader<'a, K, V>),
     /// Another caller is loading it: wait on the flight.
     Follower(Arc<Flight<V>>),
 }
@@ -71,31 +78,34 @@ pub(crate) enum Landing<V, E> {
 
 /// The right and the duty to load a key: [`complete`](Self::complete) or
 /// [`fail`](Self::fail) it, or drop it to abandon the flight.
-pub(crate) struct Leader<'a, K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> {
+pub(crate) struct Leader<'a, K, V> {
     flights: &'a Flights<K, V>,
-    key: &'a Q,
+    hash: u64,
     flight: Arc<Flight<V>>,
     settled: bool,
 }
 
-impl<K: Hash + Eq, V> Flights<K, V> {
+impl<K, V> Flights<K, V> {
     pub(crate) fn new() -> Self {
         Self {
-            loading: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::default()),
         }
     }
 
-    /// Makes the caller the leader for `key`, or a follower of the flight
-    /// already loading it. `owned` is the key for the table, made by the
-    /// caller before any lock is taken (its `Clone` may panic or use the
-    /// cache); a follower hands it back unused.
-    pub(crate) fn claim<'a, Q>(&'a self, key: &'a Q, owned: K) -> (Claim<'a, K, V, Q>, Option<K>)
+    /// Makes the caller the leader for `key` (whose hash is `hash`), or a
+    /// follower of the flight already loading it. `owned` is the key for
+    /// the table, made by the caller before any lock is taken (its `Clone`
+    /// may panic or use the cache); a follower hands it back unused.
+    pub(crate) fn claim<Q>(&self, key: &Q, hash: u64, owned: K) -> (Claim<'_, K, V>, Option<K>)
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
         let mut loading = self.loading.lock();
-        if let Some(flight) = loading.get(key) {
+        let bucket = loading.entry(hash).or_default();
+        // A panicking `Eq` leaves the table as it was (an empty bucket at
+        // worst, which holds nothing).
+        if let Some((_, flight)) = bucket.iter().find(|(loading, _)| loading.borrow() == key) {
             return (Claim::Follower(Arc::clone(flight)), Some(owned));
         }
         let flight = Arc::new(Flight {
@@ -103,12 +113,11 @@ impl<K: Hash + Eq, V> Flights<K, V> {
             settled: Condvar::new(),
             leader: current_thread().id(),
         });
-        // A panicking `Hash` or `Eq` leaves the table as it was.
-        loading.insert(owned, Arc::clone(&flight));
+        bucket.push((owned, Arc::clone(&flight)));
         drop(loading);
         let leader = Leader {
             flights: self,
-            key,
+            hash,
             flight,
             settled: false,
         };
@@ -117,44 +126,51 @@ impl<K: Hash + Eq, V> Flights<K, V> {
 
     /// Takes the flight out of the table, then wakes its followers with
     /// `outcome`: in this order, so that nobody can join a settled flight.
-    /// The table's key is dropped last, with no lock held: its `Drop` may
-    /// panic, and the followers are already awake.
-    fn settle<Q>(&self, key: &Q, flight: &Flight<V>, outcome: State<V>)
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        // The guard is a temporary: released at the end of the statement.
-        let removed = self.loading.lock().remove_entry(key);
+    /// The flight is found by pointer (no user code runs), and the table's
+    /// key is dropped last, with no lock held: its `Drop` may panic, and
+    /// the followers are already awake.
+    fn settle(&self, hash: u64, flight: &Arc<Flight<V>>, outcome: State<V>) {
+        let removed = {
+            let mut loading = self.loading.lock();
+            let bucket = loading.get_mut(&hash);
+            let removed = bucket.and_then(|bucket| {
+                let at = bucket.iter().position(|(_, f)| Arc::ptr_eq(f, flight))?;
+                Some(bucket.swap_remove(at))
+            });
+            if loading.get(&hash).is_some_and(Vec::is_empty) {
+                loading.remove(&hash);
+            }
+            removed
+        };
         *flight.state.lock() = outcome;
         flight.settled.notify_all();
         drop(removed);
     }
 }
 
-impl<K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> Leader<'_, K, V, Q> {
+impl<K, V> Leader<'_, K, V> {
     /// Hands `value` to every follower. Call it after the value is in the
     /// cache, so that a caller who misses the flight finds the value there.
     pub(crate) fn complete(mut self, value: V) {
         self.settled = true;
         self.flights
-            .settle(self.key, &self.flight, State::Loaded(value));
+            .settle(self.hash, &self.flight, State::Loaded(value));
     }
 
     /// Hands the load's `error` to every follower whose error type is `E`.
     pub(crate) fn fail<E: Send + Sync + 'static>(mut self, error: std::sync::Arc<E>) {
         self.settled = true;
         self.flights
-            .settle(self.key, &self.flight, State::Failed(error));
+            .settle(self.hash, &self.flight, State::Failed(error));
     }
 }
 
-impl<K: Hash + Eq + Borrow<Q>, V, Q: Hash + Eq + ?Sized> Drop for Leader<'_, K, V, Q> {
+impl<K, V> Drop for Leader<'_, K, V> {
     fn drop(&mut self) {
         if !self.settled {
             // The load or a clone panicked: the followers retry.
             self.flights
-                .settle(self.key, &self.flight, State::Abandoned);
+                .settle(self.hash, &self.flight, State::Abandoned);
         }
     }
 }

@@ -80,7 +80,9 @@ impl<K, V> Garbage<K, V> {
     }
 }
 
-/// The first panic of a series of user calls, kept to resume after all.
+/// The first panic of a series of user calls, kept to resume after all;
+/// the later ones' payloads are dropped (through `drop_panic_payload`: a
+/// payload's own `Drop` may panic), and so is the first if never resumed.
 #[derive(Default)]
 pub(crate) struct Panics {
     first: Option<Box<dyn std::any::Any + Send>>,
@@ -88,20 +90,42 @@ pub(crate) struct Panics {
 
 impl Panics {
     /// Runs `f`, keeping its panic if it is the first.
-    pub(crate) fn catch(&mut self, f: impl FnOnce()) {
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-            if self.first.is_none() {
-                self.first = Some(payload);
-            } else {
-                drop_panic_payload(payload);
+    pub(crate) fn catch<R>(&mut self, f: impl FnOnce() -> R) -> Option<R> {
+        match panic::catch_unwind(AssertUnwindSafe(f)) {
+            Ok(result) => Some(result),
+            Err(payload) => {
+                self.keep(payload);
+                None
             }
         }
     }
 
+    /// Keeps `payload` if it is the first.
+    pub(crate) fn keep(&mut self, payload: Box<dyn std::any::Any + Send>) {
+        if self.first.is_none() {
+            self.first = Some(payload);
+        } else {
+            drop_panic_payload(payload);
+        }
+    }
+
+    /// Whether a panic was caught.
+    pub(crate) fn pending(&self) -> bool {
+        self.first.is_some()
+    }
+
     /// Resumes the first panic caught, if any.
-    pub(crate) fn resume(self) {
-        if let Some(payload) = self.first {
+    pub(crate) fn resume(mut self) {
+        if let Some(payload) = self.first.take() {
             panic::resume_unwind(payload);
+        }
+    }
+}
+
+impl Drop for Panics {
+    fn drop(&mut self) {
+        if let Some(payload) = self.first.take() {
+            drop_panic_payload(payload);
         }
     }
 }

@@ -36,7 +36,7 @@ pub use removal_cause::RemovalCause;
 pub use stats::CacheStats;
 
 use crate::sync::map::Map;
-use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Backoff, Mutex, MutexGuard, Ordering};
 use budget::{Budget, Reservation};
 use builder::{Listener, Weigher};
 use expiry::Expiry;
@@ -119,6 +119,54 @@ struct Segment<K, V> {
     flights: Flights<K, V>,
     /// `policy`'s live entry count, for `len` without the lock.
     entries: AtomicUsize,
+}
+
+/// A segment's policy, locked; publishes its live entry count for `len`
+/// when released, also when the operation unwinds (a user `Eq` panicked).
+struct PolicyGuard<'a, K, V> {
+    segment: &'a Segment<K, V>,
+    policy: MutexGuard<'a, Policy<K>>,
+}
+
+impl<K: Hash + Eq, V> Segment<K, V> {
+    fn lock(&self) -> PolicyGuard<'_, K, V> {
+        PolicyGuard {
+            segment: self,
+            policy: self.policy.lock(),
+        }
+    }
+
+    fn try_lock(&self) -> Option<PolicyGuard<'_, K, V>> {
+        let policy = self.policy.try_lock()?;
+        Some(PolicyGuard {
+            segment: self,
+            policy,
+        })
+    }
+}
+
+impl<K, V> std::ops::Deref for PolicyGuard<'_, K, V> {
+    type Target = Policy<K>;
+
+    fn deref(&self) -> &Policy<K> {
+        &self.policy
+    }
+}
+
+impl<K, V> std::ops::DerefMut for PolicyGuard<'_, K, V> {
+    fn deref_mut(&mut self) -> &mut Policy<K> {
+        &mut self.policy
+    }
+}
+
+impl<K, V> Drop for PolicyGuard<'_, K, V> {
+    fn drop(&mut self) {
+        // Relaxed: `len` reads a snapshot; the map, not this count, is what
+        // readers of the values synchronize through (its locks).
+        self.segment
+            .entries
+            .store(self.policy.entries(), Ordering::Relaxed);
+    }
 }
 
 impl<K, V> Cache<K, V>
@@ -313,14 +361,33 @@ where
     {
         let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
-        let mut garbage = Garbage::new();
-        {
-            let mut policy = segment.policy.lock();
+        self.collecting(|garbage| {
             let also = (&expired as policy::Expired<'_, V>, RemovalCause::Expired);
-            policy.remove_insertion(&self.map, (key, id), also, &self.budget, &mut garbage);
-            Self::publish_entries(segment, &policy);
+            let mut policy = segment.lock();
+            policy.remove_insertion(&self.map, (key, id), also, &self.budget, garbage);
+        });
+    }
+
+    /// Runs `op`, which takes locks and leaves in `garbage` what it removed,
+    /// then hands the garbage out (the listener, the drops) once `op` has
+    /// released its locks, whether it returned or unwound: a user `Eq`
+    /// panicking midway still lets every entry already removed be told and
+    /// dropped. The first panic (`op`'s, else the listener's or a drop's)
+    /// reaches the caller; `op`'s result is dropped first if a later one
+    /// panicked.
+    fn collecting<R>(&self, op: impl FnOnce(&mut Garbage<K, V>) -> R) -> R {
+        let mut garbage = Garbage::new();
+        let mut panics = Panics::default();
+        let result = panics.catch(|| op(&mut garbage));
+        panics.catch(|| garbage.dispose(self.listener.as_ref()));
+        match result {
+            Some(result) if !panics.pending() => result,
+            result => {
+                panics.catch(|| drop(result));
+                panics.resume();
+                unreachable!("a panic was pending")
+            }
         }
-        garbage.dispose(self.listener.as_ref());
     }
 
     /// The clock, for expiry: 0 when the cache has none.
@@ -366,13 +433,10 @@ where
         let now = self.now();
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         for segment in self.segments.iter() {
-            let mut garbage = Garbage::new();
-            {
-                let mut policy = segment.policy.lock();
-                policy.remove_all_expired(&self.map, &expired, &self.budget, &mut garbage);
-                Self::publish_entries(segment, &policy);
-            }
-            garbage.dispose(self.listener.as_ref());
+            self.collecting(|garbage| {
+                let mut policy = segment.lock();
+                policy.remove_all_expired(&self.map, &expired, &self.budget, garbage);
+            });
         }
     }
 
@@ -412,10 +476,13 @@ where
     ///
     /// # Panics
     ///
-    /// If the key's `Clone` or `Hash`, or the weigher, panics (the cache is
-    /// left as it was), or if the `Drop` of a value this insert replaced or
-    /// evicted panics (after the insert took effect; every other value is
-    /// still dropped).
+    /// If the key's `Clone`, the weigher or `expire_after` panics, or its
+    /// `Hash` does on its first call (the cache is left as it was). If
+    /// `Hash` or `Eq` panics later, inside the map, the cache stays
+    /// consistent, and the entries already evicted to make room stay
+    /// evicted (the listener is told). If the listener, or the `Drop` of a
+    /// value this insert replaced or evicted, panics: after the insert took
+    /// effect, every other entry still told and dropped.
     ///
     /// # Examples
     ///
@@ -428,9 +495,7 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
-        let mut garbage = Garbage::new();
-        self.store(key, value, &mut garbage);
-        garbage.dispose(self.listener.as_ref());
+        self.collecting(|garbage| self.store(key, value, garbage));
     }
 
     /// `insert`, leaving what it replaced, evicted or refused in `garbage`.
@@ -448,12 +513,12 @@ where
         let index = self.segment_index(hash);
         let segment = &self.segments[index];
         if weight > self.budget.capacity() {
-            let mut policy = segment.policy.lock();
+            let mut policy = segment.lock();
             policy.rejected += 1;
-            if let Some((old_key, old)) = policy.remove(&self.map, &key, &self.budget, garbage) {
-                garbage.entry(old_key, old, RemovalCause::Replaced);
+            let removed = policy.remove(&self.map, (&key, &expired), &self.budget, garbage);
+            if let Some((old_key, old, was_expired)) = removed {
+                garbage.entry(old_key, old, Self::replaced_cause(was_expired));
             }
-            Self::publish_entries(segment, &policy);
             drop(policy);
             garbage.key(map_key);
             garbage.key(key);
@@ -462,9 +527,12 @@ where
         }
         let backoff = Backoff::new();
         loop {
-            let mut policy = segment.policy.lock();
-            let existing = self.map.read(&key, |slot| (slot.id, slot.weight));
-            let (protected, old_weight) = existing.map_or((None, 0), |(id, w)| (Some(id), w));
+            let mut policy = segment.lock();
+            let existing = self
+                .map
+                .read(&key, |slot| (slot.id, slot.weight, expired(slot)));
+            let (protected, old_weight, old_expired) =
+                existing.map_or((None, 0, false), |(id, w, x)| (Some(id), w, x));
             let Some(room) = self.make_room(
                 index,
                 &mut policy,
@@ -481,7 +549,10 @@ where
             if protected.is_some() {
                 let weights = (old_weight, weight);
                 let old = policy.replace(&self.map, room, &key, value, weights, times);
-                garbage.entry(key, old, RemovalCause::Replaced);
+                if old_expired {
+                    policy.expirations += 1;
+                }
+                garbage.entry(key, old, Self::replaced_cause(old_expired));
                 garbage.key(map_key);
             } else {
                 policy.add(
@@ -497,8 +568,17 @@ where
                 // This insert's share of reclaiming expired space.
                 policy.remove_expired_at_fronts(&self.map, &expired, 4, &self.budget, garbage);
             }
-            Self::publish_entries(segment, &policy);
             return;
+        }
+    }
+
+    /// Why a value an insert took the place of left: it had expired, or it
+    /// was replaced.
+    fn replaced_cause(was_expired: bool) -> RemovalCause {
+        if was_expired {
+            RemovalCause::Expired
+        } else {
+            RemovalCause::Replaced
         }
     }
 
@@ -541,21 +621,11 @@ where
         let count = self.segments.len();
         (1..count).any(|step| {
             let segment = &self.segments[(index + step) % count];
-            let Some(mut policy) = segment.policy.try_lock() else {
+            let Some(mut policy) = segment.try_lock() else {
                 return false;
             };
-            let evicted = policy.evict_one(&self.map, None, expired, &self.budget, garbage);
-            Self::publish_entries(segment, &policy);
-            evicted
+            policy.evict_one(&self.map, None, expired, &self.budget, garbage)
         })
-    }
-
-    /// Stores the segment's live entry count for `len`, which reads it
-    /// without the lock.
-    fn publish_entries(segment: &Segment<K, V>, policy: &Policy<K>) {
-        // Relaxed: `len` reads a snapshot; the map, not this count, is what
-        // readers of the values synchronize through (its locks).
-        segment.entries.store(policy.entries(), Ordering::Relaxed);
     }
 
     /// Removes `key`, returning its value if it was cached.
@@ -580,24 +650,37 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
-        let mut garbage = Garbage::new();
-        let removed = {
-            let mut policy = segment.policy.lock();
-            let removed = policy.remove(&self.map, key, &self.budget, &mut garbage);
-            Self::publish_entries(segment, &policy);
-            removed
-        };
-        // The listener sees the value the caller gets back.
-        let mut panics = Panics::default();
-        let value = removed.map(|(map_key, value)| {
-            if let Some(listener) = &self.listener {
-                panics.catch(|| listener(&map_key, &value, RemovalCause::Removed));
-            }
-            garbage.key(map_key);
-            value
+        let now = self.now();
+        let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        let (value, mut panics) = self.collecting(|garbage| {
+            let removed = {
+                let mut policy = segment.lock();
+                policy.remove(&self.map, (key, &expired), &self.budget, garbage)
+            };
+            let mut panics = Panics::default();
+            let value = match removed {
+                None => None,
+                // An expired value is never returned.
+                Some((map_key, value, true)) => {
+                    garbage.entry(map_key, value, RemovalCause::Expired);
+                    None
+                }
+                // The listener sees the value the caller gets back.
+                Some((map_key, value, false)) => {
+                    if let Some(listener) = &self.listener {
+                        panics.catch(|| listener(&map_key, &value, RemovalCause::Removed));
+                    }
+                    garbage.key(map_key);
+                    Some(value)
+                }
+            };
+            (value, panics)
         });
-        panics.catch(|| garbage.dispose(self.listener.as_ref()));
-        panics.resume();
+        if panics.pending() {
+            panics.catch(|| drop(value));
+            panics.resume();
+            unreachable!("a panic was pending");
+        }
         value
     }
 
@@ -690,11 +773,12 @@ where
         if let Some(value) = self.get(key) {
             return Ok(value);
         }
-        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
+        let hash = self.hasher.hash_one(key);
+        let segment = &self.segments[self.segment_index(hash)];
         let mut load = Some(load);
         loop {
             // The table's copy of the key, made before its lock is taken.
-            let (claim, unused_key) = segment.flights.claim(key, key.to_owned());
+            let (claim, unused_key) = segment.flights.claim(key, hash, key.to_owned());
             drop(unused_key);
             match claim {
                 Claim::Follower(flight) => match flight.wait::<E>() {
@@ -750,20 +834,14 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn clear(&self) {
-        let mut garbage = Garbage::new();
-        // Every segment's lock, in order (an insert holds one, and takes
-        // others only with `try_lock`), so that no insert runs meanwhile.
-        let mut policies: Vec<_> = self
-            .segments
-            .iter()
-            .map(|segment| segment.policy.lock())
-            .collect();
-        for (policy, segment) in policies.iter_mut().zip(self.segments.iter()) {
-            policy.clear(&self.map, &self.budget, &mut garbage);
-            Self::publish_entries(segment, policy);
-        }
-        drop(policies);
-        garbage.dispose(self.listener.as_ref());
+        self.collecting(|garbage| {
+            // Every segment's lock, in order (an insert holds one, and takes
+            // others only with `try_lock`), so that no insert runs meanwhile.
+            let mut policies: Vec<_> = self.segments.iter().map(|segment| segment.lock()).collect();
+            for policy in &mut policies {
+                policy.clear(&self.map, &self.budget, garbage);
+            }
+        });
     }
 
     /// Keeps only the entries for which `keep` returns `true`; the others
@@ -798,34 +876,53 @@ where
         for segment in self.segments.iter() {
             let now = self.now();
             let expired = |slot: &Slot<V>| self.is_expired(slot, now);
-            let entries = segment.policy.lock().snapshot(&self.map, &expired);
-            let refused: Vec<_> = entries
-                .into_iter()
-                .filter(|(key, _, value)| !keep(key, value))
-                .collect();
-            if refused.is_empty() {
-                continue;
-            }
-            let mut garbage = Garbage::new();
-            let any = |_: &Slot<V>| true;
-            {
-                let mut policy = segment.policy.lock();
-                for (key, id, _) in &refused {
-                    let also = (&any as policy::Expired<'_, V>, RemovalCause::Removed);
-                    policy.remove_insertion(
-                        &self.map,
-                        (key, *id),
-                        also,
-                        &self.budget,
-                        &mut garbage,
-                    );
-                }
-                Self::publish_entries(segment, &policy);
-            }
+            let copies = segment.lock().snapshot(&self.map, &expired);
+            // `keep` and the copies' drops are user code: each is caught, so
+            // that a panic leaves no copy to drop while unwinding (a second
+            // panic there would abort) and the refusals so far still count.
             let mut panics = Panics::default();
-            panics.catch(|| drop(refused));
-            panics.catch(|| garbage.dispose(self.listener.as_ref()));
-            panics.resume();
+            let mut refused = Vec::new();
+            // Once `keep` panicked it is not called again: the rest are kept.
+            let mut keep_panicked = false;
+            for (key, version, value) in copies {
+                let kept = keep_panicked
+                    || panics.catch(|| keep(&key, &value)).unwrap_or_else(|| {
+                        keep_panicked = true;
+                        true
+                    });
+                panics.catch(|| drop(value));
+                if kept {
+                    panics.catch(|| drop(key));
+                } else {
+                    refused.push((key, version));
+                }
+            }
+            if !refused.is_empty() {
+                panics.catch(|| {
+                    self.collecting(|garbage| {
+                        let mut policy = segment.lock();
+                        for (key, (id, generation)) in &refused {
+                            // Only the value `keep` judged: not one stored
+                            // since (same insertion, later generation).
+                            let judged = |slot: &Slot<V>| slot.generation == *generation;
+                            let also = (&judged as policy::Expired<'_, V>, RemovalCause::Removed);
+                            policy.remove_insertion(
+                                &self.map,
+                                (key, *id),
+                                also,
+                                &self.budget,
+                                garbage,
+                            );
+                        }
+                    });
+                });
+                for (key, _) in refused {
+                    panics.catch(|| drop(key));
+                }
+            }
+            if panics.pending() {
+                panics.resume();
+            }
         }
     }
 
@@ -874,7 +971,7 @@ where
         let entries: usize = self
             .segments
             .iter()
-            // Relaxed: a snapshot (see `publish_entries`).
+            // Relaxed: a snapshot (see `PolicyGuard`'s `Drop`).
             .map(|segment| segment.entries.load(Ordering::Relaxed))
             .sum();
         // Counts read at different moments can add up to more than were
@@ -963,7 +1060,7 @@ where
             ..CacheStats::default()
         };
         for segment in self.segments.iter() {
-            let policy = segment.policy.lock();
+            let policy = segment.lock();
             stats.inserts += policy.inserts;
             stats.evictions += policy.evictions;
             stats.rejected += policy.rejected;
@@ -1007,7 +1104,7 @@ where
 pub struct Iter<'a, K, V, S = DefaultHashBuilder> {
     cache: &'a Cache<K, V, S>,
     next_segment: usize,
-    copies: std::vec::IntoIter<(K, u64, V)>,
+    copies: std::vec::IntoIter<policy::Copied<K, V>>,
 }
 
 impl<K, V, S> Iterator for Iter<'_, K, V, S>

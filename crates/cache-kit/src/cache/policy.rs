@@ -72,9 +72,20 @@ pub(crate) struct Policy<K> {
 /// Whether a slot's entry has expired (always `false` without expiry).
 pub(crate) type Expired<'a, V> = &'a dyn Fn(&Slot<V>) -> bool;
 
+/// A copy of an entry, from `Policy::snapshot`: its key, which value of
+/// which insertion it is (`Slot::id`, `Slot::generation`), and its value.
+pub(crate) type Copied<K, V> = (K, (u64, u64), V);
+
 /// What a queue decides about the slot of a record it popped (given the
 /// record's insertion id): `Slot::judge_small` or `Slot::judge_main`.
 type Judge<V> = fn(&Slot<V>, u64) -> Verdict;
+
+impl<K> Policy<K> {
+    /// Live entries in the segment.
+    pub(crate) fn entries(&self) -> usize {
+        self.live_entries
+    }
+}
 
 impl<K: Hash + Eq> Policy<K> {
     pub(crate) fn new(share: u64) -> Self {
@@ -92,11 +103,6 @@ impl<K: Hash + Eq> Policy<K> {
             expirations: 0,
             rejected: 0,
         }
-    }
-
-    /// Live entries in the segment.
-    pub(crate) fn entries(&self) -> usize {
-        self.live_entries
     }
 
     /// Stores a value for a key that is not in the map, within `room`
@@ -150,6 +156,7 @@ impl<K: Hash + Eq> Policy<K> {
         let replaced = map.update(key, |slot| {
             slot.touch();
             slot.weight = weight;
+            slot.generation = slot.generation.wrapping_add(1);
             slot.deadline = deadline;
             slot.set_last_access(now);
             let new_value = value.take().expect("taken once, here");
@@ -162,15 +169,16 @@ impl<K: Hash + Eq> Policy<K> {
         old_value
     }
 
-    /// Removes `key`, giving its weight back, and returns the map's key and
-    /// the value; its queue record goes stale and is skipped later.
+    /// Removes `key`, giving its weight back, and returns the map's key,
+    /// the value and whether it had expired (then counted so); its queue
+    /// record goes stale and is skipped later.
     pub(crate) fn remove<V, S, Q>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
-        key: &Q,
+        (key, expired): (&Q, Expired<'_, V>),
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
-    ) -> Option<(K, V)>
+    ) -> Option<(K, V, bool)>
     where
         S: BuildHasher + Clone,
         K: std::borrow::Borrow<Q>,
@@ -180,8 +188,12 @@ impl<K: Hash + Eq> Policy<K> {
         budget.release(slot.weight);
         self.live_weight -= slot.weight;
         self.live_entries -= 1;
+        let was_expired = expired(&slot);
+        if was_expired {
+            self.expirations += 1;
+        }
         self.drop_stale_records(map, garbage);
-        Some((map_key, slot.value))
+        Some((map_key, slot.value, was_expired))
     }
 
     /// Removes `key` if the map holds the insertion `id` of it (not one
@@ -296,22 +308,24 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// A copy of the segment's entries: key, insertion id and value.
-    /// Expired entries are left out.
+    /// Expired entries are left out. Each copy is `(key, (insertion id,
+    /// generation), value)`.
     pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
         &self,
         map: &Map<K, Slot<V>, S>,
         expired: Expired<'_, V>,
-    ) -> Vec<(K, u64, V)>
+    ) -> Vec<Copied<K, V>>
     where
         K: Clone,
     {
         let mut entries = Vec::with_capacity(self.live_entries);
         for record in self.small.iter().chain(&self.main) {
             let value = map.read(&record.key, |slot| {
-                (slot.id == record.id && !expired(slot)).then(|| slot.value.clone())
+                (slot.id == record.id && !expired(slot))
+                    .then(|| (slot.generation, slot.value.clone()))
             });
-            if let Some(Some(value)) = value {
-                entries.push((record.key.clone(), record.id, value));
+            if let Some(Some((generation, value))) = value {
+                entries.push((record.key.clone(), (record.id, generation), value));
             }
         }
         entries

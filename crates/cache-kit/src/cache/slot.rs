@@ -13,6 +13,9 @@ pub(crate) struct Slot<V> {
     /// insertion (the key was removed and inserted again) is stale.
     pub(crate) id: u64,
     pub(crate) weight: u64,
+    /// Which value of this insertion it is: bumped by each replacement, so
+    /// that `retain` can tell a value it judged from one stored since.
+    pub(crate) generation: u64,
     /// When the entry expires, in nanoseconds since the cache was built
     /// (`u64::MAX`: never); see `expiry.rs`.
     pub(crate) deadline: u64,
@@ -42,6 +45,7 @@ impl<V> Slot<V> {
             value,
             id,
             weight,
+            generation: 0,
             deadline,
             last_access: AtomicU64::new(now),
             frequency: AtomicU8::new(0),

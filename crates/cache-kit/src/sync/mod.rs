@@ -16,7 +16,7 @@
 #[cfg(feature = "cache")]
 pub(crate) mod map;
 
-pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
+pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{

@@ -1,0 +1,418 @@
+//! The cache under user code that panics or re-enters it at the worst
+//! moments: each test reproduces a broken promise a tester found (from the
+//! docs alone) and failed before its fix.
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use cache_kit::{Cache, RemovalCause};
+
+/// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
+/// `partial_cmp().unwrap()` on a float field, or a poisoned lock inside).
+#[derive(Clone, Debug)]
+struct Key {
+    id: u32,
+    eq_bomb: Arc<AtomicBool>,
+    once: bool,
+}
+impl Key {
+    fn new(id: u32) -> Key {
+        Key {
+            id,
+            eq_bomb: Arc::default(),
+            once: false,
+        }
+    }
+}
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.id.hash(h)
+    }
+}
+impl PartialEq for Key {
+    fn eq(&self, o: &Key) -> bool {
+        let armed = if self.once {
+            self.eq_bomb.swap(false, SeqCst)
+        } else {
+            self.eq_bomb.load(SeqCst)
+        };
+        if armed {
+            panic!("Eq of key {}", self.id);
+        }
+        self.id == o.id
+    }
+}
+impl Eq for Key {}
+
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs)).ok()
+}
+
+type Told = Arc<Mutex<Vec<(u32, u32, RemovalCause)>>>;
+
+fn cache_with_listener(cap: u64, ttl: bool) -> (Cache<Key, u32>, Told) {
+    let told: Told = Arc::default();
+    let t = told.clone();
+    let mut b = Cache::builder(cap)
+        .segments(1)
+        .weigher(|_k: &Key, v: &u32| u64::from(*v))
+        .eviction_listener(move |k: &Key, v: &u32, c| t.lock().unwrap().push((k.id, *v, c)));
+    if ttl {
+        b = b.time_to_live(Duration::from_secs(3600));
+    }
+    (b.build().unwrap(), told)
+}
+
+// 1. A key stuck forever after Eq panics when a failed try-load settles.
+#[test]
+fn r1_a_failed_load_whose_key_eq_panics_leaves_no_key_stuck() {
+    let cache = Arc::new(Cache::<Key, u32>::new(10).unwrap());
+    let key = Key::new(1);
+    key.eq_bomb.store(true, SeqCst); // key 1's Eq panics (nothing cached: the map never calls it)
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.try_get_or_insert_with(&key, || Err::<u32, ()>(()))
+    }));
+    drop(r); // the load failed; settling it runs no Eq any more
+    key.eq_bomb.store(false, SeqCst); // Eq works again
+    let c = cache.clone();
+    let got = within(3, move || c.get_or_insert_with(&Key::new(1), || 7));
+    assert_eq!(
+        got,
+        Some(7),
+        "key 1 is stuck: get_or_insert_with(&1) never returns"
+    );
+}
+
+// 2. Followers of a load hang when Eq panics as the leader completes.
+#[test]
+fn r2_followers_never_hang_when_the_key_eq_panics_as_the_load_completes() {
+    let cache = Arc::new(Cache::<Key, u32>::new(10).unwrap());
+    let mut key = Key::new(1);
+    key.once = true; // Eq panics once, then works
+    let (c, k) = (cache.clone(), key.clone());
+    let leader = std::thread::spawn(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.get_or_insert_with(&k, || {
+                std::thread::sleep(Duration::from_millis(200)); // the follower is waiting now
+                k.eq_bomb.store(true, SeqCst);
+                5
+            })
+        }))
+        .is_err()
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let c = cache.clone();
+    let follower = within(3, move || c.get_or_insert_with(&Key::new(1), || 6));
+    // Completing the flight runs no Eq any more: the leader may not panic.
+    let _ = leader.join().unwrap();
+    assert!(
+        follower.is_some(),
+        "the follower waits forever for a load that ended"
+    );
+    let c = cache.clone();
+    assert!(
+        within(3, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
+        "key 1 stuck"
+    );
+}
+
+// 3. An entry evicted by an insert leaves without the listener being told
+//    (and without `insert` leaving the cache as it was) when another key's
+//    Eq panics later in the same insert (its look at expired fronts).
+#[test]
+fn r3_an_entry_evicted_before_a_panic_in_the_same_insert_is_told() {
+    let (cache, told) = cache_with_listener(2, true);
+    cache.insert(Key::new(0), 1);
+    let k1 = Key::new(1);
+    cache.insert(k1.clone(), 1);
+    k1.eq_bomb.store(true, SeqCst); // key 1's Eq panics from now on
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.insert(Key::new(2), 1)
+    }));
+    k1.eq_bomb.store(false, SeqCst);
+    let mut ids: Vec<u32> = cache.iter().map(|(k, _)| k.id).collect();
+    ids.sort();
+    // key 0 has left the cache...
+    assert!(!ids.contains(&0));
+    // ...so the listener must have been told about it
+    assert_eq!(
+        *told.lock().unwrap(),
+        [(0, 1, RemovalCause::Evicted)],
+        "evicted key 0 never told"
+    );
+}
+
+// 4. len()/weight() wrong after the same kind of panic (insert evicting several).
+#[test]
+fn r4_len_agrees_with_the_contents_after_a_panic_in_an_insert() {
+    let (cache, _told) = cache_with_listener(4, true);
+    for i in 0..4 {
+        cache.insert(Key::new(i), 1);
+    }
+    let heavy = Key::new(9);
+    heavy.eq_bomb.store(true, SeqCst);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.insert(heavy.clone(), 4)
+    }));
+    heavy.eq_bomb.store(false, SeqCst);
+    let ids: Vec<u32> = cache.iter().map(|(k, _)| k.id).collect();
+    assert_eq!(
+        cache.len(),
+        ids.len(),
+        "len() disagrees with what is cached"
+    );
+}
+
+// 5. retain: a refused entry is removed without the listener being told,
+//    when the Eq of the next one it removes panics (retain's doc: "the
+//    others are removed (the eviction listener is told, with
+//    RemovalCause::Removed)").
+static EQ_COUNTDOWN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(-1);
+#[derive(Clone, Debug)]
+struct CKey(u32);
+impl Hash for CKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+impl PartialEq for CKey {
+    fn eq(&self, o: &CKey) -> bool {
+        if EQ_COUNTDOWN.load(SeqCst) >= 0 && EQ_COUNTDOWN.fetch_sub(1, SeqCst) == 0 {
+            panic!("Eq of key {}", self.0);
+        }
+        self.0 == o.0
+    }
+}
+impl Eq for CKey {}
+
+#[test]
+fn r5_retain_tells_every_entry_it_removed_before_an_eq_panic() {
+    let mut bad = vec![];
+    for n in 0..6 {
+        let told: Arc<Mutex<Vec<u32>>> = Arc::default();
+        let t = told.clone();
+        let cache: Cache<CKey, u32> = Cache::builder(10)
+            .segments(1)
+            .eviction_listener(move |k: &CKey, _v: &u32, _c| t.lock().unwrap().push(k.0))
+            .build()
+            .unwrap();
+        for i in 0..4 {
+            cache.insert(CKey(i), i);
+        }
+        let mut calls = 0;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.retain(|k, _| {
+                calls += 1;
+                if calls == 4 {
+                    EQ_COUNTDOWN.store(n, SeqCst); // the (n+1)-th Eq call from now panics
+                }
+                k.0 % 2 == 0
+            })
+        }));
+        EQ_COUNTDOWN.store(-1, SeqCst);
+        let mut ids: Vec<u32> = cache.iter().map(|(k, _)| k.0).collect();
+        ids.sort();
+        let gone: Vec<u32> = (0..4).filter(|i| !ids.contains(i)).collect();
+        let mut told_ids = told.lock().unwrap().clone();
+        told_ids.sort();
+        if told_ids != gone {
+            bad.push(format!("n={n}: removed {gone:?} but told {told_ids:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "entries removed by retain but never told: {bad:?}"
+    );
+}
+
+// 6. clear: same, "If a key's Eq panics" is documented, yet the entries
+//    cleared before it are never told.
+#[test]
+fn r6_clear_tells_every_entry_it_removed_before_an_eq_panic() {
+    let (cache, told) = cache_with_listener(10, false);
+    let keys: Vec<Key> = (0..4).map(Key::new).collect();
+    for k in &keys {
+        cache.insert(k.clone(), 1);
+    }
+    for k in &keys[1..] {
+        k.eq_bomb.store(true, SeqCst);
+    }
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.clear()));
+    for k in &keys {
+        k.eq_bomb.store(false, SeqCst);
+    }
+    let mut ids: Vec<u32> = cache.iter().map(|(k, _)| k.id).collect();
+    ids.sort();
+    let gone: Vec<u32> = (0..4).filter(|i| !ids.contains(i)).collect();
+    let told_ids: Vec<u32> = told.lock().unwrap().iter().map(|t| t.0).collect();
+    assert_eq!(told_ids, gone, "entries removed by clear but never told");
+}
+
+// 7. A value leaks (never dropped) when a copy's Drop panics inside retain.
+#[test]
+fn r7_a_panicking_drop_of_retains_copies_neither_leaks_nor_cancels_it() {
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PANIC_AT: AtomicUsize = AtomicUsize::new(usize::MAX);
+    #[derive(Debug)]
+    struct Val(u32);
+    impl Val {
+        fn new(v: u32) -> Val {
+            LIVE.fetch_add(1, SeqCst);
+            Val(v)
+        }
+    }
+    impl Clone for Val {
+        fn clone(&self) -> Val {
+            Val::new(self.0)
+        }
+    }
+    impl Drop for Val {
+        fn drop(&mut self) {
+            LIVE.fetch_sub(1, SeqCst);
+            if PANIC_AT.fetch_sub(1, SeqCst) == 0 {
+                panic!("Drop of value {}", self.0);
+            }
+        }
+    }
+    let cache: Cache<u32, Val> = Cache::builder(10).segments(1).build().unwrap();
+    for i in 0..4 {
+        cache.insert(i, Val::new(i));
+    }
+    PANIC_AT.store(1, SeqCst); // the 2nd value drop from now on panics
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.retain(|k, _| k % 2 == 0)
+    }));
+    PANIC_AT.store(usize::MAX, SeqCst);
+    assert_eq!(cache.len(), 2, "the refused entries are removed");
+    drop(cache);
+    assert_eq!(
+        LIVE.load(SeqCst),
+        0,
+        "values still alive after drop(cache): leaked"
+    );
+}
+
+// 8. A key whose Hash starts panicking during the load (and keeps
+//    panicking): the process aborts instead of the panic reaching the caller.
+#[derive(Clone)]
+struct HKey(u32, Arc<AtomicBool>);
+impl Hash for HKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        if self.1.load(SeqCst) {
+            panic!("Hash of key {}", self.0);
+        }
+        self.0.hash(h)
+    }
+}
+impl PartialEq for HKey {
+    fn eq(&self, o: &HKey) -> bool {
+        self.0 == o.0
+    }
+}
+impl Eq for HKey {}
+
+#[test]
+#[ignore]
+fn r8_child() {
+    let cache = Cache::<HKey, u32>::new(10).unwrap();
+    let key = HKey(1, Arc::default());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.get_or_insert_with(&key, || {
+            key.1.store(true, SeqCst); // e.g. Hash reads a Mutex the load poisoned
+            5
+        })
+    }));
+    assert!(r.is_err(), "the Hash panic reaches the caller");
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn r8_a_hash_panicking_after_the_load_never_aborts() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["--ignored", "--exact", "r8_child", "--nocapture"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "child {:?}: {}",
+        out.status,
+        err.lines()
+            .filter(|l| l.contains("abort") || l.contains("destructor"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+}
+
+#[test]
+fn r9_an_always_panicking_eq_in_a_load_leaves_no_key_stuck() {
+    let cache = Arc::new(Cache::<Key, u32>::new(10).unwrap());
+    let key = Key::new(1);
+    key.eq_bomb.store(true, SeqCst);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.get_or_insert_with(&key, || 5)
+    }));
+    key.eq_bomb.store(false, SeqCst);
+    let c = cache.clone();
+    assert!(
+        within(3, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
+        "key 1 stuck"
+    );
+    let c = cache.clone();
+    assert!(
+        within(3, move || c.get_or_insert_with(&Key::new(2), || 6)).is_some(),
+        "key 2 stuck"
+    );
+}
+
+// 10. retain removes an entry replaced while keep ran.
+#[test]
+fn r10_retain_keeps_a_value_replaced_while_keep_ran() {
+    let told: Arc<Mutex<Vec<(u32, u32, RemovalCause)>>> = Arc::default();
+    let t = told.clone();
+    let cache: Cache<u32, u32> = Cache::builder(10)
+        .eviction_listener(move |k: &u32, v: &u32, c| t.lock().unwrap().push((*k, *v, c)))
+        .build()
+        .unwrap();
+    cache.insert(1, 1);
+    cache.retain(|_k, v| {
+        assert_eq!(*v, 1);
+        cache.insert(1, 2); // replaced meanwhile (a concurrent thread would do the same)
+        false // refuses the copy it saw: value 1
+    });
+    assert_eq!(
+        cache.get(&1),
+        Some(2),
+        "value 2, inserted while keep ran, was removed by retain"
+    );
+}
+
+#[test]
+fn r10b_retain_keeps_a_value_another_thread_replaced_meanwhile() {
+    let cache: Arc<Cache<u32, u32>> = Arc::new(Cache::new(10).unwrap());
+    cache.insert(1, 1);
+    let gate = Arc::new(std::sync::Barrier::new(2));
+    let (c, g) = (cache.clone(), gate.clone());
+    let h = std::thread::spawn(move || {
+        g.wait();
+        c.insert(1, 2);
+        g.wait();
+    });
+    cache.retain(|_k, _v| {
+        gate.wait(); // the other thread replaces key 1 now
+        gate.wait();
+        false
+    });
+    h.join().unwrap();
+    assert_eq!(
+        cache.get(&1),
+        Some(2),
+        "value 2, inserted by another thread while keep ran, was removed"
+    );
+}
