@@ -64,8 +64,8 @@ pub use logger::{
 pub use logger::{LoggerLayer, LoggerMakeWriter};
 #[cfg(feature = "pool")]
 pub use pool::{
-    PoolBuildError, PoolBuilder, PoolShutDown, Scope, WorkStealingPool, WorkStealingPoolStats,
-    WorkerStats,
+    BroadcastContext, PoolBuildError, PoolBuilder, PoolShutDown, Scope, WorkStealingPool,
+    WorkStealingPoolStats, WorkerStats,
 };
 
 /// The pool's sleep protocol and its waiters' latch, for `tests/loom.rs`

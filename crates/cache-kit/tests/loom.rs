@@ -11,7 +11,12 @@
 //! - the wait of a pool thread in `join` or `scope` (`Sleep::wait_for_latch`
 //!   and `src/pool/latch.rs`): it runs jobs while there are any, else
 //!   sleeps until new work or the completion of what it waits for (its
-//!   `Latch`'s `set_and_wake`) wakes it.
+//!   `Latch`'s `set_and_wake`) wakes it;
+//! - `broadcast` (`src/pool/broadcast.rs`): a job posted to each worker's
+//!   own inbox, then `notify_all`, wakes every worker, idle or waiting on a
+//!   latch (a broadcaster inside the pool, running its own share). A
+//!   worker's sleep check looks at its own inbox only. The inboxes are
+//!   loom atomics standing in for crossbeam's injectors.
 //!
 //! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
 #![cfg(all(loom, feature = "cache", feature = "pool"))]
@@ -384,5 +389,100 @@ fn a_job_queued_while_a_joiner_sleeps_runs_even_if_the_joiner_returns_first() {
         terminate.store(true, Ordering::Relaxed);
         sleep.notify_all();
         idle.join().unwrap();
+    });
+}
+
+/// A worker's idle loop against its own broadcast inbox (and nothing
+/// else): run its job, else park unless the inbox has one; returns after
+/// one job. `done` counts the broadcast's finished calls.
+fn inbox_worker(sleep: &Sleep, inbox: &AtomicUsize, done: &AtomicUsize) {
+    loop {
+        if take_job(inbox) {
+            // SeqCst: a count the test reads after joining.
+            done.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        sleep.sleep_unless(|| inbox.load(Ordering::Relaxed) > 0);
+    }
+}
+
+#[test]
+fn a_broadcast_job_posted_to_a_sleeping_workers_inbox_always_wakes_it() {
+    // Two idle workers; the broadcaster (outside the pool) posts one job
+    // to each inbox, then wakes them all. Each must run its own.
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let inboxes = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let done = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|index| {
+                let (sleep, inboxes, done) =
+                    (Arc::clone(&sleep), Arc::clone(&inboxes), Arc::clone(&done));
+                thread::spawn(move || inbox_worker(&sleep, &inboxes[index], &done))
+            })
+            .collect();
+        for inbox in inboxes.iter() {
+            inbox.fetch_add(1, Ordering::Relaxed);
+        }
+        sleep.notify_all();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        assert_eq!(done.load(Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
+fn a_broadcast_from_inside_the_pool_wakes_the_other_worker_and_its_own_completion_wakes_the_caller()
+{
+    // Worker 0 broadcasts: posts to both inboxes, wakes everyone, then
+    // waits on the broadcast's latch running its own inbox's job; worker
+    // 1, idle, runs its job. Whoever finishes the last call sets the
+    // latch (`ScopeLatch::done`). Worker 1 must wake for its job, and
+    // worker 0 for the latch if it sleeps on it.
+    loom::model(|| {
+        let sleep = Arc::new(Sleep::new());
+        let inboxes = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let latch = Arc::new(Latch::new());
+        let unfinished = Arc::new(AtomicUsize::new(2));
+        let finish = |sleep: &Sleep, latch: &Latch, unfinished: &AtomicUsize| {
+            // AcqRel: as `ScopeLatch::done`.
+            if unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
+                latch.set_and_wake(sleep);
+            }
+        };
+        let other = {
+            let (sleep, inboxes, latch, unfinished) = (
+                Arc::clone(&sleep),
+                Arc::clone(&inboxes),
+                Arc::clone(&latch),
+                Arc::clone(&unfinished),
+            );
+            thread::spawn(move || loop {
+                if take_job(&inboxes[1]) {
+                    finish(&sleep, &latch, &unfinished);
+                    return;
+                }
+                sleep.sleep_unless(|| inboxes[1].load(Ordering::Relaxed) > 0);
+            })
+        };
+        for inbox in inboxes.iter() {
+            inbox.fetch_add(1, Ordering::Relaxed);
+        }
+        sleep.notify_all();
+        sleep.wait_for_latch(
+            &latch,
+            0,
+            || {
+                let took = take_job(&inboxes[0]);
+                if took {
+                    finish(&sleep, &latch, &unfinished);
+                }
+                took
+            },
+            || inboxes[0].load(Ordering::Relaxed) > 0,
+        );
+        assert!(latch.is_set());
+        other.join().unwrap();
     });
 }

@@ -1,10 +1,12 @@
-//! The pool of the calling thread: [`join`], [`scope`] and [`spawn`] on
+//! The pool of the calling thread: [`join`], [`scope`], [`spawn`] and
+//! [`broadcast`] on
 //! it without a handle, and [`current_thread_index`], as rayon's free
 //! functions. Run code on a pool with
 //! [`WorkStealingPool::install`](crate::WorkStealingPool::install) (or
 //! from any of its tasks), and everything it calls can fork on that pool
 //! without passing `&pool` down.
 
+use crate::pool::broadcast::{self, BroadcastContext};
 use crate::pool::scope::Scope;
 use crate::pool::worker_thread::WorkerThread;
 
@@ -138,4 +140,32 @@ where
     F: FnOnce() + Send + 'static,
 {
     current_worker("spawn").spawn(task);
+}
+
+/// [`WorkStealingPool::broadcast`](crate::WorkStealingPool::broadcast) on
+/// the calling thread's pool: runs `op` once on every worker of it and
+/// returns the results in index order. The caller runs its own call and
+/// other jobs while it waits.
+///
+/// # Panics
+///
+/// If the calling thread is not a pool thread, or its pool's workers
+/// began to exit (its last handle was dropped by one of its tasks);
+/// re-raises the first panic of a call after every call finished.
+///
+/// # Examples
+///
+/// ```
+/// let pool = cache_kit::WorkStealingPool::new(2)?;
+/// let counts = pool.install(|| cache_kit::pool::broadcast(|ctx| ctx.num_threads()));
+/// assert_eq!(counts, [2, 2]);
+/// # Ok::<(), cache_kit::PoolBuildError>(())
+/// ```
+pub fn broadcast<OP, R>(op: OP) -> Vec<R>
+where
+    OP: Fn(BroadcastContext) -> R + Sync,
+    R: Send,
+{
+    let worker = current_worker("broadcast");
+    broadcast::run(&worker.shared, Some(&worker), op)
 }

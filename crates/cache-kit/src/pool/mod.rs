@@ -10,10 +10,13 @@
 //! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
 //! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
 //! `job.rs`, `scope.rs` and `worker_thread.rs` only; the other files deny
-//! it.
+//! it. [`WorkStealingPool::broadcast`] (`broadcast.rs`) posts a job to
+//! each worker's own inbox.
 //!
 //! Compiled with the `pool` feature (on by default).
 
+#[deny(unsafe_code)]
+mod broadcast;
 #[deny(unsafe_code)]
 mod builder;
 #[deny(unsafe_code)]
@@ -44,8 +47,9 @@ use std::thread::JoinHandle;
 use crossbeam_deque::Worker;
 
 pub use atomics_kit::SizeError;
+pub use broadcast::BroadcastContext;
 pub use builder::PoolBuilder;
-pub use current::{current_thread_index, join, scope, spawn};
+pub use current::{broadcast, current_thread_index, join, scope, spawn};
 pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
@@ -296,6 +300,14 @@ impl WorkStealingPool {
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
+        self.admitted(caller, |worker| Scope::run(&self.shared, worker, op))
+    }
+
+    /// Runs `wait` (a scope or a broadcast, which waits for this pool's
+    /// work) with the calling thread's pool worker, of this pool or
+    /// another, if any; a call from outside this pool passes the gate
+    /// first, and panics naming `caller` if the pool was shut down.
+    fn admitted<R>(&self, caller: &str, wait: impl FnOnce(Option<&WorkerThread>) -> R) -> R {
         // A thread of any pool waits for the scope's tasks by running its
         // own pool's jobs, so that two pools waiting on each other cannot
         // deadlock (rayon's `in_worker_cross`).
@@ -313,7 +325,54 @@ impl WorkStealingPool {
                 ),
             }
         };
-        Scope::run(&self.shared, worker.as_deref(), op)
+        wait(worker.as_deref())
+    }
+
+    /// Runs `op` once on every worker thread of the pool, each given a
+    /// [`BroadcastContext`] with its index and the pool's thread count,
+    /// and returns the results in index order (rayon's `broadcast`). Each
+    /// worker runs its call when it next looks for work (before it steals
+    /// any), so a worker busy with a long task delays the broadcast. The
+    /// caller waits as in [`scope`](Self::scope): on one of this pool's
+    /// threads it runs its own call and other jobs meanwhile, and sleeps
+    /// when there are none; on another pool's thread it serves that pool;
+    /// elsewhere it blocks. Broadcasts may nest and race.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the panic of a call (the first) after every call has
+    /// finished; no worker dies of it. Panics if the pool was shut down
+    /// and the call comes from outside it, without running `op`, as
+    /// [`join`](Self::join) does; and from one of the pool's own tasks
+    /// once its workers began to exit (its last handle was dropped by one
+    /// of its tasks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cache_kit::WorkStealingPool::new(3)?;
+    /// let indices = pool.broadcast(|ctx| {
+    ///     assert_eq!(ctx.num_threads(), 3);
+    ///     assert_eq!(cache_kit::pool::current_thread_index(), Some(ctx.index()));
+    ///     ctx.index()
+    /// });
+    /// assert_eq!(indices, [0, 1, 2]);
+    ///
+    /// // After shutdown it panics, as `join` does.
+    /// pool.shutdown();
+    /// let pool = std::panic::AssertUnwindSafe(&pool);
+    /// let refused = std::panic::catch_unwind(|| pool.broadcast(|_| ()));
+    /// assert!(refused.is_err());
+    /// # Ok::<(), cache_kit::PoolBuildError>(())
+    /// ```
+    pub fn broadcast<OP, R>(&self, op: OP) -> Vec<R>
+    where
+        OP: Fn(BroadcastContext) -> R + Sync,
+        R: Send,
+    {
+        self.admitted("broadcast", |worker| {
+            broadcast::run(&self.shared, worker, op)
+        })
     }
 
     /// Runs `a` and `b`, potentially in parallel, and returns both results.
@@ -566,15 +625,20 @@ fn work(worker: WorkerThread) {
             continue;
         }
         // Acquire: pairs with the Release store in `shutdown`.
-        if shared.terminate.load(Ordering::Acquire) {
+        let terminate = shared.terminate.load(Ordering::Acquire);
+        // Not while a broadcast is in flight: its job for this worker may
+        // still come (`try_retire`).
+        if terminate && shared.try_retire() {
             shared.thread_exiting(worker.index);
             return;
         }
-        shared
-            .sleep
-            // Acquire: as above; the sleep protocol's fence orders it
-            // after this worker's count as a sleeper.
-            .sleep_unless(|| shared.has_work() || shared.terminate.load(Ordering::Acquire));
+        shared.sleep.sleep_unless(|| {
+            shared.has_work()
+                || shared.has_broadcast(worker.index)
+                // Acquire: as above; the sleep protocol's fence orders it
+                // after this worker's count as a sleeper.
+                || (shared.terminate.load(Ordering::Acquire) && shared.no_broadcast())
+        });
     }
 }
 

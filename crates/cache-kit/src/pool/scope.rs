@@ -194,6 +194,31 @@ impl<'scope> Scope<'scope> {
             None => pool.inject(job),
         }
     }
+
+    /// Posts `task` to worker `index`'s broadcast inbox, where only that
+    /// worker takes it; the task is given the worker. Wakes nobody: the
+    /// caller posts one to every worker, then wakes them all. Counted in
+    /// the scope like a spawned task (its panic re-raised by `run`).
+    pub(crate) fn spawn_on_worker<F>(&self, index: usize, task: F)
+    where
+        F: FnOnce(&WorkerThread) + Send + 'scope,
+    {
+        // Relaxed: as in `spawn`.
+        self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
+        let latch = Arc::clone(&self.latch);
+        let job = move |worker: &WorkerThread| {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(worker))) {
+                latch.record_panic(payload);
+            }
+            TaskDone(latch)
+        };
+        // SAFETY: as in `spawn`: the job borrows only what outlives
+        // 'scope, and `run` waits for its `done`. The inbox's worker runs
+        // it: no worker exits while a broadcast is in flight
+        // (`PoolShared::try_retire`).
+        let job = unsafe { HeapJob::into_job_ref(job) };
+        self.latch.pool.inboxes[index].push(job);
+    }
 }
 
 impl fmt::Debug for Scope<'_> {

@@ -12,6 +12,11 @@ use crossbeam_utils::CachePadded;
 use crate::pool::job::JobRef;
 use crate::pool::sleep::Sleep;
 
+/// `PoolShared::broadcasts`: the workers began to exit.
+const RETIRED: usize = 1;
+/// `PoolShared::broadcasts`: one broadcast in flight.
+const BROADCAST_ONE: usize = 2;
+
 /// Called with the payload of a detached task's panic.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
 
@@ -29,6 +34,14 @@ pub(crate) struct Handlers {
 pub(crate) struct PoolShared {
     pub(crate) injector: Injector<JobRef>,
     pub(crate) stealers: Box<[Stealer<JobRef>]>,
+    /// One inbox per worker, for `broadcast`: only that worker takes from
+    /// it (`WorkerThread::find_job`), so each worker runs its own share.
+    pub(crate) inboxes: Box<[Injector<JobRef>]>,
+    /// Broadcasts posting or waiting ([`BROADCAST_ONE`] each), and
+    /// [`RETIRED`] once a worker decided to exit: from then on no
+    /// broadcast may start (a job in an exited worker's inbox would never
+    /// run), and while one runs no worker exits.
+    broadcasts: AtomicUsize,
     pub(crate) sleep: Sleep,
     /// Admits outside `spawn`s and `scope`s until shutdown.
     pub(crate) gate: AdmissionGate,
@@ -69,9 +82,12 @@ impl WorkerCounters {
 impl PoolShared {
     pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, handlers: Handlers) -> Self {
         let counters = stealers.iter().map(|_| CachePadded::default()).collect();
+        let inboxes = stealers.iter().map(|_| Injector::new()).collect();
         Self {
             injector: Injector::new(),
             stealers: stealers.into_boxed_slice(),
+            inboxes,
+            broadcasts: AtomicUsize::new(0),
             sleep: Sleep::new(),
             gate: AdmissionGate::new(),
             terminate: AtomicBool::new(false),
@@ -87,6 +103,82 @@ impl PoolShared {
     /// Whether any deque or the injector holds a job (for the sleep check).
     pub(crate) fn has_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|stealer| !stealer.is_empty())
+    }
+
+    /// Whether worker `index`'s broadcast inbox holds a job (for its sleep
+    /// check: a worker sleeps through other workers' inboxes).
+    pub(crate) fn has_broadcast(&self, index: usize) -> bool {
+        !self.inboxes[index].is_empty()
+    }
+
+    /// Counts a broadcast in, before it posts its jobs; false if the
+    /// workers began to exit (the pool was shut down), and then nothing
+    /// may be posted.
+    pub(crate) fn broadcast_started(&self) -> bool {
+        // SeqCst (here and in the exchange): one order of RMWs on this
+        // atomic decides between a broadcast starting and the workers
+        // exiting (`try_retire`); a stale load only fails the exchange.
+        let mut current = self.broadcasts.load(Ordering::SeqCst);
+        loop {
+            if current & RETIRED != 0 {
+                return false;
+            }
+            match self.broadcasts.compare_exchange_weak(
+                current,
+                current + BROADCAST_ONE,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Counts a broadcast out once every worker ran its share, and wakes
+    /// the sleepers: after `terminate` a worker may be waiting for the
+    /// count to reach zero to exit (`no_broadcast`, its sleep check). The
+    /// wake-up is unconditional, so that it needs no reasoning about when
+    /// this thread sees `terminate`: the decrement, then `notify_all`'s
+    /// fence, against the sleeper's count, fence, then `no_broadcast`.
+    pub(crate) fn broadcast_finished(&self) {
+        // SeqCst: as in `broadcast_started`.
+        self.broadcasts.fetch_sub(BROADCAST_ONE, Ordering::SeqCst);
+        self.sleep.notify_all();
+    }
+
+    /// A worker that found no work after `terminate` asks to exit: true
+    /// (for good: no broadcast starts afterwards) unless a broadcast is in
+    /// flight, whose job for this worker may still come.
+    pub(crate) fn try_retire(&self) -> bool {
+        // SeqCst: as in `broadcast_started`, whose RMWs these race with.
+        let mut current = self.broadcasts.load(Ordering::SeqCst);
+        loop {
+            if current & RETIRED != 0 {
+                return true;
+            }
+            if current != 0 {
+                return false;
+            }
+            // SeqCst: as in `broadcast_started`.
+            match self.broadcasts.compare_exchange_weak(
+                current,
+                RETIRED,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Whether no broadcast is in flight (a retiring worker's sleep
+    /// check).
+    pub(crate) fn no_broadcast(&self) -> bool {
+        // SeqCst: read after the sleep protocol's fence, pairing with
+        // `broadcast_finished`'s decrement and its `notify_all`.
+        self.broadcasts.load(Ordering::SeqCst) & !RETIRED == 0
     }
 
     /// Queues `job` on the injector and wakes a worker.

@@ -92,7 +92,7 @@ impl WorkerThread {
     }
 
     /// The next job, in crossbeam-deque's documented order: this worker's
-    /// deque (newest first), then a batch from the injector, then one job
+    /// deque (newest first), its broadcast inbox, then a batch from the injector, then one job
     /// stolen from another worker (oldest first), starting at a random
     /// victim; all again while any steal says `Retry`.
     pub(crate) fn find_job(&self) -> Option<JobRef> {
@@ -100,8 +100,16 @@ impl WorkerThread {
             return Some(job);
         }
         let stealers = &self.shared.stealers;
+        let inbox = &self.shared.inboxes[self.index];
         loop {
             let mut retry = false;
+            // This worker's share of a broadcast: only it takes from its
+            // inbox, so it comes before any other thread's work.
+            match inbox.steal() {
+                Steal::Success(job) => return Some(job),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
             match self.shared.injector.steal_batch_and_pop(&self.deque) {
                 Steal::Success(job) => return Some(job),
                 Steal::Retry => retry = true,
@@ -131,7 +139,8 @@ impl WorkerThread {
     /// Waits until `latch` is set, running this worker's pool's jobs
     /// meanwhile: its own deque's, the injector's, stolen ones. When there
     /// are none it searches a while, then sleeps in the pool's sleep
-    /// protocol until new work or the latch's setter wakes it, so a worker
+    /// protocol until new work (a broadcast job for this worker included)
+    /// or the latch's setter wakes it, so a worker
     /// waiting for a long stolen job uses no CPU. The latch may belong to
     /// another pool (a `scope` of pool B called on a worker of pool A):
     /// the worker keeps serving its own pool while it waits, which is what
@@ -148,7 +157,7 @@ impl WorkerThread {
                 }
                 None => false,
             },
-            || shared.has_work(),
+            || shared.has_work() || shared.has_broadcast(self.index),
         );
     }
 
