@@ -1,4 +1,5 @@
-//! [`Node`]: one link of the stack, allocated once and recycled.
+//! [`Node`]: one link of the stack, allocated once, recycled, and freed
+//! only with the stack.
 
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -48,7 +49,9 @@ impl<T> Node<T> {
             .with_mut(|cell| unsafe { (*cell).assume_init_read() })
     }
 
-    /// Frees an empty node.
+    /// Frees an empty node. Only the stack's `Drop` (and the free list's,
+    /// which runs within it) frees nodes: while the stack lives they are
+    /// type-stable, so a pointer to one never dangles.
     ///
     /// # Safety
     ///
