@@ -362,6 +362,8 @@ impl<T> Participant<'_, T> {
 ///
 /// As for [`Participant::recycle`].
 unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, free: &FreeList<T>, node: *mut Node<T>) {
+    // SAFETY: the caller's contract: `node` is ours alone.
+    unsafe { (*node).recycled() };
     let capacity = pool_capacity::<T>();
     if pool.len() < capacity {
         pool.push(node);

@@ -182,7 +182,10 @@ impl<T> TreiberStack<T> {
             // freed while the stack lives); the SeqCst load in
             // `protect` acquired its `next` from the push that published it.
             // Relaxed: `next` never changes while the node is linked.
-            let next = unsafe { (*head).next.load(Ordering::Relaxed) };
+            let next = unsafe {
+                (*head).check_canary();
+                (*head).next.load(Ordering::Relaxed)
+            };
             // Relaxed on success: the value we take was acquired by the load
             // in `protect`; a later popper of `next` synchronizes with its
             // push through the release sequence this RMW continues.
