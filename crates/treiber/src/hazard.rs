@@ -1,15 +1,20 @@
 //! Hazard pointers (Michael, 2004): how the stack knows when a popped node
-//! can be freed.
+//! can be reused.
 //!
 //! Each thread owns one slot per stack, found by its dense thread index
 //! ([`atomics_kit::thread_index`]): a *hazard* (the node it is about to read
-//! or compare against) and its private lists of retired and recycled nodes.
+//! or compare against) and its private lists of retired and pooled nodes.
 //! A thread that unlinks a node *retires* it into its own list; every
-//! [`RETIRED_BEFORE_SCAN`] retirements it reads every slot's hazard and frees
-//! (or keeps for reuse) the retired nodes no hazard names. Everything left is
-//! freed when the stack is dropped, so nothing leaks.
+//! [`RETIRED_BEFORE_SCAN`] retirements it reads every slot's hazard and moves
+//! the retired nodes no hazard names to its pool, for its next pushes. A
+//! full pool spills half of itself onto the stack's shared [`FreeList`],
+//! which a thread whose pool is empty takes whole. Nodes are type-stable: no
+//! node is freed while the stack lives (a push stores the head pointer in
+//! its node's `next` without protecting it, which is sound only because the
+//! node behind it stays allocated); all of them are freed when the stack is
+//! dropped, so nothing leaks. The stack keeps its peak node count until then.
 //!
-//! Why a scan never frees a node another thread still uses: the reader
+//! Why a scan never recycles a node another thread still uses: the reader
 //! stores its hazard (`SeqCst`) and then re-reads the head (`SeqCst`); the
 //! scanner unlinked the node before a `SeqCst` fence and reads the hazards
 //! after it. In the single total order of `SeqCst` operations, either the
@@ -24,6 +29,7 @@ use atomics_kit::sync::{Mutex, MutexGuard};
 use atomics_kit::thread_index;
 use crossbeam_utils::CachePadded;
 
+use crate::free_list::FreeList;
 use crate::node::Node;
 use crate::sync::{
     fence, AtomicPtr, Ordering, UnsafeCell, ELIMINATION_SPINS, ELIMINATION_START_SPINS, POOL_BYTES,
@@ -33,7 +39,8 @@ use crate::sync::{
 /// Slots per block; blocks are chained as more threads show up.
 const SLOTS_PER_BLOCK: usize = 8;
 
-/// How many emptied nodes a thread keeps for its next pushes.
+/// How many emptied nodes a thread keeps for its next pushes; past that,
+/// half of them go to the shared free list.
 fn pool_capacity<T>() -> usize {
     (POOL_BYTES / std::mem::size_of::<Node<T>>().max(1)).max(POOL_MIN_NODES)
 }
@@ -45,6 +52,8 @@ pub(crate) struct Hazards<T> {
     /// Serializes threads that have no index (those destroying their
     /// thread-locals); they share slot 0.
     no_index: Mutex<()>,
+    /// Empty nodes spilled by full pools, for threads whose pool is empty.
+    free: FreeList<T>,
 }
 
 struct Block<T> {
@@ -87,6 +96,7 @@ impl<T> Hazards<T> {
             Hazards {
                 first: AtomicPtr::new(ptr::null_mut()),
                 no_index: Mutex::new(()),
+                free: FreeList::new(),
             }
         }
     }
@@ -253,10 +263,18 @@ impl<T> Participant<'_, T> {
         self.slot.hazard.store(ptr::null_mut(), Ordering::Release);
     }
 
-    /// A node holding `value`, recycled from this thread's pool if it has one.
+    /// A node holding `value`: recycled from this thread's pool, or else
+    /// from the shared free list (taken whole into the pool), or else new.
+    #[inline]
     pub(crate) fn node(&self, value: T) -> *mut Node<T> {
-        // SAFETY: only the slot's thread touches its lists.
-        let recycled = self.slot.own.with_mut(|own| unsafe { (*own).pool.pop() });
+        let recycled = self.slot.own.with_mut(|own| {
+            // SAFETY: only the slot's thread touches its lists.
+            let pool = unsafe { &mut (*own).pool };
+            if pool.is_empty() {
+                self.refill(pool);
+            }
+            pool.pop()
+        });
         match recycled {
             Some(node) => {
                 // SAFETY: pooled nodes are empty and unreachable by others.
@@ -284,7 +302,20 @@ impl<T> Participant<'_, T> {
         });
     }
 
-    /// Frees (or pools) every retired node that no hazard names.
+    /// Moves the whole shared free list into `pool`.
+    #[cold]
+    fn refill(&self, pool: &mut Vec<*mut Node<T>>) {
+        let mut current = self.hazards.free.take_all();
+        while !current.is_null() {
+            pool.push(current);
+            // SAFETY: `take_all` made the chain ours alone, and nodes are
+            // never freed while the stack lives.
+            // Relaxed: acquired by the swap in `take_all`.
+            current = unsafe { (*current).next.load(Ordering::Relaxed) };
+        }
+    }
+
+    /// Pools every retired node that no hazard names.
     fn scan(&self, own: &mut Own<T>) {
         // SeqCst: orders the CASes that unlinked our retired nodes before
         // the hazard reads below (module docs).
@@ -302,13 +333,14 @@ impl<T> Participant<'_, T> {
             }
             // SAFETY: unlinked and emptied (retire's contract), and no
             // hazard names it, so no thread can reach it any more.
-            unsafe { recycle(pool, node) };
+            unsafe { recycle(pool, &self.hazards.free, node) };
             false
         });
     }
 
     /// Keeps an emptied node that no other thread can reach for this
-    /// thread's next push (or frees it if the pool is full).
+    /// thread's next push (spilling half the pool to the shared free list if
+    /// it is full).
     ///
     /// # Safety
     ///
@@ -318,28 +350,44 @@ impl<T> Participant<'_, T> {
         // vouches for the node.
         self.slot
             .own
-            .with_mut(|own| unsafe { recycle(&mut (*own).pool, node) });
+            .with_mut(|own| unsafe { recycle(&mut (*own).pool, &self.hazards.free, node) });
     }
 }
 
-/// Pools `node`, or frees it if the pool is full.
+/// Pools `node`; if the pool is full, first moves its newer half and `node`
+/// to `free` as one chain, so that threads that only push find the nodes
+/// that threads that only pop emptied.
 ///
 /// # Safety
 ///
 /// As for [`Participant::recycle`].
-unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, node: *mut Node<T>) {
-    if pool.len() < pool_capacity::<T>() {
+unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, free: &FreeList<T>, node: *mut Node<T>) {
+    // SAFETY: the caller's contract: `node` is ours alone.
+    unsafe { (*node).recycled() };
+    let capacity = pool_capacity::<T>();
+    if pool.len() < capacity {
         pool.push(node);
-    } else {
-        // SAFETY: the caller's contract.
-        unsafe { Node::free(node) };
+        return;
     }
+    let mut bottom = node;
+    for &below in &pool[capacity / 2..] {
+        // SAFETY: `bottom` is `node` or a pooled node: empty and ours alone
+        // (the caller's contract; pooled nodes no other thread can reach).
+        // Relaxed: `push_chain`'s Release CAS publishes the links.
+        unsafe { (*bottom).next.store(below, Ordering::Relaxed) };
+        bottom = below;
+    }
+    pool.truncate(capacity / 2);
+    // SAFETY: the chain `node ..= bottom` is `node` and the nodes just
+    // removed from the pool: empty, ours alone, each once.
+    unsafe { free.push_chain(node, bottom) };
 }
 
 impl<T> Drop for Hazards<T> {
     fn drop(&mut self) {
         // `&mut self`: the stack is being dropped, so no thread can hold a
-        // hazard or reach a retired or pooled node; free them all.
+        // hazard or reach a retired or pooled node; free them all (the
+        // free list frees its own nodes when it is dropped after this).
         // Relaxed: `&mut self` orders everything before us.
         let mut block = self.first.load(Ordering::Relaxed);
         while !block.is_null() {

@@ -1,10 +1,10 @@
 //! A sound lock-free stack.
 //!
 //! [`TreiberStack`] is Treiber's stack (1986): a linked list whose head every
-//! push and pop replaces with one compare-and-swap. Popped nodes are freed
-//! only when no thread's hazard pointer names them, so there is no
-//! use-after-free and no ABA, the two bugs of the textbook version
-//! (`docs/treiber.md` shows both, step by step).
+//! push and pop replaces with one compare-and-swap. Popped nodes are reused
+//! only when no thread's hazard pointer names them, and freed only with the
+//! stack, so there is no use-after-free and no ABA, the two bugs of the
+//! textbook version (`docs/treiber.md` shows both, step by step).
 //!
 //! - [`TreiberStack::push`], [`pop`](TreiberStack::pop),
 //!   [`is_empty`](TreiberStack::is_empty);
@@ -34,12 +34,16 @@
 //! ```
 
 mod elimination;
+mod free_list;
 mod hazard;
 mod node;
 mod pop_all;
 mod stack;
 mod sync;
 
+#[cfg(loom)]
+#[doc(hidden)]
+pub use free_list::model as free_list_model;
 pub use pop_all::PopAll;
 pub use stack::TreiberStack;
 

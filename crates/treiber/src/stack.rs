@@ -1,5 +1,5 @@
 //! [`TreiberStack`]: Treiber's lock-free stack, with hazard pointers
-//! deciding when a popped node may be freed.
+//! deciding when a popped node may be reused.
 
 use std::fmt;
 use std::iter::FromIterator;
@@ -19,11 +19,13 @@ use crate::sync::{AtomicPtr, Ordering};
 /// push to and pop from at once.
 ///
 /// Every operation is one compare-and-swap on the head, retried with
-/// exponential backoff under contention. A popped node is freed only once
+/// exponential backoff under contention. A popped node is reused only once
 /// no thread's hazard pointer names it, which rules out the use-after-free
 /// and the ABA of the textbook version (`docs/treiber.md` walks through
-/// both); emptied nodes are recycled for later pushes, and whatever is left
-/// is freed with the stack.
+/// both). Nodes are never freed while the stack lives: emptied ones are
+/// recycled for later pushes (moving between threads through a shared free
+/// list), so the stack keeps the most nodes it ever held until it is
+/// dropped, and frees them all then.
 ///
 /// `TreiberStack<T>` is `Send` and `Sync` exactly when `T: Send`: values
 /// move between threads but are never shared.
@@ -111,28 +113,28 @@ impl<T> TreiberStack<T> {
     /// successful CAS.
     fn link(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
         let backoff = Backoff::new();
+        // No hazard: push never dereferences the head, and the pointer it
+        // stores in `bottom.next` stays a live allocation's (with its
+        // provenance, rust-lang/rust#121950) because no node is freed while
+        // the stack lives. Nor can ABA hurt a push: its CAS only needs the
+        // head to be the pointer it linked below its chain, whatever
+        // happened to that node in between.
+        // Relaxed: a guess, checked by the CAS; we never read its node.
+        let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            // Protected although push never dereferences the head: on
-            // success the head pointer is stored in `bottom.next`, so its
-            // node must not be freed (and its address reused) in between,
-            // or the link would carry a dead pointer's provenance
-            // (rust-lang/rust#121950).
-            let head = me.protect(&self.head);
             // SAFETY: `bottom` is ours until the CAS below publishes it.
             // Relaxed: the Release CAS publishes this store.
             unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
             // Release: publishes the chain's values and links to the loads
             // in `protect` (SeqCst, so Acquire) and `pop_all` (Acquire).
-            // Relaxed on failure: we protect and read the head again.
+            // Relaxed on failure: we read the head again below.
             if self
                 .head
                 .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
                 .is_ok()
             {
-                me.clear();
                 return;
             }
-            me.clear();
             // Contention: a lone node may meet a pop in the elimination
             // array instead (a chain from `push_all` always goes to the head).
             if top == bottom {
@@ -145,6 +147,9 @@ impl<T> TreiberStack<T> {
                 }
             }
             backoff.spin();
+            // Relaxed: as above, read after the wait (the head has likely
+            // moved during it).
+            head = self.head.load(Ordering::Relaxed);
         }
     }
 
@@ -173,10 +178,14 @@ impl<T> TreiberStack<T> {
                 return self.take_eliminated(&me);
             }
             // SAFETY: `protect` returned `head` with our hazard on it, so no
-            // scan frees it before we clear the hazard; the SeqCst load in
+            // scan recycles it before we clear the hazard (and no node is
+            // freed while the stack lives); the SeqCst load in
             // `protect` acquired its `next` from the push that published it.
             // Relaxed: `next` never changes while the node is linked.
-            let next = unsafe { (*head).next.load(Ordering::Relaxed) };
+            let next = unsafe {
+                (*head).check_canary();
+                (*head).next.load(Ordering::Relaxed)
+            };
             // Relaxed on success: the value we take was acquired by the load
             // in `protect`; a later popper of `next` synchronizes with its
             // push through the release sequence this RMW continues.
@@ -241,7 +250,7 @@ impl<T> TreiberStack<T> {
         while !current.is_null() {
             // SAFETY: the swap unlinked the whole chain, so its nodes are
             // ours to empty and retire, each once; only we can retire them,
-            // so none is freed while we walk. Threads that protected one
+            // so none is recycled while we walk. Threads that protected one
             // before the swap only read its `next`, and their CAS fails.
             unsafe {
                 values.push((*current).take());
@@ -342,8 +351,8 @@ impl<T> Drop for TreiberStack<T> {
         while !current.is_null() {
             // SAFETY: with `&mut self` no other thread can reach the stack;
             // every linked node holds a value, never retired, so we drop its
-            // value and free it, each once. Retired and pooled nodes are
-            // freed by `Hazards::drop`.
+            // value and free it, each once. Retired, pooled and free-listed
+            // nodes are freed by `Hazards::drop`.
             unsafe {
                 let next = (*current).next.load(Ordering::Relaxed);
                 drop((*current).take());

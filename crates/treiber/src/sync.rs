@@ -29,11 +29,13 @@ pub(crate) const RETIRED_BEFORE_SCAN: usize = 4;
 pub(crate) const RETIRED_BEFORE_SCAN: usize = usize::MAX;
 
 /// Bytes of emptied nodes a thread keeps per stack for its next pushes
-/// instead of freeing them, and the least number of nodes kept whatever
-/// their size. With 64 nodes instead of 16 KiB, push-all-then-pop-all of a
-/// thousand `u64`s per thread ran at 22.7 rather than 35.1 M values/s (one
-/// quick run). Under miri the pool is tiny, so that nodes are really freed
-/// while the short concurrent tests race, and a use after free shows.
+/// before it spills half of them to the shared free list, and the least
+/// number of nodes kept whatever their size. With 64 nodes instead of
+/// 16 KiB, push-all-then-pop-all of a thousand `u64`s per thread ran at
+/// 22.7 rather than 35.1 M values/s (one quick run, when a full pool still
+/// freed its surplus). Under miri the pool is tiny, so that nodes are
+/// recycled and pass through the free list while the short concurrent tests
+/// race, and a node reused too early shows.
 #[cfg(not(miri))]
 pub(crate) const POOL_BYTES: usize = 16 * 1024;
 #[cfg(not(miri))]

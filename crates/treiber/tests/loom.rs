@@ -2,9 +2,11 @@
 //! two or three threads. Run with `cargo xtask loom`.
 //!
 //! Loom checks orderings and interleavings, not pointer lifetimes: a stack
-//! that freed popped nodes at once would pass here, and under loom the
+//! that recycled popped nodes at once would pass here, and under loom the
 //! hazard scan is switched off (`sync::RETIRED_BEFORE_SCAN`). Miri and the
-//! sanitizers cover lifetimes (tests/stress.rs).
+//! sanitizers cover lifetimes and reuse (tests/stress.rs). The free list
+//! that moves empty nodes between threads is modelled on its own (the
+//! `free_list_*` models), since without the scan the stack rarely feeds it.
 #![cfg(loom)]
 
 use loom::sync::Arc;
@@ -119,5 +121,64 @@ fn contended_pushes_and_a_pop_trade_each_value_exactly_once() {
         let popped: Vec<i32> = popped.join().unwrap().into_iter().collect();
         let rest: Vec<i32> = stack.pop_all().collect();
         assert_eq!(sorted(popped.into_iter().chain(rest).collect()), [1, 2]);
+    });
+}
+
+/// The shared free list (type-stable nodes move between threads through
+/// it): pushes of chains racing a take-all hand every node to exactly one
+/// taker, none lost, none twice.
+#[test]
+fn free_list_pushes_racing_take_all_hand_out_each_node_once() {
+    use treiber::free_list_model::Model;
+    loom::model(|| {
+        let list = Arc::new(Model::default());
+        list.push(&[1]);
+        let pushers: Vec<_> = [[2, 3], [4, 5]]
+            .into_iter()
+            .map(|chain| {
+                let list = Arc::clone(&list);
+                thread::spawn(move || list.push(&chain))
+            })
+            .collect();
+        let taker = {
+            let list = Arc::clone(&list);
+            thread::spawn(move || list.take_all())
+        };
+        for pusher in pushers {
+            pusher.join().unwrap();
+        }
+        let taken = taker.join().unwrap();
+        // A chain goes in with one CAS: its nodes stay together and in order.
+        for chain in [[2u32, 3], [4, 5]] {
+            if let Some(at) = taken.iter().position(|&id| id == chain[0]) {
+                assert_eq!(taken.get(at + 1), Some(&chain[1]), "{taken:?}");
+            }
+        }
+        let rest = list.take_all();
+        let all: Vec<i32> = taken.into_iter().chain(rest).map(|id| id as i32).collect();
+        assert_eq!(sorted(all), [1, 2, 3, 4, 5]);
+    });
+}
+
+/// Two take-alls racing a push: each node goes to exactly one of them.
+#[test]
+fn free_list_take_alls_racing_a_push_never_share_a_node() {
+    use treiber::free_list_model::Model;
+    loom::model(|| {
+        let list = Arc::new(Model::default());
+        list.push(&[1, 2]);
+        let takers: Vec<_> = (0..2)
+            .map(|_| {
+                let list = Arc::clone(&list);
+                thread::spawn(move || list.take_all())
+            })
+            .collect();
+        list.push(&[3]);
+        let mut all: Vec<i32> = Vec::new();
+        for taker in takers {
+            all.extend(taker.join().unwrap().into_iter().map(|id| id as i32));
+        }
+        all.extend(list.take_all().into_iter().map(|id| id as i32));
+        assert_eq!(sorted(all), [1, 2, 3]);
     });
 }

@@ -1,0 +1,81 @@
+//! Type-stable nodes: in push-then-pop phases across threads (one thread
+//! pushes N, another pops N, repeat), the popper's emptied nodes reach the
+//! pusher through the shared free list, so after a warm-up the phases
+//! allocate (almost) nothing. Alone in its test binary, because it counts
+//! every allocation the process makes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
+use std::thread;
+
+use treiber::TreiberStack;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged; we only count.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // Relaxed: a statistic, read after the threads synchronize.
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc`, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc`, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn push_then_pop_phases_across_threads_reuse_nodes() {
+    const N: usize = if cfg!(miri) { 100 } else { 10_000 };
+    const WARM_UP: usize = 2;
+    const ROUNDS: usize = 6;
+    let stack = TreiberStack::new();
+    let barrier = Barrier::new(2);
+    let allocated = thread::scope(|s| {
+        let popper = s.spawn(|| {
+            for _ in 0..ROUNDS {
+                barrier.wait(); // the pusher's phase
+                let mut popped = 0;
+                while let Some(value) = stack.pop() {
+                    assert!(value < N);
+                    popped += 1;
+                }
+                assert_eq!(popped, N);
+                barrier.wait(); // our phase is over
+            }
+        });
+        let mut start = 0;
+        for round in 0..ROUNDS {
+            if round == WARM_UP {
+                // Relaxed: the barrier orders the other thread's counted
+                // allocations before this read.
+                start = ALLOCATIONS.load(Ordering::Relaxed);
+            }
+            for i in 0..N {
+                stack.push(i);
+            }
+            barrier.wait();
+            barrier.wait();
+        }
+        // Relaxed: as above.
+        let end = ALLOCATIONS.load(Ordering::Relaxed);
+        popper.join().unwrap();
+        end - start
+    });
+    // Without the free list every pushed value after the pusher's pool ran
+    // dry was a fresh node: N per round, (ROUNDS - WARM_UP) * N here.
+    assert!(
+        allocated < N / 4,
+        "{allocated} allocations in {} rounds of {N} pushes",
+        ROUNDS - WARM_UP
+    );
+}
