@@ -6,27 +6,13 @@
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, OnceLock};
+use std::sync::OnceLock;
 use std::thread;
-use std::time::Duration;
 
 use cache_kit::{Cache, CacheBuilder};
 
-/// How long a test waits for something that should happen at once before
-/// calling it a hang.
-const HANG: Duration = Duration::from_secs(20);
-
-/// Runs `f` on its own thread and fails the test if it has not finished
-/// within [`HANG`] (a deadlock shows as a failure, not a stuck test run).
-fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done.send(f());
-    });
-    finished
-        .recv_timeout(HANG)
-        .unwrap_or_else(|_| panic!("{what}: did not finish within {HANG:?} (deadlock)"))
-}
+mod support;
+use support::finishes;
 
 #[test]
 fn a_heavier_replacement_evicts_other_entries_not_itself() {

@@ -3,10 +3,13 @@
 //! docs alone) and failed before its fix.
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cache_kit::{Cache, RemovalCause};
+
+mod support;
+use support::{within, HANG};
 
 /// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
 /// `partial_cmp().unwrap()` on a float field, or a poisoned lock inside).
@@ -45,14 +48,6 @@ impl PartialEq for Key {
 }
 impl Eq for Key {}
 
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs)).ok()
-}
-
 type Told = Arc<Mutex<Vec<(u32, u32, RemovalCause)>>>;
 
 fn cache_with_listener(cap: u64, ttl: bool) -> (Cache<Key, u32>, Told) {
@@ -80,7 +75,7 @@ fn r1_a_failed_load_whose_key_eq_panics_leaves_no_key_stuck() {
     drop(r); // the load failed; settling it runs no Eq any more
     key.eq_bomb.store(false, SeqCst); // Eq works again
     let c = cache.clone();
-    let got = within(3, move || c.get_or_insert_with(&Key::new(1), || 7));
+    let got = within(HANG, move || c.get_or_insert_with(&Key::new(1), || 7));
     assert_eq!(
         got,
         Some(7),
@@ -107,7 +102,7 @@ fn r2_followers_never_hang_when_the_key_eq_panics_as_the_load_completes() {
     });
     std::thread::sleep(Duration::from_millis(50));
     let c = cache.clone();
-    let follower = within(3, move || c.get_or_insert_with(&Key::new(1), || 6));
+    let follower = within(HANG, move || c.get_or_insert_with(&Key::new(1), || 6));
     // Completing the flight runs no Eq any more: the leader may not panic.
     let _ = leader.join().unwrap();
     assert!(
@@ -116,7 +111,7 @@ fn r2_followers_never_hang_when_the_key_eq_panics_as_the_load_completes() {
     );
     let c = cache.clone();
     assert!(
-        within(3, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
+        within(HANG, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
         "key 1 stuck"
     );
 }
@@ -361,12 +356,12 @@ fn r9_an_always_panicking_eq_in_a_load_leaves_no_key_stuck() {
     key.eq_bomb.store(false, SeqCst);
     let c = cache.clone();
     assert!(
-        within(3, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
+        within(HANG, move || c.get_or_insert_with(&Key::new(1), || 6)).is_some(),
         "key 1 stuck"
     );
     let c = cache.clone();
     assert!(
-        within(3, move || c.get_or_insert_with(&Key::new(2), || 6)).is_some(),
+        within(HANG, move || c.get_or_insert_with(&Key::new(2), || 6)).is_some(),
         "key 2 stuck"
     );
 }

@@ -1,5 +1,6 @@
 //! The logging hot path allocates at most once per record (the record's
-//! text), counted by a global allocator that tallies this thread's
+//! text), through the `log` facade and (feature `tracing`) through the
+//! layer, counted by a global allocator that tallies this thread's
 //! allocations.
 #![cfg(not(miri))] // miri's allocator is not swappable in a useful way here
 
@@ -87,6 +88,29 @@ fn a_log_call_with_key_value_pairs_allocates_once_too() {
     }
     let per_record = (allocations() - before) as f64 / 1_000.0;
     assert!(per_record <= 1.0, "{per_record} allocations per record");
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn a_layer_event_in_spans_allocates_once_for_its_text() {
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    let subscriber = tracing_subscriber::Registry::default().with(logger.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        let _request = tracing::info_span!("request", id = 7).entered();
+        let _db = tracing::info_span!("db", table = "users").entered();
+        // Warm the per-thread buffers (thread name, formatting scratch).
+        for n in 0..10 {
+            tracing::info!(user = "ann", "warm-up {n} {}", "x".repeat(200));
+        }
+        let before = allocations();
+        for n in 0..1_000 {
+            tracing::info!(user = "ann", "request {n} served in {} µs", n * 3);
+        }
+        let per_event = (allocations() - before) as f64 / 1_000.0;
+        assert!(per_event <= 1.0, "{per_event} allocations per event");
+    });
 }
 
 fn record(args: std::fmt::Arguments<'_>) -> log::Record<'_> {

@@ -14,23 +14,8 @@ use std::time::Duration;
 
 use cache_kit::{pool, BroadcastContext, WorkStealingPool};
 
-/// Runs `test` on its own thread and fails if it does not finish in a
-/// minute (a hang, not a slow run).
-fn within_a_minute<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
-    let (sender, receiver) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let result = catch_unwind(AssertUnwindSafe(test));
-        let _ = sender.send(());
-        result
-    });
-    receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the test hung");
-    match runner.join().unwrap() {
-        Ok(value) => value,
-        Err(payload) => std::panic::resume_unwind(payload),
-    }
-}
+mod support;
+use support::finishes;
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
     payload
@@ -42,29 +27,32 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 
 #[test]
 fn every_worker_runs_exactly_once_with_distinct_indices_and_results_in_order() {
-    within_a_minute(|| {
-        let pool = WorkStealingPool::builder(4)
-            .thread_name("bc")
-            .build()
-            .unwrap();
-        let calls = AtomicUsize::new(0);
-        let seen = pool.broadcast(|ctx| {
-            calls.fetch_add(1, Ordering::Relaxed);
-            assert_eq!(ctx.num_threads(), 4);
-            assert_eq!(pool::current_thread_index(), Some(ctx.index()));
-            let name = thread::current().name().map(str::to_owned);
-            (ctx.index(), thread::current().id(), name)
-        });
-        assert_eq!(calls.load(Ordering::Relaxed), 4);
-        assert_eq!(seen.len(), 4);
-        let threads: HashSet<_> = seen.iter().map(|(_, id, _)| *id).collect();
-        assert_eq!(threads.len(), 4, "four distinct threads");
-        for (position, (index, _, name)) in seen.iter().enumerate() {
-            assert_eq!(*index, position, "results in index order");
-            assert_eq!(name.as_deref(), Some(format!("bc-{position}").as_str()));
-        }
-        assert!(!threads.contains(&thread::current().id()));
-    });
+    finishes(
+        "every worker runs exactly once with distinct indices and results in order",
+        || {
+            let pool = WorkStealingPool::builder(4)
+                .thread_name("bc")
+                .build()
+                .unwrap();
+            let calls = AtomicUsize::new(0);
+            let seen = pool.broadcast(|ctx| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                assert_eq!(ctx.num_threads(), 4);
+                assert_eq!(pool::current_thread_index(), Some(ctx.index()));
+                let name = thread::current().name().map(str::to_owned);
+                (ctx.index(), thread::current().id(), name)
+            });
+            assert_eq!(calls.load(Ordering::Relaxed), 4);
+            assert_eq!(seen.len(), 4);
+            let threads: HashSet<_> = seen.iter().map(|(_, id, _)| *id).collect();
+            assert_eq!(threads.len(), 4, "four distinct threads");
+            for (position, (index, _, name)) in seen.iter().enumerate() {
+                assert_eq!(*index, position, "results in index order");
+                assert_eq!(name.as_deref(), Some(format!("bc-{position}").as_str()));
+            }
+            assert!(!threads.contains(&thread::current().id()));
+        },
+    );
 }
 
 #[test]
@@ -81,7 +69,7 @@ fn the_context_has_debug_and_accessors() {
 
 #[test]
 fn a_one_thread_pool_broadcasts_to_its_one_worker() {
-    within_a_minute(|| {
+    finishes("a one thread pool broadcasts to its one worker", || {
         let pool = WorkStealingPool::new(1).unwrap();
         assert_eq!(
             pool.broadcast(|ctx| (ctx.index(), ctx.num_threads())),
@@ -97,7 +85,7 @@ fn a_one_thread_pool_broadcasts_to_its_one_worker() {
 
 #[test]
 fn broadcast_from_inside_install_and_from_a_task() {
-    within_a_minute(|| {
+    finishes("broadcast from inside install and from a task", || {
         let pool = Arc::new(WorkStealingPool::new(3).unwrap());
         let from_install = pool.install(|| pool::broadcast(|ctx| ctx.index()));
         assert_eq!(from_install, [0, 1, 2]);
@@ -142,112 +130,124 @@ fn broadcast_from_inside_install_and_from_a_task() {
 
 #[test]
 fn broadcast_of_another_pool_from_a_worker_serves_its_own_pool_meanwhile() {
-    within_a_minute(|| {
-        let a = WorkStealingPool::new(1).unwrap();
-        let b = WorkStealingPool::new(1).unwrap();
-        // A's only worker waits on B, whose call needs A.
-        let result = a.install(|| b.broadcast(|_| a.join(|| 1, || 2)));
-        assert_eq!(result, [(1, 2)]);
-    });
+    finishes(
+        "broadcast of another pool from a worker serves its own pool meanwhile",
+        || {
+            let a = WorkStealingPool::new(1).unwrap();
+            let b = WorkStealingPool::new(1).unwrap();
+            // A's only worker waits on B, whose call needs A.
+            let result = a.install(|| b.broadcast(|_| a.join(|| 1, || 2)));
+            assert_eq!(result, [(1, 2)]);
+        },
+    );
 }
 
 #[test]
 fn a_panicking_call_is_reraised_after_the_others_finished_and_the_pool_still_works() {
-    within_a_minute(|| {
-        let pool = WorkStealingPool::new(3).unwrap();
-        let finished = AtomicUsize::new(0);
-        let caught = catch_unwind(AssertUnwindSafe(|| {
-            pool.broadcast(|ctx| {
-                if ctx.index() == 1 {
-                    panic!("call 1 failed");
-                }
-                // The others take a while: the panic must wait for them.
-                thread::sleep(Duration::from_millis(20));
-                finished.fetch_add(1, Ordering::SeqCst);
-            })
-        }));
-        let payload = caught.unwrap_err();
-        assert_eq!(panic_text(&*payload), "call 1 failed");
-        assert_eq!(finished.load(Ordering::SeqCst), 2);
-        // No worker died: every one answers again.
-        assert_eq!(pool.broadcast(|ctx| ctx.index()), [0, 1, 2]);
-        assert_eq!(pool.stats().panicked, 0, "not a detached task's panic");
-        // Inside the pool too.
-        let inside = pool.install(|| {
-            catch_unwind(AssertUnwindSafe(|| {
-                pool::broadcast(|ctx| assert_ne!(ctx.index(), 0, "worker 0"))
-            }))
-            .is_err()
-        });
-        assert!(inside);
-        assert_eq!(pool.broadcast(|ctx| ctx.index()), [0, 1, 2]);
-    });
+    finishes(
+        "a panicking call is reraised after the others finished and the pool still works",
+        || {
+            let pool = WorkStealingPool::new(3).unwrap();
+            let finished = AtomicUsize::new(0);
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                pool.broadcast(|ctx| {
+                    if ctx.index() == 1 {
+                        panic!("call 1 failed");
+                    }
+                    // The others take a while: the panic must wait for them.
+                    thread::sleep(Duration::from_millis(20));
+                    finished.fetch_add(1, Ordering::SeqCst);
+                })
+            }));
+            let payload = caught.unwrap_err();
+            assert_eq!(panic_text(&*payload), "call 1 failed");
+            assert_eq!(finished.load(Ordering::SeqCst), 2);
+            // No worker died: every one answers again.
+            assert_eq!(pool.broadcast(|ctx| ctx.index()), [0, 1, 2]);
+            assert_eq!(pool.stats().panicked, 0, "not a detached task's panic");
+            // Inside the pool too.
+            let inside = pool.install(|| {
+                catch_unwind(AssertUnwindSafe(|| {
+                    pool::broadcast(|ctx| assert_ne!(ctx.index(), 0, "worker 0"))
+                }))
+                .is_err()
+            });
+            assert!(inside);
+            assert_eq!(pool.broadcast(|ctx| ctx.index()), [0, 1, 2]);
+        },
+    );
 }
 
 #[test]
 fn racing_broadcasts_from_outside_threads_each_run_once_per_worker() {
-    within_a_minute(|| {
-        let threads = 3;
-        let callers = 4;
-        let rounds = if cfg!(miri) { 3 } else { 200 };
-        let pool = Arc::new(WorkStealingPool::new(threads).unwrap());
-        // runs[caller][round][worker]
-        let runs: Arc<Vec<Vec<Vec<AtomicUsize>>>> = Arc::new(
-            (0..callers)
-                .map(|_| {
-                    (0..rounds)
-                        .map(|_| (0..threads).map(|_| AtomicUsize::new(0)).collect())
-                        .collect()
+    finishes(
+        "racing broadcasts from outside threads each run once per worker",
+        || {
+            let threads = 3;
+            let callers = 4;
+            let rounds = if cfg!(miri) { 3 } else { 200 };
+            let pool = Arc::new(WorkStealingPool::new(threads).unwrap());
+            // runs[caller][round][worker]
+            let runs: Arc<Vec<Vec<Vec<AtomicUsize>>>> = Arc::new(
+                (0..callers)
+                    .map(|_| {
+                        (0..rounds)
+                            .map(|_| (0..threads).map(|_| AtomicUsize::new(0)).collect())
+                            .collect()
+                    })
+                    .collect(),
+            );
+            let handles: Vec<_> = (0..callers)
+                .map(|caller| {
+                    let (pool, runs) = (Arc::clone(&pool), Arc::clone(&runs));
+                    thread::spawn(move || {
+                        for round in 0..rounds {
+                            let got = pool.broadcast(|ctx| {
+                                runs[caller][round][ctx.index()].fetch_add(1, Ordering::Relaxed);
+                                ctx.index()
+                            });
+                            assert_eq!(got, (0..threads).collect::<Vec<_>>());
+                        }
+                    })
                 })
-                .collect(),
-        );
-        let handles: Vec<_> = (0..callers)
-            .map(|caller| {
-                let (pool, runs) = (Arc::clone(&pool), Arc::clone(&runs));
-                thread::spawn(move || {
-                    for round in 0..rounds {
-                        let got = pool.broadcast(|ctx| {
-                            runs[caller][round][ctx.index()].fetch_add(1, Ordering::Relaxed);
-                            ctx.index()
-                        });
-                        assert_eq!(got, (0..threads).collect::<Vec<_>>());
+                .collect();
+            for handle in handles {
+                handle.join().unwrap();
+            }
+            for per_caller in runs.iter() {
+                for per_round in per_caller {
+                    for count in per_round {
+                        assert_eq!(count.load(Ordering::Relaxed), 1);
                     }
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.join().unwrap();
-        }
-        for per_caller in runs.iter() {
-            for per_round in per_caller {
-                for count in per_round {
-                    assert_eq!(count.load(Ordering::Relaxed), 1);
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 #[test]
 fn broadcast_waits_for_a_busy_worker_and_runs_beside_detached_tasks() {
-    within_a_minute(|| {
-        let pool = WorkStealingPool::new(2).unwrap();
-        let done = Arc::new(AtomicUsize::new(0));
-        for _ in 0..100 {
-            let done = Arc::clone(&done);
-            pool.spawn(move || {
-                done.fetch_add(1, Ordering::Relaxed);
-            })
-            .unwrap();
-        }
-        let order = Mutex::new(Vec::new());
-        pool.broadcast(|ctx| order.lock().unwrap().push(ctx.index()));
-        let mut order = order.into_inner().unwrap();
-        order.sort_unstable();
-        assert_eq!(order, [0, 1]);
-        pool.wait_idle();
-        assert_eq!(done.load(Ordering::Relaxed), 100);
-    });
+    finishes(
+        "broadcast waits for a busy worker and runs beside detached tasks",
+        || {
+            let pool = WorkStealingPool::new(2).unwrap();
+            let done = Arc::new(AtomicUsize::new(0));
+            for _ in 0..100 {
+                let done = Arc::clone(&done);
+                pool.spawn(move || {
+                    done.fetch_add(1, Ordering::Relaxed);
+                })
+                .unwrap();
+            }
+            let order = Mutex::new(Vec::new());
+            pool.broadcast(|ctx| order.lock().unwrap().push(ctx.index()));
+            let mut order = order.into_inner().unwrap();
+            order.sort_unstable();
+            assert_eq!(order, [0, 1]);
+            pool.wait_idle();
+            assert_eq!(done.load(Ordering::Relaxed), 100);
+        },
+    );
 }
 
 #[test]
@@ -281,30 +281,34 @@ fn free_broadcast_outside_a_pool_panics_with_a_message() {
 
 #[test]
 fn a_pool_dropped_by_its_own_task_still_runs_a_racing_broadcast_or_refuses_it() {
-    within_a_minute(|| {
-        for _ in 0..if cfg!(miri) { 2 } else { 50 } {
-            let pool = Arc::new(WorkStealingPool::new(2).unwrap());
-            let (sender, receiver) = mpsc::channel();
-            let (go, wait) = mpsc::channel::<()>();
-            let keep = Arc::clone(&pool);
-            // A task waits, then broadcasts with the free function while
-            // another task drops the pool's last handle.
-            pool.spawn(move || {
-                let _ = wait.recv();
-                let outcome = catch_unwind(|| pool::broadcast(|ctx| ctx.index()));
-                let _ = sender.send(outcome.map_err(|payload| panic_text(&*payload).to_owned()));
-            })
-            .unwrap();
-            pool.spawn(move || {
-                let _ = go.send(());
-                drop(keep);
-            })
-            .unwrap();
-            drop(pool);
-            match receiver.recv().unwrap() {
-                Ok(indices) => assert_eq!(indices, [0, 1]),
-                Err(text) => assert!(text.contains("shut down"), "{text}"),
+    finishes(
+        "a pool dropped by its own task still runs a racing broadcast or refuses it",
+        || {
+            for _ in 0..if cfg!(miri) { 2 } else { 50 } {
+                let pool = Arc::new(WorkStealingPool::new(2).unwrap());
+                let (sender, receiver) = mpsc::channel();
+                let (go, wait) = mpsc::channel::<()>();
+                let keep = Arc::clone(&pool);
+                // A task waits, then broadcasts with the free function while
+                // another task drops the pool's last handle.
+                pool.spawn(move || {
+                    let _ = wait.recv();
+                    let outcome = catch_unwind(|| pool::broadcast(|ctx| ctx.index()));
+                    let _ =
+                        sender.send(outcome.map_err(|payload| panic_text(&*payload).to_owned()));
+                })
+                .unwrap();
+                pool.spawn(move || {
+                    let _ = go.send(());
+                    drop(keep);
+                })
+                .unwrap();
+                drop(pool);
+                match receiver.recv().unwrap() {
+                    Ok(indices) => assert_eq!(indices, [0, 1]),
+                    Err(text) => assert!(text.contains("shut down"), "{text}"),
+                }
             }
-        }
-    });
+        },
+    );
 }
