@@ -220,7 +220,7 @@ impl<A: Actor> Context<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_after(&self, delay: Duration, message: A::Message) -> TimerHandle {
-        timer::start(&self.shared, delay, Some(message), None)
+        timer::start_once(&self.shared, delay, message)
     }
 
     /// Sends this actor a message built by `make` every `period`; as
@@ -266,11 +266,7 @@ impl<A: Actor> Context<A> {
     where
         F: FnMut() -> A::Message + Send + 'static,
     {
-        assert!(
-            !period.is_zero(),
-            "actorlite: send_interval's period must not be zero"
-        );
-        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
+        timer::start_interval(&self.shared, period, make)
     }
 
     /// Stops the actor after this message: later sends are refused, the

@@ -585,7 +585,7 @@ impl<A: Actor> ActorHandle<A> {
     /// }
     /// ```
     pub fn send_after(&self, delay: Duration, message: A::Message) -> TimerHandle {
-        timer::start(&self.shared, delay, Some(message), None)
+        timer::start_once(&self.shared, delay, message)
     }
 
     /// Sends this actor a message built by `make` every `period`; exactly
@@ -618,11 +618,7 @@ impl<A: Actor> ActorHandle<A> {
     where
         F: FnMut() -> A::Message + Send + 'static,
     {
-        assert!(
-            !period.is_zero(),
-            "actorlite: send_interval's period must not be zero"
-        );
-        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
+        timer::start_interval(&self.shared, period, make)
     }
 
     /// A [`Recipient`] of this actor's messages: a handle typed by the

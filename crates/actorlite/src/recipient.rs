@@ -330,7 +330,7 @@ impl<M: Send + 'static> Recipient<M> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_after(&self, delay: Duration, message: M) -> TimerHandle {
-        timer::start(&self.shared, delay, Some(message), None)
+        timer::start_once(&self.shared, delay, message)
     }
 
     /// Sends the actor a message built by `make` every `period` (the first
@@ -380,11 +380,7 @@ impl<M: Send + 'static> Recipient<M> {
     where
         F: FnMut() -> M + Send + 'static,
     {
-        assert!(
-            !period.is_zero(),
-            "actorlite: send_interval's period must not be zero"
-        );
-        timer::start(&self.shared, period, None, Some((period, Box::new(make))))
+        timer::start_interval(&self.shared, period, make)
     }
 
     /// A [`WeakRecipient`], which does not keep the actor alive.

@@ -372,6 +372,38 @@ impl<M: Send + 'static> Cancel for Timer<M> {
     }
 }
 
+/// Sets a timer that sends `target` `message` once after `delay` (the
+/// `send_after` of every handle type).
+///
+/// # Panics
+///
+/// If the timer thread cannot be started (nothing will be sent).
+pub(crate) fn start_once<M: Send + 'static>(
+    target: &Arc<Shared<M>>,
+    delay: Duration,
+    message: M,
+) -> TimerHandle {
+    start(target, delay, Some(message), None)
+}
+
+/// Sets a timer that sends `target` a message from `make` every `period`
+/// (the `send_interval` of every handle type).
+///
+/// # Panics
+///
+/// If `period` is zero, or if the timer thread cannot be started.
+pub(crate) fn start_interval<M: Send + 'static>(
+    target: &Arc<Shared<M>>,
+    period: Duration,
+    make: impl FnMut() -> M + Send + 'static,
+) -> TimerHandle {
+    assert!(
+        !period.is_zero(),
+        "actorlite: send_interval's period must not be zero"
+    );
+    start(target, period, None, Some((period, Box::new(make))))
+}
+
 /// Sets a timer for `target`: `message` once after `delay`, or, with a
 /// `make`, a message from it every `period`. A delay too long for an
 /// `Instant` never falls due.
@@ -379,7 +411,7 @@ impl<M: Send + 'static> Cancel for Timer<M> {
 /// # Panics
 ///
 /// If the timer thread cannot be started (nothing will be sent).
-pub(crate) fn start<M: Send + 'static>(
+fn start<M: Send + 'static>(
     target: &Arc<Shared<M>>,
     delay: Duration,
     message: Option<M>,

@@ -258,21 +258,28 @@ fn a_zero_period_is_refused() {
     let _timer: TimerHandle = sink.send_interval(Duration::ZERO, || Msg::Tick(0));
 }
 
+/// A message whose `Drop` panics with "boom".
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("boom");
+    }
+}
+
+/// An actor that keeps every `Bomb` it handles from exploding, so that
+/// only the bombs the timers drop go off.
+struct Keeper;
+
+impl Actor for Keeper {
+    type Message = Bomb;
+    fn handle(&mut self, bomb: Bomb, _: &mut Context<Self>) {
+        std::mem::forget(bomb);
+    }
+}
+
 #[test]
 fn a_message_whose_drop_panics_on_cancel_is_reported_not_propagated() {
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            panic!("boom");
-        }
-    }
-    struct Keeper;
-    impl Actor for Keeper {
-        type Message = Bomb;
-        fn handle(&mut self, bomb: Bomb, _: &mut Context<Self>) {
-            std::mem::forget(bomb);
-        }
-    }
     let keeper = spawn(Keeper);
     assert!(keeper.send_after(Duration::from_secs(3600), Bomb).cancel());
     assert_eq!(
@@ -288,19 +295,6 @@ fn a_detached_timer_that_never_falls_due_drops_its_message_once_catching_a_panic
     sink.send_after(Duration::MAX, Msg::Carried(Counted(Arc::clone(&drops))))
         .detach();
     assert_eq!(drops.load(Ordering::SeqCst), 1, "nothing can ever send it");
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            panic!("boom");
-        }
-    }
-    struct Keeper;
-    impl Actor for Keeper {
-        type Message = Bomb;
-        fn handle(&mut self, bomb: Bomb, _: &mut Context<Self>) {
-            std::mem::forget(bomb);
-        }
-    }
     let keeper = spawn(Keeper);
     keeper.send_after(Duration::MAX, Bomb).detach();
     assert_eq!(

@@ -10,20 +10,15 @@ use std::time::Duration;
 
 use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
+mod support;
+use support::panic_text;
+
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
         return n;
     }
     let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
     a + b
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("?")
 }
 
 #[test]

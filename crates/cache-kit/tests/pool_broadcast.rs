@@ -15,15 +15,7 @@ use std::time::Duration;
 use cache_kit::{pool, BroadcastContext, WorkStealingPool};
 
 mod support;
-use support::finishes;
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("?")
-}
+use support::{finishes, panic_text};
 
 #[test]
 fn every_worker_runs_exactly_once_with_distinct_indices_and_results_in_order() {

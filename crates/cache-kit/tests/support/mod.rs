@@ -1,6 +1,6 @@
 //! What the cache's and the pool's test files share: running a test body
 //! that may hang on its own thread, so that a deadlock fails that test
-//! instead of stalling the whole run.
+//! instead of stalling the whole run, and reading a panic's message.
 // Each test file uses what it needs.
 #![allow(dead_code)]
 
@@ -37,4 +37,14 @@ pub(crate) fn within<T: Send + 'static>(
 /// it has not finished within [`HANG`] (`what` names it in the message).
 pub(crate) fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     within(HANG, f).unwrap_or_else(|| panic!("{what}: did not finish within {HANG:?} (deadlock)"))
+}
+
+/// The message of a panic's payload (`"?"` for a payload that is not a
+/// string).
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("?")
 }
