@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actorlite::{ActorBuilder, ActorHandle, Context, Mailbox, Reply};
 
-use crate::plain_channels::{Channels, Crossbeam, StdMpsc};
+use crate::plain_channels::{Channels, Crossbeam, CrossbeamBounded64, StdMpsc};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -37,6 +37,7 @@ pub fn for_each_counter(visitor: &mut impl Visit) {
     visitor.visit::<Ours<true>>("actorlite::ActorHandle (unbounded)");
     visitor.visit::<Plain<StdMpsc>>("seed std::mpsc actor");
     visitor.visit::<Plain<Crossbeam>>("crossbeam-channel actor");
+    visitor.visit::<Plain<CrossbeamBounded64>>("crossbeam-channel actor (bounded 64)");
     visitor.visit::<Ractor>("ractor (tokio current-thread)");
 }
 
@@ -112,7 +113,7 @@ impl<C: Channels> Plain<C> {
 
 impl<C: Channels> Counter for Plain<C> {
     fn start() -> Self {
-        let (mailbox, messages) = C::unbounded();
+        let (mailbox, messages) = C::mailbox();
         let thread = thread::spawn(move || {
             let mut count = 0;
             for msg in messages {

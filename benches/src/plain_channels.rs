@@ -8,8 +8,12 @@ use std::sync::{mpsc, Arc, Mutex};
 pub(crate) trait Channels: 'static {
     type Sender<T: Send + 'static>: Send + Sync + Clone;
     type Receiver<T: Send + 'static>: Send + IntoIterator<Item = T>;
-    /// A channel without a bound: a mailbox, a job queue.
+    /// A channel without a bound: a job queue, a results channel.
     fn unbounded<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>);
+    /// An actor's mailbox: unbounded, unless the library says otherwise.
+    fn mailbox<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        Self::unbounded()
+    }
     /// A reply channel, for one value.
     fn oneshot<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>);
     fn send<T: Send + 'static>(sender: &Self::Sender<T>, value: T);
@@ -78,5 +82,32 @@ impl Channels for Crossbeam {
         (0..workers)
             .map(|_| Box::new(receiver.clone().into_iter()) as Shared<T>)
             .collect()
+    }
+}
+
+/// crossbeam-channel with a `bounded(64)` mailbox: the peer of an actor
+/// with actorlite's default mailbox (senders wait while 64 are queued).
+pub(crate) struct CrossbeamBounded64;
+
+impl Channels for CrossbeamBounded64 {
+    type Sender<T: Send + 'static> = crossbeam_channel::Sender<T>;
+    type Receiver<T: Send + 'static> = crossbeam_channel::Receiver<T>;
+    fn unbounded<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        Crossbeam::unbounded()
+    }
+    fn mailbox<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        crossbeam_channel::bounded(64)
+    }
+    fn oneshot<T: Send + 'static>() -> (Self::Sender<T>, Self::Receiver<T>) {
+        Crossbeam::oneshot()
+    }
+    fn send<T: Send + 'static>(sender: &Self::Sender<T>, value: T) {
+        Crossbeam::send(sender, value);
+    }
+    fn recv<T: Send + 'static>(receiver: &Self::Receiver<T>) -> T {
+        Crossbeam::recv(receiver)
+    }
+    fn share<T: Send + 'static>(receiver: Self::Receiver<T>, workers: usize) -> Vec<Shared<T>> {
+        Crossbeam::share(receiver, workers)
     }
 }

@@ -18,7 +18,7 @@ use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::monitor::Registry;
 use crate::stats::ActorStats;
-use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Backoff, Condvar, Mutex, Ordering};
 use crate::timer;
 use atomics_kit::panic_message;
 
@@ -215,6 +215,25 @@ impl<M> Shared<M> {
         } else {
             &self.abandoned
         };
+        // A busy actor makes room within microseconds: retry with
+        // crossbeam's backoff (as its own blocking send does) before paying
+        // for a `Select`, which allocates and registers with two channels.
+        // A send that gets in while a release fires is one that came just
+        // before it: admitted, so the actor accounts for its message.
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
+            envelope = match self.mailbox.try_send(envelope) {
+                Ok(()) => return Ok(()),
+                Err(ChannelFull::Full(envelope)) => envelope,
+                Err(ChannelFull::Disconnected(envelope)) => {
+                    return Err(Refused::Closed(envelope.into_message()))
+                }
+            };
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                break;
+            }
+        }
         loop {
             // The release first: a send still waiting when it fires gets
             // its message back, even if room came at the same moment.
