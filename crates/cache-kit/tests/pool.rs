@@ -709,3 +709,36 @@ fn a_panic_in_another_pool_reaches_the_waiting_worker_which_keeps_serving_its_po
     });
     assert_eq!(message, "b failed");
 }
+
+/// A thread-local destructor on a worker thread runs after the worker's
+/// own thread-locals may be gone: `pool::join` and `current_thread_index`
+/// there must see either the worker, whole, or no pool thread at all
+/// (a panic naming the misuse), never a worker already dropped. Miri and
+/// AddressSanitizer would report the dangling read this guards against.
+#[test]
+fn pool_calls_from_a_workers_thread_local_destructor_see_a_whole_worker_or_none() {
+    struct AtExit(mpsc::Sender<(Option<usize>, Result<u32, String>)>);
+    impl Drop for AtExit {
+        fn drop(&mut self) {
+            let index = pool::current_thread_index();
+            let joined = catch_unwind(|| pool::join(|| 1, || 2))
+                .map(|(a, b)| a + b)
+                .map_err(|payload| panic_text(&*payload).to_owned());
+            let _ = self.0.send((index, joined));
+        }
+    }
+    thread_local! {
+        static AT_EXIT: std::cell::RefCell<Option<AtExit>> = const { std::cell::RefCell::new(None) };
+    }
+    let pool = WorkStealingPool::new(1).unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.spawn(move || AT_EXIT.with(|slot| *slot.borrow_mut() = Some(AtExit(tx))))
+        .unwrap();
+    pool.shutdown(); // joins the worker: its thread-locals are destroyed
+    let (index, joined) = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    match joined {
+        Ok(sum) => assert_eq!(sum, 3),
+        Err(message) => assert!(message.contains("outside a pool thread"), "{message}"),
+    }
+    assert!(matches!(index, None | Some(0)), "{index:?}");
+}

@@ -125,9 +125,12 @@ impl PoolBuilder {
 
     /// Calls `handler` on each worker thread, with its index, when it
     /// starts and before it runs any job (to name it in a profiler, pin
-    /// it, set up thread-locals). A panic in it is caught, counted and
-    /// handed to the [`panic_handler`](Self::panic_handler); the worker
-    /// starts anyway.
+    /// it, set up thread-locals), once every worker thread of the pool
+    /// has been started: a handler may use the pool, `broadcast` included.
+    /// If the operating system refuses one of the threads, `build` fails
+    /// and no handler runs. A panic in it is caught, counted and handed to
+    /// the [`panic_handler`](Self::panic_handler); the worker starts
+    /// anyway.
     ///
     /// # Examples
     ///
@@ -153,8 +156,9 @@ impl PoolBuilder {
 
     /// Calls `handler` on each worker thread, with its index, as it exits
     /// (at [`shutdown`](WorkStealingPool::shutdown) or drop, after its
-    /// last job). A panic in it is caught and reported as a start
-    /// handler's is.
+    /// last job). Tasks it spawns run on its thread before the thread
+    /// exits. A panic in it is caught and reported as a start handler's
+    /// is.
     ///
     /// # Examples
     ///

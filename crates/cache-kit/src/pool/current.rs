@@ -31,13 +31,15 @@ pub fn current_thread_index() -> Option<usize> {
 
 /// The worker of the calling thread, or a panic naming `function`.
 fn current_worker(function: &str) -> std::rc::Rc<WorkerThread> {
-    match WorkerThread::current() {
-        Some(worker) => worker,
-        None => panic!(
-            "cache-kit: pool::{function} called outside a pool thread; \
-             run it inside WorkStealingPool::install or call WorkStealingPool::{function}"
-        ),
-    }
+    WorkerThread::current().unwrap_or_else(|| outside(function))
+}
+
+/// The panic of a free function (`function`) called outside a pool thread.
+fn outside(function: &str) -> ! {
+    panic!(
+        "cache-kit: pool::{function} called outside a pool thread; \
+         run it inside WorkStealingPool::install or call WorkStealingPool::{function}"
+    )
 }
 
 /// [`WorkStealingPool::join`](crate::WorkStealingPool::join) on the
@@ -73,7 +75,10 @@ where
     RA: Send,
     RB: Send,
 {
-    current_worker("join").join(a, b)
+    WorkerThread::with_current(|worker| match worker {
+        Some(worker) => worker.join(a, b),
+        None => outside("join"),
+    })
 }
 
 /// [`WorkStealingPool::scope`](crate::WorkStealingPool::scope) on the

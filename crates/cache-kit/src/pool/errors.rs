@@ -54,7 +54,7 @@ pub enum PoolBuildError {
     InvalidThreadName(String),
     /// The operating system refused to start a worker thread (too many
     /// threads, a stack size it cannot map). The workers already started
-    /// were stopped and joined.
+    /// were stopped and joined without running a handler or a job.
     Spawn(io::Error),
 }
 

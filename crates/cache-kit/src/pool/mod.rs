@@ -24,6 +24,8 @@ mod current;
 #[deny(unsafe_code)]
 mod errors;
 mod job;
+#[deny(unsafe_code)]
+mod outside_call;
 // Public only for the loom models of the latch.
 #[deny(unsafe_code)]
 #[allow(unreachable_pub)]
@@ -43,6 +45,7 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crossbeam_deque::Worker;
 
@@ -54,8 +57,9 @@ pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
-use crate::sync::Mutex;
+use crate::sync::{Backoff, Mutex};
 use job::{HeapJob, JobRef};
+use outside_call::OutsideCall;
 use shared::{Handlers, PoolShared};
 use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 
@@ -175,10 +179,9 @@ impl WorkStealingPool {
             match started {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
-                    // Nothing was queued: the started workers find no work
-                    // and exit. Release: as in `shutdown`.
-                    shared.terminate.store(true, Ordering::Release);
-                    shared.sleep.notify_all();
+                    // The started workers are still waiting to learn this:
+                    // they exit without running a handler or a job.
+                    shared.set_all_started(false);
                     for handle in handles {
                         // Workers catch every task's panic; a join error
                         // cannot happen.
@@ -188,6 +191,7 @@ impl WorkStealingPool {
                 }
             }
         }
+        shared.set_all_started(true);
         Ok(Self {
             shared,
             threads: Mutex::new(handles),
@@ -319,7 +323,7 @@ impl WorkStealingPool {
             None
         } else {
             match self.shared.gate.enter() {
-                Some(admission) => Some(admission),
+                Some(admission) => Some((admission, OutsideCall::enter(&self.shared))),
                 None => panic!(
                     "cache-kit: {caller} called from outside a WorkStealingPool that was shut down"
                 ),
@@ -410,15 +414,17 @@ impl WorkStealingPool {
         RA: Send,
         RB: Send,
     {
-        let Some(worker) = WorkerThread::current_of(&self.shared) else {
-            let mut b_result = None;
-            let a_result = self.scope_as("join", |s| {
-                s.spawn(|_| b_result = Some(b()));
-                a()
-            });
-            return (a_result, b_result.expect("the scope ran b"));
-        };
-        worker.join(a, b)
+        WorkerThread::with_current(|worker| match worker {
+            Some(worker) if worker.is_of(&self.shared) => worker.join(a, b),
+            _ => {
+                let mut b_result = None;
+                let a_result = self.scope_as("join", |s| {
+                    s.spawn(|_| b_result = Some(b()));
+                    a()
+                });
+                (a_result, b_result.expect("the scope ran b"))
+            }
+        })
     }
 
     /// Runs `op` on one of this pool's threads and returns its result,
@@ -510,11 +516,16 @@ impl WorkStealingPool {
 
     /// Stops accepting outside work, runs everything accepted (detached
     /// tasks and what they spawn), and joins the worker threads. Calling it
-    /// again is harmless; `Drop` calls it.
+    /// again is harmless, also from another thread at the same time: each
+    /// call returns once the workers are joined. `Drop` calls it.
     ///
     /// # Panics
     ///
-    /// If called from one of this pool's tasks (it would wait for itself).
+    /// If called from one of this pool's tasks, or from inside a
+    /// [`scope`](Self::scope), [`join`](Self::join) or
+    /// [`broadcast`](Self::broadcast) of this pool called from outside it
+    /// (the `scope`'s body, `join`'s first closure): it would wait for
+    /// itself.
     ///
     /// # Examples
     ///
@@ -531,15 +542,36 @@ impl WorkStealingPool {
             WorkerThread::current_of(&self.shared).is_none(),
             "cache-kit: shutdown called from a task of the same pool, which would wait for itself"
         );
+        assert!(
+            !OutsideCall::is_inside(&self.shared),
+            "cache-kit: shutdown called inside a scope, join or broadcast of the same pool, \
+             which would wait for itself"
+        );
         self.shared.gate.close();
-        self.shared.gate.wait_for_admitted();
+        // The calls let in before the close (`install`, `scope`, an
+        // outside `join`) may run for as long as their work does: back
+        // off, then sleep between checks instead of spinning.
+        let backoff = Backoff::new();
+        let mut nap = Duration::from_micros(50);
+        while self.shared.gate.try_wait_for_admitted().is_none() {
+            if backoff.is_completed() {
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_millis(1));
+            } else {
+                backoff.snooze();
+            }
+        }
         self.shared.wait_idle();
         // Release: a worker that sees the flag (Acquire) after finding no
         // work exits; nothing can be queued any more.
         self.shared.terminate.store(true, Ordering::Release);
         self.shared.sleep.notify_all();
-        let handles = std::mem::take(&mut *self.threads.lock());
-        for handle in handles {
+        // The lock is held while joining, so that a second `shutdown`
+        // racing this one returns only once the workers are gone too. No
+        // user code needs it: the workers' exit handlers run on their own
+        // threads, and a `shutdown` from one of them panics above.
+        let mut handles = self.threads.lock();
+        for handle in handles.drain(..) {
             // Workers catch every task's panic; a join error cannot happen.
             let _ = handle.join();
         }
@@ -604,6 +636,9 @@ impl fmt::Debug for WorkStealingPool {
 /// A worker thread's life: run jobs, search a while when there are none,
 /// then park until woken; exit at shutdown once no work is left.
 fn work(worker: WorkerThread) {
+    if !worker.shared.wait_all_started() {
+        return;
+    }
     let worker = worker.install();
     let shared = Arc::clone(&worker.shared);
     shared.thread_started(worker.index);
@@ -630,6 +665,12 @@ fn work(worker: WorkerThread) {
         // still come (`try_retire`).
         if terminate && shared.try_retire() {
             shared.thread_exiting(worker.index);
+            // Tasks the exit handler (or the panic handler it set off)
+            // spawned went onto this worker's deque and count as pending:
+            // run them here, since the other workers may be gone.
+            while let Some(job) = worker.pop_local() {
+                worker.execute(job);
+            }
             return;
         }
         shared.sleep.sleep_unless(|| {

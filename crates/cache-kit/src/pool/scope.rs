@@ -1,5 +1,6 @@
 //! [`Scope`]: tasks that borrow from the stack of a `scope` caller.
 
+use atomics_kit::drop_panic_payload;
 use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
@@ -68,8 +69,22 @@ enum Waiter {
 }
 
 impl ScopeLatch {
+    /// Keeps the first panic's payload for the waiter; a later one is
+    /// dropped after the lock is released, through `drop_panic_payload`
+    /// (its `Drop` is user code and may panic again).
     fn record_panic(&self, payload: Box<dyn Any + Send>) {
-        self.lock.lock().get_or_insert(payload);
+        let later = {
+            let mut first = self.lock.lock();
+            if first.is_none() {
+                *first = Some(payload);
+                None
+            } else {
+                Some(payload)
+            }
+        };
+        if let Some(payload) = later {
+            drop_panic_payload(payload);
+        }
     }
 
     /// One task (or the body) is done.
@@ -145,7 +160,15 @@ impl<'scope> Scope<'scope> {
         }
         let task_panic = scope.latch.lock.lock().take();
         match (result, task_panic) {
-            (Err(payload), _) | (Ok(_), Some(payload)) => resume_unwind(payload),
+            (Err(payload), task_panic) => {
+                // Dropped before unwinding: a panic in its `Drop` while
+                // `payload` unwinds would abort the process.
+                if let Some(task_panic) = task_panic {
+                    drop_panic_payload(task_panic);
+                }
+                resume_unwind(payload)
+            }
+            (Ok(_), Some(payload)) => resume_unwind(payload),
             (Ok(result), None) => result,
         }
     }

@@ -53,6 +53,12 @@ pub(crate) struct PoolShared {
     pub(crate) counters: Box<[CachePadded<WorkerCounters>]>,
     panicked: AtomicU64,
     handlers: Handlers,
+    /// Whether every worker thread could be started: `None` while the
+    /// builder still starts them. A worker waits for it before its start
+    /// handler, so that a handler's `broadcast` never waits for a worker
+    /// the operating system refused (it would never come).
+    all_started: Mutex<Option<bool>>,
+    all_started_known: Condvar,
 }
 
 /// One worker's counts; only that worker writes them (a load and a store,
@@ -97,6 +103,26 @@ impl PoolShared {
             counters,
             panicked: AtomicU64::new(0),
             handlers,
+            all_started: Mutex::new(None),
+            all_started_known: Condvar::new(),
+        }
+    }
+
+    /// Tells the workers whether all of them could be started.
+    pub(crate) fn set_all_started(&self, all: bool) {
+        *self.all_started.lock() = Some(all);
+        self.all_started_known.notify_all();
+    }
+
+    /// Waits until the builder knows whether every worker started; `false`:
+    /// one could not, and this one is to exit at once.
+    pub(crate) fn wait_all_started(&self) -> bool {
+        let mut all_started = self.all_started.lock();
+        loop {
+            if let Some(all) = *all_started {
+                return all;
+            }
+            all_started = self.all_started_known.wait(all_started);
         }
     }
 

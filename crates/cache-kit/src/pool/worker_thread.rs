@@ -9,6 +9,8 @@ use crossbeam_deque::{Steal, Worker};
 
 use std::panic::resume_unwind;
 
+use atomics_kit::drop_panic_payload;
+
 use crate::pool::detached_job;
 use crate::pool::job::{JobRef, StackJob};
 use crate::pool::latch::Latch;
@@ -29,7 +31,26 @@ pub(crate) struct WorkerThread {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
+    /// This thread's worker, owned for the thread's whole life.
+    static CURRENT: RefCell<Option<Installed>> = const { RefCell::new(None) };
+    /// The same worker as a plain pointer, for `join`'s hot path: a
+    /// `const` thread-local without a destructor is one load to read, where
+    /// `CURRENT` costs a liveness check, a borrow and a reference count.
+    /// Non-null exactly while `CURRENT` holds the worker (see `Installed`).
+    static CURRENT_PTR: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The worker in `CURRENT`: clears `CURRENT_PTR` before the worker can be
+/// dropped, so that the pointer never dangles, even for code that runs in
+/// a thread-local destructor after `CURRENT`'s.
+struct Installed(Rc<WorkerThread>);
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        // A const thread-local without a destructor stays accessible
+        // while the thread's other thread-locals are destroyed.
+        CURRENT_PTR.with(|current| current.set(std::ptr::null()));
+    }
 }
 
 impl WorkerThread {
@@ -47,16 +68,34 @@ impl WorkerThread {
     /// Makes `self` this thread's worker (the thread's whole life).
     pub(crate) fn install(self) -> Rc<WorkerThread> {
         let worker = Rc::new(self);
-        CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
+        CURRENT.with(|current| *current.borrow_mut() = Some(Installed(Rc::clone(&worker))));
+        CURRENT_PTR.with(|current| current.set(Rc::as_ptr(&worker)));
         worker
     }
 
     /// This thread's worker, if it is a thread of any pool.
     pub(crate) fn current() -> Option<Rc<WorkerThread>> {
         CURRENT
-            .try_with(|current| current.borrow().as_ref().map(Rc::clone))
+            .try_with(|current| {
+                current
+                    .borrow()
+                    .as_ref()
+                    .map(|installed| Rc::clone(&installed.0))
+            })
             .ok()
             .flatten()
+    }
+
+    /// Runs `f` with this thread's worker, if it is a thread of any pool,
+    /// without touching a reference count: `join`'s way in.
+    #[inline]
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerThread>) -> R) -> R {
+        let current = CURRENT_PTR.with(Cell::get);
+        // SAFETY: non-null only while `CURRENT` owns the worker (set after
+        // it is stored, cleared by `Installed::drop` before it is dropped),
+        // and `CURRENT` keeps it until the thread's thread-locals are
+        // destroyed: after `f` returns, since `f` runs within this call.
+        f(unsafe { current.as_ref() })
     }
 
     /// Whether this worker is one of `shared`'s pool threads.
@@ -66,16 +105,7 @@ impl WorkerThread {
 
     /// This thread's worker, if it is one of `shared`'s pool threads.
     pub(crate) fn current_of(shared: &Arc<PoolShared>) -> Option<Rc<WorkerThread>> {
-        CURRENT
-            .try_with(|current| {
-                current
-                    .borrow()
-                    .as_ref()
-                    .filter(|worker| Arc::ptr_eq(&worker.shared, shared))
-                    .map(Rc::clone)
-            })
-            .ok()
-            .flatten()
+        Self::current().filter(|worker| worker.is_of(shared))
     }
 
     /// Queues `job` on this worker's deque, where it runs next here unless
@@ -198,7 +228,13 @@ impl WorkerThread {
         };
         match (a_result, b_result) {
             (Ok(a), Ok(b)) => (a, b),
-            (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+            (Err(payload), Ok(_)) | (Ok(_), Err(payload)) => resume_unwind(payload),
+            (Err(payload), Err(b_payload)) => {
+                // `a`'s wins; `b`'s is dropped before unwinding, where a
+                // panic in its `Drop` would abort the process.
+                drop_panic_payload(b_payload);
+                resume_unwind(payload)
+            }
         }
     }
 
