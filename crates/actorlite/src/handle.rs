@@ -298,7 +298,9 @@ impl<A: Actor> ActorHandle<A> {
     /// Waits at most `timeout` for the actor to stop: `Some` with why it
     /// stopped (at once if it has already), `None` if it is still running
     /// (or stopping) when the time is up. Any `Duration` works;
-    /// `Duration::MAX` waits as [`join`](Self::join) does.
+    /// `Duration::MAX` waits as [`join`](Self::join) does. Unlike `join`,
+    /// it does not wait for the actor's thread to end once the actor has
+    /// stopped (the thread may still run its thread-locals' destructors).
     ///
     /// # Panics
     ///
@@ -325,9 +327,11 @@ impl<A: Actor> ActorHandle<A> {
     #[must_use = "`None` means the actor is still running"]
     pub fn join_timeout(&self, timeout: Duration) -> Option<ExitReason> {
         self.refuse_own_thread("join_timeout");
-        let reason = self.shared.wait_for_exit_timeout(timeout)?;
-        self.reap();
-        Some(reason)
+        // The thread is not joined here: after the actor's exit it still
+        // runs its thread-locals' destructors (user code), which could hold
+        // this call far past `timeout` (`JoinHandle::is_finished` is true
+        // before they run). `join` reaps it; else it ends detached.
+        self.shared.wait_for_exit_timeout(timeout)
     }
 
     /// Panics on the actor's own thread, which would wait for itself.
@@ -432,7 +436,10 @@ impl<A: Actor> ActorHandle<A> {
     }
 
     /// Messages waiting in the mailbox now (a snapshot). The wake-up a
-    /// `stop` or `kill` may queue for an idle actor is not counted.
+    /// `stop` or `kill` may queue for an idle actor is not counted (the
+    /// call reads again while one is being queued or taken; in the few
+    /// nanoseconds between the actor taking one and counting it taken, the
+    /// answer can still be one short).
     ///
     /// # Examples
     ///
@@ -740,8 +747,13 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
 /// let ticker = spawn(Ticker { myself: None });
 /// let weak = ticker.downgrade();
 /// ticker.send(0)?;
-/// drop(ticker); // the only handle: the ticker stops, its own weak one notwithstanding
-/// assert!(weak.upgrade().is_none());
+/// drop(ticker); // the only outside handle
+/// // The ticker stops, its own weak handle notwithstanding, as soon as its
+/// // handler lets go of the handle it upgraded for a moment.
+/// while let Some(ticker) = weak.upgrade() {
+///     drop(ticker); // may be the last handle: that stops it
+///     std::thread::yield_now();
+/// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WeakActorHandle<A: Actor> {

@@ -80,6 +80,25 @@ impl<A: Actor> Runner<A> {
                 Ok(()) => return,
                 Err(panic) => self.recover(panic),
             }
+            // A stop or kill ends the restarts of an actor whose `started`
+            // keeps failing (else it would restart forever and never see
+            // the request): the fresh instance never started, so it is
+            // dropped without its `stopped`.
+            if self.shared.requested() != RUNNING {
+                self.drop_unstarted();
+            }
+        }
+    }
+
+    /// Drops the current instance, which never started, as a broken one is
+    /// dropped: a `Reply` it holds gives `Closed`, a panic is reported.
+    fn drop_unstarted(&mut self) {
+        let unstarted = self.actor.take();
+        let _unhandled = Unhandled::begin();
+        if let Err(panic) = catching(move || drop(unstarted)) {
+            self.shared.record_panic(&format!(
+                "dropping an actor that never started panicked: {panic}"
+            ));
         }
     }
 
@@ -117,7 +136,14 @@ impl<A: Actor> Runner<A> {
     /// caller), else records the failure.
     fn recover(&mut self, mut panic: String) {
         let broken = self.actor.take();
-        if let Err(drop_panic) = catching(move || drop(broken)) {
+        // A `Reply` the broken instance holds was never answered: Closed
+        // (one its handler held as it panicked was dropped by the unwind,
+        // before this: NoReply).
+        let dropped = {
+            let _unhandled = Unhandled::begin();
+            catching(move || drop(broken))
+        };
+        if let Err(drop_panic) = dropped {
             panic = format!("{panic}; then dropping the actor panicked: {drop_panic}");
         }
         self.shared.record_panic(&panic);

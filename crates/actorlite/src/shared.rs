@@ -125,6 +125,10 @@ pub(crate) struct Shared<M> {
     /// before one is queued and down after the actor took it, so never
     /// below those in the mailbox; `mailbox_len` leaves them out.
     wakes: AtomicUsize,
+    /// Bumped after every change of `wakes` (it never goes back), so that
+    /// `mailbox_len` can tell whether `wakes` stayed put while it read the
+    /// mailbox's length.
+    wake_changes: AtomicUsize,
     /// Fired by any stop or kill request: releases the actor's own send to
     /// its full mailbox (nobody else would ever make room).
     stopping: Signal,
@@ -154,6 +158,7 @@ impl<M> Shared<M> {
             gate: AdmissionGate::new(),
             lifecycle: Lifecycle::new(),
             wakes: AtomicUsize::new(0),
+            wake_changes: AtomicUsize::new(0),
             stopping: Signal::new(),
             abandoned: Signal::new(),
             counters: Counters::default(),
@@ -179,11 +184,14 @@ impl<M> Shared<M> {
         // A full mailbox means the actor is busy and will look at the
         // request after its current message; a disconnected one, that it is
         // gone.
-        // Relaxed (both): a count for `mailbox_len`'s estimate; it orders
-        // nothing (the request itself is the lifecycle's, Release).
-        self.wakes.fetch_add(1, Ordering::Relaxed);
+        // SeqCst (all the wake counts): `mailbox_len` must see a change of
+        // `wakes` that came before a change of the mailbox it saw; these
+        // run once per request, so the cost does not matter.
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.wake_changes.fetch_add(1, Ordering::SeqCst);
         if self.mailbox.try_send(Envelope::Wake).is_err() {
-            self.wakes.fetch_sub(1, Ordering::Relaxed);
+            self.wakes.fetch_sub(1, Ordering::SeqCst);
+            self.wake_changes.fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -218,11 +226,13 @@ impl<M> Shared<M> {
         // A busy actor makes room within microseconds: retry with
         // crossbeam's backoff (as its own blocking send does) before paying
         // for a `Select`, which allocates and registers with two channels.
-        // A send that gets in while a release fires is one that came just
-        // before it: admitted, so the actor accounts for its message.
+        // Each retry checks the release first, as the loop below does.
         let backoff = Backoff::new();
         while !backoff.is_completed() {
             backoff.snooze();
+            if release.fired() {
+                return Err(Refused::Closed(envelope.into_message()));
+            }
             envelope = match self.mailbox.try_send(envelope) {
                 Ok(()) => return Ok(()),
                 Err(ChannelFull::Full(envelope)) => envelope,
@@ -330,16 +340,29 @@ impl<M> Shared<M> {
 
     /// The actor took a wake-up out of its mailbox.
     pub(crate) fn woken(&self) {
-        // Relaxed: as in `request`.
-        self.wakes.fetch_sub(1, Ordering::Relaxed);
+        // SeqCst: as in `request`.
+        self.wakes.fetch_sub(1, Ordering::SeqCst);
+        self.wake_changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The messages in the mailbox, wake-ups left out. A snapshot: with a
     /// request and the actor racing, it may be one off for a moment.
     pub(crate) fn mailbox_len(&self) -> usize {
-        // Relaxed: as in `request`.
-        let wakes = self.wakes.load(Ordering::Relaxed);
-        self.mailbox.len().saturating_sub(wakes)
+        // A wake-up queued or taken while the length is read would make
+        // it one off: read again until no wake count changed meanwhile.
+        // SeqCst (all): as in `request`; a change of `wakes` comes before
+        // the mailbox change it stands for (the send or the take), and
+        // `wake_changes` moves after it.
+        loop {
+            let changes = self.wake_changes.load(Ordering::SeqCst);
+            let wakes = self.wakes.load(Ordering::SeqCst);
+            let len = self.mailbox.len();
+            if self.wake_changes.load(Ordering::SeqCst) == changes
+                && self.wakes.load(Ordering::SeqCst) == wakes
+            {
+                return len.saturating_sub(wakes);
+            }
+        }
     }
 
     pub(crate) fn requested(&self) -> u8 {

@@ -1,0 +1,191 @@
+//! Where an actor's life meets a race or a stubborn failure: a kill while
+//! sends wait for room, a `started` that never succeeds, a thread slow to
+//! exit, a `Reply` held by an actor that panics, the count of a mailbox that
+//! a stop just nudged.
+
+use std::cell::RefCell;
+use std::sync::{mpsc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use actorlite::{
+    spawn, spawn_supervised, Actor, ActorBuilder, AskError, Context, ExitReason, Mailbox, Reply,
+    RestartPolicy,
+};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Blocks in its handler on message 0 until the test releases it.
+struct Blocking(mpsc::Receiver<()>);
+
+impl Actor for Blocking {
+    type Message = u32;
+    fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+        if n == 0 {
+            let _ = self.0.recv();
+        }
+    }
+}
+
+#[test]
+fn a_send_waiting_for_room_when_kill_comes_gets_its_message_back_even_if_room_comes_right_after() {
+    for round in 0..200 {
+        let (release, gate) = mpsc::channel();
+        let actor = ActorBuilder::new()
+            .mailbox(Mailbox::Bounded(1))
+            .spawn(Blocking(gate))
+            .unwrap();
+        actor.send(0).unwrap(); // the actor takes it and blocks
+        while actor.mailbox_len() != 0 {
+            thread::yield_now();
+        }
+        actor.send(1).unwrap(); // fills the mailbox
+        let sender = actor.clone();
+        let (waiting, is_waiting) = mpsc::channel();
+        let waiter = thread::spawn(move || {
+            waiting.send(()).unwrap();
+            sender.send(2)
+        });
+        is_waiting.recv().unwrap();
+        for _ in 0..round % 20 {
+            thread::yield_now(); // the send is somewhere in its wait
+        }
+        actor.kill(); // the mailbox is still full: nothing got in yet
+        release.send(()).unwrap(); // room comes only now
+        let outcome = waiter.join().unwrap();
+        assert_eq!(actor.join(), ExitReason::Killed);
+        assert_eq!(outcome.map_err(|error| error.0), Err(2), "round {round}");
+        assert_eq!(
+            actor.stats().dead_letters,
+            1,
+            "round {round}: only message 1"
+        );
+    }
+}
+
+/// Its `started` always panics.
+struct NeverStarts;
+
+impl Actor for NeverStarts {
+    type Message = ();
+    fn started(&mut self, _: &mut Context<Self>) {
+        panic!("never starts");
+    }
+    fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+}
+
+#[test]
+fn kill_or_stop_ends_the_restarts_of_an_actor_whose_started_keeps_panicking() {
+    // A window of zero: no restart ever counts against the budget.
+    let endless = RestartPolicy {
+        max_restarts: 1,
+        within: Duration::ZERO,
+    };
+    for (kill, expected) in [(true, ExitReason::Killed), (false, ExitReason::Normal)] {
+        let actor = spawn_supervised(|| NeverStarts, endless);
+        while actor.stats().restarts < 3 {
+            thread::yield_now();
+        }
+        if kill {
+            actor.kill();
+        } else {
+            actor.stop();
+        }
+        assert_eq!(actor.join_timeout(PATIENCE), Some(expected));
+        assert_eq!(actor.last_panic().as_deref(), Some("never starts"));
+    }
+}
+
+thread_local! {
+    /// Set by a handler: its `Drop` runs as the actor's thread exits.
+    static SLOW_TO_DROP: RefCell<Option<WaitsWhenDropped>> = const { RefCell::new(None) };
+}
+
+/// Blocks its thread's exit until the test releases it.
+struct WaitsWhenDropped(Mutex<mpsc::Receiver<()>>);
+
+impl Drop for WaitsWhenDropped {
+    fn drop(&mut self) {
+        let _ = self.0.lock().unwrap().recv_timeout(PATIENCE);
+    }
+}
+
+struct SetsAThreadLocal;
+
+impl Actor for SetsAThreadLocal {
+    type Message = mpsc::Receiver<()>;
+    fn handle(&mut self, release: mpsc::Receiver<()>, _: &mut Context<Self>) {
+        SLOW_TO_DROP.with(|slot| *slot.borrow_mut() = Some(WaitsWhenDropped(Mutex::new(release))));
+    }
+}
+
+#[test]
+fn join_timeout_does_not_wait_for_the_actors_thread_local_destructors() {
+    let (release, released) = mpsc::channel();
+    let actor = spawn(SetsAThreadLocal);
+    actor.send(released).unwrap();
+    actor.stop();
+    let reason = loop {
+        // Each call must come back at once, though the thread cannot end
+        // until `release` below: a hang here is the defect.
+        if let Some(reason) = actor.join_timeout(Duration::ZERO) {
+            break reason;
+        }
+        thread::sleep(Duration::from_millis(1));
+    };
+    assert_eq!(reason, ExitReason::Normal);
+    release.send(()).unwrap();
+    assert_eq!(actor.join(), ExitReason::Normal); // reaps the thread
+}
+
+enum Holding {
+    Keep(Reply<u32>),
+    Panic,
+}
+
+/// Keeps the `Reply` of a request in its state, and panics on demand.
+struct KeepsTheReply(Option<Reply<u32>>);
+
+impl Actor for KeepsTheReply {
+    type Message = Holding;
+    fn handle(&mut self, message: Holding, _: &mut Context<Self>) {
+        match message {
+            Holding::Keep(reply) => self.0 = Some(reply),
+            Holding::Panic => panic!("a later message panicked"),
+        }
+    }
+}
+
+#[test]
+fn an_actor_that_panics_while_it_keeps_a_reply_gives_the_asker_closed() {
+    let actor = spawn(KeepsTheReply(None));
+    let asking = actor.clone();
+    let asker = thread::spawn(move || asking.ask(Holding::Keep, PATIENCE));
+    while actor.stats().handled == 0 {
+        thread::yield_now(); // the Reply is in the actor's state now
+    }
+    actor.send(Holding::Panic).unwrap();
+    assert!(matches!(actor.join(), ExitReason::Panicked(_)));
+    assert_eq!(asker.join().unwrap(), Err(AskError::Closed));
+}
+
+struct Idle;
+
+impl Actor for Idle {
+    type Message = ();
+    fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+}
+
+#[test]
+fn the_wake_up_a_stop_queues_is_never_counted_in_mailbox_len() {
+    for _ in 0..500 {
+        let actor = spawn(Idle);
+        let stopper = actor.clone();
+        let stop = thread::spawn(move || stopper.stop());
+        for _ in 0..50 {
+            assert_eq!(actor.mailbox_len(), 0, "nothing was ever sent");
+        }
+        stop.join().unwrap();
+        actor.join();
+    }
+}
