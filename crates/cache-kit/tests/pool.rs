@@ -376,6 +376,33 @@ fn a_scope_waiting_for_a_stolen_task_sleeps_instead_of_spinning() {
     );
 }
 
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn shutdown_waiting_for_a_long_outside_call_sleeps_instead_of_spinning() {
+    let pool = Arc::new(WorkStealingPool::new(1).unwrap());
+    let (started, has_started) = mpsc::channel();
+    let caller = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || {
+            pool.install(|| {
+                started.send(()).unwrap();
+                thread::sleep(STOLEN_JOB);
+            });
+        })
+    };
+    has_started.recv().unwrap(); // the install was let in: shutdown waits for it
+    let before = thread_cpu_ticks();
+    pool.shutdown();
+    let used = thread_cpu_ticks() - before;
+    caller.join().unwrap();
+    eprintln!("a shutdown waiting 1 s for an install used {used} ticks of 10 ms");
+    // As for the joiner above: under 20% of the wait.
+    assert!(
+        used < 20,
+        "the shutdown used {used} ticks of CPU (10 ms each) waiting 1 s"
+    );
+}
+
 /// Runs `test` on a thread of its own and fails if it does not finish in
 /// time (a deadlock), instead of stalling the suite. A hung thread is left
 /// behind: the test process exits anyway.
