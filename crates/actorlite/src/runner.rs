@@ -31,6 +31,9 @@ pub(crate) struct Runner<A: Actor> {
     ctx: Context<A>,
     /// The panic that ended the actor (past any restart budget).
     failure: Option<String>,
+    /// Messages taken from the mailbox: each one a send that handed its
+    /// admission over (`Shared::put`), counted here instead of in the gate.
+    received: u64,
 }
 
 impl<A: Actor> Runner<A> {
@@ -48,6 +51,7 @@ impl<A: Actor> Runner<A> {
             shared,
             ctx,
             failure: None,
+            received: 0,
         }
     }
 
@@ -57,7 +61,10 @@ impl<A: Actor> Runner<A> {
         self.start();
         while self.failure.is_none() && self.shared.requested() == RUNNING {
             match self.next_envelope() {
-                Some(Envelope::Message(message)) => self.deliver(message),
+                Some(Envelope::Message(message)) => {
+                    self.received += 1;
+                    self.deliver(message);
+                }
                 Some(Envelope::Wake) => self.shared.woken(),
                 None => break,
             }
@@ -183,11 +190,21 @@ impl<A: Actor> Runner<A> {
         loop {
             // Checked before draining: once every admitted send has
             // finished, this drain empties the mailbox for good.
-            let all_in = self.shared.gate.try_wait_for_admitted().is_some();
+            let all_in = self
+                .shared
+                .gate
+                .try_wait_for_admitted_with(self.received)
+                .is_some();
             while let Ok(envelope) = self.mailbox.try_recv() {
                 match envelope {
-                    Envelope::Message(message) if self.owes_handling() => self.deliver(message),
-                    Envelope::Message(message) => self.dead_letter(message),
+                    Envelope::Message(message) => {
+                        self.received += 1;
+                        if self.owes_handling() {
+                            self.deliver(message);
+                        } else {
+                            self.dead_letter(message);
+                        }
+                    }
                     Envelope::Wake => self.shared.woken(),
                 }
             }

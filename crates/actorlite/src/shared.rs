@@ -117,6 +117,8 @@ pub(crate) struct Shared<M> {
     pub(crate) mailbox: Sender<Envelope<M>>,
     /// Every send passes it; a stop or kill closes it, and the actor waits
     /// for the sends already admitted before it counts its mailbox drained.
+    /// A send that queued its message hands its admission over (no locked
+    /// instruction): the actor counts the messages it takes instead.
     pub(crate) gate: AdmissionGate,
     /// Live handles (the last one dropped stops the actor) and the stop
     /// request.
@@ -207,12 +209,15 @@ impl<M> Shared<M> {
     /// actor's own thread (its handler sending to itself), at any stop
     /// request.
     pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
-        let Some(_admission) = self.gate.enter() else {
+        let Some(admission) = self.gate.enter() else {
             return Err(Refused::Closed(message));
         };
         // The actor keeps its receiver until every admitted send is in.
         let mut envelope = match self.mailbox.try_send(Envelope::Message(message)) {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                admission.hand_over();
+                return Ok(());
+            }
             Err(ChannelFull::Full(envelope)) => envelope,
             Err(ChannelFull::Disconnected(envelope)) => {
                 return Err(Refused::Closed(envelope.into_message()))
@@ -234,7 +239,10 @@ impl<M> Shared<M> {
                 return Err(Refused::Closed(envelope.into_message()));
             }
             envelope = match self.mailbox.try_send(envelope) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    admission.hand_over();
+                    return Ok(());
+                }
                 Err(ChannelFull::Full(envelope)) => envelope,
                 Err(ChannelFull::Disconnected(envelope)) => {
                     return Err(Refused::Closed(envelope.into_message()))
@@ -251,7 +259,10 @@ impl<M> Shared<M> {
                 return Err(Refused::Closed(envelope.into_message()));
             }
             envelope = match self.mailbox.try_send(envelope) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    admission.hand_over();
+                    return Ok(());
+                }
                 Err(ChannelFull::Full(envelope)) => envelope,
                 Err(ChannelFull::Disconnected(envelope)) => {
                     return Err(Refused::Closed(envelope.into_message()))
@@ -284,11 +295,12 @@ impl<M> Shared<M> {
 
     /// `try_send`'s body: past the gate, into the mailbox if it has room.
     pub(crate) fn try_send(&self, message: M) -> Result<(), TrySendError<M>> {
-        let Some(_admission) = self.gate.enter() else {
+        let Some(admission) = self.gate.enter() else {
             return Err(TrySendError::Closed(message));
         };
         self.mailbox
             .try_send(Envelope::Message(message))
+            .map(|()| admission.hand_over())
             .map_err(|error| match error {
                 ChannelFull::Full(envelope) => TrySendError::Full(envelope.into_message()),
                 ChannelFull::Disconnected(envelope) => {

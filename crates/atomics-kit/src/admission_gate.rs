@@ -24,7 +24,8 @@ const OPEN: u64 = u64::MAX;
 /// once every [`Admission`] handed out before the close was dropped, so
 /// everything those operations did (their items queued) happens before what
 /// the waiter does next. Entering never blocks and never takes a lock: one
-/// read-modify-write on entry, one when the admission drops. Each admission
+/// read-modify-write on entry, one when the admission drops (none when it
+/// is [handed over](Admission::hand_over) to a waiter that counts it). Each admission
 /// also carries a sequence number (0, 1, 2, ... in admission order), usable
 /// as an id.
 ///
@@ -86,6 +87,39 @@ impl Admission<'_> {
     #[must_use]
     pub fn sequence(&self) -> u64 {
         self.sequence
+    }
+
+    /// Ends the operation without counting it finished in the gate: its
+    /// result (an item queued) went to the waiter, who counts what it
+    /// takes and passes that count to
+    /// [`try_wait_for_admitted_with`](AdmissionGate::try_wait_for_admitted_with).
+    /// Saves the locked read-modify-write a drop costs, on the path where
+    /// the operation succeeds; the paths that hand nothing over drop their
+    /// admission instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    /// use std::sync::mpsc;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// let (queue, items) = mpsc::channel();
+    /// let admission = gate.enter().unwrap();
+    /// queue.send(1).unwrap(); // the operation's result, for the waiter
+    /// admission.hand_over();
+    /// gate.close();
+    /// let mut taken = 0;
+    /// while gate.try_wait_for_admitted_with(taken).is_none() {
+    ///     taken += items.try_iter().count() as u64;
+    /// }
+    /// assert_eq!(taken, 1);
+    /// ```
+    pub fn hand_over(self) {
+        // Forgotten: no drop, so no count in `finished`. The waiter's own
+        // count of what it took (through the queue's synchronization)
+        // stands for it.
+        std::mem::forget(self);
     }
 }
 
@@ -236,11 +270,36 @@ impl AdmissionGate {
     /// ```
     #[must_use]
     pub fn try_wait_for_admitted(&self) -> Option<u64> {
+        self.try_wait_for_admitted_with(0)
+    }
+
+    /// [`try_wait_for_admitted`](Self::try_wait_for_admitted) for a waiter
+    /// that takes what admitted operations [hand over](Admission::hand_over):
+    /// `handed_over` is how many it has taken so far, and they count as
+    /// finished. `Some(admitted)` once the gate is closed and the dropped
+    /// admissions and `handed_over` together reach the admitted count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AdmissionGate;
+    ///
+    /// let gate = AdmissionGate::new();
+    /// gate.enter().unwrap().hand_over();
+    /// drop(gate.enter().unwrap()); // an operation that handed nothing over
+    /// gate.close();
+    /// assert_eq!(gate.try_wait_for_admitted_with(0), None);
+    /// assert_eq!(gate.try_wait_for_admitted_with(1), Some(2));
+    /// ```
+    #[must_use]
+    pub fn try_wait_for_admitted_with(&self, handed_over: u64) -> Option<u64> {
         // Acquire: pairs with the closer's Release store.
         let admitted = self.admitted_at_close.load(Ordering::Acquire);
-        // Acquire: pairs with each admission's Release, so what those
-        // operations did happens before what the caller does next.
-        (admitted != OPEN && self.finished.load(Ordering::Acquire) >= admitted).then_some(admitted)
+        // Acquire: pairs with each dropped admission's Release, so what
+        // those operations did happens before what the caller does next
+        // (the handed-over ones are ordered by whatever carried them).
+        let finished = self.finished.load(Ordering::Acquire);
+        (admitted != OPEN && finished.saturating_add(handed_over) >= admitted).then_some(admitted)
     }
 }
 

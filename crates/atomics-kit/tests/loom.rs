@@ -233,3 +233,52 @@ fn concurrent_gate_close_waits_for_every_admitted_operation() {
         );
     });
 }
+
+#[test]
+fn concurrent_gate_waiter_counting_handed_over_items_takes_every_one() {
+    use atomics_kit::AdmissionGate;
+    use loom::sync::Mutex;
+    use std::collections::VecDeque;
+
+    // One entrant hands its item over (queued, then `hand_over`: no count
+    // in the gate), the other queues nothing and drops its admission. The
+    // closer drains the queue, counting what it takes, until
+    // `try_wait_for_admitted_with` says every admitted operation is
+    // accounted for: by then it must have taken every item queued, or an
+    // item would be left behind after the waiter stopped looking.
+    loom::model(|| {
+        let gate = Arc::new(AdmissionGate::new());
+        let queue = Arc::new(Mutex::new(VecDeque::new()));
+        let handing_over = {
+            let (gate, queue) = (Arc::clone(&gate), Arc::clone(&queue));
+            thread::spawn(move || {
+                if let Some(admission) = gate.enter() {
+                    queue.lock().unwrap().push_back(admission.sequence());
+                    admission.hand_over();
+                }
+            })
+        };
+        let dropping = {
+            let gate = Arc::clone(&gate);
+            thread::spawn(move || drop(gate.enter()))
+        };
+        gate.close();
+        let mut taken = Vec::new();
+        loop {
+            // Checked before draining, as an actor does: once it holds,
+            // this drain takes the last item.
+            let done = gate.try_wait_for_admitted_with(taken.len() as u64);
+            taken.extend(queue.lock().unwrap().drain(..));
+            if done.is_some() {
+                break;
+            }
+            thread::yield_now();
+        }
+        handing_over.join().unwrap();
+        dropping.join().unwrap();
+        assert!(
+            queue.lock().unwrap().is_empty(),
+            "an item handed over was left behind: {taken:?}"
+        );
+    });
+}
