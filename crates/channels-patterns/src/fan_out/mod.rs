@@ -9,8 +9,10 @@
 mod errors;
 mod stream;
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use atomics_kit::{panic_message, SizeError};
 
@@ -24,14 +26,35 @@ use crate::sync::Mutex;
 /// cost, few enough that taking one (a lock) is rare next to running it.
 const CHUNKS_PER_WORKER: usize = 8;
 
-/// Applies `f` to every input on `workers` threads and returns the results
-/// in input order.
+/// What starting a helper thread costs, as the adaptive start reckons it:
+/// the caller's `spawn` plus the time until the helper runs, and its join
+/// (tens of µs on a VM, more under load). A helper is started only when it
+/// would get at least twice this much work.
+const SPAWN_COST: Duration = Duration::from_micros(50);
+
+/// How long the calling thread runs items alone before an estimate of an
+/// item's cost is trusted for starting helpers: long beside a clock read
+/// (tens of ns), short beside [`SPAWN_COST`].
+const MIN_PROBE: Duration = Duration::from_micros(4);
+
+/// Applies `f` to every input on up to `workers` threads and returns the
+/// results in input order.
 ///
-/// The calling thread is one of the workers: `workers - 1` scoped threads
-/// are started, so `f` and the inputs may borrow from the caller. The inputs
-/// are cut into chunks that the workers take in turn, so uneven items
-/// balance out. If the operating system refuses to start a thread, the
-/// others (at least the caller) do its share.
+/// The calling thread is one of the workers, and it starts alone: it runs
+/// the first inputs itself and times them. Helper threads (scoped, so `f`
+/// and the inputs may borrow) are started only once that shows the work
+/// left outweighs starting them, a few tens of µs each; then the inputs
+/// left are cut into chunks that the workers take in turn, so uneven items
+/// balance out. `workers` is thus an upper bound: trivial or few inputs
+/// run on the calling thread alone, about as fast as a sequential
+/// `map`, and a helper is started only when its share of the work left is
+/// worth it. If the operating system refuses to start a thread, the others
+/// (at least the caller) do its share.
+///
+/// The inputs are pulled on the calling thread (the input iterator need
+/// not be `Send`); the ones left when helpers start are collected first. A
+/// panic in the input iterator itself is not an item's panic: it unwinds
+/// out of this call.
 ///
 /// # Panics policy
 ///
@@ -44,7 +67,7 @@ const CHUNKS_PER_WORKER: usize = 8;
 /// # Errors
 ///
 /// [`FanOutError::InvalidSize`] if `workers` is 0 (more workers than
-/// inputs are accepted: one per input is used);
+/// inputs are accepted: at most one per input is used);
 /// [`FanOutError::Panicked`] if `f` panicked on any input.
 ///
 /// # Examples
@@ -68,110 +91,284 @@ where
     R: Send,
 {
     SizeError::nonzero("workers", workers)?;
-    let inputs: Vec<I::Item> = inputs.into_iter().collect();
-    let total = inputs.len();
-    // More workers than inputs would find nothing to do.
-    let workers = workers.min(total.max(1));
-    let chunk_len = (total / workers.saturating_mul(CHUNKS_PER_WORKER)).max(1);
-    let chunks = Mutex::new(into_chunks(inputs, chunk_len));
-    let take_chunk = || chunks.lock().pop();
-    let work = || {
-        let mut done = Vec::new();
-        while let Some((start, chunk)) = take_chunk() {
-            done.push((start, run_chunk(start, chunk, &f)));
-        }
-        done
+    let mut inputs = inputs.into_iter();
+    let mut out = Outcomes::with_capacity(inputs.size_hint().0);
+    // One input, or one worker: nothing to share, nothing to time.
+    if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
+        run_items(&mut inputs, &f, &mut out);
+        return out.finish();
+    }
+    let Some(split) = probe(&mut inputs, workers, &f, &mut out) else {
+        return out.finish();
     };
-
-    let mut done: Vec<(usize, ChunkOutcome<R>)> = thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers.min(total.div_ceil(chunk_len)))
+    let rest: Vec<I::Item> = inputs.collect();
+    let helpers = split.helpers(rest.len());
+    if helpers == 0 {
+        run_items(&mut rest.into_iter(), &f, &mut out);
+        return out.finish();
+    }
+    out.reserve(rest.len());
+    let first = out.len();
+    let threads = helpers + 1;
+    let chunk_len = (rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER)).max(1);
+    let chunks = Mutex::new(into_chunks(first, rest, chunk_len));
+    let mut helper_chunks: Vec<(usize, Outcomes<R>)> = thread::scope(|scope| {
+        let f = &f;
+        let chunks = &chunks;
+        let handles: Vec<_> = (1..=helpers)
             .filter_map(|index| {
                 thread::Builder::new()
                     .name(format!("fan-out-{index}"))
-                    .spawn_scoped(scope, work)
+                    .spawn_scoped(scope, move || {
+                        // Helpers take from the back, so the caller's chunks
+                        // stay one run from the front, gathered in place.
+                        let mut done = Vec::new();
+                        while let Some((start, chunk)) = chunks.lock().pop_back() {
+                            let mut outcomes = Outcomes::with_capacity(chunk.len());
+                            run_chunk(start, chunk, f, &mut outcomes);
+                            done.push((start, outcomes));
+                        }
+                        done
+                    })
                     .ok()
             })
             .collect();
-        let mut done = work();
-        for helper in helpers {
+        // The caller takes from the front; its results go straight into
+        // `out`, which holds every index before the front chunk's.
+        while let Some((start, chunk)) = chunks.lock().pop_front() {
+            debug_assert_eq!(start, out.len());
+            run_chunk(start, chunk, f, &mut out);
+        }
+        let mut done = Vec::new();
+        for handle in handles {
             // `run_chunk` catches every panic of `f`.
             done.extend(
-                helper
+                handle
                     .join()
                     .unwrap_or_else(|payload| panic::resume_unwind(payload)),
             );
         }
         done
     });
-    done.sort_unstable_by_key(|(start, _)| *start);
-    gather(done, total)
+    helper_chunks.sort_unstable_by_key(|(start, _)| *start);
+    for (start, outcomes) in helper_chunks {
+        debug_assert_eq!(start, out.len());
+        out.append(outcomes);
+    }
+    out.finish()
 }
 
-/// Cuts `inputs` into `(start index, items)` chunks of `chunk_len`, the
-/// first chunk last (so that popping takes them in input order).
-fn into_chunks<T>(mut inputs: Vec<T>, chunk_len: usize) -> Vec<(usize, Vec<T>)> {
-    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(chunk_len));
+/// What the calling thread learned running the first inputs alone: how long
+/// one took, and how many helpers the call may start.
+struct Split {
+    per_item_ns: u64,
+    max_helpers: usize,
+}
+
+impl Split {
+    /// How many helpers are worth starting for `left` more inputs: each
+    /// thread's share of the work left must be at least twice
+    /// [`SPAWN_COST`].
+    fn helpers(&self, left: usize) -> usize {
+        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        let work = self.per_item_ns.saturating_mul(left);
+        let threads = work / (2 * nanos(SPAWN_COST));
+        let helpers = usize::try_from(threads).unwrap_or(usize::MAX);
+        helpers.saturating_sub(1).min(self.max_helpers).min(
+            usize::try_from(left)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(1),
+        )
+    }
+}
+
+/// `time` in nanoseconds (saturating: 584 years).
+fn nanos(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Runs the first inputs on the calling thread, in batches that double,
+/// reading the clock after each, until either the inputs end (`None`: every
+/// outcome is in `out`), or the work left is known to be small (the rest
+/// is run here too, `None`), or the time spent makes an item's cost
+/// trustworthy and the work left may be worth helpers (`Some`: the caller
+/// collects the rest and decides with its exact length).
+fn probe<T, R>(
+    inputs: &mut impl Iterator<Item = T>,
+    workers: usize,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) -> Option<Split> {
+    let started = Instant::now();
+    let mut batch = 1;
+    loop {
+        let before = out.len();
+        run_items(&mut inputs.by_ref().take(batch), f, out);
+        if out.len() - before < batch {
+            return None;
+        }
+        let elapsed = nanos(started.elapsed());
+        let ran = u64::try_from(out.len()).unwrap_or(u64::MAX);
+        let split = Split {
+            per_item_ns: elapsed / ran.max(1),
+            max_helpers: workers - 1,
+        };
+        let (least_left, most_left) = inputs.size_hint();
+        // An item's cost is over-estimated at first (a clock read, a cold
+        // cache): enough to rule helpers out, not to start them.
+        if most_left.is_some_and(|most| split.helpers(most) == 0) {
+            run_items(inputs, f, out);
+            return None;
+        }
+        if elapsed >= nanos(MIN_PROBE)
+            && (split.helpers(least_left) > 0 || elapsed >= 2 * nanos(SPAWN_COST))
+        {
+            // Worth helpers, or an input of unknown length that has already
+            // taken long: the exact length decides.
+            return Some(split);
+        }
+        batch = batch.saturating_mul(2);
+    }
+}
+
+/// Cuts `inputs` (whose first has index `first`) into `(start index,
+/// items)` chunks of `chunk_len`, in input order.
+fn into_chunks<T>(first: usize, mut inputs: Vec<T>, chunk_len: usize) -> VecDeque<(usize, Vec<T>)> {
+    let mut chunks = VecDeque::with_capacity(inputs.len().div_ceil(chunk_len));
     let last_start = inputs.len().saturating_sub(1) / chunk_len * chunk_len;
     for start in (chunk_len..=last_start).rev().step_by(chunk_len) {
-        chunks.push((start, inputs.split_off(start)));
+        chunks.push_front((first + start, inputs.split_off(start)));
     }
-    chunks.push((0, inputs));
+    chunks.push_front((first, inputs));
     chunks
 }
 
-/// One chunk's results: the plain results while `f` did not panic (the
-/// common case, gathered without re-wrapping), every outcome once it did.
-enum ChunkOutcome<R> {
+/// Every outcome gathered so far, from some index on: the plain results
+/// while `f` did not panic (the common case, gathered without re-wrapping),
+/// every outcome once it did.
+enum Outcomes<R> {
     AllOk(Vec<R>),
     SomePanicked(Vec<Result<R, ItemPanicked>>),
 }
 
-fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R) -> ChunkOutcome<R> {
-    let run = |index: usize, item: T| {
-        panic::catch_unwind(AssertUnwindSafe(|| f(item)))
-            .map_err(|payload| ItemPanicked::new(index, panic_message(payload)))
-    };
-    let mut results = Vec::with_capacity(chunk.len());
-    let mut items = chunk.into_iter().enumerate();
-    for (offset, item) in items.by_ref() {
-        match run(start + offset, item) {
-            Ok(result) => results.push(result),
-            Err(panicked) => {
-                let mut outcomes: Vec<_> = results.into_iter().map(Ok).collect();
-                outcomes.push(Err(panicked));
-                outcomes.extend(items.map(|(offset, item)| run(start + offset, item)));
-                return ChunkOutcome::SomePanicked(outcomes);
-            }
+impl<R> Outcomes<R> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self::AllOk(Vec::with_capacity(capacity))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::AllOk(results) => results.len(),
+            Self::SomePanicked(outcomes) => outcomes.len(),
         }
     }
-    ChunkOutcome::AllOk(results)
+
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Self::AllOk(results) => results.reserve(more),
+            Self::SomePanicked(outcomes) => outcomes.reserve(more),
+        }
+    }
+
+    /// Every outcome, the results now wrapped.
+    fn outcomes(&mut self) -> &mut Vec<Result<R, ItemPanicked>> {
+        if let Self::AllOk(results) = self {
+            let outcomes = std::mem::take(results).into_iter().map(Ok).collect();
+            *self = Self::SomePanicked(outcomes);
+        }
+        match self {
+            Self::SomePanicked(outcomes) => outcomes,
+            Self::AllOk(_) => unreachable!("just wrapped"),
+        }
+    }
+
+    fn push_panicked(&mut self, panicked: ItemPanicked) {
+        self.outcomes().push(Err(panicked));
+    }
+
+    /// Appends `later`, the outcomes that follow these.
+    fn append(&mut self, later: Self) {
+        match (self, later) {
+            (Self::AllOk(results), Self::AllOk(mut more)) => results.append(&mut more),
+            (this, Self::AllOk(more)) => this.outcomes().extend(more.into_iter().map(Ok)),
+            (this, Self::SomePanicked(mut more)) => this.outcomes().append(&mut more),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<R>, FanOutError<R>> {
+        match self {
+            Self::AllOk(results) => Ok(results),
+            Self::SomePanicked(outcomes) => Err(FanOutError::Panicked(outcomes)),
+        }
+    }
 }
 
-/// Joins the chunks (sorted by start) into the results in input order.
-fn gather<R>(
-    chunks: Vec<(usize, ChunkOutcome<R>)>,
-    total: usize,
-) -> Result<Vec<R>, FanOutError<R>> {
-    let any_panicked = chunks
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, ChunkOutcome::SomePanicked(_)));
-    if !any_panicked {
-        let mut results = Vec::with_capacity(total);
-        for (_, outcome) in chunks {
-            if let ChunkOutcome::AllOk(mut part) = outcome {
-                results.append(&mut part);
+/// Runs the items of `chunk`, the first with index `start`, appending
+/// their outcomes to `out` (which ends just before `start`, or is empty).
+fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
+    let base = start - out.len();
+    run_items_from(base, &mut chunk.into_iter(), f, out);
+}
+
+/// Runs `f` on every item left in `items`, appending the outcomes to `out`,
+/// whose length is the next item's index.
+fn run_items<T, R>(
+    items: &mut impl Iterator<Item = T>,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) {
+    run_items_from(0, items, f, out);
+}
+
+/// Set while `f` unwinds: the guard is forgotten once `f` returns, so the
+/// common path pays nothing for it.
+struct Unwinding<'a>(&'a mut bool);
+
+impl Drop for Unwinding<'_> {
+    fn drop(&mut self) {
+        *self.0 = true;
+    }
+}
+
+/// [`run_items`] where the next item's index is `base + out.len()`.
+///
+/// One `catch_unwind` covers a whole run of items, not each item: after a
+/// panic in `f`, the item that panicked is the one after the last outcome,
+/// and the run goes on with the next. A panic in `items` itself is the
+/// caller's: it resumes.
+fn run_items_from<T, R>(
+    base: usize,
+    items: &mut impl Iterator<Item = T>,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) {
+    loop {
+        let mut f_panicked = false;
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            // `extend` keeps the length in a register for the iterators
+            // that know theirs (ranges, vectors, slices), and writes it
+            // back if `f` unwinds.
+            let mut run = items.map(|item| {
+                let unwinding = Unwinding(&mut f_panicked);
+                let result = f(item);
+                std::mem::forget(unwinding);
+                result
+            });
+            match &mut *out {
+                Outcomes::AllOk(results) => results.extend(&mut run),
+                Outcomes::SomePanicked(outcomes) => outcomes.extend(run.map(Ok)),
+            }
+        }));
+        match caught {
+            Ok(()) => return,
+            // Not `f`: `items` (or a failed allocation) panicked.
+            Err(payload) if !f_panicked => panic::resume_unwind(payload),
+            Err(payload) => {
+                let index = base + out.len();
+                out.push_panicked(ItemPanicked::new(index, panic_message(payload)));
             }
         }
-        return Ok(results);
     }
-    let mut outcomes = Vec::with_capacity(total);
-    for (_, outcome) in chunks {
-        match outcome {
-            ChunkOutcome::AllOk(part) => outcomes.extend(part.into_iter().map(Ok)),
-            ChunkOutcome::SomePanicked(part) => outcomes.extend(part),
-        }
-    }
-    Err(FanOutError::Panicked(outcomes))
 }
 
 #[cfg(test)]
@@ -182,17 +379,18 @@ mod tests {
     fn chunks_cover_the_inputs_in_order() {
         for total in [0, 1, 2, 7, 8, 9, 64] {
             for chunk_len in [1, 2, 3, 8, 100] {
-                let chunks = into_chunks((0..total).collect(), chunk_len);
-                let mut expected_start = 0;
-                // Popping takes them in input order: the first chunk is last.
-                for (start, items) in chunks.iter().rev() {
+                let first = 5;
+                let chunks = into_chunks(first, (first..first + total).collect(), chunk_len);
+                let mut expected_start = first;
+                for (start, items) in &chunks {
                     assert_eq!(*start, expected_start);
                     assert!(items.len() <= chunk_len);
                     assert_eq!(*items, (*start..*start + items.len()).collect::<Vec<_>>());
                     expected_start += items.len();
                 }
                 assert_eq!(
-                    expected_start, total,
+                    expected_start,
+                    first + total,
                     "total {total}, chunk_len {chunk_len}"
                 );
             }
