@@ -278,10 +278,7 @@ fn concurrent_slow_items_start_helpers_and_keep_every_promise() {
 fn a_panicking_input_iterator_unwinds_out_of_the_call() {
     for (slow, workers) in [(false, 1), (false, 2), (true, 2)] {
         let ran = AtomicUsize::new(0);
-        let inputs = (0..100_u32).map(|i| {
-            assert!(i != 7, "input {i} is broken");
-            i
-        });
+        let inputs = (0..100_u32).inspect(|i| assert!(*i != 7, "input {i} is broken"));
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             fan_out_fan_in(inputs, workers, |i| {
                 if slow {

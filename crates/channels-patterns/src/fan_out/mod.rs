@@ -11,6 +11,7 @@ mod stream;
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,15 +27,39 @@ use crate::sync::Mutex;
 /// cost, few enough that taking one (a lock) is rare next to running it.
 const CHUNKS_PER_WORKER: usize = 8;
 
-/// What starting a helper thread costs, as the adaptive start reckons it:
-/// the caller's `spawn` plus the time until the helper runs, and its join
-/// (tens of µs on a VM, more under load). A helper is started only when it
-/// would get at least twice this much work.
-const SPAWN_COST: Duration = Duration::from_micros(50);
+/// What starting a helper thread costs, as the adaptive start reckons it,
+/// in nanoseconds: the time from the caller's first `spawn` to the last
+/// helper running, a running average of what the calls that started
+/// helpers measured (tens of µs on an idle VM, more on a loaded one),
+/// within [`SPAWN_COST_RANGE`]. A helper is started only when it would get
+/// at least twice this much work.
+///
+/// A std atomic, not the `sync` shim's: it is a hint that publishes
+/// nothing, and no protocol depends on its value.
+static SPAWN_COST_NS: AtomicU64 = AtomicU64::new(50_000);
+
+/// The least and the most [`SPAWN_COST_NS`] may say, in nanoseconds: one
+/// slow start on a loaded machine must not rule helpers out for long.
+const SPAWN_COST_RANGE: (u64, u64) = (10_000, 1_000_000);
+
+fn spawn_cost_ns() -> u64 {
+    // Relaxed: a hint; nothing is read through it.
+    SPAWN_COST_NS.load(Ordering::Relaxed)
+}
+
+/// Folds one measured start (from the first `spawn` to the last helper
+/// running) into [`SPAWN_COST_NS`].
+fn record_spawn_cost(sample: Duration) {
+    let (least, most) = SPAWN_COST_RANGE;
+    let sample = nanos(sample).clamp(least, most);
+    let average = (3 * spawn_cost_ns() + sample) / 4;
+    // Relaxed: a hint; two calls racing lose one sample, which is fine.
+    SPAWN_COST_NS.store(average.clamp(least, most), Ordering::Relaxed);
+}
 
 /// How long the calling thread runs items alone before an estimate of an
 /// item's cost is trusted for starting helpers: long beside a clock read
-/// (tens of ns), short beside [`SPAWN_COST`].
+/// (tens of ns), short beside a thread start ([`SPAWN_COST_NS`]).
 const MIN_PROBE: Duration = Duration::from_micros(4);
 
 /// Applies `f` to every input on up to `workers` threads and returns the
@@ -115,11 +140,13 @@ where
     let mut helper_chunks: Vec<(usize, Outcomes<R>)> = thread::scope(|scope| {
         let f = &f;
         let chunks = &chunks;
+        let spawned = Instant::now();
         let handles: Vec<_> = (1..=helpers)
             .filter_map(|index| {
                 thread::Builder::new()
                     .name(format!("fan-out-{index}"))
                     .spawn_scoped(scope, move || {
+                        let running = Instant::now();
                         // Helpers take from the back, so the caller's chunks
                         // stay one run from the front, gathered in place.
                         let mut done = Vec::new();
@@ -128,7 +155,7 @@ where
                             run_chunk(start, chunk, f, &mut outcomes);
                             done.push((start, outcomes));
                         }
-                        done
+                        (running, done)
                     })
                     .ok()
             })
@@ -140,13 +167,17 @@ where
             run_chunk(start, chunk, f, &mut out);
         }
         let mut done = Vec::new();
+        let mut last_running = None;
         for handle in handles {
             // `run_chunk` catches every panic of `f`.
-            done.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|payload| panic::resume_unwind(payload)),
-            );
+            let (running, chunks) = handle
+                .join()
+                .unwrap_or_else(|payload| panic::resume_unwind(payload));
+            last_running = last_running.max(Some(running));
+            done.extend(chunks);
+        }
+        if let Some(running) = last_running {
+            record_spawn_cost(running.saturating_duration_since(spawned));
         }
         done
     });
@@ -167,12 +198,12 @@ struct Split {
 
 impl Split {
     /// How many helpers are worth starting for `left` more inputs: each
-    /// thread's share of the work left must be at least twice
-    /// [`SPAWN_COST`].
+    /// thread's share of the work left must be at least twice a thread
+    /// start ([`SPAWN_COST_NS`]).
     fn helpers(&self, left: usize) -> usize {
         let left = u64::try_from(left).unwrap_or(u64::MAX);
         let work = self.per_item_ns.saturating_mul(left);
-        let threads = work / (2 * nanos(SPAWN_COST));
+        let threads = work / (2 * spawn_cost_ns());
         let helpers = usize::try_from(threads).unwrap_or(usize::MAX);
         helpers.saturating_sub(1).min(self.max_helpers).min(
             usize::try_from(left)
@@ -221,7 +252,7 @@ fn probe<T, R>(
             return None;
         }
         if elapsed >= nanos(MIN_PROBE)
-            && (split.helpers(least_left) > 0 || elapsed >= 2 * nanos(SPAWN_COST))
+            && (split.helpers(least_left) > 0 || elapsed >= 2 * spawn_cost_ns())
         {
             // Worth helpers, or an input of unknown length that has already
             // taken long: the exact length decides.
