@@ -120,16 +120,22 @@ where
     let mut out = Outcomes::with_capacity(inputs.size_hint().0);
     // One input, or one worker: nothing to share, nothing to time.
     if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
-        run_items(&mut inputs, &f, &mut out);
+        run_items(inputs, &f, &mut out);
         return out.finish();
     }
-    let Some(split) = probe(&mut inputs, workers, &f, &mut out) else {
-        return out.finish();
+    let split = match probe(&mut inputs, workers, &f, &mut out) {
+        Probed::Ended => return out.finish(),
+        Probed::Small => {
+            // By value: the rest's loop keeps the iterator in registers.
+            run_items(inputs, &f, &mut out);
+            return out.finish();
+        }
+        Probed::Large(split) => split,
     };
     let rest: Vec<I::Item> = inputs.collect();
     let helpers = split.helpers(rest.len());
     if helpers == 0 {
-        run_items(&mut rest.into_iter(), &f, &mut out);
+        run_items(rest, &f, &mut out);
         return out.finish();
     }
     out.reserve(rest.len());
@@ -218,25 +224,34 @@ fn nanos(time: Duration) -> u64 {
     u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// What [`probe`] found.
+enum Probed {
+    /// The inputs ended: every outcome is in `out`.
+    Ended,
+    /// The work left is too small for a helper: the caller runs the rest.
+    Small,
+    /// An item's cost is known and the work left may be worth helpers:
+    /// the caller collects the rest and decides with its exact length.
+    Large(Split),
+}
+
 /// Runs the first inputs on the calling thread, in batches that double,
-/// reading the clock after each, until either the inputs end (`None`: every
-/// outcome is in `out`), or the work left is known to be small (the rest
-/// is run here too, `None`), or the time spent makes an item's cost
-/// trustworthy and the work left may be worth helpers (`Some`: the caller
-/// collects the rest and decides with its exact length).
+/// reading the clock after each, until the inputs end, or the work left is
+/// known to be small, or the time spent makes an item's cost trustworthy
+/// and the work left may be worth helpers.
 fn probe<T, R>(
     inputs: &mut impl Iterator<Item = T>,
     workers: usize,
     f: &impl Fn(T) -> R,
     out: &mut Outcomes<R>,
-) -> Option<Split> {
+) -> Probed {
     let started = Instant::now();
     let mut batch = 1;
     loop {
         let before = out.len();
-        run_items(&mut inputs.by_ref().take(batch), f, out);
+        run_items(inputs.by_ref().take(batch), f, out);
         if out.len() - before < batch {
-            return None;
+            return Probed::Ended;
         }
         let elapsed = nanos(started.elapsed());
         let ran = u64::try_from(out.len()).unwrap_or(u64::MAX);
@@ -248,15 +263,14 @@ fn probe<T, R>(
         // An item's cost is over-estimated at first (a clock read, a cold
         // cache): enough to rule helpers out, not to start them.
         if most_left.is_some_and(|most| split.helpers(most) == 0) {
-            run_items(inputs, f, out);
-            return None;
+            return Probed::Small;
         }
         if elapsed >= nanos(MIN_PROBE)
             && (split.helpers(least_left) > 0 || elapsed >= 2 * spawn_cost_ns())
         {
             // Worth helpers, or an input of unknown length that has already
             // taken long: the exact length decides.
-            return Some(split);
+            return Probed::Large(split);
         }
         batch = batch.saturating_mul(2);
     }
@@ -338,16 +352,12 @@ impl<R> Outcomes<R> {
 /// their outcomes to `out` (which ends just before `start`, or is empty).
 fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
     let base = start - out.len();
-    run_items_from(base, &mut chunk.into_iter(), f, out);
+    run_items_from(base, chunk, f, out);
 }
 
 /// Runs `f` on every item left in `items`, appending the outcomes to `out`,
 /// whose length is the next item's index.
-fn run_items<T, R>(
-    items: &mut impl Iterator<Item = T>,
-    f: &impl Fn(T) -> R,
-    out: &mut Outcomes<R>,
-) {
+fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
     run_items_from(0, items, f, out);
 }
 
@@ -369,17 +379,20 @@ impl Drop for Unwinding<'_> {
 /// caller's: it resumes.
 fn run_items_from<T, R>(
     base: usize,
-    items: &mut impl Iterator<Item = T>,
+    items: impl IntoIterator<Item = T>,
     f: &impl Fn(T) -> R,
     out: &mut Outcomes<R>,
 ) {
+    // Owned here, not borrowed from the caller, so that the loop may keep
+    // its state in registers.
+    let mut items = items.into_iter();
     loop {
         let mut f_panicked = false;
         let caught = panic::catch_unwind(AssertUnwindSafe(|| {
             // `extend` keeps the length in a register for the iterators
             // that know theirs (ranges, vectors, slices), and writes it
             // back if `f` unwinds.
-            let mut run = items.map(|item| {
+            let mut run = items.by_ref().map(|item| {
                 let unwinding = Unwinding(&mut f_panicked);
                 let result = f(item);
                 std::mem::forget(unwinding);
