@@ -246,6 +246,7 @@ fn probe<T, R>(
     out: &mut Outcomes<R>,
 ) -> Probed {
     let started = Instant::now();
+    let spawn = spawn_cost_ns();
     let mut batch = 1;
     loop {
         let before = out.len();
@@ -255,22 +256,25 @@ fn probe<T, R>(
         }
         let elapsed = nanos(started.elapsed());
         let ran = u64::try_from(out.len()).unwrap_or(u64::MAX);
-        let split = Split {
-            per_item_ns: elapsed / ran.max(1),
-            max_helpers: workers - 1,
+        // Two threads need the work left to be at least four thread
+        // starts (see `Split::helpers`); multiplied out, no division.
+        let too_small = |left: usize| {
+            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            elapsed.saturating_mul(left) < spawn.saturating_mul(4).saturating_mul(ran)
         };
         let (least_left, most_left) = inputs.size_hint();
         // An item's cost is over-estimated at first (a clock read, a cold
         // cache): enough to rule helpers out, not to start them.
-        if most_left.is_some_and(|most| split.helpers(most) == 0) {
+        if most_left.is_some_and(too_small) {
             return Probed::Small;
         }
-        if elapsed >= nanos(MIN_PROBE)
-            && (split.helpers(least_left) > 0 || elapsed >= 2 * spawn_cost_ns())
-        {
+        if elapsed >= nanos(MIN_PROBE) && (!too_small(least_left) || elapsed >= 2 * spawn) {
             // Worth helpers, or an input of unknown length that has already
             // taken long: the exact length decides.
-            return Probed::Large(split);
+            return Probed::Large(Split {
+                per_item_ns: elapsed / ran.max(1),
+                max_helpers: workers - 1,
+            });
         }
         batch = batch.saturating_mul(2);
     }
