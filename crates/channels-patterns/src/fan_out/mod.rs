@@ -424,6 +424,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_spawn_cost_estimate_stays_in_its_range_and_rations_helpers() {
+        let (least, most) = SPAWN_COST_RANGE;
+        for _ in 0..64 {
+            record_spawn_cost(Duration::from_secs(3600));
+        }
+        assert!((most - 4..=most).contains(&spawn_cost_ns()));
+        for _ in 0..64 {
+            record_spawn_cost(Duration::ZERO);
+        }
+        assert!((least..=least + 4).contains(&spawn_cost_ns()));
+        // Relaxed: only this test's thread uses the estimate.
+        SPAWN_COST_NS.store(10_000, Ordering::Relaxed);
+        // 10 µs per start: each thread's share must be at least 20 µs.
+        let split = Split {
+            per_item_ns: 1_000,
+            max_helpers: 3,
+        };
+        assert_eq!(split.helpers(39), 0, "39 µs: one thread");
+        assert_eq!(split.helpers(40), 1, "40 µs: two threads of 20");
+        assert_eq!(split.helpers(1_000_000), 3, "at most `workers - 1`");
+        let huge = Split {
+            per_item_ns: u64::MAX,
+            max_helpers: usize::MAX,
+        };
+        assert_eq!(huge.helpers(3), 2, "at most one thread per input");
+        assert_eq!(huge.helpers(1), 0);
+    }
+
+    #[test]
     fn chunks_cover_the_inputs_in_order() {
         for total in [0, 1, 2, 7, 8, 9, 64] {
             for chunk_len in [1, 2, 3, 8, 100] {
