@@ -235,7 +235,7 @@ fn concurrent_slow_items_start_helpers_and_keep_every_promise() {
         let caller = thread::current().id();
         let helper_ran = (Mutex::new(false), Condvar::new());
         let calls: Vec<AtomicUsize> = (0..size).map(|_| AtomicUsize::new(0)).collect();
-        let error = fan_out_fan_in(inputs.collect::<Vec<_>>(), 2, |i| {
+        let error = fan_out_fan_in(inputs, 2, |i| {
             calls[i].fetch_add(1, Ordering::Relaxed);
             thread::sleep(Duration::from_millis(1));
             let (ran, wake) = &helper_ran;
@@ -244,10 +244,13 @@ fn concurrent_slow_items_start_helpers_and_keep_every_promise() {
                 wake.notify_all();
             } else if i >= size / 2 {
                 // Generous: only a missing helper makes this wait long.
-                let (ran, _) = wake
+                // The guard is dropped here, before this item may panic
+                // (a panic holding it would poison the lock).
+                let helper_has_run = *wake
                     .wait_timeout_while(ran.lock().unwrap(), Duration::from_secs(60), |ran| !*ran)
-                    .unwrap();
-                assert!(*ran, "no helper thread ran an item");
+                    .unwrap()
+                    .0;
+                assert!(helper_has_run, "no helper thread ran an item");
             }
             assert!(i % 5 != 2, "slow item {i}");
             i * 3

@@ -145,7 +145,11 @@ where
     let chunks = Mutex::new(into_chunks(first, rest, chunk_len));
     let mut helper_chunks: Vec<(usize, Outcomes<R>)> = thread::scope(|scope| {
         let f = &f;
-        let chunks = &chunks;
+        // Each take locks only for the pop: the guard is dropped before
+        // the chunk runs (in a `while let` scrutinee it would live through
+        // the loop body, and `f` would run under the lock).
+        let take_front = || chunks.lock().pop_front();
+        let take_back = || chunks.lock().pop_back();
         let spawned = Instant::now();
         let handles: Vec<_> = (1..=helpers)
             .filter_map(|index| {
@@ -156,7 +160,7 @@ where
                         // Helpers take from the back, so the caller's chunks
                         // stay one run from the front, gathered in place.
                         let mut done = Vec::new();
-                        while let Some((start, chunk)) = chunks.lock().pop_back() {
+                        while let Some((start, chunk)) = take_back() {
                             let mut outcomes = Outcomes::with_capacity(chunk.len());
                             run_chunk(start, chunk, f, &mut outcomes);
                             done.push((start, outcomes));
@@ -168,7 +172,7 @@ where
             .collect();
         // The caller takes from the front; its results go straight into
         // `out`, which holds every index before the front chunk's.
-        while let Some((start, chunk)) = chunks.lock().pop_front() {
+        while let Some((start, chunk)) = take_front() {
             debug_assert_eq!(start, out.len());
             run_chunk(start, chunk, f, &mut out);
         }
