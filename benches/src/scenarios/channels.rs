@@ -13,6 +13,10 @@
 //!   trivial items or 2k items of about 1 µs mapped in input order; ours
 //!   against rayon's `par_iter().map().collect()`. Every output is checked
 //!   for its length and its last item.
+//! - `fan_out_fan_in_vs_map_{10,1k,100k}_items`: 10, 1k or 100k trivial
+//!   items mapped in input order; ours against a plain sequential `map` on
+//!   the measuring thread (the promise that a fan-out of any size is about
+//!   as fast as mapping alone: ours starts helpers only when they pay).
 //! - `mpmc_bounded`: N producers and N consumers through a queue of 1024;
 //!   each consumer takes exactly its share, and the sum of everything taken
 //!   is checked. Ours against crossbeam-channel's `bounded`.
@@ -108,6 +112,33 @@ fn fan_out_scenario(name: &'static str, items: u64, f: fn(u64) -> u64) -> Scenar
     }
 }
 
+/// `fan_out_fan_in` against a plain sequential `map` on the measuring
+/// thread, at inputs of `items` trivial items: the promise that a fan-out
+/// of any size costs no more than mapping alone (the thread count is the
+/// fan-out's `workers`; the map ignores it).
+fn fan_out_vs_map_scenario(name: &'static str, items: u64) -> Scenario {
+    let ours = Implementation::new(
+        "channels_patterns::fan_out_fan_in",
+        Batch::Total(items),
+        move |workers, batches| {
+            time_batches(batches, || {
+                let output = fan_out_fan_in(0..black_box(items), workers, trivial).unwrap();
+                check_mapped(black_box(&output), items, trivial);
+            })
+        },
+    );
+    let map = Implementation::new("sequential map", Batch::Total(items), move |_, batches| {
+        time_batches(batches, || {
+            let output: Vec<u64> = (0..black_box(items)).map(trivial).collect();
+            check_mapped(black_box(&output), items, trivial);
+        })
+    });
+    Scenario {
+        name,
+        implementations: vec![ours, map],
+    }
+}
+
 /// The two operations a producer/consumer queue offers.
 trait Mpmc: Sync {
     fn with_capacity(capacity: usize) -> Self;
@@ -185,6 +216,12 @@ pub(super) fn scenarios(size: Size) -> Vec<Scenario> {
             trivial,
         ),
         fan_out_scenario("fan_out_fan_in_1us_items", size.pick(2_000, 20), one_micro),
+        fan_out_vs_map_scenario("fan_out_fan_in_vs_map_10_items", 10),
+        fan_out_vs_map_scenario("fan_out_fan_in_vs_map_1k_items", size.pick(1_000, 100)),
+        fan_out_vs_map_scenario(
+            "fan_out_fan_in_vs_map_100k_items",
+            size.pick(100_000, 1_000),
+        ),
         Scenario {
             name: "mpmc_bounded",
             implementations: vec![

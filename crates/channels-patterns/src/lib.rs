@@ -2,7 +2,7 @@
 //! a bounded MPMC queue for producers and consumers.
 //!
 //! - Fan-out/fan-in: [`fan_out_fan_in`] (results in input order, on scoped
-//!   threads that may borrow), [`fan_out_stream`] (results as they
+//!   threads that may borrow, started only when the work is worth them), [`fan_out_stream`] (results as they
 //!   complete) and [`fan_out_bounded`] (at most N inputs in flight, so an
 //!   endless input runs in bounded memory). A panic on one input is
 //!   reported with its index ([`ItemPanicked`]); the others still run.

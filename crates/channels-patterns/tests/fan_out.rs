@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -186,4 +186,128 @@ fn dropping_a_stream_early_drops_the_inputs_not_started() {
         50,
         "every input dropped once: run or discarded"
     );
+}
+
+/// Adaptive start: trivial inputs of every size run on the caller alone,
+/// and still give every result once, in input order.
+#[test]
+fn inputs_of_every_size_give_every_result_once_in_order() {
+    let sizes: &[usize] = if cfg!(miri) {
+        &[0, 1, 2, 10, 100]
+    } else {
+        &[0, 1, 2, 3, 10, 1_000, 100_000]
+    };
+    for &size in sizes {
+        for workers in [1, 2, 4, usize::MAX] {
+            let calls: Vec<AtomicUsize> = (0..size).map(|_| AtomicUsize::new(0)).collect();
+            let out = fan_out_fan_in(0..size, workers, |i| {
+                calls[i].fetch_add(1, Ordering::Relaxed);
+                i * 3
+            })
+            .unwrap();
+            assert_eq!(out, (0..size).map(|i| i * 3).collect::<Vec<_>>());
+            assert!(
+                calls.iter().all(|c| c.load(Ordering::Relaxed) == 1),
+                "every item ran exactly once: {size} items, {workers} workers"
+            );
+        }
+    }
+}
+
+/// Items far above a thread start (1 ms each) start helpers: the caller's
+/// items past the middle wait until a helper has run one, so this test
+/// ends only if a helper shared the work. Order, exactly-once and the
+/// panic indices hold on this path too, for an input of unknown length as
+/// well.
+#[test]
+fn concurrent_slow_items_start_helpers_and_keep_every_promise() {
+    let size = if cfg!(miri) { 12 } else { 40 };
+    let known = (0..size).collect::<Vec<usize>>();
+    let mut next = 0;
+    let unknown = std::iter::from_fn(move || {
+        next += 1;
+        (next <= size).then_some(next - 1)
+    });
+    assert_eq!(unknown.size_hint(), (0, None));
+    let inputs: [Box<dyn Iterator<Item = usize>>; 2] =
+        [Box::new(known.into_iter()), Box::new(unknown)];
+    for inputs in inputs {
+        let caller = thread::current().id();
+        let helper_ran = (Mutex::new(false), Condvar::new());
+        let calls: Vec<AtomicUsize> = (0..size).map(|_| AtomicUsize::new(0)).collect();
+        let error = fan_out_fan_in(inputs, 2, |i| {
+            calls[i].fetch_add(1, Ordering::Relaxed);
+            thread::sleep(Duration::from_millis(1));
+            let (ran, wake) = &helper_ran;
+            if thread::current().id() != caller {
+                *ran.lock().unwrap() = true;
+                wake.notify_all();
+            } else if i >= size / 2 {
+                // Generous: only a missing helper makes this wait long.
+                // The guard is dropped here, before this item may panic
+                // (a panic holding it would poison the lock).
+                let helper_has_run = *wake
+                    .wait_timeout_while(ran.lock().unwrap(), Duration::from_secs(60), |ran| !*ran)
+                    .unwrap()
+                    .0;
+                assert!(helper_has_run, "no helper thread ran an item");
+            }
+            assert!(i % 5 != 2, "slow item {i}");
+            i * 3
+        })
+        .unwrap_err();
+        assert!(calls.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+        let panicked: Vec<usize> = error.panics().map(|p| p.index()).collect();
+        assert_eq!(
+            panicked,
+            (0..size).filter(|i| i % 5 == 2).collect::<Vec<_>>()
+        );
+        let FanOutError::Panicked(outcomes) = error else {
+            panic!("expected Panicked")
+        };
+        for (index, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(value) => assert_eq!(*value, index * 3),
+                Err(panicked) => assert_eq!(panicked.message(), format!("slow item {index}")),
+            }
+        }
+        assert_eq!(outcomes.len(), size);
+    }
+}
+
+/// A panic in the input iterator is not an item's: it unwinds out of the
+/// call, whichever path the call was on.
+#[test]
+fn a_panicking_input_iterator_unwinds_out_of_the_call() {
+    for (slow, workers) in [(false, 1), (false, 2), (true, 2)] {
+        let ran = AtomicUsize::new(0);
+        let inputs = (0..100_u32).inspect(|i| assert!(*i != 7, "input {i} is broken"));
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fan_out_fan_in(inputs, workers, |i| {
+                if slow {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                ran.fetch_add(1, Ordering::Relaxed);
+                i
+            })
+        }));
+        let payload = caught.expect_err("the iterator's panic unwinds");
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("input 7 is broken")
+        );
+        // Some of the items before it ran (those the caller ran before it
+        // collected the rest for helpers), none after it.
+        assert!(ran.load(Ordering::Relaxed) <= 7);
+    }
+}
+
+/// A non-`Send` input iterator is fine: the inputs are pulled on the
+/// calling thread.
+#[test]
+fn the_input_iterator_need_not_be_send() {
+    let shared = std::rc::Rc::new(5_u64);
+    let inputs = (0..1_000_u64).map(|i| i + *shared);
+    let out = fan_out_fan_in(inputs, 2, |x| x * 2).unwrap();
+    assert_eq!(out, (0..1_000_u64).map(|i| (i + 5) * 2).collect::<Vec<_>>());
 }

@@ -9,8 +9,11 @@
 mod errors;
 mod stream;
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use atomics_kit::{panic_message, SizeError};
 
@@ -24,14 +27,59 @@ use crate::sync::Mutex;
 /// cost, few enough that taking one (a lock) is rare next to running it.
 const CHUNKS_PER_WORKER: usize = 8;
 
-/// Applies `f` to every input on `workers` threads and returns the results
-/// in input order.
+/// What starting a helper thread costs, as the adaptive start reckons it,
+/// in nanoseconds: the time from the caller's first `spawn` to the last
+/// helper running, a running average of what the calls that started
+/// helpers measured (tens of µs on an idle VM, more on a loaded one),
+/// within [`SPAWN_COST_RANGE`]. A helper is started only when it would get
+/// at least twice this much work.
 ///
-/// The calling thread is one of the workers: `workers - 1` scoped threads
-/// are started, so `f` and the inputs may borrow from the caller. The inputs
-/// are cut into chunks that the workers take in turn, so uneven items
-/// balance out. If the operating system refuses to start a thread, the
-/// others (at least the caller) do its share.
+/// A std atomic, not the `sync` shim's: it is a hint that publishes
+/// nothing, and no protocol depends on its value.
+static SPAWN_COST_NS: AtomicU64 = AtomicU64::new(50_000);
+
+/// The least and the most [`SPAWN_COST_NS`] may say, in nanoseconds: one
+/// slow start on a loaded machine must not rule helpers out for long.
+const SPAWN_COST_RANGE: (u64, u64) = (10_000, 1_000_000);
+
+fn spawn_cost_ns() -> u64 {
+    // Relaxed: a hint; nothing is read through it.
+    SPAWN_COST_NS.load(Ordering::Relaxed)
+}
+
+/// Folds one measured start (from the first `spawn` to the last helper
+/// running) into [`SPAWN_COST_NS`].
+fn record_spawn_cost(sample: Duration) {
+    let (least, most) = SPAWN_COST_RANGE;
+    let sample = nanos(sample).clamp(least, most);
+    let average = (3 * spawn_cost_ns() + sample) / 4;
+    // Relaxed: a hint; two calls racing lose one sample, which is fine.
+    SPAWN_COST_NS.store(average.clamp(least, most), Ordering::Relaxed);
+}
+
+/// How long the calling thread runs items alone before an estimate of an
+/// item's cost is trusted for starting helpers: long beside a clock read
+/// (tens of ns), short beside a thread start ([`SPAWN_COST_NS`]).
+const MIN_PROBE: Duration = Duration::from_micros(4);
+
+/// Applies `f` to every input on up to `workers` threads and returns the
+/// results in input order.
+///
+/// The calling thread is one of the workers, and it starts alone: it runs
+/// the first inputs itself and times them. Helper threads (scoped, so `f`
+/// and the inputs may borrow) are started only once that shows the work
+/// left outweighs starting them, a few tens of µs each; then the inputs
+/// left are cut into chunks that the workers take in turn, so uneven items
+/// balance out. `workers` is thus an upper bound: trivial or few inputs
+/// run on the calling thread alone, about as fast as a sequential
+/// `map`, and a helper is started only when its share of the work left is
+/// worth it. If the operating system refuses to start a thread, the others
+/// (at least the caller) do its share.
+///
+/// The inputs are pulled on the calling thread (the input iterator need
+/// not be `Send`); the ones left when helpers start are collected first. A
+/// panic in the input iterator itself is not an item's panic: it unwinds
+/// out of this call.
 ///
 /// # Panics policy
 ///
@@ -44,7 +92,7 @@ const CHUNKS_PER_WORKER: usize = 8;
 /// # Errors
 ///
 /// [`FanOutError::InvalidSize`] if `workers` is 0 (more workers than
-/// inputs are accepted: one per input is used);
+/// inputs are accepted: at most one per input is used);
 /// [`FanOutError::Panicked`] if `f` panicked on any input.
 ///
 /// # Examples
@@ -68,110 +116,311 @@ where
     R: Send,
 {
     SizeError::nonzero("workers", workers)?;
-    let inputs: Vec<I::Item> = inputs.into_iter().collect();
-    let total = inputs.len();
-    // More workers than inputs would find nothing to do.
-    let workers = workers.min(total.max(1));
-    let chunk_len = (total / workers.saturating_mul(CHUNKS_PER_WORKER)).max(1);
-    let chunks = Mutex::new(into_chunks(inputs, chunk_len));
-    let take_chunk = || chunks.lock().pop();
-    let work = || {
-        let mut done = Vec::new();
-        while let Some((start, chunk)) = take_chunk() {
-            done.push((start, run_chunk(start, chunk, &f)));
+    let mut inputs = inputs.into_iter();
+    let mut out = Outcomes::with_capacity(inputs.size_hint().0);
+    // One input, or one worker: nothing to share, nothing to time.
+    if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
+        run_items(inputs, &f, &mut out);
+        return out.finish();
+    }
+    let split = match probe(&mut inputs, workers, &f, &mut out) {
+        Probed::Ended => return out.finish(),
+        Probed::Small => {
+            // By value: the rest's loop keeps the iterator in registers.
+            run_items(inputs, &f, &mut out);
+            return out.finish();
         }
-        done
+        Probed::Large(split) => split,
     };
-
-    let mut done: Vec<(usize, ChunkOutcome<R>)> = thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers.min(total.div_ceil(chunk_len)))
+    let rest: Vec<I::Item> = inputs.collect();
+    let helpers = split.helpers(rest.len());
+    if helpers == 0 {
+        run_items(rest, &f, &mut out);
+        return out.finish();
+    }
+    out.reserve(rest.len());
+    let first = out.len();
+    let threads = helpers + 1;
+    let chunk_len = (rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER)).max(1);
+    let chunks = Mutex::new(into_chunks(first, rest, chunk_len));
+    let mut helper_chunks: Vec<(usize, Outcomes<R>)> = thread::scope(|scope| {
+        let f = &f;
+        // Each take locks only for the pop: the guard is dropped before
+        // the chunk runs (in a `while let` scrutinee it would live through
+        // the loop body, and `f` would run under the lock).
+        let take_front = || chunks.lock().pop_front();
+        let take_back = || chunks.lock().pop_back();
+        let spawned = Instant::now();
+        let handles: Vec<_> = (1..=helpers)
             .filter_map(|index| {
                 thread::Builder::new()
                     .name(format!("fan-out-{index}"))
-                    .spawn_scoped(scope, work)
+                    .spawn_scoped(scope, move || {
+                        let running = Instant::now();
+                        // Helpers take from the back, so the caller's chunks
+                        // stay one run from the front, gathered in place.
+                        let mut done = Vec::new();
+                        while let Some((start, chunk)) = take_back() {
+                            let mut outcomes = Outcomes::with_capacity(chunk.len());
+                            run_chunk(start, chunk, f, &mut outcomes);
+                            done.push((start, outcomes));
+                        }
+                        (running, done)
+                    })
                     .ok()
             })
             .collect();
-        let mut done = work();
-        for helper in helpers {
+        // The caller takes from the front; its results go straight into
+        // `out`, which holds every index before the front chunk's.
+        while let Some((start, chunk)) = take_front() {
+            debug_assert_eq!(start, out.len());
+            run_chunk(start, chunk, f, &mut out);
+        }
+        let mut done = Vec::new();
+        let mut last_running = None;
+        for handle in handles {
             // `run_chunk` catches every panic of `f`.
-            done.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|payload| panic::resume_unwind(payload)),
-            );
+            let (running, chunks) = handle
+                .join()
+                .unwrap_or_else(|payload| panic::resume_unwind(payload));
+            last_running = last_running.max(Some(running));
+            done.extend(chunks);
+        }
+        if let Some(running) = last_running {
+            record_spawn_cost(running.saturating_duration_since(spawned));
         }
         done
     });
-    done.sort_unstable_by_key(|(start, _)| *start);
-    gather(done, total)
+    helper_chunks.sort_unstable_by_key(|(start, _)| *start);
+    for (start, outcomes) in helper_chunks {
+        debug_assert_eq!(start, out.len());
+        out.append(outcomes);
+    }
+    out.finish()
 }
 
-/// Cuts `inputs` into `(start index, items)` chunks of `chunk_len`, the
-/// first chunk last (so that popping takes them in input order).
-fn into_chunks<T>(mut inputs: Vec<T>, chunk_len: usize) -> Vec<(usize, Vec<T>)> {
-    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(chunk_len));
+/// What the calling thread learned running the first inputs alone: how long
+/// one took, and how many helpers the call may start.
+struct Split {
+    per_item_ns: u64,
+    max_helpers: usize,
+}
+
+impl Split {
+    /// How many helpers are worth starting for `left` more inputs: each
+    /// thread's share of the work left must be at least twice a thread
+    /// start ([`SPAWN_COST_NS`]).
+    fn helpers(&self, left: usize) -> usize {
+        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        let work = self.per_item_ns.saturating_mul(left);
+        let threads = work / (2 * spawn_cost_ns());
+        let helpers = usize::try_from(threads).unwrap_or(usize::MAX);
+        helpers.saturating_sub(1).min(self.max_helpers).min(
+            usize::try_from(left)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(1),
+        )
+    }
+}
+
+/// `time` in nanoseconds (saturating: 584 years).
+fn nanos(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What [`probe`] found.
+enum Probed {
+    /// The inputs ended: every outcome is in `out`.
+    Ended,
+    /// The work left is too small for a helper: the caller runs the rest.
+    Small,
+    /// An item's cost is known and the work left may be worth helpers:
+    /// the caller collects the rest and decides with its exact length.
+    Large(Split),
+}
+
+/// Runs the first inputs on the calling thread, in batches that double,
+/// reading the clock after each, until the inputs end, or the work left is
+/// known to be small, or the time spent makes an item's cost trustworthy
+/// and the work left may be worth helpers.
+fn probe<T, R>(
+    inputs: &mut impl Iterator<Item = T>,
+    workers: usize,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) -> Probed {
+    let started = Instant::now();
+    let spawn = spawn_cost_ns();
+    let mut batch = 1;
+    loop {
+        let before = out.len();
+        run_items(inputs.by_ref().take(batch), f, out);
+        if out.len() - before < batch {
+            return Probed::Ended;
+        }
+        let elapsed = nanos(started.elapsed());
+        let ran = u64::try_from(out.len()).unwrap_or(u64::MAX);
+        // Two threads need the work left to be at least four thread
+        // starts (see `Split::helpers`); multiplied out, no division.
+        let too_small = |left: usize| {
+            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            elapsed.saturating_mul(left) < spawn.saturating_mul(4).saturating_mul(ran)
+        };
+        let (least_left, most_left) = inputs.size_hint();
+        // An item's cost is over-estimated at first (a clock read, a cold
+        // cache): enough to rule helpers out, not to start them.
+        if most_left.is_some_and(too_small) {
+            return Probed::Small;
+        }
+        if elapsed >= nanos(MIN_PROBE) && (!too_small(least_left) || elapsed >= 2 * spawn) {
+            // Worth helpers, or an input of unknown length that has already
+            // taken long: the exact length decides.
+            return Probed::Large(Split {
+                per_item_ns: elapsed / ran.max(1),
+                max_helpers: workers - 1,
+            });
+        }
+        batch = batch.saturating_mul(2);
+    }
+}
+
+/// Cuts `inputs` (whose first has index `first`) into `(start index,
+/// items)` chunks of `chunk_len`, in input order.
+fn into_chunks<T>(first: usize, mut inputs: Vec<T>, chunk_len: usize) -> VecDeque<(usize, Vec<T>)> {
+    let mut chunks = VecDeque::with_capacity(inputs.len().div_ceil(chunk_len));
     let last_start = inputs.len().saturating_sub(1) / chunk_len * chunk_len;
     for start in (chunk_len..=last_start).rev().step_by(chunk_len) {
-        chunks.push((start, inputs.split_off(start)));
+        chunks.push_front((first + start, inputs.split_off(start)));
     }
-    chunks.push((0, inputs));
+    chunks.push_front((first, inputs));
     chunks
 }
 
-/// One chunk's results: the plain results while `f` did not panic (the
-/// common case, gathered without re-wrapping), every outcome once it did.
-enum ChunkOutcome<R> {
+/// Every outcome gathered so far, from some index on: the plain results
+/// while `f` did not panic (the common case, gathered without re-wrapping),
+/// every outcome once it did.
+enum Outcomes<R> {
     AllOk(Vec<R>),
     SomePanicked(Vec<Result<R, ItemPanicked>>),
 }
 
-fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R) -> ChunkOutcome<R> {
-    let run = |index: usize, item: T| {
-        panic::catch_unwind(AssertUnwindSafe(|| f(item)))
-            .map_err(|payload| ItemPanicked::new(index, panic_message(payload)))
-    };
-    let mut results = Vec::with_capacity(chunk.len());
-    let mut items = chunk.into_iter().enumerate();
-    for (offset, item) in items.by_ref() {
-        match run(start + offset, item) {
-            Ok(result) => results.push(result),
-            Err(panicked) => {
-                let mut outcomes: Vec<_> = results.into_iter().map(Ok).collect();
-                outcomes.push(Err(panicked));
-                outcomes.extend(items.map(|(offset, item)| run(start + offset, item)));
-                return ChunkOutcome::SomePanicked(outcomes);
-            }
+impl<R> Outcomes<R> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self::AllOk(Vec::with_capacity(capacity))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::AllOk(results) => results.len(),
+            Self::SomePanicked(outcomes) => outcomes.len(),
         }
     }
-    ChunkOutcome::AllOk(results)
+
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Self::AllOk(results) => results.reserve(more),
+            Self::SomePanicked(outcomes) => outcomes.reserve(more),
+        }
+    }
+
+    /// Every outcome, the results now wrapped.
+    fn outcomes(&mut self) -> &mut Vec<Result<R, ItemPanicked>> {
+        if let Self::AllOk(results) = self {
+            let outcomes = std::mem::take(results).into_iter().map(Ok).collect();
+            *self = Self::SomePanicked(outcomes);
+        }
+        match self {
+            Self::SomePanicked(outcomes) => outcomes,
+            Self::AllOk(_) => unreachable!("just wrapped"),
+        }
+    }
+
+    fn push_panicked(&mut self, panicked: ItemPanicked) {
+        self.outcomes().push(Err(panicked));
+    }
+
+    /// Appends `later`, the outcomes that follow these.
+    fn append(&mut self, later: Self) {
+        match (self, later) {
+            (Self::AllOk(results), Self::AllOk(mut more)) => results.append(&mut more),
+            (this, Self::AllOk(more)) => this.outcomes().extend(more.into_iter().map(Ok)),
+            (this, Self::SomePanicked(mut more)) => this.outcomes().append(&mut more),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<R>, FanOutError<R>> {
+        match self {
+            Self::AllOk(results) => Ok(results),
+            Self::SomePanicked(outcomes) => Err(FanOutError::Panicked(outcomes)),
+        }
+    }
 }
 
-/// Joins the chunks (sorted by start) into the results in input order.
-fn gather<R>(
-    chunks: Vec<(usize, ChunkOutcome<R>)>,
-    total: usize,
-) -> Result<Vec<R>, FanOutError<R>> {
-    let any_panicked = chunks
-        .iter()
-        .any(|(_, outcome)| matches!(outcome, ChunkOutcome::SomePanicked(_)));
-    if !any_panicked {
-        let mut results = Vec::with_capacity(total);
-        for (_, outcome) in chunks {
-            if let ChunkOutcome::AllOk(mut part) = outcome {
-                results.append(&mut part);
+/// Runs the items of `chunk`, the first with index `start`, appending
+/// their outcomes to `out` (which ends just before `start`, or is empty).
+fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
+    let base = start - out.len();
+    run_items_from(base, chunk, f, out);
+}
+
+/// Runs `f` on every item left in `items`, appending the outcomes to `out`,
+/// whose length is the next item's index.
+fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
+    run_items_from(0, items, f, out);
+}
+
+/// Set while `f` unwinds: the guard is forgotten once `f` returns, so the
+/// common path pays nothing for it.
+struct Unwinding<'a>(&'a mut bool);
+
+impl Drop for Unwinding<'_> {
+    fn drop(&mut self) {
+        *self.0 = true;
+    }
+}
+
+/// [`run_items`] where the next item's index is `base + out.len()`.
+///
+/// One `catch_unwind` covers a whole run of items, not each item: after a
+/// panic in `f`, the item that panicked is the one after the last outcome,
+/// and the run goes on with the next. A panic in `items` itself is the
+/// caller's: it resumes.
+fn run_items_from<T, R>(
+    base: usize,
+    items: impl IntoIterator<Item = T>,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) {
+    // Owned here, not borrowed from the caller, so that the loop may keep
+    // its state in registers.
+    let mut items = items.into_iter();
+    loop {
+        let mut f_panicked = false;
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            // `extend` keeps the length in a register for the iterators
+            // that know theirs (ranges, vectors, slices), and writes it
+            // back if `f` unwinds.
+            let mut run = items.by_ref().map(|item| {
+                let unwinding = Unwinding(&mut f_panicked);
+                let result = f(item);
+                std::mem::forget(unwinding);
+                result
+            });
+            match &mut *out {
+                Outcomes::AllOk(results) => results.extend(&mut run),
+                Outcomes::SomePanicked(outcomes) => outcomes.extend(run.map(Ok)),
+            }
+        }));
+        match caught {
+            Ok(()) => return,
+            // Not `f`: `items` (or a failed allocation) panicked.
+            Err(payload) if !f_panicked => panic::resume_unwind(payload),
+            Err(payload) => {
+                let index = base + out.len();
+                out.push_panicked(ItemPanicked::new(index, panic_message(payload)));
             }
         }
-        return Ok(results);
     }
-    let mut outcomes = Vec::with_capacity(total);
-    for (_, outcome) in chunks {
-        match outcome {
-            ChunkOutcome::AllOk(part) => outcomes.extend(part.into_iter().map(Ok)),
-            ChunkOutcome::SomePanicked(part) => outcomes.extend(part),
-        }
-    }
-    Err(FanOutError::Panicked(outcomes))
 }
 
 #[cfg(test)]
@@ -179,20 +428,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_spawn_cost_estimate_stays_in_its_range_and_rations_helpers() {
+        let (least, most) = SPAWN_COST_RANGE;
+        for _ in 0..64 {
+            record_spawn_cost(Duration::from_secs(3600));
+        }
+        assert!((most - 4..=most).contains(&spawn_cost_ns()));
+        for _ in 0..64 {
+            record_spawn_cost(Duration::ZERO);
+        }
+        assert!((least..=least + 4).contains(&spawn_cost_ns()));
+        // Relaxed: only this test's thread uses the estimate.
+        SPAWN_COST_NS.store(10_000, Ordering::Relaxed);
+        // 10 µs per start: each thread's share must be at least 20 µs.
+        let split = Split {
+            per_item_ns: 1_000,
+            max_helpers: 3,
+        };
+        assert_eq!(split.helpers(39), 0, "39 µs: one thread");
+        assert_eq!(split.helpers(40), 1, "40 µs: two threads of 20");
+        assert_eq!(split.helpers(1_000_000), 3, "at most `workers - 1`");
+        let huge = Split {
+            per_item_ns: u64::MAX,
+            max_helpers: usize::MAX,
+        };
+        assert_eq!(huge.helpers(3), 2, "at most one thread per input");
+        assert_eq!(huge.helpers(1), 0);
+    }
+
+    #[test]
     fn chunks_cover_the_inputs_in_order() {
         for total in [0, 1, 2, 7, 8, 9, 64] {
             for chunk_len in [1, 2, 3, 8, 100] {
-                let chunks = into_chunks((0..total).collect(), chunk_len);
-                let mut expected_start = 0;
-                // Popping takes them in input order: the first chunk is last.
-                for (start, items) in chunks.iter().rev() {
+                let first = 5;
+                let chunks = into_chunks(first, (first..first + total).collect(), chunk_len);
+                let mut expected_start = first;
+                for (start, items) in &chunks {
                     assert_eq!(*start, expected_start);
                     assert!(items.len() <= chunk_len);
                     assert_eq!(*items, (*start..*start + items.len()).collect::<Vec<_>>());
                     expected_start += items.len();
                 }
                 assert_eq!(
-                    expected_start, total,
+                    expected_start,
+                    first + total,
                     "total {total}, chunk_len {chunk_len}"
                 );
             }
