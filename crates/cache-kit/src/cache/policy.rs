@@ -25,6 +25,7 @@
 //! leaves the cache goes to a [`Garbage`], dropped by the caller once no
 //! lock is held.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
@@ -551,10 +552,11 @@ impl Ghost {
         *self.counts.entry(hash).or_insert(0) += 1;
         while self.order.len() > capacity {
             let oldest = self.order.pop_front().expect("longer than capacity");
-            if let Some(count) = self.counts.get_mut(&oldest) {
-                *count -= 1;
-                if *count == 0 {
-                    self.counts.remove(&oldest);
+            // One lookup to count it down and, at zero, forget it.
+            if let Entry::Occupied(mut count) = self.counts.entry(oldest) {
+                *count.get_mut() -= 1;
+                if *count.get() == 0 {
+                    count.remove();
                 }
             }
         }
