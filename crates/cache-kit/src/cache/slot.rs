@@ -133,3 +133,16 @@ impl<V> Slot<V> {
         }
     }
 }
+
+#[cfg(all(test, not(loom), target_pointer_width = "64"))]
+mod tests {
+    use super::Slot;
+
+    /// The map stores slots inline and every hit reads one: growing it (the
+    /// expiry times inline took it from 40 to 56 bytes) cost a tenth of the
+    /// get-hit throughput.
+    #[test]
+    fn a_slot_of_a_u64_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Slot<u64>>(), 40);
+    }
+}
