@@ -144,6 +144,45 @@ fn racing_inserts_into_a_full_segment_never_exceed_its_capacity() {
     });
 }
 
+#[test]
+fn a_lighter_replacement_racing_an_insert_into_a_full_cache_keeps_the_budget_exact() {
+    loom::model(|| {
+        // Full (weight 3 of 3) over 2 segments: replacing key 1's value
+        // with a lighter one happens in place and gives weight back, while
+        // inserting key 3 must make room. Whatever the order, the budget
+        // stays within the capacity and ends equal to what is cached.
+        let hasher = BuildHasherDefault::<DefaultHasher>::default();
+        let cache = Arc::new(
+            CacheBuilder::<u8, u8>::new(3)
+                .segments(2)
+                .hasher(hasher)
+                .weigher(|_, value: &u8| u64::from(*value))
+                .build()
+                .unwrap(),
+        );
+        cache.insert(1, 2);
+        cache.insert(2, 1);
+        let other = {
+            let cache = Arc::clone(&cache);
+            thread::spawn(move || {
+                cache.insert(1, 1);
+                assert!(cache.weight() <= 3);
+            })
+        };
+        cache.insert(3, 1);
+        assert!(cache.weight() <= 3);
+        other.join().unwrap();
+        let cached: u64 = (1..=3)
+            .filter_map(|key| cache.peek(&key))
+            .map(u64::from)
+            .sum();
+        assert_eq!(cache.weight(), cached);
+        // Key 1, if still cached, holds the replacement.
+        assert!(matches!(cache.peek(&1), None | Some(1)));
+        assert!(cache.contains_key(&3));
+    });
+}
+
 /// A worker's idle loop against a queue of `jobs` jobs: take one if there
 /// is one, else park unless the queue has one. Returns after `wanted`.
 fn worker(sleep: &Sleep, jobs: &AtomicUsize, wanted: usize) {

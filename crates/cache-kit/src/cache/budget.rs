@@ -50,6 +50,15 @@ impl Budget {
     /// subtraction from the capacity.
     pub(crate) fn try_reserve(&self, freed: u64, weight: u64) -> Option<Reservation<'_>> {
         let extra = weight.saturating_sub(freed);
+        if extra == 0 {
+            // Nothing to take (a replacement no heavier than the value it
+            // replaces): no write to the count shared by every insert.
+            return Some(Reservation {
+                budget: self,
+                reserved: 0,
+                freed_on_commit: freed - weight,
+            });
+        }
         // Relaxed (load and CAS): the count only bounds the total; the CAS
         // makes each reservation see every earlier one, whatever the order.
         let mut used = self.used.load(Ordering::Relaxed);

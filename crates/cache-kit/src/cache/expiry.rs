@@ -2,7 +2,8 @@
 //! every read and reclaimed without a thread of its own.
 //!
 //! Times are nanoseconds since the cache was built (`u64::MAX`: never), so
-//! a slot holds its deadline in a word. An expired entry is never returned:
+//! an entry's deadline and last read fit a word each; they live out of
+//! line ([`Times`]), only in entries that can expire. An expired entry is never returned:
 //! a read that finds one removes it (cause `Expired`); eviction removes the
 //! expired entries it meets before any live one; each insert also looks at
 //! the front of its segment's queues, where the oldest entries wait; and
@@ -10,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cache::slot::Slot;
+use crate::cache::slot::{Slot, Times};
 
 /// A per-entry time-to-live, asked at each insert.
 pub(crate) type ExpireAfter<K, V> = Box<dyn Fn(&K, &V) -> Option<Duration> + Send + Sync>;
@@ -52,29 +53,37 @@ impl<K, V> Expiry<K, V> {
         nanos(self.epoch.elapsed())
     }
 
-    /// The deadline of an entry inserted `now`: the per-entry time-to-live
-    /// if it gives one, else the cache's, else never.
-    pub(crate) fn deadline(&self, key: &K, value: &V, now: u64) -> u64 {
+    /// The times of an entry inserted `now`: its deadline is the
+    /// per-entry time-to-live if it gives one, else the cache's, else
+    /// never. `None` (nothing to allocate) for an entry that never expires.
+    pub(crate) fn times(&self, key: &K, value: &V, now: u64) -> Option<Box<Times>> {
         let time_to_live = self
             .expire_after
             .as_ref()
             .and_then(|expire_after| expire_after(key, value))
             .or(self.time_to_live);
-        time_to_live.map_or(u64::MAX, |ttl| now.saturating_add(nanos(ttl)))
+        let deadline = time_to_live.map_or(u64::MAX, |ttl| now.saturating_add(nanos(ttl)));
+        (deadline != u64::MAX || self.time_to_idle.is_some()).then(|| Times::new(now, deadline))
     }
 
     /// Whether the entry in `slot` has expired at `now`.
     pub(crate) fn is_expired(&self, slot: &Slot<V>, now: u64) -> bool {
-        slot.deadline <= now
-            || self
-                .time_to_idle
-                .is_some_and(|tti| slot.last_access().saturating_add(tti) <= now)
+        // An entry without times never expires: with a time-to-idle, every
+        // entry has them.
+        slot.times.as_ref().is_some_and(|times| {
+            times.deadline <= now
+                || self
+                    .time_to_idle
+                    .is_some_and(|tti| times.last_access().saturating_add(tti) <= now)
+        })
     }
 
     /// Records a read of the entry (for the time-to-idle).
     pub(crate) fn accessed(&self, slot: &Slot<V>, now: u64) {
         if self.time_to_idle.is_some() {
-            slot.set_last_access(now);
+            if let Some(times) = &slot.times {
+                times.set_last_access(now);
+            }
         }
     }
 }

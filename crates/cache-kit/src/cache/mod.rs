@@ -315,11 +315,17 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        let Some(expiry) = &self.expiry else {
+            // The hit path: one hash, one shard read lock, and the slot's
+            // count (no clock).
+            return self.map.read(key, |slot| {
+                slot.touch();
+                slot.value.clone()
+            });
+        };
         self.read_live(key, |slot, now| {
             slot.touch();
-            if let Some(expiry) = &self.expiry {
-                expiry.accessed(slot, now);
-            }
+            expiry.accessed(slot, now);
             slot.value.clone()
         })
     }
@@ -495,19 +501,20 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
-        self.collecting(|garbage| self.store(key, value, garbage));
+        let hash = self.hasher.hash_one(&key);
+        self.collecting(|garbage| self.store(hash, key, value, garbage));
     }
 
-    /// `insert`, leaving what it replaced, evicted or refused in `garbage`.
-    fn store(&self, key: K, value: V, garbage: &mut Garbage<K, V>) {
+    /// `insert` of `key`, which hashes to `hash`, leaving what it replaced,
+    /// evicted or refused in `garbage`.
+    fn store(&self, hash: u64, key: K, value: V, garbage: &mut Garbage<K, V>) {
         // User code first, with no lock held: if it panics, nothing changed.
-        let hash = self.hasher.hash_one(&key);
         let weight = self.weigh(&key, &value);
         let now = self.now();
-        let times = match &self.expiry {
-            Some(expiry) => (now, expiry.deadline(&key, &value, now)),
-            None => (0, u64::MAX),
-        };
+        let times = self
+            .expiry
+            .as_ref()
+            .and_then(|expiry| expiry.times(&key, &value, now));
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         let map_key = key.clone();
         let index = self.segment_index(hash);
@@ -526,11 +533,37 @@ where
             return;
         }
         let backoff = Backoff::new();
+        let (mut value, mut times) = (Some(value), times);
         loop {
             let mut policy = segment.lock();
-            let existing = self
-                .map
-                .read(&key, |slot| (slot.id, slot.weight, expired(slot)));
+            // One lookup replaces a key's value when that needs no room
+            // (always, without a weigher); else it tells what is there.
+            let found = policy.try_replace(
+                &self.map,
+                (&key, weight),
+                (&mut value, &mut times),
+                &expired,
+                &self.budget,
+            );
+            let existing = match found {
+                Some(Ok((old, old_expired))) => {
+                    garbage.entry(key, old, Self::replaced_cause(old_expired));
+                    garbage.key(map_key);
+                    if self.expiry.is_some() {
+                        // This insert's share of reclaiming expired space.
+                        policy.remove_expired_at_fronts(
+                            &self.map,
+                            &expired,
+                            4,
+                            &self.budget,
+                            garbage,
+                        );
+                    }
+                    return;
+                }
+                Some(Err(existing)) => Some(existing),
+                None => None,
+            };
             let (protected, old_weight, old_expired) =
                 existing.map_or((None, 0, false), |(id, w, x)| (Some(id), w, x));
             let Some(room) = self.make_room(
@@ -546,6 +579,8 @@ where
                 backoff.snooze();
                 continue;
             };
+            let value = value.take().expect("stored once, here");
+            let times = times.take();
             if protected.is_some() {
                 let weights = (old_weight, weight);
                 let old = policy.replace(&self.map, room, &key, value, weights, times);
@@ -801,7 +836,10 @@ where
                     // followers retry.
                     match load() {
                         Ok(value) => {
-                            self.insert(key.to_owned(), value.clone());
+                            // The key was hashed once, above.
+                            let owned = key.to_owned();
+                            let stored = value.clone();
+                            self.collecting(|garbage| self.store(hash, owned, stored, garbage));
                             leader.complete(value.clone());
                             return Ok(value);
                         }

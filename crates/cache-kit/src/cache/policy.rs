@@ -25,12 +25,13 @@
 //! leaves the cache goes to a [`Garbage`], dropped by the caller once no
 //! lock is held.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
 use crate::cache::budget::{Budget, Reservation};
 use crate::cache::garbage::Garbage;
-use crate::cache::slot::{Slot, Verdict};
+use crate::cache::slot::{Slot, Times, Verdict};
 use crate::cache::RemovalCause;
 use crate::sync::map::Map;
 
@@ -74,7 +75,7 @@ pub(crate) type Expired<'a, V> = &'a dyn Fn(&Slot<V>) -> bool;
 
 /// A copy of an entry, from `Policy::snapshot`: its key, which value of
 /// which insertion it is (`Slot::id`, `Slot::generation`), and its value.
-pub(crate) type Copied<K, V> = (K, (u64, u64), V);
+pub(crate) type Copied<K, V> = (K, (u64, u32), V);
 
 /// What a queue decides about the slot of a record it popped (given the
 /// record's insertion id): `Slot::judge_small` or `Slot::judge_main`.
@@ -114,7 +115,7 @@ impl<K: Hash + Eq> Policy<K> {
         (map_key, key): (K, K),
         hash: u64,
         value: V,
-        (weight, times): (u64, (u64, u64)),
+        (weight, times): (u64, Option<Box<Times>>),
     ) {
         let id = self.next_id;
         // A panicking `Hash` or `Eq` here leaves the map as it was, and the
@@ -142,7 +143,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// Replaces the value of `key`, which is in the map (weighing
     /// `old_weight`), within `room` reserved for it, and returns the old
     /// value. The key keeps its place in the queues, and its hit; its
-    /// expiry starts again from `times` (now, deadline).
+    /// expiry starts again from `times`.
     pub(crate) fn replace<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
@@ -150,15 +151,15 @@ impl<K: Hash + Eq> Policy<K> {
         key: &K,
         value: V,
         (old_weight, weight): (u64, u64),
-        (now, deadline): (u64, u64),
+        times: Option<Box<Times>>,
     ) -> V {
         let mut value = Some(value);
         let replaced = map.update(key, |slot| {
             slot.touch();
             slot.weight = weight;
             slot.generation = slot.generation.wrapping_add(1);
-            slot.deadline = deadline;
-            slot.set_last_access(now);
+            // The old times (our own type, no user code) drop here.
+            slot.times = times;
             let new_value = value.take().expect("taken once, here");
             std::mem::replace(&mut slot.value, new_value)
         });
@@ -167,6 +168,52 @@ impl<K: Hash + Eq> Policy<K> {
         self.live_weight = self.live_weight - old_weight + weight;
         self.inserts += 1;
         old_value
+    }
+
+    /// Replaces the value of `key` in one lookup under the shard's write
+    /// lock, if the key is in the map and the new value (taken from
+    /// `value`, with `times`) weighs no more than the old one: no room to
+    /// make, the weight it frees given back. `Some(Ok((old value, whether
+    /// it had expired)))` if it did; `Some(Err((id, weight, expired)))` of
+    /// the entry there if the new value is heavier (`value` and `times`
+    /// left in place); `None` if the key is not in the map.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn try_replace<V, S: BuildHasher + Clone>(
+        &mut self,
+        map: &Map<K, Slot<V>, S>,
+        (key, weight): (&K, u64),
+        (value, times): (&mut Option<V>, &mut Option<Box<Times>>),
+        expired: Expired<'_, V>,
+        budget: &Budget,
+    ) -> Option<Result<(V, bool), (u64, u64, bool)>> {
+        let found = map.update(key, |slot| {
+            let was_expired = expired(slot);
+            if slot.weight < weight {
+                return Err((slot.id, slot.weight, was_expired));
+            }
+            slot.touch();
+            let old_weight = std::mem::replace(&mut slot.weight, weight);
+            slot.generation = slot.generation.wrapping_add(1);
+            // The old times (our own type, no user code) drop here.
+            slot.times = times.take();
+            let new_value = value.take().expect("taken once, here");
+            Ok((
+                std::mem::replace(&mut slot.value, new_value),
+                old_weight,
+                was_expired,
+            ))
+        })?;
+        Some(found.map(|(old_value, old_weight, was_expired)| {
+            if old_weight > weight {
+                budget.release(old_weight - weight);
+            }
+            self.live_weight = self.live_weight - old_weight + weight;
+            self.inserts += 1;
+            if was_expired {
+                self.expirations += 1;
+            }
+            (old_value, was_expired)
+        }))
     }
 
     /// Removes `key`, giving its weight back, and returns the map's key,
@@ -505,10 +552,11 @@ impl Ghost {
         *self.counts.entry(hash).or_insert(0) += 1;
         while self.order.len() > capacity {
             let oldest = self.order.pop_front().expect("longer than capacity");
-            if let Some(count) = self.counts.get_mut(&oldest) {
-                *count -= 1;
-                if *count == 0 {
-                    self.counts.remove(&oldest);
+            // One lookup to count it down and, at zero, forget it.
+            if let Entry::Occupied(mut count) = self.counts.entry(oldest) {
+                *count.get_mut() -= 1;
+                if *count.get() == 0 {
+                    count.remove();
                 }
             }
         }

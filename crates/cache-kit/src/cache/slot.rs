@@ -7,49 +7,46 @@ use crate::sync::{AtomicU64, AtomicU8, Ordering};
 const MAX_FREQUENCY: u8 = 3;
 
 /// One cached value and its eviction bookkeeping.
+///
+/// Kept small, because the map stores it inline and a hit reads it: 40
+/// bytes for a `u64` value. The expiry times live out of line
+/// ([`Times`]), and only in entries that can expire, so a cache without
+/// expiry pays one null pointer per entry for them.
 pub(crate) struct Slot<V> {
     pub(crate) value: V,
     /// Which insertion of the key this is: a queue record naming an older
     /// insertion (the key was removed and inserted again) is stale.
     pub(crate) id: u64,
     pub(crate) weight: u64,
-    /// Which value of this insertion it is: bumped by each replacement, so
-    /// that `retain` can tell a value it judged from one stored since.
-    pub(crate) generation: u64,
-    /// When the entry expires, in nanoseconds since the cache was built
-    /// (`u64::MAX`: never); see `expiry.rs`.
-    pub(crate) deadline: u64,
-    /// When the entry was last inserted or read, in the same unit: read
-    /// only with a time-to-idle.
-    last_access: AtomicU64,
+    /// When the entry expires and when it was last read; `None` for an
+    /// entry that never expires (always, in a cache without expiry).
+    pub(crate) times: Option<Box<Times>>,
+    /// Which value of this insertion it is: bumped (wrapping) by each
+    /// replacement, so that `retain` can tell a value it judged from one
+    /// stored since.
+    pub(crate) generation: u32,
     /// Hits since the policy last looked, saturating at [`MAX_FREQUENCY`].
     frequency: AtomicU8,
 }
 
-/// What the policy decided about a queue record it popped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// The record names a removed or re-inserted key: drop the record.
-    Stale,
-    /// The entry was hit since the policy last looked: keep it.
-    Keep,
-    /// The entry was not hit: evict it.
-    Evict,
+/// An expiring entry's times, in nanoseconds since the cache was built;
+/// see `expiry.rs`.
+pub(crate) struct Times {
+    /// When the entry expires (`u64::MAX`: never).
+    pub(crate) deadline: u64,
+    /// When the entry was last inserted or read: read only with a
+    /// time-to-idle.
+    last_access: AtomicU64,
 }
 
-impl<V> Slot<V> {
-    /// A slot for `value`, inserted at `now` (both times as `expiry.rs`
-    /// counts them; 0 and `u64::MAX` when the cache has no expiry).
-    pub(crate) fn new(value: V, id: u64, weight: u64, (now, deadline): (u64, u64)) -> Self {
-        Self {
-            value,
-            id,
-            weight,
-            generation: 0,
+impl Times {
+    /// The times of an entry inserted (or replaced) `now`, expiring at
+    /// `deadline`.
+    pub(crate) fn new(now: u64, deadline: u64) -> Box<Self> {
+        Box::new(Self {
             deadline,
             last_access: AtomicU64::new(now),
-            frequency: AtomicU8::new(0),
-        }
+        })
     }
 
     pub(crate) fn last_access(&self) -> u64 {
@@ -64,6 +61,31 @@ impl<V> Slot<V> {
         // out of order; the entry then looks idle since the earlier one, a
         // difference of the race's length.
         self.last_access.store(now, Ordering::Relaxed);
+    }
+}
+
+/// What the policy decided about a queue record it popped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The record names a removed or re-inserted key: drop the record.
+    Stale,
+    /// The entry was hit since the policy last looked: keep it.
+    Keep,
+    /// The entry was not hit: evict it.
+    Evict,
+}
+
+impl<V> Slot<V> {
+    /// A slot for `value`, with `times` if the entry can expire.
+    pub(crate) fn new(value: V, id: u64, weight: u64, times: Option<Box<Times>>) -> Self {
+        Self {
+            value,
+            id,
+            weight,
+            times,
+            generation: 0,
+            frequency: AtomicU8::new(0),
+        }
     }
 
     /// Records a hit. A load and a store, not a read-modify-write, and only
@@ -109,5 +131,18 @@ impl<V> Slot<V> {
         } else {
             Verdict::Evict
         }
+    }
+}
+
+#[cfg(all(test, not(loom), target_pointer_width = "64"))]
+mod tests {
+    use super::Slot;
+
+    /// The map stores slots inline and every hit reads one: growing it (the
+    /// expiry times inline took it from 40 to 56 bytes) cost a tenth of the
+    /// get-hit throughput.
+    #[test]
+    fn a_slot_of_a_u64_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Slot<u64>>(), 40);
     }
 }
