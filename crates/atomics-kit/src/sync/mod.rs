@@ -48,6 +48,17 @@ pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
 pub(crate) use thread_registry::{claim_index, current_thread_index, release_index};
 
+/// Sleeps the thread; under loom, yields instead (loom has no time, and a
+/// waiting thread must yield for the others to run).
+#[cfg(not(loom))]
+pub(crate) fn sleep(duration: std::time::Duration) {
+    std::thread::sleep(duration);
+}
+#[cfg(loom)]
+pub(crate) fn sleep(_duration: std::time::Duration) {
+    loom::thread::yield_now();
+}
+
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

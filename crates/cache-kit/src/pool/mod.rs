@@ -45,7 +45,6 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use crossbeam_deque::Worker;
 
@@ -57,7 +56,7 @@ pub use errors::{PoolBuildError, PoolShutDown};
 pub use scope::Scope;
 pub use stats::{WorkStealingPoolStats, WorkerStats};
 
-use crate::sync::{Backoff, Mutex};
+use crate::sync::Mutex;
 use job::{HeapJob, JobRef};
 use outside_call::OutsideCall;
 use shared::{Handlers, PoolShared};
@@ -549,18 +548,9 @@ impl WorkStealingPool {
         );
         self.shared.gate.close();
         // The calls let in before the close (`install`, `scope`, an
-        // outside `join`) may run for as long as their work does: back
-        // off, then sleep between checks instead of spinning.
-        let backoff = Backoff::new();
-        let mut nap = Duration::from_micros(50);
-        while self.shared.gate.try_wait_for_admitted().is_none() {
-            if backoff.is_completed() {
-                std::thread::sleep(nap);
-                nap = (nap * 2).min(Duration::from_millis(1));
-            } else {
-                backoff.snooze();
-            }
-        }
+        // outside `join`) may run for as long as their work does: the wait
+        // sleeps between checks once its backoff is done.
+        self.shared.gate.wait_for_admitted();
         self.shared.wait_idle();
         // Release: a worker that sees the flag (Acquire) after finding no
         // work exits; nothing can be queued any more.
