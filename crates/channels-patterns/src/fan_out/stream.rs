@@ -146,7 +146,9 @@ where
 }
 
 impl<I: Iterator, R> FanOutStream<I, R> {
-    /// The number of inputs queued or running now.
+    /// The number of inputs pulled whose results [`next`](Iterator::next)
+    /// has not returned yet: queued, running, or finished and waiting to
+    /// be taken. At most `max_in_flight`.
     ///
     /// # Examples
     ///

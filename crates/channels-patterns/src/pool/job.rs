@@ -7,7 +7,9 @@ use std::num::NonZeroU64;
 /// The id [`WorkerPool::submit`](crate::WorkerPool::submit) gives a job; its
 /// result carries the same id.
 ///
-/// Ids count up from 0 in the order the pool accepted the jobs.
+/// Ids count up from 0 in the order the pool took the jobs in: unique,
+/// but not dense, since a [`try_submit`](crate::WorkerPool::try_submit)
+/// refused because the queue was full uses one up as well.
 ///
 /// # Examples
 ///
@@ -32,7 +34,8 @@ impl JobId {
         Self(NonZeroU64::MIN.saturating_add(id))
     }
 
-    /// The id as a number: the count of jobs the pool accepted before it.
+    /// The id as a number: the count of submissions the pool took in
+    /// before it (accepted, or refused by a full queue).
     ///
     /// # Examples
     ///

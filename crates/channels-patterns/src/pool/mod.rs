@@ -551,7 +551,7 @@ impl<T, R> WorkerPool<T, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn shutdown(&self) {
-        self.assert_not_own_worker("WorkerPool::shutdown");
+        self.assert_not_own_worker("shutdown");
         let mut workers = self.workers.lock();
         if let Some(handles) = workers.take() {
             self.close_gate();
@@ -585,7 +585,7 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use = "the returned jobs were not run"]
     pub fn shutdown_now(&self) -> Vec<(JobId, T)> {
-        self.assert_not_own_worker("WorkerPool::shutdown_now");
+        self.assert_not_own_worker("shutdown_now");
         let mut workers = self.workers.lock();
         let Some(handles) = workers.take() else {
             return Vec::new();
