@@ -63,7 +63,9 @@ impl<T> Executor<T> {
 
     /// Queues `job` to run on a worker. With a bounded queue
     /// ([`WorkerPoolBuilder::queue_capacity`](crate::WorkerPoolBuilder::queue_capacity)),
-    /// waits while the queue is full.
+    /// waits while the queue is full: from one of the executor's own jobs,
+    /// possibly forever, as for
+    /// [`WorkerPool::submit`](crate::WorkerPool::submit).
     ///
     /// # Errors
     ///

@@ -432,6 +432,11 @@ impl WorkerPool<(), ()> {
 
 impl<T, R> WorkerPool<T, R> {
     /// Queues `job` and returns its id. With a bounded queue, waits while
+    /// the queue is full. From one of the pool's own jobs, that wait can be
+    /// forever: the queue empties only through the workers, and if every
+    /// one of them is waiting to submit, none takes a job (one worker: any
+    /// submit to a full queue). A job that submits to its own bounded pool
+    /// uses [`try_submit`](Self::try_submit) and decides what to do when
     /// the queue is full.
     ///
     /// # Errors
