@@ -49,7 +49,7 @@ pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
 use crate::sync::{Backoff, Condvar, Mutex};
-use line::write_line;
+use line::LineFormat;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -723,6 +723,7 @@ struct Writer {
     shared: Arc<Shared>,
     sink: Box<dyn Write + Send>,
     batch: Vec<u8>,
+    line: LineFormat,
     records_in_batch: u64,
     drops_reported: u64,
 }
@@ -733,6 +734,7 @@ impl Writer {
             shared,
             sink,
             batch: Vec::with_capacity(BATCH_BYTES),
+            line: LineFormat::default(),
             records_in_batch: 0,
             drops_reported: 0,
         }
@@ -793,7 +795,7 @@ impl Writer {
                 return;
             }
         };
-        write_line(
+        self.line.write_line(
             &mut self.batch,
             entry.at,
             entry.level,
@@ -819,7 +821,7 @@ impl Writer {
                 "{count} record{} dropped (buffer full or logger shut down)",
                 if count == 1 { "" } else { "s" }
             );
-            write_line(
+            self.line.write_line(
                 &mut self.batch,
                 crate::sync::wall_clock(),
                 log::Level::Warn,
