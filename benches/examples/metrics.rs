@@ -23,6 +23,16 @@
 //!   `fmt` subscriber tracing-appender's `non_blocking` runs under, each in
 //!   both modes.
 //!
+//! - `logger_keep_up_dropped` and `logger_keep_up_throughput`: whether
+//!   the writer keeps up with callers logging flat out (issue 17): 1 and 2
+//!   threads each make 1M untimed calls (the message above) into a
+//!   discarding sink (`std::io::sink()`), ours in DropNewest mode at the
+//!   default capacity; the metric is the % of records dropped (after a
+//!   flush, from `stats()`), and the calls per second first start to last
+//!   end. tracing-appender's `non_blocking` (lossy by default, 128k lines)
+//!   into the same sink under `fmt` runs beside it, its drops from its
+//!   `ErrorCounter`.
+//!
 //! - `actor_ask_latency_{p50,p99,p999}`: one thread asks each counter actor
 //!   of `fearless_benches::actors` (started afresh) for its count 20k
 //!   times, timing every round trip the same way.
@@ -61,6 +71,11 @@ fn main() {
     if wanted("logger_latency") || wanted("logger_throughput") {
         for threads in [1, 2] {
             logger_latency(threads, 200_000 / scale);
+        }
+    }
+    if wanted("logger_keep_up") {
+        for threads in [1, 2] {
+            logger_keep_up(threads, 1_000_000 / scale);
         }
     }
     if wanted("actor_ask_latency") {
@@ -225,6 +240,100 @@ impl log::Log for MutexLogger {
     }
     fn flush(&self) {
         let _ = self.0.lock().unwrap().flush();
+    }
+}
+
+/// Makes `calls` untimed calls on each of `threads` threads (`per_thread`
+/// as in [`time_calls_with`]); returns calls per second, first start to
+/// last end.
+fn flat_out(
+    threads: usize,
+    calls: usize,
+    per_thread: &(dyn Fn() -> Box<dyn std::any::Any> + Sync),
+    call: &(dyn Fn(usize) + Sync),
+) -> f64 {
+    let start = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let start = &start;
+                s.spawn(move || {
+                    let setup = per_thread();
+                    start.wait();
+                    let began = Instant::now();
+                    for n in 0..calls {
+                        call(n);
+                    }
+                    let ended = Instant::now();
+                    drop(setup);
+                    (began, ended)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    let first = spans.iter().map(|span| span.0).min().unwrap();
+    let last = spans.iter().map(|span| span.1).max().unwrap();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = (threads * calls) as f64 / (last - first).as_secs_f64();
+    rate
+}
+
+fn report_keep_up(name: &str, threads: usize, calls: usize, dropped: u64, rate: f64) {
+    #[allow(clippy::cast_precision_loss)]
+    let percent = dropped as f64 * 100.0 / (threads * calls) as f64;
+    println!("METRIC\tlogger_keep_up_dropped\t% dropped\tlower\t{name}\t{threads}\t{percent:.2}");
+    println!(
+        "METRIC\tlogger_keep_up_throughput\tM calls/s\thigher\t{name}\t{threads}\t{:.3}",
+        rate / 1e6
+    );
+}
+
+/// The keep-up runs: `calls` flat-out calls on each of `threads` threads
+/// into a discarding sink, default capacity (see the module's docs).
+fn logger_keep_up(threads: usize, calls: usize) {
+    {
+        let logger = cache_kit::LockFreeLogger::builder(std::io::sink()).start();
+        let rate = flat_out(threads, calls, &|| Box::new(()), &|n| {
+            log::Log::log(
+                &logger,
+                &record(format_args!("request {n} served in {} µs", n % 1_000)),
+            );
+        });
+        logger.flush();
+        let stats = logger.stats();
+        eprintln!("keep-up, ours (DropNewest), {threads} thread(s): {stats:?}");
+        report_keep_up(
+            "cache_kit::LockFreeLogger (DropNewest)",
+            threads,
+            calls,
+            stats.dropped,
+            rate,
+        );
+    }
+    {
+        let (writer, guard) = tracing_appender::non_blocking(std::io::sink());
+        let errors = writer.error_counter();
+        let dispatch =
+            tracing::Dispatch::new(tracing_subscriber::fmt().with_writer(writer).finish());
+        let rate = flat_out(
+            threads,
+            calls,
+            &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
+            &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
+        );
+        drop(dispatch);
+        drop(guard);
+        report_keep_up(
+            "tracing-appender non_blocking + fmt",
+            threads,
+            calls,
+            errors.dropped_lines() as u64,
+            rate,
+        );
     }
 }
 

@@ -74,6 +74,11 @@ pub use pool::{
 #[doc(hidden)]
 pub use pool::{latch::Latch, sleep::Sleep};
 
+/// The logger's wait for room in Block mode, for `tests/loom.rs` only.
+#[cfg(all(loom, feature = "logger"))]
+#[doc(hidden)]
+pub use logger::room::Room;
+
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -18,6 +18,12 @@
 //!   worker's sleep check looks at its own inbox only. The inboxes are
 //!   loom atomics standing in for crossbeam's injectors.
 //!
+//! - the logger's wait for room in Block mode (`src/logger/room.rs`): a
+//!   logging thread that finds the queue full waits unless its push, tried
+//!   again once it counts as a waiter, gets in; the writer wakes waiters
+//!   after it pops. The queue is a loom atomic standing in for crossbeam's
+//!   `ArrayQueue`.
+//!
 //! A lost wakeup shows as a loom deadlock. Run with `cargo xtask loom`.
 #![cfg(all(loom, feature = "cache", feature = "pool"))]
 
@@ -524,4 +530,89 @@ fn a_broadcast_from_inside_the_pool_wakes_the_other_worker_and_its_own_completio
         assert!(latch.is_set());
         other.join().unwrap();
     });
+}
+
+/// The logger's wait for room in Block mode (`src/logger/room.rs`): a
+/// queue of capacity 1, a loom atomic holding its length, standing in for
+/// crossbeam's `ArrayQueue` (whose atomics loom cannot see).
+#[cfg(feature = "logger")]
+mod logger_room {
+    use cache_kit::Room;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    const CAPACITY: usize = 1;
+
+    /// Pushes one record if the queue has room.
+    fn try_push(queue: &AtomicUsize) -> bool {
+        // Relaxed: the protocol's fences order the queue's accesses.
+        queue
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |len| {
+                (len < CAPACITY).then_some(len + 1)
+            })
+            .is_ok()
+    }
+
+    /// A Block-mode logging thread: push, or wait for room and try again.
+    fn log_one(room: &Room, queue: &AtomicUsize) {
+        while !try_push(queue) {
+            if room.wait_unless(|| try_push(queue)) {
+                return;
+            }
+        }
+    }
+
+    /// The writer: pops `records` records, telling the room after each
+    /// pop (the real writer tells it every few pops and after each pass).
+    fn write(room: &Room, queue: &AtomicUsize, records: usize) {
+        let mut popped = 0;
+        while popped < records {
+            // Relaxed: the protocol's fences order the queue's accesses.
+            if queue
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |len| {
+                    len.checked_sub(1)
+                })
+                .is_ok()
+            {
+                popped += 1;
+                room.notify();
+            } else {
+                thread::yield_now();
+            }
+        }
+    }
+
+    #[test]
+    fn a_logging_thread_waiting_on_a_full_queue_is_always_woken_when_the_writer_pops() {
+        loom::model(|| {
+            let room = Arc::new(Room::new());
+            let queue = Arc::new(AtomicUsize::new(CAPACITY));
+            let writer = {
+                let (room, queue) = (Arc::clone(&room), Arc::clone(&queue));
+                thread::spawn(move || write(&room, &queue, CAPACITY + 1))
+            };
+            log_one(&room, &queue);
+            writer.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn two_logging_threads_waiting_on_a_full_queue_both_get_in() {
+        loom::model(|| {
+            let room = Arc::new(Room::new());
+            let queue = Arc::new(AtomicUsize::new(CAPACITY));
+            let other = {
+                let (room, queue) = (Arc::clone(&room), Arc::clone(&queue));
+                thread::spawn(move || log_one(&room, &queue))
+            };
+            let writer = {
+                let (room, queue) = (Arc::clone(&room), Arc::clone(&queue));
+                thread::spawn(move || write(&room, &queue, CAPACITY + 2))
+            };
+            log_one(&room, &queue);
+            other.join().unwrap();
+            writer.join().unwrap();
+        });
+    }
 }

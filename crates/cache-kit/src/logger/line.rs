@@ -5,31 +5,90 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Appends one formatted line to `out`; `context` (a `tracing` event's
-/// spans, `outer{a=1}:inner`) goes before the target when not empty.
-pub(crate) fn write_line(
-    out: &mut Vec<u8>,
-    at: SystemTime,
-    level: log::Level,
-    thread: &str,
-    context: &str,
-    target: &str,
-    message: &str,
-) {
-    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (year, month, day) = civil_from_days(seconds / 86_400);
-    let of_day = seconds % 86_400;
-    let separator = if context.is_empty() { "" } else { ": " };
-    // Writing to a Vec cannot fail.
-    let _ = writeln!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z {level:<5} [{thread}] {context}{separator}{target}: {message}",
-        of_day / 3_600,
-        of_day / 60 % 60,
-        of_day % 60,
-        since_epoch.subsec_micros(),
-    );
+/// Formats lines, keeping the timestamp's date and time of day rendered
+/// for the last second seen: the writer's lines come in time order, so
+/// most lines only render their microseconds, and every part of a line is
+/// copied in with no `fmt` machinery.
+#[derive(Default)]
+pub(crate) struct LineFormat {
+    /// The second `prefix` is rendered for, and whether it is rendered.
+    second: Option<u64>,
+    /// `2026-11-27T23:59:59.` (longer for a year past 9999).
+    prefix: Vec<u8>,
+}
+
+impl LineFormat {
+    /// Appends one formatted line to `out`; `context` (a `tracing`
+    /// event's spans, `outer{a=1}:inner`) goes before the target when not
+    /// empty.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn write_line(
+        &mut self,
+        out: &mut Vec<u8>,
+        at: SystemTime,
+        level: log::Level,
+        thread: &str,
+        context: &str,
+        target: &str,
+        message: &str,
+    ) {
+        let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let seconds = since_epoch.as_secs();
+        if self.second != Some(seconds) {
+            self.render_prefix(seconds);
+        }
+        let mut micros = since_epoch.subsec_micros();
+        let mut digits = [b'0'; 6];
+        for digit in digits.iter_mut().rev() {
+            // `micros % 10` is a single digit.
+            *digit = b'0' + (micros % 10) as u8;
+            micros /= 10;
+        }
+        out.reserve(
+            self.prefix.len() + 22 + thread.len() + context.len() + target.len() + message.len(),
+        );
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(&digits);
+        out.extend_from_slice(b"Z ");
+        out.extend_from_slice(padded(level).as_bytes());
+        out.extend_from_slice(b" [");
+        out.extend_from_slice(thread.as_bytes());
+        out.extend_from_slice(b"] ");
+        if !context.is_empty() {
+            out.extend_from_slice(context.as_bytes());
+            out.extend_from_slice(b": ");
+        }
+        out.extend_from_slice(target.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(message.as_bytes());
+        out.push(b'\n');
+    }
+
+    fn render_prefix(&mut self, seconds: u64) {
+        let (year, month, day) = civil_from_days(seconds / 86_400);
+        let of_day = seconds % 86_400;
+        self.prefix.clear();
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            self.prefix,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.",
+            of_day / 3_600,
+            of_day / 60 % 60,
+            of_day % 60,
+        );
+        self.second = Some(seconds);
+    }
+}
+
+/// `level` padded to five characters, as `{level:<5}` writes it.
+fn padded(level: log::Level) -> &'static str {
+    match level {
+        log::Level::Error => "ERROR",
+        log::Level::Warn => "WARN ",
+        log::Level::Info => "INFO ",
+        log::Level::Debug => "DEBUG",
+        log::Level::Trace => "TRACE",
+    }
 }
 
 /// Days since 1970-01-01 to a (year, month, day) date (Howard Hinnant's
@@ -61,7 +120,7 @@ mod tests {
     fn formats_timestamp_level_thread_target_and_message() {
         let at = UNIX_EPOCH + Duration::from_micros(1_795_824_000_000_000 + 3_723_000_042);
         let mut out = Vec::new();
-        write_line(
+        LineFormat::default().write_line(
             &mut out,
             at,
             log::Level::Warn,
@@ -79,7 +138,7 @@ mod tests {
     #[test]
     fn puts_the_span_context_before_the_target() {
         let mut out = Vec::new();
-        write_line(
+        LineFormat::default().write_line(
             &mut out,
             UNIX_EPOCH,
             log::Level::Info,
@@ -92,6 +151,41 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "1970-01-01T00:00:00.000000Z INFO  [main] request{id=7}:db: app::db: slow query\n"
         );
+    }
+
+    #[test]
+    fn renders_each_line_of_a_second_and_the_next_second_right() {
+        let mut format = LineFormat::default();
+        let mut out = Vec::new();
+        let base = UNIX_EPOCH + Duration::from_secs(1_795_910_399); // 2026-11-28T23:59:59
+        for (at, level) in [
+            (base + Duration::from_micros(7), log::Level::Error),
+            (base + Duration::from_micros(999_999), log::Level::Debug),
+            (base + Duration::from_secs(1), log::Level::Trace),
+            (base + Duration::from_micros(1_000_120), log::Level::Info),
+        ] {
+            format.write_line(&mut out, at, level, "t", "", "app", "m");
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2026-11-28T23:59:59.000007Z ERROR [t] app: m\n\
+             2026-11-28T23:59:59.999999Z DEBUG [t] app: m\n\
+             2026-11-29T00:00:00.000000Z TRACE [t] app: m\n\
+             2026-11-29T00:00:00.000120Z INFO  [t] app: m\n"
+        );
+    }
+
+    #[test]
+    fn pads_every_level_as_its_display_does() {
+        for level in [
+            log::Level::Error,
+            log::Level::Warn,
+            log::Level::Info,
+            log::Level::Debug,
+            log::Level::Trace,
+        ] {
+            assert_eq!(padded(level), format!("{level:<5}"));
+        }
     }
 
     #[test]

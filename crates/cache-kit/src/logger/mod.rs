@@ -23,6 +23,9 @@ mod line;
 #[cfg(feature = "tracing")]
 mod make_writer;
 mod overflow;
+// Public only for the loom models of the wait for room.
+#[allow(unreachable_pub)]
+pub(crate) mod room;
 mod stats;
 
 use std::cell::Cell;
@@ -49,10 +52,17 @@ pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
 use crate::sync::{Backoff, Condvar, Mutex};
-use line::write_line;
+use line::LineFormat;
+use room::Room;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
+/// While logging threads wait for room ([`Overflow::Block`]), the writer
+/// wakes them each time it has popped this many records (and after each
+/// pass over the queue): often enough that a wait is short, seldom enough
+/// that a woken thread pushes many records before the buffer is full
+/// again.
+const WAKE_EVERY: u32 = 64;
 /// The longest the idle writer sleeps before looking at the queue again.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
 /// The writer thread's name, on its own lines (the drop reports).
@@ -143,6 +153,8 @@ pub(crate) struct Shared {
     /// admitted push has landed (so no record is stranded in the queue).
     gate: AdmissionGate,
     overflow: Overflow,
+    /// Where Block-mode logging threads wait for the writer to pop.
+    room: Room,
     pub(crate) level: log::LevelFilter,
     /// Per-target directives (`RUST_LOG` syntax), if the builder was given
     /// any; `level` is then their most verbose level.
@@ -224,6 +236,7 @@ impl LockFreeLogger {
             queue: ArrayQueue::new(capacity),
             gate: AdmissionGate::new(),
             overflow,
+            room: Room::new(),
             level,
             filter,
             logged: PerThreadCounter::new(),
@@ -377,22 +390,40 @@ impl Shared {
             Overflow::Block => {
                 let backoff = Backoff::new();
                 let mut entry = entry;
-                while let Err(refused) = shared.queue.push(entry) {
+                loop {
+                    match shared.queue.push(entry) {
+                        Ok(()) => break,
+                        Err(refused) => entry = refused,
+                    }
                     if shared.on_writer_thread() {
                         // A sink that logs, on the writer thread: only this
                         // thread makes room, so waiting would hang it for
                         // good. Dropped and counted instead.
-                        drop(refused);
+                        drop(entry);
                         // Relaxed: a count; the writer reports it in band.
                         shared.dropped.fetch_add(1, Ordering::Relaxed);
                         break;
                     }
-                    entry = refused;
                     shared.wake_writer();
-                    if backoff.is_completed() {
-                        thread::sleep(Duration::from_micros(50));
-                    } else {
+                    if !backoff.is_completed() {
                         backoff.snooze();
+                        continue;
+                    }
+                    // Wait until the writer pops (see `room.rs`); the push
+                    // is tried once more after this thread counts as a
+                    // waiter.
+                    let mut refused_again = None;
+                    shared.room.wait_unless(|| match shared.queue.push(entry) {
+                        Ok(()) => true,
+                        Err(refused) => {
+                            refused_again = Some(refused);
+                            shared.wake_writer();
+                            false
+                        }
+                    });
+                    match refused_again {
+                        Some(refused) => entry = refused,
+                        None => break,
                     }
                 }
             }
@@ -723,6 +754,7 @@ struct Writer {
     shared: Arc<Shared>,
     sink: Box<dyn Write + Send>,
     batch: Vec<u8>,
+    line: LineFormat,
     records_in_batch: u64,
     drops_reported: u64,
 }
@@ -733,6 +765,7 @@ impl Writer {
             shared,
             sink,
             batch: Vec::with_capacity(BATCH_BYTES),
+            line: LineFormat::default(),
             records_in_batch: 0,
             drops_reported: 0,
         }
@@ -747,13 +780,20 @@ impl Writer {
             let tickets = self.shared.flush_requested.load(Ordering::SeqCst);
             let all_admitted_landed = self.shared.gate.try_wait_for_admitted().is_some();
             let mut found = false;
+            let mut popped: u32 = 0;
             while let Some(entry) = self.shared.queue.pop() {
                 found = true;
+                popped += 1;
+                if popped == WAKE_EVERY {
+                    popped = 0;
+                    self.shared.room.notify();
+                }
                 self.format(&entry);
                 if self.batch.len() >= BATCH_BYTES {
                     self.write_batch();
                 }
             }
+            self.shared.room.notify();
             self.report_drops();
             self.write_batch();
             self.serve_flushes(tickets);
@@ -793,7 +833,7 @@ impl Writer {
                 return;
             }
         };
-        write_line(
+        self.line.write_line(
             &mut self.batch,
             entry.at,
             entry.level,
@@ -819,7 +859,7 @@ impl Writer {
                 "{count} record{} dropped (buffer full or logger shut down)",
                 if count == 1 { "" } else { "s" }
             );
-            write_line(
+            self.line.write_line(
                 &mut self.batch,
                 crate::sync::wall_clock(),
                 log::Level::Warn,
