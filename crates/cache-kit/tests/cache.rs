@@ -307,13 +307,18 @@ fn a_failing_load_hands_its_error_to_its_waiters_and_caches_nothing() {
     let (release, released) = mpsc::channel::<()>();
     thread::scope(|s| {
         let cache = &cache;
+        let (loading, is_loading) = mpsc::channel::<()>();
         let leader = s.spawn(move || {
             cache.try_get_or_insert_with(&"k", || {
+                loading.send(()).unwrap();
                 released.recv_timeout(HANG).unwrap();
                 Err("unreachable backend")
             })
         });
-        // The follower misses while the leader's load is blocked...
+        // Only once the leader leads (a follower started first would lead
+        // itself, load 4, and the "leader" would then hit)...
+        is_loading.recv_timeout(HANG).unwrap();
+        // ...the follower misses while the leader's load is blocked...
         let follower = s.spawn(move || cache.try_get_or_insert_with(&"k", || Ok::<_, &str>(4)));
         while cache.stats().misses < 2 {
             thread::yield_now();
@@ -344,12 +349,16 @@ fn a_waiter_whose_error_type_differs_loads_for_itself() {
     let (release, released) = mpsc::channel::<()>();
     thread::scope(|s| {
         let cache = &cache;
+        let (loading, is_loading) = mpsc::channel::<()>();
         let leader = s.spawn(move || {
             cache.try_get_or_insert_with(&"k", || {
+                loading.send(()).unwrap();
                 released.recv_timeout(HANG).unwrap();
                 Err("unreachable backend")
             })
         });
+        // The leader leads before the follower starts (see above).
+        is_loading.recv_timeout(HANG).unwrap();
         let follower =
             s.spawn(move || cache.try_get_or_insert_with(&"k", || Ok::<_, std::io::Error>(4)));
         while cache.stats().misses < 2 {
