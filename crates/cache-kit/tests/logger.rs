@@ -481,3 +481,60 @@ fn a_records_key_value_pairs_are_written_after_its_message() {
     assert_eq!(messages(&sink.lines(), "app"), [expected]);
     assert_eq!(messages(&sink.lines(), "dynamic"), [expected]);
 }
+
+/// A sink that, on its first write, shuts its own logger down (or drops
+/// the last handle to it) and reports how that went.
+struct StopsItsLogger {
+    logger: Arc<std::sync::OnceLock<Arc<LockFreeLogger>>>,
+    told: mpsc::Sender<Result<(), ShutdownTimeout>>,
+    /// `Some`: drop the last handle instead, once the test has let go of
+    /// its own (the receiver says when).
+    drop_instead: Option<mpsc::Receiver<()>>,
+}
+
+impl Write for StopsItsLogger {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if let Some(let_go) = &self.drop_instead {
+            let _ = let_go.recv_timeout(PATIENCE);
+            // Taking it out of the cell leaves this the last handle.
+            if let Some(logger) = Arc::get_mut(&mut self.logger).and_then(|cell| cell.take()) {
+                drop(logger);
+                let _ = self.told.send(Ok(()));
+            }
+        } else if let Some(logger) = self.logger.get() {
+            let _ = self.told.send(logger.shutdown(Duration::from_secs(60)));
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_shutdown_or_last_drop_from_the_sink_returns_at_once_instead_of_waiting_for_itself() {
+    for drop_instead in [false, true] {
+        let cell = Arc::new(std::sync::OnceLock::new());
+        let (told, outcome) = mpsc::channel();
+        let (let_go, has_let_go) = mpsc::channel();
+        let sink = StopsItsLogger {
+            logger: Arc::clone(&cell),
+            told,
+            drop_instead: drop_instead.then_some(has_let_go),
+        };
+        let logger = Arc::new(LockFreeLogger::builder(sink).start());
+        cell.set(Arc::clone(&logger)).unwrap();
+        drop(cell); // the sink's is the only handle to the cell
+        logger.log_str(Level::Info, "app", "one");
+        if drop_instead {
+            drop(logger); // the sink's handle is now the last one
+            let_go.send(()).unwrap();
+        }
+        let outcome = outcome
+            .recv_timeout(PATIENCE)
+            .expect("the call from the sink waited for itself");
+        if !drop_instead {
+            assert!(outcome.is_err(), "the writer cannot have stopped yet");
+        }
+    }
+}

@@ -250,3 +250,42 @@ fn a_key_value_whose_display_panics_never_panics_the_caller_and_is_counted() {
         [r#"signed in user="ann" broken= [formatting panicked: the Display panicked]"#]
     );
 }
+
+/// A key-value source whose `visit` panics (user code that `log` lets a
+/// record carry).
+struct PanickingSource;
+
+impl log::kv::Source for PanickingSource {
+    fn visit<'kvs>(
+        &'kvs self,
+        _: &mut dyn log::kv::VisitSource<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        panic!("the source panicked");
+    }
+}
+
+#[test]
+fn a_key_value_source_whose_visit_panics_never_panics_the_caller_and_is_counted() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        logger.log(
+            &log::Record::builder()
+                .args(format_args!("signed in"))
+                .target("app")
+                .key_values(&PanickingSource)
+                .build(),
+        );
+    }));
+    assert!(call.is_ok(), "the log call panicked");
+    logger.flush();
+    let stats = logger.stats();
+    assert_eq!(
+        (stats.logged, stats.written, stats.format_errors),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        sink.messages("app"),
+        ["signed in [formatting panicked: the source panicked]"]
+    );
+}

@@ -4,8 +4,10 @@
 use std::fmt;
 
 /// [`LockFreeLogger::shutdown`](crate::LockFreeLogger::shutdown) ran out of
-/// time before the writer had written everything (the sink is slow or
-/// stuck). The writer goes on in the background; `stats` shows how far.
+/// time before the writer had written everything and stopped (the sink is
+/// slow or stuck; `pending` 0: written, but the sink not yet flushed), or
+/// was called on the writer thread itself. The writer goes on in the
+/// background; `stats` shows how far.
 ///
 /// # Examples
 ///

@@ -18,7 +18,8 @@ use super::{Formatted, Shared, Target};
 /// `fmt` formats each event on the caller's thread and writes the line to
 /// a [`LoggerWriter`]; when `fmt` drops that writer, the line goes into the
 /// logger's buffer as one record, written by the writer thread as it is
-/// (the logger adds no timestamp or level of its own). A full buffer drops
+/// (the logger adds no timestamp or level of its own; bytes that are not
+/// UTF-8, which `fmt` never writes, become U+FFFD). A full buffer drops
 /// and counts the line ([`Overflow::DropNewest`], and the "N records
 /// dropped" line follows in the logger's own format) or waits for room
 /// ([`Overflow::Block`]); each line is counted in [`LoggerStats`]. The

@@ -70,8 +70,10 @@ const WRITER_THREAD: &str = "cache-kit-logger";
 /// The target of the logger's own "N records dropped" records.
 const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 
-/// A logger whose logging threads never take a lock or make a system call
-/// in [`Overflow::DropNewest`] mode, and never lose a line silently.
+/// A logger whose logging threads never take a lock or wait in
+/// [`Overflow::DropNewest`] mode (the one system call they may make is
+/// waking a parked writer when they find the buffer full), and never lose
+/// a line silently.
 ///
 /// Each call stamps the time, formats the message into one exactly sized
 /// `String` (the only allocation), and pushes the record into a bounded
@@ -471,7 +473,12 @@ impl LockFreeLogger {
     /// # Errors
     ///
     /// [`ShutdownTimeout`] if the writer has not finished in time (a slow
-    /// or stuck sink); it goes on writing in the background.
+    /// or stuck sink; or, with a short timeout, a writer that has written
+    /// everything, `pending` 0, but not yet flushed the sink and stopped);
+    /// it goes on writing in the background. Called on the writer thread
+    /// (from the sink, or the last handle dropped there), it closes the
+    /// logger and returns this error at once: the writer cannot finish
+    /// while it waits for itself.
     ///
     /// # Examples
     ///
@@ -494,6 +501,11 @@ impl LockFreeLogger {
         let shared = &*self.shared;
         shared.gate.close();
         shared.wake_writer();
+        if shared.on_writer_thread() {
+            // The writer stops once this write returns; waiting for it here
+            // would wait for itself.
+            return Err(self.timed_out());
+        }
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         let mut progress = shared.progress.lock();
         while !progress.finished {
@@ -503,13 +515,7 @@ impl LockFreeLogger {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         drop(progress);
-                        let stats = self.stats();
-                        return Err(ShutdownTimeout {
-                            pending: stats.logged
-                                - stats.written
-                                - stats.dropped
-                                - stats.write_errors,
-                        });
+                        return Err(self.timed_out());
                     }
                     shared.progressed.wait_timeout(progress, left).0
                 }
@@ -521,6 +527,19 @@ impl LockFreeLogger {
             let _ = writer.join();
         }
         Ok(())
+    }
+
+    /// The error of a shutdown that stopped waiting: the records not yet
+    /// written or counted lost.
+    fn timed_out(&self) -> ShutdownTimeout {
+        let stats = self.stats();
+        ShutdownTimeout {
+            // Saturating: a snapshot taken while the writer runs may count a
+            // record written before it counts it logged.
+            pending: stats
+                .logged
+                .saturating_sub(stats.written + stats.dropped + stats.write_errors),
+        }
     }
 
     /// Counts of records logged, written, dropped and lost to sink errors.
@@ -579,12 +598,21 @@ impl log::Log for LockFreeLogger {
             .module_path_static()
             .filter(|module| *module == record.target());
         let pairs = record.key_values();
+        // `count` may run the source's `visit` (user code): a panic there
+        // is caught, and the pairs are then formatted (and the panic marked
+        // in the line) inside `format_caught`, which catches it again.
+        let has_pairs = catch_unwind(AssertUnwindSafe(|| pairs.count() > 0)).unwrap_or_else(
+            |payload| {
+                drop_panic_payload(payload);
+                true
+            },
+        );
         self.shared.submit(
             record.level(),
             record.target(),
             static_target,
             *record.args(),
-            (pairs.count() > 0).then_some(pairs),
+            has_pairs.then_some(pairs),
         );
     }
 
