@@ -142,6 +142,27 @@ fn the_layer_writes_the_span_context_from_the_root_with_recorded_fields() {
 }
 
 #[test]
+fn two_logger_layers_in_one_subscriber_each_add_a_recorded_field_once() {
+    let (file, stderr) = (SharedSink::default(), SharedSink::default());
+    let file_logger = LockFreeLogger::builder(file.clone()).start();
+    let stderr_logger = LockFreeLogger::builder(stderr.clone()).start();
+    let subscriber = Registry::default()
+        .with(file_logger.layer())
+        .with(stderr_logger.layer());
+    tracing::subscriber::with_default(subscriber, || {
+        let request = tracing::info_span!("req", id = 7, user = tracing::field::Empty);
+        let _request = request.enter();
+        request.record("user", "ann");
+        tracing::info!(target: "app", "served");
+    });
+    file_logger.flush();
+    stderr_logger.flush();
+    for sink in [&file, &stderr] {
+        assert_eq!(bodies(sink), ["INFO req{id=7 user=\"ann\"}: app: served"]);
+    }
+}
+
+#[test]
 fn the_layer_writes_an_explicit_parent_span() {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone()).start();

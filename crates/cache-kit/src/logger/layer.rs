@@ -86,11 +86,18 @@ use super::{format_caught, Shared, Target};
 #[must_use = "a layer does nothing until a subscriber is built with it"]
 pub struct LoggerLayer {
     shared: Arc<Shared>,
+    /// This layer among all in the process: its copy of a span's fields in
+    /// the span's extensions (which all layers of a subscriber share) is
+    /// the one with this id.
+    id: usize,
 }
 
 impl LoggerLayer {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        // Relaxed: a unique number, nothing else.
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self { shared, id }
     }
 }
 
@@ -102,11 +109,39 @@ impl fmt::Debug for LoggerLayer {
     }
 }
 
-/// A span's fields as the layer formatted them, in its extensions.
+/// A span's fields as each layer formatted them, in its extensions: one
+/// copy per layer, so that two logger layers in one subscriber each add a
+/// later `Span::record` once, not once per layer.
+#[derive(Default)]
 struct SpanFields {
+    by_layer: Vec<(usize, LayerFields)>,
+}
+
+/// One layer's copy of a span's fields.
+#[derive(Default)]
+struct LayerFields {
     text: String,
     /// A field's `Debug` or `Display` panicked or failed.
     failed: bool,
+}
+
+impl SpanFields {
+    fn of(&self, layer: usize) -> Option<&LayerFields> {
+        self.by_layer
+            .iter()
+            .find_map(|(id, fields)| (*id == layer).then_some(fields))
+    }
+
+    fn of_mut(&mut self, layer: usize) -> &mut LayerFields {
+        let index = match self.by_layer.iter().position(|(id, _)| *id == layer) {
+            Some(index) => index,
+            None => {
+                self.by_layer.push((layer, LayerFields::default()));
+                self.by_layer.len() - 1
+            }
+        };
+        &mut self.by_layer[index].1
+    }
 }
 
 /// Formats `fields` (a span's attributes or record) with the user's
@@ -131,7 +166,13 @@ where
         // The user's code runs before the span's extensions are locked.
         let (text, failed) = format_span_fields(|writer| attrs.record(writer));
         if let Some(span) = ctx.span(id) {
-            span.extensions_mut().replace(SpanFields { text, failed });
+            let mut extensions = span.extensions_mut();
+            if extensions.get_mut::<SpanFields>().is_none() {
+                extensions.insert(SpanFields::default());
+            }
+            if let Some(fields) = extensions.get_mut::<SpanFields>() {
+                *fields.of_mut(self.id) = LayerFields { text, failed };
+            }
         }
     }
 
@@ -142,20 +183,16 @@ where
         }
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        match extensions.get_mut::<SpanFields>() {
-            Some(fields) => {
-                if !fields.text.is_empty() && !added.is_empty() {
-                    fields.text.push(' ');
-                }
-                fields.text.push_str(&added);
-                fields.failed |= failed;
+        if extensions.get_mut::<SpanFields>().is_none() {
+            extensions.insert(SpanFields::default());
+        }
+        if let Some(fields) = extensions.get_mut::<SpanFields>() {
+            let fields = fields.of_mut(self.id);
+            if !fields.text.is_empty() && !added.is_empty() {
+                fields.text.push(' ');
             }
-            None => {
-                extensions.insert(SpanFields {
-                    text: added,
-                    failed,
-                });
-            }
+            fields.text.push_str(&added);
+            fields.failed |= failed;
         }
     }
 
@@ -180,7 +217,11 @@ where
                     scratch.push(':');
                 }
                 scratch.push_str(span.name());
-                if let Some(fields) = span.extensions().get::<SpanFields>() {
+                let extensions = span.extensions();
+                if let Some(fields) = extensions
+                    .get::<SpanFields>()
+                    .and_then(|fields| fields.of(self.id))
+                {
                     if !fields.text.is_empty() {
                         scratch.push('{');
                         scratch.push_str(&fields.text);

@@ -601,12 +601,11 @@ impl log::Log for LockFreeLogger {
         // `count` may run the source's `visit` (user code): a panic there
         // is caught, and the pairs are then formatted (and the panic marked
         // in the line) inside `format_caught`, which catches it again.
-        let has_pairs = catch_unwind(AssertUnwindSafe(|| pairs.count() > 0)).unwrap_or_else(
-            |payload| {
+        let has_pairs =
+            catch_unwind(AssertUnwindSafe(|| pairs.count() > 0)).unwrap_or_else(|payload| {
                 drop_panic_payload(payload);
                 true
-            },
-        );
+            });
         self.shared.submit(
             record.level(),
             record.target(),
