@@ -228,31 +228,29 @@ impl<M> Shared<M> {
         } else {
             &self.abandoned
         };
-        // A busy actor makes room within microseconds: retry with
-        // crossbeam's backoff (as its own blocking send does) before paying
-        // for a `Select`, which allocates and registers with two channels.
-        // Each retry checks the release first, as the loop below does.
+        // A busy actor makes room within microseconds: wait by backing off
+        // first (crossbeam's `Backoff`, as its own blocking send does), and
+        // only then on a `Select`, which allocates and registers with two
+        // channels. Either wait may end spuriously: the loop checks again.
         let backoff = Backoff::new();
-        while !backoff.is_completed() {
-            backoff.snooze();
-            if release.fired() {
-                return Err(Refused::Closed(envelope.into_message()));
-            }
-            envelope = match self.mailbox.try_send(envelope) {
-                Ok(()) => {
-                    admission.hand_over();
-                    return Ok(());
-                }
-                Err(ChannelFull::Full(envelope)) => envelope,
-                Err(ChannelFull::Disconnected(envelope)) => {
-                    return Err(Refused::Closed(envelope.into_message()))
-                }
-            };
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                break;
-            }
-        }
         loop {
+            if backoff.is_completed() {
+                let mut select = Select::new();
+                select.send(&self.mailbox);
+                select.recv(&release.fired);
+                match deadline {
+                    None => {
+                        select.ready();
+                    }
+                    Some(deadline) => {
+                        if select.ready_deadline(deadline).is_err() {
+                            return Err(Refused::Timeout(envelope.into_message()));
+                        }
+                    }
+                }
+            } else {
+                backoff.snooze();
+            }
             // The release first: a send still waiting when it fires gets
             // its message back, even if room came at the same moment.
             if release.fired() {
@@ -268,20 +266,8 @@ impl<M> Shared<M> {
                     return Err(Refused::Closed(envelope.into_message()))
                 }
             };
-            // Wait until there may be room or the release fired (either
-            // may be spurious: the loop checks again).
-            let mut select = Select::new();
-            select.send(&self.mailbox);
-            select.recv(&release.fired);
-            match deadline {
-                None => {
-                    select.ready();
-                }
-                Some(deadline) => {
-                    if select.ready_deadline(deadline).is_err() {
-                        return Err(Refused::Timeout(envelope.into_message()));
-                    }
-                }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(Refused::Timeout(envelope.into_message()));
             }
         }
     }
