@@ -15,6 +15,10 @@ use actorlite::{
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Rounds of the racing tests: many natively, a few under miri, where each
+/// round costs seconds and the races are explored by its scheduler seeds.
+const ROUNDS: usize = if cfg!(miri) { 4 } else { 200 };
+
 /// Blocks in its handler on message 0 until the test releases it.
 struct Blocking(mpsc::Receiver<()>);
 
@@ -29,7 +33,7 @@ impl Actor for Blocking {
 
 #[test]
 fn a_send_waiting_for_room_when_kill_comes_gets_its_message_back_even_if_room_comes_right_after() {
-    for round in 0..200 {
+    for round in 0..ROUNDS {
         let (release, gate) = mpsc::channel();
         let actor = ActorBuilder::new()
             .mailbox(Mailbox::Bounded(1))
@@ -178,7 +182,7 @@ impl Actor for Idle {
 
 #[test]
 fn the_wake_up_a_stop_queues_is_never_counted_in_mailbox_len() {
-    for _ in 0..500 {
+    for _ in 0..ROUNDS * 2 {
         let actor = spawn(Idle);
         let stopper = actor.clone();
         let stop = thread::spawn(move || stopper.stop());
