@@ -12,7 +12,9 @@
 //!   with enough work per thread and several seeds. A crate whose
 //!   dependencies break stacked borrows' rules says `miri-borrows =
 //!   "tree"` (its seeds then run under tree borrows too); one whose unsafe
-//!   code sits behind some of its features says `miri-features = "..."`.
+//!   code sits behind some of its features says `miri-features = "..."`;
+//!   one whose unsafe code only some test targets race names them in
+//!   `miri-seeded-tests = "..."`, and only their concurrent tests get seeds.
 //! - A crate that says `#![forbid(unsafe_code)]` can only meet UB inside
 //!   its dependencies, which their own CI checks: its tests run once, under
 //!   stacked borrows, and its orderings are left to loom and ThreadSanitizer,
@@ -90,7 +92,17 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
     } else {
         ""
     };
-    let passed = cmd::run_tests(cmd::nightly_cargo(&test).arg(CONCURRENT_TESTS).env(
+    let mut seeded = test.clone();
+    if let Some(targets) = krate.miri_seeded_tests() {
+        println!(
+            "{}: seeds for the concurrent tests of {} only (its manifest's `miri-seeded-tests`)",
+            krate.name,
+            targets.join(", ")
+        );
+        seeded.retain(|arg| !matches!(*arg, "--lib" | "--tests"));
+        seeded.extend(targets.iter().flat_map(|target| ["--test", target]));
+    }
+    let passed = cmd::run_tests(cmd::nightly_cargo(&seeded).arg(CONCURRENT_TESTS).env(
         "MIRIFLAGS",
         format!("{flags}{seeds_model} -Zmiri-many-seeds={seeds}"),
     ))?;

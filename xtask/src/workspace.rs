@@ -66,6 +66,14 @@ impl Crate {
         self.xtask_metadata("miri-features")
     }
 
+    /// The test targets (space-separated) whose `concurrent*` tests race the
+    /// crate's unsafe code and run over many miri seeds
+    /// (`miri-seeded-tests`); without it, every target's do.
+    pub fn miri_seeded_tests(&self) -> Option<Vec<&str>> {
+        self.xtask_metadata("miri-seeded-tests")
+            .map(|targets| targets.split_whitespace().collect())
+    }
+
     /// Whether the crate's `src/lib.rs` says `#![forbid(unsafe_code)]`: then
     /// only its dependencies' unsafe code can misbehave under miri.
     pub fn forbids_unsafe(&self) -> bool {

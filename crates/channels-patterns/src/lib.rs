@@ -15,7 +15,7 @@
 //!   [`Executor`] is the fire-and-forget pool, with no results handle
 //!   ([`WorkerPool::executor`] for closures, as threadpool): `execute` and
 //!   [`wait_idle`](Executor::wait_idle).
-//! - [`BoundedQueue`]: crossbeam's `ArrayQueue` with blocking
+//! - [`BoundedQueue`]: a lock-free ring with blocking
 //!   [`push`](BoundedQueue::push)/[`pop`](BoundedQueue::pop) that back off
 //!   and then park, and [`close`](BoundedQueue::close) after which consumers
 //!   drain what is queued and end.
@@ -55,7 +55,7 @@
 //! });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // allowed in `queue::ring` alone
 
 pub mod fan_out;
 pub mod pool;

@@ -2,11 +2,10 @@
 //! the protocols with custom atomics and parking. Run with
 //! `cargo xtask loom`.
 //!
-//! - The queue's park/wake protocol (`src/wait_set.rs`) and its close
-//!   protocol (`src/in_flight.rs`), through `BoundedQueue`'s public API.
-//!   Under loom the queue underneath is a stand-in with `ArrayQueue`'s API
-//!   (`src/sync.rs`): crossbeam's queue uses `core` atomics loom cannot
-//!   see. A lost wakeup shows as a loom deadlock.
+//! - The queue's park/wake protocol (`src/queue/wait_set.rs`), its close
+//!   protocol and its ring (`src/queue/ring.rs`, on loom's atomics and
+//!   `UnsafeCell`, so a slot read racing its write is reported), through
+//!   `BoundedQueue`'s public API. A lost wakeup shows as a loom deadlock.
 //!
 //! - The close on the last `Producer`'s drop, against a parked consumer.
 //!
@@ -137,5 +136,22 @@ fn the_last_producer_drop_closes_and_wakes_a_parked_consumer() {
         popped.sort_unstable();
         assert_eq!(popped, [1, 2]);
         assert!(queue.is_closed());
+    });
+}
+
+#[test]
+fn values_wrapping_around_the_ring_arrive_in_order() {
+    // Capacity 2 and three values: the third push reuses the first slot on
+    // the ring's next lap, racing the pop that empties it; loom checks that
+    // the slot's value is written only after that pop read it.
+    loom::model(|| {
+        let queue = Arc::new(BoundedQueue::new(2).unwrap());
+        let producer = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || (1..=3).for_each(|value| queue.push(value).unwrap()))
+        };
+        let popped: Vec<_> = (0..3).map(|_| queue.pop()).collect();
+        producer.join().unwrap();
+        assert_eq!(popped, [Some(1), Some(2), Some(3)]);
     });
 }

@@ -221,3 +221,69 @@ fn a_producer_waiting_with_a_timeout_gets_room_when_a_consumer_pops() {
     });
     assert_eq!(queue.pop(), Some(2));
 }
+
+#[test]
+fn wrapping_around_many_laps_keeps_fifo_order_and_an_exact_len() {
+    // Capacities that are not powers of two wrap at the end of the buffer,
+    // not at the end of the position's index bits. The fill level jumps
+    // around (a small LCG), so the queued values start at every offset and
+    // often straddle the end of the buffer; `len` is checked after each
+    // operation.
+    for capacity in [1_usize, 2, 3, 5, 7] {
+        let queue = BoundedQueue::new(capacity).unwrap();
+        let (mut next_in, mut next_out) = (0_usize, 0_usize);
+        let mut seed = 1_usize;
+        for _ in 0..50 * capacity {
+            seed = (seed * 1_103_515_245 + 12_345) % (1 << 31);
+            let target = (seed >> 16) % (capacity + 1);
+            while next_in - next_out < target {
+                queue.try_push(next_in).unwrap();
+                next_in += 1;
+                assert_eq!(queue.len(), next_in - next_out, "capacity {capacity}");
+            }
+            while next_in - next_out > target {
+                assert_eq!(queue.try_pop(), Ok(next_out));
+                next_out += 1;
+                assert_eq!(queue.len(), next_in - next_out, "capacity {capacity}");
+            }
+            if target == capacity {
+                assert_eq!(
+                    queue.try_push(usize::MAX),
+                    Err(TryPushError::Full(usize::MAX))
+                );
+            }
+            assert_eq!(queue.is_empty(), target == 0);
+        }
+    }
+}
+
+#[test]
+fn values_left_across_the_end_of_the_buffer_are_dropped_with_the_queue() {
+    let drops = std::sync::Arc::new(AtomicUsize::new(0));
+    struct Counted(std::sync::Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    {
+        let queue = BoundedQueue::new(5).unwrap();
+        for _ in 0..4 {
+            queue.push(Counted(std::sync::Arc::clone(&drops))).unwrap();
+        }
+        for _ in 0..3 {
+            drop(queue.pop());
+        }
+        // Head at index 3; these four sit at indices 4, 0, 1, 2.
+        for _ in 0..4 {
+            queue.push(Counted(std::sync::Arc::clone(&drops))).unwrap();
+        }
+        assert_eq!(queue.len(), 5);
+        assert_eq!(drops.load(Ordering::SeqCst), 3);
+    }
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        8,
+        "each value dropped exactly once"
+    );
+}

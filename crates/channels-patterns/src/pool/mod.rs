@@ -115,19 +115,18 @@ impl Idle {
     }
 
     fn end(&self) {
-        // Release: every job's effects happen before a waiter's Acquire
-        // load in `is_idle` that reads the zero (the decrements form one
-        // release sequence).
-        if self.pending.fetch_sub(1, Ordering::Release) == 1 {
-            // The condition is true; wake the waiters (`WaitSet`'s fence
-            // orders the decrement before its read of the waiter count).
+        // SeqCst: a release, so every job's effects happen before a
+        // waiter's load in `is_idle` that reads the zero (the decrements form
+        // one release sequence); and the change of condition `WaitSet`'s
+        // protocol orders against the waiters' counts.
+        if self.pending.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.waiters.notify_all();
         }
     }
 
     fn is_idle(&self) -> bool {
-        // Acquire: pairs with `end`'s Release (see there).
-        self.pending.load(Ordering::Acquire) == 0
+        // SeqCst: acquires `end`'s release, and is `WaitSet`'s re-check.
+        self.pending.load(Ordering::SeqCst) == 0
     }
 
     /// Waits until no job is pending, or until `deadline`; whether idle.

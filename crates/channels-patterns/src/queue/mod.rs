@@ -1,13 +1,14 @@
 //! A bounded MPMC queue for producers and consumers: [`BoundedQueue`].
 //!
-//! crossbeam's `ArrayQueue` underneath; blocking `push` and `pop` back off
-//! and then park on a wait set (`wait_set.rs`), and `close` lets consumers
-//! drain what is queued and end. Pushes in flight are counted per thread
-//! (`in_flight.rs`) so that `close` never strands a value. The errors are
-//! in `errors.rs`.
+//! A lock-free ring of slots underneath (`ring.rs`), whose tail position
+//! carries the closed bit, so `close` never strands a value; blocking
+//! `push` and `pop` back off and then park on a wait set (`wait_set.rs`).
+//! The errors are in `errors.rs`, the closing producer handles in
+//! `producer.rs`.
 mod errors;
-mod in_flight;
 mod producer;
+#[allow(unsafe_code)]
+mod ring;
 pub(crate) mod wait_set;
 
 use std::fmt;
@@ -18,12 +19,13 @@ pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
 pub use producer::Producer;
 
-use crate::sync::{ArrayQueue, AtomicBool, AtomicUsize, Backoff, Ordering};
-use in_flight::InFlight;
+use crate::sync::{AtomicUsize, Backoff};
+use ring::Ring;
 use wait_set::WaitSet;
 
-/// A bounded multi-producer multi-consumer queue: crossbeam's lock-free
-/// [`crossbeam_queue::ArrayQueue`], with blocking
+/// A bounded multi-producer multi-consumer queue: a lock-free ring of
+/// slots (the algorithm of crossbeam's `ArrayQueue` and of
+/// crossbeam-channel's `bounded`), with blocking
 /// [`push`](Self::push) and [`pop`](Self::pop) that back off briefly
 /// (crossbeam's `Backoff`) and then park, so an idle producer or consumer
 /// burns no core, and with [`close`](Self::close).
@@ -66,11 +68,10 @@ use wait_set::WaitSet;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct BoundedQueue<T> {
-    queue: ArrayQueue<T>,
-    closed: AtomicBool,
+    /// The values, and the closed bit.
+    queue: Ring<T>,
     /// Live [`Producer`] handles; the drop that takes it to zero closes.
     producers: AtomicUsize,
-    pushing: InFlight,
     not_empty: WaitSet,
     not_full: WaitSet,
 }
@@ -100,10 +101,8 @@ impl<T> BoundedQueue<T> {
     pub fn new(capacity: usize) -> Result<Self, SizeError> {
         SizeError::check("capacity", capacity, Self::MAX_CAPACITY)?;
         Ok(Self {
-            queue: ArrayQueue::new(capacity),
-            closed: AtomicBool::new(false),
+            queue: Ring::new(capacity),
             producers: AtomicUsize::new(0),
-            pushing: InFlight::new(),
             not_empty: WaitSet::new(),
             not_full: WaitSet::new(),
         })
@@ -199,22 +198,9 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
-        let entry = self.pushing.enter();
-        // Relaxed: `enter`'s fence orders this read after the count (see
-        // `InFlight`); the flag publishes nothing else.
-        if self.closed.load(Ordering::Relaxed) {
-            self.pushing.leave(entry);
-            return Err(TryPushError::Closed(value));
-        }
-        let pushed = self.queue.push(value);
-        self.pushing.leave(entry);
-        match pushed {
-            Ok(()) => {
-                self.not_empty.notify_one();
-                Ok(())
-            }
-            Err(back) => Err(TryPushError::Full(back)),
-        }
+        self.queue.try_push(value)?;
+        self.not_empty.notify_one();
+        Ok(())
     }
 
     /// Pops the oldest value, waiting while the queue is empty. Returns
@@ -273,8 +259,7 @@ impl<T> BoundedQueue<T> {
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(TryPopError::Empty);
             }
-            // Closed, with a push still landing: it takes a moment; spin.
-            if backoff.is_completed() && !self.is_closed() {
+            if backoff.is_completed() {
                 self.not_empty
                     .wait_unless(|| !self.queue.is_empty() || self.is_closed(), deadline);
             } else {
@@ -302,21 +287,9 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_pop(&self) -> Result<T, TryPopError> {
-        if let Some(value) = self.queue.pop() {
-            self.not_full.notify_one();
-            return Ok(value);
-        }
-        // Order matters: closed, then no push in progress, then empty. A push
-        // that read "open" entered before the close, so it is seen in
-        // progress or its item is seen in the queue (see `InFlight`).
-        if self.is_closed() && self.pushing.is_idle() {
-            if let Some(value) = self.queue.pop() {
-                self.not_full.notify_one();
-                return Ok(value);
-            }
-            return Err(TryPopError::Closed);
-        }
-        Err(TryPopError::Empty)
+        let value = self.queue.try_pop()?;
+        self.not_full.notify_one();
+        Ok(value)
     }
 
     /// Closes the queue: later pushes fail, waiting producers and consumers
@@ -339,13 +312,10 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn close(&self) -> bool {
-        // Relaxed: the protocol rests on the coherence order of this one
-        // flag and the fences around its reads (see `InFlight`); the wakeups
-        // below fence before reading the waiter counts.
-        let was_closed = self.closed.swap(true, Ordering::Relaxed);
+        let closed_now = self.queue.close();
         self.not_empty.notify_all();
         self.not_full.notify_all();
-        !was_closed
+        closed_now
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -361,10 +331,7 @@ impl<T> BoundedQueue<T> {
     /// ```
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        // Relaxed: consumers fence between this read and their reads of the
-        // pushes in progress (`InFlight::is_idle`); waiters fence before it
-        // (`WaitSet`).
-        self.closed.load(Ordering::Relaxed)
+        self.queue.is_closed()
     }
 
     /// The number of values queued now.
