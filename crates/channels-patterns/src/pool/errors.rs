@@ -9,6 +9,11 @@ use atomics_kit::SizeError;
 /// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
 /// could not be built.
 ///
+/// The message includes the cause's (the [`SizeError`]'s or the
+/// [`io::Error`]'s), so [`source`](Error::source) is `None`, as for the
+/// crate's other errors: a printer that walks the chain shows each cause
+/// once.
+///
 /// # Examples
 ///
 /// ```
@@ -51,15 +56,8 @@ impl fmt::Display for PoolError {
     }
 }
 
-impl Error for PoolError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            Self::Spawn(error) => Some(error),
-            Self::InvalidSize(error) => Some(error),
-            Self::InvalidThreadName(_) => None,
-        }
-    }
-}
+/// No `source`: the message already includes the cause's (see above).
+impl Error for PoolError {}
 
 /// [`WorkerPool::submit`](crate::WorkerPool::submit) refused a job; the job
 /// is given back.
