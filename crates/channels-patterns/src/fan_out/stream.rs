@@ -9,6 +9,10 @@ use atomics_kit::SizeError;
 
 use crate::pool::{PoolError, Results, WorkerPool};
 
+/// The name [`fan_out_bounded`]'s `max_in_flight` has in its
+/// [`SizeError`] (and [`PoolError`]'s message).
+pub(crate) const MAX_IN_FLIGHT: &str = "max_in_flight";
+
 /// Applies `f` to every input on `workers` threads and yields
 /// `(index, result)` pairs as they complete, in completion order.
 ///
@@ -94,7 +98,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    SizeError::nonzero("max_in_flight", max_in_flight)?;
+    SizeError::nonzero(MAX_IN_FLIGHT, max_in_flight)?;
     FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
 }
 

@@ -6,6 +6,8 @@ use std::io;
 
 use atomics_kit::SizeError;
 
+use crate::fan_out::MAX_IN_FLIGHT;
+
 /// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
 /// could not be built.
 ///
@@ -47,6 +49,10 @@ impl From<SizeError> for PoolError {
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A fan-out's own argument is named as the fan-out's.
+            Self::InvalidSize(error) if error.argument() == MAX_IN_FLIGHT => {
+                write!(f, "cannot fan out: {error}")
+            }
             Self::InvalidSize(error) => write!(f, "cannot build a worker pool: {error}"),
             Self::InvalidThreadName(name) => {
                 write!(f, "thread name prefix {name:?} holds a NUL byte")
