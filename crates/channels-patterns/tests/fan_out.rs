@@ -327,3 +327,15 @@ fn a_zero_max_in_flight_is_reported_as_the_fan_outs() {
         "cannot build a worker pool: `workers` must be at least 1, not 0"
     );
 }
+
+/// An unbounded stream's `Debug` shows no bound (`None`), not a number.
+#[test]
+fn a_streams_debug_shows_its_bound_or_none() {
+    let unbounded = fan_out_stream(0..1, 1, |x: i32| x).unwrap();
+    let shown = format!("{unbounded:?}");
+    assert!(shown.contains("max_in_flight: None"), "{shown}");
+    assert!(!shown.contains(&usize::MAX.to_string()), "{shown}");
+    let bounded = fan_out_bounded(0..1, 1, 8, |x: i32| x).unwrap();
+    let shown = format!("{bounded:?}");
+    assert!(shown.contains("max_in_flight: Some(8)"), "{shown}");
+}

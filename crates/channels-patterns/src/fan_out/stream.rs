@@ -13,6 +13,9 @@ use crate::pool::{PoolError, Results, WorkerPool};
 /// [`SizeError`] (and [`PoolError`]'s message).
 pub(crate) const MAX_IN_FLIGHT: &str = "max_in_flight";
 
+/// The `max_in_flight` of an unbounded [`fan_out_stream`].
+const UNBOUNDED: usize = usize::MAX;
+
 /// Applies `f` to every input on `workers` threads and yields
 /// `(index, result)` pairs as they complete, in completion order.
 ///
@@ -57,7 +60,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    FanOutStream::start(inputs.into_iter(), workers, usize::MAX, f)
+    FanOutStream::start(inputs.into_iter(), workers, UNBOUNDED, f)
 }
 
 /// Like [`fan_out_stream`], but at most `max_in_flight` inputs are queued or
@@ -122,6 +125,7 @@ pub struct FanOutStream<I: Iterator, R> {
     pool: WorkerPool<I::Item, R>,
     results: Results<R>,
     in_flight: usize,
+    /// [`UNBOUNDED`] for [`fan_out_stream`].
     max_in_flight: usize,
 }
 
@@ -236,7 +240,11 @@ impl<I: Iterator, R> fmt::Debug for FanOutStream<I, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FanOutStream")
             .field("in_flight", &self.in_flight)
-            .field("max_in_flight", &self.max_in_flight)
+            // `None` for an unbounded stream (not its internal usize::MAX).
+            .field(
+                "max_in_flight",
+                &(self.max_in_flight != UNBOUNDED).then_some(self.max_in_flight),
+            )
             .field("workers", &self.pool.workers())
             .finish_non_exhaustive()
     }
