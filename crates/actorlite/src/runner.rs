@@ -13,7 +13,7 @@ use crate::exit_reason::ExitReason;
 use crate::mailbox::Envelope;
 use crate::reply::Unhandled;
 use crate::restart_policy::RestartBudget;
-use crate::shared::{catching, Shared, KILL, RUNNING, STOP};
+use crate::shared::{catching, drop_catching, Shared, KILL, RUNNING, STOP};
 use crate::wait;
 
 /// Builds a fresh actor after a panic, within a budget.
@@ -100,13 +100,20 @@ impl<A: Actor> Runner<A> {
     /// Drops the current instance, which never started, as a broken one is
     /// dropped: a `Reply` it holds gives `Closed`, a panic is reported.
     fn drop_unstarted(&mut self) {
-        let unstarted = self.actor.take();
-        let _unhandled = Unhandled::begin();
-        if let Err(panic) = catching(move || drop(unstarted)) {
+        if let Err(panic) = self.drop_instance() {
             self.shared.record_panic(&format!(
                 "dropping an actor that never started panicked: {panic}"
             ));
         }
+    }
+
+    /// Drops the current instance (if any), catching a panic in its `Drop`
+    /// and returning the panic's text. A `Reply` the instance still holds
+    /// was never answered: its asker gets `Closed`.
+    fn drop_instance(&mut self) -> Result<(), String> {
+        let instance = self.actor.take();
+        let _unhandled = Unhandled::begin();
+        drop_catching(instance)
     }
 
     /// Handles one message, catching a panic.
@@ -142,15 +149,10 @@ impl<A: Actor> Runner<A> {
     /// supervisor if the budget allows (its `started` is run by the
     /// caller), else records the failure.
     fn recover(&mut self, mut panic: String) {
-        let broken = self.actor.take();
         // A `Reply` the broken instance holds was never answered: Closed
         // (one its handler held as it panicked was dropped by the unwind,
         // before this: NoReply).
-        let dropped = {
-            let _unhandled = Unhandled::begin();
-            catching(move || drop(broken))
-        };
-        if let Err(drop_panic) = dropped {
+        if let Err(drop_panic) = self.drop_instance() {
             panic = format!("{panic}; then dropping the actor panicked: {drop_panic}");
         }
         self.shared.record_panic(&panic);
@@ -235,16 +237,15 @@ impl<A: Actor> Runner<A> {
         // A `Reply` the actor still holds was never answered: Closed.
         let _unhandled = Unhandled::begin();
         let mut panics = Vec::new();
-        if let Some(mut actor) = self.actor.take() {
+        if let Some(actor) = self.actor.as_mut() {
             if let Err(panic) = catching(|| actor.stopped(&reason)) {
                 panics.push(format!("`stopped` panicked: {panic}"));
             }
-            if let Err(panic) = catching(move || drop(actor)) {
+            if let Err(panic) = self.drop_instance() {
                 panics.push(format!("dropping the actor panicked: {panic}"));
             }
         }
-        let supervisor = self.supervisor.take();
-        if let Err(panic) = catching(move || drop(supervisor)) {
+        if let Err(panic) = drop_catching(self.supervisor.take()) {
             panics.push(format!("dropping the factory panicked: {panic}"));
         }
         panics.into_iter().fold(reason, |reason, panic| {

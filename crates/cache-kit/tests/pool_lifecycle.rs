@@ -159,20 +159,22 @@ fn racing_shutdowns_each_return_only_once_every_worker_has_exited() {
 #[test]
 fn shutdown_inside_an_outside_scope_or_join_panics_instead_of_waiting_for_itself() {
     let pool = Arc::new(WorkStealingPool::new(1).unwrap());
-    let inner = Arc::clone(&pool);
-    let in_scope = finishes("scope", move || {
-        catch_unwind(AssertUnwindSafe(|| inner.scope(|_| inner.shutdown())))
-            .map_err(|payload| panic_text(&*payload).to_owned())
-    });
-    let message = in_scope.unwrap_err();
-    assert!(message.contains("would wait for itself"), "{message}");
-    let inner = Arc::clone(&pool);
-    let in_join = finishes("join", move || {
-        catch_unwind(AssertUnwindSafe(|| inner.join(|| inner.shutdown(), || ())))
-            .map_err(|payload| panic_text(&*payload).to_owned())
-    });
-    let message = in_join.unwrap_err();
-    assert!(message.contains("would wait for itself"), "{message}");
+    let in_scope: fn(&WorkStealingPool) = |pool| pool.scope(|_| pool.shutdown());
+    let in_join: fn(&WorkStealingPool) = |pool| {
+        pool.join(|| pool.shutdown(), || ());
+    };
+    for (what, call) in [("scope", in_scope), ("join", in_join)] {
+        let inner = Arc::clone(&pool);
+        let message = finishes(what, move || {
+            catch_unwind(AssertUnwindSafe(|| call(&inner)))
+                .map_err(|payload| panic_text(&*payload).to_owned())
+        })
+        .unwrap_err();
+        assert!(
+            message.contains("would wait for itself"),
+            "{what}: {message}"
+        );
+    }
     // The pool still works, and shuts down from outside any call.
     let before = pool.stats().executed();
     let pool = finishes("shutdown", move || {

@@ -311,3 +311,31 @@ fn the_input_iterator_need_not_be_send() {
     let out = fan_out_fan_in(inputs, 2, |x| x * 2).unwrap();
     assert_eq!(out, (0..1_000_u64).map(|i| (i + 5) * 2).collect::<Vec<_>>());
 }
+
+/// A zero `max_in_flight` is the fan-out's argument, not a worker pool's:
+/// the message says so (the fan-out's `workers` still build its pool).
+#[test]
+fn a_zero_max_in_flight_is_reported_as_the_fan_outs() {
+    let error = fan_out_bounded(0..1, 1, 0, |x: i32| x).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot fan out: `max_in_flight` must be at least 1, not 0"
+    );
+    let error = fan_out_bounded(0..1, 0, 1, |x: i32| x).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot build a worker pool: `workers` must be at least 1, not 0"
+    );
+}
+
+/// An unbounded stream's `Debug` shows no bound (`None`), not a number.
+#[test]
+fn a_streams_debug_shows_its_bound_or_none() {
+    let unbounded = fan_out_stream(0..1, 1, |x: i32| x).unwrap();
+    let shown = format!("{unbounded:?}");
+    assert!(shown.contains("max_in_flight: None"), "{shown}");
+    assert!(!shown.contains(&usize::MAX.to_string()), "{shown}");
+    let bounded = fan_out_bounded(0..1, 1, 8, |x: i32| x).unwrap();
+    let shown = format!("{bounded:?}");
+    assert!(shown.contains("max_in_flight: Some(8)"), "{shown}");
+}

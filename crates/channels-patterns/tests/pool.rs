@@ -429,3 +429,52 @@ fn an_undelivered_result_whose_drop_panics_twice_kills_no_worker() {
     let stats = pool.stats();
     assert_eq!((stats.completed, stats.results_discarded), (2, 2));
 }
+
+/// The texts of `error` and of each `source` below it, outermost first.
+fn error_chain(error: &dyn std::error::Error) -> Vec<String> {
+    let mut texts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        texts.push(cause.to_string());
+        source = cause.source();
+    }
+    texts
+}
+
+/// A printer that walks `source` (anyhow's `{:#}`, `error: cause`) shows
+/// each cause's text once: no error's text holds a cause's below it.
+#[test]
+fn a_pool_error_chain_shows_each_cause_once() {
+    let errors = [
+        WorkerPool::new(0, |x: u8| x).unwrap_err(),
+        WorkerPool::builder()
+            .workers(1)
+            .queue_capacity(0)
+            .build(|x: u8| x)
+            .unwrap_err(),
+        WorkerPool::builder()
+            .thread_name("nul\0")
+            .build(|x: u8| x)
+            .unwrap_err(),
+        PoolError::Spawn(std::io::Error::other("no threads left")),
+    ];
+    for error in &errors {
+        let texts = error_chain(error);
+        for (i, outer) in texts.iter().enumerate() {
+            for inner in &texts[i + 1..] {
+                assert!(
+                    !outer.contains(inner.as_str()),
+                    "{error:?}: {outer:?} repeats its cause {inner:?}"
+                );
+            }
+        }
+        // The cause is shown once, not dropped.
+        let printed = texts.join(": ");
+        let cause = match error {
+            PoolError::InvalidSize(cause) => cause.to_string(),
+            PoolError::Spawn(cause) => cause.to_string(),
+            _ => String::new(),
+        };
+        assert!(printed.contains(&cause), "{printed:?} lacks {cause:?}");
+    }
+}

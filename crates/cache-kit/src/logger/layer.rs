@@ -9,7 +9,7 @@ use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
 use tracing_subscriber::Layer;
 
 use super::{format_caught, Shared, Target};
@@ -142,6 +142,21 @@ impl SpanFields {
         };
         &mut self.by_layer[index].1
     }
+
+    /// Runs `write` on `layer`'s copy of the span's fields, inserting the
+    /// span's `SpanFields` (and the layer's copy) first if absent.
+    fn update(
+        extensions: &mut ExtensionsMut<'_>,
+        layer: usize,
+        write: impl FnOnce(&mut LayerFields),
+    ) {
+        if extensions.get_mut::<SpanFields>().is_none() {
+            extensions.insert(SpanFields::default());
+        }
+        if let Some(fields) = extensions.get_mut::<SpanFields>() {
+            write(fields.of_mut(layer));
+        }
+    }
 }
 
 /// Formats `fields` (a span's attributes or record) with the user's
@@ -166,13 +181,9 @@ where
         // The user's code runs before the span's extensions are locked.
         let (text, failed) = format_span_fields(|writer| attrs.record(writer));
         if let Some(span) = ctx.span(id) {
-            let mut extensions = span.extensions_mut();
-            if extensions.get_mut::<SpanFields>().is_none() {
-                extensions.insert(SpanFields::default());
-            }
-            if let Some(fields) = extensions.get_mut::<SpanFields>() {
-                *fields.of_mut(self.id) = LayerFields { text, failed };
-            }
+            SpanFields::update(&mut span.extensions_mut(), self.id, |fields| {
+                *fields = LayerFields { text, failed };
+            });
         }
     }
 
@@ -182,18 +193,13 @@ where
             return;
         }
         let Some(span) = ctx.span(id) else { return };
-        let mut extensions = span.extensions_mut();
-        if extensions.get_mut::<SpanFields>().is_none() {
-            extensions.insert(SpanFields::default());
-        }
-        if let Some(fields) = extensions.get_mut::<SpanFields>() {
-            let fields = fields.of_mut(self.id);
+        SpanFields::update(&mut span.extensions_mut(), self.id, |fields| {
             if !fields.text.is_empty() && !added.is_empty() {
                 fields.text.push(' ');
             }
             fields.text.push_str(&added);
             fields.failed |= failed;
-        }
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {

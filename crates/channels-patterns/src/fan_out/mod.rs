@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use atomics_kit::{panic_message, SizeError};
 
 pub use errors::{FanOutError, ItemPanicked};
+pub(crate) use stream::MAX_IN_FLIGHT;
 pub use stream::{fan_out_bounded, fan_out_stream, FanOutStream};
 
 use crate::sync::Mutex;

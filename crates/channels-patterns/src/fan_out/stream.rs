@@ -9,6 +9,13 @@ use atomics_kit::SizeError;
 
 use crate::pool::{PoolError, Results, WorkerPool};
 
+/// The name [`fan_out_bounded`]'s `max_in_flight` has in its
+/// [`SizeError`] (and [`PoolError`]'s message).
+pub(crate) const MAX_IN_FLIGHT: &str = "max_in_flight";
+
+/// The `max_in_flight` of an unbounded [`fan_out_stream`].
+const UNBOUNDED: usize = usize::MAX;
+
 /// Applies `f` to every input on `workers` threads and yields
 /// `(index, result)` pairs as they complete, in completion order.
 ///
@@ -53,7 +60,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    FanOutStream::start(inputs.into_iter(), workers, usize::MAX, f)
+    FanOutStream::start(inputs.into_iter(), workers, UNBOUNDED, f)
 }
 
 /// Like [`fan_out_stream`], but at most `max_in_flight` inputs are queued or
@@ -94,7 +101,7 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    SizeError::nonzero("max_in_flight", max_in_flight)?;
+    SizeError::nonzero(MAX_IN_FLIGHT, max_in_flight)?;
     FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
 }
 
@@ -118,6 +125,7 @@ pub struct FanOutStream<I: Iterator, R> {
     pool: WorkerPool<I::Item, R>,
     results: Results<R>,
     in_flight: usize,
+    /// [`UNBOUNDED`] for [`fan_out_stream`].
     max_in_flight: usize,
 }
 
@@ -232,7 +240,11 @@ impl<I: Iterator, R> fmt::Debug for FanOutStream<I, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FanOutStream")
             .field("in_flight", &self.in_flight)
-            .field("max_in_flight", &self.max_in_flight)
+            // `None` for an unbounded stream (not its internal usize::MAX).
+            .field(
+                "max_in_flight",
+                &(self.max_in_flight != UNBOUNDED).then_some(self.max_in_flight),
+            )
             .field("workers", &self.pool.workers())
             .finish_non_exhaustive()
     }

@@ -6,8 +6,15 @@ use std::io;
 
 use atomics_kit::SizeError;
 
+use crate::fan_out::MAX_IN_FLIGHT;
+
 /// A [`WorkerPool`](crate::WorkerPool) (or a fan-out, which runs one)
 /// could not be built.
+///
+/// The message includes the cause's (the [`SizeError`]'s or the
+/// [`io::Error`]'s), so [`source`](Error::source) is `None`, as for the
+/// crate's other errors: a printer that walks the chain shows each cause
+/// once.
 ///
 /// # Examples
 ///
@@ -42,6 +49,10 @@ impl From<SizeError> for PoolError {
 impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A fan-out's own argument is named as the fan-out's.
+            Self::InvalidSize(error) if error.argument() == MAX_IN_FLIGHT => {
+                write!(f, "cannot fan out: {error}")
+            }
             Self::InvalidSize(error) => write!(f, "cannot build a worker pool: {error}"),
             Self::InvalidThreadName(name) => {
                 write!(f, "thread name prefix {name:?} holds a NUL byte")
@@ -51,15 +62,8 @@ impl fmt::Display for PoolError {
     }
 }
 
-impl Error for PoolError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            Self::Spawn(error) => Some(error),
-            Self::InvalidSize(error) => Some(error),
-            Self::InvalidThreadName(_) => None,
-        }
-    }
-}
+/// No `source`: the message already includes the cause's (see above).
+impl Error for PoolError {}
 
 /// [`WorkerPool::submit`](crate::WorkerPool::submit) refused a job; the job
 /// is given back.
