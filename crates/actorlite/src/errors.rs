@@ -53,15 +53,9 @@ impl fmt::Display for SpawnError {
     }
 }
 
-impl Error for SpawnError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            Self::Spawn(error) => Some(error),
-            Self::InvalidSize(error) => Some(error),
-            Self::InvalidName(_) => None,
-        }
-    }
-}
+/// No `source`: the message already holds the cause's text, which a
+/// printer walking the chain (anyhow's `{:#}`) would show twice.
+impl Error for SpawnError {}
 
 /// [`ActorHandle::send`](crate::ActorHandle::send) found the actor stopped
 /// or stopping; the message is given back.

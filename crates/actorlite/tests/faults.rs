@@ -377,6 +377,27 @@ fn asking_with_the_longest_timeout_waits_for_the_answer() {
 }
 
 #[test]
+fn a_spawn_error_shows_its_cause_once_in_a_printed_chain() {
+    // The cause's text is in the message, so `source` is `None`: a printer
+    // walking the chain (anyhow's `{:#}`) would show it twice otherwise.
+    let zero = ActorBuilder::new()
+        .mailbox(actorlite::Mailbox::Bounded(0))
+        .spawn(adder().0)
+        .unwrap_err();
+    let SpawnError::InvalidSize(ref size) = zero else {
+        panic!("{zero:?}");
+    };
+    let spawn = SpawnError::Spawn(std::io::Error::other("no threads left"));
+    for (error, cause) in [
+        (&zero, size.to_string()),
+        (&spawn, "no threads left".into()),
+    ] {
+        assert!(std::error::Error::source(error).is_none(), "{error:?}");
+        assert!(error.to_string().contains(&cause), "{error}");
+    }
+}
+
+#[test]
 fn a_name_with_a_nul_byte_is_refused_with_a_typed_error() {
     let error = ActorBuilder::new()
         .name("bad\0name")

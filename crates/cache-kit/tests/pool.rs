@@ -473,7 +473,17 @@ fn a_thread_count_too_large_is_refused_with_a_typed_error() {
             WorkStealingPool::MAX_THREADS
         )
     );
-    assert!(std::error::Error::source(&error).is_some());
+    // The cause's text is in the message only (see the next test).
+    assert!(std::error::Error::source(&error).is_none());
+}
+
+#[test]
+fn a_build_error_shows_its_cause_once_in_a_printed_chain() {
+    // The cause's text is in the message, so `source` is `None`: a printer
+    // walking the chain (anyhow's `{:#}`) would show it twice otherwise.
+    let error = PoolBuildError::Spawn(std::io::Error::other("no threads left"));
+    assert!(std::error::Error::source(&error).is_none());
+    assert!(error.to_string().contains("no threads left"), "{error}");
 }
 
 #[test]

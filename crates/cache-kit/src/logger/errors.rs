@@ -146,11 +146,6 @@ impl fmt::Display for FilterError {
     }
 }
 
-impl std::error::Error for FilterError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            FilterErrorKind::Parse(error) => Some(error),
-            FilterErrorKind::MessagePattern | FilterErrorKind::NotUnicode => None,
-        }
-    }
-}
+/// No `source`: the message already holds the parser's text, which a
+/// printer walking the chain (anyhow's `{:#}`) would show twice.
+impl std::error::Error for FilterError {}

@@ -76,12 +76,6 @@ impl fmt::Display for PoolBuildError {
     }
 }
 
-impl std::error::Error for PoolBuildError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InvalidSize(error) => Some(error),
-            Self::Spawn(error) => Some(error),
-            Self::InvalidThreadName(_) => None,
-        }
-    }
-}
+/// No `source`: the message already holds the cause's text, which a
+/// printer walking the chain (anyhow's `{:#}`) would show twice.
+impl std::error::Error for PoolBuildError {}
