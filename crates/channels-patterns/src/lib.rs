@@ -1,8 +1,9 @@
 //! Channel patterns that lose nothing: fan-out/fan-in, a worker pool, and
 //! a bounded MPMC queue for producers and consumers.
 //!
-//! - Fan-out/fan-in: [`fan_out_fan_in`] (results in input order, on scoped
-//!   threads that may borrow, started only when the work is worth them), [`fan_out_stream`] (results as they
+//! - Fan-out/fan-in: [`fan_out_fan_in`] (results in input order; `f` may
+//!   borrow; helper threads, kept parked between calls, join only when the
+//!   work is worth them), [`fan_out_stream`] (results as they
 //!   complete) and [`fan_out_bounded`] (at most N inputs in flight, so an
 //!   endless input runs in bounded memory). A panic on one input is
 //!   reported with its index ([`ItemPanicked`]); the others still run.
@@ -55,7 +56,7 @@
 //! });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![deny(unsafe_code)] // allowed in `queue::ring` alone
+#![deny(unsafe_code)] // allowed in `queue::ring` and `fan_out::helpers` alone
 
 pub mod fan_out;
 pub mod pool;

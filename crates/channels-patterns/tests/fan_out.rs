@@ -339,3 +339,35 @@ fn a_streams_debug_shows_its_bound_or_none() {
     let shown = format!("{bounded:?}");
     assert!(shown.contains("max_in_flight: Some(8)"), "{shown}");
 }
+
+/// Helper threads outlive a call and serve every caller: calls from
+/// several threads at once, and calls nested inside an item, each get
+/// every result once and in order, and none waits for another's helpers.
+#[test]
+fn concurrent_callers_and_nested_calls_share_the_helpers_and_lose_nothing() {
+    let (outer, inner) = if cfg!(miri) { (6, 3) } else { (60, 20) };
+    let slow_square = |x: u64| {
+        // Slow enough that the adaptive start wants helpers.
+        thread::sleep(Duration::from_micros(200));
+        x * x
+    };
+    thread::scope(|s| {
+        let callers: Vec<_> = (0..3_u64)
+            .map(|caller| {
+                s.spawn(move || {
+                    let sums = fan_out_fan_in(0..outer, 4, |i| {
+                        let nested = fan_out_fan_in(0..inner, 2, slow_square).unwrap();
+                        nested.iter().sum::<u64>() + caller * 1_000_000 + i
+                    })
+                    .unwrap();
+                    let nested_sum: u64 = (0..inner).map(|x| x * x).sum();
+                    let expected: Vec<u64> = (0..outer)
+                        .map(|i| nested_sum + caller * 1_000_000 + i)
+                        .collect();
+                    assert_eq!(sums, expected, "caller {caller}");
+                })
+            })
+            .collect();
+        callers.into_iter().for_each(|c| c.join().unwrap());
+    });
+}

@@ -1,18 +1,19 @@
 //! Fan-out/fan-in: apply a function to every input on N threads.
 //!
-//! [`fan_out_fan_in`] gathers the results in input order, on scoped
-//! threads that may borrow; [`fan_out_stream`] and [`fan_out_bounded`]
+//! [`fan_out_fan_in`] gathers the results in input order, on helper
+//! threads kept between calls (`helpers.rs`) whose closure may borrow; [`fan_out_stream`] and [`fan_out_bounded`]
 //! (`stream.rs`) hand them out as they complete, the latter with at most N
 //! inputs in flight. What goes wrong is in `errors.rs`: [`FanOutError`],
 //! [`ItemPanicked`].
 
 mod errors;
+#[allow(unsafe_code)]
+mod helpers;
 mod stream;
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use atomics_kit::{panic_message, SizeError};
@@ -28,10 +29,11 @@ use crate::sync::Mutex;
 /// cost, few enough that taking one (a lock) is rare next to running it.
 const CHUNKS_PER_WORKER: usize = 8;
 
-/// What starting a helper thread costs, as the adaptive start reckons it,
-/// in nanoseconds: the time from the caller's first `spawn` to the last
-/// helper running, a running average of what the calls that started
-/// helpers measured (tens of µs on an idle VM, more on a loaded one),
+/// What starting helpers costs, as the adaptive start reckons it, in
+/// nanoseconds: the time from the caller posting its work to the last
+/// helper running it (waking a parked helper, or starting a thread), a
+/// running average of what the calls that used helpers measured (µs to
+/// tens of µs on an idle VM, more on a loaded one),
 /// within [`SPAWN_COST_RANGE`]. A helper is started only when it would get
 /// at least twice this much work.
 ///
@@ -58,6 +60,18 @@ fn record_spawn_cost(sample: Duration) {
     SPAWN_COST_NS.store(average.clamp(least, most), Ordering::Relaxed);
 }
 
+/// The least an item must cost, in nanoseconds, for helpers to pay off
+/// at all, whatever the number of items: sharing the work moves every
+/// input and result once more than a sequential run does (the inputs left
+/// are collected and cut into chunks, each helper's results are gathered
+/// into the output), about a nanosecond per 8 bytes moved plus one, and two
+/// threads only win if an item's work is at least twice that. Below it (a
+/// trivial map of numbers, about 1 ns an item) the caller runs everything.
+fn min_shared_item_ns<T, R>() -> u64 {
+    let moved = std::mem::size_of::<T>() + std::mem::size_of::<R>();
+    2 * (1 + u64::try_from(moved / 8).unwrap_or(u64::MAX))
+}
+
 /// How long the calling thread runs items alone before an estimate of an
 /// item's cost is trusted for starting helpers: long beside a clock read
 /// (tens of ns), short beside a thread start ([`SPAWN_COST_NS`]).
@@ -67,15 +81,25 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// results in input order.
 ///
 /// The calling thread is one of the workers, and it starts alone: it runs
-/// the first inputs itself and times them. Helper threads (scoped, so `f`
-/// and the inputs may borrow) are started only once that shows the work
-/// left outweighs starting them, a few tens of µs each; then the inputs
+/// the first inputs itself and times them. Helper threads join in only
+/// once that shows the work left outweighs waking them; then the inputs
 /// left are cut into chunks that the workers take in turn, so uneven items
 /// balance out. `workers` is thus an upper bound: trivial or few inputs
 /// run on the calling thread alone, about as fast as a sequential
-/// `map`, and a helper is started only when its share of the work left is
+/// `map`, and a helper joins only when its share of the work left is
 /// worth it. If the operating system refuses to start a thread, the others
 /// (at least the caller) do its share.
+///
+/// The helpers are threads (named `fan-out-helper`) kept for the process,
+/// parked between calls, as rayon's global pool: a call wakes them in
+/// microseconds instead of starting threads. `f` and the inputs may still
+/// borrow from the caller: the call returns (or unwinds) only after every
+/// helper that took part has finished with them. A helper parked for a
+/// second without work exits, so a process that stops fanning out keeps no
+/// thread. Calls from several threads at once, and calls nested inside
+/// `f`, share the helpers; a helper busy with one call is never waited for
+/// by another (its share falls to that call's own threads). At most 256
+/// helpers are alive at once.
 ///
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A
@@ -144,54 +168,40 @@ where
     let threads = helpers + 1;
     let chunk_len = (rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER)).max(1);
     let chunks = Mutex::new(into_chunks(first, rest, chunk_len));
-    let mut helper_chunks: Vec<(usize, Outcomes<R>)> = thread::scope(|scope| {
-        let f = &f;
-        // Each take locks only for the pop: the guard is dropped before
-        // the chunk runs (in a `while let` scrutinee it would live through
-        // the loop body, and `f` would run under the lock).
-        let take_front = || chunks.lock().pop_front();
-        let take_back = || chunks.lock().pop_back();
-        let spawned = Instant::now();
-        let handles: Vec<_> = (1..=helpers)
-            .filter_map(|index| {
-                thread::Builder::new()
-                    .name(format!("fan-out-{index}"))
-                    .spawn_scoped(scope, move || {
-                        let running = Instant::now();
-                        // Helpers take from the back, so the caller's chunks
-                        // stay one run from the front, gathered in place.
-                        let mut done = Vec::new();
-                        while let Some((start, chunk)) = take_back() {
-                            let mut outcomes = Outcomes::with_capacity(chunk.len());
-                            run_chunk(start, chunk, f, &mut outcomes);
-                            done.push((start, outcomes));
-                        }
-                        (running, done)
-                    })
-                    .ok()
-            })
-            .collect();
+    // Each take locks only for the pop: the guard is dropped before the
+    // chunk runs (in a `while let` scrutinee it would live through the
+    // loop body, and `f` would run under the lock).
+    let take_front = || chunks.lock().pop_front();
+    let take_back = || chunks.lock().pop_back();
+    let helper_done: Mutex<Vec<(usize, Outcomes<R>)>> = Mutex::new(Vec::new());
+    let last_running: Mutex<Option<Instant>> = Mutex::new(None);
+    // Helpers take from the back, so the caller's chunks stay one run from
+    // the front, gathered in place.
+    let helper = || {
+        let running = Instant::now();
+        let mut done = Vec::new();
+        while let Some((start, chunk)) = take_back() {
+            let mut outcomes = Outcomes::with_capacity(chunk.len());
+            run_chunk(start, chunk, &f, &mut outcomes);
+            done.push((start, outcomes));
+        }
+        helper_done.lock().append(&mut done);
+        let mut last = last_running.lock();
+        *last = (*last).max(Some(running));
+    };
+    let posted = Instant::now();
+    helpers::with_helpers(helpers, &helper, || {
         // The caller takes from the front; its results go straight into
         // `out`, which holds every index before the front chunk's.
         while let Some((start, chunk)) = take_front() {
             debug_assert_eq!(start, out.len());
-            run_chunk(start, chunk, f, &mut out);
+            run_chunk(start, chunk, &f, &mut out);
         }
-        let mut done = Vec::new();
-        let mut last_running = None;
-        for handle in handles {
-            // `run_chunk` catches every panic of `f`.
-            let (running, chunks) = handle
-                .join()
-                .unwrap_or_else(|payload| panic::resume_unwind(payload));
-            last_running = last_running.max(Some(running));
-            done.extend(chunks);
-        }
-        if let Some(running) = last_running {
-            record_spawn_cost(running.saturating_duration_since(spawned));
-        }
-        done
     });
+    if let Some(running) = last_running.into_inner() {
+        record_spawn_cost(running.saturating_duration_since(posted));
+    }
+    let mut helper_chunks = helper_done.into_inner();
     helper_chunks.sort_unstable_by_key(|(start, _)| *start);
     for (start, outcomes) in helper_chunks {
         debug_assert_eq!(start, out.len());
@@ -274,10 +284,14 @@ fn probe<T, R>(
             return Probed::Small;
         }
         if elapsed >= nanos(MIN_PROBE) && (!too_small(least_left) || elapsed >= 2 * spawn) {
+            let per_item_ns = elapsed / ran.max(1);
+            if per_item_ns < min_shared_item_ns::<T, R>() {
+                return Probed::Small;
+            }
             // Worth helpers, or an input of unknown length that has already
             // taken long: the exact length decides.
             return Probed::Large(Split {
-                per_item_ns: elapsed / ran.max(1),
+                per_item_ns,
                 max_helpers: workers - 1,
             });
         }
