@@ -133,6 +133,9 @@ impl Posted {
         let start = (tickets - wake).min(MAX_THREADS - state.threads);
         state.threads += start;
         drop(state);
+        // The guard exists before anything below may panic (starting a
+        // thread allocates): from here on, an unwind withdraws the job.
+        let posted = Self { board, job };
         for _ in 0..wake {
             board.posted.notify_one();
         }
@@ -145,7 +148,7 @@ impl Posted {
                 board.state.lock().threads -= 1;
             }
         }
-        Self { board, job }
+        posted
     }
 
     /// Withdraws the job, waits for its helpers, and hands back their
