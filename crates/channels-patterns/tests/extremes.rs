@@ -64,6 +64,16 @@ fn a_huge_bounded_queue_is_a_typed_error() {
 }
 
 #[test]
+fn a_queue_of_values_too_large_for_one_allocation_is_a_typed_error() {
+    // 2^24 slots of a TiB each are far beyond `isize::MAX` bytes: a typed
+    // error naming the largest capacity for this type, not a panic.
+    type Huge = [u8; 1 << 40];
+    let error = BoundedQueue::<Huge>::new(BoundedQueue::<Huge>::MAX_CAPACITY).unwrap_err();
+    let largest = (isize::MAX as usize) / ((1 << 40) + 8);
+    assert_eq!(error, SizeError::too_large("capacity", largest));
+}
+
+#[test]
 fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
     let error = WorkerPool::builder()
         .workers(1)

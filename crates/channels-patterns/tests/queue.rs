@@ -287,3 +287,43 @@ fn values_left_across_the_end_of_the_buffer_are_dropped_with_the_queue() {
         "each value dropped exactly once"
     );
 }
+
+#[test]
+fn a_value_whose_drop_panics_does_not_leak_the_values_behind_it() {
+    let drops = std::sync::Arc::new(AtomicUsize::new(0));
+    struct Bomb(bool, std::sync::Arc<AtomicUsize>);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            assert!(!self.0, "boom");
+        }
+    }
+    let queue = BoundedQueue::new(4).unwrap();
+    for explodes in [false, true, false, false] {
+        queue
+            .push(Bomb(explodes, std::sync::Arc::clone(&drops)))
+            .unwrap();
+    }
+    drop(queue.pop());
+    // Left: the bomb, then two values behind it (wrapping past the end).
+    queue
+        .push(Bomb(false, std::sync::Arc::clone(&drops)))
+        .unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(queue)));
+    assert!(panicked.is_err(), "the bomb's panic reaches the dropper");
+    assert_eq!(drops.load(Ordering::SeqCst), 5, "every value dropped once");
+}
+
+#[test]
+fn is_full_and_the_iterators_debug_need_nothing_of_the_values() {
+    struct Opaque;
+    let queue = BoundedQueue::new(1).unwrap();
+    assert!(!queue.is_full());
+    queue.push(Opaque).unwrap();
+    assert!(queue.is_full());
+    let shown = format!("{:?}", queue.iter());
+    assert!(
+        shown.starts_with("QueueIter { queue: BoundedQueue {"),
+        "{shown}"
+    );
+}

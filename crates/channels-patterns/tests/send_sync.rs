@@ -32,6 +32,14 @@ fn pool_results_and_queue_of_send_values_are_send_and_sync() {
 }
 
 #[test]
+fn a_queue_may_be_used_inside_catch_unwind() {
+    fn assert_unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    assert_unwind_safe::<BoundedQueue<String>>();
+    let queue = BoundedQueue::new(1).unwrap();
+    assert_eq!(std::panic::catch_unwind(|| queue.push(1)).unwrap(), Ok(()));
+}
+
+#[test]
 #[cfg_attr(miri, ignore = "trybuild runs the compiler")]
 fn values_that_are_not_send_are_refused() {
     trybuild::TestCases::new().compile_fail("tests/ui/*.rs");

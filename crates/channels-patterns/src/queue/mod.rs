@@ -77,17 +77,26 @@ pub struct BoundedQueue<T> {
 }
 
 impl<T> BoundedQueue<T> {
-    /// The largest capacity [`new`](Self::new) accepts: 16,777,216 values.
-    /// The slots are allocated up front; a larger bound would be no bound.
+    /// The largest capacity [`new`](Self::new) accepts: 16,777,216 values
+    /// (fewer for values so large that the slots would not fit in
+    /// `isize::MAX` bytes). The slots are allocated up front; a larger bound
+    /// would be no bound.
     pub const MAX_CAPACITY: usize = 1 << 24;
 
-    /// An open queue holding at most `capacity` values (its slots are
-    /// allocated now).
+    /// An open queue holding at most `capacity` values (its slots, each a
+    /// `T` and a stamp, are allocated now).
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if `capacity` is 0 or above
-    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY).
+    /// [`SizeError`] if `capacity` is 0, above
+    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY), or so large that the slots
+    /// would exceed `isize::MAX` bytes (the error names the largest
+    /// capacity accepted for this `T`).
+    ///
+    /// # Panics
+    ///
+    /// Like `Vec::with_capacity`, the process aborts if the allocator
+    /// cannot provide the slots.
     ///
     /// # Examples
     ///
@@ -99,7 +108,11 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), channels_patterns::SizeError>(())
     /// ```
     pub fn new(capacity: usize) -> Result<Self, SizeError> {
-        SizeError::check("capacity", capacity, Self::MAX_CAPACITY)?;
+        SizeError::check(
+            "capacity",
+            capacity,
+            Self::MAX_CAPACITY.min(Ring::<T>::max_capacity()),
+        )?;
         Ok(Self {
             queue: Ring::new(capacity),
             producers: AtomicUsize::new(0),
@@ -366,6 +379,23 @@ impl<T> BoundedQueue<T> {
         self.queue.is_empty()
     }
 
+    /// Whether the queue holds [`capacity`](Self::capacity) values now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// let queue = BoundedQueue::new(1)?;
+    /// queue.push('a')?;
+    /// assert!(queue.is_full());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.queue.is_full()
+    }
+
     /// The most values the queue holds.
     ///
     /// # Examples
@@ -426,10 +456,18 @@ impl<T> fmt::Debug for BoundedQueue<T> {
 /// assert_eq!(values.next(), None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 #[must_use = "iterators do nothing unless iterated"]
 pub struct QueueIter<'a, T> {
     queue: &'a BoundedQueue<T>,
+}
+
+/// Shows the queue's state, not its values (so `T` need not be `Debug`).
+impl<T> fmt::Debug for QueueIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueIter")
+            .field("queue", self.queue)
+            .finish()
+    }
 }
 
 impl<T> Iterator for QueueIter<'_, T> {

@@ -52,9 +52,23 @@ unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above; shared access hands values out, never `&T`.
 unsafe impl<T: Send> Sync for Ring<T> {}
 
+// A panic inside a push or pop (a value's move cannot panic; only a
+// caller's code around them can) leaves every slot either claimed and
+// written or untouched: no broken invariant to observe, as crossbeam's
+// `ArrayQueue`, which says the same.
+impl<T> std::panic::UnwindSafe for Ring<T> {}
+impl<T> std::panic::RefUnwindSafe for Ring<T> {}
+
 impl<T> Ring<T> {
-    /// An open, empty ring of `capacity` slots (at least 1; the caller
-    /// bounds it well below `usize::MAX / 4`, which the position layout needs).
+    /// The most slots a ring of `T` may have: the slot array must fit in
+    /// `isize::MAX` bytes, as every allocation must.
+    pub(crate) fn max_capacity() -> usize {
+        isize::MAX.unsigned_abs() / std::mem::size_of::<Slot<T>>()
+    }
+
+    /// An open, empty ring of `capacity` slots (at least 1, at most
+    /// [`max_capacity`](Self::max_capacity); the caller bounds it well
+    /// below `usize::MAX / 4`, which the position layout needs).
     pub(crate) fn new(capacity: usize) -> Self {
         assert!(
             capacity > 0 && capacity <= usize::MAX / 4,
@@ -282,14 +296,44 @@ impl<T> Drop for Ring<T> {
         // are final and every claimed slot is written.
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !self.closed_bit;
-        let first = head & (self.closed_bit - 1);
-        for offset in 0..self.distance(head, tail) {
-            let index = (first + offset) % self.slots.len();
-            // SAFETY: the slots from `head` up to `tail` hold values that no
-            // pop took; each is dropped once, here.
+        let left = self.distance(head, tail);
+        self.drop_values(head & (self.closed_bit - 1), left);
+    }
+}
+
+impl<T> Ring<T> {
+    /// Drops the values of the `left` slots from index `next` on, wrapping.
+    /// If one value's `Drop` panics, the rest are still dropped while the
+    /// panic unwinds (as `Vec` and `VecDeque` do); a second panic then
+    /// aborts, as there.
+    fn drop_values(&self, mut next: usize, mut left: usize) {
+        /// On unwind from one value's drop: the values after it.
+        struct Rest<'a, T> {
+            ring: &'a Ring<T>,
+            next: usize,
+            left: usize,
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                self.ring.drop_values(self.next, self.left);
+            }
+        }
+        while left > 0 {
+            let index = next;
+            next = (next + 1) % self.slots.len();
+            left -= 1;
+            let rest = Rest {
+                ring: self,
+                next,
+                left,
+            };
+            // SAFETY: called from `drop` only, with the slots from `head`
+            // up to `tail`, which hold values no pop took; each index comes
+            // up once, so each value is dropped once.
             self.slots[index]
                 .value
                 .with_mut(|cell| unsafe { (*cell).assume_init_drop() });
+            std::mem::forget(rest);
         }
     }
 }
