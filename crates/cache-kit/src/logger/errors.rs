@@ -76,7 +76,7 @@ impl std::error::Error for InstallError {}
 ///     .filter("app=loud")
 ///     .unwrap_err();
 /// assert_eq!(error.directives(), "app=loud");
-/// assert!(std::error::Error::source(&error).is_some());
+/// assert!(std::error::Error::source(&error).is_none()); // its text is in the message
 /// println!("{error}"); // invalid log filter "app=loud": error parsing logger filter: ..
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
