@@ -170,7 +170,7 @@ fn format_span_fields(fields: impl FnOnce(&mut FieldWriter<'_>)) -> (String, boo
             writer.ok
         },
     );
-    (formatted.text, formatted.failed)
+    (formatted.text.as_str().to_owned(), formatted.failed)
 }
 
 impl<S> Layer<S> for LoggerLayer

@@ -150,7 +150,7 @@ impl Drop for LoggerWriter<'_> {
             log::Level::Info,
             Target::Raw,
             Formatted {
-                text,
+                text: text.into(),
                 failed: false,
             },
         );

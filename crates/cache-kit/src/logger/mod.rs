@@ -27,6 +27,7 @@ mod overflow;
 #[allow(unreachable_pub)]
 pub(crate) mod room;
 mod stats;
+mod text;
 
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
@@ -54,6 +55,7 @@ pub use stats::LoggerStats;
 use crate::sync::{Backoff, Condvar, Mutex};
 use line::LineFormat;
 use room::Room;
+use text::Text;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -75,8 +77,9 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// waking a parked writer when they find the buffer full), and never lose
 /// a line silently.
 ///
-/// Each call stamps the time, formats the message into one exactly sized
-/// `String` (the only allocation), and pushes the record into a bounded
+/// Each call stamps the time, formats the message (kept inside the record
+/// up to 62 bytes, so a typical call allocates nothing; one exactly sized
+/// allocation beyond), and pushes the record into a bounded
 /// `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
 /// formats the lines (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`)
 /// and writes them to the sink in batches. When the buffer is full the
@@ -187,7 +190,7 @@ struct Entry {
     level: log::Level,
     thread: Arc<str>,
     target: Target,
-    text: String,
+    text: Text,
 }
 
 /// Where a record's target is: a `&'static str` (the usual case: the
@@ -636,14 +639,14 @@ impl Shared {
 
 /// A record's text, and whether formatting its message failed.
 struct Formatted {
-    text: String,
+    text: Text,
     failed: bool,
 }
 
 /// `target` (if any), the formatted message and the key-value pairs (if
-/// any, as ` key=value`, string values quoted) in one `String` of exactly
-/// their length: formatted first into a reused per-thread buffer, so the
-/// record costs one allocation however the message grows.
+/// any, as ` key=value`, string values quoted) in one [`Text`]: formatted
+/// first into a reused per-thread buffer, then copied inline (short) or
+/// into one exactly sized allocation, however the message grows.
 ///
 /// A `Display` impl (in the message or a value) that panics or returns an
 /// error never reaches the caller (see [`format_caught`]).
@@ -654,7 +657,7 @@ fn format_exact(
 ) -> Formatted {
     if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
         return Formatted {
-            text: literal.to_owned(),
+            text: Text::copied(literal),
             failed: false,
         };
     }
@@ -717,7 +720,7 @@ fn format_caught(
         scratch.push_str(failure);
         scratch.push(']');
     }
-    let text = scratch.as_str().to_owned();
+    let text = Text::copied(&scratch);
     // Keep the larger of this buffer and one a re-entrant call put back.
     let _ = SCRATCH.try_with(|slot| {
         let other = slot.take();
@@ -842,20 +845,21 @@ impl Writer {
     }
 
     fn format(&mut self, entry: &Entry) {
+        let text = entry.text.as_str();
         let (context, target, message) = match entry.target {
-            Target::Static(target) => ("", target, entry.text.as_str()),
+            Target::Static(target) => ("", target, text),
             Target::Prefix(length) => {
-                let (target, message) = entry.text.split_at(length);
+                let (target, message) = text.split_at(length);
                 ("", target, message)
             }
             #[cfg(feature = "tracing")]
             Target::Spans { target, context } => {
-                let (context, message) = entry.text.split_at(context);
+                let (context, message) = text.split_at(context);
                 (context, target, message)
             }
             #[cfg(feature = "tracing")]
             Target::Raw => {
-                self.batch.extend_from_slice(entry.text.as_bytes());
+                self.batch.extend_from_slice(text.as_bytes());
                 self.records_in_batch += 1;
                 return;
             }

@@ -1,0 +1,75 @@
+//! [`Text`]: a record's text, kept inside the record when it is short, so
+//! that a typical log call allocates nothing.
+//!
+//! A heap allocation per record was the logging thread's largest tail
+//! cost: the writer thread frees what the callers allocate, and glibc's
+//! allocator then serves the callers' allocations from chunks freed on
+//! another thread, now and then consolidating them in one long call (a
+//! caller's p99.9 of 30 µs, 0.6 µs p99 with mimalloc, in a 200k-call
+//! profile). Short texts never reach the allocator.
+
+/// The longest text kept inline, in bytes: `Text` is then 64 bytes, and
+/// most log messages ("request 1234 served in 56 µs", a target prefix,
+/// a few key-value pairs) fit.
+const INLINE: usize = 62;
+
+/// A record's text: inline up to [`INLINE`] bytes, on the heap beyond.
+pub(super) enum Text {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// `text`, copied inline or into one exactly sized allocation.
+    pub(super) fn copied(text: &str) -> Self {
+        Self::inline(text).unwrap_or_else(|| Self::Heap(text.into()))
+    }
+
+    fn inline(text: &str) -> Option<Self> {
+        let len = u8::try_from(text.len())
+            .ok()
+            .filter(|&len| usize::from(len) <= INLINE)?;
+        let mut bytes = [0; INLINE];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Some(Self::Inline { len, bytes })
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `&str` whole, so always valid UTF-8; the check
+            // (an ASCII fast path over at most 62 bytes) keeps this module
+            // free of `unsafe`.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+/// A `String` already allocated (a line `tracing_subscriber::fmt` wrote)
+/// is kept, not copied, when it is too long for inline.
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Self::inline(&text).unwrap_or_else(|| Self::Heap(text.into_boxed_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_texts_are_inline_long_ones_on_the_heap_and_both_read_back_whole() {
+        let short = "request 1234 served in 56 µs";
+        let exactly = "x".repeat(INLINE);
+        let long = "y".repeat(INLINE + 1);
+        for (text, inline) in [("", true), (short, true), (&exactly, true), (&long, false)] {
+            for made in [Text::copied(text), Text::from(text.to_owned())] {
+                assert_eq!(made.as_str(), text);
+                assert_eq!(matches!(made, Text::Inline { .. }), inline, "{text:?}");
+            }
+        }
+        assert_eq!(std::mem::size_of::<Text>(), 64);
+    }
+}
