@@ -384,20 +384,22 @@ impl Shared {
             target,
             text,
         };
-        match shared.overflow {
+        let queued = match shared.overflow {
             Overflow::DropNewest => {
-                if shared.queue.push(entry).is_err() {
+                let queued = shared.queue.push(entry).is_ok();
+                if !queued {
                     // Relaxed: a count; the writer reports it in band.
                     shared.dropped.fetch_add(1, Ordering::Relaxed);
                     shared.wake_writer();
                 }
+                queued
             }
             Overflow::Block => {
                 let backoff = Backoff::new();
                 let mut entry = entry;
                 loop {
                     match shared.queue.push(entry) {
-                        Ok(()) => break,
+                        Ok(()) => break true,
                         Err(refused) => entry = refused,
                     }
                     if shared.on_writer_thread() {
@@ -407,7 +409,7 @@ impl Shared {
                         drop(entry);
                         // Relaxed: a count; the writer reports it in band.
                         shared.dropped.fetch_add(1, Ordering::Relaxed);
-                        break;
+                        break false;
                     }
                     shared.wake_writer();
                     if !backoff.is_completed() {
@@ -428,12 +430,18 @@ impl Shared {
                     });
                     match refused_again {
                         Some(refused) => entry = refused,
-                        None => break,
+                        None => break true,
                     }
                 }
             }
+        };
+        if queued {
+            // The writer counts the records it pops as finished (see
+            // `Writer::popped`): one locked instruction fewer per call.
+            admission.hand_over();
+        } else {
+            drop(admission);
         }
-        drop(admission);
     }
 }
 
@@ -787,6 +795,10 @@ struct Writer {
     line: LineFormat,
     records_in_batch: u64,
     drops_reported: u64,
+    /// Records popped so far: each was pushed by a call that handed its
+    /// admission over (`Shared::push`), so they count as finished calls
+    /// in the shutdown's `try_wait_for_admitted_with`.
+    popped: u64,
 }
 
 impl Writer {
@@ -798,6 +810,7 @@ impl Writer {
             line: LineFormat::default(),
             records_in_batch: 0,
             drops_reported: 0,
+            popped: 0,
         }
     }
 
@@ -805,17 +818,24 @@ impl Writer {
         let mut idle_sleep = Duration::ZERO;
         loop {
             // SeqCst: pairs with `flush`'s ticket (see there). Read before
-            // draining, as is the gate: if every admitted push has landed
-            // now, the drain below empties the queue for good.
+            // draining, as is the gate: once the gate is closed and every
+            // admitted call has either finished without queueing or had
+            // its record popped, nothing more can arrive and this pass ends
+            // the writer.
             let tickets = self.shared.flush_requested.load(Ordering::SeqCst);
-            let all_admitted_landed = self.shared.gate.try_wait_for_admitted().is_some();
+            let all_admitted_popped = self
+                .shared
+                .gate
+                .try_wait_for_admitted_with(self.popped)
+                .is_some();
             let mut found = false;
-            let mut popped: u32 = 0;
+            let mut since_wake: u32 = 0;
             while let Some(entry) = self.shared.queue.pop() {
                 found = true;
-                popped += 1;
-                if popped == WAKE_EVERY {
-                    popped = 0;
+                self.popped += 1;
+                since_wake += 1;
+                if since_wake == WAKE_EVERY {
+                    since_wake = 0;
                     self.shared.room.notify();
                 }
                 self.format(&entry);
@@ -827,7 +847,7 @@ impl Writer {
             self.report_drops();
             self.write_batch();
             self.serve_flushes(tickets);
-            if all_admitted_landed {
+            if all_admitted_popped {
                 break;
             }
             if found {
