@@ -371,3 +371,24 @@ fn concurrent_callers_and_nested_calls_share_the_helpers_and_lose_nothing() {
         callers.into_iter().for_each(|c| c.join().unwrap());
     });
 }
+
+/// A cheap first input must not keep helpers out of slow ones after it
+/// (they all ran on the caller, one after another).
+#[test]
+#[cfg_attr(miri, ignore = "sleeps of milliseconds")]
+fn slow_items_after_a_cheap_first_one_still_get_helpers() {
+    for _warm_and_then_measured in 0..3 {
+        let threads = Mutex::new(HashSet::new());
+        let out = fan_out_fan_in(0..17_u32, 4, |i| {
+            if i > 0 {
+                thread::sleep(Duration::from_millis(5));
+                threads.lock().unwrap().insert(thread::current().id());
+            }
+            i
+        })
+        .unwrap();
+        assert_eq!(out, (0..17).collect::<Vec<_>>());
+        let threads = threads.into_inner().unwrap().len();
+        assert!(threads > 1, "16 items of 5 ms ran on {threads} thread(s)");
+    }
+}

@@ -99,7 +99,12 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// thread. Calls from several threads at once, and calls nested inside
 /// `f`, share the helpers; a helper busy with one call is never waited for
 /// by another (its share falls to that call's own threads). At most 256
-/// helpers are alive at once.
+/// helpers are alive at once (`workers` beyond the cores only helps items
+/// that block). Helpers have the default stack of spawned threads (2 MiB,
+/// or `RUST_MIN_STACK`): an `f` that needs more stack than that overflows
+/// it on a helper (the process aborts, as for any thread); run such an `f`
+/// with `workers = 1` on a thread with a larger stack, or set
+/// `RUST_MIN_STACK`.
 ///
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A
@@ -243,17 +248,28 @@ fn nanos(time: Duration) -> u64 {
 enum Probed {
     /// The inputs ended: every outcome is in `out`.
     Ended,
-    /// The work left is too small for a helper: the caller runs the rest.
+    /// The work left looks too small for a helper, at every item's cost
+    /// so far, and the next batch would cover all of it: the caller runs
+    /// the rest.
     Small,
     /// An item's cost is known and the work left may be worth helpers:
     /// the caller collects the rest and decides with its exact length.
     Large(Split),
 }
 
-/// Runs the first inputs on the calling thread, in batches that double,
-/// reading the clock after each, until the inputs end, or the work left is
-/// known to be small, or the time spent makes an item's cost trustworthy
-/// and the work left may be worth helpers.
+/// Runs the first inputs on the calling thread, in batches, reading the
+/// clock after each, until the inputs end, or the time spent makes an
+/// item's cost trustworthy and the work left may be worth helpers, or the
+/// work left looks too small and the next batch takes all of it.
+///
+/// A small-looking input is not trusted at once: its first items may be
+/// the cheap ones (one trivial input before 32 of 20 ms each ran all on
+/// the caller, 645 ms where 8 threads take 84). So the caller goes on
+/// timing while the input looks small or its items too cheap to share:
+/// one batch 4× the last, then batches 16× (a batch runs on a borrowed
+/// iterator, slower for trivial items than the by-value run of the rest,
+/// so few and soon-large batches), until one would take all the rest.
+/// While an estimate forms, batches double.
 fn probe<T, R>(
     inputs: &mut impl Iterator<Item = T>,
     workers: usize,
@@ -263,6 +279,7 @@ fn probe<T, R>(
     let started = Instant::now();
     let spawn = spawn_cost_ns();
     let mut batch = 1;
+    let mut settled_batches = 0;
     loop {
         let before = out.len();
         run_items(inputs.by_ref().take(batch), f, out);
@@ -278,16 +295,16 @@ fn probe<T, R>(
             elapsed.saturating_mul(left) < spawn.saturating_mul(4).saturating_mul(ran)
         };
         let (least_left, most_left) = inputs.size_hint();
+        let per_item_ns = elapsed / ran.max(1);
+        let too_cheap = per_item_ns < min_shared_item_ns::<T, R>();
         // An item's cost is over-estimated at first (a clock read, a cold
-        // cache): enough to rule helpers out, not to start them.
-        if most_left.is_some_and(too_small) {
-            return Probed::Small;
-        }
-        if elapsed >= nanos(MIN_PROBE) && (!too_small(least_left) || elapsed >= 2 * spawn) {
-            let per_item_ns = elapsed / ran.max(1);
-            if per_item_ns < min_shared_item_ns::<T, R>() {
-                return Probed::Small;
-            }
+        // cache): enough to hold helpers back, not to start them.
+        let looks_small = most_left.is_some_and(too_small);
+        if !looks_small
+            && !too_cheap
+            && elapsed >= nanos(MIN_PROBE)
+            && (!too_small(least_left) || elapsed >= 2 * spawn)
+        {
             // Worth helpers, or an input of unknown length that has already
             // taken long: the exact length decides.
             return Probed::Large(Split {
@@ -295,7 +312,19 @@ fn probe<T, R>(
                 max_helpers: workers - 1,
             });
         }
-        batch = batch.saturating_mul(2);
+        let settled = looks_small || (too_cheap && elapsed >= nanos(MIN_PROBE));
+        let growth = match (settled, settled_batches) {
+            (false, _) => 2,
+            (true, 0) => 4,
+            (true, _) => 16,
+        };
+        settled_batches += usize::from(settled);
+        batch = batch.saturating_mul(growth);
+        if settled && most_left.is_some_and(|most| most <= batch) {
+            // By value, in the caller: its loop keeps the iterator in
+            // registers.
+            return Probed::Small;
+        }
     }
 }
 
