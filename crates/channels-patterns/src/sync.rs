@@ -5,7 +5,7 @@
 //! the backoff are atomics-kit's shared shim (poison-free, loom's under
 //! `--cfg loom`).
 
-pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
+pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex, UnsafeCell};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
@@ -31,28 +31,3 @@ pub(crate) fn order_seqcst_accesses() {
 }
 #[cfg(not(loom))]
 pub(crate) fn order_seqcst_accesses() {}
-
-/// std's `UnsafeCell` behind loom's closure API, so that under loom every
-/// access to a ring slot's value is checked for a happens-before edge from
-/// the previous one.
-#[cfg(loom)]
-pub(crate) use loom::cell::UnsafeCell;
-
-#[cfg(not(loom))]
-#[derive(Debug)]
-pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(loom))]
-impl<T> UnsafeCell<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Self(std::cell::UnsafeCell::new(value))
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
-    }
-
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
-    }
-}

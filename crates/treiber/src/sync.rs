@@ -9,8 +9,9 @@ pub(crate) use std::sync::atomic::{fence, AtomicPtr, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicPtr, Ordering};
 
-#[cfg(loom)]
-pub(crate) use loom::cell::UnsafeCell;
+/// `std`'s `UnsafeCell` behind loom's closure API (loom's under loom):
+/// atomics-kit's shared shim.
+pub(crate) use atomics_kit::sync::UnsafeCell;
 
 /// Retired nodes a thread collects before it scans the hazard slots.
 ///
@@ -87,21 +88,4 @@ pub(crate) fn spin_hint() {
 #[cfg(loom)]
 pub(crate) fn spin_hint() {
     loom::thread::yield_now();
-}
-
-/// std's `UnsafeCell` behind loom's closure API, so that under loom every
-/// access is checked for a happens-before edge from the previous write.
-#[cfg(not(loom))]
-#[derive(Debug)]
-pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(loom))]
-impl<T> UnsafeCell<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        UnsafeCell(std::cell::UnsafeCell::new(value))
-    }
-
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
-    }
 }

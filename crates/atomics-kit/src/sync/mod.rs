@@ -9,6 +9,8 @@
 //!   is, so a critical section must leave it consistent before anything in
 //!   it can panic. Our crates run no user code under a lock.
 //! - [`Backoff`]: crossbeam-utils' `Backoff` (spin, then yield).
+//! - [`UnsafeCell`]: `std`'s behind loom's closure API, for the crates
+//!   whose unsafe code loom checks.
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the same names are loom's
 //! primitives (and a `Backoff` whose every step yields, since loom must run
@@ -42,11 +44,13 @@ mod backoff;
 mod condvar;
 mod mutex;
 mod thread_registry;
+mod unsafe_cell;
 
 pub use backoff::Backoff;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
 pub(crate) use thread_registry::{claim_index, current_thread_index, release_index};
+pub use unsafe_cell::UnsafeCell;
 
 /// Sleeps the thread; under loom, yields instead (loom has no time, and a
 /// waiting thread must yield for the others to run).
