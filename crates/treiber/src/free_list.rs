@@ -107,6 +107,12 @@ pub mod model {
         list: FreeList<u32>,
     }
 
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Model").finish_non_exhaustive()
+        }
+    }
+
     impl Default for Model {
         fn default() -> Self {
             Model {
