@@ -1,6 +1,8 @@
 //! `cargo xtask sanitizers [-p CRATE]...`: every crate's `tests/stress.rs`
 //! under AddressSanitizer (use-after-free, leaks: what loom cannot see) and
 //! ThreadSanitizer (data races), on nightly with a sanitized std.
+//! ThreadSanitizer reads `xtask/tsan-suppressions.txt`, where each
+//! suppression says why the race it hides is benign.
 
 use crate::toolchain::{ensure_nightly, host_triple};
 use crate::workspace::{self, Crate};
@@ -20,6 +22,10 @@ pub fn run(options: &[String]) -> Result {
         "stress tests (tests/stress.rs)",
         Crate::has_stress_tests,
     )?;
+    let suppressions = workspace::root().join("xtask/tsan-suppressions.txt");
+    if !suppressions.is_file() {
+        return Err(format!("{} is missing", suppressions.display()));
+    }
     for (name, sanitizer) in SANITIZERS {
         println!("--- {name}");
         for krate in &crates {
@@ -29,6 +35,10 @@ pub fn run(options: &[String]) -> Result {
                     .args(["-p", &krate.name, "--test", "stress"])
                     .env("RUSTFLAGS", &flags)
                     .env("RUSTDOCFLAGS", &flags)
+                    .env(
+                        "TSAN_OPTIONS",
+                        format!("suppressions={}", suppressions.display()),
+                    )
                     // One directory per sanitizer: each rebuilds std with it.
                     .env("CARGO_TARGET_DIR", format!("target/{sanitizer}-sanitizer")),
             )?;
