@@ -154,8 +154,10 @@ impl Posted {
     /// Withdraws the job, waits for its helpers, and hands back their
     /// panics.
     fn finish(self) -> Vec<Box<dyn Any + Send>> {
-        self.withdraw_and_wait();
-        std::mem::take(&mut self.job.state.lock().panics)
+        let job = Arc::clone(&self.job);
+        drop(self);
+        let panics = std::mem::take(&mut job.state.lock().panics);
+        panics
     }
 
     fn withdraw_and_wait(&self) {
@@ -173,14 +175,16 @@ impl Posted {
 
 impl Drop for Posted {
     fn drop(&mut self) {
-        // After `finish` this finds nothing to withdraw and nobody running.
+        // The one withdrawal, whether `finish` drops this or an unwind does.
         self.withdraw_and_wait();
-        // Unwinding from the caller's own panic: the helpers' payloads are
-        // leaked, not dropped (a payload's `Drop` may panic, which would
-        // abort now).
-        std::mem::take(&mut self.job.state.lock().panics)
-            .into_iter()
-            .for_each(std::mem::forget);
+        if thread::panicking() {
+            // Unwinding from the caller's own panic: the helpers' payloads
+            // are leaked, not dropped (a payload's `Drop` may panic, which
+            // would abort now). Otherwise `finish` takes them.
+            std::mem::take(&mut self.job.state.lock().panics)
+                .into_iter()
+                .for_each(std::mem::forget);
+        }
     }
 }
 
