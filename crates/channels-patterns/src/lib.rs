@@ -56,7 +56,7 @@
 //! });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![deny(unsafe_code)] // allowed in `queue::ring` and `fan_out::helpers` alone
+#![deny(unsafe_code)] // allowed in `queue::ring`, `fan_out::helpers` and `fan_out::shared_run` alone
 
 pub mod fan_out;
 pub mod pool;

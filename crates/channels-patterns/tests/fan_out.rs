@@ -392,3 +392,70 @@ fn slow_items_after_a_cheap_first_one_still_get_helpers() {
         assert!(threads > 1, "16 items of 5 ms ran on {threads} thread(s)");
     }
 }
+
+/// Counts its drops in a shared counter.
+struct Counted<'a>(usize, &'a AtomicUsize);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The path where helpers share the work moves each input out of a shared
+/// buffer and writes each result in place: every input is dropped once
+/// (by `f`, panicking or not), every result once (by the caller), whether
+/// no item panicked, some panicked only once helpers had started, or one
+/// panicked while the caller still ran alone.
+#[test]
+fn concurrent_shared_items_and_results_are_each_dropped_once_even_when_some_panic() {
+    let size = if cfg!(miri) { 10 } else { 40 };
+    for first_panic in [None, Some(size / 2), Some(0)] {
+        let inputs_dropped = AtomicUsize::new(0);
+        let results_dropped = AtomicUsize::new(0);
+        let threads = Mutex::new(HashSet::new());
+        let outcome = fan_out_fan_in((0..size).map(|i| Counted(i, &inputs_dropped)), 2, |input| {
+            thread::sleep(Duration::from_millis(2));
+            threads.lock().unwrap().insert(thread::current().id());
+            let i = input.0;
+            assert!(
+                first_panic.is_none_or(|first| i < first || i % 3 != 0),
+                "item {i}"
+            );
+            Counted(i, &results_dropped)
+        });
+        assert_eq!(
+            inputs_dropped.load(Ordering::Relaxed),
+            size,
+            "{first_panic:?}"
+        );
+        let outcomes: Vec<Result<Counted<'_>, usize>> = match outcome {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(FanOutError::Panicked(outcomes)) => outcomes
+                .into_iter()
+                .map(|outcome| outcome.map_err(|panicked| panicked.index()))
+                .collect(),
+            Err(other) => panic!("unexpected {other}"),
+        };
+        let mut expected_panics = 0;
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let panics = first_panic.is_some_and(|first| index >= first && index % 3 == 0);
+            expected_panics += usize::from(panics);
+            match outcome {
+                Ok(result) => assert!(!panics && result.0 == index, "{first_panic:?}: {index}"),
+                Err(panicked) => assert!(panics && *panicked == index, "{first_panic:?}: {index}"),
+            }
+        }
+        assert_eq!(outcomes.len(), size);
+        drop(outcomes);
+        assert_eq!(
+            results_dropped.load(Ordering::Relaxed),
+            size - expected_panics,
+            "{first_panic:?}"
+        );
+        assert!(
+            threads.into_inner().unwrap().len() > 1,
+            "{first_panic:?}: 2 ms items shared no work"
+        );
+    }
+}

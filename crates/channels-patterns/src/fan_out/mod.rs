@@ -1,17 +1,19 @@
 //! Fan-out/fan-in: apply a function to every input on N threads.
 //!
 //! [`fan_out_fan_in`] gathers the results in input order, on helper
-//! threads kept between calls (`helpers.rs`) whose closure may borrow; [`fan_out_stream`] and [`fan_out_bounded`]
-//! (`stream.rs`) hand them out as they complete, the latter with at most N
-//! inputs in flight. What goes wrong is in `errors.rs`: [`FanOutError`],
+//! threads kept between calls (`helpers.rs`) whose closure may borrow,
+//! sharing the inputs and writing the results in place (`shared_run.rs`);
+//! [`fan_out_stream`] and [`fan_out_bounded`] (`stream.rs`) hand them out
+//! as they complete, the latter with at most N inputs in flight. What goes wrong is in `errors.rs`: [`FanOutError`],
 //! [`ItemPanicked`].
 
 mod errors;
 #[allow(unsafe_code)]
 mod helpers;
+#[allow(unsafe_code)]
+mod shared_run;
 mod stream;
 
-use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,6 +23,8 @@ use atomics_kit::{panic_message, SizeError};
 pub use errors::{FanOutError, ItemPanicked};
 pub(crate) use stream::MAX_IN_FLIGHT;
 pub use stream::{fan_out_bounded, fan_out_stream, FanOutStream};
+
+use shared_run::SharedRun;
 
 use crate::sync::Mutex;
 
@@ -62,14 +66,16 @@ fn record_spawn_cost(sample: Duration) {
 
 /// The least an item must cost, in nanoseconds, for helpers to pay off
 /// at all, whatever the number of items: sharing the work moves every
-/// input and result once more than a sequential run does (the inputs left
-/// are collected and cut into chunks, each helper's results are gathered
-/// into the output), about a nanosecond per 8 bytes moved plus one, and two
-/// threads only win if an item's work is at least twice that. Below it (a
-/// trivial map of numbers, about 1 ns an item) the caller runs everything.
-fn min_shared_item_ns<T, R>() -> u64 {
-    let moved = std::mem::size_of::<T>() + std::mem::size_of::<R>();
-    2 * (1 + u64::try_from(moved / 8).unwrap_or(u64::MAX))
+/// input once more than a sequential run does (the inputs left are
+/// collected, then read back by the thread that runs them; results are
+/// written in place either way), about half a nanosecond per 8 bytes, and
+/// two threads only win if an item's work is at least twice that. Below it
+/// (a trivial inlined map of numbers, under a nanosecond an item) the
+/// caller runs everything.
+fn min_shared_item_ns<T>() -> u64 {
+    u64::try_from(std::mem::size_of::<T>().div_ceil(8))
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// How long the calling thread runs items alone before an estimate of an
@@ -168,49 +174,33 @@ where
         run_items(rest, &f, &mut out);
         return out.finish();
     }
-    out.reserve(rest.len());
-    let first = out.len();
     let threads = helpers + 1;
     let chunk_len = (rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER)).max(1);
-    let chunks = Mutex::new(into_chunks(first, rest, chunk_len));
-    // Each take locks only for the pop: the guard is dropped before the
-    // chunk runs (in a `while let` scrutinee it would live through the
-    // loop body, and `f` would run under the lock).
-    let take_front = || chunks.lock().pop_front();
-    let take_back = || chunks.lock().pop_back();
-    let helper_done: Mutex<Vec<(usize, Outcomes<R>)>> = Mutex::new(Vec::new());
+    // The results go straight into `out` while no item has panicked (the
+    // common case), into a vector of their own otherwise.
+    let mut results_apart = Vec::new();
+    let first = out.len();
+    let output = match &mut out {
+        Outcomes::AllOk(results) => results,
+        Outcomes::SomePanicked(_) => &mut results_apart,
+    };
+    let run = SharedRun::new(rest, output, first, chunk_len);
     let last_running: Mutex<Option<Instant>> = Mutex::new(None);
-    // Helpers take from the back, so the caller's chunks stay one run from
-    // the front, gathered in place.
     let helper = || {
         let running = Instant::now();
-        let mut done = Vec::new();
-        while let Some((start, chunk)) = take_back() {
-            let mut outcomes = Outcomes::with_capacity(chunk.len());
-            run_chunk(start, chunk, &f, &mut outcomes);
-            done.push((start, outcomes));
-        }
-        helper_done.lock().append(&mut done);
+        run.run_chunks(&f);
         let mut last = last_running.lock();
         *last = (*last).max(Some(running));
     };
     let posted = Instant::now();
-    helpers::with_helpers(helpers, &helper, || {
-        // The caller takes from the front; its results go straight into
-        // `out`, which holds every index before the front chunk's.
-        while let Some((start, chunk)) = take_front() {
-            debug_assert_eq!(start, out.len());
-            run_chunk(start, chunk, &f, &mut out);
-        }
-    });
+    helpers::with_helpers(helpers, &helper, || run.run_chunks(&f));
     if let Some(running) = last_running.into_inner() {
         record_spawn_cost(running.saturating_duration_since(posted));
     }
-    let mut helper_chunks = helper_done.into_inner();
-    helper_chunks.sort_unstable_by_key(|(start, _)| *start);
-    for (start, outcomes) in helper_chunks {
-        debug_assert_eq!(start, out.len());
-        out.append(outcomes);
+    let shared = run.finish();
+    out.append(Outcomes::AllOk(results_apart));
+    if let Err(outcomes) = shared {
+        out.append(Outcomes::SomePanicked(outcomes));
     }
     out.finish()
 }
@@ -296,7 +286,7 @@ fn probe<T, R>(
         };
         let (least_left, most_left) = inputs.size_hint();
         let per_item_ns = elapsed / ran.max(1);
-        let too_cheap = per_item_ns < min_shared_item_ns::<T, R>();
+        let too_cheap = per_item_ns < min_shared_item_ns::<T>();
         // An item's cost is over-estimated at first (a clock read, a cold
         // cache): enough to hold helpers back, not to start them.
         let looks_small = most_left.is_some_and(too_small);
@@ -328,18 +318,6 @@ fn probe<T, R>(
     }
 }
 
-/// Cuts `inputs` (whose first has index `first`) into `(start index,
-/// items)` chunks of `chunk_len`, in input order.
-fn into_chunks<T>(first: usize, mut inputs: Vec<T>, chunk_len: usize) -> VecDeque<(usize, Vec<T>)> {
-    let mut chunks = VecDeque::with_capacity(inputs.len().div_ceil(chunk_len));
-    let last_start = inputs.len().saturating_sub(1) / chunk_len * chunk_len;
-    for start in (chunk_len..=last_start).rev().step_by(chunk_len) {
-        chunks.push_front((first + start, inputs.split_off(start)));
-    }
-    chunks.push_front((first, inputs));
-    chunks
-}
-
 /// Every outcome gathered so far, from some index on: the plain results
 /// while `f` did not panic (the common case, gathered without re-wrapping),
 /// every outcome once it did.
@@ -357,13 +335,6 @@ impl<R> Outcomes<R> {
         match self {
             Self::AllOk(results) => results.len(),
             Self::SomePanicked(outcomes) => outcomes.len(),
-        }
-    }
-
-    fn reserve(&mut self, more: usize) {
-        match self {
-            Self::AllOk(results) => results.reserve(more),
-            Self::SomePanicked(outcomes) => outcomes.reserve(more),
         }
     }
 
@@ -400,19 +371,6 @@ impl<R> Outcomes<R> {
     }
 }
 
-/// Runs the items of `chunk`, the first with index `start`, appending
-/// their outcomes to `out` (which ends just before `start`, or is empty).
-fn run_chunk<T, R>(start: usize, chunk: Vec<T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
-    let base = start - out.len();
-    run_items_from(base, chunk, f, out);
-}
-
-/// Runs `f` on every item left in `items`, appending the outcomes to `out`,
-/// whose length is the next item's index.
-fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
-    run_items_from(0, items, f, out);
-}
-
 /// Set while `f` unwinds: the guard is forgotten once `f` returns, so the
 /// common path pays nothing for it.
 struct Unwinding<'a>(&'a mut bool);
@@ -423,18 +381,14 @@ impl Drop for Unwinding<'_> {
     }
 }
 
-/// [`run_items`] where the next item's index is `base + out.len()`.
+/// Runs `f` on every item left in `items`, appending the outcomes to `out`,
+/// whose length is the next item's index.
 ///
 /// One `catch_unwind` covers a whole run of items, not each item: after a
 /// panic in `f`, the item that panicked is the one after the last outcome,
 /// and the run goes on with the next. A panic in `items` itself is the
 /// caller's: it resumes.
-fn run_items_from<T, R>(
-    base: usize,
-    items: impl IntoIterator<Item = T>,
-    f: &impl Fn(T) -> R,
-    out: &mut Outcomes<R>,
-) {
+fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
     // Owned here, not borrowed from the caller, so that the loop may keep
     // its state in registers.
     let mut items = items.into_iter();
@@ -460,7 +414,7 @@ fn run_items_from<T, R>(
             // Not `f`: `items` (or a failed allocation) panicked.
             Err(payload) if !f_panicked => panic::resume_unwind(payload),
             Err(payload) => {
-                let index = base + out.len();
+                let index = out.len();
                 out.push_panicked(ItemPanicked::new(index, panic_message(payload)));
             }
         }
@@ -498,27 +452,5 @@ mod tests {
         };
         assert_eq!(huge.helpers(3), 2, "at most one thread per input");
         assert_eq!(huge.helpers(1), 0);
-    }
-
-    #[test]
-    fn chunks_cover_the_inputs_in_order() {
-        for total in [0, 1, 2, 7, 8, 9, 64] {
-            for chunk_len in [1, 2, 3, 8, 100] {
-                let first = 5;
-                let chunks = into_chunks(first, (first..first + total).collect(), chunk_len);
-                let mut expected_start = first;
-                for (start, items) in &chunks {
-                    assert_eq!(*start, expected_start);
-                    assert!(items.len() <= chunk_len);
-                    assert_eq!(*items, (*start..*start + items.len()).collect::<Vec<_>>());
-                    expected_start += items.len();
-                }
-                assert_eq!(
-                    expected_start,
-                    first + total,
-                    "total {total}, chunk_len {chunk_len}"
-                );
-            }
-        }
     }
 }
