@@ -329,6 +329,30 @@ fn two_callers_sharing_one_helper_never_wait_for_each_others_job() {
 }
 
 #[test]
+fn a_call_nested_in_a_helpers_closure_shares_the_board() {
+    // A helper running the outer call's closure makes a call of its own on
+    // the same board, as an `f` calling `fan_out_fan_in` does: the inner
+    // call may start the board's second helper and wait for it, and the
+    // outer call returns only after both closures' runs are over.
+    loom::model(|| {
+        let board = helpers_model::Board::new(2);
+        let inner_runs = leak(Runs::new());
+        let inner = leak(|| inner_runs.run());
+        let outer_done = leak(Arrivals::new());
+        let outer_runs = leak(Runs::new());
+        let outer = leak(move || {
+            board.with_helpers(1, inner, thread::yield_now);
+            outer_runs.run();
+            outer_done.arrive();
+        });
+        board.with_helpers(1, outer, || outer_done.wait_for(1));
+        assert_eq!(outer_runs.count(), 1);
+        assert!(inner_runs.count() <= 1);
+        board.retire();
+    });
+}
+
+#[test]
 fn a_helpers_panic_is_resumed_by_the_caller_after_the_wait() {
     // The caller's share waits until the helper entered the closure, which
     // then writes and panics: the call unwinds with that payload, and only
