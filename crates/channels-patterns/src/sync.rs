@@ -13,6 +13,14 @@ pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
+/// Threads: the fan-out helpers are spawned through this, so that under
+/// loom they are the model's threads.
+#[cfg(not(loom))]
+pub(crate) use std::thread;
+
+#[cfg(loom)]
+pub(crate) use loom::thread;
+
 /// Under loom, a `SeqCst` fence; elsewhere, nothing.
 ///
 /// The park/wake protocols order "condition changed, then waiters counted"

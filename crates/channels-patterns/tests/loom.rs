@@ -9,12 +9,23 @@
 //!
 //! - The close on the last `Producer`'s drop, against a parked consumer.
 //!
+//! - The fan-out helpers' board (`src/fan_out/helpers.rs`: tickets,
+//!   running counts, claimed wake-ups, the withdrawal and wait on which the
+//!   closure's erased lifetime rests), through its hidden `helpers_model`:
+//!   a board per execution, helpers that are loom threads, a closure that
+//!   writes loom cells the caller reads once the call returned (a helper
+//!   still inside it shows as a causality violation). Loom has no clock, so
+//!   the idle timeout is not modelled: a model retires its board instead.
+//!
 //! The pool's shutdown rests on `atomics_kit::AdmissionGate`, modelled in
 //! atomics-kit's own loom tests; the pool itself runs on crossbeam-channel
 //! and threads, which loom cannot drive.
 #![cfg(loom)]
 
+use channels_patterns::fan_out::helpers_model;
 use channels_patterns::{BoundedQueue, PushError};
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -155,3 +166,215 @@ fn values_wrapping_around_the_ring_arrive_in_order() {
         assert_eq!(popped, [Some(1), Some(2), Some(3)]);
     });
 }
+
+/// Moves `value` to the heap for the rest of the process. The fan-out
+/// models' closures and what they write stand for the caller's frame, but
+/// are leaked, not dropped: a helper still running after the call returned
+/// (the bug they look for) then writes to memory loom still tracks, and
+/// loom reports the unordered access, instead of the process crashing on
+/// a frame already gone.
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+/// What the helpers' closure of a fan-out model writes: one cell per run,
+/// so that loom reports a run whose write is not ordered before the
+/// caller's reads once `with_helpers` returned (a helper still inside the
+/// closure, or one whose end was not waited for), and a cell read racing
+/// its write.
+struct Runs {
+    next: AtomicUsize,
+    cells: [UnsafeCell<usize>; 2],
+}
+
+// SAFETY: a run writes only the cell whose index it took from `next`, so
+// runs never share one, and the caller reads the cells only after
+// `with_helpers` returned, which the protocol under test orders after
+// every run; loom reports any access it does not order.
+unsafe impl Sync for Runs {}
+
+impl Runs {
+    fn new() -> Self {
+        Runs {
+            next: AtomicUsize::new(0),
+            cells: [UnsafeCell::new(0), UnsafeCell::new(0)],
+        }
+    }
+
+    /// One run of the closure: writes its own cell.
+    fn run(&self) {
+        // Relaxed: only hands out distinct indices; the cells are ordered
+        // by the protocol, which is what loom checks.
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: no other run has this index (see `Sync` above).
+        self.cells[index].with_mut(|cell| unsafe { *cell += 1 });
+    }
+
+    /// How many runs there were, once the call returned: each cell was
+    /// written once or not at all, the written ones first.
+    fn count(&self) -> usize {
+        // SAFETY: read after the call returned (see `Sync` above).
+        let cells = self
+            .cells
+            .each_ref()
+            .map(|cell| cell.with(|value| unsafe { *value }));
+        // Relaxed: the runs are ordered before this by the protocol.
+        let runs = self.next.load(Ordering::Relaxed);
+        let expected: Vec<usize> = (0..cells.len()).map(|i| usize::from(i < runs)).collect();
+        assert_eq!(cells.to_vec(), expected, "each run once, in its own cell");
+        runs
+    }
+}
+
+/// How many helpers reached the closure, for a caller's own share to wait
+/// on: a ticket stays on the board while its caller waits, so a lost
+/// wake-up or a ticket no helper takes shows as a loom deadlock.
+struct Arrivals {
+    count: loom::sync::Mutex<usize>,
+    changed: loom::sync::Condvar,
+}
+
+impl Arrivals {
+    fn new() -> Self {
+        Arrivals {
+            count: loom::sync::Mutex::new(0),
+            changed: loom::sync::Condvar::new(),
+        }
+    }
+
+    fn arrive(&self) {
+        *self.count.lock().unwrap() += 1;
+        self.changed.notify_all();
+    }
+
+    fn wait_for(&self, arrivals: usize) {
+        let mut count = self.count.lock().unwrap();
+        while *count < arrivals {
+            count = self.changed.wait(count).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_helper_started_by_a_post_is_done_with_the_closure_when_the_call_returns() {
+    // One ticket, no helper yet: the post starts one, which takes the
+    // ticket or finds it withdrawn. Either way the caller returns only
+    // after its run (if any) ended. The caller's own share yields, as a
+    // share that takes a while: within two preemptions, loom then also
+    // runs the helper between taking the ticket and the caller's
+    // withdrawal.
+    loom::model(|| {
+        let board = helpers_model::Board::new(1);
+        let runs = leak(Runs::new());
+        board.with_helpers(1, leak(|| runs.run()), thread::yield_now);
+        assert!(runs.count() <= 1);
+        board.retire();
+    });
+}
+
+#[test]
+fn a_parked_helper_and_a_started_one_run_two_tickets_once_each() {
+    // A first call leaves a helper behind (parked, or about to park); the
+    // second posts two tickets on a board of at most two helpers, whose
+    // closure waits (as the caller's share does) until two helpers are in
+    // it: the parked one must be woken (or find the job before parking)
+    // and a second started, or loom reports a deadlock.
+    loom::model(|| {
+        let board = helpers_model::Board::new(2);
+        let first = leak(Arrivals::new());
+        board.with_helpers(1, leak(|| first.arrive()), || first.wait_for(1));
+        let arrivals = leak(Arrivals::new());
+        let runs = leak(Runs::new());
+        let helper = leak(|| {
+            arrivals.arrive();
+            arrivals.wait_for(2);
+            runs.run();
+        });
+        board.with_helpers(2, helper, || arrivals.wait_for(2));
+        assert_eq!(runs.count(), 2);
+        board.retire();
+    });
+}
+
+#[test]
+fn two_callers_sharing_one_helper_never_wait_for_each_others_job() {
+    // One helper, left parked (or about to park) by a first call, for two
+    // concurrent calls of one ticket each, and the helpers' closure of the
+    // first waits until the second call returned: with the helper inside
+    // it, the second call must not wait for that helper (its untaken
+    // ticket is void) but return, or loom reports a deadlock. Whichever job
+    // the helper serves, neither call returns while the helper is still
+    // inside its closure.
+    loom::model(|| {
+        let board = helpers_model::Board::new(1);
+        let first = leak(Arrivals::new());
+        board.with_helpers(1, leak(|| first.arrive()), || first.wait_for(1));
+        let second_returned = leak(Arrivals::new());
+        let second = thread::spawn(move || {
+            let runs = leak(Runs::new());
+            board.with_helpers(1, leak(|| runs.run()), thread::yield_now);
+            second_returned.arrive();
+            runs.count()
+        });
+        let runs = leak(Runs::new());
+        let helper = leak(|| {
+            second_returned.wait_for(1);
+            runs.run();
+        });
+        board.with_helpers(1, helper, thread::yield_now);
+        let ran = runs.count() + second.join().unwrap();
+        assert!(ran <= 2);
+        board.retire();
+    });
+}
+
+#[test]
+fn a_call_nested_in_a_helpers_closure_shares_the_board() {
+    // A helper running the outer call's closure makes a call of its own on
+    // the same board, as an `f` calling `fan_out_fan_in` does: the inner
+    // call may start the board's second helper and wait for it, and the
+    // outer call returns only after both closures' runs are over.
+    loom::model(|| {
+        let board = helpers_model::Board::new(2);
+        let inner_runs = leak(Runs::new());
+        let inner = leak(|| inner_runs.run());
+        let outer_done = leak(Arrivals::new());
+        let outer_runs = leak(Runs::new());
+        let outer = leak(move || {
+            board.with_helpers(1, inner, thread::yield_now);
+            outer_runs.run();
+            outer_done.arrive();
+        });
+        board.with_helpers(1, outer, || outer_done.wait_for(1));
+        assert_eq!(outer_runs.count(), 1);
+        assert!(inner_runs.count() <= 1);
+        board.retire();
+    });
+}
+
+#[test]
+fn a_helpers_panic_is_resumed_by_the_caller_after_the_wait() {
+    // The caller's share waits until the helper entered the closure, which
+    // then writes and panics: the call unwinds with that payload, and only
+    // after the helper left the closure.
+    loom::model(|| {
+        let board = helpers_model::Board::new(1);
+        let arrivals = leak(Arrivals::new());
+        let runs = leak(Runs::new());
+        let helper = leak(|| {
+            arrivals.arrive();
+            runs.run();
+            std::panic::panic_any(HelperPanic);
+        });
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            board.with_helpers(1, helper, || arrivals.wait_for(1));
+        }));
+        let payload = outcome.expect_err("the helper's panic is resumed");
+        assert!(payload.is::<HelperPanic>());
+        assert_eq!(runs.count(), 1);
+        board.retire();
+    });
+}
+
+/// The payload of the helper's panic in the model above.
+struct HelperPanic;

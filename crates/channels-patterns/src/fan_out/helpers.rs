@@ -19,27 +19,34 @@
 //!   void), then waits under the job's lock until `running` is 0. Every
 //!   helper that took a ticket counted itself before the withdrawal, so
 //!   none is still inside the closure when the wait ends.
+//!
+//! The loom models in `tests/loom.rs` check this protocol, through the
+//! hidden `model` module below: a board per model execution, helpers that
+//! are loom threads, a closure that writes loom cells the caller reads
+//! once the call returned.
 
 use std::any::Any;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
-use std::thread;
 use std::time::Duration;
 
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{thread, Condvar, Mutex};
 
 /// How long a helper stays parked without work before its thread exits.
 /// Under miri a thread still parked when the test ends is an error, so
-/// there helpers leave as soon as the board is empty.
+/// there helpers leave as soon as the board is empty. (Under loom, whose
+/// `wait_timeout` never times out, a parked helper waits until a post
+/// wakes it or its model retires the board: see `model`.)
 const IDLE_EXIT: Duration = if cfg!(miri) {
     Duration::ZERO
 } else {
     Duration::from_secs(1)
 };
 
-/// The most helper threads alive at once. A call asking for more gets
-/// fewer: its caller runs the share of the tickets nobody took.
+/// The most helper threads alive at once on the process's board. A call
+/// asking for more gets fewer: its caller runs the share of the tickets
+/// nobody took.
 const MAX_THREADS: usize = 256;
 
 /// Runs `caller` on this thread while up to `helpers` helper threads run
@@ -52,24 +59,38 @@ pub(super) fn with_helpers<R>(
     helper: &(dyn Fn() + Sync),
     caller: impl FnOnce() -> R,
 ) -> R {
-    let board = BOARD.get_or_init(Board::default);
-    // SAFETY: only the lifetime is erased. The reference is called only by
-    // helpers counted in `job.running` while the job was on the board, and
-    // `Posted`'s drop (on return and on unwind alike) withdraws the job and
-    // waits for `running` to reach 0 before this frame, and so `helper`'s
-    // borrow, can end.
-    let work =
-        unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(helper) };
-    let posted = Posted::new(board, work, helpers);
-    let result = caller();
-    let mut panics = posted.finish().into_iter();
-    if let Some(first) = panics.next() {
-        // The others are leaked, not dropped: a payload's `Drop` may panic,
-        // and this thread is about to unwind.
-        panics.for_each(std::mem::forget);
-        panic::resume_unwind(first);
+    BOARD
+        .get_or_init(|| Board::new(MAX_THREADS))
+        .with_helpers(helpers, helper, caller)
+}
+
+impl Board {
+    /// [`with_helpers`] on this board.
+    fn with_helpers<R>(
+        &'static self,
+        helpers: usize,
+        helper: &(dyn Fn() + Sync),
+        caller: impl FnOnce() -> R,
+    ) -> R {
+        // SAFETY: only the lifetime is erased. The reference is called only
+        // by helpers counted in `job.running` while the job was on the
+        // board, and `Posted`'s drop (on return and on unwind alike)
+        // withdraws the job and waits for `running` to reach 0 before this
+        // frame, and so `helper`'s borrow, can end.
+        let work = unsafe {
+            std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(helper)
+        };
+        let posted = Posted::new(self, work, helpers);
+        let result = caller();
+        let mut panics = posted.finish().into_iter();
+        if let Some(first) = panics.next() {
+            // The others are leaked, not dropped: a payload's `Drop` may
+            // panic, and this thread is about to unwind.
+            panics.for_each(std::mem::forget);
+            panic::resume_unwind(first);
+        }
+        result
     }
-    result
 }
 
 /// A posted call, as the helpers see it.
@@ -89,10 +110,12 @@ struct JobState {
 }
 
 /// The jobs posted and not yet fully taken, and the helper threads.
-#[derive(Default)]
 struct Board {
     state: Mutex<BoardState>,
     posted: Condvar,
+    /// The most helper threads alive at once: [`MAX_THREADS`] for the
+    /// process's board, fewer in loom models.
+    max_threads: usize,
 }
 
 #[derive(Default)]
@@ -107,6 +130,10 @@ struct BoardState {
     /// `queue::wait_set` claims its sleepers: a second post must not count
     /// on a helper the first one already woke).
     claimed: usize,
+    /// Set only by a loom model whose calls have all returned, since loom
+    /// has no clock to time a helper out: helpers exit instead of parking.
+    /// The process's board is never retired.
+    retired: bool,
 }
 
 static BOARD: OnceLock<Board> = OnceLock::new();
@@ -130,7 +157,7 @@ impl Posted {
         let wake = tickets.min(state.parked);
         state.parked -= wake;
         state.claimed += wake;
-        let start = (tickets - wake).min(MAX_THREADS - state.threads);
+        let start = (tickets - wake).min(board.max_threads - state.threads);
         state.threads += start;
         drop(state);
         // The guard exists before anything below may panic (starting a
@@ -189,6 +216,14 @@ impl Drop for Posted {
 }
 
 impl Board {
+    fn new(max_threads: usize) -> Self {
+        Self {
+            state: Mutex::new(BoardState::default()),
+            posted: Condvar::new(),
+            max_threads,
+        }
+    }
+
     /// A helper thread's life: take tickets while there are any, park
     /// while there are none, exit after [`IDLE_EXIT`] parked.
     fn serve(&self) {
@@ -218,7 +253,7 @@ impl Board {
                 state = self.state.lock();
                 continue;
             }
-            if IDLE_EXIT.is_zero() {
+            if IDLE_EXIT.is_zero() || state.retired {
                 break;
             }
             state.parked += 1;
@@ -236,5 +271,49 @@ impl Board {
             }
         }
         state.threads -= 1;
+    }
+}
+
+/// The board's protocol, exposed for the loom models in `tests/loom.rs`:
+/// a board of its own per model execution (the process's board lives in a
+/// `static`, which loom's locks cannot), with helpers that are the model's
+/// threads.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod model {
+    /// A board for one loom execution. Leaked, as the process's board is
+    /// `'static`: its helper threads hold it.
+    #[derive(Clone, Copy)]
+    pub struct Board(&'static super::Board);
+
+    impl std::fmt::Debug for Board {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Board").finish_non_exhaustive()
+        }
+    }
+
+    impl Board {
+        /// An empty board on which at most `max_threads` helpers live.
+        pub fn new(max_threads: usize) -> Self {
+            Board(Box::leak(Box::new(super::Board::new(max_threads))))
+        }
+
+        /// `fan_out_fan_in`'s `with_helpers`, on this board.
+        pub fn with_helpers<R>(
+            self,
+            helpers: usize,
+            helper: &(dyn Fn() + Sync),
+            caller: impl FnOnce() -> R,
+        ) -> R {
+            self.0.with_helpers(helpers, helper, caller)
+        }
+
+        /// Makes the helpers exit once the board is empty, instead of
+        /// parking: call it after the model's calls have returned, or
+        /// loom reports the parked helpers as a deadlock.
+        pub fn retire(self) {
+            self.0.state.lock().retired = true;
+            self.0.posted.notify_all();
+        }
     }
 }

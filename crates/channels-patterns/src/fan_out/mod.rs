@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use atomics_kit::{panic_message, SizeError};
 
 pub use errors::{FanOutError, ItemPanicked};
+#[cfg(loom)]
+#[doc(hidden)]
+pub use helpers::model as helpers_model;
 pub(crate) use stream::MAX_IN_FLIGHT;
 pub use stream::{fan_out_bounded, fan_out_stream, FanOutStream};
 
