@@ -56,7 +56,7 @@
 //! });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![deny(unsafe_code)] // allowed in `queue::ring`, `fan_out::helpers` and `fan_out::shared_run` alone
+#![deny(unsafe_code)] // allowed in `queue::ring`, `fan_out::helpers`, `fan_out::shared_run` and `pool::drop_catching` alone
 
 pub mod fan_out;
 pub mod pool;

@@ -459,3 +459,61 @@ fn concurrent_shared_items_and_results_are_each_dropped_once_even_when_some_pani
         );
     }
 }
+
+/// A stream dropped from inside its own `f` neither panics nor waits for
+/// itself: the inputs already handed to the workers still run.
+#[test]
+fn a_stream_dropped_inside_its_own_f_does_not_panic() {
+    type Stream = channels_patterns::FanOutStream<std::ops::Range<u32>, u32>;
+    static STREAM: Mutex<Option<Stream>> = Mutex::new(None);
+    let (dropped, was_dropped) = std::sync::mpsc::channel::<bool>();
+    let dropped = Mutex::new(dropped);
+    let mut stream = fan_out_stream(0..4_u32, 2, move |x| {
+        if x == 3 {
+            // Wait for the caller to park the stream where this can take it.
+            let stream = loop {
+                if let Some(stream) = STREAM.lock().unwrap().take() {
+                    break stream;
+                }
+                thread::sleep(Duration::from_millis(1));
+            };
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(stream)));
+            dropped.lock().unwrap().send(panicked.is_err()).unwrap();
+        }
+        x
+    })
+    .unwrap();
+    // Pulls every input into flight (the stream is unbounded).
+    assert!(stream.next().is_some());
+    *STREAM.lock().unwrap() = Some(stream);
+    let panicked = was_dropped.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert!(!panicked, "dropping the stream inside its own f panicked");
+}
+
+/// Results a stream's workers finished and nobody took are dropped with
+/// the stream, each once, even when one's `Drop` panics.
+#[test]
+fn a_dropped_streams_untaken_results_are_each_dropped_once() {
+    struct Noisy(u32, Arc<AtomicUsize>);
+    impl Drop for Noisy {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            assert!(self.0 != 1, "result 1's drop panics");
+        }
+    }
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let made = Arc::new(AtomicUsize::new(0));
+    let (counter, making) = (Arc::clone(&dropped), Arc::clone(&made));
+    let mut stream = fan_out_stream(0..10_u32, 1, move |x| {
+        making.fetch_add(1, Ordering::Relaxed);
+        Noisy(x, Arc::clone(&counter))
+    })
+    .unwrap();
+    drop(stream.next().unwrap());
+    // Let the worker finish the other nine before the stream goes.
+    while made.load(Ordering::Relaxed) < 10 {
+        thread::yield_now();
+    }
+    drop(stream);
+    assert_eq!(dropped.load(Ordering::Relaxed), 10);
+}

@@ -478,3 +478,102 @@ fn a_pool_error_chain_shows_each_cause_once() {
         assert!(printed.contains(&cause), "{printed:?} lacks {cause:?}");
     }
 }
+
+/// Counts its drops; the one numbered 0 panics in its `Drop`.
+struct CountedResult(u32, Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for CountedResult {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(self.0 != 0, "result 0's drop panics");
+    }
+}
+
+/// The results still in the channel when the last handle goes are each
+/// dropped once, even when one's `Drop` panics (the channel's teardown
+/// stopped at that panic and leaked the rest), and no panic reaches the
+/// thread dropping the handle.
+#[test]
+fn results_left_in_the_channel_are_all_dropped_even_if_one_drop_panics() {
+    let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&dropped);
+    let (pool, results) =
+        WorkerPool::new(1, move |x: u32| CountedResult(x, Arc::clone(&counter))).unwrap();
+    for x in 0..10 {
+        pool.submit(x).unwrap();
+    }
+    pool.shutdown();
+    drop(results);
+    assert_eq!(pool.stats().results_discarded, 10);
+    assert_eq!(dropped.load(std::sync::atomic::Ordering::Relaxed), 10);
+}
+
+/// One worker busy, one job queued on a full queue of 1, and a third
+/// submitter blocked for room: `shutdown_now` hands back both jobs not
+/// started. (It used to wait for the blocked submitter first, so the worker
+/// made the room by starting the queued job, and that job ran.)
+#[test]
+fn shutdown_now_gives_back_a_queued_job_even_with_a_submitter_blocked_for_room() {
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(1)
+        .build(move |job: u32| {
+            if job == 0 {
+                wait.lock().unwrap().recv().unwrap();
+            }
+            job
+        })
+        .unwrap();
+    let first = pool.submit(0).unwrap();
+    while pool.stats().queued != 0 {
+        thread::yield_now(); // job 0 started
+    }
+    let queued = pool.submit(1).unwrap();
+    let back = thread::scope(|s| {
+        let blocked = s.spawn(|| pool.submit(2).ok());
+        // Give the third submission time to block on the full queue.
+        thread::sleep(Duration::from_millis(50));
+        let releaser = s.spawn(|| {
+            thread::sleep(Duration::from_millis(50));
+            go.send(()).unwrap();
+        });
+        let back = pool.shutdown_now();
+        releaser.join().unwrap();
+        // Refused only if its thread came in after the shutdown began
+        // (not within 50 ms): then only the queued job comes back.
+        let blocked = blocked.join().unwrap();
+        let expected: Vec<JobId> = [Some(queued), blocked].into_iter().flatten().collect();
+        assert_eq!(back.iter().map(|(id, _)| *id).collect::<Vec<_>>(), expected);
+        back
+    });
+    assert_eq!(back[0].1, 1);
+    let ran: Vec<JobId> = results.iter().map(|(id, _)| id).collect();
+    assert_eq!(ran, [first], "only the job already running ran");
+}
+
+/// `Debug` shows the same `queued` as `stats()`: jobs, not a shutdown's
+/// stop markers.
+#[test]
+fn debug_counts_queued_jobs_not_stop_markers() {
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Mutex::new(wait);
+    let (pool, _results) =
+        WorkerPool::new(1, move |_: u32| wait.lock().unwrap().recv().unwrap()).unwrap();
+    pool.submit(1).unwrap();
+    while pool.stats().queued != 0 {
+        thread::yield_now(); // the job started
+    }
+    thread::scope(|s| {
+        s.spawn(|| pool.shutdown());
+        while !pool.is_shut_down() {
+            thread::yield_now();
+        }
+        // Give the shutdown time to queue its stop marker.
+        thread::sleep(Duration::from_millis(50));
+        let debug = format!("{pool:?}");
+        go.send(()).unwrap();
+        assert!(debug.contains("queued: 0"), "{debug}");
+    });
+}

@@ -29,7 +29,10 @@ const UNBOUNDED: usize = usize::MAX;
 /// threads. A panic in `f` yields `(index, Err(ItemPanicked))` and the
 /// other inputs are still processed. Dropping the stream early drops the
 /// inputs not yet started, waits for the running ones, and joins the
-/// workers.
+/// workers; dropped from inside its own `f` (where that wait would wait
+/// for itself), it lets the inputs already handed to the workers run and
+/// stops the workers after them, without waiting. The results not taken
+/// are dropped, each once, even if one's `Drop` panics.
 ///
 /// # Errors
 ///
@@ -230,6 +233,12 @@ impl<I: Iterator, R> FanOutStream<I, R> {
 
 impl<I: Iterator, R> Drop for FanOutStream<I, R> {
     fn drop(&mut self) {
+        if self.pool.is_own_worker() {
+            // Dropped by one of its own `f` calls, where `shutdown_now`
+            // would wait for this very call: the pool's own drop stops its
+            // workers after the inputs already queued, without waiting.
+            return;
+        }
         // Nobody will take more results: the inputs not started are dropped
         // here; the running ones finish before the workers are joined.
         drop(self.pool.shutdown_now());

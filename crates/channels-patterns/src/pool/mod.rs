@@ -5,6 +5,8 @@
 //! (`results.rs`) as `(JobId, Result<R, JobPanicked>)`. The errors are in
 //! `errors.rs`.
 mod builder;
+#[allow(unsafe_code)]
+mod drop_catching;
 mod errors;
 mod executor;
 mod job;
@@ -15,6 +17,7 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
+use std::time::Duration;
 
 use atomics_kit::{
     drop_panic_payload, panic_message, Admission, AdmissionGate, SingleWriterCounter,
@@ -34,7 +37,8 @@ pub use job::{JobId, JobPanicked};
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
 use crate::queue::wait_set::WaitSet;
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
+use drop_catching::DropCatching;
 use results::{Delivery, Outcome};
 
 /// What travels on the job queue.
@@ -594,15 +598,31 @@ impl<T, R> WorkerPool<T, R> {
         let Some(handles) = workers.take() else {
             return Vec::new();
         };
-        self.close_gate();
-        let not_started = self
-            .queue
-            .try_iter()
-            .filter_map(|message| match message {
+        self.gate.close();
+        // Takes the queued jobs while waiting for the submissions admitted
+        // before the close: one blocked on a full queue finishes once this
+        // makes room, and its job comes back too, where waiting first would
+        // let a worker make the room by starting a queued job.
+        let mut not_started = Vec::new();
+        let backoff = Backoff::new();
+        loop {
+            // Checked before the queue is read: once every admitted
+            // submission has finished (Acquire, in the gate), the read
+            // below sees all that they queued.
+            let all_queued = self.gate.try_wait_for_admitted().is_some();
+            not_started.extend(self.queue.try_iter().filter_map(|message| match message {
                 Message::Job(id, job) => Some((id, job)),
                 Message::Stop => None,
-            })
-            .collect::<Vec<_>>();
+            }));
+            if all_queued {
+                break;
+            }
+            if backoff.is_completed() {
+                thread::sleep(Duration::from_micros(50));
+            } else {
+                backoff.snooze();
+            }
+        }
         for _ in &not_started {
             self.shared.job_done();
         }
@@ -706,11 +726,15 @@ impl<T, R> WorkerPool<T, R> {
     }
 
     fn assert_not_own_worker(&self, what: &str) {
-        let me = thread::current().id();
         assert!(
-            !self.worker_threads.contains(&me),
+            !self.is_own_worker(),
             "{what} called from one of the pool's own jobs: it would wait for itself"
         );
+    }
+
+    /// Whether the calling thread is one of this pool's workers.
+    pub(crate) fn is_own_worker(&self) -> bool {
+        self.worker_threads.contains(&thread::current().id())
     }
 
     /// Waits until every job accepted so far has finished (or was given
@@ -774,7 +798,7 @@ impl<T, R> fmt::Debug for WorkerPool<T, R> {
         f.debug_struct("WorkerPool")
             .field("workers", &self.workers())
             .field("shut_down", &self.is_shut_down())
-            .field("queued", &self.queue.len())
+            .field("queued", &self.stats().queued)
             .finish_non_exhaustive()
     }
 }
@@ -799,8 +823,10 @@ where
         loop {
             match self.queue.recv() {
                 Ok(Message::Job(id, job)) => {
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| (id, (self.f)(job))))
-                        .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
+                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                        (id, DropCatching::new((self.f)(job)))
+                    }))
+                    .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
                     if outcome.is_err() {
                         counters.panicked.increment();
                     }

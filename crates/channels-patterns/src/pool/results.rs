@@ -8,6 +8,7 @@ use std::time::Duration;
 use atomics_kit::PerThreadCounter;
 use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 
+use super::drop_catching::DropCatching;
 use super::job::{JobId, JobPanicked};
 use crate::sync::{AtomicBool, Ordering};
 
@@ -29,8 +30,9 @@ pub type Completed<R> = (JobId, Result<R, JobPanicked>);
 
 /// A finished job as it travels on the channel: the same information as
 /// [`Completed`], laid out so that the never-zero job id doubles as the
-/// tag (16 bytes for a `u64` result instead of 24).
-pub(crate) type Outcome<R> = Result<(JobId, R), JobPanicked>;
+/// tag (16 bytes for a `u64` result instead of 24), the result in a
+/// [`DropCatching`] so that one dropped unreceived never unwinds.
+pub(crate) type Outcome<R> = Result<(JobId, DropCatching<R>), JobPanicked>;
 
 /// What the pool learns from its results' receivers: how many results
 /// were delivered, and whether anyone can still receive one. Every result
@@ -63,7 +65,7 @@ impl Delivery {
     fn deliver<R>(&self, outcome: Outcome<R>) -> Completed<R> {
         self.delivered.increment();
         match outcome {
-            Ok((id, result)) => (id, Ok(result)),
+            Ok((id, result)) => (id, Ok(result.into_inner())),
             Err(panicked) => (panicked.id(), Err(panicked)),
         }
     }
