@@ -517,3 +517,37 @@ fn a_dropped_streams_untaken_results_are_each_dropped_once() {
     drop(stream);
     assert_eq!(dropped.load(Ordering::Relaxed), 10);
 }
+
+/// Slow items clustered at the end of the input spread over the threads:
+/// chunks are sized by the probed cost of an item (down to one slow item
+/// a chunk), not only by count (8 chunks a thread, of 8 items each for the
+/// 128 inputs left after the first, put all 8 slow items of this input in
+/// the last chunk, on one thread, one after another).
+#[test]
+#[cfg_attr(miri, ignore = "waits on sleeps of milliseconds")]
+fn slow_items_clustered_at_the_end_spread_over_the_threads() {
+    const LEN: u32 = 129;
+    let slow = |i: u32| i == 0 || i >= LEN - 8;
+    let ran_on = Mutex::new(Vec::new());
+    let out = fan_out_fan_in(0..LEN, 2, |i| {
+        if slow(i) {
+            thread::sleep(Duration::from_millis(5));
+            ran_on.lock().unwrap().push((i, thread::current().id()));
+        }
+        i
+    })
+    .unwrap();
+    assert_eq!(out, (0..LEN).collect::<Vec<_>>());
+    let last_cluster: HashSet<_> = ran_on
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .filter(|(i, _)| *i >= LEN - 8)
+        .map(|(_, thread)| thread)
+        .collect();
+    assert_eq!(
+        last_cluster.len(),
+        2,
+        "the last 8 slow items ran on one thread"
+    );
+}

@@ -31,10 +31,19 @@ use shared_run::SharedRun;
 
 use crate::sync::Mutex;
 
-/// How many chunks each worker's share of the inputs is cut into: enough
-/// that a worker finishing early finds more to take when items differ in
-/// cost, few enough that taking one (a lock) is rare next to running it.
+/// How many chunks each worker's share of the inputs is cut into at
+/// least: enough that a worker finishing early finds more to take when
+/// items differ in cost, few enough that taking one (an atomic add) is
+/// rare next to running it.
 const CHUNKS_PER_WORKER: usize = 8;
+
+/// The most work a chunk holds, in nanoseconds at the probed cost of an
+/// item: items that cost more are taken in smaller chunks, down to one
+/// item each, so that slow items clustered together (the last 32 of 1,000
+/// at 20 ms each) spread over the threads instead of falling into one
+/// thread's chunk; taking a chunk (an atomic add, tens of nanoseconds) is
+/// still rare next to 10 µs of work.
+const MAX_CHUNK_NS: u64 = 10_000;
 
 /// What starting helpers costs, as the adaptive start reckons it, in
 /// nanoseconds: the time from the caller posting its work to the last
@@ -93,10 +102,11 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// the first inputs itself and times them. Helper threads join in only
 /// once that shows the work left outweighs waking them; then the inputs
 /// left are cut into chunks that the workers take in turn, so uneven items
-/// balance out. `workers` is thus an upper bound: trivial or few inputs
-/// run on the calling thread alone, about as fast as a sequential
-/// `map`, and a helper joins only when its share of the work left is
-/// worth it. If the operating system refuses to start a thread, the others
+/// balance out (a chunk holds about 10 µs of work at the first items'
+/// cost, at most an eighth of a thread's share). `workers` is thus an
+/// upper bound: trivial or few inputs run on the calling thread alone,
+/// about as fast as a sequential `map`, and a helper joins only when its
+/// share of the work left is worth it. If the operating system refuses to start a thread, the others
 /// (at least the caller) do its share.
 ///
 /// The helpers are threads (named `fan-out-helper`) kept for the process,
@@ -177,22 +187,26 @@ where
         run_items(rest, &f, &mut out);
         return out.finish();
     }
-    share(rest, helpers, &f, &mut out);
+    share(rest, helpers, split.per_item_ns, &f, &mut out);
     out.finish()
 }
 
-/// Runs `rest` on the calling thread and `helpers` helper threads, the
-/// outcomes joining `out` in input order. Out of line: the call's common
+/// Runs `rest`, whose items were probed at `per_item_ns` each, on the
+/// calling thread and `helpers` helper threads, the outcomes joining `out`
+/// in input order. Out of line: the call's common
 /// paths (one thread, a small input) stay small.
 #[inline(never)]
 fn share<T: Send, R: Send>(
     rest: Vec<T>,
     helpers: usize,
+    per_item_ns: u64,
     f: &(impl Fn(T) -> R + Sync),
     out: &mut Outcomes<R>,
 ) {
     let threads = helpers + 1;
-    let chunk_len = (rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER)).max(1);
+    let by_count = rest.len() / threads.saturating_mul(CHUNKS_PER_WORKER);
+    let by_time = usize::try_from(MAX_CHUNK_NS / per_item_ns.max(1)).unwrap_or(usize::MAX);
+    let chunk_len = by_count.min(by_time).max(1);
     // The results go straight into `out` while no item has panicked (the
     // common case), into a vector of their own otherwise.
     let mut results_apart = Vec::new();
@@ -276,6 +290,14 @@ enum Probed {
 /// iterator, slower for trivial items than the by-value run of the rest,
 /// so few and soon-large batches), until one would take all the rest.
 /// While an estimate forms, batches double.
+///
+/// What this does not catch, by design: slow items that first appear in
+/// the batch that takes all the rest (5 trivial items, then 32 of 20 ms,
+/// run all on the caller: the batch after those 5 covers the input), and
+/// items that grow slower after the decision (an 8 µs first item, then
+/// 20 ms ones, get the helpers 8 µs items are worth). Either would need a
+/// clock read inside the final run, which a trivial map (a nanosecond an
+/// item) would pay for on every call.
 fn probe<T, R>(
     inputs: &mut impl Iterator<Item = T>,
     workers: usize,
