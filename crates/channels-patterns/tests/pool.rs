@@ -333,21 +333,42 @@ fn a_pool_dropped_by_its_own_job_with_a_full_bounded_queue_still_runs_the_accept
     assert_eq!(all_results_or_hang(&results), 2);
 }
 
-#[test]
-fn queued_counts_only_jobs_while_a_shutdown_waits() {
+/// A pool of one worker, with a queue of `capacity` (unbounded if
+/// `None`), whose jobs return themselves, job 0 only once `go` says so;
+/// job 0 is submitted and has started. Returns its id too.
+fn pool_holding_job_0(
+    capacity: Option<usize>,
+) -> (
+    WorkerPool<u32, u32>,
+    channels_patterns::Results<u32>,
+    mpsc::Sender<()>,
+    JobId,
+) {
     let (go, wait) = mpsc::channel::<()>();
     let wait = Mutex::new(wait);
-    let (pool, results) = WorkerPool::new(1, move |job: u32| {
-        if job == 0 {
-            wait.lock().unwrap().recv().unwrap();
-        }
-        job
-    })
-    .unwrap();
-    pool.submit(0).unwrap();
+    let builder = WorkerPool::builder().workers(1);
+    let builder = match capacity {
+        Some(capacity) => builder.queue_capacity(capacity),
+        None => builder,
+    };
+    let (pool, results) = builder
+        .build(move |job: u32| {
+            if job == 0 {
+                wait.lock().unwrap().recv().unwrap();
+            }
+            job
+        })
+        .unwrap();
+    let first = pool.submit(0).unwrap();
     while pool.stats().queued != 0 {
         thread::yield_now(); // job 0 started
     }
+    (pool, results, go, first)
+}
+
+#[test]
+fn queued_counts_only_jobs_while_a_shutdown_waits() {
+    let (pool, results, go, _) = pool_holding_job_0(None);
     pool.submit(1).unwrap();
     pool.submit(2).unwrap();
     thread::scope(|s| {
@@ -514,22 +535,7 @@ fn results_left_in_the_channel_are_all_dropped_even_if_one_drop_panics() {
 /// made the room by starting the queued job, and that job ran.)
 #[test]
 fn shutdown_now_gives_back_a_queued_job_even_with_a_submitter_blocked_for_room() {
-    let (go, wait) = mpsc::channel::<()>();
-    let wait = Mutex::new(wait);
-    let (pool, results) = WorkerPool::builder()
-        .workers(1)
-        .queue_capacity(1)
-        .build(move |job: u32| {
-            if job == 0 {
-                wait.lock().unwrap().recv().unwrap();
-            }
-            job
-        })
-        .unwrap();
-    let first = pool.submit(0).unwrap();
-    while pool.stats().queued != 0 {
-        thread::yield_now(); // job 0 started
-    }
+    let (pool, results, go, first) = pool_holding_job_0(Some(1));
     let queued = pool.submit(1).unwrap();
     let back = thread::scope(|s| {
         let blocked = s.spawn(|| pool.submit(2).ok());
@@ -557,14 +563,7 @@ fn shutdown_now_gives_back_a_queued_job_even_with_a_submitter_blocked_for_room()
 /// stop markers.
 #[test]
 fn debug_counts_queued_jobs_not_stop_markers() {
-    let (go, wait) = mpsc::channel::<()>();
-    let wait = Mutex::new(wait);
-    let (pool, _results) =
-        WorkerPool::new(1, move |_: u32| wait.lock().unwrap().recv().unwrap()).unwrap();
-    pool.submit(1).unwrap();
-    while pool.stats().queued != 0 {
-        thread::yield_now(); // the job started
-    }
+    let (pool, _results, go, _) = pool_holding_job_0(None);
     thread::scope(|s| {
         s.spawn(|| pool.shutdown());
         while !pool.is_shut_down() {
