@@ -10,6 +10,12 @@ pub(crate) const STOP: u8 = 1;
 /// Stop now; the messages queued are dead letters.
 pub(crate) const KILL: u8 = 2;
 
+/// Set in the handle count, for good, by the drop that left no handle: a
+/// handle made afterwards from one the actor holds (`Context::handle` in a
+/// handler still running) counts above it, and a weak handle's upgrade,
+/// which needs the bit clear, stays refused.
+const RELEASED: usize = 1 << (usize::BITS - 1);
+
 /// The handle count and the stop request. The request only ever rises
 /// (`RUNNING` < `STOP` < `KILL`): a kill overrides a stop, never the
 /// reverse, whatever the order the calls land in. The handle count works
@@ -40,19 +46,28 @@ impl Lifecycle {
     /// there for weak handles, as `Weak::upgrade` never revives an `Arc`.
     pub(crate) fn try_handle_created(&self) -> bool {
         // Relaxed (both): as `handle_created`, a count that orders no other
-        // memory; the compare-exchange alone rules out going up from zero.
+        // memory; the compare-exchange alone rules out going up from zero,
+        // or from a count the actor's own handles raised after it.
         self.handles
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |handles| {
-                (handles != 0).then(|| handles + 1)
+                (handles != 0 && handles & RELEASED == 0).then(|| handles + 1)
             })
             .is_ok()
     }
 
-    /// Counts a handle dropped; `true` for the drop that leaves none.
+    /// Counts a handle dropped; `true` for the drop that leaves none (once:
+    /// that drop sets [`RELEASED`] in the same step, so a handle made and
+    /// dropped later never leaves none again).
     pub(crate) fn handle_dropped(&self) -> bool {
-        // AcqRel: the last dropper sees every other handle's drop, as Arc's
-        // does.
-        self.handles.fetch_sub(1, Ordering::AcqRel) == 1
+        // AcqRel (both): the last dropper sees every other handle's drop,
+        // as Arc's does.
+        let before = self
+            .handles
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |handles| {
+                Some(if handles == 1 { RELEASED } else { handles - 1 })
+            })
+            .unwrap_or_else(|handles| handles);
+        before == 1
     }
 
     /// Raises the request to `kind` (`STOP` or `KILL`) if it is lower.

@@ -119,3 +119,35 @@ fn a_weak_handle_is_clone_send_sync_and_debug() {
     let weak = handle.downgrade();
     assert!(format!("{weak:?}").contains("WeakActorHandle"));
 }
+
+/// Waits for a go, then hands out a handle made from its context.
+struct Reviver {
+    go: mpsc::Receiver<()>,
+    out: mpsc::Sender<ActorHandle<Reviver>>,
+}
+
+impl Actor for Reviver {
+    type Message = ();
+    fn handle(&mut self, (): (), ctx: &mut Context<Self>) {
+        self.go.recv().unwrap();
+        self.out.send(ctx.handle()).unwrap();
+    }
+}
+
+/// Once the last handle is gone, `upgrade` gives `None` for good, even
+/// after a handler still running makes a handle from its context (that
+/// handle took the count up from zero, and upgrades then succeeded).
+#[test]
+fn an_upgrade_refused_once_stays_refused_when_the_actor_makes_a_handle() {
+    let (go, wait) = mpsc::channel();
+    let (out, handles) = mpsc::channel();
+    let actor = spawn(Reviver { go: wait, out });
+    let weak = actor.downgrade();
+    actor.send(()).unwrap(); // the handler now waits for `go`
+    drop(actor);
+    assert!(weak.upgrade().is_none(), "the last handle is gone");
+    go.send(()).unwrap();
+    let made_inside = handles.recv_timeout(PATIENCE).unwrap();
+    assert!(weak.upgrade().is_none(), "refused once, refused for good");
+    assert_eq!(made_inside.join_timeout(PATIENCE), Some(ExitReason::Normal));
+}
