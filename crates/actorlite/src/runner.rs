@@ -80,30 +80,28 @@ impl<A: Actor> Runner<A> {
 
     /// Runs `started` on the current actor; a panic there counts as the
     /// actor's failure (and may restart it).
+    ///
+    /// With a stop or kill pending, a `started` that fails again on the
+    /// instance built after a failure under that request ends the actor
+    /// ([`ExitReason::Panicked`], what is queued then dead letters):
+    /// restarting on would never end, where the budget allows it, and the
+    /// request would never be seen. One fresh instance is still started,
+    /// so that a graceful stop gets one to handle what it owes.
     fn start(&mut self) {
+        let mut failed_under_request = false;
         while let Some(actor) = self.actor.as_mut() {
             let ctx = &mut self.ctx;
-            match catching(|| actor.started(ctx)) {
-                Ok(()) => return,
-                Err(panic) => self.recover(panic),
-            }
-            // A stop or kill ends the restarts of an actor whose `started`
-            // keeps failing (else it would restart forever and never see
-            // the request): the fresh instance never started, so it is
-            // dropped without its `stopped`.
+            let Err(panic) = catching(|| actor.started(ctx)) else {
+                return;
+            };
             if self.shared.requested() != RUNNING {
-                self.drop_unstarted();
+                if failed_under_request {
+                    let panic = self.drop_broken(panic);
+                    return self.fail(panic);
+                }
+                failed_under_request = true;
             }
-        }
-    }
-
-    /// Drops the current instance, which never started, as a broken one is
-    /// dropped: a `Reply` it holds gives `Closed`, a panic is reported.
-    fn drop_unstarted(&mut self) {
-        if let Err(panic) = self.drop_instance() {
-            self.shared.record_panic(&format!(
-                "dropping an actor that never started panicked: {panic}"
-            ));
+            self.recover(panic);
         }
     }
 
@@ -148,14 +146,8 @@ impl<A: Actor> Runner<A> {
     /// `Drop` joins the report), then builds a fresh actor from the
     /// supervisor if the budget allows (its `started` is run by the
     /// caller), else records the failure.
-    fn recover(&mut self, mut panic: String) {
-        // A `Reply` the broken instance holds was never answered: Closed
-        // (one its handler held as it panicked was dropped by the unwind,
-        // before this: NoReply).
-        if let Err(drop_panic) = self.drop_instance() {
-            panic = format!("{panic}; then dropping the actor panicked: {drop_panic}");
-        }
-        self.shared.record_panic(&panic);
+    fn recover(&mut self, panic: String) {
+        let panic = self.drop_broken(panic);
         let Some(supervisor) = self.supervisor.as_mut() else {
             return self.fail(panic);
         };
@@ -173,6 +165,19 @@ impl<A: Actor> Runner<A> {
                 self.fail(panic);
             }
         }
+    }
+
+    /// Drops the instance that panicked with `panic` (a panic in its
+    /// `Drop` joins the text) and records the panic; returns its text.
+    fn drop_broken(&mut self, mut panic: String) -> String {
+        // A `Reply` the broken instance holds was never answered: Closed
+        // (one its handler held as it panicked was dropped by the unwind,
+        // before this: NoReply).
+        if let Err(drop_panic) = self.drop_instance() {
+            panic = format!("{panic}; then dropping the actor panicked: {drop_panic}");
+        }
+        self.shared.record_panic(&panic);
+        panic
     }
 
     /// The actor is done for: refuse new sends at once (rather than accept
