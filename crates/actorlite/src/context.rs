@@ -81,7 +81,11 @@ impl<A: Actor> Context<A> {
     /// A blocking [`send`](ActorHandle::send) through it to this actor's
     /// own full mailbox waits until a stop or kill is requested (nothing
     /// else can make room), then gives the message back; prefer
-    /// [`try_send`](ActorHandle::try_send) for messages to itself.
+    /// [`try_send`](ActorHandle::try_send) for messages to itself. The
+    /// handle the send goes through counts like any other: while it waits,
+    /// dropping every handle outside requests no stop (the count never
+    /// reaches zero), so only a `stop` or `kill` (through a handle, or a
+    /// weak one upgraded) releases it.
     #[must_use]
     pub fn handle(&self) -> ActorHandle<A> {
         ActorHandle::new(Arc::clone(&self.shared))

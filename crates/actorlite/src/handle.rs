@@ -69,8 +69,9 @@ impl<A: Actor> ActorHandle<A> {
     /// Sent by the actor's own handler (through
     /// [`Context::handle`](crate::Context::handle)) to its full mailbox,
     /// the send cannot be helped by waiting (only this thread makes room):
-    /// it waits until a `stop` or `kill` is requested (by anyone, the last
-    /// handle's drop included), then gives the message back. Use
+    /// it waits until a `stop` or `kill` is requested by anyone, then gives
+    /// the message back. Dropping every other handle does not request it:
+    /// the handle this send goes through keeps the count above zero. Use
     /// [`try_send`](Self::try_send) there.
     ///
     /// # Examples

@@ -172,3 +172,24 @@ fn a_send_waiting_for_room_when_stop_comes_gets_in_and_is_handled() {
         "{result:?}"
     );
 }
+
+/// The handle a handler sends to itself through is a handle: while the
+/// send waits for room in its own full mailbox, dropping every handle
+/// outside requests no stop (the count never reaches zero), so the actor
+/// waits on. A weak handle kept outside can still reach it and stop it,
+/// as documented on `Context::handle`.
+#[test]
+fn dropping_every_outside_handle_does_not_release_a_handler_waiting_on_its_own_mailbox() {
+    let (handle, outcomes) = self_sender(None);
+    let weak = handle.downgrade();
+    drop(handle);
+    assert_eq!(
+        outcomes.recv_timeout(Duration::from_millis(200)),
+        Err(mpsc::RecvTimeoutError::Timeout),
+        "the send still waits"
+    );
+    let handle = weak.upgrade().expect("the handler's own handle keeps it alive");
+    handle.stop();
+    assert_eq!(join_within(&handle), ExitReason::Normal);
+    assert_eq!(outcomes.recv_timeout(PATIENCE), Ok(Err(7)), "given back");
+}
