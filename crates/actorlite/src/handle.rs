@@ -377,7 +377,11 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.exit_reason().is_none()
     }
 
-    /// A snapshot of the actor's counters; exact once it has stopped.
+    /// A snapshot of the actor's counters; exact once it has stopped, and
+    /// final then, except
+    /// [`undelivered`](crate::ActorStats::undelivered): a timer still due
+    /// or a monitor still to fire for this actor counts there when it
+    /// comes, after the stop (cancel the timers to settle it).
     ///
     /// # Examples
     ///

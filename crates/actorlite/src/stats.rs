@@ -39,6 +39,8 @@ pub struct ActorStats {
     /// Timer messages and monitor notifications meant for this actor that
     /// found it stopped or stopping (dropped, as no sender waits to get
     /// them back), and monitor notifications whose closure panicked. Never
-    /// accepted, so not among the three counts above.
+    /// accepted, so not among the three counts above. The one count that
+    /// may still grow after the actor stopped: a timer set before the stop
+    /// counts here when it comes due.
     pub undelivered: u64,
 }
