@@ -225,7 +225,7 @@ impl ActorBuilder {
             .name(name)
             .spawn(move || runner.run())
             .map_err(SpawnError::Spawn)?;
-        *shared.thread.lock() = Some(thread);
+        shared.set_thread(thread);
         Ok(handle)
     }
 }

@@ -346,11 +346,7 @@ impl<A: Actor> ActorHandle<A> {
     /// Joins the actor's thread once it has recorded its exit (the first
     /// joiner does; it has nothing left to run but its return).
     fn reap(&self) {
-        let thread = self.shared.thread.lock().take();
-        if let Some(thread) = thread {
-            // The actor's thread catches every panic of the actor's code.
-            let _ = thread.join();
-        }
+        self.shared.reap();
     }
 
     /// Whether the actor has not stopped yet (it may be stopping).

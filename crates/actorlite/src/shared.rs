@@ -148,11 +148,59 @@ pub(crate) struct Shared<M> {
     last_panic: Mutex<Option<String>>,
     exit: Mutex<Option<ExitReason>>,
     exited: Condvar,
-    pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
+    /// The actor's thread, for `join` to wait for its end.
+    thread: Mutex<ThreadSlot>,
+    /// Signalled when the thread is stored or has been joined.
+    thread_settled: Condvar,
     pub(crate) thread_id: OnceLock<ThreadId>,
 }
 
+/// Where the actor's thread stands, for the joiners.
+enum ThreadSlot {
+    /// Spawned, its `JoinHandle` not stored yet.
+    Starting,
+    Running(JoinHandle<()>),
+    /// A joiner is waiting for the thread to end.
+    Joining,
+    Joined,
+}
+
 impl<M> Shared<M> {
+    /// Stores the actor's thread once spawned.
+    pub(crate) fn set_thread(&self, thread: JoinHandle<()>) {
+        *self.thread.lock() = ThreadSlot::Running(thread);
+        self.thread_settled.notify_all();
+    }
+
+    /// Waits until the actor's thread has ended (its thread-locals'
+    /// destructors included): the first caller joins it, any other waits
+    /// for that join, so that every `join` returns only after the thread
+    /// is gone. The lock is not held during the join.
+    pub(crate) fn reap(&self) {
+        let mut slot = self.thread.lock();
+        loop {
+            match std::mem::replace(&mut *slot, ThreadSlot::Joining) {
+                ThreadSlot::Running(thread) => {
+                    drop(slot);
+                    // The actor's thread catches every panic of the actor's
+                    // code.
+                    let _ = thread.join();
+                    *self.thread.lock() = ThreadSlot::Joined;
+                    self.thread_settled.notify_all();
+                    return;
+                }
+                ThreadSlot::Joined => {
+                    *slot = ThreadSlot::Joined;
+                    return;
+                }
+                waiting @ (ThreadSlot::Starting | ThreadSlot::Joining) => {
+                    *slot = waiting;
+                    slot = self.thread_settled.wait(slot);
+                }
+            }
+        }
+    }
+
     pub(crate) fn new(name: String, mailbox: Sender<Envelope<M>>) -> Self {
         Self {
             name,
@@ -169,7 +217,8 @@ impl<M> Shared<M> {
             last_panic: Mutex::new(None),
             exit: Mutex::new(None),
             exited: Condvar::new(),
-            thread: Mutex::new(None),
+            thread: Mutex::new(ThreadSlot::Starting),
+            thread_settled: Condvar::new(),
             thread_id: OnceLock::new(),
         }
     }

@@ -11,6 +11,10 @@
 //! own state sits under its own mutex, and its message goes into the
 //! mailbox only while that lock is held and the timer is not cancelled: a
 //! `cancel` that took the lock after that send, and none can come after.
+//! While the timer thread holds a timer's message or closure outside that
+//! lock (building a tick, sending, dropping), the timer is marked firing,
+//! and a `cancel` waits until it is done, so that it returns with nothing
+//! of the timer left, its hold on the actor included.
 //! No user code runs under either lock: a message built by an interval's
 //! closure is built outside them, and every message, closure or panic
 //! payload is dropped outside them (catching a panic).
@@ -20,7 +24,7 @@ use std::collections::BinaryHeap;
 use std::fmt;
 use std::io;
 use std::sync::{Arc, OnceLock};
-use std::thread;
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use crate::errors::TrySendError;
@@ -188,7 +192,10 @@ impl Drop for Leaving {
 }
 
 /// A timer's state, under the timer's own lock.
-struct State<M> {
+struct State<M: Send + 'static> {
+    /// The actor to send to; let go (and with it the actor's memory) once
+    /// the timer is done or cancelled, not when its entry leaves the heap.
+    target: Option<Arc<Shared<M>>>,
     /// The message to send next: a one-shot's, or an interval's tick that
     /// found the mailbox full.
     message: Option<M>,
@@ -202,12 +209,17 @@ struct State<M> {
     retry: Duration,
     /// Cancelled, or nothing left to send.
     done: bool,
+    /// The timer thread, while it holds this timer's message or closure
+    /// outside the lock (building a tick, sending, dropping): a `cancel`
+    /// waits until it is done with them.
+    firing: Option<ThreadId>,
 }
 
 /// A timer (or a monitor notification waiting for room) for `target`.
 struct Timer<M: Send + 'static> {
-    target: Arc<Shared<M>>,
     state: Mutex<State<M>>,
+    /// Signalled when the timer thread is done firing.
+    fired: Condvar,
 }
 
 impl<M: Send + 'static> Timer<M> {
@@ -219,27 +231,32 @@ impl<M: Send + 'static> Timer<M> {
         due: Instant,
     ) -> Arc<Self> {
         Arc::new(Self {
-            target,
             state: Mutex::new(State {
+                target: Some(target),
                 message,
                 make,
                 period,
                 due,
                 retry: FIRST_RETRY,
                 done: false,
+                firing: None,
             }),
+            fired: Condvar::new(),
         })
     }
 
-    /// The message to send now: the pending one, or a fresh tick built
-    /// outside the lock. `None` if the timer is done.
-    fn next_message(&self) -> Option<M> {
+    /// The message to send now, with its target: the pending one, or a
+    /// fresh tick built outside the lock. `None` if the timer is done.
+    /// Marks the timer as firing on this thread (see [`Due::fire`]).
+    fn next_message(&self) -> Option<(M, Arc<Shared<M>>)> {
         let mut state = self.state.lock();
         if state.done {
             return None;
         }
+        let target = Arc::clone(state.target.as_ref()?);
+        state.firing = Some(thread::current().id());
         if let Some(message) = state.message.take() {
-            return Some(message);
+            return Some((message, target));
         }
         let Some(mut make) = state.make.take() else {
             state.done = true;
@@ -252,73 +269,42 @@ impl<M: Send + 'static> Timer<M> {
             // Cancelled while the tick was built: nothing is sent.
             drop(state);
             if let Ok(message) = built {
-                self.drop_message(message, "a cancelled timer's message");
+                drop_message(&target, message, "a cancelled timer's message");
             }
-            self.drop_maker(make);
+            drop_maker(&target, make);
             return None;
         }
         match built {
             Ok(message) => {
                 state.make = Some(make);
-                Some(message)
+                Some((message, target))
             }
             Err(panic) => {
                 // The interval ends: its maker cannot be trusted.
                 state.done = true;
                 drop(state);
-                self.target
-                    .record_panic(&format!("a timer's message closure panicked: {panic}"));
-                self.drop_maker(make);
+                target.record_panic(&format!("a timer's message closure panicked: {panic}"));
+                drop_maker(&target, make);
                 None
             }
         }
     }
 
-    fn drop_message(&self, message: M, what: &str) {
-        if let Err(panic) = drop_catching(message) {
-            self.target
-                .record_panic(&format!("dropping {what} panicked: {panic}"));
-        }
-    }
-
-    fn drop_maker(&self, make: Box<dyn FnMut() -> M + Send>) {
-        if let Err(panic) = drop_catching(make) {
-            self.target
-                .record_panic(&format!("dropping a timer's closure panicked: {panic}"));
-        }
-    }
-}
-
-impl<M: Send + 'static> Drop for Timer<M> {
-    /// A timer dropped with something still in it (detached and never due,
-    /// or left with its last entry): dropped here, catching panics.
-    fn drop(&mut self) {
-        let state = self.state.get_mut();
-        let message = state.message.take();
-        let make = state.make.take();
-        if let Some(message) = message {
-            self.drop_message(message, "a timer's message that never fell due");
-        }
-        if let Some(make) = make {
-            self.drop_maker(make);
-        }
-    }
-}
-
-impl<M: Send + 'static> Due for Timer<M> {
-    fn fire(&self, now: Instant) -> Option<Instant> {
-        let message = self.next_message()?;
+    /// Sends the message due, if any: [`Due::fire`] less the end of the
+    /// firing.
+    fn send_due(&self, now: Instant) -> Option<Instant> {
+        let (message, target) = self.next_message()?;
         let mut state = self.state.lock();
         if state.done {
             // Cancelled while the tick was built.
             drop(state);
-            self.drop_message(message, "a cancelled timer's message");
+            drop_message(&target, message, "a cancelled timer's message");
             return None;
         }
         // Sent under the timer's lock, so that a `cancel` that returned
         // was either before (nothing sent) or after (sent already).
         // `try_send` runs no user code: the message is only moved.
-        match self.target.try_send(message) {
+        match target.try_send(message) {
             Ok(()) => {
                 state.retry = FIRST_RETRY;
                 let Some(period) = state.period else {
@@ -343,14 +329,65 @@ impl<M: Send + 'static> Due for Timer<M> {
                 state.done = true;
                 let make = state.make.take();
                 drop(state);
-                self.target.count_undelivered();
-                self.drop_message(message, "an undelivered timer message");
+                target.count_undelivered();
+                drop_message(&target, message, "an undelivered timer message");
                 if let Some(make) = make {
-                    self.drop_maker(make);
+                    drop_maker(&target, make);
                 }
                 None
             }
         }
+    }
+}
+
+fn drop_message<M>(target: &Shared<M>, message: M, what: &str) {
+    if let Err(panic) = drop_catching(message) {
+        target.record_panic(&format!("dropping {what} panicked: {panic}"));
+    }
+}
+
+fn drop_maker<M>(target: &Shared<M>, make: Box<dyn FnMut() -> M + Send>) {
+    if let Err(panic) = drop_catching(make) {
+        target.record_panic(&format!("dropping a timer's closure panicked: {panic}"));
+    }
+}
+
+/// Lets go of a timer's target (its last `Arc`, maybe: the stopped
+/// actor's memory), catching a panic of what that drops.
+fn release<M>(target: Option<Arc<Shared<M>>>) {
+    let _ = drop_catching(target);
+}
+
+impl<M: Send + 'static> Drop for Timer<M> {
+    /// A timer dropped with something still in it (detached and never due,
+    /// or left with its last entry): dropped here, catching panics.
+    fn drop(&mut self) {
+        let state = self.state.get_mut();
+        let (message, make, target) =
+            (state.message.take(), state.make.take(), state.target.take());
+        if let Some(target) = &target {
+            if let Some(message) = message {
+                drop_message(target, message, "a timer's message that never fell due");
+            }
+            if let Some(make) = make {
+                drop_maker(target, make);
+            }
+        }
+        release(target);
+    }
+}
+
+impl<M: Send + 'static> Due for Timer<M> {
+    fn fire(&self, now: Instant) -> Option<Instant> {
+        let next = self.send_due(now);
+        let mut state = self.state.lock();
+        state.firing = None;
+        let done = state.done.then(|| state.target.take()).flatten();
+        drop(state);
+        // A `cancel` waiting for this firing to end may return now.
+        self.fired.notify_all();
+        release(done);
+        next
     }
 }
 
@@ -361,13 +398,26 @@ impl<M: Send + 'static> Cancel for Timer<M> {
         state.done = true;
         let message = state.message.take();
         let make = state.make.take();
+        // The timer thread may hold a tick it is building (the closure
+        // runs), or a message it is about to drop: wait until it is done
+        // with them, so that nothing of the timer is left when this
+        // returns. Not when this is the timer thread itself (a closure or
+        // a `Drop` cancelling its own timer), which would wait for itself.
+        let me = thread::current().id();
+        while state.firing.is_some_and(|firing| firing != me) {
+            state = self.fired.wait(state);
+        }
+        let target = state.target.take();
         drop(state);
-        if let Some(message) = message {
-            self.drop_message(message, "a cancelled timer's message");
+        if let Some(target) = &target {
+            if let Some(message) = message {
+                drop_message(target, message, "a cancelled timer's message");
+            }
+            if let Some(make) = make {
+                drop_maker(target, make);
+            }
         }
-        if let Some(make) = make {
-            self.drop_maker(make);
-        }
+        release(target);
         active
     }
 }
@@ -495,10 +545,13 @@ pub struct TimerHandle {
 }
 
 impl TimerHandle {
-    /// Cancels the timer: nothing is sent after this returns. `true` if it
-    /// still had something to send (a one-shot that had not gone yet, an
-    /// interval still running); `false` if it had sent its one message, or
-    /// ended because its actor stopped or its closure panicked.
+    /// Cancels the timer: nothing is sent after this returns, and its
+    /// message, closure and hold on the actor are dropped by then (if the
+    /// timer thread is building the interval's next message, this waits
+    /// for the closure to return). `true` if it still had something to send
+    /// (a one-shot that had not gone yet, an interval still running);
+    /// `false` if it had sent its one message, or ended because its actor
+    /// stopped or its closure panicked.
     ///
     /// # Panics
     ///

@@ -188,7 +188,9 @@ fn dropping_every_outside_handle_does_not_release_a_handler_waiting_on_its_own_m
         Err(mpsc::RecvTimeoutError::Timeout),
         "the send still waits"
     );
-    let handle = weak.upgrade().expect("the handler's own handle keeps it alive");
+    let handle = weak
+        .upgrade()
+        .expect("the handler's own handle keeps it alive");
     handle.stop();
     assert_eq!(join_within(&handle), ExitReason::Normal);
     assert_eq!(outcomes.recv_timeout(PATIENCE), Ok(Err(7)), "given back");

@@ -74,3 +74,55 @@ fn join_timeout_from_the_actors_own_thread_panics_in_the_handler() {
         other => panic!("{other:?}"),
     }
 }
+
+thread_local! {
+    /// Set by `started`: its `Drop` runs as the actor's thread exits.
+    static SLOW_TO_DROP: std::cell::RefCell<Option<SlowToDrop>> = const { std::cell::RefCell::new(None) };
+}
+
+static SLOW_DROP_DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Takes a while to drop, then says it is done.
+struct SlowToDrop;
+
+impl Drop for SlowToDrop {
+    fn drop(&mut self) {
+        thread::sleep(Duration::from_millis(100));
+        SLOW_DROP_DONE.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+struct SetsASlowThreadLocal;
+
+impl Actor for SetsASlowThreadLocal {
+    type Message = ();
+    fn started(&mut self, _: &mut Context<Self>) {
+        SLOW_TO_DROP.with(|slot| *slot.borrow_mut() = Some(SlowToDrop));
+    }
+    fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+}
+
+/// Every `join`, not only the one that reaps the thread, returns after the
+/// actor's thread ended (its thread-locals' destructors included). (A
+/// second joiner used to return while the first still waited.)
+#[test]
+fn concurrent_joins_all_return_after_the_actors_thread_ended() {
+    let actor = spawn(SetsASlowThreadLocal);
+    let joiners: Vec<_> = (0..3)
+        .map(|_| {
+            let actor = actor.clone();
+            thread::spawn(move || {
+                actor.join();
+                SLOW_DROP_DONE.load(std::sync::atomic::Ordering::SeqCst)
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(20));
+    actor.stop();
+    for joiner in joiners {
+        assert!(
+            joiner.join().unwrap(),
+            "a join returned before the thread ended"
+        );
+    }
+}

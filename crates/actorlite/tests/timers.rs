@@ -302,3 +302,37 @@ fn a_detached_timer_that_never_falls_due_drops_its_message_once_catching_a_panic
         Some("dropping a timer's message that never fell due panicked: boom")
     );
 }
+
+/// A cancel that lands while the timer thread builds an interval's tick
+/// (its closure runs) waits for it: when `cancel` returns, the closure and
+/// the tick are dropped, and nothing was sent. (It returned at once, and
+/// the timer thread dropped them later.)
+#[test]
+fn a_cancel_during_an_intervals_closure_returns_with_the_closure_dropped() {
+    let (sink, _tells) = sink(Mailbox::Unbounded);
+    let closure_drops = Arc::new(AtomicUsize::new(0));
+    let tick_drops = Arc::new(AtomicUsize::new(0));
+    let (entered, in_closure) = mpsc::channel();
+    let (captured, ticks) = (Counted(Arc::clone(&closure_drops)), Arc::clone(&tick_drops));
+    let timer = sink.send_interval(TICK, move || {
+        let _captured = &captured;
+        let _ = entered.send(());
+        thread::sleep(Duration::from_millis(100));
+        Msg::Carried(Counted(Arc::clone(&ticks)))
+    });
+    in_closure.recv_timeout(PATIENCE).unwrap();
+    assert!(timer.cancel(), "the interval was running");
+    assert_eq!(
+        closure_drops.load(Ordering::SeqCst),
+        1,
+        "the closure is dropped"
+    );
+    assert_eq!(
+        tick_drops.load(Ordering::SeqCst),
+        1,
+        "the tick built is dropped"
+    );
+    sink.stop();
+    sink.join();
+    assert_eq!(sink.stats().handled, 0, "nothing was sent");
+}
