@@ -411,3 +411,90 @@ fn r10b_retain_keeps_a_value_another_thread_replaced_meanwhile() {
         "value 2, inserted by another thread while keep ran, was removed"
     );
 }
+
+// 11. A key's Eq panicking midway through `clear` or `remove` (its sweep
+//     of stale records) left the small queue's weight counting records
+//     already gone: once that queue emptied, a full cache's insert found
+//     nothing to evict in the queue the weight pointed at, and retried
+//     forever. (The break run's two sequences.)
+static ARMED_KEY: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(u32::MAX);
+#[derive(Clone, Debug)]
+struct PKey(u32);
+impl Hash for PKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+impl PartialEq for PKey {
+    fn eq(&self, o: &PKey) -> bool {
+        let armed = ARMED_KEY.load(SeqCst);
+        assert!(self.0 != armed && o.0 != armed, "Eq of key {armed}");
+        self.0 == o.0
+    }
+}
+impl Eq for PKey {}
+
+#[test]
+fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_clear() {
+    let finished = within(HANG, || {
+        let cache: Cache<PKey, u32> = Cache::builder(4).segments(1).build().unwrap();
+        for k in 0..4 {
+            cache.insert(PKey(k), k);
+        }
+        ARMED_KEY.store(3, SeqCst);
+        let cleared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.clear()));
+        ARMED_KEY.store(u32::MAX, SeqCst);
+        assert!(cleared.is_err());
+        assert_eq!(cache.len(), 1);
+        for k in 4..8 {
+            cache.insert(PKey(k), k);
+        }
+        for k in 5..8 {
+            assert_eq!(cache.get(&PKey(k)), Some(k));
+        }
+        cache.insert(PKey(8), 8);
+        cache.len()
+    });
+    assert_eq!(
+        finished,
+        Some(4),
+        "the last insert hung (or the cache overflowed)"
+    );
+}
+
+#[test]
+fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
+    let finished = within(HANG, || {
+        let cache: Cache<PKey, u32> = Cache::builder(200).segments(1).build().unwrap();
+        for k in 0..100 {
+            cache.insert(PKey(k), k);
+        }
+        // Removing 83 keys makes stale records outnumber the live ones: a
+        // remove then sweeps them, and key 83's Eq panics in the sweep.
+        let mut panicked_at = None;
+        for k in 0..100 {
+            ARMED_KEY.store(if k == 82 { 83 } else { u32::MAX }, SeqCst);
+            let removed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.remove(&PKey(k))));
+            ARMED_KEY.store(u32::MAX, SeqCst);
+            if removed.is_err() {
+                panicked_at = Some(k);
+                break;
+            }
+        }
+        assert_eq!(panicked_at, Some(82));
+        for k in 1000..1183 {
+            cache.insert(PKey(k), k);
+        }
+        for k in (83..100).chain(1000..1183) {
+            assert!(cache.get(&PKey(k)).is_some());
+        }
+        cache.insert(PKey(5000), 0);
+        cache.len()
+    });
+    assert_eq!(
+        finished,
+        Some(200),
+        "the last insert hung (or the cache overflowed)"
+    );
+}

@@ -388,10 +388,15 @@ impl<K: Hash + Eq> Policy<K> {
     ) {
         // One record at a time, removed from its queue only once its entry
         // is out of the map: a panicking `Eq` leaves the rest consistent.
-        for queue in [&mut self.small, &mut self.main] {
+        // The small queue's weight follows each record out, not all at
+        // once at the end: after a panic midway it is still its records'.
+        for (small, queue) in [(true, &mut self.small), (false, &mut self.main)] {
             while let Some(record) = queue.front() {
                 let removed = map.remove_if(&record.key, |slot| slot.id == record.id);
                 let record = queue.pop_front().expect("checked non-empty");
+                if small {
+                    self.small_weight -= record.weight;
+                }
                 if let Some((map_key, slot)) = removed {
                     budget.release(slot.weight);
                     self.live_weight -= slot.weight;
@@ -401,7 +406,7 @@ impl<K: Hash + Eq> Policy<K> {
                 garbage.key(record.key);
             }
         }
-        self.small_weight = 0;
+        debug_assert_eq!(self.small_weight, 0);
         self.ghost = Ghost::default();
     }
 
@@ -428,7 +433,13 @@ impl<K: Hash + Eq> Policy<K> {
                 None => true,
                 Some(record) => self.main.len() == 1 && Some(record.id) == protected,
             };
-            let from_small = self.small_weight > small_target || main_spent;
+            // An empty small queue has nothing to give, whatever its
+            // weight says.
+            let from_small =
+                (self.small_weight > small_target || main_spent) && !self.small.is_empty();
+            if !from_small && main_spent {
+                return false;
+            }
             let queue = if from_small {
                 &mut self.small
             } else {
@@ -523,9 +534,10 @@ impl<K: Hash + Eq> Policy<K> {
         if self.small.len() + self.main.len() <= 2 * self.live_entries + 64 {
             return;
         }
-        for queue in [&mut self.small, &mut self.main] {
+        for (small, queue) in [(true, &mut self.small), (false, &mut self.main)] {
             // Each record is looked at once, from the front, and goes to
-            // the back if live: a panicking `Eq` loses no record.
+            // the back if live: a panicking `Eq` loses no record, and the
+            // small queue's weight follows each record that leaves it.
             for _ in 0..queue.len() {
                 let record = queue.front().expect("counted");
                 let live = map.read(&record.key, |slot| slot.id == record.id) == Some(true);
@@ -533,11 +545,13 @@ impl<K: Hash + Eq> Policy<K> {
                 if live {
                     queue.push_back(record);
                 } else {
+                    if small {
+                        self.small_weight -= record.weight;
+                    }
                     garbage.key(record.key);
                 }
             }
         }
-        self.small_weight = self.small.iter().map(|record| record.weight).sum();
     }
 }
 
