@@ -498,3 +498,57 @@ fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
         "the last insert hung (or the cache overflowed)"
     );
 }
+
+// 12. A load that panics, for a key whose `Drop` then panics too: the
+//     flight table's copy of the key was dropped during the unwind, and
+//     the process aborted ("panic in a destructor during cleanup").
+static DROP_BOMB: AtomicBool = AtomicBool::new(false);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct BombKey(u32);
+impl Drop for BombKey {
+    fn drop(&mut self) {
+        if DROP_BOMB.load(SeqCst) {
+            panic!("the drop of key {}", self.0);
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn r12_child() {
+    let cache = Cache::<BombKey, u32>::new(10).unwrap();
+    let key = BombKey(1);
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.get_or_insert_with(&key, || {
+            DROP_BOMB.store(true, SeqCst);
+            panic!("the load panics")
+        })
+    }));
+    assert!(loaded.is_err(), "the load's panic reaches the caller");
+    DROP_BOMB.store(false, SeqCst);
+    assert_eq!(
+        cache.get_or_insert_with(&key, || 2),
+        2,
+        "the key is not stuck"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn r12_a_panicking_load_for_a_key_whose_drop_panics_never_aborts() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["--ignored", "--exact", "r12_child", "--nocapture"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "child {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("abort") || l.contains("destructor") || l.contains("panicked"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+}

@@ -128,7 +128,7 @@ impl<K, V> Flights<K, V> {
     /// `outcome`: in this order, so that nobody can join a settled flight.
     /// The flight is found by pointer (no user code runs), and the table's
     /// key is dropped last, with no lock held: its `Drop` may panic, and
-    /// the followers are already awake.
+    /// the followers are already awake (leaked while the thread unwinds).
     fn settle(&self, hash: u64, flight: &Arc<Flight<V>>, outcome: State<V>) {
         let removed = {
             let mut loading = self.loading.lock();
@@ -144,7 +144,13 @@ impl<K, V> Flights<K, V> {
         };
         *flight.state.lock() = outcome;
         flight.settled.notify_all();
-        drop(removed);
+        match removed {
+            // The load is unwinding (an abandoned flight): a panic of the
+            // key's `Drop` now would abort the process, so the table's copy
+            // of the key is leaked instead, on a path that already failed.
+            Some((key, _)) if std::thread::panicking() => std::mem::forget(key),
+            removed => drop(removed),
+        }
     }
 }
 
