@@ -207,3 +207,44 @@ fn an_insert_over_an_expired_value_reports_it_expired() {
     assert_eq!(cache.stats().expired, 1);
     assert_eq!(cache.get(&1), Some(1));
 }
+
+/// With a time-to-live of zero no entry is ever live, even one inserted by
+/// another thread a moment before the read: the reads check expiry with
+/// the clock read under the entry's lock. (Read before it, an entry
+/// inserted in between looked younger than the read, and `get`, `peek`,
+/// `contains_key`, `remove` and `iter` returned values already expired.)
+#[test]
+fn a_zero_time_to_live_returns_nothing_even_with_inserts_racing_the_reads() {
+    let cache = Arc::new(
+        Cache::<u32, u64>::builder(1000)
+            .time_to_live(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (cache, stop) = (Arc::clone(&cache), Arc::clone(&stop));
+        thread::spawn(move || {
+            let mut i = 0_u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                cache.insert((i % 4) as u32, i);
+                i += 1;
+            }
+        })
+    };
+    let rounds = if cfg!(miri) { 20 } else { 200_000 };
+    let mut returned = 0;
+    for round in 0..rounds {
+        let key = round % 4;
+        returned += usize::from(cache.get(&key).is_some());
+        returned += usize::from(cache.peek(&key).is_some());
+        returned += usize::from(cache.contains_key(&key));
+        returned += usize::from(cache.remove(&key).is_some());
+        if round % 64 == 0 {
+            returned += cache.iter().count();
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(returned, 0, "expired values were handed out");
+}

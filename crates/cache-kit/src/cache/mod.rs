@@ -341,17 +341,20 @@ where
         let Some(expiry) = &self.expiry else {
             return self.map.read(key, |slot| read(slot, 0));
         };
-        let now = expiry.now();
         let found = self.map.read(key, |slot| {
+            // The clock is read under the shard's lock: after any insert
+            // this read can see (read before the lock, it would make an
+            // entry inserted meanwhile look younger than it is).
+            let now = expiry.now();
             if expiry.is_expired(slot, now) {
-                Err(slot.id)
+                Err((slot.id, now))
             } else {
                 Ok(read(slot, now))
             }
         })?;
         match found {
             Ok(result) => Some(result),
-            Err(id) => {
+            Err((id, now)) => {
                 self.remove_expired_insertion(key, id, now);
                 None
             }
@@ -407,6 +410,17 @@ where
         self.expiry
             .as_ref()
             .is_some_and(|expiry| expiry.is_expired(slot, now))
+    }
+
+    /// Whether the entry in `slot` has expired by the time of this check:
+    /// for a caller about to hand the value out, which checks under the
+    /// lock that guards the slot, so the clock is read after any insert it
+    /// can see (a time read before the lock would make an entry inserted
+    /// meanwhile look younger than it is, and hand out an expired value).
+    fn is_expired_now(&self, slot: &Slot<V>) -> bool {
+        self.expiry
+            .as_ref()
+            .is_some_and(|expiry| expiry.is_expired(slot, expiry.now()))
     }
 
     /// Removes every expired entry now, segment by segment, instead of
@@ -685,8 +699,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
-        let now = self.now();
-        let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        let expired = |slot: &Slot<V>| self.is_expired_now(slot);
         let (value, mut panics) = self.collecting(|garbage| {
             let removed = {
                 let mut policy = segment.lock();
@@ -912,8 +925,7 @@ where
     /// ```
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for segment in self.segments.iter() {
-            let now = self.now();
-            let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+            let expired = |slot: &Slot<V>| self.is_expired_now(slot);
             let copies = segment.lock().snapshot(&self.map, &expired);
             // `keep` and the copies' drops are user code: each is caught, so
             // that a panic leaves no copy to drop while unwinding (a second
@@ -1160,8 +1172,7 @@ where
             }
             let segment = self.cache.segments.get(self.next_segment)?;
             self.next_segment += 1;
-            let now = self.cache.now();
-            let expired = |slot: &Slot<V>| self.cache.is_expired(slot, now);
+            let expired = |slot: &Slot<V>| self.cache.is_expired_now(slot);
             self.copies = segment
                 .policy
                 .lock()
