@@ -248,3 +248,39 @@ fn a_zero_time_to_live_returns_nothing_even_with_inserts_racing_the_reads() {
     writer.join().unwrap();
     assert_eq!(returned, 0, "expired values were handed out");
 }
+
+/// A listener may use the cache, a load of the very key it was told about
+/// included: a load's value expiring as it is inserted reaches the
+/// listener after the load is settled, so the listener's own load of that
+/// key is a new one. (It reached the listener while the key was still
+/// being loaded, and the listener's load panicked as a recursive one.)
+#[test]
+fn a_listener_may_load_again_the_key_whose_loaded_value_expired_at_once() {
+    let myself: Arc<std::sync::OnceLock<std::sync::Weak<Cache<u32, u64>>>> = Arc::default();
+    let reloads = Arc::new(Mutex::new(Vec::new()));
+    let (me, told) = (Arc::clone(&myself), Arc::clone(&reloads));
+    let cache = Arc::new(
+        Cache::<u32, u64>::builder(10)
+            // A value of 0 expires at once; others live.
+            .expire_after(|_, value| (*value == 0).then_some(Duration::ZERO))
+            .eviction_listener(move |key: &u32, _: &u64, cause| {
+                if cause == RemovalCause::Expired {
+                    if let Some(cache) = me.get().and_then(std::sync::Weak::upgrade) {
+                        told.lock()
+                            .unwrap()
+                            .push(cache.get_or_insert_with(key, || 1));
+                    }
+                }
+            })
+            .build()
+            .unwrap(),
+    );
+    myself.set(Arc::downgrade(&cache)).unwrap();
+    assert_eq!(
+        cache.get_or_insert_with(&5, || 0),
+        0,
+        "the load's own value"
+    );
+    assert_eq!(*reloads.lock().unwrap(), [1], "the listener's load");
+    assert_eq!(cache.get(&5), Some(1));
+}

@@ -852,8 +852,18 @@ where
                             // The key was hashed once, above.
                             let owned = key.to_owned();
                             let stored = value.clone();
-                            self.collecting(|garbage| self.store(hash, owned, stored, garbage));
-                            leader.complete(value.clone());
+                            let mut leader = Some(leader);
+                            self.collecting(|garbage| {
+                                self.store(hash, owned, stored, garbage);
+                                // Settled before what the insert removed
+                                // goes to the listener: a listener loading
+                                // this key again starts a new load, not a
+                                // recursive one. (On a panic above, the
+                                // leader is dropped: the followers retry.)
+                                if let Some(leader) = leader.take() {
+                                    leader.complete(value.clone());
+                                }
+                            });
                             return Ok(value);
                         }
                         Err(error) => {
