@@ -552,3 +552,56 @@ fn r12_a_panicking_load_for_a_key_whose_drop_panics_never_aborts() {
             .join(" | ")
     );
 }
+
+// 13. A follower of a load holds the flight's last reference; when the
+//     flight's copy of the value panics as it is dropped, the follower's
+//     own copy, already built as its return value, was never dropped.
+static VAL_LIVE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+static VAL_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+#[derive(Debug)]
+struct Val(u64);
+impl Val {
+    fn new() -> Val {
+        VAL_LIVE.fetch_add(1, SeqCst);
+        Val(VAL_SERIAL.fetch_add(1, SeqCst))
+    }
+}
+impl Clone for Val {
+    fn clone(&self) -> Val {
+        Val::new()
+    }
+}
+impl Drop for Val {
+    fn drop(&mut self) {
+        VAL_LIVE.fetch_sub(1, SeqCst);
+        // 0: the load's value; 1: the cache's copy; 2: the flight's copy.
+        assert!(self.0 != 2, "the drop of the flight's copy panics");
+    }
+}
+
+#[test]
+fn r13_a_followers_value_is_dropped_when_the_flights_copy_panics_in_its_drop() {
+    let cache: Arc<Cache<u32, Val>> = Arc::new(Cache::new(10).unwrap());
+    let loading = Arc::new(std::sync::Barrier::new(2));
+    let leader = {
+        let (cache, loading) = (Arc::clone(&cache), Arc::clone(&loading));
+        std::thread::spawn(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                cache.get_or_insert_with(&1, || {
+                    loading.wait();
+                    std::thread::sleep(Duration::from_millis(200));
+                    Val::new()
+                })
+            }));
+        })
+    };
+    loading.wait();
+    std::thread::sleep(Duration::from_millis(50)); // the leader loads: follow it
+    let followed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cache.get_or_insert_with(&1, Val::new)
+    }));
+    drop(followed);
+    leader.join().unwrap();
+    drop(cache);
+    assert_eq!(VAL_LIVE.load(SeqCst), 0, "a value was never dropped");
+}

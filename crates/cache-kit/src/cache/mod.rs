@@ -829,12 +829,21 @@ where
             let (claim, unused_key) = segment.flights.claim(key, hash, key.to_owned());
             drop(unused_key);
             match claim {
-                Claim::Follower(flight) => match flight.wait::<E>() {
-                    Landing::Loaded(value) => return Ok(value),
-                    Landing::Failed(error) => return Err(error),
-                    // The leader gave up: claim again.
-                    Landing::Retry => {}
-                },
+                Claim::Follower(flight) => {
+                    let landing = flight.wait::<E>();
+                    // Dropped before the result is built: the last `Arc`
+                    // drops the flight's copy of the value, whose `Drop`
+                    // may panic, and a panic while a return value is
+                    // built would leak that value (rust-lang/rust#47949);
+                    // `landing`, a local, is dropped by the unwind.
+                    drop(flight);
+                    match landing {
+                        Landing::Loaded(value) => return Ok(value),
+                        Landing::Failed(error) => return Err(error),
+                        // The leader gave up: claim again.
+                        Landing::Retry => {}
+                    }
+                }
                 Claim::Leader(leader) => {
                     // A leader that just finished inserted the value before
                     // leaving the table: look again before loading.
