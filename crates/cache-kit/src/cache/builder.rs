@@ -149,9 +149,11 @@ impl<K, V, S> CacheBuilder<K, V, S> {
 
     /// Entries expire `time_to_live` after they were inserted (or last
     /// replaced): an expired entry is never returned, and its space is
-    /// reclaimed by the next read of it, by eviction (expired entries go
-    /// before live ones), by inserts (each looks at the oldest entries of
-    /// its segment), or by [`Cache::remove_expired`]. No thread is started.
+    /// reclaimed by the next read of it, by eviction (an expired entry it
+    /// comes across goes before the live one it judges; one deeper in the
+    /// queues, an entry given a short life after others with long ones,
+    /// can stay while a live entry is evicted), by inserts (each looks at
+    /// the oldest entries of its segment), or by [`Cache::remove_expired`]. No thread is started.
     /// Any duration is accepted; one too long to represent never expires.
     ///
     /// # Examples

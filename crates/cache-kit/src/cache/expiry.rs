@@ -5,7 +5,9 @@
 //! an entry's deadline and last read fit a word each; they live out of
 //! line ([`Times`]), only in entries that can expire. An expired entry is never returned:
 //! a read that finds one removes it (cause `Expired`); eviction removes the
-//! expired entries it meets before any live one; each insert also looks at
+//! expired entries it meets before the live one it judges (entries are
+//! queued by insertion, not deadline, so an expired entry deeper in the
+//! queues can outlast a live one evicted); each insert also looks at
 //! the front of its segment's queues, where the oldest entries wait; and
 //! [`Cache::remove_expired`](crate::Cache::remove_expired) sweeps them all.
 

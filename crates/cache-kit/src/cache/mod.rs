@@ -498,9 +498,14 @@ where
     ///
     /// If the key's `Clone`, the weigher or `expire_after` panics, or its
     /// `Hash` does on its first call (the cache is left as it was). If
-    /// `Hash` or `Eq` panics later, inside the map, the cache stays
-    /// consistent, and the entries already evicted to make room stay
-    /// evicted (the listener is told). If the listener, or the `Drop` of a
+    /// `Eq` panics later, inside the map, the cache stays consistent, and
+    /// the entries already evicted to make room stay evicted (the listener
+    /// is told). A `Hash` that panics inside the map is not survived: the
+    /// map's table, rehashing as it grows or cleans up, drops the entries
+    /// it had not moved yet (gone without the listener being told, their
+    /// weight never given back, so a full cache may then wait forever for
+    /// room). Keys whose `Hash` can panic (one that reads a lock another
+    /// panic poisoned) should not be cached. If the listener, or the `Drop` of a
     /// value this insert replaced or evicted, panics: after the insert took
     /// effect, every other entry still told and dropped.
     ///
@@ -741,7 +746,11 @@ where
     /// runs its `load` and the others wait for its value (the key is
     /// claimed in a small table of loads in progress). `load` runs with no
     /// lock held: other keys, in the same segment too, are read and written
-    /// meanwhile, and `load` may use the cache for other keys.
+    /// meanwhile, and `load` may use the cache for other keys. Not in a
+    /// cycle across threads: a load of `a` that needs `b` while another
+    /// thread's load of `b` needs `a` waits forever, as two locks taken in
+    /// opposite orders do (only a load that needs its own key, on one
+    /// thread, is caught).
     ///
     /// If `load` panics, the panic goes on in this caller and the waiters
     /// retry, one of them running its own `load`: nothing is poisoned.
