@@ -358,6 +358,31 @@ fn release<M>(target: Option<Arc<Shared<M>>>) {
     let _ = drop_catching(target);
 }
 
+/// Drops what a timer still held, `message` (described as `what`) and
+/// `make`, reporting their panics to `target`, then lets go of `target`.
+fn dispose<M>(
+    target: Option<Arc<Shared<M>>>,
+    message: Option<M>,
+    make: Option<Box<dyn FnMut() -> M + Send>>,
+    what: &str,
+) {
+    match &target {
+        Some(target) => {
+            if let Some(message) = message {
+                drop_message(target, message, what);
+            }
+            if let Some(make) = make {
+                drop_maker(target, make);
+            }
+        }
+        // Nobody to tell of a panic: caught all the same.
+        None => {
+            let _ = drop_catching((message, make));
+        }
+    }
+    release(target);
+}
+
 impl<M: Send + 'static> Drop for Timer<M> {
     /// A timer dropped with something still in it (detached and never due,
     /// or left with its last entry): dropped here, catching panics.
@@ -365,15 +390,7 @@ impl<M: Send + 'static> Drop for Timer<M> {
         let state = self.state.get_mut();
         let (message, make, target) =
             (state.message.take(), state.make.take(), state.target.take());
-        if let Some(target) = &target {
-            if let Some(message) = message {
-                drop_message(target, message, "a timer's message that never fell due");
-            }
-            if let Some(make) = make {
-                drop_maker(target, make);
-            }
-        }
-        release(target);
+        dispose(target, message, make, "a timer's message that never fell due");
     }
 }
 
@@ -409,15 +426,7 @@ impl<M: Send + 'static> Cancel for Timer<M> {
         }
         let target = state.target.take();
         drop(state);
-        if let Some(target) = &target {
-            if let Some(message) = message {
-                drop_message(target, message, "a cancelled timer's message");
-            }
-            if let Some(make) = make {
-                drop_maker(target, make);
-            }
-        }
-        release(target);
+        dispose(target, message, make, "a cancelled timer's message");
         active
     }
 }
