@@ -98,3 +98,125 @@ fn dropping_the_guard_with_a_stuck_sink_gives_up_after_the_shutdown_timeout() {
         assert_eq!(logger.stats().written, 1);
     });
 }
+
+/// A guard whose logger was shut down by its caller, who handled the
+/// timeout, does nothing more when dropped: no second wait of the guard's
+/// own timeout (an hour here), no second report on stderr.
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn a_guard_whose_caller_handled_a_shutdown_timeout_waits_no_more() {
+    const NAME: &str = "a_guard_whose_caller_handled_a_shutdown_timeout_waits_no_more";
+    in_child(NAME, || {
+        let (release, released) = mpsc::channel();
+        let guard = LockFreeLogger::builder(StuckSink(Mutex::new(released)))
+            .shutdown_timeout(Duration::from_secs(3600))
+            .install()
+            .unwrap();
+        let logger = guard.logger();
+        log::info!("stuck");
+        assert!(
+            guard.shutdown(Duration::from_millis(20)).is_err(),
+            "the sink is stuck"
+        );
+        let (dropped, done) = mpsc::channel();
+        thread::spawn(move || {
+            drop(guard);
+            dropped.send(()).unwrap();
+        });
+        done.recv_timeout(PATIENCE)
+            .expect("the guard's drop waited again");
+        release.send(()).unwrap();
+        logger.shutdown(PATIENCE).unwrap();
+    });
+}
+
+/// A sink whose `Drop` blocks until released.
+struct SlowToDrop(Mutex<mpsc::Receiver<()>>);
+
+impl Write for SlowToDrop {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for SlowToDrop {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(3600));
+    }
+}
+
+/// The sink's `Drop` (an encoder writing its trailer, a socket closing)
+/// counts against a shutdown's timeout: `shutdown` gives up in time
+/// instead of joining a writer still dropping its sink.
+#[test]
+fn a_shutdown_gives_up_in_time_while_the_sink_is_slow_to_drop() {
+    let (release, released) = mpsc::channel();
+    let logger = LockFreeLogger::builder(SlowToDrop(Mutex::new(released))).start();
+    logger.log_str(log::Level::Info, "app", "one");
+    let (returned, done) = mpsc::channel();
+    thread::scope(|s| {
+        s.spawn(|| {
+            let outcome = logger.shutdown(Duration::from_millis(20));
+            returned.send(outcome.is_err()).unwrap();
+        });
+        let timed_out = done.recv_timeout(PATIENCE);
+        release.send(()).unwrap();
+        assert_eq!(timed_out, Ok(true), "shutdown waited for the sink's drop");
+    });
+    logger.shutdown(PATIENCE).unwrap();
+    assert_eq!(logger.stats().written, 1);
+}
+
+/// A panic payload whose own `Drop` panics.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics");
+    }
+}
+
+/// A sink whose `Drop` panics with a `Grenade`.
+struct PanicsWhenDropped;
+
+impl Write for PanicsWhenDropped {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        std::panic::panic_any(Grenade);
+    }
+}
+
+/// The sink's `Drop` panicking, even with a payload whose own `Drop`
+/// panics, reaches neither a shutdown's caller nor a thread that drops the
+/// logger while unwinding (that aborted the process).
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn a_sink_whose_drop_panics_never_panics_the_shutdown_or_aborts() {
+    const NAME: &str = "a_sink_whose_drop_panics_never_panics_the_shutdown_or_aborts";
+    in_child(NAME, || {
+        let logger = LockFreeLogger::builder(PanicsWhenDropped).start();
+        logger.log_str(log::Level::Info, "app", "one");
+        logger.shutdown(PATIENCE).unwrap();
+        assert_eq!(logger.stats().written, 1);
+        let unwound = std::panic::catch_unwind(|| {
+            let _logger = LockFreeLogger::builder(PanicsWhenDropped).start();
+            panic!("the caller's own panic, with the logger dropped in the unwind");
+        });
+        assert!(unwound.is_err());
+    });
+}

@@ -13,8 +13,8 @@ use crate::{InstallError, LockFreeLogger, Overflow};
 
 use super::FilterError;
 
-/// Records the buffer holds unless told otherwise (about 6 MB of slots):
-/// enough for a thread logging flat out (about 5 M records/s) to ride out
+/// Records the buffer holds unless told otherwise (about 9.4 MB of slots,
+/// 144 bytes each): enough for a thread logging flat out (about 5 M records/s) to ride out
 /// a few milliseconds in which the writer does not get a CPU.
 const DEFAULT_CAPACITY: usize = 64 * 1024;
 /// How long a dropped [`LoggerGuard`] waits for the writer unless told

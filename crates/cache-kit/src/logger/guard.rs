@@ -72,9 +72,14 @@ impl Deref for LoggerGuard {
 }
 
 impl Drop for LoggerGuard {
-    /// Shuts the logger down, waiting up to the shutdown timeout; never
-    /// panics (a failed write to stderr is ignored).
+    /// Shuts the logger down, waiting up to the shutdown timeout, unless a
+    /// shutdown was asked for already (`guard.shutdown(timeout)`, whose
+    /// outcome its caller handled); never panics (a failed write to stderr
+    /// is ignored).
     fn drop(&mut self) {
+        if self.logger.is_shut_down() {
+            return;
+        }
         if let Err(timeout) = self.logger.shutdown(self.timeout) {
             let _ = writeln!(std::io::stderr(), "cache-kit logger: {timeout}");
         }

@@ -508,6 +508,27 @@ impl LockFreeLogger {
         self.shutdown_within(Some(timeout))
     }
 
+    /// Whether a shutdown was asked for (by [`shutdown`](Self::shutdown),
+    /// a [`LoggerGuard`] or the last handle's drop): records logged from
+    /// now on are counted dropped. The writer may still be writing those
+    /// logged before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
+    /// assert!(!logger.is_shut_down());
+    /// logger.shutdown(Duration::from_secs(5))?;
+    /// assert!(logger.is_shut_down());
+    /// # Ok::<(), cache_kit::ShutdownTimeout>(())
+    /// ```
+    #[must_use]
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.gate.is_closed()
+    }
+
     fn shutdown_within(&self, timeout: Option<Duration>) -> Result<(), ShutdownTimeout> {
         let shared = &*self.shared;
         shared.gate.close();
@@ -534,7 +555,8 @@ impl LockFreeLogger {
         }
         drop(progress);
         if let Some(writer) = self.writer.lock().take() {
-            // The writer catches the sink's panics; it cannot panic itself.
+            // The writer catches the sink's panics, its drop's included, and
+            // has dropped the sink already: it is only returning.
             let _ = writer.join();
         }
         Ok(())
@@ -859,6 +881,15 @@ impl Writer {
         }
         self.report_drops();
         self.write_batch();
+        // The sink's `Drop` is user code (an encoder writing its trailer, a
+        // socket closing): run before the shutdown hears that the writer
+        // finished, so that its time counts against the shutdown's timeout,
+        // and caught, payload and all, so that its panic never reaches the
+        // thread that joins the writer.
+        let sink = std::mem::replace(&mut self.sink, Box::new(std::io::sink()));
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(sink))) {
+            drop_panic_payload(payload);
+        }
         let mut progress = self.shared.progress.lock();
         progress.finished = true;
         self.shared.progressed.notify_all();

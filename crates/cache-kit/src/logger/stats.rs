@@ -4,8 +4,10 @@
 /// [`LockFreeLogger::stats`](crate::LockFreeLogger::stats).
 ///
 /// After [`flush`](crate::LockFreeLogger::flush) returns, every record
-/// logged before it is accounted for:
-/// `logged == written + dropped + write_errors`, whatever formatting its
+/// whose logging call returned before it is accounted for:
+/// `logged == written + dropped + write_errors` once no logging call is
+/// still running (`logged` counts a call as it starts, before its message
+/// is formatted or, in Block mode, finds room), whatever formatting its
 /// message did (a `Display` impl that panics is counted in
 /// `format_errors` too).
 ///
