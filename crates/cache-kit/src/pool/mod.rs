@@ -490,7 +490,9 @@ impl WorkStealingPool {
     }
 
     /// Waits until every detached task ([`spawn`](Self::spawn)ed, including
-    /// the ones they spawn) has finished.
+    /// the ones they spawn) has finished. Called from a task of another
+    /// pool, it keeps running that pool's jobs meanwhile (a task of this
+    /// pool may be waiting on one of them), as `join` does.
     ///
     /// # Panics
     ///
@@ -524,7 +526,12 @@ impl WorkStealingPool {
     /// [`scope`](Self::scope), [`join`](Self::join) or
     /// [`broadcast`](Self::broadcast) of this pool called from outside it
     /// (the `scope`'s body, `join`'s first closure): it would wait for
-    /// itself.
+    /// itself. Only that thread is recognised: a thread that the body
+    /// starts and joins, calling `shutdown`, waits forever instead (as a
+    /// lock taken there would), since the body waits for it.
+    ///
+    /// Called from a task of another pool, it keeps running that pool's
+    /// jobs while it waits for this one's tasks, as `join` does.
     ///
     /// # Examples
     ///
@@ -661,6 +668,7 @@ fn work(worker: WorkerThread) {
             while let Some(job) = worker.pop_local() {
                 worker.execute(job);
             }
+            worker.retire();
             return;
         }
         shared.sleep.sleep_unless(|| {

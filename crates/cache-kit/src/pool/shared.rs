@@ -11,6 +11,11 @@ use crossbeam_utils::CachePadded;
 
 use crate::pool::job::JobRef;
 use crate::pool::sleep::Sleep;
+use crate::pool::worker_thread::WorkerThread;
+
+/// How often a worker of another pool waiting in `wait_idle` looks for its
+/// own pool's work when it found none.
+const SERVING_POLL: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// `PoolShared::broadcasts`: the workers began to exit.
 const RETIRED: usize = 1;
@@ -272,12 +277,29 @@ impl PoolShared {
         }
     }
 
-    /// Waits until no detached task is queued or running.
+    /// Waits until no detached task is queued or running. Called on a
+    /// worker of another pool (the same pool's refuse it), it keeps running
+    /// that pool's jobs meanwhile, as `join` does: a task of this pool may
+    /// be waiting on one of them (an `install` into the caller's pool),
+    /// and this worker may be the one that would run it.
     pub(crate) fn wait_idle(&self) {
+        let serving = WorkerThread::current();
         let mut guard = self.idle_lock.lock();
         // Acquire: pairs with the Release decrement in `run_detached`.
         while self.pending.load(Ordering::Acquire) != 0 {
-            guard = self.idle.wait(guard);
+            let Some(worker) = &serving else {
+                guard = self.idle.wait(guard);
+                continue;
+            };
+            drop(guard);
+            match worker.find_job() {
+                // Its own pool's job, run with no lock held.
+                Some(job) => worker.execute(job),
+                // Nothing to run: a short wait, then look again (its pool
+                // may queue work meanwhile, with no way to wake this wait).
+                None => drop(self.idle.wait_timeout(self.idle_lock.lock(), SERVING_POLL)),
+            }
+            guard = self.idle_lock.lock();
         }
     }
 

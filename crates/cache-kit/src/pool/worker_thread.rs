@@ -28,6 +28,9 @@ pub(crate) struct WorkerThread {
     deque: Worker<JobRef>,
     /// A xorshift state: where the next round of stealing starts.
     victim_seed: Cell<u64>,
+    /// Set once the worker left its loop: the thread only exits now (its
+    /// thread-locals' destructors may still spawn).
+    retired: Cell<bool>,
 }
 
 thread_local! {
@@ -62,6 +65,7 @@ impl WorkerThread {
             // Wrapping: any bits make a seed (a plain multiply overflowed
             // from index 2 on and killed the worker in debug builds).
             victim_seed: Cell::new((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+            retired: Cell::new(false),
         }
     }
 
@@ -245,7 +249,21 @@ impl WorkerThread {
         F: FnOnce() + Send + 'static,
     {
         self.shared.task_queued();
-        self.push(detached_job(task));
+        let job = detached_job(task);
+        if self.retired.get() {
+            // Spawned as the thread exits (a thread-local's destructor):
+            // nobody would take it from this deque, and the other workers
+            // may be gone too. It runs here, now.
+            self.execute(job);
+        } else {
+            self.push(job);
+        }
+    }
+
+    /// Marks the worker as out of its loop: from now on its own spawns
+    /// run at once (see [`spawn`](Self::spawn)).
+    pub(crate) fn retire(&self) {
+        self.retired.set(true);
     }
 
     /// Runs `job` here. Counted first, so that the count includes a task
