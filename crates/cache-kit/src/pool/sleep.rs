@@ -7,6 +7,8 @@
 //! the work and does not park, or the pusher sees the sleeper and wakes it.
 //! The wake takes the mutex the sleeper holds from its last look until it
 //! is parked, so it cannot slip in between. Modelled in `tests/loom.rs`.
+//! A push onto the pusher's own deque skips the fence (it is on every
+//! `join`); a sleeper it misses looks again after `LOCAL_PUSH_SETTLE`.
 //!
 //! A worker waiting in `join` or `scope` for work running on another
 //! thread sleeps here too ([`Sleep::sleep_until_set`]): as a sleeper, so
