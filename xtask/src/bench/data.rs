@@ -259,6 +259,16 @@ pub mod tests {
         parse(&text, "s", "m").unwrap()
     }
 
+    /// A metric run (one value per implementation, at one thread) in
+    /// `unit`, lower better: `x_kit::Ours` at `ours`, `peer` at `peer`.
+    pub fn metric(unit: &str, ours: f64, peer: f64) -> ScenarioRun {
+        let text = format!(
+            "# machine\tM\n# hardware-threads\t2\n# date\td\n# command\tc\n\
+             # unit\t{unit}\n# better\tlower\n{METRIC_COLUMNS}\nx_kit::Ours\t1\t{ours}\npeer\t1\t{peer}\n"
+        );
+        parse(&text, "s", "m").unwrap()
+    }
+
     #[test]
     fn reads_paired_turns() {
         let run = paired(&[(2.0, 1.0), (3.0, 6.0)]);

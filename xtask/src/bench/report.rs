@@ -249,7 +249,8 @@ fn single_value_row(
     peers: &[&str],
     threads: &[usize],
 ) {
-    let in_points = run.unit.name.ends_with('%');
+    // "% dropped", "hit %": any unit that is a percentage.
+    let in_points = run.unit.name.contains('%');
     let mut cells = vec![if in_points {
         format!("`{ours_name}` minus best peer")
     } else {
@@ -260,7 +261,8 @@ fn single_value_row(
             (Some(ours_value), Some((peer, peer_value))) if in_points => {
                 format!("**{:+.1} pt** `{peer}`", ours_value - peer_value)
             }
-            (Some(ours_value), Some((peer, peer_value))) => {
+            // A ratio to a zero says nothing (NaN or infinite): a dash.
+            (Some(ours_value), Some((peer, peer_value))) if peer_value != 0.0 => {
                 format!("**{:.2}×** `{peer}`", ours_value / peer_value)
             }
             _ => "–".to_owned(),
@@ -272,7 +274,28 @@ fn single_value_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::data::tests::paired;
+    use crate::bench::data::tests::{metric, paired};
+
+    /// The lead row of `run`'s table.
+    fn lead_row(run: &ScenarioRun) -> String {
+        let mut text = String::new();
+        scenario_section(&mut text, run, &["x_kit::".to_owned()], Path::new("c.svg"));
+        text.lines().filter(|l| l.starts_with('|')).nth(2).unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_percentage_is_compared_in_points_and_a_zero_peer_gives_no_ratio() {
+        // "% dropped": the unit starts with the sign (it was taken for a
+        // ratio, and 1.3 against 0 printed inf).
+        assert_eq!(
+            lead_row(&metric("% dropped", 1.3, 0.0)),
+            "| `x_kit::Ours` minus best peer | **+1.3 pt** `peer` |"
+        );
+        assert_eq!(
+            lead_row(&metric("ns", 5.0, 0.0)),
+            "| `x_kit::Ours` / best peer | – |"
+        );
+    }
 
     #[test]
     fn a_paired_table_leads_with_the_median_of_per_round_ratios() {
