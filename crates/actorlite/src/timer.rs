@@ -390,7 +390,12 @@ impl<M: Send + 'static> Drop for Timer<M> {
         let state = self.state.get_mut();
         let (message, make, target) =
             (state.message.take(), state.make.take(), state.target.take());
-        dispose(target, message, make, "a timer's message that never fell due");
+        dispose(
+            target,
+            message,
+            make,
+            "a timer's message that never fell due",
+        );
     }
 }
 

@@ -417,33 +417,38 @@ fn r10b_retain_keeps_a_value_another_thread_replaced_meanwhile() {
 //     already gone: once that queue emptied, a full cache's insert found
 //     nothing to evict in the queue the weight pointed at, and retried
 //     forever. (The break run's two sequences.)
-static ARMED_KEY: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(u32::MAX);
+/// The key whose `Eq` panics, one per test (`PKey<T>` reads slot `T`:
+/// the tests run at once).
+static ARMED_KEY: [std::sync::atomic::AtomicU32; 2] = [
+    std::sync::atomic::AtomicU32::new(u32::MAX),
+    std::sync::atomic::AtomicU32::new(u32::MAX),
+];
 #[derive(Clone, Debug)]
-struct PKey(u32);
-impl Hash for PKey {
+struct PKey<const T: usize>(u32);
+impl<const T: usize> Hash for PKey<T> {
     fn hash<H: Hasher>(&self, h: &mut H) {
         self.0.hash(h)
     }
 }
-impl PartialEq for PKey {
-    fn eq(&self, o: &PKey) -> bool {
-        let armed = ARMED_KEY.load(SeqCst);
+impl<const T: usize> PartialEq for PKey<T> {
+    fn eq(&self, o: &PKey<T>) -> bool {
+        let armed = ARMED_KEY[T].load(SeqCst);
         assert!(self.0 != armed && o.0 != armed, "Eq of key {armed}");
         self.0 == o.0
     }
 }
-impl Eq for PKey {}
+impl<const T: usize> Eq for PKey<T> {}
 
 #[test]
 fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_clear() {
     let finished = within(HANG, || {
-        let cache: Cache<PKey, u32> = Cache::builder(4).segments(1).build().unwrap();
+        let cache: Cache<PKey<0>, u32> = Cache::builder(4).segments(1).build().unwrap();
         for k in 0..4 {
             cache.insert(PKey(k), k);
         }
-        ARMED_KEY.store(3, SeqCst);
+        ARMED_KEY[0].store(3, SeqCst);
         let cleared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.clear()));
-        ARMED_KEY.store(u32::MAX, SeqCst);
+        ARMED_KEY[0].store(u32::MAX, SeqCst);
         assert!(cleared.is_err());
         assert_eq!(cache.len(), 1);
         for k in 4..8 {
@@ -465,7 +470,7 @@ fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_clear() {
 #[test]
 fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
     let finished = within(HANG, || {
-        let cache: Cache<PKey, u32> = Cache::builder(200).segments(1).build().unwrap();
+        let cache: Cache<PKey<1>, u32> = Cache::builder(200).segments(1).build().unwrap();
         for k in 0..100 {
             cache.insert(PKey(k), k);
         }
@@ -473,10 +478,10 @@ fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
         // remove then sweeps them, and key 83's Eq panics in the sweep.
         let mut panicked_at = None;
         for k in 0..100 {
-            ARMED_KEY.store(if k == 82 { 83 } else { u32::MAX }, SeqCst);
+            ARMED_KEY[1].store(if k == 82 { 83 } else { u32::MAX }, SeqCst);
             let removed =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.remove(&PKey(k))));
-            ARMED_KEY.store(u32::MAX, SeqCst);
+            ARMED_KEY[1].store(u32::MAX, SeqCst);
             if removed.is_err() {
                 panicked_at = Some(k);
                 break;

@@ -280,7 +280,11 @@ mod tests {
     fn lead_row(run: &ScenarioRun) -> String {
         let mut text = String::new();
         scenario_section(&mut text, run, &["x_kit::".to_owned()], Path::new("c.svg"));
-        text.lines().filter(|l| l.starts_with('|')).nth(2).unwrap().to_owned()
+        text.lines()
+            .filter(|l| l.starts_with('|'))
+            .nth(2)
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
