@@ -510,12 +510,19 @@ fn a_dropped_streams_untaken_results_are_each_dropped_once() {
     })
     .unwrap();
     drop(stream.next().unwrap());
-    // Let the worker finish the other nine before the stream goes.
-    while made.load(Ordering::Relaxed) < 10 {
+    // Let the worker finish the inputs the stream pulled so far (all ten,
+    // unless a result was ready before: it goes out first) before the
+    // stream goes, so that their results wait untaken.
+    let pulled = stream.in_flight() + 1;
+    while made.load(Ordering::Relaxed) < pulled {
         thread::yield_now();
     }
     drop(stream);
-    assert_eq!(dropped.load(Ordering::Relaxed), 10);
+    // Every result made was dropped once (the first by the test).
+    assert_eq!(
+        dropped.load(Ordering::Relaxed),
+        made.load(Ordering::Relaxed)
+    );
 }
 
 /// Slow items clustered at the end of the input spread over the threads:
