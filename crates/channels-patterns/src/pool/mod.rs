@@ -19,9 +19,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
-use atomics_kit::{
-    drop_panic_payload, panic_message, Admission, AdmissionGate, SingleWriterCounter,
-};
+use atomics_kit::{panic_message, Admission, AdmissionGate, SingleWriterCounter};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
@@ -838,17 +836,11 @@ where
                         Some(results) => results.send(outcome).err().map(|error| error.0),
                         None => Some(outcome),
                     };
-                    if let Some(undelivered) = undelivered {
-                        // Counted by `stats` as completed and not delivered
-                        // (a detached pool delivers none, counts none).
-                        // A result's own Drop may panic, and so may that
-                        // panic's payload; the worker survives both.
-                        if let Err(payload) =
-                            panic::catch_unwind(AssertUnwindSafe(move || drop(undelivered)))
-                        {
-                            drop_panic_payload(payload);
-                        }
-                    }
+                    // Counted by `stats` as completed and not delivered (a
+                    // detached pool delivers none, counts none). A result's
+                    // own Drop may panic, and so may that panic's payload:
+                    // its `DropCatching` catches both, so the worker lives.
+                    drop(undelivered);
                     // After the result is out of this worker's hands (and
                     // dropped, for a detached pool): a waiter woken by the
                     // last job finds nothing of it still running.
