@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use cache_kit::{LockFreeLogger, LoggerGuard};
-use logger_support::{in_child, SharedSink};
+use logger_support::{in_child, Grenade, SharedSink};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -172,15 +172,6 @@ fn a_shutdown_gives_up_in_time_while_the_sink_is_slow_to_drop() {
     });
     logger.shutdown(PATIENCE).unwrap();
     assert_eq!(logger.stats().written, 1);
-}
-
-/// A panic payload whose own `Drop` panics.
-struct Grenade;
-
-impl Drop for Grenade {
-    fn drop(&mut self) {
-        panic!("the payload's drop panics");
-    }
 }
 
 /// A sink whose `Drop` panics with a `Grenade`.

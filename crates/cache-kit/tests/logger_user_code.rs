@@ -10,7 +10,7 @@ use std::fmt;
 
 use cache_kit::LockFreeLogger;
 use log::{Level, Log};
-use logger_support::{in_child, SharedSink};
+use logger_support::{in_child, Grenade, SharedSink};
 
 fn record<'a>(target: &'a str, args: fmt::Arguments<'a>) -> log::Record<'a> {
     log::Record::builder()
@@ -162,15 +162,6 @@ impl fmt::Display for FailsWhenShown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("half")?;
         Err(fmt::Error)
-    }
-}
-
-/// A panic payload whose own `Drop` panics.
-struct Grenade;
-
-impl Drop for Grenade {
-    fn drop(&mut self) {
-        panic!("the payload's drop panics too");
     }
 }
 

@@ -66,3 +66,12 @@ impl SharedSink {
             .collect()
     }
 }
+
+/// A panic payload whose own `Drop` panics.
+pub(crate) struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
