@@ -273,6 +273,10 @@ pub enum AskError {
     /// handler (it returned without replying, or panicked, supervised or
     /// not) or by whatever the handler passed it to.
     NoReply,
+    /// Asked from the actor's own thread (its handler, `started` or
+    /// `stopped`): the actor handles one message at a time, so it could
+    /// never answer while it waits. Nothing was sent.
+    OwnThread,
 }
 
 impl fmt::Display for AskError {
@@ -281,6 +285,9 @@ impl fmt::Display for AskError {
             Self::Timeout => f.write_str("the actor did not reply in time"),
             Self::Closed => f.write_str("the actor has stopped"),
             Self::NoReply => f.write_str("the actor dropped the reply handle without replying"),
+            Self::OwnThread => f.write_str(
+                "the actor was asked from its own thread, where it could never answer; nothing was sent",
+            ),
         }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::{Arc, Weak};
-use std::thread;
 use std::time::Duration;
 
 use crate::actor::Actor;
@@ -182,7 +181,9 @@ impl<A: Actor> ActorHandle<A> {
     /// stopped before handling the request (it was a dead letter, or the
     /// actor ended holding its `Reply`), [`AskError::NoReply`] if the
     /// handler dropped the `Reply` unanswered (returning or panicking),
-    /// even during a graceful stop.
+    /// even during a graceful stop, [`AskError::OwnThread`] (at once,
+    /// nothing sent) if called on the actor's own thread, which could never
+    /// answer while it waits.
     ///
     /// # Examples
     ///
@@ -338,7 +339,7 @@ impl<A: Actor> ActorHandle<A> {
     /// Panics on the actor's own thread, which would wait for itself.
     fn refuse_own_thread(&self, what: &str) {
         assert!(
-            self.shared.thread_id.get() != Some(&thread::current().id()),
+            !self.shared.is_own_thread(),
             "ActorHandle::{what} called on the actor's own thread: it would wait for itself"
         );
     }

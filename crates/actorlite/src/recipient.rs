@@ -170,8 +170,8 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// # Errors
     ///
-    /// [`AskError::Timeout`], [`AskError::Closed`] or [`AskError::NoReply`],
-    /// as for [`ActorHandle::ask`](crate::ActorHandle::ask).
+    /// [`AskError::Timeout`], [`AskError::Closed`], [`AskError::NoReply`] or
+    /// [`AskError::OwnThread`], as for [`ActorHandle::ask`](crate::ActorHandle::ask).
     ///
     /// # Examples
     ///

@@ -272,7 +272,7 @@ impl<M> Shared<M> {
                 return Err(Refused::Closed(envelope.into_message()))
             }
         };
-        let release = if self.thread_id.get() == Some(&thread::current().id()) {
+        let release = if self.is_own_thread() {
             &self.stopping
         } else {
             &self.abandoned
@@ -364,6 +364,10 @@ impl<M> Shared<M> {
     where
         F: FnOnce(Reply<R>) -> M,
     {
+        if self.is_own_thread() {
+            // The answer would wait for the handler that waits for it.
+            return Err(AskError::OwnThread);
+        }
         // A timeout too long for an `Instant` is no deadline at all.
         let deadline = Instant::now().checked_add(timeout);
         let (answer, answers) = crossbeam_channel::bounded(1);
@@ -383,6 +387,12 @@ impl<M> Shared<M> {
             // Dropped by the handler (returning or panicking).
             Err(RecvTimeoutError::Disconnected) => Err(AskError::NoReply),
         }
+    }
+
+    /// Whether the caller runs on the actor's own thread (in its handler,
+    /// `started`, `stopped` or the factory of a restart).
+    pub(crate) fn is_own_thread(&self) -> bool {
+        self.thread_id.get() == Some(&thread::current().id())
     }
 
     /// The actor took a wake-up out of its mailbox.

@@ -376,6 +376,50 @@ fn asking_with_the_longest_timeout_waits_for_the_answer() {
     assert_eq!(echo.ask(|reply| (7, reply), Duration::MAX), Ok(7));
 }
 
+/// An actor asking itself: its handler would wait for an answer only that
+/// same handler could give. With `Duration::MAX` that hung the actor for
+/// good (and `kill` could not reach it); now the ask fails at once, by
+/// handle and by recipient, sends nothing, and the actor goes on.
+#[test]
+fn an_actor_asking_itself_gets_an_error_at_once_instead_of_hanging() {
+    enum Msg {
+        AskMyself,
+        Echo(u32, Reply<u32>),
+    }
+    struct Narcissus {
+        outcomes: mpsc::Sender<(Result<u32, AskError>, Result<u32, AskError>)>,
+    }
+    impl Actor for Narcissus {
+        type Message = Msg;
+        fn handle(&mut self, message: Msg, ctx: &mut Context<Self>) {
+            match message {
+                Msg::AskMyself => {
+                    let by_handle = ctx.handle().ask(|reply| Msg::Echo(1, reply), Duration::MAX);
+                    let recipient = ctx.handle().recipient();
+                    let by_recipient = recipient.ask(|reply| Msg::Echo(2, reply), Duration::MAX);
+                    self.outcomes.send((by_handle, by_recipient)).unwrap();
+                }
+                Msg::Echo(n, reply) => reply.send(n),
+            }
+        }
+    }
+    let (outcomes, results) = mpsc::channel();
+    let actor = spawn(Narcissus { outcomes });
+    actor.send(Msg::AskMyself).unwrap();
+    let (by_handle, by_recipient) = results
+        .recv_timeout(PATIENCE)
+        .expect("the actor hung asking itself");
+    assert_eq!(by_handle, Err(AskError::OwnThread));
+    assert_eq!(by_recipient, Err(AskError::OwnThread));
+    assert!(AskError::OwnThread.to_string().contains("own thread"));
+    // Still serving others, and the refused asks sent nothing.
+    assert_eq!(actor.ask(|reply| Msg::Echo(3, reply), PATIENCE), Ok(3));
+    actor.stop();
+    assert_eq!(actor.join(), ExitReason::Normal);
+    let stats = actor.stats();
+    assert_eq!((stats.handled, stats.dead_letters), (2, 0));
+}
+
 #[test]
 fn a_spawn_error_shows_its_cause_once_in_a_printed_chain() {
     // The cause's text is in the message, so `source` is `None`: a printer
