@@ -39,6 +39,7 @@ impl Latch {
     }
 
     /// Whether the awaited work is complete; its effects are then visible.
+    #[inline]
     pub fn is_set(&self) -> bool {
         // Acquire: pairs with the Release half of the swap in `set`.
         self.state.load(Ordering::Acquire) == SET

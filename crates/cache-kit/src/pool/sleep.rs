@@ -173,6 +173,7 @@ impl Sleep {
     /// channel `recv` on what it sends, would wait forever: a break run
     /// saw it in a few of 150,000 rounds): a worker that parked looks for
     /// work again after [`LOCAL_PUSH_SETTLE`], when the push is visible.
+    #[inline]
     pub fn notify_one_for_local_job(&self) {
         // Relaxed: a hint (see above); the fenced `notify_one` serves the
         // jobs whose progress depends on a wake-up.

@@ -103,6 +103,7 @@ impl WorkerThread {
     }
 
     /// Whether this worker is one of `shared`'s pool threads.
+    #[inline]
     pub(crate) fn is_of(&self, shared: &Arc<PoolShared>) -> bool {
         Arc::ptr_eq(&self.shared, shared)
     }
@@ -115,12 +116,14 @@ impl WorkerThread {
     /// Queues `job` on this worker's deque, where it runs next here unless
     /// an idle worker steals it first (and wakes one for that, as a hint:
     /// this worker runs the job itself if nobody does).
+    #[inline]
     pub(crate) fn push(&self, job: JobRef) {
         self.deque.push(job);
         self.shared.sleep.notify_one_for_local_job();
     }
 
     /// Pops the newest job of this worker's own deque.
+    #[inline]
     pub(crate) fn pop_local(&self) -> Option<JobRef> {
         self.deque.pop()
     }
@@ -268,6 +271,7 @@ impl WorkerThread {
 
     /// Runs `job` here. Counted first, so that the count includes a task
     /// as soon as its effects can be seen (by `wait_idle`, say).
+    #[inline]
     pub(crate) fn execute(&self, job: JobRef) {
         self.shared.counters[self.index].count_executed();
         // SAFETY: every JobRef comes out of a deque or the injector exactly
