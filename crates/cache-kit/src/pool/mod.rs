@@ -238,22 +238,24 @@ impl WorkStealingPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        let worker = WorkerThread::current_of(&self.shared);
-        // Outside spawns pass the gate; a task's own spawns are part of
-        // the work the pool drains, so they are always accepted.
-        let admission = match worker {
-            Some(_) => None,
-            None => Some(self.shared.gate.enter().ok_or(PoolShutDown)?),
-        };
-        match worker {
-            Some(worker) => worker.spawn(task),
-            None => {
+        // The thread-local pointer, not `current_of`'s `Rc` clone: a
+        // task's spawns are the hot path.
+        WorkerThread::with_current(|worker| match worker {
+            Some(worker) if worker.is_of(&self.shared) => {
+                // A task's own spawns are part of the work the pool
+                // drains, so they are always accepted.
+                worker.spawn(task);
+                Ok(())
+            }
+            _ => {
+                // Outside spawns pass the gate.
+                let admission = self.shared.gate.enter().ok_or(PoolShutDown)?;
                 self.shared.task_queued();
                 self.inject(detached_job(task));
+                drop(admission);
+                Ok(())
             }
-        }
-        drop(admission);
-        Ok(())
+        })
     }
 
     /// Queues `job` on the injector and wakes a worker.

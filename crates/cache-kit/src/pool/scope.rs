@@ -5,6 +5,7 @@ use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -37,10 +38,22 @@ use crate::pool::worker_thread::WorkerThread;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Scope<'scope> {
-    latch: Arc<ScopeLatch>,
+    /// The scope's shared state, in an `Arc` that `run` holds until every
+    /// task has finished (the latch is set), so it outlives every `Scope`
+    /// (each task's lives until that task's `done`). Tasks point to it
+    /// rather than each holding a clone of the `Arc`: two locked
+    /// read-modify-writes less per task, as rayon's scope does.
+    latch: NonNull<ScopeLatch>,
     /// Invariant in `'scope`, as `std::thread::Scope` is.
     _scope: PhantomData<&'scope mut &'scope ()>,
 }
+
+// SAFETY: a `Scope` gives only shared access to its `ScopeLatch`, which is
+// `Sync` (atomics, a latch, a mutex, a condvar, `Arc`s) and outlives it
+// (see `latch`): what an `Arc<ScopeLatch>` was, which these bounds match.
+unsafe impl Send for Scope<'_> {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Scope<'_> {}
 
 /// Counts the scope's unfinished tasks (plus one for its body), keeps the
 /// first panic, and sets `latch` when the count reaches zero.
@@ -87,21 +100,48 @@ impl ScopeLatch {
         }
     }
 
-    /// One task (or the body) is done.
-    fn done(&self) {
+    /// Counts one task (or the body) finished; the last one sets the latch.
+    ///
+    /// # Safety
+    ///
+    /// `latch` points into `run`'s `Arc`, and the caller's own count in
+    /// `unfinished` is not given back yet (so `run` still waits, holding
+    /// the `Arc`). After this call the caller must not touch the latch.
+    unsafe fn done(latch: NonNull<ScopeLatch>) {
+        // SAFETY: alive until our count is given back (the caller's
+        // contract). Only an `&AtomicUsize` is made: interior-mutable
+        // shared references may see their memory freed while in use (as
+        // `Arc::drop`'s does, rust-lang/rust#98017), which is what happens
+        // when the decrement below is not the last one.
+        let unfinished = unsafe { &(*latch.as_ptr()).unfinished };
         // AcqRel: each task's effects happen before the last decrement
         // (Acquire of the earlier Releases), whose `set` (Release)
         // publishes them all to the waiter.
-        if self.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
-            match &self.waiter {
-                Waiter::OwnPool => self.latch.set_and_wake(&self.pool.sleep),
-                Waiter::OtherPool(pool) => self.latch.set_and_wake(&pool.sleep),
-                Waiter::Thread => {
-                    self.latch.set();
-                    // The waiter checks the latch holding the lock.
-                    drop(self.lock.lock());
-                    self.finished.notify_all();
-                }
+        if unfinished.fetch_sub(1, Ordering::AcqRel) != 1 {
+            // Not the last: the latch may be gone from here on.
+            return;
+        }
+        // SAFETY: the last count: nobody sets the latch but us, so `run`
+        // still holds its `Arc` (the pointer came from `Arc::as_ptr`). A
+        // strong count of our own keeps the latch alive through the
+        // wake-up below, after which `run` may drop its `Arc` at once.
+        let this = unsafe {
+            Arc::increment_strong_count(latch.as_ptr());
+            Arc::from_raw(latch.as_ptr())
+        };
+        this.finish();
+    }
+
+    /// The last count is given back: sets the latch and wakes the waiter.
+    fn finish(&self) {
+        match &self.waiter {
+            Waiter::OwnPool => self.latch.set_and_wake(&self.pool.sleep),
+            Waiter::OtherPool(pool) => self.latch.set_and_wake(&pool.sleep),
+            Waiter::Thread => {
+                self.latch.set();
+                // The waiter checks the latch holding the lock.
+                drop(self.lock.lock());
+                self.finished.notify_all();
             }
         }
     }
@@ -114,11 +154,14 @@ impl ScopeLatch {
 /// caller read those locals at once. Miri (tree borrows, seed 5) caught a
 /// `join` from outside the pool reading its result while the worker's
 /// call still held the `&mut` it had written through.
-struct TaskDone(Arc<ScopeLatch>);
+struct TaskDone(NonNull<ScopeLatch>);
 
 impl Drop for TaskDone {
     fn drop(&mut self) {
-        self.0.done();
+        // SAFETY: made from a task's `Scope` (so the latch is `run`'s,
+        // alive) for that task's count, given back here once; nothing
+        // touches the latch through it afterwards.
+        unsafe { ScopeLatch::done(self.0) };
     }
 }
 
@@ -130,35 +173,40 @@ impl<'scope> Scope<'scope> {
     where
         OP: FnOnce(&Scope<'scope>) -> R,
     {
+        let owner = Arc::new(ScopeLatch {
+            pool: Arc::clone(pool),
+            unfinished: AtomicUsize::new(1),
+            latch: Latch::new(),
+            waiter: match worker {
+                None => Waiter::Thread,
+                Some(worker) if worker.is_of(pool) => Waiter::OwnPool,
+                Some(worker) => Waiter::OtherPool(Arc::clone(&worker.shared)),
+            },
+            lock: Mutex::new(None),
+            finished: Condvar::new(),
+        });
         let scope = Scope {
-            latch: Arc::new(ScopeLatch {
-                pool: Arc::clone(pool),
-                unfinished: AtomicUsize::new(1),
-                latch: Latch::new(),
-                waiter: match worker {
-                    None => Waiter::Thread,
-                    Some(worker) if worker.is_of(pool) => Waiter::OwnPool,
-                    Some(worker) => Waiter::OtherPool(Arc::clone(&worker.shared)),
-                },
-                lock: Mutex::new(None),
-                finished: Condvar::new(),
-            }),
+            // `as_ptr`: the pointer keeps the provenance of the whole
+            // allocation, which `done` needs to take a strong count.
+            latch: NonNull::new(Arc::as_ptr(&owner).cast_mut()).expect("an Arc is never null"),
             _scope: PhantomData,
         };
         let result = catch_unwind(AssertUnwindSafe(|| op(&scope)));
-        scope.latch.done();
+        // SAFETY: the body's count (the 1 it started with), given back
+        // once; `owner` keeps the latch alive.
+        unsafe { ScopeLatch::done(scope.latch) };
         // Wait for every task, whatever happened: they borrow from frames
         // that unwinding would pop.
         match worker {
-            Some(worker) => worker.wait_until(&scope.latch.latch),
+            Some(worker) => worker.wait_until(&owner.latch),
             None => {
-                let mut guard = scope.latch.lock.lock();
-                while !scope.latch.latch.is_set() {
-                    guard = scope.latch.finished.wait(guard);
+                let mut guard = owner.lock.lock();
+                while !owner.latch.is_set() {
+                    guard = owner.finished.wait(guard);
                 }
             }
         }
-        let task_panic = scope.latch.lock.lock().take();
+        let task_panic = owner.lock.lock().take();
         match (result, task_panic) {
             (Err(payload), task_panic) => {
                 // Dropped before unwinding: a panic in its `Drop` while
@@ -171,6 +219,14 @@ impl<'scope> Scope<'scope> {
             (Ok(_), Some(payload)) => resume_unwind(payload),
             (Ok(result), None) => result,
         }
+    }
+
+    /// The scope's shared state.
+    fn shared(&self) -> &ScopeLatch {
+        // SAFETY: the latch outlives every `Scope` (see `latch`): `run`'s
+        // own is dropped before `run` drops its `Arc`, and a task's before
+        // that task's `done`.
+        unsafe { self.latch.as_ref() }
     }
 
     /// Queues `task`, which may borrow from outside the scope and spawn
@@ -196,26 +252,29 @@ impl<'scope> Scope<'scope> {
     {
         // Relaxed: the push and pop of the job order this before the
         // task's own `done`.
-        self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
-        let latch = Arc::clone(&self.latch);
+        self.shared().unfinished.fetch_add(1, Ordering::Relaxed);
+        let scope = Scope {
+            latch: self.latch,
+            _scope: PhantomData,
+        };
         let job = move |_: &WorkerThread| {
-            let scope = Scope {
-                latch,
-                _scope: PhantomData,
-            };
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(&scope))) {
-                scope.latch.record_panic(payload);
+                scope.shared().record_panic(payload);
             }
+            // Counted done only after the call has returned (see
+            // `TaskDone`).
             TaskDone(scope.latch)
         };
         // SAFETY: the job borrows only what outlives 'scope, and `run`
         // does not return (nor unwind) before every task's `done`.
         let job = unsafe { HeapJob::into_job_ref(job) };
-        let pool = &self.latch.pool;
-        match WorkerThread::current_of(pool) {
-            Some(worker) => worker.push(job),
-            None => pool.inject(job),
-        }
+        let pool = &self.shared().pool;
+        // The thread-local pointer, not `current_of`'s `Rc` clone: this is
+        // every task's path.
+        WorkerThread::with_current(|worker| match worker {
+            Some(worker) if worker.is_of(pool) => worker.push(job),
+            _ => pool.inject(job),
+        });
     }
 
     /// Posts `task` to worker `index`'s broadcast inbox, where only that
@@ -227,20 +286,23 @@ impl<'scope> Scope<'scope> {
         F: FnOnce(&WorkerThread) + Send + 'scope,
     {
         // Relaxed: as in `spawn`.
-        self.latch.unfinished.fetch_add(1, Ordering::Relaxed);
-        let latch = Arc::clone(&self.latch);
+        self.shared().unfinished.fetch_add(1, Ordering::Relaxed);
+        let scope = Scope {
+            latch: self.latch,
+            _scope: PhantomData,
+        };
         let job = move |worker: &WorkerThread| {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(worker))) {
-                latch.record_panic(payload);
+                scope.shared().record_panic(payload);
             }
-            TaskDone(latch)
+            TaskDone(scope.latch)
         };
         // SAFETY: as in `spawn`: the job borrows only what outlives
         // 'scope, and `run` waits for its `done`. The inbox's worker runs
         // it: no worker exits while a broadcast is in flight
         // (`PoolShared::try_retire`).
         let job = unsafe { HeapJob::into_job_ref(job) };
-        self.latch.pool.inboxes[index].push(job);
+        self.shared().pool.inboxes[index].push(job);
     }
 }
 
@@ -248,7 +310,10 @@ impl fmt::Debug for Scope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scope")
             // Relaxed: a snapshot for display.
-            .field("unfinished", &self.latch.unfinished.load(Ordering::Relaxed))
+            .field(
+                "unfinished",
+                &self.shared().unfinished.load(Ordering::Relaxed),
+            )
             .finish_non_exhaustive()
     }
 }
