@@ -26,7 +26,7 @@ use crate::pool::worker_thread::WorkerThread;
 /// ```
 #[must_use]
 pub fn current_thread_index() -> Option<usize> {
-    WorkerThread::current().map(|worker| worker.index)
+    WorkerThread::with_current(|worker| worker.map(|worker| worker.index))
 }
 
 /// The worker of the calling thread, or a panic naming `function`.
@@ -144,7 +144,12 @@ pub fn spawn<F>(task: F)
 where
     F: FnOnce() + Send + 'static,
 {
-    current_worker("spawn").spawn(task);
+    // The thread-local pointer, not `current_worker`'s `Rc` clone: a
+    // task's spawns are the hot path.
+    WorkerThread::with_current(|worker| match worker {
+        Some(worker) => worker.spawn(task),
+        None => outside("spawn"),
+    });
 }
 
 /// [`WorkStealingPool::broadcast`](crate::WorkStealingPool::broadcast) on
