@@ -89,6 +89,7 @@ pub struct Admission<'a> {
 impl Admission<'_> {
     /// The number of admissions before this one: unique, in admission order.
     #[must_use]
+    #[inline]
     pub fn sequence(&self) -> u64 {
         self.sequence
     }
@@ -119,6 +120,7 @@ impl Admission<'_> {
     /// }
     /// assert_eq!(taken, 1);
     /// ```
+    #[inline]
     pub fn hand_over(self) {
         // Forgotten: no drop, so no count in `finished`. The waiter's own
         // count of what it took (through the queue's synchronization)
@@ -128,6 +130,7 @@ impl Admission<'_> {
 }
 
 impl Drop for Admission<'_> {
+    #[inline]
     fn drop(&mut self) {
         // Release: what the operation did happens before a waiter's Acquire
         // load that counts this admission.
@@ -167,6 +170,7 @@ impl AdmissionGate {
     /// gate.close();
     /// assert!(gate.enter().is_none());
     /// ```
+    #[inline]
     pub fn enter(&self) -> Option<Admission<'_>> {
         // Relaxed: the read-modify-write alone decides, by its place in
         // `entered`'s modification order, whether this entry comes before
@@ -221,6 +225,7 @@ impl AdmissionGate {
     /// assert!(gate.is_closed());
     /// ```
     #[must_use]
+    #[inline]
     pub fn is_closed(&self) -> bool {
         // Relaxed: a snapshot; `enter` is what decides.
         self.entered.load(Ordering::Relaxed) & CLOSED != 0

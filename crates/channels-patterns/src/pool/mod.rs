@@ -85,6 +85,7 @@ struct Shared {
 
 impl Shared {
     /// A job is about to be queued: counted before it can be taken.
+    #[inline]
     fn job_accepted(&self) {
         if let Some(idle) = &self.idle {
             idle.begin();
@@ -93,6 +94,7 @@ impl Shared {
 
     /// A job counted by `job_accepted` finished, was given back, or was
     /// never queued.
+    #[inline]
     fn job_done(&self) {
         if let Some(idle) = &self.idle {
             idle.end();

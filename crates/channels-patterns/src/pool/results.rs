@@ -49,6 +49,7 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     /// Whether every handle is gone.
+    #[inline]
     pub(crate) fn is_dropped(&self) -> bool {
         // Acquire: pairs with the Release store in `Alive::drop`, which the
         // last handle's drop makes after every receive it or its clones did
