@@ -7,8 +7,9 @@
 //!   counter, submitted from outside, then waiting until all ran (the same
 //!   counter wait for every pool); M tasks/s.
 //! - `work_stealing_join_fib`: fib(25) with a `join` at every node (no
-//!   sequential cutoff: the fork-join overhead itself), its result checked;
-//!   M joins/s. The Mutex pool has no join and is left out.
+//!   sequential cutoff: the fork-join overhead itself), inside the pool
+//!   (`install`) for ours and rayon's alike, its result checked; M joins/s.
+//!   The Mutex pool has no join and is left out.
 //! - `work_stealing_scope_unbalanced_tree`: a tree of tasks split one third
 //!   / two thirds down to 20k leaves, each spawning its children (ours and
 //!   rayon's `scope`; the Mutex pool with 'static tasks and a counter),
@@ -113,7 +114,13 @@ fn join_fib_scenario(size: Size) -> Scenario {
     Scenario {
         name: "work_stealing_join_fib",
         implementations: vec![
-            join_fib::<WorkStealingPool>("cache_kit::WorkStealingPool", n, fib_ours),
+            // Both from inside their pool (`install`), as rayon's must be:
+            // a `join` called from outside ours runs its first half on the
+            // calling thread, so every join down the left spine would
+            // have been a scope from outside.
+            join_fib::<WorkStealingPool>("cache_kit::WorkStealingPool", n, |pool, n| {
+                pool.install(|| fib_ours(pool, n))
+            }),
             join_fib::<rayon::ThreadPool>("rayon::join", n, |pool, n| {
                 pool.install(|| fib_rayon(n))
             }),
