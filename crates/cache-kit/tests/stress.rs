@@ -251,6 +251,51 @@ mod pool {
         );
     }
 
+    /// Many short scopes, each freeing its latch as soon as its last task
+    /// is done, waited for from an outside thread, from a thread of the
+    /// scope's own pool and from a thread of another pool: the last task
+    /// may still be waking the waiter when the waiter returns (the tasks
+    /// hold no count on the latch, only the last one takes one), which is
+    /// what miri (over seeds) and ASan would catch as a use after free.
+    #[test]
+    fn concurrent_short_scopes_free_their_latch_only_after_the_last_task() {
+        use cache_kit::WorkStealingPool;
+
+        fn short_scopes(pool: &WorkStealingPool, rounds: usize) -> usize {
+            let mut ran = 0;
+            for _ in 0..rounds {
+                let count = AtomicUsize::new(0);
+                pool.scope(|s| {
+                    for _ in 0..3 {
+                        s.spawn(|s| {
+                            count.fetch_add(1, Ordering::Relaxed);
+                            s.spawn(|_| {
+                                count.fetch_add(1, Ordering::Relaxed);
+                            });
+                        });
+                    }
+                });
+                ran += count.into_inner();
+            }
+            ran
+        }
+
+        let rounds = if cfg!(miri) { 6 } else { 2_000 };
+        let pool = WorkStealingPool::new(2).unwrap();
+        let other = WorkStealingPool::new(1).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| assert_eq!(short_scopes(&pool, rounds), 6 * rounds, "from outside"));
+            s.spawn(|| {
+                let ran = pool.install(|| short_scopes(&pool, rounds));
+                assert_eq!(ran, 6 * rounds, "from a thread of its own pool");
+            });
+            s.spawn(|| {
+                let ran = other.install(|| short_scopes(&pool, rounds));
+                assert_eq!(ran, 6 * rounds, "from a thread of another pool");
+            });
+        });
+    }
+
     #[test]
     fn concurrent_join_and_scope_trees_compute_exact_results() {
         use cache_kit::WorkStealingPool;
