@@ -28,9 +28,9 @@ impl LineFormat {
         at: SystemTime,
         level: log::Level,
         thread: &str,
-        context: &str,
-        target: &str,
-        message: &str,
+        context: &[u8],
+        target: &[u8],
+        message: &[u8],
     ) {
         let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
         let seconds = since_epoch.as_secs();
@@ -55,12 +55,12 @@ impl LineFormat {
         out.extend_from_slice(thread.as_bytes());
         out.extend_from_slice(b"] ");
         if !context.is_empty() {
-            out.extend_from_slice(context.as_bytes());
+            out.extend_from_slice(context);
             out.extend_from_slice(b": ");
         }
-        out.extend_from_slice(target.as_bytes());
+        out.extend_from_slice(target);
         out.extend_from_slice(b": ");
-        out.extend_from_slice(message.as_bytes());
+        out.extend_from_slice(message);
         out.push(b'\n');
     }
 
@@ -125,9 +125,9 @@ mod tests {
             at,
             log::Level::Warn,
             "worker-1",
-            "",
-            "app::db",
-            "slow query",
+            b"",
+            b"app::db",
+            b"slow query",
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -143,9 +143,9 @@ mod tests {
             UNIX_EPOCH,
             log::Level::Info,
             "main",
-            "request{id=7}:db",
-            "app::db",
-            "slow query",
+            b"request{id=7}:db",
+            b"app::db",
+            b"slow query",
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -164,7 +164,7 @@ mod tests {
             (base + Duration::from_secs(1), log::Level::Trace),
             (base + Duration::from_micros(1_000_120), log::Level::Info),
         ] {
-            format.write_line(&mut out, at, level, "t", "", "app", "m");
+            format.write_line(&mut out, at, level, "t", b"", b"app", b"m");
         }
         assert_eq!(
             String::from_utf8(out).unwrap(),

@@ -896,21 +896,21 @@ impl Writer {
     }
 
     fn format(&mut self, entry: &Entry) {
-        let text = entry.text.as_str();
-        let (context, target, message) = match entry.target {
-            Target::Static(target) => ("", target, text),
+        let text = entry.text.as_bytes();
+        let (context, target, message): (&[u8], &[u8], &[u8]) = match entry.target {
+            Target::Static(target) => (b"", target.as_bytes(), text),
             Target::Prefix(length) => {
                 let (target, message) = text.split_at(length);
-                ("", target, message)
+                (b"", target, message)
             }
             #[cfg(feature = "tracing")]
             Target::Spans { target, context } => {
                 let (context, message) = text.split_at(context);
-                (context, target, message)
+                (context, target.as_bytes(), message)
             }
             #[cfg(feature = "tracing")]
             Target::Raw => {
-                self.batch.extend_from_slice(text.as_bytes());
+                self.batch.extend_from_slice(text);
                 self.records_in_batch += 1;
                 return;
             }
@@ -946,9 +946,9 @@ impl Writer {
                 crate::sync::wall_clock(),
                 log::Level::Warn,
                 WRITER_THREAD,
-                "",
-                DROP_REPORT_TARGET,
-                &message,
+                b"",
+                DROP_REPORT_TARGET.as_bytes(),
+                message.as_bytes(),
             );
             self.drops_reported = dropped;
         }
