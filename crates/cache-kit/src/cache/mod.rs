@@ -333,6 +333,7 @@ where
     /// Runs `read` on `key`'s slot under the shard's read lock, unless the
     /// entry has expired: then it is removed (the listener hears
     /// [`RemovalCause::Expired`]) and the key reads as absent.
+    #[inline(never)]
     fn read_live<Q, R>(&self, key: &Q, read: impl FnOnce(&Slot<V>, u64) -> R) -> Option<R>
     where
         K: Borrow<Q>,
