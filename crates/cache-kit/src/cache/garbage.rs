@@ -68,6 +68,12 @@ impl<K, V> Garbage<K, V> {
     ///
     /// Call it with no lock held.
     pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
+        if listener.is_none() && !std::mem::needs_drop::<Item<K, V>>() {
+            // Nothing to tell and nothing to drop (plain keys and values,
+            // as `u64`s): no user code can run, so no panic to catch. The
+            // common insert path skips the walk and its guards.
+            return;
+        }
         let mut panics = Panics::default();
         let inline = self.inline.iter_mut().filter_map(Option::take);
         for item in inline.chain(self.overflow.drain(..)) {
