@@ -27,7 +27,7 @@ impl LineFormat {
         out: &mut Vec<u8>,
         at: SystemTime,
         level: log::Level,
-        thread: &str,
+        thread: &[u8],
         context: &[u8],
         target: &[u8],
         message: &[u8],
@@ -52,7 +52,7 @@ impl LineFormat {
         out.extend_from_slice(b"Z ");
         out.extend_from_slice(padded(level).as_bytes());
         out.extend_from_slice(b" [");
-        out.extend_from_slice(thread.as_bytes());
+        out.extend_from_slice(thread);
         out.extend_from_slice(b"] ");
         if !context.is_empty() {
             out.extend_from_slice(context);
@@ -124,7 +124,7 @@ mod tests {
             &mut out,
             at,
             log::Level::Warn,
-            "worker-1",
+            b"worker-1",
             b"",
             b"app::db",
             b"slow query",
@@ -142,7 +142,7 @@ mod tests {
             &mut out,
             UNIX_EPOCH,
             log::Level::Info,
-            "main",
+            b"main",
             b"request{id=7}:db",
             b"app::db",
             b"slow query",
@@ -164,7 +164,7 @@ mod tests {
             (base + Duration::from_secs(1), log::Level::Trace),
             (base + Duration::from_micros(1_000_120), log::Level::Info),
         ] {
-            format.write_line(&mut out, at, level, "t", b"", b"app", b"m");
+            format.write_line(&mut out, at, level, b"t", b"", b"app", b"m");
         }
         assert_eq!(
             String::from_utf8(out).unwrap(),

@@ -28,6 +28,7 @@ mod overflow;
 pub(crate) mod room;
 mod stats;
 mod text;
+mod thread_name;
 
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
@@ -56,6 +57,7 @@ use crate::sync::{Backoff, Condvar, Mutex};
 use line::LineFormat;
 use room::Room;
 use text::Text;
+use thread_name::ThreadName;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -188,7 +190,7 @@ struct Progress {
 struct Entry {
     at: SystemTime,
     level: log::Level,
-    thread: Arc<str>,
+    thread: ThreadName,
     target: Target,
     text: Text,
 }
@@ -380,7 +382,7 @@ impl Shared {
         let entry = Entry {
             at: crate::sync::wall_clock(),
             level,
-            thread: thread_name(),
+            thread: ThreadName::current(),
             target,
             text,
         };
@@ -788,27 +790,6 @@ impl<'kvs> log::kv::VisitSource<'kvs> for WritePairs<'_> {
     }
 }
 
-/// This thread's name (or id), made once per thread; made again on each
-/// call from a thread-local destructor that runs after this one's (where
-/// `with` would panic, and a panic in a destructor aborts the process).
-fn thread_name() -> Arc<str> {
-    thread_local! {
-        static NAME: Arc<str> = name_of_this_thread();
-    }
-    NAME.try_with(Arc::clone)
-        .unwrap_or_else(|_| name_of_this_thread())
-}
-
-fn name_of_this_thread() -> Arc<str> {
-    // `thread::current` still works in thread-local destructors: std
-    // forgets the thread's handle only after they have all run.
-    let current = thread::current();
-    match current.name() {
-        Some(name) => Arc::from(name),
-        None => Arc::from(format!("{:?}", current.id())),
-    }
-}
-
 /// The writer thread's state.
 struct Writer {
     shared: Arc<Shared>,
@@ -919,7 +900,7 @@ impl Writer {
             &mut self.batch,
             entry.at,
             entry.level,
-            &entry.thread,
+            entry.thread.as_bytes(),
             context,
             target,
             message,
@@ -945,7 +926,7 @@ impl Writer {
                 &mut self.batch,
                 crate::sync::wall_clock(),
                 log::Level::Warn,
-                WRITER_THREAD,
+                WRITER_THREAD.as_bytes(),
                 b"",
                 DROP_REPORT_TARGET.as_bytes(),
                 message.as_bytes(),
