@@ -44,6 +44,9 @@ impl Text {
         }
     }
 
+    /// The text as a `&str` (for the tracing layer's line; the writer
+    /// takes [`as_bytes`](Self::as_bytes)).
+    #[cfg(any(test, feature = "tracing"))]
     pub(super) fn as_str(&self) -> &str {
         match self {
             // Copied from a `&str` whole, so always valid UTF-8; the check
