@@ -886,3 +886,75 @@ fn waiting_on_a_pool_from_a_task_of_another_keeps_that_other_one_going() {
         assert_eq!(a.stats().executed(), 1);
     }
 }
+
+/// A result whose `Drop` panics, counting its drops.
+struct PanickyResult(Arc<AtomicUsize>);
+
+impl Drop for PanickyResult {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("the result's drop panics");
+    }
+}
+
+/// The body of `a_result_whose_drop_panics_never_aborts_a_reraised_panic`,
+/// run in a child process: before the fix, each case aborted the process
+/// (the result was dropped while the other part's panic unwound).
+#[test]
+#[ignore = "run in a child process by the test below"]
+fn results_dropped_while_a_panic_is_reraised_child() {
+    let pool = WorkStealingPool::new(2).unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let expect = |what: &str, result: std::thread::Result<()>, message: &str| {
+        let payload = result.expect_err(what);
+        assert_eq!(panic_text(&*payload), message, "{what}");
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _ = pool.join(|| PanickyResult(drops.clone()), || panic!("b"));
+    }));
+    expect("join from outside", result, "b");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| {
+            let _ = pool::join(|| panic!("a"), || PanickyResult(drops.clone()));
+        });
+    }));
+    expect("join on a pool thread", result, "a");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _ = pool.scope(|s| {
+            s.spawn(|_| panic!("task"));
+            PanickyResult(drops.clone())
+        });
+    }));
+    expect("scope", result, "task");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let _ = pool.broadcast(|context| {
+            if context.index() == 0 {
+                panic!("call 0");
+            }
+            PanickyResult(drops.clone())
+        });
+    }));
+    expect("broadcast", result, "call 0");
+    // Each result dropped once: one per join and scope, one per other
+    // worker's broadcast call.
+    assert_eq!(drops.load(Ordering::SeqCst), 3 + (pool.threads() - 1));
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn a_result_whose_drop_panics_never_aborts_a_reraised_panic() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "results_dropped_while_a_panic_is_reraised_child",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "child {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -12,6 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::pool::reraise;
 use crate::pool::scope::Scope;
 use crate::pool::shared::PoolShared;
 use crate::pool::worker_thread::WorkerThread;
@@ -87,18 +88,25 @@ where
     let num_threads = pool.inboxes.len();
     let mut slots: Vec<Option<R>> = (0..num_threads).map(|_| None).collect();
     let op = &op;
-    Scope::run(pool, worker, |scope| {
-        for (index, slot) in slots.iter_mut().enumerate() {
-            scope.spawn_on_worker(index, move |worker| {
-                debug_assert_eq!(worker.index, index, "a broadcast job ran on its own worker");
-                *slot = Some(op(BroadcastContext {
-                    index: worker.index,
-                    num_threads,
-                }));
-            });
-        }
-        pool.sleep.notify_all();
-    });
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Scope::run(pool, worker, |scope| {
+            for (index, slot) in slots.iter_mut().enumerate() {
+                scope.spawn_on_worker(index, move |worker| {
+                    debug_assert_eq!(worker.index, index, "a broadcast job ran on its own worker");
+                    *slot = Some(op(BroadcastContext {
+                        index: worker.index,
+                        num_threads,
+                    }));
+                });
+            }
+            pool.sleep.notify_all();
+        })
+    }));
+    if let Err(payload) = ran {
+        // The other calls' results are not dropped while the panic
+        // unwinds.
+        reraise::resume_after_dropping(payload, slots);
+    }
     slots
         .into_iter()
         .map(|slot| slot.expect("every worker ran its broadcast call"))

@@ -26,6 +26,8 @@ mod errors;
 mod job;
 #[deny(unsafe_code)]
 mod outside_call;
+#[deny(unsafe_code)]
+mod reraise;
 // Public only for the loom models of the latch.
 #[deny(unsafe_code)]
 #[allow(unreachable_pub)]
@@ -419,11 +421,18 @@ impl WorkStealingPool {
             Some(worker) if worker.is_of(&self.shared) => worker.join(a, b),
             _ => {
                 let mut b_result = None;
-                let a_result = self.scope_as("join", |s| {
-                    s.spawn(|_| b_result = Some(b()));
-                    a()
-                });
-                (a_result, b_result.expect("the scope ran b"))
+                let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.scope_as("join", |s| {
+                        s.spawn(|_| b_result = Some(b()));
+                        a()
+                    })
+                }));
+                match a_result {
+                    Ok(a_result) => (a_result, b_result.expect("the scope ran b")),
+                    // `b`'s result, if it returned one, is not dropped
+                    // while `a`'s panic unwinds.
+                    Err(payload) => reraise::resume_after_dropping(payload, b_result),
+                }
             }
         })
     }

@@ -13,6 +13,7 @@ use crate::sync::{Condvar, Mutex};
 
 use crate::pool::job::HeapJob;
 use crate::pool::latch::Latch;
+use crate::pool::reraise;
 use crate::pool::shared::PoolShared;
 use crate::pool::worker_thread::WorkerThread;
 
@@ -216,7 +217,9 @@ impl<'scope> Scope<'scope> {
                 }
                 resume_unwind(payload)
             }
-            (Ok(_), Some(payload)) => resume_unwind(payload),
+            // The body's result is not dropped while the task's panic
+            // unwinds.
+            (Ok(result), Some(payload)) => reraise::resume_after_dropping(payload, result),
             (Ok(result), None) => result,
         }
     }

@@ -14,6 +14,7 @@ use atomics_kit::drop_panic_payload;
 use crate::pool::detached_job;
 use crate::pool::job::{JobRef, StackJob};
 use crate::pool::latch::Latch;
+use crate::pool::reraise;
 use crate::pool::shared::PoolShared;
 
 /// Rounds of looking for work (backing off between them) before an idle
@@ -235,7 +236,10 @@ impl WorkerThread {
         };
         match (a_result, b_result) {
             (Ok(a), Ok(b)) => (a, b),
-            (Err(payload), Ok(_)) | (Ok(_), Err(payload)) => resume_unwind(payload),
+            // The other half's result is not dropped while the panic
+            // unwinds.
+            (Err(payload), Ok(b)) => reraise::resume_after_dropping(payload, b),
+            (Ok(a), Err(payload)) => reraise::resume_after_dropping(payload, a),
             (Err(payload), Err(b_payload)) => {
                 // `a`'s wins; `b`'s is dropped before unwinding, where a
                 // panic in its `Drop` would abort the process.
