@@ -9,7 +9,7 @@ use std::time::Duration;
 use cache_kit::{Cache, RemovalCause};
 
 mod support;
-use support::{within, HANG};
+use support::{passes_in_child, within, HANG};
 
 /// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
 /// `partial_cmp().unwrap()` on a float field, or a poisoned lock inside).
@@ -328,21 +328,7 @@ fn r8_child() {
 #[test]
 #[cfg_attr(miri, ignore = "runs a child process")]
 fn r8_a_hash_panicking_after_the_load_never_aborts() {
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new(exe)
-        .args(["--ignored", "--exact", "r8_child", "--nocapture"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "child {:?}: {}",
-        out.status,
-        err.lines()
-            .filter(|l| l.contains("abort") || l.contains("destructor"))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
+    passes_in_child("r8_child");
 }
 
 #[test]
@@ -541,21 +527,7 @@ fn r12_child() {
 #[test]
 #[cfg_attr(miri, ignore = "runs a child process")]
 fn r12_a_panicking_load_for_a_key_whose_drop_panics_never_aborts() {
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new(exe)
-        .args(["--ignored", "--exact", "r12_child", "--nocapture"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "child {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| l.contains("abort") || l.contains("destructor") || l.contains("panicked"))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
+    passes_in_child("r12_child");
 }
 
 // 13. A follower of a load holds the flight's last reference; when the

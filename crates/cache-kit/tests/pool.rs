@@ -11,7 +11,7 @@ use std::time::Duration;
 use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
 mod support;
-use support::panic_text;
+use support::{panic_text, passes_in_child};
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {
@@ -943,18 +943,5 @@ fn results_dropped_while_a_panic_is_reraised_child() {
 #[test]
 #[cfg_attr(miri, ignore = "runs a child process")]
 fn a_result_whose_drop_panics_never_aborts_a_reraised_panic() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "results_dropped_while_a_panic_is_reraised_child",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "child {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    passes_in_child("results_dropped_while_a_panic_is_reraised_child");
 }
