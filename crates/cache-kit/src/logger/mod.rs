@@ -17,6 +17,7 @@
 mod builder;
 mod errors;
 mod guard;
+mod inline_str;
 #[cfg(feature = "tracing")]
 mod layer;
 mod line;

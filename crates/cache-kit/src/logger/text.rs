@@ -13,9 +13,11 @@
 /// a few key-value pairs) fit.
 const INLINE: usize = 62;
 
+use super::inline_str::InlineStr;
+
 /// A record's text: inline up to [`INLINE`] bytes, on the heap beyond.
 pub(super) enum Text {
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline(InlineStr<INLINE>),
     Heap(Box<str>),
 }
 
@@ -26,12 +28,7 @@ impl Text {
     }
 
     fn inline(text: &str) -> Option<Self> {
-        let len = u8::try_from(text.len())
-            .ok()
-            .filter(|&len| usize::from(len) <= INLINE)?;
-        let mut bytes = [0; INLINE];
-        bytes[..text.len()].copy_from_slice(text.as_bytes());
-        Some(Self::Inline { len, bytes })
+        InlineStr::new(text).map(Self::Inline)
     }
 
     /// The text's bytes, without the UTF-8 check `as_str` makes: what
@@ -39,7 +36,7 @@ impl Text {
     /// hundred instructions a record for a message with a `µ`).
     pub(super) fn as_bytes(&self) -> &[u8] {
         match self {
-            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Inline(inline) => inline.as_bytes(),
             Self::Heap(text) => text.as_bytes(),
         }
     }
@@ -52,9 +49,7 @@ impl Text {
             // Copied from a `&str` whole, so always valid UTF-8; the check
             // (an ASCII fast path over at most 62 bytes) keeps this module
             // free of `unsafe`.
-            Self::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            Self::Inline(inline) => std::str::from_utf8(inline.as_bytes()).unwrap_or_default(),
             Self::Heap(text) => text,
         }
     }
@@ -81,7 +76,7 @@ mod tests {
             for made in [Text::copied(text), Text::from(text.to_owned())] {
                 assert_eq!(made.as_str(), text);
                 assert_eq!(made.as_bytes(), text.as_bytes());
-                assert_eq!(matches!(made, Text::Inline { .. }), inline, "{text:?}");
+                assert_eq!(matches!(made, Text::Inline(_)), inline, "{text:?}");
             }
         }
         assert_eq!(std::mem::size_of::<Text>(), 64);

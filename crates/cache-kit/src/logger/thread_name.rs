@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::thread;
 
+use super::inline_str::InlineStr;
+
 /// The longest name kept inline, in bytes: `ThreadName` is then 24 bytes,
 /// and `main`, `ThreadId(123456)` and `tokio-runtime-worker` fit.
 const INLINE: usize = 22;
@@ -16,7 +18,7 @@ const INLINE: usize = 22;
 /// A thread's name: inline up to [`INLINE`] bytes, shared beyond.
 #[derive(Clone)]
 pub(super) enum ThreadName {
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline(InlineStr<INLINE>),
     Shared(Arc<str>),
 }
 
@@ -44,21 +46,14 @@ impl ThreadName {
     }
 
     fn new(name: &str) -> Self {
-        match u8::try_from(name.len()) {
-            Ok(len) if name.len() <= INLINE => {
-                let mut bytes = [0; INLINE];
-                bytes[..name.len()].copy_from_slice(name.as_bytes());
-                Self::Inline { len, bytes }
-            }
-            _ => Self::Shared(Arc::from(name)),
-        }
+        InlineStr::new(name).map_or_else(|| Self::Shared(Arc::from(name)), Self::Inline)
     }
 
     /// The name's bytes (UTF-8: copied whole from a `&str`), for the
     /// writer to copy into a line.
     pub(super) fn as_bytes(&self) -> &[u8] {
         match self {
-            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Inline(inline) => inline.as_bytes(),
             Self::Shared(name) => name.as_bytes(),
         }
     }
@@ -75,11 +70,7 @@ mod tests {
         for (name, inline) in [("", true), ("main", true), (&exactly, true), (&long, false)] {
             let made = ThreadName::new(name);
             assert_eq!(made.as_bytes(), name.as_bytes());
-            assert_eq!(
-                matches!(made, ThreadName::Inline { .. }),
-                inline,
-                "{name:?}"
-            );
+            assert_eq!(matches!(made, ThreadName::Inline(_)), inline, "{name:?}");
         }
         assert_eq!(std::mem::size_of::<ThreadName>(), 24);
     }
