@@ -1,7 +1,9 @@
 //! The logging hot path allocates nothing for a short record (its text is
 //! kept inside it) and at most once for a long one (the text), through the
-//! `log` facade and (feature `tracing`) through the layer, counted by a global allocator that tallies this thread's
-//! allocations.
+//! `log` facade and (feature `tracing`) through the layer; a long record
+//! (or an `fmt` line through the `MakeWriter`) allocates nothing once the
+//! writer has handed earlier records' buffers back. Counted by a global
+//! allocator that tallies this thread's allocations.
 #![cfg(not(miri))] // miri's allocator is not swappable in a useful way here
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -70,6 +72,23 @@ fn a_short_log_call_allocates_nothing_and_a_long_one_once() {
 }
 
 #[test]
+fn long_log_calls_reuse_the_buffers_the_writer_hands_back() {
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    let long = "y".repeat(100);
+    let log = |n: u32| log::Log::log(&logger, &record(format_args!("request {n}: {long}")));
+    for n in 0..100 {
+        log(n);
+    }
+    // Every record above is written, so its buffer is back.
+    logger.flush();
+    let before = allocations();
+    for n in 0..100 {
+        log(n);
+    }
+    assert_eq!(allocations() - before, 0, "long records allocated");
+}
+
+#[test]
 fn a_short_log_call_with_key_value_pairs_allocates_nothing_either() {
     let logger = LockFreeLogger::builder(std::io::sink()).start();
     let pairs: [(&str, log::kv::Value<'_>); 2] =
@@ -117,6 +136,46 @@ fn a_layer_event_in_spans_allocates_at_most_once_for_its_text() {
         let per_event = (allocations() - before) as f64 / 1_000.0;
         assert!(per_event <= 1.0, "{per_event} allocations per event");
     });
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn an_fmt_line_through_the_make_writer_allocates_no_more_than_fmt_alone_once_buffers_are_back() {
+    // What `fmt` allocates itself for an event, writing to a sink.
+    let fmt_alone = {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(std::io::sink)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(user = "ann", "warm-up");
+            let before = allocations();
+            for n in 0..100 {
+                tracing::info!(user = "ann", "request {n} served in {} µs", n * 3);
+            }
+            allocations() - before
+        })
+    };
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logger.make_writer())
+        .finish();
+    let through_ours = tracing::subscriber::with_default(subscriber, || {
+        for n in 0..100 {
+            tracing::info!(user = "ann", "request {n} served in {} µs", n * 3);
+        }
+        // Every line above is written, so its buffer is back.
+        logger.flush();
+        let before = allocations();
+        for n in 0..100 {
+            tracing::info!(user = "ann", "request {n} served in {} µs", n * 3);
+        }
+        allocations() - before
+    });
+    assert_eq!(logger.stats().logged, 200);
+    assert!(
+        through_ours <= fmt_alone,
+        "{through_ours} allocations for 100 lines, fmt alone {fmt_alone}"
+    );
 }
 
 fn record(args: std::fmt::Arguments<'_>) -> log::Record<'_> {

@@ -12,7 +12,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
 use tracing_subscriber::Layer;
 
-use super::{format_caught, Shared, Target};
+use super::{format_caught, Formatted, Shared, Target};
 
 /// A `tracing-subscriber` [`Layer`] that logs `tracing` events through a
 /// [`LockFreeLogger`](crate::LockFreeLogger), from
@@ -162,15 +162,16 @@ impl SpanFields {
 /// Formats `fields` (a span's attributes or record) with the user's
 /// `Debug` and `Display` caught; `(text, failed)`.
 fn format_span_fields(fields: impl FnOnce(&mut FieldWriter<'_>)) -> (String, bool) {
-    let (formatted, _) = format_caught(
+    let (text, failed, _) = format_caught(
         |_| {},
         |scratch| {
             let mut writer = FieldWriter::new(scratch);
             fields(&mut writer);
             writer.ok
         },
+        str::to_owned,
     );
-    (formatted.text.as_str().to_owned(), formatted.failed)
+    (text, failed)
 }
 
 impl<S> Layer<S> for LoggerLayer
@@ -237,12 +238,19 @@ where
                 }
             }
         };
-        let (mut formatted, context) = format_caught(head, |scratch| {
-            let mut writer = FieldWriter::new(scratch);
-            event.record(&mut writer);
-            writer.ok
-        });
-        formatted.failed |= span_failed;
+        let (text, failed, context) = format_caught(
+            head,
+            |scratch| {
+                let mut writer = FieldWriter::new(scratch);
+                event.record(&mut writer);
+                writer.ok
+            },
+            |formatted| shared.spares.text(formatted),
+        );
+        let formatted = Formatted {
+            text,
+            failed: failed || span_failed,
+        };
         shared.push(level, Target::Spans { target, context }, formatted);
     }
 }

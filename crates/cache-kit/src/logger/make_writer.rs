@@ -126,6 +126,10 @@ impl fmt::Debug for LoggerWriter<'_> {
 
 impl io::Write for LoggerWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.line.capacity() == 0 && !bytes.is_empty() {
+            // A buffer the writer handed back, if there is one.
+            self.line = self.shared.spares.take().into_bytes();
+        }
         self.line.extend_from_slice(bytes);
         Ok(bytes.len())
     }
@@ -150,7 +154,7 @@ impl Drop for LoggerWriter<'_> {
             log::Level::Info,
             Target::Raw,
             Formatted {
-                text: text.into(),
+                text: self.shared.spares.keep(text),
                 failed: false,
             },
         );

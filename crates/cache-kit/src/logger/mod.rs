@@ -27,6 +27,7 @@ mod overflow;
 // Public only for the loom models of the wait for room.
 #[allow(unreachable_pub)]
 pub(crate) mod room;
+mod spare_buffers;
 mod stats;
 mod text;
 mod thread_name;
@@ -57,6 +58,7 @@ pub use stats::LoggerStats;
 use crate::sync::{Backoff, Condvar, Mutex};
 use line::LineFormat;
 use room::Room;
+use spare_buffers::SpareBuffers;
 use text::Text;
 use thread_name::ThreadName;
 
@@ -81,8 +83,9 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// a line silently.
 ///
 /// Each call stamps the time, formats the message (kept inside the record
-/// up to 62 bytes, so a typical call allocates nothing; one exactly sized
-/// allocation beyond), and pushes the record into a bounded
+/// up to 62 bytes, so a typical call allocates nothing; beyond that, in a
+/// heap buffer the writer hands back once it has written the line, so
+/// that only a call that finds no spare buffer allocates), and pushes the record into a bounded
 /// `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
 /// formats the lines (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`)
 /// and writes them to the sink in batches. When the buffer is full the
@@ -157,6 +160,8 @@ pub struct LockFreeLogger {
 /// What the logging threads and the writer share.
 pub(crate) struct Shared {
     queue: ArrayQueue<Entry>,
+    /// The heap buffers of popped long records, for the next ones.
+    spares: SpareBuffers,
     /// Admits records until shutdown, then tells the writer when the last
     /// admitted push has landed (so no record is stranded in the queue).
     gate: AdmissionGate,
@@ -242,6 +247,7 @@ impl LockFreeLogger {
     ) -> Self {
         let shared = Arc::new(Shared {
             queue: ArrayQueue::new(capacity),
+            spares: SpareBuffers::new(),
             gate: AdmissionGate::new(),
             overflow,
             room: Room::new(),
@@ -355,10 +361,13 @@ impl Shared {
         // The message's `Display` impls (user code) run before the gate:
         // a shutdown never waits for them.
         let (target, formatted) = match static_target {
-            Some(target) => (Target::Static(target), format_exact(None, args, pairs)),
+            Some(target) => (
+                Target::Static(target),
+                format_exact(&self.spares, None, args, pairs),
+            ),
             None => (
                 Target::Prefix(target.len()),
-                format_exact(Some(target), args, pairs),
+                format_exact(&self.spares, Some(target), args, pairs),
             ),
         };
         self.push(level, target, formatted);
@@ -389,13 +398,16 @@ impl Shared {
         };
         let queued = match shared.overflow {
             Overflow::DropNewest => {
-                let queued = shared.queue.push(entry).is_ok();
-                if !queued {
-                    // Relaxed: a count; the writer reports it in band.
-                    shared.dropped.fetch_add(1, Ordering::Relaxed);
-                    shared.wake_writer();
+                match shared.queue.push(entry) {
+                    Ok(()) => true,
+                    Err(refused) => {
+                        // Relaxed: a count; the writer reports it in band.
+                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        shared.wake_writer();
+                        shared.spares.recycle(refused.text);
+                        false
+                    }
                 }
-                queued
             }
             Overflow::Block => {
                 let backoff = Backoff::new();
@@ -679,36 +691,41 @@ struct Formatted {
 /// `target` (if any), the formatted message and the key-value pairs (if
 /// any, as ` key=value`, string values quoted) in one [`Text`]: formatted
 /// first into a reused per-thread buffer, then copied inline (short) or
-/// into one exactly sized allocation, however the message grows.
+/// into a spare heap buffer (see [`SpareBuffers`]), however the message
+/// grows.
 ///
 /// A `Display` impl (in the message or a value) that panics or returns an
 /// error never reaches the caller (see [`format_caught`]).
 fn format_exact(
+    spares: &SpareBuffers,
     target: Option<&str>,
     args: fmt::Arguments<'_>,
     pairs: Option<&dyn log::kv::Source>,
 ) -> Formatted {
     if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
         return Formatted {
-            text: Text::copied(literal),
+            text: spares.text(literal),
             failed: false,
         };
     }
     let head = |scratch: &mut String| scratch.push_str(target.unwrap_or_default());
-    format_caught(head, |scratch| {
-        let message = scratch.write_fmt(args);
-        let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(scratch)));
-        message.is_ok() && pairs.is_ok()
-    })
-    .0
+    let (text, failed, _) = format_caught(
+        head,
+        |scratch| {
+            let message = scratch.write_fmt(args);
+            let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(scratch)));
+            message.is_ok() && pairs.is_ok()
+        },
+        |formatted| spares.text(formatted),
+    );
+    Formatted { text, failed }
 }
 
-/// The one-allocation formatting every record's text goes through: `head`
-/// (our own text: a target, a span context) and then `body` (which runs
-/// the user's `Display` and `Debug` impls, and says whether they all
-/// succeeded) write into a reused per-thread buffer, copied out into a
-/// `String` of exactly their length. Returns the text and the length of
-/// the head in it.
+/// The formatting every record's text goes through: `head` (our own text:
+/// a target, a span context) and then `body` (which runs the user's
+/// `Display` and `Debug` impls, and says whether they all succeeded) write
+/// into a reused per-thread buffer, which `copy` copies out. Returns the
+/// copy, whether `body` failed, and the length of the head in the text.
 ///
 /// The buffer is taken out of its slot while `body` runs: a `Display` impl
 /// that logs again (through this logger or another, or a panic hook that
@@ -720,10 +737,11 @@ fn format_exact(
 /// A `body` that panics or returns `false` never reaches the caller: the
 /// text is what was formatted before the failure, followed by a
 /// `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
-fn format_caught(
+fn format_caught<T>(
     head: impl FnOnce(&mut String),
     body: impl FnOnce(&mut String) -> bool,
-) -> (Formatted, usize) {
+    copy: impl FnOnce(&str) -> T,
+) -> (T, bool, usize) {
     thread_local! {
         static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
     }
@@ -753,7 +771,7 @@ fn format_caught(
         scratch.push_str(failure);
         scratch.push(']');
     }
-    let text = Text::copied(&scratch);
+    let text = copy(&scratch);
     // Keep the larger of this buffer and one a re-entrant call put back.
     let _ = SCRATCH.try_with(|slot| {
         let other = slot.take();
@@ -763,13 +781,7 @@ fn format_caught(
             scratch
         });
     });
-    (
-        Formatted {
-            text,
-            failed: failure.is_some(),
-        },
-        start,
-    )
+    (text, failure.is_some(), start)
 }
 
 /// Writes a record's key-value pairs after its message: ` key=value` for
@@ -843,6 +855,7 @@ impl Writer {
                     self.shared.room.notify();
                 }
                 self.format(&entry);
+                self.shared.spares.recycle(entry.text);
                 if self.batch.len() >= BATCH_BYTES {
                     self.write_batch();
                 }
