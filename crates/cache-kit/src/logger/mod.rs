@@ -220,6 +220,17 @@ enum Target {
     Raw,
 }
 
+impl Target {
+    /// Whether the record is a whole line already, whose time and thread
+    /// the writer does not write (nor the caller look up).
+    fn is_raw(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        return matches!(self, Self::Raw);
+        #[cfg(not(feature = "tracing"))]
+        false
+    }
+}
+
 impl LockFreeLogger {
     /// The largest buffer [`LoggerBuilder::capacity`] accepts: 16,777,216
     /// records, whose slots are allocated when the logger starts.
@@ -389,10 +400,15 @@ impl Shared {
             return;
         };
         let text = formatted.text;
+        let (at, thread) = if target.is_raw() {
+            (SystemTime::UNIX_EPOCH, ThreadName::unnamed())
+        } else {
+            (crate::sync::wall_clock(), ThreadName::current())
+        };
         let entry = Entry {
-            at: crate::sync::wall_clock(),
+            at,
             level,
-            thread: ThreadName::current(),
+            thread,
             target,
             text,
         };

@@ -45,6 +45,11 @@ impl ThreadName {
         }
     }
 
+    /// No name: for a record whose line leaves the thread out.
+    pub(super) fn unnamed() -> Self {
+        Self::new("")
+    }
+
     fn new(name: &str) -> Self {
         InlineStr::new(name).map_or_else(|| Self::Shared(Arc::from(name)), Self::Inline)
     }
