@@ -302,6 +302,80 @@ fn a_panicking_input_iterator_unwinds_out_of_the_call() {
     }
 }
 
+/// A panic of the input iterator unwinds out of the call once the inputs
+/// and results the call holds are dropped, each once, even when their
+/// `Drop` panics too: dropped during the unwind, as they were, that second
+/// panic aborted the process. Run in a child process, which the broken
+/// behaviour aborts.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a child process")]
+fn an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics() {
+    const CHILD: &str = "FEARLESS_FAN_OUT_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Input {
+        id: u32,
+    }
+    impl Drop for Input {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::Relaxed);
+            // Five held by the call when the iterator panics, and one left
+            // in the iterator (whose own `Drop` drops the others: a second
+            // panic there would abort the process wherever it is dropped).
+            let panics = self.id % 10 == 3 && (self.id < 50 || self.id == 73);
+            assert!(!panics, "dropping input {}", self.id);
+        }
+    }
+    // The trivial map runs on the caller (all of it, or until its probe
+    // meets the panic); the slow one collects the rest for helpers.
+    for (slow, workers) in [(false, 1), (false, 2), (true, 2)] {
+        DROPS.store(0, Ordering::Relaxed);
+        let inputs: Vec<Input> = (0..100).map(|id| Input { id }).collect();
+        let inputs = inputs.into_iter().inspect(|input| {
+            assert!(input.id != 50, "input 50 is broken");
+        });
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fan_out_fan_in(inputs, workers, |input| {
+                if slow {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                input
+            })
+        }));
+        let Err(payload) = caught else {
+            panic!("the iterator's panic did not unwind");
+        };
+        assert_eq!(
+            payload.downcast_ref::<&str>().copied(),
+            Some("input 50 is broken"),
+            "slow {slow}, {workers} workers"
+        );
+        assert_eq!(
+            DROPS.load(Ordering::Relaxed),
+            100,
+            "slow {slow}, {workers} workers: every input dropped once"
+        );
+    }
+}
+
 /// A non-`Send` input iterator is fine: the inputs are pulled on the
 /// calling thread.
 #[test]

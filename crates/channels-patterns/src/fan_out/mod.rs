@@ -130,7 +130,9 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A
 /// panic in the input iterator itself is not an item's panic: it unwinds
-/// out of this call.
+/// out of this call, once the inputs and results the call holds are
+/// dropped (each once; a `Drop` that panics then is caught, where a second
+/// panic during the unwind would abort the process).
 ///
 /// # Panics policy
 ///
@@ -171,22 +173,32 @@ where
     let mut out = Outcomes::with_capacity(inputs.size_hint().0);
     // One input, or one worker: nothing to share, nothing to time.
     if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
-        run_items(inputs, &f, &mut out);
+        if let Err(payload) = run_items(inputs, &f, &mut out) {
+            resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
+        }
         return out.finish();
     }
     let split = match probe(&mut inputs, workers, &f, &mut out) {
         Probed::Ended => return out.finish(),
+        Probed::InputPanicked(payload) => resume_after_dropping(payload, inputs, Vec::new(), out),
         Probed::Small => {
             // By value: the rest's loop keeps the iterator in registers.
-            run_items(inputs, &f, &mut out);
+            if let Err(payload) = run_items(inputs, &f, &mut out) {
+                resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
+            }
             return out.finish();
         }
         Probed::Large(split) => split,
     };
-    let rest: Vec<I::Item> = inputs.collect();
+    let mut rest: Vec<I::Item> = Vec::with_capacity(inputs.size_hint().0);
+    // `extend` keeps the inputs collected so far if `inputs` panics.
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| rest.extend(&mut inputs))) {
+        resume_after_dropping(payload, inputs, rest, out);
+    }
     let helpers = split.helpers(rest.len());
     if helpers == 0 {
-        run_items(rest, &f, &mut out);
+        // A vector's iterator does not panic.
+        let _ = run_items(rest, &f, &mut out);
         return out.finish();
     }
     share(rest, helpers, split.per_item_ns, &f, &mut out);
@@ -270,6 +282,8 @@ fn nanos(time: Duration) -> u64 {
 enum Probed {
     /// The inputs ended: every outcome is in `out`.
     Ended,
+    /// The input iterator panicked, with this payload.
+    InputPanicked(Box<dyn std::any::Any + Send>),
     /// The work left looks too small for a helper, at every item's cost
     /// so far, and the next batch would cover all of it: the caller runs
     /// the rest.
@@ -312,7 +326,9 @@ fn probe<T, R>(
     let mut settled_batches = 0;
     loop {
         let before = out.len();
-        run_items(inputs.by_ref().take(batch), f, out);
+        if let Err(payload) = run_items(inputs.by_ref().take(batch), f, out) {
+            return Probed::InputPanicked(payload);
+        }
         if out.len() - before < batch {
             return Probed::Ended;
         }
@@ -427,8 +443,14 @@ impl Drop for Unwinding<'_> {
 /// One `catch_unwind` covers a whole run of items, not each item: after a
 /// panic in `f`, the item that panicked is the one after the last outcome,
 /// and the run goes on with the next. A panic in `items` itself is the
-/// caller's: it resumes.
-fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out: &mut Outcomes<R>) {
+/// caller's: the items it has not yielded are dropped (see
+/// [`drop_caught`]), and its payload is returned, for the caller to
+/// resume with [`resume_after_dropping`].
+fn run_items<T, R>(
+    items: impl IntoIterator<Item = T>,
+    f: &impl Fn(T) -> R,
+    out: &mut Outcomes<R>,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
     // Owned here, not borrowed from the caller, so that the loop may keep
     // its state in registers.
     let mut items = items.into_iter();
@@ -450,14 +472,51 @@ fn run_items<T, R>(items: impl IntoIterator<Item = T>, f: &impl Fn(T) -> R, out:
             }
         }));
         match caught {
-            Ok(()) => return,
+            Ok(()) => return Ok(()),
             // Not `f`: `items` (or a failed allocation) panicked.
-            Err(payload) if !f_panicked => panic::resume_unwind(payload),
+            Err(payload) if !f_panicked => {
+                drop_caught(items);
+                return Err(payload);
+            }
             Err(payload) => {
                 let index = out.len();
                 out.push_panicked(ItemPanicked::new(index, panic_message(payload)));
             }
         }
+    }
+}
+
+/// Re-raises `payload`, a panic of the input iterator, after dropping
+/// what the call still holds: the iterator (with the inputs it has not
+/// yielded), the inputs collected but not run, and the outcomes so far.
+/// Dropped while `payload` unwinds, an input or result whose `Drop`
+/// panics would abort the process; dropped here, such a panic is caught
+/// and its payload dropped, and every other value is still dropped once.
+/// (Inputs left inside the iterator are dropped by its own `Drop`: if two
+/// of those panic, the second aborts, as it would anywhere.)
+#[cold]
+#[inline(never)]
+fn resume_after_dropping<R, T>(
+    payload: Box<dyn std::any::Any + Send>,
+    inputs: impl Iterator<Item = T>,
+    collected: Vec<T>,
+    so_far: Outcomes<R>,
+) -> ! {
+    drop_caught(inputs);
+    collected.into_iter().for_each(drop_caught);
+    match so_far {
+        Outcomes::AllOk(results) => results.into_iter().for_each(drop_caught),
+        Outcomes::SomePanicked(outcomes) => outcomes.into_iter().for_each(drop_caught),
+    }
+    panic::resume_unwind(payload)
+}
+
+/// Drops `value`, catching a panic of its `Drop` (and dropping that
+/// panic's payload the same way): for values dropped before a panic is
+/// resumed, where a second panic would abort the process.
+fn drop_caught(value: impl Sized) {
+    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        atomics_kit::drop_panic_payload(second);
     }
 }
 
