@@ -21,7 +21,10 @@
 //!   each run are printed to stderr. Under `tracing`, ours runs as the
 //!   `LoggerLayer` on a `Registry` and as the `MakeWriter` of the same
 //!   `fmt` subscriber tracing-appender's `non_blocking` runs under, each in
-//!   both modes.
+//!   both modes. Two `floor:` rows time the message formatted into a
+//!   reused `String` with no logger at all (at 1 thread also with the other
+//!   core kept busy, as a writer thread keeps it): what this machine gives
+//!   any logger.
 //!
 //! - `logger_keep_up_dropped` and `logger_keep_up_throughput`: whether
 //!   the writer keeps up with callers logging flat out (issue 17): 1 and 2
@@ -337,6 +340,53 @@ fn logger_keep_up(threads: usize, calls: usize) {
     }
 }
 
+/// The machine's floor under the latency runs: the same message formatted
+/// into a reused `String`, no logger at all, timed the same way; at one
+/// thread also with a thread spinning on the other core, as a logger's
+/// writer thread busies it. A VM's own pauses set the p99.9 here (issue
+/// 17's DropNewest target of 1 µs sits below it).
+fn logger_latency_floor(threads: usize, calls: usize) {
+    thread_local! {
+        static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    let format_alone = |n: usize| {
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            let _ = std::fmt::Write::write_fmt(
+                line,
+                format_args!("request {n} served in {} µs", n % 1_000),
+            );
+            std::hint::black_box(&*line);
+        });
+    };
+    let (latencies, span) = time_calls(threads, calls, &format_alone);
+    report_logger(
+        "floor: format into a String, no logger",
+        threads,
+        latencies,
+        span,
+    );
+    if threads == 1 {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (latencies, span) = std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+            let measured = time_calls(threads, calls, &format_alone);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            measured
+        });
+        report_logger(
+            "floor: format into a String, no logger, other core busy",
+            threads,
+            latencies,
+            span,
+        );
+    }
+}
+
 /// How a `tracing` event reaches our logger in the latency runs.
 #[derive(Clone, Copy)]
 enum TracingRoute {
@@ -445,6 +495,7 @@ fn logger_latency(threads: usize, calls: usize) {
         log::Log::flush(&logger);
         report_logger("Mutex<BufWriter<File>> (log)", threads, latencies, span);
     }
+    logger_latency_floor(threads, calls);
     {
         let logger = env_logger::Builder::new()
             .target(env_logger::Target::Pipe(Box::new(log_file("env_logger"))))

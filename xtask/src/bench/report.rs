@@ -44,7 +44,9 @@ Tables marked **older unpaired run** predate the paired rounds: criterion's medi
 implementation after another, so their ratios are of medians taken at different moments. Tables in
 another unit (a hit ratio, a latency percentile) come from `benches/examples/metrics.rs`, one
 measurement per implementation, and say so; for a percentage the comparison gives ours minus the
-best peer in points.
+best peer in points. A row named `floor: …` is no peer but the machine's own floor for that
+measurement (the same work without the library, say), listed to show what no implementation can
+beat here; it is never the best peer.
 ";
 
 /// Rewrites `docs/benchmarks.md` and `docs/bench/<machine>/<scenario>.svg`;
@@ -82,6 +84,10 @@ fn our_prefixes() -> Result<Vec<String>> {
         .map(|krate| format!("{}::", krate.name.replace('-', "_")))
         .collect())
 }
+
+/// How a reference row's name starts (see the introduction): it is listed
+/// with the others but is neither ours nor a peer.
+const FLOOR: &str = "floor: ";
 
 fn is_ours(prefixes: &[String], implementation: &str) -> bool {
     prefixes
@@ -150,7 +156,10 @@ fn row(text: &mut String, cells: &[String]) {
 
 fn scenario_section(text: &mut String, run: &ScenarioRun, ours: &[String], chart: &Path) {
     let names = implementations(run, |name| is_ours(ours, name));
-    let (mine, peers): (Vec<&str>, Vec<&str>) = names.iter().partition(|name| is_ours(ours, name));
+    let (mine, peers): (Vec<&str>, Vec<&str>) = names
+        .iter()
+        .filter(|name| !name.starts_with(FLOOR))
+        .partition(|name| is_ours(ours, name));
     let threads = thread_counts(run);
     let method = run.method();
     write!(text, "\n### {}\n\n", run.scenario).expect("writing to a String");
@@ -317,6 +326,19 @@ mod tests {
         assert_eq!(lines[3], "| `x_kit::Ours` / `peer` | 1.00× (0.50–2.00) |");
         assert_eq!(lines[4], "| `x_kit::Ours` | 3.0 |");
         assert_eq!(lines[5], "| `peer` | 4.0 |");
+    }
+
+    #[test]
+    fn a_floor_row_is_listed_but_never_the_best_peer() {
+        let mut run = metric("ns", 5.0, 8.0);
+        let mut floor = run.measurements[1].clone();
+        floor.implementation = format!("{FLOOR}no library");
+        floor.value = 1.0;
+        run.measurements.push(floor);
+        assert_eq!(lead_row(&run), "| `x_kit::Ours` / best peer | **0.62×** `peer` |");
+        let mut text = String::new();
+        scenario_section(&mut text, &run, &["x_kit::".to_owned()], Path::new("c.svg"));
+        assert!(text.contains("| `floor: no library` | 1.0 |"), "{text}");
     }
 
     #[test]
