@@ -128,7 +128,7 @@ impl io::Write for LoggerWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if self.line.capacity() == 0 && !bytes.is_empty() {
             // A buffer the writer handed back, if there is one.
-            self.line = self.shared.spares.take().into_bytes();
+            self.line = self.shared.spares.take(bytes.len()).into_bytes();
         }
         self.line.extend_from_slice(bytes);
         Ok(bytes.len())

@@ -64,6 +64,13 @@ use thread_name::ThreadName;
 
 /// The writer sends a batch to the sink once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
+/// The largest batch buffer the writer keeps after writing it: a line
+/// longer than a batch grows the buffer to its size, which is then freed.
+const MAX_KEPT_BATCH: usize = 2 * BATCH_BYTES;
+/// The largest per-thread formatting buffer kept between calls: a huge
+/// message's buffer is freed after it is copied out, not kept for the
+/// thread's life.
+const MAX_KEPT_SCRATCH: usize = 64 * 1024;
 /// While logging threads wait for room ([`Overflow::Block`]), the writer
 /// wakes them each time it has popped this many records (and after each
 /// pass over the queue): often enough that a wait is short, seldom enough
@@ -83,10 +90,11 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// a line silently.
 ///
 /// Each call stamps the time, formats the message (kept inside the record
-/// up to 62 bytes, so a typical call allocates nothing; beyond that, in a
+/// when target and message together, and the key-value pairs, take at
+/// most 62 bytes, so a typical call allocates nothing; beyond that, in a
 /// heap buffer the writer hands back once it has written the line, so
-/// that only a call that finds no spare buffer allocates), and pushes the record into a bounded
-/// `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
+/// that only a call that finds no spare buffer allocates, once), and
+/// pushes the record into a bounded `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
 /// formats the lines (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`)
 /// and writes them to the sink in batches. When the buffer is full the
 /// record is dropped and counted, and a "N records dropped" line goes into
@@ -103,7 +111,14 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// it runs does: a `Display` impl in the message may log again (through
 /// this logger or another), panic or fail (the record is written with a
 /// marker and counted in [`LoggerStats::format_errors`]), and a
-/// thread-local's destructor may log.
+/// thread-local's destructor may log. One exception is Rust's, not the
+/// logger's: inside a panic hook, any second panic aborts the process
+/// before it can be caught, so a hook that logs a message whose `Display`
+/// panics aborts (a hook that logs well-behaved messages is fine).
+///
+/// No buffer grows for good: a huge message's formatting buffer and the
+/// writer's batch buffer are freed after use, and at most 1024 spare heap
+/// buffers of at most 1 KiB each are kept for long records.
 ///
 /// # Examples
 ///
@@ -395,8 +410,8 @@ impl Shared {
         }
         let Some(admission) = shared.gate.enter() else {
             // Shut down: counted, never silent (`stats().dropped`).
-            // Relaxed: a count, read by `stats` only.
-            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            // Release: pairs with `stats` (see there).
+            shared.dropped.fetch_add(1, Ordering::Release);
             return;
         };
         let text = formatted.text;
@@ -417,8 +432,9 @@ impl Shared {
                 match shared.queue.push(entry) {
                     Ok(()) => true,
                     Err(refused) => {
-                        // Relaxed: a count; the writer reports it in band.
-                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        // Release: pairs with `stats` (see there); the writer
+                        // reports it in band.
+                        shared.dropped.fetch_add(1, Ordering::Release);
                         shared.wake_writer();
                         shared.spares.recycle(refused.text);
                         false
@@ -438,8 +454,9 @@ impl Shared {
                         // thread makes room, so waiting would hang it for
                         // good. Dropped and counted instead.
                         drop(entry);
-                        // Relaxed: a count; the writer reports it in band.
-                        shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        // Release: pairs with `stats` (see there); the writer
+                        // reports it in band.
+                        shared.dropped.fetch_add(1, Ordering::Release);
                         break false;
                     }
                     shared.wake_writer();
@@ -598,8 +615,8 @@ impl LockFreeLogger {
     fn timed_out(&self) -> ShutdownTimeout {
         let stats = self.stats();
         ShutdownTimeout {
-            // Saturating: a snapshot taken while the writer runs may count a
-            // record written before it counts it logged.
+            // Saturating, though `stats` never counts a record's fate
+            // before counting it logged: an overflow here would panic.
             pending: stats
                 .logged
                 .saturating_sub(stats.written + stats.dropped + stats.write_errors),
@@ -617,13 +634,20 @@ impl LockFreeLogger {
     #[must_use]
     pub fn stats(&self) -> LoggerStats {
         let shared = &*self.shared;
-        // Relaxed (all): counts; a snapshot while logging runs, exact after
-        // `flush` or `shutdown` (their locks order the writer's updates).
+        // Acquire (the three fates): pairs with their Release increments,
+        // each made after the record's `logged` count (on the caller, or
+        // on the writer after popping the record), so `logged`, read
+        // after them, counts at least every record they count.
+        let written = shared.written.load(Ordering::Acquire);
+        let dropped = shared.dropped.load(Ordering::Acquire);
+        let write_errors = shared.write_errors.load(Ordering::Acquire);
         LoggerStats {
             logged: shared.logged.sum(),
-            written: shared.written.load(Ordering::Relaxed),
-            dropped: shared.dropped.load(Ordering::Relaxed),
-            write_errors: shared.write_errors.load(Ordering::Relaxed),
+            written,
+            dropped,
+            write_errors,
+            // Relaxed: a tally across the fates, promised nothing against
+            // them while calls run.
             format_errors: shared.format_errors.load(Ordering::Relaxed),
         }
     }
@@ -788,14 +812,14 @@ fn format_caught<T>(
         scratch.push(']');
     }
     let text = copy(&scratch);
-    // Keep the larger of this buffer and one a re-entrant call put back.
+    // Keep the larger of this buffer and one a re-entrant call put back,
+    // unless a huge message grew it.
     let _ = SCRATCH.try_with(|slot| {
-        let other = slot.take();
-        slot.set(if other.capacity() > scratch.capacity() {
-            other
-        } else {
-            scratch
-        });
+        let kept = [slot.take(), scratch]
+            .into_iter()
+            .filter(|buffer| buffer.capacity() <= MAX_KEPT_SCRATCH)
+            .max_by_key(String::capacity);
+        slot.set(kept.unwrap_or_default());
     });
     (text, failure.is_some(), start)
 }
@@ -986,11 +1010,16 @@ impl Writer {
                 &self.shared.write_errors
             }
         };
-        // Relaxed: a count; `flush` and `shutdown` read it after the
-        // progress lock, which orders it.
-        counter.fetch_add(self.records_in_batch, Ordering::Relaxed);
+        // Release: pairs with `stats`' Acquire load, so that a snapshot
+        // that counts these records also sees them counted logged (each was
+        // counted before its push, which this thread's pop acquired).
+        counter.fetch_add(self.records_in_batch, Ordering::Release);
         self.batch.clear();
         self.records_in_batch = 0;
+        if self.batch.capacity() > MAX_KEPT_BATCH {
+            // A huge line grew the batch: not kept for the logger's life.
+            self.batch = Vec::with_capacity(BATCH_BYTES);
+        }
     }
 
     fn serve_flushes(&self, tickets: u64) {

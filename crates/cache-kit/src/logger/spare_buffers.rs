@@ -41,23 +41,25 @@ impl SpareBuffers {
         }
     }
 
-    /// An empty buffer: a spare if there is one, else a new one of
-    /// [`MIN_NEW_CAPACITY`] bytes.
-    pub(super) fn take(&self) -> String {
-        self.spares.pop().map_or_else(
-            || String::with_capacity(MIN_NEW_CAPACITY),
-            |mut spare| {
+    /// An empty buffer for at least `bytes` bytes: a spare if there is one
+    /// (grown if it is smaller), else a new one of at least
+    /// [`MIN_NEW_CAPACITY`] bytes; one allocation at most either way.
+    pub(super) fn take(&self, bytes: usize) -> String {
+        match self.spares.pop() {
+            Some(mut spare) => {
                 spare.clear();
+                spare.reserve(bytes);
                 spare
-            },
-        )
+            }
+            None => String::with_capacity(bytes.max(MIN_NEW_CAPACITY)),
+        }
     }
 
     /// `text` as a record's [`Text`]: inline if it is short, else copied
     /// into a buffer from [`take`](Self::take).
     pub(super) fn text(&self, text: &str) -> Text {
         Text::inline(text).unwrap_or_else(|| {
-            let mut buffer = self.take();
+            let mut buffer = self.take(text.len());
             buffer.push_str(text);
             Text::Heap(buffer)
         })
@@ -116,10 +118,13 @@ mod tests {
         assert!(matches!(spares.text("short"), Text::Inline(_)));
         // A short text written into a taken buffer goes inline, and the
         // buffer back to the spares.
-        let mut taken = spares.take();
+        let mut taken = spares.take(5);
         taken.push_str("short");
         assert!(matches!(spares.keep(taken), Text::Inline(_)));
         assert_eq!(spares.spares.len(), 1);
+        // Room for what is asked, from a spare or not.
+        assert!(spares.take(5000).capacity() >= 5000);
+        assert!(spares.take(5000).capacity() >= 5000);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 /// still running (`logged` counts a call as it starts, before its message
 /// is formatted or, in Block mode, finds room), whatever formatting its
 /// message did (a `Display` impl that panics is counted in
-/// `format_errors` too).
+/// `format_errors` too). A snapshot taken while calls run never counts a
+/// record's fate before the record: `written + dropped + write_errors <=
+/// logged` in every snapshot.
 ///
 /// # Examples
 ///
