@@ -90,16 +90,18 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// a line silently.
 ///
 /// Each call stamps the time, formats the message (kept inside the record
-/// when target and message together, and the key-value pairs, take at
-/// most 62 bytes, so a typical call allocates nothing; beyond that, in a
-/// heap buffer the writer hands back once it has written the line, so
-/// that only a call that finds no spare buffer allocates, once), and
-/// pushes the record into a bounded `crossbeam_queue::ArrayQueue`. A writer thread pops records in order,
-/// formats the lines (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`)
-/// and writes them to the sink in batches. When the buffer is full the
-/// record is dropped and counted, and a "N records dropped" line goes into
-/// the log as soon as there is room ([`Overflow::DropNewest`], the
-/// default), or the logging thread waits ([`Overflow::Block`]).
+/// when its text takes at most 62 bytes: the message, its key-value pairs,
+/// and the target unless it is the module path, as `log`'s macros set it;
+/// so a typical call allocates nothing; beyond that, in a heap buffer the
+/// writer hands back once it has written the line, so that only a call
+/// that finds no spare buffer allocates, once), and pushes the record into
+/// a bounded `crossbeam_queue::ArrayQueue`. A writer thread pops records
+/// in order, formats the lines
+/// (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`) and writes them
+/// to the sink in batches. When the buffer is full the record is dropped
+/// and counted, and a "N records dropped" line goes into the log as soon
+/// as there is room ([`Overflow::DropNewest`], the default), or the
+/// logging thread waits ([`Overflow::Block`]).
 ///
 /// It serves the `log` facade ([`LoggerBuilder::install`]) and can be used
 /// directly ([`log_str`](Self::log_str), or `log::Log::log`). A record's
