@@ -15,6 +15,22 @@ fn the_cache_is_shared_between_threads() {
     assert_send_sync::<SizeError>();
 }
 
+/// A cache stays whole whatever user code panics inside it (no lock held,
+/// no key stuck), so `catch_unwind` around its calls needs no
+/// `AssertUnwindSafe`, as around `std::sync::Mutex`'s.
+#[test]
+#[cfg(feature = "cache")]
+fn a_cache_may_be_used_across_catch_unwind() {
+    fn assert_unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    assert_unwind_safe::<cache_kit::Cache<String, std::cell::Cell<u8>>>();
+    let cache = cache_kit::Cache::new(10).unwrap();
+    let caught = std::panic::catch_unwind(|| {
+        cache.get_or_insert_with(&1, || -> u32 { panic!("a load that fails") })
+    });
+    assert!(caught.is_err());
+    assert_eq!(cache.get_or_insert_with(&1, || 7), 7);
+}
+
 #[test]
 #[cfg(feature = "logger")]
 fn the_logger_is_shared_between_threads() {

@@ -86,7 +86,11 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// `Hash` or `Eq`, a value's `Clone`, the weigher or a load reaches its
 /// caller and leaves the cache consistent: no lock held, no load stuck.
 /// `Clone`, `Hash` and `Eq` run under a map shard's lock (as in dashmap)
-/// and must not use the cache.
+/// and must not use the cache. Dropping the cache drops every key and
+/// value once (the listener is not told); if one's `Drop` panics, the
+/// others are still dropped and the panic then reaches the code dropping
+/// the cache, unless that code is already unwinding (the panic is then
+/// dropped: a second panic would abort the process).
 ///
 /// # Examples
 ///
@@ -110,6 +114,10 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
+    /// What dropping the cache runs ([`Cache::drop_entries`]): a function
+    /// made where the key and hasher bounds hold, for the `Drop` impl,
+    /// which cannot have them.
+    drop_entries: fn(&mut Self),
 }
 
 /// The keys that hash to one part of the cache: their eviction queues and
@@ -258,6 +266,33 @@ where
             budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
+            drop_entries: Self::drop_entries,
+        }
+    }
+
+    /// Drops every entry when the cache is dropped, each key and value on
+    /// its own, so that one whose `Drop` panics leaves none of the others
+    /// undropped (dropped with the map, the rest of its shard leaked), and
+    /// without hashing or comparing a key. The listener is not told: the
+    /// cache is going, not evicting. The first panic is resumed after
+    /// everything is dropped, unless the thread is already panicking (a
+    /// second panic would abort the process): its payload is dropped.
+    fn drop_entries(&mut self) {
+        if !std::mem::needs_drop::<K>() && !std::mem::needs_drop::<V>() {
+            return; // Nothing that drops can panic: the map goes whole.
+        }
+        let mut panics = Panics::default();
+        for (key, slot) in self.map.take_all(self.hasher.clone()) {
+            panics.catch(move || drop(key));
+            panics.catch(move || drop(slot));
+        }
+        for segment in &mut self.segments {
+            for key in segment.policy.get_mut().take_keys() {
+                panics.catch(move || drop(key));
+            }
+        }
+        if !std::thread::panicking() {
+            panics.resume();
         }
     }
 
@@ -1228,6 +1263,19 @@ impl<K, V, S> fmt::Debug for Iter<'_, K, V, S> {
             )
             .field("copies_left", &self.copies.len())
             .finish()
+    }
+}
+
+/// A cache stays whole whatever user code panics inside it: no lock is
+/// left held, no key left loading, every count and entry consistent (see
+/// [`Cache`]). So a caller may keep using it after catching such a panic,
+/// as after a poisoned `std::sync::Mutex`, without `AssertUnwindSafe`.
+impl<K, V, S> std::panic::UnwindSafe for Cache<K, V, S> {}
+impl<K, V, S> std::panic::RefUnwindSafe for Cache<K, V, S> {}
+
+impl<K, V, S> Drop for Cache<K, V, S> {
+    fn drop(&mut self) {
+        (self.drop_entries)(self);
     }
 }
 

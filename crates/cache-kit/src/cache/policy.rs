@@ -410,6 +410,15 @@ impl<K: Hash + Eq> Policy<K> {
         self.ghost = Ghost::default();
     }
 
+    /// Every key the queues hold, moved out (the queues left empty): for
+    /// dropping the cache, each key on its own.
+    pub(crate) fn take_keys(&mut self) -> impl Iterator<Item = K> {
+        self.small_weight = 0;
+        let small = std::mem::take(&mut self.small);
+        let main = std::mem::take(&mut self.main);
+        small.into_iter().chain(main).map(|record| record.key)
+    }
+
     /// Evicts one entry of the segment, never the one whose id is
     /// `protected` (a key being replaced); `false` if there is none to
     /// evict.

@@ -29,6 +29,13 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         }
     }
 
+    /// Every entry, moved out (the map left empty): no key is hashed or
+    /// compared.
+    pub(crate) fn take_all(&mut self, hasher: S) -> impl Iterator<Item = (K, V)> {
+        let empty = dashmap::DashMap::with_hasher_and_shard_amount(hasher, 2);
+        std::mem::replace(&mut self.inner, empty).into_iter()
+    }
+
     /// Runs `f` on the value under the shard's read lock.
     #[inline]
     pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
@@ -95,6 +102,14 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         Self {
             inner: loom::sync::RwLock::new(std::collections::HashMap::with_hasher(hasher)),
         }
+    }
+
+    pub(crate) fn take_all(&mut self, hasher: S) -> impl Iterator<Item = (K, V)> {
+        let empty = loom::sync::RwLock::new(std::collections::HashMap::with_hasher(hasher));
+        std::mem::replace(&mut self.inner, empty)
+            .into_inner()
+            .expect("no guard is held across a panic")
+            .into_iter()
     }
 
     pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
