@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use crate::errors::TrySendError;
 use crate::shared::{catching, drop_catching, Shared};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 
 /// The first wait before retrying a message that found a full mailbox.
 const FIRST_RETRY: Duration = Duration::from_millis(1);
@@ -43,6 +43,11 @@ const IDLE_LINGER: Duration = Duration::from_secs(1);
 /// wants to run again (`None`: never). Implementations catch user panics.
 trait Due: Send + Sync {
     fn fire(&self, now: Instant) -> Option<Instant>;
+
+    /// Whether the timer was cancelled, with nothing of it left: its heap
+    /// entry may go before it falls due. Read under the queue's lock,
+    /// without the timer's.
+    fn cancelled(&self) -> bool;
 }
 
 /// What a `TimerHandle` can do to its timer.
@@ -78,6 +83,9 @@ impl Ord for Entry {
 
 struct Queue {
     heap: BinaryHeap<Entry>,
+    /// Timers cancelled since the heap was last purged of them: their
+    /// entries stay until due or purged ([`purge_cancelled`]).
+    cancelled: usize,
     next_seq: u64,
     /// Whether a timer thread is running (it clears this as it leaves,
     /// under the lock, when the heap is empty).
@@ -95,6 +103,7 @@ fn service() -> &'static Service {
     SERVICE.get_or_init(|| Service {
         queue: Mutex::new(Queue {
             heap: BinaryHeap::new(),
+            cancelled: 0,
             next_seq: 0,
             running: false,
         }),
@@ -128,6 +137,33 @@ fn schedule(due: Instant, timer: Arc<dyn Due>) -> io::Result<()> {
         return Err(error);
     }
     Ok(())
+}
+
+/// Counts one more cancelled timer, and once cancelled entries may be half
+/// the heap, takes them all out: a program that re-arms a long timer on
+/// every message (an inactivity timeout) keeps at most about as many dead
+/// entries as live ones, instead of every one until its due time, and the
+/// timer thread leaves a second after the last live timer is cancelled.
+/// The entries go after the lock is released (they hold nothing: a timer
+/// is marked cancelled once it has let go of its message and actor).
+fn purge_cancelled() {
+    let service = service();
+    let mut queue = service.queue.lock();
+    queue.cancelled += 1;
+    if queue.cancelled <= queue.heap.len() / 2 {
+        return;
+    }
+    queue.cancelled = 0;
+    let (gone, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut queue.heap)
+        .into_vec()
+        .into_iter()
+        .partition(|entry| entry.timer.cancelled());
+    queue.heap = BinaryHeap::from(kept);
+    // The thread may be waiting for an entry that is gone: it looks again
+    // (and, with none left, lingers and leaves).
+    service.changed.notify_one();
+    drop(queue);
+    drop(gone);
 }
 
 /// The timer thread: fires what is due, sleeps until the next, leaves when
@@ -220,6 +256,9 @@ struct Timer<M: Send + 'static> {
     state: Mutex<State<M>>,
     /// Signalled when the timer thread is done firing.
     fired: Condvar,
+    /// Set by `cancel` once it has let go of everything (see
+    /// [`Due::cancelled`]).
+    cancelled: AtomicBool,
 }
 
 impl<M: Send + 'static> Timer<M> {
@@ -242,6 +281,7 @@ impl<M: Send + 'static> Timer<M> {
                 firing: None,
             }),
             fired: Condvar::new(),
+            cancelled: AtomicBool::new(false),
         })
     }
 
@@ -411,6 +451,12 @@ impl<M: Send + 'static> Due for Timer<M> {
         release(done);
         next
     }
+
+    fn cancelled(&self) -> bool {
+        // Relaxed: only tells the queue that this entry may go; the
+        // entry's timer holds nothing by then, whatever is seen.
+        self.cancelled.load(Ordering::Relaxed)
+    }
 }
 
 impl<M: Send + 'static> Cancel for Timer<M> {
@@ -432,6 +478,11 @@ impl<M: Send + 'static> Cancel for Timer<M> {
         let target = state.target.take();
         drop(state);
         dispose(target, message, make, "a cancelled timer's message");
+        if active {
+            // Relaxed: see `Due::cancelled`.
+            self.cancelled.store(true, Ordering::Relaxed);
+            purge_cancelled();
+        }
         active
     }
 }
