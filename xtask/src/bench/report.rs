@@ -335,7 +335,10 @@ mod tests {
         floor.implementation = format!("{FLOOR}no library");
         floor.value = 1.0;
         run.measurements.push(floor);
-        assert_eq!(lead_row(&run), "| `x_kit::Ours` / best peer | **0.62×** `peer` |");
+        assert_eq!(
+            lead_row(&run),
+            "| `x_kit::Ours` / best peer | **0.62×** `peer` |"
+        );
         let mut text = String::new();
         scenario_section(&mut text, &run, &["x_kit::".to_owned()], Path::new("c.svg"));
         assert!(text.contains("| `floor: no library` | 1.0 |"), "{text}");
