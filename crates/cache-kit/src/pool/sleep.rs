@@ -62,15 +62,13 @@ impl Sleep {
     }
 
     /// Waits on the condition variable (`guard` is the lock's): for at
-    /// most [`LOCAL_PUSH_SETTLE`] first, then, unless `has_work()` says a
-    /// job came meanwhile, until woken.
-    fn park<'a>(
-        &self,
-        guard: MutexGuard<'a, ()>,
-        has_work: &impl Fn() -> bool,
-    ) -> MutexGuard<'a, ()> {
+    /// most [`LOCAL_PUSH_SETTLE`] first, then, unless `ready()` says what
+    /// the thread waits for came meanwhile (a job; a latch set), until
+    /// woken. A wake-up that lands between the two waits is heard by
+    /// nobody: `ready` must see whatever such a wake-up announced.
+    fn park<'a>(&self, guard: MutexGuard<'a, ()>, ready: &impl Fn() -> bool) -> MutexGuard<'a, ()> {
         let (guard, timed_out) = self.wake.wait_timeout(guard, LOCAL_PUSH_SETTLE);
-        if !timed_out || has_work() {
+        if !timed_out || ready() {
             return guard;
         }
         self.wake.wait(guard)
@@ -92,7 +90,13 @@ impl Sleep {
         // setter's wake-up after the wait began (see `latch.rs`).
         let sleeps = !has_work() && latch.try_sleep();
         if sleeps {
-            let _guard = self.park(guard, &has_work);
+            // The latch is checked again, with the work, before `park`'s
+            // second wait: its setter's `notify_all` (made after it took
+            // and released the lock) may land between the first wait's
+            // timeout and the second wait, where nobody waits to hear it;
+            // then the setter's swap is visible here (CI's ThreadSanitizer
+            // run hung a thread of another pool on a scope that had ended).
+            let _guard = self.park(guard, &|| has_work() || latch.is_set());
             latch.woke_up();
         }
         // Relaxed: the count is only read behind the fences above.
