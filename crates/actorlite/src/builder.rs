@@ -7,6 +7,7 @@ use std::thread;
 use crate::actor::Actor;
 use crate::handle::ActorHandle;
 use crate::mailbox::Mailbox;
+use crate::mailbox_queue::MailboxQueue;
 use crate::restart_policy::{RestartBudget, RestartPolicy};
 use crate::runner::{Runner, Supervisor};
 use crate::shared::Shared;
@@ -208,19 +209,15 @@ impl ActorBuilder {
         actor: A,
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
-        let (sender, receiver) = match self.mailbox {
-            // `check` refused 0 and capacities above the maximum.
-            Mailbox::Bounded(capacity) => crossbeam_channel::bounded(capacity),
-            Mailbox::Unbounded => crossbeam_channel::unbounded(),
-        };
+        let queue = MailboxQueue::new(self.mailbox)?;
         let name = self.name.unwrap_or_else(|| {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             // Relaxed: a unique number, nothing to order.
             format!("actor-{}", NEXT.fetch_add(1, Ordering::Relaxed))
         });
-        let shared = Arc::new(Shared::new(name.clone(), sender));
+        let shared = Arc::new(Shared::new(name.clone(), queue));
         let handle = ActorHandle::new(Arc::clone(&shared));
-        let runner = Runner::new(actor, supervisor, receiver, Arc::clone(&shared));
+        let runner = Runner::new(actor, supervisor, Arc::clone(&shared));
         let thread = thread::Builder::new()
             .name(name)
             .spawn(move || runner.run())

@@ -60,10 +60,11 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// Gives the message back in [`SendError`] if the actor has stopped or
     /// is stopping when the send starts, or if, while it waits for room,
-    /// the actor is [`kill`](Self::kill)ed or stops on a panic it cannot
-    /// recover from (the message is then not a dead letter: it was never
-    /// queued). A graceful [`stop`](Self::stop) does not release a waiting
-    /// send: the actor keeps making room, and the message is handled.
+    /// a [`stop`](Self::stop) or [`kill`](Self::kill) is requested or the
+    /// actor stops on a panic it cannot recover from (the message is then
+    /// not a dead letter: it was never queued). A stop refuses what is not
+    /// in the mailbox yet, as crossbeam-channel refuses a send blocked on a
+    /// full channel once its receiver is gone; what is in is handled.
     ///
     /// Sent by the actor's own handler (through
     /// [`Context::handle`](crate::Context::handle)) to its full mailbox,
@@ -140,9 +141,8 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// Gives the message back in [`SendTimeoutError::Timeout`] if the
     /// mailbox stayed full, or [`SendTimeoutError::Closed`] in the cases
-    /// [`send`](Self::send) gives [`SendError`] (a kill releases a waiting
-    /// send at once, as does any stop request a handler's send to its own
-    /// full mailbox). Any `Duration` works; `Duration::MAX` waits as long
+    /// [`send`](Self::send) gives [`SendError`] (a stop or kill request
+    /// releases a waiting send at once). Any `Duration` works; `Duration::MAX` waits as long
     /// as it takes.
     ///
     /// # Examples

@@ -92,12 +92,14 @@
 
 mod actor;
 mod builder;
+mod channel_mailbox;
 mod context;
 mod errors;
 mod exit_reason;
 mod handle;
 mod lifecycle;
 mod mailbox;
+mod mailbox_queue;
 mod monitor;
 mod recipient;
 mod reply;

@@ -23,9 +23,9 @@ pub enum Mailbox {
 impl Mailbox {
     /// The largest bound a mailbox accepts: 65,536 messages.
     ///
-    /// A bounded mailbox is a crossbeam-channel bounded channel, which
-    /// allocates all of its slots when the actor starts: each holds a
-    /// message plus 8 bytes (about 1.5 MiB at this bound for an 8-byte
+    /// A bounded mailbox is a ring (channels-patterns' `BoundedQueue`),
+    /// which allocates all of its slots when the actor starts: each holds
+    /// a message plus 8 bytes (about 1.5 MiB at this bound for an 8-byte
     /// message, 65 MiB for a 1 KiB one). A bound that large is already
     /// little backpressure; beyond it, use [`Mailbox::Unbounded`], which
     /// allocates as messages come.
@@ -53,22 +53,5 @@ impl Default for Mailbox {
     /// small enough that a stuck actor pushes back on its senders.
     fn default() -> Self {
         Self::Bounded(64)
-    }
-}
-
-/// What the mailbox carries: a message, or a nudge that makes an idle actor
-/// look at its stop request.
-pub(crate) enum Envelope<M> {
-    Message(M),
-    Wake,
-}
-
-impl<M> Envelope<M> {
-    /// The message of an envelope a send built (never a wake-up).
-    pub(crate) fn into_message(self) -> M {
-        match self {
-            Self::Message(message) => message,
-            Self::Wake => unreachable!("only `request` sends a wake-up, and never gives it back"),
-        }
     }
 }

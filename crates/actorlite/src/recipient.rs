@@ -83,7 +83,7 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// As [`ActorHandle::send`](crate::ActorHandle::send): the message
     /// comes back in [`SendError`] if the actor has stopped or is stopping,
-    /// or is killed while the send waits for room.
+    /// or is stopped or killed while the send waits for room.
     ///
     /// # Examples
     ///

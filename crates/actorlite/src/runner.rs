@@ -4,17 +4,12 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::sync::Backoff;
-use crossbeam_channel::Receiver;
-
 use crate::actor::Actor;
 use crate::context::Context;
 use crate::exit_reason::ExitReason;
-use crate::mailbox::Envelope;
 use crate::reply::Unhandled;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{catching, drop_catching, Shared, KILL, RUNNING, STOP};
-use crate::wait;
 
 /// Builds a fresh actor after a panic, within a budget.
 pub(crate) struct Supervisor<A> {
@@ -26,32 +21,25 @@ pub(crate) struct Runner<A: Actor> {
     /// `None` after a panic, until a supervisor replaces it.
     actor: Option<A>,
     supervisor: Option<Supervisor<A>>,
-    mailbox: Receiver<Envelope<A::Message>>,
     shared: Arc<Shared<A::Message>>,
     ctx: Context<A>,
     /// The panic that ended the actor (past any restart budget).
     failure: Option<String>,
-    /// Messages taken from the mailbox: each one a send that handed its
-    /// admission over (`Shared::put`), counted here instead of in the gate.
-    received: u64,
 }
 
 impl<A: Actor> Runner<A> {
     pub(crate) fn new(
         actor: A,
         supervisor: Option<Supervisor<A>>,
-        mailbox: Receiver<Envelope<A::Message>>,
         shared: Arc<Shared<A::Message>>,
     ) -> Self {
         let ctx = Context::new(Arc::clone(&shared));
         Self {
             actor: Some(actor),
             supervisor,
-            mailbox,
             shared,
             ctx,
             failure: None,
-            received: 0,
         }
     }
 
@@ -60,22 +48,12 @@ impl<A: Actor> Runner<A> {
         let _unwinding = ExitOnUnwind(Arc::clone(&self.shared));
         self.start();
         while self.failure.is_none() && self.shared.requested() == RUNNING {
-            match self.next_envelope() {
-                Some(Envelope::Message(message)) => {
-                    self.received += 1;
-                    self.deliver(message);
-                }
-                Some(Envelope::Wake) => self.shared.woken(),
-                None => break,
+            // `None`: woken by a request (the loop's condition sees it).
+            if let Some(message) = self.shared.queue.next() {
+                self.deliver(message);
             }
         }
         self.shut_down();
-    }
-
-    /// The next envelope: spins and yields briefly before blocking. The
-    /// shared state holds a sender, so the mailbox never disconnects.
-    fn next_envelope(&self) -> Option<Envelope<A::Message>> {
-        wait::recv_eagerly(&self.mailbox, None).ok()
     }
 
     /// Runs `started` on the current actor; a panic there counts as the
@@ -184,49 +162,32 @@ impl<A: Actor> Runner<A> {
     /// them as dead letters) and remember why.
     fn fail(&mut self, panic_message: String) {
         self.failure = Some(panic_message);
+        // Closes the mailbox: sends waiting for room get their messages
+        // back, as by a kill.
         self.shared.request(STOP);
-        self.shared.abandon();
     }
 
     /// Refuses new sends, waits for the admitted ones while draining the
     /// mailbox (handling what a graceful stop still owes, counting the rest
     /// as dead letters), then runs `stopped` and records the reason.
     fn shut_down(mut self) {
-        self.shared.gate.close();
-        let backoff = Backoff::new();
-        loop {
-            // Checked before draining: once every admitted send has
-            // finished, this drain empties the mailbox for good.
-            let all_in = self
-                .shared
-                .gate
-                .try_wait_for_admitted_with(self.received)
-                .is_some();
-            while let Ok(envelope) = self.mailbox.try_recv() {
-                match envelope {
-                    Envelope::Message(message) => {
-                        self.received += 1;
-                        if self.owes_handling() {
-                            self.deliver(message);
-                        } else {
-                            self.dead_letter(message);
-                        }
-                    }
-                    Envelope::Wake => self.shared.woken(),
-                }
+        // Closed already by the request that ended the loop; closing is
+        // idempotent, and the drain below relies on it.
+        self.shared.queue.close();
+        let shared = Arc::clone(&self.shared);
+        shared.queue.drain(|message| {
+            if self.owes_handling() {
+                self.deliver(message);
+            } else {
+                self.dead_letter(message);
             }
-            if all_in {
-                break;
-            }
-            backoff.snooze();
-        }
+        });
         let reason = match (self.failure.take(), self.shared.requested()) {
             (Some(panic_message), _) => ExitReason::Panicked(panic_message),
             (None, KILL) => ExitReason::Killed,
             (None, _) => ExitReason::Normal,
         };
         let reason = self.clean_up(reason);
-        drop(self.mailbox);
         // Before `finish`, as part of stopping: `join` and `join_timeout`
         // then never return before the watchers were told, and the thread
         // runs no user code once `finish` has let them return.

@@ -5,20 +5,18 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use atomics_kit::{AdmissionGate, SingleWriterCounter};
-use crossbeam_channel::{
-    Receiver, RecvTimeoutError, Select, Sender, TryRecvError, TrySendError as ChannelFull,
-};
+use atomics_kit::SingleWriterCounter;
+use crossbeam_channel::RecvTimeoutError;
 
 use crate::errors::{AskError, SendError, SendTimeoutError, TrySendError};
 use crate::reply::{Answer, Reply};
 use crate::wait;
 
 use crate::exit_reason::ExitReason;
-use crate::mailbox::Envelope;
+use crate::mailbox_queue::{MailboxQueue, Refused};
 use crate::monitor::Registry;
 use crate::stats::ActorStats;
-use crate::sync::{AtomicUsize, Backoff, Condvar, Mutex, Ordering};
+use crate::sync::{Condvar, Mutex, Ordering};
 use crate::timer;
 use atomics_kit::panic_message;
 
@@ -62,41 +60,6 @@ impl Counters {
     }
 }
 
-/// Why [`Shared::put`] gave the message back.
-pub(crate) enum Refused<M> {
-    /// Stopped, stopping, or released while waiting for room.
-    Closed(M),
-    /// No room before the deadline.
-    Timeout(M),
-}
-
-/// A one-way event that any number of threads can wait for with a
-/// channel `Select`: firing drops the only sender, which disconnects the
-/// receiver (ready at once, and for good, for every waiter).
-struct Signal {
-    fire: Mutex<Option<Sender<()>>>,
-    fired: Receiver<()>,
-}
-
-impl Signal {
-    fn new() -> Self {
-        let (fire, fired) = crossbeam_channel::bounded(0);
-        Self {
-            fire: Mutex::new(Some(fire)),
-            fired,
-        }
-    }
-
-    fn fire(&self) {
-        let fire = self.fire.lock().take();
-        drop(fire);
-    }
-
-    fn fired(&self) -> bool {
-        matches!(self.fired.try_recv(), Err(TryRecvError::Disconnected))
-    }
-}
-
 /// Runs user code, catching a panic as its message (the payload is dropped
 /// by `panic_message`, which survives a payload whose `Drop` panics).
 pub(crate) fn catching<T>(user_code: impl FnOnce() -> T) -> Result<T, String> {
@@ -114,29 +77,12 @@ pub(crate) type Notification = Box<dyn FnOnce(ExitReason) + Send>;
 
 pub(crate) struct Shared<M> {
     pub(crate) name: String,
-    pub(crate) mailbox: Sender<Envelope<M>>,
-    /// Every send passes it; a stop or kill closes it, and the actor waits
-    /// for the sends already admitted before it counts its mailbox drained.
-    /// A send that queued its message hands its admission over (no locked
-    /// instruction): the actor counts the messages it takes instead.
-    pub(crate) gate: AdmissionGate,
+    /// What sends put in and the actor takes out; every stop or kill
+    /// request closes it.
+    pub(crate) queue: MailboxQueue<M>,
     /// Live handles (the last one dropped stops the actor) and the stop
     /// request.
     lifecycle: Lifecycle,
-    /// Wake-ups in the mailbox (or about to be, or just taken): counted up
-    /// before one is queued and down after the actor took it, so never
-    /// below those in the mailbox; `mailbox_len` leaves them out.
-    wakes: AtomicUsize,
-    /// Bumped after every change of `wakes` (it never goes back), so that
-    /// `mailbox_len` can tell whether `wakes` stayed put while it read the
-    /// mailbox's length.
-    wake_changes: AtomicUsize,
-    /// Fired by any stop or kill request: releases the actor's own send to
-    /// its full mailbox (nobody else would ever make room).
-    stopping: Signal,
-    /// Fired by a kill or a panic the actor cannot recover from: releases
-    /// every send waiting for room, with its message.
-    abandoned: Signal,
     pub(crate) counters: Counters,
     /// Timer messages and monitor notifications for this actor that found
     /// it stopped or stopping, or could not be built: written by any
@@ -201,16 +147,11 @@ impl<M> Shared<M> {
         }
     }
 
-    pub(crate) fn new(name: String, mailbox: Sender<Envelope<M>>) -> Self {
+    pub(crate) fn new(name: String, queue: MailboxQueue<M>) -> Self {
         Self {
             name,
-            mailbox,
-            gate: AdmissionGate::new(),
+            queue,
             lifecycle: Lifecycle::new(),
-            wakes: AtomicUsize::new(0),
-            wake_changes: AtomicUsize::new(0),
-            stopping: Signal::new(),
-            abandoned: Signal::new(),
             counters: Counters::default(),
             undelivered: crate::sync::AtomicU64::new(0),
             monitors: Registry::new(),
@@ -224,101 +165,18 @@ impl<M> Shared<M> {
     }
 
     /// Asks the actor to stop (`STOP`) or die (`KILL`): new sends are
-    /// refused at once, and an idle actor is nudged awake.
+    /// refused at once, sends waiting for room get their messages back,
+    /// and an idle actor is woken.
     pub(crate) fn request(&self, kind: u8) {
         self.lifecycle.request(kind);
-        self.gate.close();
-        self.stopping.fire();
-        if kind == KILL {
-            self.abandoned.fire();
-        }
-        // A full mailbox means the actor is busy and will look at the
-        // request after its current message; a disconnected one, that it is
-        // gone.
-        // SeqCst (all the wake counts): `mailbox_len` must see a change of
-        // `wakes` that came before a change of the mailbox it saw; these
-        // run once per request, so the cost does not matter.
-        self.wakes.fetch_add(1, Ordering::SeqCst);
-        self.wake_changes.fetch_add(1, Ordering::SeqCst);
-        if self.mailbox.try_send(Envelope::Wake).is_err() {
-            self.wakes.fetch_sub(1, Ordering::SeqCst);
-            self.wake_changes.fetch_add(1, Ordering::SeqCst);
-        }
+        self.queue.close();
     }
 
-    /// The actor will not handle what is queued (a panic it cannot recover
-    /// from): the sends waiting for room are released, as by a kill.
-    pub(crate) fn abandon(&self) {
-        self.abandoned.fire();
-    }
-
-    /// Puts `message` in the mailbox past the gate, waiting for room until
-    /// `deadline` (`None`: as long as it takes). A wait ends without the
-    /// message going in when the actor is killed or abandoned, or, on the
-    /// actor's own thread (its handler sending to itself), at any stop
-    /// request.
+    /// Puts `message` in the mailbox, waiting for room until `deadline`
+    /// (`None`: as long as it takes). A stop or kill request ends the wait
+    /// with the message given back.
     pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
-        let Some(admission) = self.gate.enter() else {
-            return Err(Refused::Closed(message));
-        };
-        // The actor keeps its receiver until every admitted send is in.
-        let mut envelope = match self.mailbox.try_send(Envelope::Message(message)) {
-            Ok(()) => {
-                admission.hand_over();
-                return Ok(());
-            }
-            Err(ChannelFull::Full(envelope)) => envelope,
-            Err(ChannelFull::Disconnected(envelope)) => {
-                return Err(Refused::Closed(envelope.into_message()))
-            }
-        };
-        let release = if self.is_own_thread() {
-            &self.stopping
-        } else {
-            &self.abandoned
-        };
-        // A busy actor makes room within microseconds: wait by backing off
-        // first (crossbeam's `Backoff`, as its own blocking send does), and
-        // only then on a `Select`, which allocates and registers with two
-        // channels. Either wait may end spuriously: the loop checks again.
-        let backoff = Backoff::new();
-        loop {
-            if backoff.is_completed() {
-                let mut select = Select::new();
-                select.send(&self.mailbox);
-                select.recv(&release.fired);
-                match deadline {
-                    None => {
-                        select.ready();
-                    }
-                    Some(deadline) => {
-                        if select.ready_deadline(deadline).is_err() {
-                            return Err(Refused::Timeout(envelope.into_message()));
-                        }
-                    }
-                }
-            } else {
-                backoff.snooze();
-            }
-            // The release first: a send still waiting when it fires gets
-            // its message back, even if room came at the same moment.
-            if release.fired() {
-                return Err(Refused::Closed(envelope.into_message()));
-            }
-            envelope = match self.mailbox.try_send(envelope) {
-                Ok(()) => {
-                    admission.hand_over();
-                    return Ok(());
-                }
-                Err(ChannelFull::Full(envelope)) => envelope,
-                Err(ChannelFull::Disconnected(envelope)) => {
-                    return Err(Refused::Closed(envelope.into_message()))
-                }
-            };
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(Refused::Timeout(envelope.into_message()));
-            }
-        }
+        self.queue.put(message, deadline)
     }
 
     /// `ActorHandle::send`'s and `Recipient::send`'s body.
@@ -328,20 +186,9 @@ impl<M> Shared<M> {
         })
     }
 
-    /// `try_send`'s body: past the gate, into the mailbox if it has room.
+    /// `try_send`'s body: into the mailbox if it is open and has room.
     pub(crate) fn try_send(&self, message: M) -> Result<(), TrySendError<M>> {
-        let Some(admission) = self.gate.enter() else {
-            return Err(TrySendError::Closed(message));
-        };
-        self.mailbox
-            .try_send(Envelope::Message(message))
-            .map(|()| admission.hand_over())
-            .map_err(|error| match error {
-                ChannelFull::Full(envelope) => TrySendError::Full(envelope.into_message()),
-                ChannelFull::Disconnected(envelope) => {
-                    TrySendError::Closed(envelope.into_message())
-                }
-            })
+        self.queue.try_put(message)
     }
 
     /// `send_timeout`'s body.
@@ -395,31 +242,9 @@ impl<M> Shared<M> {
         self.thread_id.get() == Some(&thread::current().id())
     }
 
-    /// The actor took a wake-up out of its mailbox.
-    pub(crate) fn woken(&self) {
-        // SeqCst: as in `request`.
-        self.wakes.fetch_sub(1, Ordering::SeqCst);
-        self.wake_changes.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// The messages in the mailbox, wake-ups left out. A snapshot: with a
-    /// request and the actor racing, it may be one off for a moment.
+    /// The messages in the mailbox. A snapshot.
     pub(crate) fn mailbox_len(&self) -> usize {
-        // A wake-up queued or taken while the length is read would make
-        // it one off: read again until no wake count changed meanwhile.
-        // SeqCst (all): as in `request`; a change of `wakes` comes before
-        // the mailbox change it stands for (the send or the take), and
-        // `wake_changes` moves after it.
-        loop {
-            let changes = self.wake_changes.load(Ordering::SeqCst);
-            let wakes = self.wakes.load(Ordering::SeqCst);
-            let len = self.mailbox.len();
-            if self.wake_changes.load(Ordering::SeqCst) == changes
-                && self.wakes.load(Ordering::SeqCst) == wakes
-            {
-                return len.saturating_sub(wakes);
-            }
-        }
+        self.queue.len()
     }
 
     pub(crate) fn requested(&self) -> u8 {

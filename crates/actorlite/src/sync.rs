@@ -2,8 +2,10 @@
 //!
 //! The lifecycle flags (`src/lifecycle.rs`) import their atomics from here
 //! and never mention `cfg(loom)` themselves. The rest of the crate runs on
-//! crossbeam-channel and OS threads, which loom cannot drive; its shutdown
-//! rests on `atomics_kit::AdmissionGate`, modelled in atomics-kit.
+//! OS threads, which loom cannot drive: a bounded mailbox is
+//! channels-patterns' `BoundedQueue` (its close and wake-ups are modelled
+//! there), an unbounded one a crossbeam-channel behind
+//! `atomics_kit::AdmissionGate` (modelled in atomics-kit).
 
 pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
 

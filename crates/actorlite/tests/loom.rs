@@ -1,9 +1,9 @@
 //! Loom models of the lifecycle flags (`src/lifecycle.rs`) and of the
 //! monitor registry (`src/monitor.rs`), compiled here
-//! from the crate's own source: the actor itself runs on crossbeam-channel
-//! and OS threads, which loom cannot drive, and its shutdown rests on
-//! `atomics_kit::AdmissionGate`, modelled in atomics-kit. Run with
-//! `cargo xtask loom`.
+//! from the crate's own source: the actor itself runs on OS threads,
+//! which loom cannot drive; its mailbox's close rests on channels-patterns'
+//! `BoundedQueue` (bounded) and `atomics_kit::AdmissionGate` (unbounded),
+//! each modelled in its own crate. Run with `cargo xtask loom`.
 #![cfg(loom)]
 
 use loom::sync::Arc;

@@ -1,0 +1,145 @@
+//! The queue behind an actor's mailbox, by its kind: what sends put in,
+//! what the actor takes out, and the close that ends both without losing
+//! a message.
+
+use std::time::Instant;
+
+use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError};
+
+use crate::channel_mailbox::ChannelMailbox;
+use crate::errors::TrySendError;
+use crate::mailbox::Mailbox;
+use crate::sync::Backoff;
+use crate::wait;
+use atomics_kit::SizeError;
+
+/// Why [`MailboxQueue::put`] gave the message back.
+pub(crate) enum Refused<M> {
+    /// Stopped, stopping, or released while waiting for room.
+    Closed(M),
+    /// No room before the deadline.
+    Timeout(M),
+}
+
+pub(crate) enum MailboxQueue<M> {
+    /// Bounded: Vyukov's ring, whose close is a bit in the tail that each
+    /// push's claim checks. A push either claimed its slot before the close
+    /// (the actor will take it) or gets its message back: no count of
+    /// sends in flight, and a send is one locked instruction, as in
+    /// crossbeam-channel's bounded flavor.
+    Ring(BoundedQueue<M>),
+    /// Unbounded: a crossbeam-channel list behind an admission gate.
+    Channel(ChannelMailbox<M>),
+}
+
+impl<M> MailboxQueue<M> {
+    /// An open, empty queue of the kind asked for.
+    ///
+    /// # Errors
+    ///
+    /// A capacity of 0, or one too large for the ring.
+    pub(crate) fn new(mailbox: Mailbox) -> Result<Self, SizeError> {
+        Ok(match mailbox {
+            Mailbox::Bounded(capacity) => Self::Ring(BoundedQueue::new(capacity)?),
+            Mailbox::Unbounded => Self::Channel(ChannelMailbox::new()),
+        })
+    }
+
+    /// Puts `message` in, waiting for room until `deadline` (`None`: as
+    /// long as it takes). A close (any stop or kill) ends the wait with
+    /// the message given back.
+    pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
+        let message = match self.try_put(message) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(message)) => return Err(Refused::Closed(message)),
+            Err(TrySendError::Full(message)) => message,
+        };
+        let Self::Ring(ring) = self else {
+            unreachable!("only a bounded mailbox is ever full")
+        };
+        match deadline {
+            None => ring
+                .push(message)
+                .map_err(|PushError(message)| Refused::Closed(message)),
+            Some(deadline) => ring
+                .push_timeout(message, deadline.saturating_duration_since(Instant::now()))
+                .map_err(|error| match error {
+                    TryPushError::Full(message) => Refused::Timeout(message),
+                    TryPushError::Closed(message) => Refused::Closed(message),
+                }),
+        }
+    }
+
+    /// Puts `message` in if there is room, without waiting.
+    pub(crate) fn try_put(&self, message: M) -> Result<(), TrySendError<M>> {
+        match self {
+            Self::Ring(ring) => ring.try_push(message).map_err(|error| match error {
+                TryPushError::Full(message) => TrySendError::Full(message),
+                TryPushError::Closed(message) => TrySendError::Closed(message),
+            }),
+            Self::Channel(channel) => channel.try_put(message),
+        }
+    }
+
+    /// Refuses every later send, gives their messages back to the sends
+    /// waiting for room, and wakes the idle actor. Idempotent.
+    pub(crate) fn close(&self) {
+        match self {
+            Self::Ring(ring) => {
+                ring.close();
+            }
+            Self::Channel(channel) => {
+                channel.close();
+            }
+        }
+    }
+
+    /// The actor's next message, spinning and yielding briefly before it
+    /// blocks (a request/reply exchange then costs no wake-up). `None`:
+    /// look at the stop request (the queue may be closed).
+    pub(crate) fn next(&self) -> Option<M> {
+        match self {
+            Self::Ring(ring) => {
+                let taken = wait::eagerly(None, || match ring.try_pop() {
+                    Ok(message) => Some(Some(message)),
+                    Err(TryPopError::Closed) => Some(None),
+                    Err(TryPopError::Empty) => None,
+                });
+                taken.unwrap_or_else(|| ring.pop())
+            }
+            Self::Channel(channel) => channel.next(),
+        }
+    }
+
+    /// After [`close`](Self::close), on the actor's thread: passes every
+    /// message that is in the queue, or is still landing, to `each`, and
+    /// returns once no more can come.
+    pub(crate) fn drain(&self, mut each: impl FnMut(M)) {
+        match self {
+            Self::Ring(ring) => {
+                let backoff = Backoff::new();
+                loop {
+                    // `Closed` only once closed and every claimed slot was
+                    // taken; a pop waits for a claimed push still landing.
+                    match ring.try_pop() {
+                        Ok(message) => each(message),
+                        Err(TryPopError::Closed) => return,
+                        Err(TryPopError::Empty) => {
+                            debug_assert!(false, "drained before the close");
+                            backoff.snooze();
+                        }
+                    }
+                }
+            }
+            Self::Channel(channel) => channel.drain(each),
+        }
+    }
+
+    /// The messages queued now. A snapshot.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Ring(ring) => ring.len(),
+            Self::Channel(channel) => channel.len(),
+        }
+    }
+}
