@@ -50,7 +50,10 @@ impl<A: Actor> Runner<A> {
         while self.failure.is_none() && self.shared.requested() == RUNNING {
             // `None`: woken by a request (the loop's condition sees it).
             if let Some(message) = self.shared.queue.next() {
-                self.deliver(message);
+                // An idle actor wakes for a request too, and may take a
+                // message queued before it: a kill made meanwhile makes it a
+                // dead letter, as it does every message still queued.
+                self.take(message);
             }
         }
         self.shut_down();
@@ -175,13 +178,7 @@ impl<A: Actor> Runner<A> {
         // idempotent, and the drain below relies on it.
         self.shared.queue.close();
         let shared = Arc::clone(&self.shared);
-        shared.queue.drain(|message| {
-            if self.owes_handling() {
-                self.deliver(message);
-            } else {
-                self.dead_letter(message);
-            }
-        });
+        shared.queue.drain(|message| self.take(message));
         let reason = match (self.failure.take(), self.shared.requested()) {
             (Some(panic_message), _) => ExitReason::Panicked(panic_message),
             (None, KILL) => ExitReason::Killed,
@@ -220,10 +217,21 @@ impl<A: Actor> Runner<A> {
         })
     }
 
-    /// Whether a queued message is still to be handled: a graceful stop,
-    /// no kill since, no unrecovered panic.
+    /// Handles a message taken from the mailbox, or counts it as a dead
+    /// letter if it is no longer owed (a kill or an unrecovered panic came
+    /// since it was queued).
+    fn take(&mut self, message: A::Message) {
+        if self.owes_handling() {
+            self.deliver(message);
+        } else {
+            self.dead_letter(message);
+        }
+    }
+
+    /// Whether a queued message is still to be handled: running, or
+    /// stopping gracefully; no kill, no unrecovered panic.
     fn owes_handling(&self) -> bool {
-        self.failure.is_none() && self.shared.requested() == STOP
+        self.failure.is_none() && self.shared.requested() != KILL
     }
 }
 
