@@ -10,8 +10,7 @@ use atomics_kit::AdmissionGate;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::errors::TrySendError;
-use crate::sync::{AtomicU64, AtomicUsize, Backoff, Ordering};
-use crate::wait;
+use crate::sync::{take_eagerly, AtomicU64, AtomicUsize, Backoff, Ordering};
 
 /// What the channel carries: a message, or a nudge that makes an idle
 /// actor look at its stop request.
@@ -93,7 +92,7 @@ impl<M> ChannelMailbox<M> {
     /// (look at the stop request).
     pub(crate) fn next(&self) -> Option<M> {
         // The receiver never disconnects: the sender lives beside it.
-        let next = wait::eagerly(None, || self.receiver.try_recv().ok())
+        let next = take_eagerly(None, || self.receiver.try_recv().ok())
             .or_else(|| self.receiver.recv().ok())?;
         self.open(next)
     }

@@ -9,8 +9,7 @@ use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError};
 use crate::channel_mailbox::ChannelMailbox;
 use crate::errors::TrySendError;
 use crate::mailbox::Mailbox;
-use crate::sync::Backoff;
-use crate::wait;
+use crate::sync::{take_eagerly, Backoff};
 use atomics_kit::SizeError;
 
 /// Why [`MailboxQueue::put`] gave the message back.
@@ -100,7 +99,7 @@ impl<M> MailboxQueue<M> {
     pub(crate) fn next(&self) -> Option<M> {
         match self {
             Self::Ring(ring) => {
-                let taken = wait::eagerly(None, || match ring.try_pop() {
+                let taken = take_eagerly(None, || match ring.try_pop() {
                     Ok(message) => Some(Some(message)),
                     Err(TryPopError::Closed) => Some(None),
                     Err(TryPopError::Empty) => None,

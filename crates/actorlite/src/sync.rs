@@ -7,7 +7,7 @@
 //! there), an unbounded one a crossbeam-channel behind
 //! `atomics_kit::AdmissionGate` (modelled in atomics-kit).
 
-pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex};
+pub(crate) use atomics_kit::sync::{take_eagerly, Backoff, Condvar, Mutex};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};

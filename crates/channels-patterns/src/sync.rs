@@ -5,7 +5,7 @@
 //! the backoff are atomics-kit's shared shim (poison-free, loom's under
 //! `--cfg loom`).
 
-pub(crate) use atomics_kit::sync::{Backoff, Condvar, Mutex, UnsafeCell};
+pub(crate) use atomics_kit::sync::{take_eagerly, Backoff, Condvar, Mutex, UnsafeCell};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};

@@ -9,6 +9,8 @@
 //!   is, so a critical section must leave it consistent before anything in
 //!   it can panic. Our crates run no user code under a lock.
 //! - [`Backoff`]: crossbeam-utils' `Backoff` (spin, then yield).
+//! - [`take_eagerly`]: spin, then yield, before blocking, for a consumer
+//!   that usually finds work again within microseconds.
 //! - [`UnsafeCell`]: `std`'s behind loom's closure API, for the crates
 //!   whose unsafe code loom checks.
 //!
@@ -43,12 +45,14 @@
 mod backoff;
 mod condvar;
 mod mutex;
+mod take_eagerly;
 mod thread_registry;
 mod unsafe_cell;
 
 pub use backoff::Backoff;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use take_eagerly::take_eagerly;
 pub(crate) use thread_registry::{claim_index, current_thread_index, release_index};
 pub use unsafe_cell::UnsafeCell;
 

@@ -19,7 +19,7 @@ pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
 pub use producer::Producer;
 
-use crate::sync::{AtomicUsize, Backoff};
+use crate::sync::{take_eagerly, AtomicUsize};
 use ring::Ring;
 use wait_set::WaitSet;
 
@@ -174,22 +174,34 @@ impl<T> BoundedQueue<T> {
     }
 
     fn push_until(&self, value: T, deadline: Option<Instant>) -> Result<(), TryPushError<T>> {
-        let backoff = Backoff::new();
-        let mut value = value;
+        let mut value = Some(value);
         loop {
-            match self.try_push(value) {
-                Err(TryPushError::Full(back)) => value = back,
-                done => return done,
+            // Eagerly first (spin, then yield): room made within
+            // microseconds then costs no park and no wake-up.
+            let pushed = take_eagerly(deadline, || {
+                let Some(pending) = value.take() else {
+                    unreachable!("the value is put back whenever the queue is full")
+                };
+                match self.try_push(pending) {
+                    Err(TryPushError::Full(back)) => {
+                        value = Some(back);
+                        None
+                    }
+                    done => Some(done),
+                }
+            });
+            if let Some(done) = pushed {
+                return done;
             }
+            let Some(pending) = value.take() else {
+                unreachable!("the value is put back whenever the queue is full")
+            };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(TryPushError::Full(value));
+                return Err(TryPushError::Full(pending));
             }
-            if backoff.is_completed() {
-                self.not_full
-                    .wait_unless(|| !self.queue.is_full() || self.is_closed(), deadline);
-            } else {
-                backoff.snooze();
-            }
+            value = Some(pending);
+            self.not_full
+                .wait_unless(|| !self.queue.is_full() || self.is_closed(), deadline);
         }
     }
 
@@ -263,21 +275,21 @@ impl<T> BoundedQueue<T> {
     }
 
     fn pop_until(&self, deadline: Option<Instant>) -> Result<T, TryPopError> {
-        let backoff = Backoff::new();
         loop {
-            match self.try_pop() {
-                Err(TryPopError::Empty) => {}
-                done => return done,
+            // Eagerly first (spin, then yield): a value pushed within
+            // microseconds then costs no park and no wake-up.
+            let popped = take_eagerly(deadline, || match self.try_pop() {
+                Err(TryPopError::Empty) => None,
+                done => Some(done),
+            });
+            if let Some(done) = popped {
+                return done;
             }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(TryPopError::Empty);
             }
-            if backoff.is_completed() {
-                self.not_empty
-                    .wait_unless(|| !self.queue.is_empty() || self.is_closed(), deadline);
-            } else {
-                backoff.snooze();
-            }
+            self.not_empty
+                .wait_unless(|| !self.queue.is_empty() || self.is_closed(), deadline);
         }
     }
 
