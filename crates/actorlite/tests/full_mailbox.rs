@@ -142,33 +142,32 @@ fn full_with_a_waiting_sender(
     (handle, release, outcome)
 }
 
+/// A kill or a stop refuses every send not yet in the mailbox, those
+/// waiting for room included: the waiting one gets its message back. After
+/// a kill the queued message is a dead letter; after a stop both queued
+/// before are handled. (Whether the sender was waiting yet or not, the
+/// outcome is the same: a send after the request is refused.)
 #[test]
-fn a_send_waiting_for_room_when_kill_comes_gets_its_message_back() {
-    for timeout in [None, Some(Duration::MAX)] {
-        let (handle, release, outcome) = full_with_a_waiting_sender(timeout);
-        handle.kill();
-        release.send(()).unwrap();
-        assert_eq!(outcome.recv_timeout(PATIENCE), Ok(Err(2)), "{timeout:?}");
-        assert_eq!(join_within(&handle), ExitReason::Killed);
-        let stats = handle.stats();
-        assert_eq!((stats.handled, stats.dead_letters), (1, 1), "{stats:?}");
-    }
-}
-
-/// A stop refuses every send not yet in the mailbox, those waiting for
-/// room included: the waiting one gets its message back (as from a kill),
-/// and the two queued before are handled. (Whether the sender was waiting
-/// yet or not, the outcome is the same: a send after the stop is refused.)
-#[test]
-fn a_send_waiting_for_room_when_stop_comes_gets_its_message_back() {
-    for timeout in [None, Some(Duration::MAX)] {
-        let (handle, release, outcome) = full_with_a_waiting_sender(timeout);
-        handle.stop();
-        release.send(()).unwrap();
-        assert_eq!(outcome.recv_timeout(PATIENCE), Ok(Err(2)), "{timeout:?}");
-        assert_eq!(join_within(&handle), ExitReason::Normal);
-        let stats = handle.stats();
-        assert_eq!((stats.handled, stats.dead_letters), (2, 0), "{stats:?}");
+fn a_send_waiting_for_room_when_kill_or_stop_comes_gets_its_message_back() {
+    type Request = fn(&ActorHandle<Held>);
+    let cases: [(Request, ExitReason, (u64, u64)); 2] = [
+        (ActorHandle::kill, ExitReason::Killed, (1, 1)),
+        (ActorHandle::stop, ExitReason::Normal, (2, 0)),
+    ];
+    for (request, reason, handled_and_dead) in cases {
+        for timeout in [None, Some(Duration::MAX)] {
+            let (handle, release, outcome) = full_with_a_waiting_sender(timeout);
+            request(&handle);
+            release.send(()).unwrap();
+            assert_eq!(outcome.recv_timeout(PATIENCE), Ok(Err(2)), "{timeout:?}");
+            assert_eq!(join_within(&handle), reason);
+            let stats = handle.stats();
+            assert_eq!(
+                (stats.handled, stats.dead_letters),
+                handled_and_dead,
+                "{reason:?}: {stats:?}"
+            );
+        }
     }
 }
 

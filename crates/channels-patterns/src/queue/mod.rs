@@ -193,13 +193,12 @@ impl<T> BoundedQueue<T> {
             if let Some(done) = pushed {
                 return done;
             }
-            let Some(pending) = value.take() else {
-                unreachable!("the value is put back whenever the queue is full")
-            };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                let Some(pending) = value.take() else {
+                    unreachable!("the value is put back whenever the queue is full")
+                };
                 return Err(TryPushError::Full(pending));
             }
-            value = Some(pending);
             self.not_full
                 .wait_unless(|| !self.queue.is_full() || self.is_closed(), deadline);
         }
