@@ -460,11 +460,13 @@ fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
         for k in 0..100 {
             cache.insert(PKey(k), k);
         }
-        // Removing 83 keys makes stale records outnumber the live ones: a
-        // remove then sweeps them, and key 83's Eq panics in the sweep.
+        // Removing 83 keys makes stale records outnumber the live ones:
+        // the next remove sweeps them (before its own removal, so that a
+        // panic there finds nothing removed), and key 84's Eq panics in
+        // the sweep.
         let mut panicked_at = None;
         for k in 0..100 {
-            ARMED_KEY[1].store(if k == 82 { 83 } else { u32::MAX }, SeqCst);
+            ARMED_KEY[1].store(if k == 83 { 84 } else { u32::MAX }, SeqCst);
             let removed =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.remove(&PKey(k))));
             ARMED_KEY[1].store(u32::MAX, SeqCst);
@@ -473,7 +475,7 @@ fn r11_a_full_caches_insert_finishes_after_an_eq_panicked_in_removes_sweep() {
                 break;
             }
         }
-        assert_eq!(panicked_at, Some(82));
+        assert_eq!(panicked_at, Some(83));
         for k in 1000..1183 {
             cache.insert(PKey(k), k);
         }
@@ -648,4 +650,133 @@ fn dropping_while_unwinding_child() {
 #[cfg_attr(miri, ignore = "runs a child process")]
 fn dropping_the_cache_while_unwinding_never_aborts() {
     passes_in_child("dropping_while_unwinding_child");
+}
+
+// 14. A key's `Eq` panicking while a removed or replacing value was held
+//     by a callee under the segment lock: the value was dropped there,
+//     during the unwind (the listener never told, a `Drop` that inserts
+//     deadlocked, one that panics aborted). Break run, 5 of 5.
+thread_local! {
+    /// `TKey::eq` calls left before one panics (-1: never), per thread.
+    static EQ_CALLS_LEFT: std::cell::Cell<i64> = const { std::cell::Cell::new(-1) };
+    /// The cache a `TVal`'s `Drop` inserts into.
+    static REENTERED: std::cell::RefCell<std::sync::Weak<Cache<TKey, TVal>>> =
+        const { std::cell::RefCell::new(std::sync::Weak::new()) };
+    /// Inserts made on this thread, the re-entrant ones included.
+    static TINSERTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+#[derive(Clone, Debug)]
+struct TKey(u32);
+impl Hash for TKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+impl PartialEq for TKey {
+    fn eq(&self, o: &TKey) -> bool {
+        EQ_CALLS_LEFT.with(|left| match left.get() {
+            0 => {
+                left.set(-1);
+                panic!("Eq of key {}", self.0)
+            }
+            n if n > 0 => left.set(n - 1),
+            _ => {}
+        });
+        self.0 == o.0
+    }
+}
+impl Eq for TKey {}
+/// Weighs its number; its `Drop` (unless it is 0) inserts into
+/// [`REENTERED`] (which deadlocked when run under the segment lock).
+#[derive(Clone, Debug)]
+struct TVal(u64);
+impl Drop for TVal {
+    fn drop(&mut self) {
+        // `TVal(0)`, the value it inserts, does not insert in turn.
+        let cache = REENTERED.with(|c| c.borrow().upgrade());
+        if let Some(cache) = cache.filter(|_| self.0 != 0) {
+            cache.insert(TKey(4_000_000), TVal(0));
+            TINSERTS.with(|n| n.set(n.get() + 1));
+        }
+    }
+}
+
+/// A cache of `TKey`s whose listener counts what it is told, and whose
+/// values' `Drop` inserts into it.
+fn reentered_cache(
+    builder: cache_kit::CacheBuilder<TKey, TVal>,
+) -> (Arc<Cache<TKey, TVal>>, Arc<AtomicUsize>) {
+    let told = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&told);
+    let cache = Arc::new(
+        builder
+            .eviction_listener(move |_: &TKey, _: &TVal, _| {
+                counted.fetch_add(1, SeqCst);
+            })
+            .build()
+            .unwrap(),
+    );
+    REENTERED.with(|c| *c.borrow_mut() = Arc::downgrade(&cache));
+    (cache, told)
+}
+
+fn tinsert(cache: &Cache<TKey, TVal>, key: u32, value: u64) {
+    cache.insert(TKey(key), TVal(value));
+    TINSERTS.with(|n| n.set(n.get() + 1));
+}
+
+#[test]
+fn r14_a_remove_whose_sweep_eq_panics_drops_nothing_under_its_lock() {
+    let outcome = within(HANG, || {
+        let (cache, told) = reentered_cache(Cache::builder(100).segments(1));
+        (0..5).for_each(|k| tinsert(&cache, k, 1));
+        let mut panicked = false;
+        for i in 0..1000 {
+            tinsert(&cache, 1000 + i, 1);
+            // The second `Eq` of the remove panics: with stale records
+            // piling up, sooner or later one in the sweep.
+            EQ_CALLS_LEFT.with(|left| left.set(1));
+            let removed = std::panic::catch_unwind(|| cache.remove(&TKey(1000 + i)));
+            EQ_CALLS_LEFT.with(|left| left.set(-1));
+            if removed.is_err() {
+                panicked = true;
+                break;
+            }
+        }
+        REENTERED.with(|c| *c.borrow_mut() = std::sync::Weak::new());
+        (
+            panicked,
+            TINSERTS.with(std::cell::Cell::get),
+            told.load(SeqCst) + cache.len(),
+        )
+    });
+    let (panicked, inserted, accounted) = outcome.expect("a remove hung");
+    assert!(panicked, "no remove panicked");
+    assert_eq!(
+        inserted, accounted,
+        "an entry left without the listener told"
+    );
+}
+
+#[test]
+fn r14_a_heavier_replace_whose_eq_panics_drops_nothing_under_its_lock() {
+    for nth in 0..8 {
+        let finished = within(HANG, move || {
+            let builder = Cache::builder(10)
+                .segments(1)
+                .weigher(|_: &TKey, v: &TVal| v.0);
+            let (cache, _) = reentered_cache(builder);
+            (0..10).for_each(|k| tinsert(&cache, k, 1));
+            EQ_CALLS_LEFT.with(|left| left.set(nth));
+            let _ = std::panic::catch_unwind(|| cache.insert(TKey(3), TVal(3)));
+            EQ_CALLS_LEFT.with(|left| left.set(-1));
+            REENTERED.with(|c| *c.borrow_mut() = std::sync::Weak::new());
+            cache.weight() <= 10
+        });
+        assert_eq!(
+            finished,
+            Some(true),
+            "Eq panicking at call {nth}: hung or over capacity"
+        );
+    }
 }

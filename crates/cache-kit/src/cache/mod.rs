@@ -536,7 +536,11 @@ where
     /// `Hash` does on its first call (the cache is left as it was). If
     /// `Eq` panics later, inside the map, the cache stays consistent, and
     /// the entries already evicted to make room stay evicted (the listener
-    /// is told). A `Hash` that panics inside the map is not survived: the
+    /// is told); the new key and value are dropped after every lock is
+    /// released, except when `Eq` panics as the map stores a new key
+    /// (comparing it with keys of the same hash): then dashmap drops the
+    /// key and value it was handed, under its shard's lock, so their `Drop`
+    /// must not use the cache then. A `Hash` that panics inside the map is not survived: the
     /// map's table, rehashing as it grows or cleans up, drops the entries
     /// it had not moved yet (gone without the listener being told, their
     /// weight never given back, so a full cache may then wait forever for
@@ -634,17 +638,17 @@ where
                 backoff.snooze();
                 continue;
             };
-            let value = value.take().expect("stored once, here");
             let times = times.take();
             if protected.is_some() {
                 let weights = (old_weight, weight);
-                let old = policy.replace(&self.map, room, &key, value, weights, times);
+                let old = policy.replace(&self.map, room, &key, &mut value, weights, times);
                 if old_expired {
                     policy.expirations += 1;
                 }
                 garbage.entry(key, old, Self::replaced_cause(old_expired));
                 garbage.key(map_key);
             } else {
+                let value = value.take().expect("stored once, here");
                 policy.add(
                     &self.map,
                     room,

@@ -141,19 +141,21 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Replaces the value of `key`, which is in the map (weighing
-    /// `old_weight`), within `room` reserved for it, and returns the old
-    /// value. The key keeps its place in the queues, and its hit; its
-    /// expiry starts again from `times`.
+    /// `old_weight`), with the one taken from `value`, within `room`
+    /// reserved for it, and returns the old value. The key keeps its place
+    /// in the queues, and its hit; its expiry starts again from `times`.
+    /// The new value stays in the caller's `value` until the map takes it:
+    /// should the lookup's `Eq` panic, it is dropped in the caller's frame,
+    /// after the caller's lock, never here.
     pub(crate) fn replace<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
         room: Reservation<'_>,
         key: &K,
-        value: V,
+        value: &mut Option<V>,
         (old_weight, weight): (u64, u64),
         times: Option<Box<Times>>,
     ) -> V {
-        let mut value = Some(value);
         let replaced = map.update(key, |slot| {
             slot.touch();
             slot.weight = weight;
@@ -231,6 +233,11 @@ impl<K: Hash + Eq> Policy<K> {
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // The sweep first: it runs keys' `Eq`, and a panic there must find
+        // nothing removed yet. After the removal no user code runs here, so
+        // the entry never unwinds out of this frame, under the caller's
+        // lock (its `Drop` would run there).
+        self.drop_stale_records(map, garbage);
         let (map_key, slot) = map.remove(key)?;
         budget.release(slot.weight);
         self.live_weight -= slot.weight;
@@ -239,7 +246,6 @@ impl<K: Hash + Eq> Policy<K> {
         if was_expired {
             self.expirations += 1;
         }
-        self.drop_stale_records(map, garbage);
         Some((map_key, slot.value, was_expired))
     }
 
