@@ -780,3 +780,61 @@ fn r14_a_heavier_replace_whose_eq_panics_drops_nothing_under_its_lock() {
         );
     }
 }
+
+// 15. The flight table's copy of a key was leaked (forgotten) whenever its
+//     load ended while the thread was unwinding: a panicking load, or a
+//     load made by a `Drop` during an unwind (break run: 1,000 loads, 1,000
+//     copies left after the cache was dropped).
+static LIVE_LKEYS: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LKey(u32);
+impl LKey {
+    fn new(id: u32) -> LKey {
+        LIVE_LKEYS.fetch_add(1, SeqCst);
+        LKey(id)
+    }
+}
+impl Clone for LKey {
+    fn clone(&self) -> LKey {
+        LKey::new(self.0)
+    }
+}
+impl Drop for LKey {
+    fn drop(&mut self) {
+        LIVE_LKEYS.fetch_sub(1, SeqCst);
+    }
+}
+
+/// Loads `key` into `cache` from its `Drop`, which runs during an unwind.
+struct LoadOnUnwind<'a>(&'a Cache<LKey, u32>, u32);
+impl Drop for LoadOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.get_or_insert_with(&LKey::new(self.1), || self.1);
+    }
+}
+
+#[test]
+fn r15_loads_ending_during_an_unwind_leave_no_copy_of_the_key() {
+    // Each round unwinds twice: slow under miri.
+    let rounds = if cfg!(miri) { 3 } else { 100 };
+    let cache: Cache<LKey, u32> = Cache::new(10_000).unwrap();
+    for id in 0..rounds {
+        let key = LKey::new(id);
+        let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.get_or_insert_with(&key, || panic!("load {id}"))
+        }));
+        assert!(failed.is_err());
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _load = LoadOnUnwind(&cache, 1000 + id);
+            panic!("unwinding past a load");
+        }));
+        assert!(unwound.is_err());
+    }
+    assert_eq!(
+        cache.len(),
+        100,
+        "the loads made while unwinding are stored"
+    );
+    drop(cache);
+    assert_eq!(LIVE_LKEYS.load(SeqCst), 0, "copies of keys leaked");
+}

@@ -27,6 +27,9 @@
 use std::any::Any;
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+
+use atomics_kit::drop_panic_payload;
 
 use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
 
@@ -128,7 +131,8 @@ impl<K, V> Flights<K, V> {
     /// `outcome`: in this order, so that nobody can join a settled flight.
     /// The flight is found by pointer (no user code runs), and the table's
     /// key is dropped last, with no lock held: its `Drop` may panic, and
-    /// the followers are already awake (leaked while the thread unwinds).
+    /// the followers are already awake (while the thread unwinds, such a
+    /// panic is caught and discarded).
     fn settle(&self, hash: u64, flight: &Arc<Flight<V>>, outcome: State<V>) {
         let removed = {
             let mut loading = self.loading.lock();
@@ -146,9 +150,15 @@ impl<K, V> Flights<K, V> {
         flight.settled.notify_all();
         match removed {
             // The load is unwinding (an abandoned flight): a panic of the
-            // key's `Drop` now would abort the process, so the table's copy
-            // of the key is leaked instead, on a path that already failed.
-            Some((key, _)) if std::thread::panicking() => std::mem::forget(key),
+            // key's `Drop` must not leave this frame now (it would abort
+            // the process), so it is caught and its payload dropped; the
+            // thread goes on unwinding with the load's own panic.
+            Some((key, _)) if std::thread::panicking() => {
+                let dropped = panic::catch_unwind(AssertUnwindSafe(move || drop(key)));
+                if let Err(payload) = dropped {
+                    drop_panic_payload(payload);
+                }
+            }
             removed => drop(removed),
         }
     }
