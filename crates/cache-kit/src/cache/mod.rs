@@ -797,8 +797,11 @@ where
     ///
     /// # Panics
     ///
-    /// If `load` panics, if `load` asks the cache for `key` itself (which
-    /// would wait for itself forever), and as [`insert`](Self::insert).
+    /// If `load` panics, if `load` (or the weigher, or `expire_after`,
+    /// which weigh the loaded value while its load is still in flight)
+    /// asks the cache for `key` itself through `get_or_insert_with` or
+    /// `try_get_or_insert_with` (which would wait for itself forever), and
+    /// as [`insert`](Self::insert).
     ///
     /// # Examples
     ///
