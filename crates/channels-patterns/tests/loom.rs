@@ -78,6 +78,35 @@ fn concurrent_close_ends_a_parked_consumer_after_the_accepted_values() {
 }
 
 #[test]
+fn what_the_closer_did_happens_before_a_push_or_pop_that_sees_the_close() {
+    // The closer writes a cell, then closes. A push refused by the close,
+    // and a pop that reports the queue closed, may read the cell: without
+    // the acquire on seeing the closed bit (read Relaxed), loom reports a
+    // causality violation (an actor's handler, refused by a stop, then saw
+    // the actor still running under miri).
+    loom::model(|| {
+        let queue = Arc::new(BoundedQueue::<u8>::new(1).unwrap());
+        let written = Arc::new(UnsafeCell::new(0));
+        let closer = {
+            let (queue, written) = (Arc::clone(&queue), Arc::clone(&written));
+            thread::spawn(move || {
+                // SAFETY: read by the others only after seeing the close.
+                written.with_mut(|cell| unsafe { *cell = 1 });
+                queue.close();
+            })
+        };
+        if queue.try_push(7).is_err() {
+            // SAFETY: the close (after the write) happens before this.
+            assert_eq!(written.with(|cell| unsafe { *cell }), 1);
+        } else if queue.pop() == Some(7) && queue.pop().is_none() {
+            // SAFETY: as above, through the pop that saw the close.
+            assert_eq!(written.with(|cell| unsafe { *cell }), 1);
+        }
+        closer.join().unwrap();
+    });
+}
+
+#[test]
 fn concurrent_close_racing_two_producers_loses_nothing() {
     // Two in-flight slots under loom: the main thread's first push takes
     // index 0, so the first producer pushes through slot 1 and the second

@@ -324,6 +324,10 @@ impl<T> BoundedQueue<T> {
     /// whichever comes first and never reopens (pushes through live
     /// producers then fail, and their drops change nothing).
     ///
+    /// What the closing thread did before `close` happens before a push
+    /// that fails because of it, and before a pop that reports the queue
+    /// closed and drained (as a channel's disconnect does).
+    ///
     /// # Examples
     ///
     /// ```

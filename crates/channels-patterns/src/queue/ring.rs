@@ -113,6 +113,11 @@ impl<T> Ring<T> {
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.closed_bit != 0 {
+                // Acquire fence: the bit was read (Relaxed) from `close`'s
+                // SeqCst `fetch_or`; the fence makes what the closer did
+                // before closing happen before this refusal (an actor's
+                // stop request, seen by the handler whose send it refused).
+                fence(Ordering::Acquire);
                 return Err(TryPushError::Closed(value));
             }
             let slot = &self.slots[tail & (self.closed_bit - 1)];
@@ -219,11 +224,12 @@ impl<T> Ring<T> {
                 // Relaxed: the fence orders it.
                 let tail = self.tail.load(Ordering::Relaxed);
                 if tail & !self.closed_bit == head {
-                    return Err(if tail & self.closed_bit != 0 {
-                        TryPopError::Closed
-                    } else {
-                        TryPopError::Empty
-                    });
+                    if tail & self.closed_bit != 0 {
+                        // Acquire fence: as for a refused push.
+                        fence(Ordering::Acquire);
+                        return Err(TryPopError::Closed);
+                    }
+                    return Err(TryPopError::Empty);
                 }
                 backoff.spin();
                 // Relaxed: a fresh guess, as above.
