@@ -540,14 +540,15 @@ where
     /// released, except when `Eq` panics as the map stores a new key
     /// (comparing it with keys of the same hash): then dashmap drops the
     /// key and value it was handed, under its shard's lock, so their `Drop`
-    /// must not use the cache then. A `Hash` that panics inside the map is not survived: the
-    /// map's table, rehashing as it grows or cleans up, drops the entries
-    /// it had not moved yet (gone without the listener being told, their
-    /// weight never given back, so a full cache may then wait forever for
-    /// room). Keys whose `Hash` can panic (one that reads a lock another
-    /// panic poisoned) should not be cached. If the listener, or the `Drop` of a
-    /// value this insert replaced or evicted, panics: after the insert took
-    /// effect, every other entry still told and dropped.
+    /// must not use the cache then. A `Hash` that panics inside the map is
+    /// not survived: the map's table, rehashing as it grows or cleans up,
+    /// drops the entries it had not moved yet (gone without the listener
+    /// being told, their weight never given back, so a full cache may then
+    /// wait forever for room). Keys whose `Hash` can panic (one that reads
+    /// a lock another panic poisoned) should not be cached. If the
+    /// listener, or the `Drop` of a value this insert replaced or evicted,
+    /// panics: after the insert took effect, every other entry still told
+    /// and dropped.
     ///
     /// # Examples
     ///
