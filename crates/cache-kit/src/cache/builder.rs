@@ -264,6 +264,11 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     ///
     /// Each segment's queue of new entries holds a tenth of its share of
     /// the capacity: choose a count that leaves every share many entries.
+    /// A segment makes room from its own entries first, so with small
+    /// shares a key read often can be evicted for a one-hit key while
+    /// another segment still holds cold ones (a break run: a key read 3
+    /// times per insert, 64 weight units in 2 segments, evicted 66,664
+    /// times in 600,000 reads; never in 1 segment).
     /// A weigher's units say nothing of that, hence one segment by default
     /// with one: a byte-weighted 1 MiB cache of 100–2000-byte values, in 64
     /// segments, passed new entries through queues of one or two before
