@@ -72,11 +72,11 @@ impl<M> ChannelMailbox<M> {
         }
     }
 
-    /// Refuses later sends and nudges an idle actor awake. Returns whether
-    /// this call closed it.
-    pub(crate) fn close(&self) -> bool {
+    /// Refuses later sends and nudges an idle actor awake (once: a second
+    /// call changes nothing).
+    pub(crate) fn close(&self) {
         if !self.gate.close() {
-            return false;
+            return;
         }
         // SeqCst (all the wake counts): `len` must see a change of `wakes`
         // that came before a change of the channel it saw; this runs once
@@ -85,7 +85,6 @@ impl<M> ChannelMailbox<M> {
         self.wake_changes.fetch_add(1, Ordering::SeqCst);
         // Unbounded, and the receiver is alive: the wake-up goes in.
         let _ = self.sender.try_send(Envelope::Wake);
-        true
     }
 
     /// The actor's next message, waiting eagerly; `None` after a wake-up

@@ -9,7 +9,7 @@ use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError};
 use crate::channel_mailbox::ChannelMailbox;
 use crate::errors::TrySendError;
 use crate::mailbox::Mailbox;
-use crate::sync::{take_eagerly, Backoff};
+use crate::sync::Backoff;
 use atomics_kit::SizeError;
 
 /// Why [`MailboxQueue::put`] gave the message back.
@@ -87,9 +87,7 @@ impl<M> MailboxQueue<M> {
             Self::Ring(ring) => {
                 ring.close();
             }
-            Self::Channel(channel) => {
-                channel.close();
-            }
+            Self::Channel(channel) => channel.close(),
         }
     }
 
@@ -98,14 +96,9 @@ impl<M> MailboxQueue<M> {
     /// look at the stop request (the queue may be closed).
     pub(crate) fn next(&self) -> Option<M> {
         match self {
-            Self::Ring(ring) => {
-                let taken = take_eagerly(None, || match ring.try_pop() {
-                    Ok(message) => Some(Some(message)),
-                    Err(TryPopError::Closed) => Some(None),
-                    Err(TryPopError::Empty) => None,
-                });
-                taken.unwrap_or_else(|| ring.pop())
-            }
+            // `pop` itself waits eagerly before it parks; `None` once
+            // closed and drained.
+            Self::Ring(ring) => ring.pop(),
             Self::Channel(channel) => channel.next(),
         }
     }

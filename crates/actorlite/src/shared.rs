@@ -172,18 +172,13 @@ impl<M> Shared<M> {
         self.queue.close();
     }
 
-    /// Puts `message` in the mailbox, waiting for room until `deadline`
-    /// (`None`: as long as it takes). A stop or kill request ends the wait
-    /// with the message given back.
-    pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
-        self.queue.put(message, deadline)
-    }
-
     /// `ActorHandle::send`'s and `Recipient::send`'s body.
     pub(crate) fn send(&self, message: M) -> Result<(), SendError<M>> {
-        self.put(message, None).map_err(|refused| match refused {
-            Refused::Closed(message) | Refused::Timeout(message) => SendError(message),
-        })
+        self.queue
+            .put(message, None)
+            .map_err(|refused| match refused {
+                Refused::Closed(message) | Refused::Timeout(message) => SendError(message),
+            })
     }
 
     /// `try_send`'s body: into the mailbox if it is open and has room.
@@ -199,7 +194,8 @@ impl<M> Shared<M> {
     ) -> Result<(), SendTimeoutError<M>> {
         // A timeout too long for an `Instant` is no deadline at all.
         let deadline = Instant::now().checked_add(timeout);
-        self.put(message, deadline)
+        self.queue
+            .put(message, deadline)
             .map_err(|refused| match refused {
                 Refused::Closed(message) => SendTimeoutError::Closed(message),
                 Refused::Timeout(message) => SendTimeoutError::Timeout(message),
