@@ -527,7 +527,8 @@ fn a_stopped_hook_panicking_with_a_payload_that_panics_on_drop_still_ends_the_ac
 struct Doorman(Mutex<mpsc::Receiver<()>>);
 
 enum Door {
-    Wait,
+    /// Says it is inside the handler, then waits to be released.
+    Wait(mpsc::Sender<()>),
     Answer(Reply<u8>),
     Drop(Reply<u8>),
     Panic(#[allow(dead_code)] Reply<u8>),
@@ -537,7 +538,10 @@ impl Actor for Doorman {
     type Message = Door;
     fn handle(&mut self, msg: Door, _: &mut Context<Self>) {
         match msg {
-            Door::Wait => self.0.lock().unwrap().recv().unwrap(),
+            Door::Wait(entered) => {
+                entered.send(()).unwrap();
+                self.0.lock().unwrap().recv().unwrap();
+            }
             Door::Answer(reply) => reply.send(1),
             Door::Drop(reply) => drop(reply),
             Door::Panic(_reply) => panic!("panicked holding the reply"),
@@ -550,13 +554,14 @@ fn doorman() -> (ActorHandle<Doorman>, mpsc::Sender<()>) {
     (spawn(Doorman(Mutex::new(gate))), release)
 }
 
-/// A doorman busy in `Wait`: its mailbox only grows until released.
+/// A doorman busy in `Wait`: its mailbox only grows until released. It
+/// returns once the handler has begun: a message taken but not yet handled
+/// when a kill comes is a dead letter, so an empty mailbox is not enough.
 fn busy_doorman() -> (ActorHandle<Doorman>, mpsc::Sender<()>) {
     let (handle, release) = doorman();
-    handle.send(Door::Wait).unwrap();
-    while handle.mailbox_len() != 0 {
-        thread::yield_now();
-    }
+    let (entered, inside) = mpsc::channel();
+    handle.send(Door::Wait(entered)).unwrap();
+    inside.recv_timeout(PATIENCE).unwrap();
     (handle, release)
 }
 
