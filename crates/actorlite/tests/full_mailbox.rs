@@ -93,14 +93,19 @@ fn stop_releases_a_handler_waiting_for_room_in_its_own_full_mailbox() {
     assert_eq!((stats.handled, stats.dead_letters), (2, 0), "{stats:?}");
 }
 
-/// Holds its first message until released.
-struct Held(Mutex<mpsc::Receiver<()>>);
+/// Says it is inside its handler on its first message, then holds it
+/// until released.
+struct Held {
+    entered: mpsc::Sender<()>,
+    gate: Mutex<mpsc::Receiver<()>>,
+}
 
 impl Actor for Held {
     type Message = u32;
     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
         if n == 0 {
-            self.0.lock().unwrap().recv().unwrap();
+            let _ = self.entered.send(());
+            self.gate.lock().unwrap().recv().unwrap();
         }
     }
 }
@@ -115,14 +120,18 @@ fn full_with_a_waiting_sender(
     mpsc::Receiver<Result<(), u32>>,
 ) {
     let (release, gate) = mpsc::channel();
+    let (entered, inside) = mpsc::channel();
     let handle = ActorBuilder::new()
         .mailbox(Mailbox::Bounded(1))
-        .spawn(Held(Mutex::new(gate)))
+        .spawn(Held {
+            entered,
+            gate: Mutex::new(gate),
+        })
         .unwrap();
     handle.send(0).unwrap();
-    while handle.mailbox_len() != 0 {
-        thread::yield_now();
-    }
+    // Not an empty mailbox: a message taken but not yet handled when a
+    // kill comes would be a dead letter.
+    inside.recv().unwrap();
     handle.send(1).unwrap();
     let (sent, outcome) = mpsc::channel();
     let sender = handle.clone();

@@ -20,14 +20,20 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// round costs seconds and the races are explored by its scheduler seeds.
 const ROUNDS: usize = if cfg!(miri) { 4 } else { 200 };
 
-/// Blocks in its handler on message 0 until the test releases it.
-struct Blocking(mpsc::Receiver<()>);
+/// Says it is inside its handler on message 0, then blocks there until the
+/// test releases it. (An empty mailbox would not do as that signal: a
+/// message taken but not yet handled when a kill comes is a dead letter.)
+struct Blocking {
+    entered: mpsc::Sender<()>,
+    gate: mpsc::Receiver<()>,
+}
 
 impl Actor for Blocking {
     type Message = u32;
     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
         if n == 0 {
-            let _ = self.0.recv();
+            let _ = self.entered.send(());
+            let _ = self.gate.recv();
         }
     }
 }
@@ -36,14 +42,13 @@ impl Actor for Blocking {
 fn a_send_waiting_for_room_when_kill_comes_gets_its_message_back_even_if_room_comes_right_after() {
     for round in 0..ROUNDS {
         let (release, gate) = mpsc::channel();
+        let (entered, inside) = mpsc::channel();
         let actor = ActorBuilder::new()
             .mailbox(Mailbox::Bounded(1))
-            .spawn(Blocking(gate))
+            .spawn(Blocking { entered, gate })
             .unwrap();
         actor.send(0).unwrap(); // the actor takes it and blocks
-        while actor.mailbox_len() != 0 {
-            thread::yield_now();
-        }
+        inside.recv().unwrap();
         actor.send(1).unwrap(); // fills the mailbox
         let sender = actor.clone();
         let (waiting, is_waiting) = mpsc::channel();

@@ -66,7 +66,8 @@ struct Gated {
 }
 
 enum GatedMsg {
-    Wait,
+    /// Says it is inside the handler, then waits to be released.
+    Wait(mpsc::Sender<()>),
     Bomb(#[allow(dead_code)] Bomb),
     Fail(#[allow(dead_code)] Option<Reply<u8>>),
     Ping(Reply<u8>),
@@ -77,7 +78,10 @@ impl Actor for Gated {
     type Message = GatedMsg;
     fn handle(&mut self, msg: GatedMsg, _: &mut Context<Self>) {
         match msg {
-            GatedMsg::Wait => self.release.lock().unwrap().recv().unwrap(),
+            GatedMsg::Wait(entered) => {
+                entered.send(()).unwrap();
+                self.release.lock().unwrap().recv().unwrap();
+            }
             GatedMsg::Bomb(bomb) => bomb.armed.store(false, Ordering::Relaxed),
             GatedMsg::Fail(_) => panic!("the handler failed"),
             GatedMsg::Ping(reply) => reply.send(1),
@@ -101,12 +105,13 @@ fn armed() -> Arc<AtomicBool> {
     Arc::new(AtomicBool::new(true))
 }
 
-/// Waits until the actor has taken every queued message (it is then busy
-/// in `Wait`).
-fn until_taken<A: Actor>(handle: &ActorHandle<A>) {
-    while handle.mailbox_len() != 0 {
-        thread::yield_now();
-    }
+/// Sends `Wait` and returns once the actor is inside its handler. (Not
+/// once the mailbox is empty: a message taken but not yet handled when a
+/// kill comes is a dead letter.)
+fn hold_inside_handler(handle: &ActorHandle<Gated>) {
+    let (entered, inside) = mpsc::channel();
+    handle.send(GatedMsg::Wait(entered)).unwrap();
+    inside.recv_timeout(PATIENCE).unwrap();
 }
 
 #[test]
@@ -114,8 +119,7 @@ fn a_dead_letter_whose_drop_panics_when_kill_drops_it_is_still_counted_and_join_
     for grenade in [false, true] {
         let (actor, release) = gated(None);
         let handle = spawn(actor);
-        handle.send(GatedMsg::Wait).unwrap();
-        until_taken(&handle);
+        hold_inside_handler(&handle);
         for _ in 0..3 {
             let bomb = Bomb {
                 armed: armed(),
@@ -213,8 +217,7 @@ fn an_unsupervised_instance_whose_drop_panics_after_its_handler_did_ends_panicke
 fn dead_letters_whose_drop_panics_after_a_handler_panic_are_counted() {
     let (actor, release) = gated(None);
     let handle = spawn(actor);
-    handle.send(GatedMsg::Wait).unwrap();
-    until_taken(&handle);
+    hold_inside_handler(&handle);
     handle.send(GatedMsg::Fail(None)).unwrap();
     for _ in 0..2 {
         let bomb = Bomb {

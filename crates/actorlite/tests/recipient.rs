@@ -112,22 +112,25 @@ fn a_weak_recipient_does_not_keep_the_actor_alive() {
 #[test]
 fn refused_messages_come_back_through_a_recipient() {
     let (release, gate) = mpsc::channel::<()>();
-    struct Blocked(mpsc::Receiver<()>);
+    let (entered, inside) = mpsc::channel::<()>();
+    /// Says it is inside its handler, then waits to be released.
+    struct Blocked(mpsc::Sender<()>, mpsc::Receiver<()>);
     impl Actor for Blocked {
         type Message = u32;
         fn handle(&mut self, _: u32, _: &mut Context<Self>) {
-            let _ = self.0.recv();
+            let _ = self.0.send(());
+            let _ = self.1.recv();
         }
     }
     let blocked = ActorBuilder::new()
         .mailbox(Mailbox::Bounded(1))
-        .spawn(Blocked(gate))
+        .spawn(Blocked(entered, gate))
         .unwrap();
     let recipient = blocked.recipient();
     recipient.send(1).unwrap();
-    while blocked.mailbox_len() != 0 {
-        thread::yield_now();
-    }
+    // Not an empty mailbox: a message taken but not yet handled when the
+    // kill below comes would be a dead letter.
+    inside.recv().unwrap();
     recipient.send(2).unwrap(); // fills the mailbox
     assert_eq!(recipient.try_send(3), Err(TrySendError::Full(3)));
     assert_eq!(
