@@ -9,6 +9,8 @@
 //! - `work_stealing_join_fib`: fib(25) with a `join` at every node (no
 //!   sequential cutoff: the fork-join overhead itself), inside the pool
 //!   (`install`) for ours and rayon's alike, its result checked; M joins/s.
+//!   Ours twice: the free `cache_kit::pool::join`, written as rayon's is,
+//!   and the method `WorkStealingPool::join` with the pool passed down.
 //!   The Mutex pool has no join and is left out.
 //! - `work_stealing_scope_unbalanced_tree`: a tree of tasks split one third
 //!   / two thirds down to 20k leaves, each spawning its children (ours and
@@ -85,11 +87,23 @@ fn fib(n: u64) -> u64 {
     (0..n).fold((0, 1), |(a, b), _| (b, a + b)).0
 }
 
-fn fib_ours(pool: &WorkStealingPool, n: u64) -> u64 {
+/// With the free `join`, as rayon's is written.
+fn fib_ours(n: u64) -> u64 {
     if n < 2 {
         return n;
     }
-    let (a, b) = pool.join(|| fib_ours(pool, n - 1), || fib_ours(pool, n - 2));
+    let (a, b) = cache_kit::pool::join(|| fib_ours(n - 1), || fib_ours(n - 2));
+    a + b
+}
+
+fn fib_ours_method(pool: &WorkStealingPool, n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let (a, b) = pool.join(
+        || fib_ours_method(pool, n - 1),
+        || fib_ours_method(pool, n - 2),
+    );
     a + b
 }
 
@@ -118,11 +132,15 @@ fn join_fib_scenario(size: Size) -> Scenario {
             // a `join` called from outside ours runs its first half on the
             // calling thread, so every join down the left spine would
             // have been a scope from outside.
-            join_fib::<WorkStealingPool>("cache_kit::WorkStealingPool", n, |pool, n| {
-                pool.install(|| fib_ours(pool, n))
+            join_fib::<WorkStealingPool>("cache_kit::pool::join", n, |pool, n| {
+                pool.install(|| fib_ours(n))
             }),
             join_fib::<rayon::ThreadPool>("rayon::join", n, |pool, n| {
                 pool.install(|| fib_rayon(n))
+            }),
+            // The method, with the pool passed down every call.
+            join_fib::<WorkStealingPool>("cache_kit::WorkStealingPool::join", n, |pool, n| {
+                pool.install(|| fib_ours_method(pool, n))
             }),
         ],
     }
