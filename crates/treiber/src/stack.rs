@@ -103,6 +103,7 @@ impl<T> TreiberStack<T> {
     /// stack.push("b");
     /// assert_eq!(stack.pop(), Some("b"));
     /// ```
+    #[inline]
     pub fn push(&self, value: T) {
         let me = self.hazards.participant();
         let node = me.node(value);
@@ -110,33 +111,46 @@ impl<T> TreiberStack<T> {
     }
 
     /// Links the private chain `top ..= bottom` on top of the stack with one
-    /// successful CAS.
+    /// successful CAS. The first try is inline; retries under contention
+    /// are out of line ([`link_contended`](Self::link_contended)), which
+    /// keeps `push` small enough to inline into the caller.
+    #[inline]
     fn link(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
-        let backoff = Backoff::new();
         // No hazard: push never dereferences the head, and the pointer it
         // stores in `bottom.next` stays a live allocation's (with its
         // provenance, rust-lang/rust#121950) because no node is freed while
         // the stack lives. Nor can ABA hurt a push: its CAS only needs the
         // head to be the pointer it linked below its chain, whatever
         // happened to that node in between.
+        if !self.try_link(top, bottom) {
+            self.link_contended(me, top, bottom);
+        }
+    }
+
+    /// One try at linking `top ..= bottom` on top of the head read now.
+    #[inline]
+    fn try_link(&self, top: *mut Node<T>, bottom: *mut Node<T>) -> bool {
         // Relaxed: a guess, checked by the CAS; we never read its node.
-        let mut head = self.head.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
+        // SAFETY: `bottom` is ours until the CAS below publishes it.
+        // Relaxed: the Release CAS publishes this store.
+        unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
+        // Release: publishes the chain's values and links to the loads in
+        // `protect` (SeqCst, so Acquire) and `pop_all` (Acquire). Relaxed
+        // on failure: the next try reads the head again.
+        self.head
+            .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// `link` after its first try failed: backs off and tries again; a
+    /// lone node may meet a pop in the elimination array instead (a chain
+    /// from `push_all` always goes to the head).
+    #[cold]
+    #[inline(never)]
+    fn link_contended(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
+        let backoff = Backoff::new();
         loop {
-            // SAFETY: `bottom` is ours until the CAS below publishes it.
-            // Relaxed: the Release CAS publishes this store.
-            unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
-            // Release: publishes the chain's values and links to the loads
-            // in `protect` (SeqCst, so Acquire) and `pop_all` (Acquire).
-            // Relaxed on failure: we read the head again below.
-            if self
-                .head
-                .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-            // Contention: a lone node may meet a pop in the elimination
-            // array instead (a chain from `push_all` always goes to the head).
             if top == bottom {
                 let traded = self
                     .elimination
@@ -147,9 +161,11 @@ impl<T> TreiberStack<T> {
                 }
             }
             backoff.spin();
-            // Relaxed: as above, read after the wait (the head has likely
-            // moved during it).
-            head = self.head.load(Ordering::Relaxed);
+            // The head is read again after the wait (it has likely moved
+            // during it).
+            if self.try_link(top, bottom) {
+                return;
+            }
         }
     }
 
@@ -166,48 +182,72 @@ impl<T> TreiberStack<T> {
     /// assert_eq!(stack.pop(), Some(1));
     /// ```
     #[must_use = "a popped value is removed from the stack; dropping it loses it"]
+    #[inline]
     pub fn pop(&self) -> Option<T> {
         let me = self.hazards.participant();
+        match self.try_pop(&me) {
+            Ok(popped) => popped,
+            Err(Contended) => self.pop_contended(&me),
+        }
+    }
+
+    /// One try at popping: the top value, or `None` if the stack (and the
+    /// elimination array) is empty; `Err` if another thread moved the head
+    /// first. Leaves no hazard set.
+    #[inline]
+    fn try_pop(&self, me: &Participant<'_, T>) -> Result<Option<T>, Contended> {
+        let head = me.protect(&self.head);
+        if head.is_null() {
+            me.clear();
+            // A push waiting in the elimination array has not happened
+            // yet; taking its value linearizes it just before this pop.
+            return Ok(self.take_eliminated(me));
+        }
+        // SAFETY: `protect` returned `head` with our hazard on it, so no
+        // scan recycles it before we clear the hazard (and no node is freed
+        // while the stack lives); the SeqCst load in `protect` acquired its
+        // `next` from the push that published it.
+        // Relaxed: `next` never changes while the node is linked.
+        let next = unsafe {
+            (*head).check_canary();
+            (*head).next.load(Ordering::Relaxed)
+        };
+        // Relaxed on success: the value we take was acquired by the load in
+        // `protect`; a later popper of `next` synchronizes with its push
+        // through the release sequence this RMW continues.
+        if self
+            .head
+            .compare_exchange_weak(head, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            me.clear();
+            return Err(Contended);
+        }
+        me.clear();
+        // SAFETY: our CAS unlinked the node, so we alone may take its value
+        // (once) and retire it (once).
+        unsafe {
+            let value = (*head).take();
+            me.retire(head);
+            Ok(Some(value))
+        }
+    }
+
+    /// `pop` after its first try lost the head to another thread: takes a
+    /// value from the elimination array if a push waits there, else backs
+    /// off and tries again.
+    #[cold]
+    #[inline(never)]
+    fn pop_contended(&self, me: &Participant<'_, T>) -> Option<T> {
         let backoff = Backoff::new();
         loop {
-            let head = me.protect(&self.head);
-            if head.is_null() {
-                me.clear();
-                // A push waiting in the elimination array has not happened
-                // yet; taking its value linearizes it just before this pop.
-                return self.take_eliminated(&me);
-            }
-            // SAFETY: `protect` returned `head` with our hazard on it, so no
-            // scan recycles it before we clear the hazard (and no node is
-            // freed while the stack lives); the SeqCst load in
-            // `protect` acquired its `next` from the push that published it.
-            // Relaxed: `next` never changes while the node is linked.
-            let next = unsafe {
-                (*head).check_canary();
-                (*head).next.load(Ordering::Relaxed)
-            };
-            // Relaxed on success: the value we take was acquired by the load
-            // in `protect`; a later popper of `next` synchronizes with its
-            // push through the release sequence this RMW continues.
-            if self
-                .head
-                .compare_exchange_weak(head, next, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-            {
-                me.clear();
-                // SAFETY: our CAS unlinked the node, so we alone may take its
-                // value (once) and retire it (once).
-                unsafe {
-                    let value = (*head).take();
-                    me.retire(head);
-                    return Some(value);
-                }
-            }
-            me.clear();
-            if let Some(value) = self.take_eliminated(&me) {
+            if let Some(value) = self.take_eliminated(me) {
                 return Some(value);
             }
             backoff.spin();
+            if let Ok(popped) = self.try_pop(me) {
+                return popped;
+            }
         }
     }
 
@@ -313,6 +353,9 @@ impl<T> TreiberStack<T> {
         self.link(&me, top, bottom);
     }
 }
+
+/// A try lost the head to another thread's CAS.
+struct Contended;
 
 impl<T> Default for TreiberStack<T> {
     fn default() -> Self {
