@@ -42,7 +42,11 @@ use crate::exit_reason::ExitReason;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Actor: Send + Sized + 'static {
-    /// What the actor receives.
+    /// What the actor receives. It moves by value through the actor
+    /// thread's stack on its way to [`handle`](Self::handle), a few frames
+    /// deep: box a message of hundreds of KiB, or give the thread a bigger
+    /// stack ([`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size));
+    /// a stack overflow aborts the process, as on any thread.
     type Message: Send + 'static;
 
     /// Handles one message. A panic here is caught: the actor stops with

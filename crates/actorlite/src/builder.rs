@@ -101,7 +101,8 @@ where
     }
 }
 
-/// Options for starting an actor: its name and its mailbox.
+/// Options for starting an actor: its name, its mailbox and its
+/// thread's stack size.
 ///
 /// # Examples
 ///
@@ -125,6 +126,7 @@ where
 pub struct ActorBuilder {
     name: Option<String>,
     mailbox: Mailbox,
+    stack_size: Option<usize>,
 }
 
 impl ActorBuilder {
@@ -143,6 +145,43 @@ impl ActorBuilder {
     /// [`Mailbox::Unbounded`].
     pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
         self.mailbox = mailbox;
+        self
+    }
+
+    /// The stack size of the actor's thread, in bytes (default: std's,
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
+    /// through that stack by value on its way to `handle`, and in a few
+    /// frames at once: a message of hundreds of KiB wants a bigger stack,
+    /// or a `Box`. Every size is accepted here, as
+    /// [`std::thread::Builder::stack_size`] accepts it: the platform raises
+    /// one below its minimum and rounds it to whole pages; one it cannot
+    /// map makes `spawn` fail with [`SpawnError::Spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actorlite::{Actor, ActorBuilder, Context, Mailbox};
+    ///
+    /// /// Takes 256 KiB frames by value.
+    /// struct Frames(u64);
+    /// impl Actor for Frames {
+    ///     type Message = [u8; 256 << 10];
+    ///     fn handle(&mut self, frame: [u8; 256 << 10], _: &mut Context<Self>) {
+    ///         self.0 += u64::from(frame[0]);
+    ///     }
+    /// }
+    ///
+    /// let actor = ActorBuilder::new()
+    ///     .mailbox(Mailbox::Bounded(1))
+    ///     .stack_size(16 << 20)
+    ///     .spawn(Frames(0))?;
+    /// actor.send([1; 256 << 10])?;
+    /// # actor.stop();
+    /// # assert_eq!(actor.join(), actorlite::ExitReason::Normal);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
         self
     }
 
@@ -218,8 +257,11 @@ impl ActorBuilder {
         let shared = Arc::new(Shared::new(name.clone(), queue));
         let handle = ActorHandle::new(Arc::clone(&shared));
         let runner = Runner::new(actor, supervisor, Arc::clone(&shared));
-        let thread = thread::Builder::new()
-            .name(name)
+        let mut thread = thread::Builder::new().name(name);
+        if let Some(bytes) = self.stack_size {
+            thread = thread.stack_size(bytes);
+        }
+        let thread = thread
             .spawn(move || runner.run())
             .map_err(SpawnError::Spawn)?;
         shared.set_thread(thread);

@@ -451,6 +451,106 @@ fn a_name_with_a_nul_byte_is_refused_with_a_typed_error() {
     assert!(error.to_string().contains("NUL"), "{error}");
 }
 
+/// A message bigger than a default thread's stack allows when passed by
+/// value a few frames deep (2 MiB: a break run's 512 KiB message aborted
+/// the process in release, 128 KiB in debug).
+const BIG: usize = if cfg!(miri) { 1 << 12 } else { 1 << 20 };
+
+/// Takes big frames by value and adds up their first bytes.
+struct Frames(Arc<AtomicUsize>);
+
+impl Actor for Frames {
+    type Message = Box<[u8; BIG]>;
+    fn handle(&mut self, frame: Box<[u8; BIG]>, _: &mut Context<Self>) {
+        self.0.fetch_add(usize::from(frame[0]), Ordering::Relaxed);
+    }
+}
+
+/// The same frames unboxed: by value all the way into `handle`.
+struct UnboxedFrames(Arc<AtomicUsize>);
+
+impl Actor for UnboxedFrames {
+    type Message = [u8; BIG];
+    fn handle(&mut self, frame: [u8; BIG], _: &mut Context<Self>) {
+        self.0.fetch_add(usize::from(frame[0]), Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_big_message_by_value_is_handled_on_a_stack_sized_for_it() {
+    let sum = Arc::new(AtomicUsize::new(0));
+    // The sending side on a big stack too: the message is built there.
+    let sender = thread::Builder::new().stack_size(64 << 20);
+    let actor_sum = Arc::clone(&sum);
+    let stats = sender
+        .spawn(move || {
+            let actor = ActorBuilder::new()
+                .mailbox(Mailbox::Bounded(1))
+                .stack_size(64 << 20)
+                .spawn(UnboxedFrames(actor_sum))
+                .unwrap();
+            for byte in 1..=3 {
+                actor
+                    .send([byte; BIG])
+                    .unwrap_or_else(|_| panic!("refused"));
+            }
+            actor.stop();
+            assert_eq!(actor.join(), ExitReason::Normal);
+            actor.stats()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!((stats.handled, sum.load(Ordering::Relaxed)), (3, 6));
+    // Boxed, the default stack does.
+    let actor = spawn(Frames(Arc::clone(&sum)));
+    actor.send(vec![7; BIG].try_into().unwrap()).unwrap();
+    actor.stop();
+    assert_eq!(actor.join(), ExitReason::Normal);
+    assert_eq!(sum.load(Ordering::Relaxed), 13);
+}
+
+#[test]
+fn a_stack_size_no_thread_can_have_is_a_typed_error_and_drops_the_first_instance() {
+    for bytes in [usize::MAX, 1 << 60] {
+        let error = ActorBuilder::new()
+            .stack_size(bytes)
+            .spawn(adder().0)
+            .unwrap_err();
+        assert!(matches!(error, SpawnError::Spawn(_)), "{error:?}");
+        assert!(error.to_string().contains("could not start"), "{error}");
+        let made = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&made);
+        let (alive, gone) = mpsc::channel::<()>();
+        let error = ActorBuilder::new()
+            .stack_size(bytes)
+            .spawn_supervised(
+                move || {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    // Held by the instance: dropped with it.
+                    Holder(alive.clone())
+                },
+                RestartPolicy::default(),
+            )
+            .unwrap_err();
+        assert!(matches!(error, SpawnError::Spawn(_)), "{error:?}");
+        assert_eq!(made.load(Ordering::Relaxed), 1, "the first instance only");
+        assert_eq!(
+            gone.recv_timeout(PATIENCE),
+            Err(mpsc::RecvTimeoutError::Disconnected),
+            "the instance and the factory were dropped"
+        );
+    }
+}
+
+/// Holds a sender, so that its drop shows.
+struct Holder(#[allow(dead_code)] mpsc::Sender<()>);
+
+impl Actor for Holder {
+    type Message = ();
+    fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+}
+
 #[test]
 fn a_mailbox_bound_too_large_to_allocate_is_refused() {
     for capacity in [usize::MAX, 1 << 62, Mailbox::MAX_BOUNDED + 1] {
