@@ -21,7 +21,11 @@ use std::time::{Duration, Instant};
 pub struct RestartPolicy {
     /// The most restarts allowed within `within`.
     pub max_restarts: u32,
-    /// The sliding window the restarts are counted in.
+    /// The sliding window the restarts are counted in: a restart counts
+    /// while it is at most `within` old. `Duration::ZERO` keeps none, so
+    /// it allows restarts without end (for no restart at all, set
+    /// `max_restarts: 0`); `Duration::MAX` keeps every one, a lifetime
+    /// budget.
     pub within: Duration,
 }
 
@@ -102,5 +106,18 @@ mod tests {
             budget.try_spend(),
             "the first restart is out of the (empty) window"
         );
+    }
+
+    #[test]
+    fn a_window_of_duration_max_is_a_lifetime_budget() {
+        let mut budget = RestartBudget::new(RestartPolicy {
+            max_restarts: 2,
+            within: Duration::MAX,
+        });
+        assert!(budget.try_spend());
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(budget.try_spend());
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(!budget.try_spend(), "no restart ever leaves the window");
     }
 }
