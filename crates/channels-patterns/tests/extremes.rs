@@ -85,6 +85,43 @@ fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
 }
 
 #[test]
+fn a_stack_size_no_thread_can_have_is_a_typed_error() {
+    for bytes in [usize::MAX, 1 << 60] {
+        let error = WorkerPool::builder()
+            .workers(2)
+            .stack_size(bytes)
+            .build(|x: u8| x)
+            .unwrap_err();
+        assert!(matches!(error, PoolError::Spawn(_)), "{error:?}");
+        assert!(error.to_string().contains("could not start"), "{error}");
+    }
+}
+
+/// Deeper than a default 2 MiB stack holds, in a debug or release build.
+fn depth(n: u64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        // black_box: no tail call, every level keeps its frame.
+        1 + std::hint::black_box(depth(n - 1))
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "200,000 frames are too slow under miri")]
+fn workers_get_the_stack_size_asked_for() {
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .stack_size(256 << 20)
+        .build(depth)
+        .unwrap();
+    // At least 32 bytes a frame: 6 MiB, three default stacks.
+    pool.submit(200_000).unwrap();
+    assert_eq!(results.recv().unwrap().1, Ok(200_000));
+    pool.shutdown();
+}
+
+#[test]
 fn any_timeout_works_on_results() {
     let (pool, results) = WorkerPool::new(1, |x: u8| x).unwrap();
     pool.submit(4).unwrap();

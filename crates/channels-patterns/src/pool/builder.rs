@@ -6,7 +6,7 @@ use super::results::Delivery;
 use super::{Executor, PoolError, Results, Task, WorkerPool};
 
 /// Options for a [`WorkerPool`]: the number of workers, a bounded job
-/// queue, the worker threads' names.
+/// queue, the worker threads' names and stack size.
 ///
 /// # Examples
 ///
@@ -28,6 +28,7 @@ pub struct WorkerPoolBuilder {
     workers: Option<usize>,
     queue_capacity: Option<usize>,
     thread_name: String,
+    stack_size: Option<usize>,
 }
 
 impl WorkerPoolBuilder {
@@ -36,6 +37,7 @@ impl WorkerPoolBuilder {
             workers: None,
             queue_capacity: None,
             thread_name: String::from("worker"),
+            stack_size: None,
         }
     }
 
@@ -102,6 +104,34 @@ impl WorkerPoolBuilder {
         self
     }
 
+    /// The stack size of each worker thread, in bytes (default: std's,
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise): for a job function
+    /// that recurses deeply, or jobs of hundreds of KiB passed by value
+    /// (a job moves through the worker's stack on its way to `f`). Every
+    /// size is accepted here, as [`std::thread::Builder::stack_size`]
+    /// accepts it: the platform raises one below its minimum and rounds it
+    /// to whole pages; one it cannot map makes the build fail with
+    /// [`PoolError::Spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::WorkerPool;
+    ///
+    /// fn depth(n: u64) -> u64 {
+    ///     if n == 0 { 0 } else { 1 + depth(n - 1) }
+    /// }
+    ///
+    /// let (pool, results) = WorkerPool::builder().workers(1).stack_size(64 << 20).build(depth)?;
+    /// pool.submit(100_000).unwrap();
+    /// assert_eq!(results.recv()?.1?, 100_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
     /// Starts the pool's workers, applying `f` to each job.
     ///
     /// # Errors
@@ -137,6 +167,7 @@ impl WorkerPoolBuilder {
             self.worker_count(),
             self.queue_capacity,
             &self.thread_name,
+            self.stack_size,
             f,
             Some(sender),
             Arc::clone(&delivery),
@@ -186,6 +217,7 @@ impl WorkerPoolBuilder {
             self.worker_count(),
             self.queue_capacity,
             &self.thread_name,
+            self.stack_size,
             f,
             None,
             Arc::new(Delivery::default()),

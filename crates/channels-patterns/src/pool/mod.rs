@@ -303,6 +303,7 @@ where
         workers: usize,
         queue_capacity: Option<usize>,
         thread_name: &str,
+        stack_size: Option<usize>,
         f: F,
         results: Option<Sender<Outcome<R>>>,
         delivery: Arc<Delivery>,
@@ -339,9 +340,11 @@ where
                 shared: Arc::clone(&shared),
                 f: Arc::clone(&f),
             };
-            let spawned = thread::Builder::new()
-                .name(format!("{thread_name}-{index}"))
-                .spawn(move || worker.run());
+            let mut thread = thread::Builder::new().name(format!("{thread_name}-{index}"));
+            if let Some(bytes) = stack_size {
+                thread = thread.stack_size(bytes);
+            }
+            let spawned = thread.spawn(move || worker.run());
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
