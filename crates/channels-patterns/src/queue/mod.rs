@@ -141,15 +141,10 @@ impl<T> BoundedQueue<T> {
     /// });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
-        // One try inline; the waiting loop only for a full queue.
-        let outcome = match self.try_push(value) {
-            Err(TryPushError::Full(value)) => self.push_until(value, None),
-            tried => tried,
-        };
         // Without a deadline the only failure is a close.
-        outcome.map_err(|error| PushError(error.into_inner()))
+        self.push_until(value, None)
+            .map_err(|error| PushError(error.into_inner()))
     }
 
     /// Pushes `value`, waiting at most `timeout` (any `Duration`,
@@ -178,9 +173,6 @@ impl<T> BoundedQueue<T> {
         self.push_until(value, Instant::now().checked_add(timeout))
     }
 
-    /// Out of line: with its eager wait inlined, a `push` that found room
-    /// cost a fifth more instructions.
-    #[inline(never)]
     fn push_until(&self, value: T, deadline: Option<Instant>) -> Result<(), TryPushError<T>> {
         let mut value = Some(value);
         loop {
@@ -229,7 +221,6 @@ impl<T> BoundedQueue<T> {
     /// assert_eq!(queue.try_push('b'), Err(TryPushError::Full('b')));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
         self.queue.try_push(value)?;
         self.not_empty.notify_one();
@@ -252,15 +243,9 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use = "a popped value is gone from the queue"]
-    #[inline]
     pub fn pop(&self) -> Option<T> {
-        // One try inline; the waiting loop only for an empty queue.
-        let outcome = match self.try_pop() {
-            Err(TryPopError::Empty) => self.pop_until(None),
-            tried => tried,
-        };
         // Without a deadline the only failure is closed and drained.
-        outcome.ok()
+        self.pop_until(None).ok()
     }
 
     /// Pops the oldest value, waiting at most `timeout` (any `Duration`,
@@ -288,8 +273,6 @@ impl<T> BoundedQueue<T> {
         self.pop_until(Instant::now().checked_add(timeout))
     }
 
-    /// Out of line, as `push_until`.
-    #[inline(never)]
     fn pop_until(&self, deadline: Option<Instant>) -> Result<T, TryPopError> {
         loop {
             // Eagerly first (spin, then yield): a value pushed within
@@ -327,7 +310,6 @@ impl<T> BoundedQueue<T> {
     /// assert_eq!(queue.try_pop(), Err(TryPopError::Empty));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
     pub fn try_pop(&self) -> Result<T, TryPopError> {
         let value = self.queue.try_pop()?;
         self.not_full.notify_one();

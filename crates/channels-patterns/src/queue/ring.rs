@@ -107,54 +107,7 @@ impl<T> Ring<T> {
     }
 
     /// Pushes `value` if there is room and the ring is open.
-    ///
-    /// The uncontended case is inline: one claim of the slot at `tail`;
-    /// everything else (a lost claim, a full or closed ring, a landing
-    /// push) goes to the loop out of line. Out of line as a whole, the
-    /// call's register saves and the backoff's setup were a third of a
-    /// push's instructions (callgrind).
-    #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
-        // Relaxed: a guess, checked against the slot's stamp and by the CAS.
-        let tail = self.tail.load(Ordering::Relaxed);
-        // A set closed bit makes the stamp differ (stamps never hold it).
-        let slot = &self.slots[tail & (self.closed_bit - 1)];
-        // Acquire and SeqCst: as in `try_push_contended`.
-        if slot.stamp.load(Ordering::Acquire) == tail
-            && self
-                .tail
-                .compare_exchange_weak(tail, self.next(tail), Ordering::SeqCst, Ordering::Relaxed)
-                .is_ok()
-        {
-            // SAFETY: as in `try_push_contended`: position `tail` is ours
-            // and its slot empty.
-            unsafe { Self::land_push(slot, tail, value) };
-            return Ok(());
-        }
-        self.try_push_contended(value)
-    }
-
-    /// Writes `value` into the slot claimed for the push at `tail` and
-    /// hands it to the pop at that position.
-    ///
-    /// # Safety
-    ///
-    /// The caller's CAS moved `tail` past `tail`, and the slot's stamp
-    /// said it was empty.
-    #[inline]
-    unsafe fn land_push(slot: &Slot<T>, tail: usize, value: T) {
-        // SAFETY: the caller's claim: no other thread touches the value
-        // until the stamp below hands it to the pop at this position.
-        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
-        // Release: publishes the value to the pop whose Acquire load of
-        // the stamp reads `tail + 1`.
-        slot.stamp.store(tail + 1, Ordering::Release);
-    }
-
-    /// `try_push`'s loop, for everything but an uncontended claim.
-    #[cold]
-    #[inline(never)]
-    fn try_push_contended(&self, value: T) -> Result<(), TryPushError<T>> {
         let backoff = Backoff::new();
         // Relaxed: a guess, checked against the slot's stamp and by the CAS.
         let mut tail = self.tail.load(Ordering::Relaxed);
@@ -187,8 +140,13 @@ impl<T> Ring<T> {
                 ) {
                     Ok(_) => {
                         // SAFETY: the CAS gave this thread position `tail`,
-                        // and the stamp says its slot is empty.
-                        unsafe { Self::land_push(slot, tail, value) };
+                        // and the stamp says its slot is empty: no other
+                        // thread touches the value until the stamp below
+                        // hands it to the pop at this position.
+                        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
+                        // Release: publishes the value to the pop whose
+                        // Acquire load of the stamp reads `tail + 1`.
+                        slot.stamp.store(tail + 1, Ordering::Release);
                         return Ok(());
                     }
                     Err(current) => {
@@ -221,53 +179,8 @@ impl<T> Ring<T> {
     }
 
     /// Pops the oldest value; [`TryPopError::Closed`] once the ring is
-    /// closed and drained. Inline for an uncontended take of the value at
-    /// `head`, out of line for the rest, as `try_push`.
-    #[inline]
+    /// closed and drained.
     pub(crate) fn try_pop(&self) -> Result<T, TryPopError> {
-        // Relaxed: a guess, checked against the slot's stamp and by the CAS.
-        let head = self.head.load(Ordering::Relaxed);
-        let slot = &self.slots[head & (self.closed_bit - 1)];
-        // Acquire and SeqCst: as in `try_pop_contended`.
-        if slot.stamp.load(Ordering::Acquire) == head + 1
-            && self
-                .head
-                .compare_exchange_weak(head, self.next(head), Ordering::SeqCst, Ordering::Relaxed)
-                .is_ok()
-        {
-            // SAFETY: as in `try_pop_contended`: position `head` is ours and
-            // its value written.
-            return Ok(unsafe { self.take_popped(slot, head) });
-        }
-        self.try_pop_contended()
-    }
-
-    /// Moves the value out of the slot claimed for the pop at `head` and
-    /// hands the empty slot to the push of the next lap.
-    ///
-    /// # Safety
-    ///
-    /// The caller's CAS moved `head` past `head`, and the slot's stamp
-    /// (read with Acquire after the push's Release) said the value is
-    /// written.
-    #[inline]
-    unsafe fn take_popped(&self, slot: &Slot<T>, head: usize) -> T {
-        // SAFETY: the caller's claim: this thread alone moves the value
-        // out, once.
-        let value = slot
-            .value
-            .with(|cell| unsafe { (*cell).assume_init_read() });
-        // Release: hands the empty slot to the push of the next lap,
-        // ordering this read before its write.
-        slot.stamp
-            .store(head.wrapping_add(self.one_lap), Ordering::Release);
-        value
-    }
-
-    /// `try_pop`'s loop, for everything but an uncontended take.
-    #[cold]
-    #[inline(never)]
-    fn try_pop_contended(&self) -> Result<T, TryPopError> {
         let backoff = Backoff::new();
         // Relaxed: a guess, checked against the slot's stamp and by the CAS.
         let mut head = self.head.load(Ordering::Relaxed);
@@ -287,8 +200,16 @@ impl<T> Ring<T> {
                     Ok(_) => {
                         // SAFETY: the CAS gave this thread position `head`,
                         // and the stamp (read with Acquire after the push's
-                        // Release) says the value is written.
-                        return Ok(unsafe { self.take_popped(slot, head) });
+                        // Release) says the value is written: this thread
+                        // alone moves it out, once.
+                        let value = slot
+                            .value
+                            .with(|cell| unsafe { (*cell).assume_init_read() });
+                        // Release: hands the empty slot to the push of the
+                        // next lap, ordering this read before its write.
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        return Ok(value);
                     }
                     Err(current) => {
                         head = current;

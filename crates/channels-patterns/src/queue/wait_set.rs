@@ -82,25 +82,16 @@ impl WaitSet {
 
     /// Wakes one waiter, if any; call after making the condition true with
     /// a `SeqCst` read-modify-write.
-    #[inline]
     pub(crate) fn notify_one(&self) {
         if self.has_sleepers() {
-            self.claim_one();
-        }
-    }
-
-    /// `notify_one`'s work once it saw a sleeper: out of line, so that a
-    /// notify that wakes nobody is one inline load.
-    #[cold]
-    #[inline(never)]
-    fn claim_one(&self) {
-        let mut claimed = self.claimed.lock();
-        // Relaxed: under the lock, which every change of a count takes
-        // except the fetch_add of a waiter that also holds it.
-        if self.sleepers.load(Ordering::Relaxed) > 0 {
-            self.sleepers.fetch_sub(1, Ordering::Relaxed);
-            *claimed += 1;
-            self.condvar.notify_one();
+            let mut claimed = self.claimed.lock();
+            // Relaxed: under the lock, which every change of a count takes
+            // except the fetch_add of a waiter that also holds it.
+            if self.sleepers.load(Ordering::Relaxed) > 0 {
+                self.sleepers.fetch_sub(1, Ordering::Relaxed);
+                *claimed += 1;
+                self.condvar.notify_one();
+            }
         }
     }
 
@@ -115,7 +106,6 @@ impl WaitSet {
         }
     }
 
-    #[inline]
     fn has_sleepers(&self) -> bool {
         order_seqcst_accesses();
         // SeqCst: in the total order with the caller's change of the
