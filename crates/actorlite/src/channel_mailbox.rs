@@ -54,7 +54,6 @@ impl<M> ChannelMailbox<M> {
     }
 
     /// Puts `message` in past the gate; an unbounded channel never waits.
-    #[inline]
     pub(crate) fn try_put(&self, message: M) -> Result<(), TrySendError<M>> {
         let Some(admission) = self.gate.enter() else {
             return Err(TrySendError::Closed(message));
@@ -90,22 +89,11 @@ impl<M> ChannelMailbox<M> {
 
     /// The actor's next message, waiting eagerly; `None` after a wake-up
     /// (look at the stop request).
-    #[inline]
     pub(crate) fn next(&self) -> Option<M> {
-        // One try inline; the eager wait only for an empty channel.
-        let next = match self.receiver.try_recv() {
-            Ok(next) => next,
-            Err(_) => self.wait_for_next()?,
-        };
-        self.open(next)
-    }
-
-    /// `next` once the channel was empty: spins and yields a while, then
-    /// blocks. Out of line, as `BoundedQueue::pop`'s wait.
-    #[inline(never)]
-    fn wait_for_next(&self) -> Option<Envelope<M>> {
         // The receiver never disconnects: the sender lives beside it.
-        take_eagerly(None, || self.receiver.try_recv().ok()).or_else(|| self.receiver.recv().ok())
+        let next = take_eagerly(None, || self.receiver.try_recv().ok())
+            .or_else(|| self.receiver.recv().ok())?;
+        self.open(next)
     }
 
     /// After `close`: passes every message that is, or will be, in the
@@ -131,7 +119,6 @@ impl<M> ChannelMailbox<M> {
     }
 
     /// Counts what the actor took out of the channel.
-    #[inline]
     fn open(&self, envelope: Envelope<M>) -> Option<M> {
         match envelope {
             Envelope::Message(message) => {

@@ -47,19 +47,12 @@ impl<M> MailboxQueue<M> {
     /// Puts `message` in, waiting for room until `deadline` (`None`: as
     /// long as it takes). A close (any stop or kill) ends the wait with
     /// the message given back.
-    #[inline]
     pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
-        match self.try_put(message) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Closed(message)) => Err(Refused::Closed(message)),
-            Err(TrySendError::Full(message)) => self.put_waiting(message, deadline),
-        }
-    }
-
-    /// `put` once the mailbox was full: waits for room. Out of line, so
-    /// that a send that finds room stays small enough to inline.
-    #[inline(never)]
-    fn put_waiting(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
+        let message = match self.try_put(message) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(message)) => return Err(Refused::Closed(message)),
+            Err(TrySendError::Full(message)) => message,
+        };
         let Self::Ring(ring) = self else {
             unreachable!("only a bounded mailbox is ever full")
         };
@@ -77,7 +70,6 @@ impl<M> MailboxQueue<M> {
     }
 
     /// Puts `message` in if there is room, without waiting.
-    #[inline]
     pub(crate) fn try_put(&self, message: M) -> Result<(), TrySendError<M>> {
         match self {
             Self::Ring(ring) => ring.try_push(message).map_err(|error| match error {
@@ -102,7 +94,6 @@ impl<M> MailboxQueue<M> {
     /// The actor's next message, spinning and yielding briefly before it
     /// blocks (a request/reply exchange then costs no wake-up). `None`:
     /// look at the stop request (the queue may be closed).
-    #[inline]
     pub(crate) fn next(&self) -> Option<M> {
         match self {
             // `pop` itself waits eagerly before it parks; `None` once
