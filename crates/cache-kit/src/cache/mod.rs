@@ -308,7 +308,6 @@ where
     /// assert_eq!(cache.get("other"), None);
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
-    #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -346,7 +345,6 @@ where
     }
 
     /// `get` without counting a hit or miss in the stats.
-    #[inline]
     fn lookup<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
