@@ -576,3 +576,44 @@ fn debug_counts_queued_jobs_not_stop_markers() {
         assert!(debug.contains("queued: 0"), "{debug}");
     });
 }
+
+#[test]
+fn a_stats_snapshot_never_shows_more_panicked_jobs_than_completed_ones() {
+    let jobs = if cfg!(miri) { 50 } else { 50_000 };
+    // `resume_unwind`: a panic without the panic hook, quick and quiet.
+    let (pool, results) = WorkerPool::new(2, |_: u32| -> u32 {
+        std::panic::resume_unwind(Box::new("failed"))
+    })
+    .unwrap();
+    let pool = Arc::new(pool);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (pool, done) = (Arc::clone(&pool), Arc::clone(&done));
+        thread::spawn(move || {
+            let mut snapshots = 0_u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || snapshots == 0 {
+                let stats = pool.stats();
+                assert!(stats.panicked <= stats.completed, "{stats:?}");
+                snapshots += 1;
+            }
+        })
+    };
+    for job in 0..jobs {
+        pool.submit(job).unwrap();
+    }
+    pool.shutdown();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    watcher.join().unwrap();
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.completed, stats.panicked),
+        (u64::from(jobs), u64::from(jobs))
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(_, outcome)| outcome.is_err())
+            .count(),
+        jobs as usize
+    );
+}
