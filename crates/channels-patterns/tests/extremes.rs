@@ -74,6 +74,42 @@ fn a_queue_of_values_too_large_for_one_allocation_is_a_typed_error() {
 }
 
 #[test]
+fn a_pool_queue_of_jobs_too_large_for_one_allocation_is_a_typed_error() {
+    // 2^23 slots of a TiB each (plus the job id and a stamp): a typed error
+    // naming the largest capacity for this job type, from `build` and
+    // `build_detached` alike, not a panic inside the channel.
+    type Huge = [u8; 1 << 40];
+    let expected = |error: &PoolError| {
+        matches!(error, PoolError::InvalidSize(size)
+            if size.argument() == "queue_capacity" && size.max().is_some_and(|max| max < 1 << 23))
+    };
+    let built = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(1 << 23)
+        .build(|_: Huge| 0_u8);
+    assert!(built.as_ref().is_err_and(expected), "{:?}", built.err());
+    let detached = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(1 << 23)
+        .build_detached(|_: Huge| {});
+    assert!(
+        detached.as_ref().is_err_and(expected),
+        "{:?}",
+        detached.err()
+    );
+    // Small jobs keep the full bound.
+    let error = WorkerPool::builder()
+        .workers(1)
+        .queue_capacity(WorkerPool::MAX_QUEUE_CAPACITY + 1)
+        .build(|x: u8| x)
+        .unwrap_err();
+    assert!(
+        matches!(error, PoolError::InvalidSize(ref size) if size.max() == Some(WorkerPool::MAX_QUEUE_CAPACITY)),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
     let error = WorkerPool::builder()
         .workers(1)

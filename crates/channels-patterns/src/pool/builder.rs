@@ -62,8 +62,11 @@ impl WorkerPoolBuilder {
     /// [`WorkerPool::submit`] blocks while the queue is full and
     /// [`WorkerPool::try_submit`] returns
     /// [`TrySubmitError::Full`](crate::TrySubmitError::Full). Unbounded by
-    /// default. At most [`WorkerPool::MAX_QUEUE_CAPACITY`]: the queue's
-    /// slots are allocated when the pool starts.
+    /// default. At most [`WorkerPool::MAX_QUEUE_CAPACITY`], and fewer for
+    /// jobs so large that the slots would not fit in `isize::MAX` bytes
+    /// (the error names the largest accepted): the queue's slots are
+    /// allocated when the pool starts. An allocation the system cannot
+    /// satisfy aborts the process, as any collection's does.
     ///
     /// # Examples
     ///
@@ -137,8 +140,9 @@ impl WorkerPoolBuilder {
     /// # Errors
     ///
     /// [`PoolError::InvalidSize`] for zero workers or more than
-    /// [`WorkerPool::MAX_WORKERS`], or a queue capacity of zero or above
-    /// [`WorkerPool::MAX_QUEUE_CAPACITY`];
+    /// [`WorkerPool::MAX_WORKERS`], or a queue capacity of zero, above
+    /// [`WorkerPool::MAX_QUEUE_CAPACITY`] or too large for jobs of this
+    /// size (see [`queue_capacity`](Self::queue_capacity));
     /// [`PoolError::InvalidThreadName`] for a name prefix with a NUL byte;
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).

@@ -40,6 +40,18 @@ use drop_catching::DropCatching;
 use results::{Delivery, Outcome};
 
 /// What travels on the job queue.
+/// The most slots of jobs `T` a bounded queue can have: crossbeam-channel
+/// allocates them at once, each a `Message<T>` and a stamp, and no
+/// allocation may exceed `isize::MAX` bytes (past it, `Vec` panics with
+/// "capacity overflow" inside the channel: a break run's 2^23 jobs of 1 TiB
+/// each).
+fn max_queue_slots<T>() -> usize {
+    let align = std::mem::align_of::<Message<T>>().max(std::mem::align_of::<usize>());
+    let slot =
+        (std::mem::size_of::<Message<T>>() + std::mem::size_of::<usize>()).next_multiple_of(align);
+    isize::MAX.unsigned_abs() / slot
+}
+
 enum Message<T> {
     Job(JobId, T),
     /// One per worker, queued by `shutdown` behind every accepted job.
@@ -319,7 +331,7 @@ where
             Some(capacity) => crossbeam_channel::bounded(SizeError::check(
                 "queue_capacity",
                 capacity,
-                WorkerPool::MAX_QUEUE_CAPACITY,
+                WorkerPool::MAX_QUEUE_CAPACITY.min(max_queue_slots::<T>()),
             )?),
             None => crossbeam_channel::unbounded(),
         };
