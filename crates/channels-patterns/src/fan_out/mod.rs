@@ -132,7 +132,11 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// panic in the input iterator itself is not an item's panic: it unwinds
 /// out of this call, once the inputs and results the call holds are
 /// dropped (each once; a `Drop` that panics then is caught, where a second
-/// panic during the unwind would abort the process).
+/// panic during the unwind would abort the process). The lower bound of
+/// the iterator's `size_hint` sizes the output up front, as `collect`
+/// does: an iterator that claims more items than can be allocated makes
+/// the call panic ("capacity overflow") or the process abort (an
+/// allocation the system refuses), as `Vec::extend` would.
 ///
 /// # Panics policy
 ///

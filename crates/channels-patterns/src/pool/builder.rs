@@ -182,8 +182,8 @@ impl WorkerPoolBuilder {
     /// Starts a fire-and-forget pool applying `f` to each job: an
     /// [`Executor`] has no results handle to keep alive (so it never
     /// refuses a job for want of one), and can
-    /// [`wait_idle`](Executor::wait_idle). What `f` returns is dropped;
-    /// a panic in `f` is caught and counted in
+    /// [`wait_idle`](Executor::wait_idle). `f` returns nothing: what it
+    /// does is its output. A panic in `f` is caught and counted in
     /// [`WorkerPoolStats::panicked`](crate::WorkerPoolStats::panicked).
     ///
     /// # Errors
