@@ -162,11 +162,11 @@ impl ActorBuilder {
     /// ```
     /// use actorlite::{Actor, ActorBuilder, Context, Mailbox};
     ///
-    /// /// Takes 256 KiB frames by value.
+    /// /// Takes 32 KiB frames by value.
     /// struct Frames(u64);
     /// impl Actor for Frames {
-    ///     type Message = [u8; 256 << 10];
-    ///     fn handle(&mut self, frame: [u8; 256 << 10], _: &mut Context<Self>) {
+    ///     type Message = [u8; 32 << 10];
+    ///     fn handle(&mut self, frame: [u8; 32 << 10], _: &mut Context<Self>) {
     ///         self.0 += u64::from(frame[0]);
     ///     }
     /// }
@@ -175,7 +175,7 @@ impl ActorBuilder {
     ///     .mailbox(Mailbox::Bounded(1))
     ///     .stack_size(16 << 20)
     ///     .spawn(Frames(0))?;
-    /// actor.send([1; 256 << 10])?;
+    /// actor.send([1; 32 << 10])?;
     /// # actor.stop();
     /// # assert_eq!(actor.join(), actorlite::ExitReason::Normal);
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -511,6 +511,7 @@ fn a_big_message_by_value_is_handled_on_a_stack_sized_for_it() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "miri's threads ignore the stack size asked for")]
 fn a_stack_size_no_thread_can_have_is_a_typed_error_and_drops_the_first_instance() {
     for bytes in [usize::MAX, 1 << 60] {
         let error = ActorBuilder::new()

@@ -121,6 +121,7 @@ fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "miri's threads ignore the stack size asked for")]
 fn a_stack_size_no_thread_can_have_is_a_typed_error() {
     for bytes in [usize::MAX, 1 << 60] {
         let error = WorkerPool::builder()
