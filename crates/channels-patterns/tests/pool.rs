@@ -2,6 +2,7 @@
 //! error, shutdown semantics.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
@@ -501,11 +502,11 @@ fn a_pool_error_chain_shows_each_cause_once() {
 }
 
 /// Counts its drops; the one numbered 0 panics in its `Drop`.
-struct CountedResult(u32, Arc<std::sync::atomic::AtomicUsize>);
+struct CountedResult(u32, Arc<AtomicUsize>);
 
 impl Drop for CountedResult {
     fn drop(&mut self) {
-        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.1.fetch_add(1, Ordering::Relaxed);
         assert!(self.0 != 0, "result 0's drop panics");
     }
 }
@@ -516,7 +517,7 @@ impl Drop for CountedResult {
 /// thread dropping the handle.
 #[test]
 fn results_left_in_the_channel_are_all_dropped_even_if_one_drop_panics() {
-    let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&dropped);
     let (pool, results) =
         WorkerPool::new(1, move |x: u32| CountedResult(x, Arc::clone(&counter))).unwrap();
@@ -526,7 +527,7 @@ fn results_left_in_the_channel_are_all_dropped_even_if_one_drop_panics() {
     pool.shutdown();
     drop(results);
     assert_eq!(pool.stats().results_discarded, 10);
-    assert_eq!(dropped.load(std::sync::atomic::Ordering::Relaxed), 10);
+    assert_eq!(dropped.load(Ordering::Relaxed), 10);
 }
 
 /// One worker busy, one job queued on a full queue of 1, and a third
@@ -586,12 +587,12 @@ fn a_stats_snapshot_never_shows_more_panicked_jobs_than_completed_ones() {
     })
     .unwrap();
     let pool = Arc::new(pool);
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (pool, done) = (Arc::clone(&pool), Arc::clone(&done));
         thread::spawn(move || {
             let mut snapshots = 0_u64;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) || snapshots == 0 {
+            while !done.load(Ordering::Relaxed) || snapshots == 0 {
                 let stats = pool.stats();
                 assert!(stats.panicked <= stats.completed, "{stats:?}");
                 snapshots += 1;
@@ -602,7 +603,7 @@ fn a_stats_snapshot_never_shows_more_panicked_jobs_than_completed_ones() {
         pool.submit(job).unwrap();
     }
     pool.shutdown();
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    done.store(true, Ordering::Relaxed);
     watcher.join().unwrap();
     let stats = pool.stats();
     assert_eq!(
