@@ -1,8 +1,17 @@
 //! Measurements that are not throughput, for `cargo xtask bench` to record
 //! beside the paired throughput tables (`examples/paired.rs`): each line
 //! printed is
-//! `METRIC <scenario> <unit> <higher|lower> <implementation> <threads> <value>`
+//! `METRIC <scenario> <unit> <higher|lower> <implementation> <threads> <value>`,
+//! or for a paired turn
+//! `METRIC <scenario> <unit> <higher|lower> <implementation> <threads> <round> <position> <value>`
 //! (tab-separated).
+//!
+//! The latency and keep-up scenarios run in paired rounds, as the
+//! throughput ones do: in each round every implementation takes one turn
+//! (one full run of its calls, every percentile taken over that turn), in
+//! an order rotated by one from the last round's, so that a per-round ratio
+//! compares values measured seconds apart. The hit ratios are
+//! deterministic (one seeded sequence) and measured once.
 //!
 //! - `cache_zipf_hit_ratio_{1,10}pct`: the hit ratio (% of gets that hit)
 //!   of the `cache_zipf_mixed_*` workload (Zipf(0.99) over 1M keys, 90% get
@@ -40,9 +49,10 @@
 //!   of `fearless_benches::actors` (started afresh) for its count 20k
 //!   times, timing every round trip the same way.
 //!
-//! Usage: `metrics [--smoke] [FILTER]`; FILTER keeps the scenarios whose
-//! name contains one of its `|`-separated parts. `--smoke` runs each
-//! scenario a thousandth as long, to prove it works.
+//! Usage: `metrics [--smoke] [--rounds N] [FILTER]`; FILTER keeps the
+//! scenarios whose name contains one of its `|`-separated parts. `--rounds`
+//! sets the paired rounds (default 9; 2 with `--smoke`). `--smoke` runs
+//! each scenario a thousandth as long, to prove it works.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -53,13 +63,27 @@ use fearless_benches::actors::{for_each_counter, Counter, Visit};
 use fearless_benches::caches::{bounded_caches, zipf_keys};
 use fearless_benches::filter::Filter;
 
+/// Paired rounds per thread count unless `--rounds` says otherwise (as
+/// `examples/paired.rs`).
+const DEFAULT_ROUNDS: usize = 9;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = args.iter().any(|arg| arg == "--smoke");
+    let rounds = match args.iter().position(|arg| arg == "--rounds") {
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .expect("--rounds needs a positive count"),
+        None if smoke => 2,
+        None => DEFAULT_ROUNDS,
+    };
     let filter = Filter::new(
         args.iter()
-            .map(String::as_str)
-            .filter(|arg| !arg.starts_with("--")),
+            .enumerate()
+            .filter(|(at, arg)| !arg.starts_with("--") && (*at == 0 || args[at - 1] != "--rounds"))
+            .map(|(_, arg)| arg.as_str()),
     );
     let wanted = |scenario: &str| filter.keeps(scenario);
     let scale = if smoke { 1_000 } else { 1 };
@@ -73,17 +97,23 @@ fn main() {
     }
     if wanted("logger_latency") || wanted("logger_throughput") {
         for threads in [1, 2] {
-            logger_latency(threads, 200_000 / scale);
+            logger_latency(threads, 200_000 / scale, rounds);
         }
     }
     if wanted("logger_keep_up") {
         for threads in [1, 2] {
-            logger_keep_up(threads, 1_000_000 / scale);
+            logger_keep_up(threads, 1_000_000 / scale, rounds);
         }
     }
     if wanted("actor_ask_latency") {
-        for_each_counter(&mut AskLatency {
-            asks: 20_000 / scale,
+        let contenders = AskLatency::contenders();
+        in_rounds(rounds, contenders, |wanted, turn| {
+            for_each_counter(&mut AskLatency {
+                asks: 20_000 / scale,
+                wanted,
+                turn,
+                count: 0,
+            });
         });
     }
 }
@@ -109,7 +139,12 @@ fn cache_hit_ratio(scenario: &str, capacity_percent: u64, scale: usize) {
         }
         #[allow(clippy::cast_precision_loss)]
         let percent = hits as f64 * 100.0 / gets as f64;
-        println!("METRIC\t{scenario}\thit ratio %\thigher\t{name}\t1\t{percent:.2}");
+        Metric::of(name, 1, None).print(
+            scenario,
+            "hit ratio %",
+            Better::Higher,
+            format_args!("{percent:.2}"),
+        );
     }
 }
 
@@ -166,9 +201,66 @@ fn time_calls_with(
     )
 }
 
+/// Where a turn ran among the paired rounds.
+#[derive(Clone, Copy)]
+struct Turn {
+    round: usize,
+    position: usize,
+}
+
+/// Runs `rounds` rounds of one turn per contender (`turn(index, ..)` runs
+/// contender `index`), each round's order rotated by one from the last's,
+/// so that each contender goes first equally often.
+fn in_rounds(rounds: usize, contenders: usize, mut turn: impl FnMut(usize, Turn)) {
+    for round in 0..rounds {
+        for position in 0..contenders {
+            turn((round + position) % contenders, Turn { round, position });
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Better {
+    Higher,
+    Lower,
+}
+
+/// What a `METRIC` line says about its value: whose, at how many
+/// threads, and in which turn if paired.
+struct Metric<'a> {
+    implementation: &'a str,
+    threads: usize,
+    turn: Option<Turn>,
+}
+
+impl<'a> Metric<'a> {
+    fn of(implementation: &'a str, threads: usize, turn: Option<Turn>) -> Self {
+        Self {
+            implementation,
+            threads,
+            turn,
+        }
+    }
+
+    /// Prints one `METRIC` line (see the module's docs).
+    fn print(&self, scenario: &str, unit: &str, better: Better, value: impl std::fmt::Display) {
+        let better = match better {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+        };
+        let turn = self.turn.map_or(String::new(), |turn| {
+            format!("\t{}\t{}", turn.round, turn.position)
+        });
+        println!(
+            "METRIC\t{scenario}\t{unit}\t{better}\t{}\t{}{turn}\t{value}",
+            self.implementation, self.threads
+        );
+    }
+}
+
 /// Prints the p50, p99 and p99.9 of `latencies` as the metrics
 /// `<prefix>_latency_p50` and so on, in nanoseconds.
-fn report_latencies(prefix: &str, name: &str, threads: usize, latencies: &mut [Duration]) {
+fn report_latencies(prefix: &str, metric: &Metric<'_>, latencies: &mut [Duration]) {
     latencies.sort_unstable();
     let at = |fraction: f64| {
         #[allow(
@@ -180,34 +272,78 @@ fn report_latencies(prefix: &str, name: &str, threads: usize, latencies: &mut [D
         latencies[index].as_nanos()
     };
     for (percentile, fraction) in [("p50", 0.5), ("p99", 0.99), ("p999", 0.999)] {
-        println!(
-            "METRIC\t{prefix}_latency_{percentile}\tns\tlower\t{name}\t{threads}\t{}",
-            at(fraction)
+        metric.print(
+            &format!("{prefix}_latency_{percentile}"),
+            "ns",
+            Better::Lower,
+            at(fraction),
         );
     }
 }
 
-fn report_logger(name: &str, threads: usize, mut latencies: Vec<Duration>, span: Duration) {
-    report_latencies("logger", name, threads, &mut latencies);
+fn report_logger(
+    name: &str,
+    threads: usize,
+    turn: Turn,
+    mut latencies: Vec<Duration>,
+    span: Duration,
+) {
+    let metric = Metric::of(name, threads, Some(turn));
+    report_latencies("logger", &metric, &mut latencies);
     #[allow(clippy::cast_precision_loss)]
     let throughput = latencies.len() as f64 / span.as_secs_f64() / 1e6;
-    println!("METRIC\tlogger_throughput\tM calls/s\thigher\t{name}\t{threads}\t{throughput:.3}");
+    metric.print(
+        "logger_throughput",
+        "M calls/s",
+        Better::Higher,
+        format_args!("{throughput:.3}"),
+    );
 }
 
-/// Times `asks` ask round trips from one thread, to each counter actor
-/// started afresh.
+/// Times `asks` ask round trips from one thread to the counter actor
+/// `wanted` (its place in `for_each_counter`'s order), started afresh; the
+/// others are skipped. `count` counts the contenders.
 struct AskLatency {
     asks: usize,
+    wanted: usize,
+    turn: Turn,
+    count: usize,
+}
+
+impl AskLatency {
+    /// How many counter actors `for_each_counter` visits.
+    fn contenders() -> usize {
+        let mut counting = AskLatency {
+            asks: 0,
+            wanted: usize::MAX,
+            turn: Turn {
+                round: 0,
+                position: 0,
+            },
+            count: 0,
+        };
+        for_each_counter(&mut counting);
+        counting.count
+    }
 }
 
 impl Visit for AskLatency {
     fn visit<C: Counter>(&mut self, name: &str) {
+        let index = self.count;
+        self.count += 1;
+        if index != self.wanted {
+            return;
+        }
         let counter = C::start();
         let (mut latencies, _) = time_calls(1, self.asks, &|_| {
             std::hint::black_box(counter.get());
         });
         drop(counter);
-        report_latencies("actor_ask", name, 1, &mut latencies);
+        report_latencies(
+            "actor_ask",
+            &Metric::of(name, 1, Some(self.turn)),
+            &mut latencies,
+        );
     }
 }
 
@@ -285,20 +421,29 @@ fn flat_out(
     rate
 }
 
-fn report_keep_up(name: &str, threads: usize, calls: usize, dropped: u64, rate: f64) {
+fn report_keep_up(name: &str, threads: usize, turn: Turn, dropped: u64, calls: usize, rate: f64) {
     #[allow(clippy::cast_precision_loss)]
     let percent = dropped as f64 * 100.0 / (threads * calls) as f64;
-    println!("METRIC\tlogger_keep_up_dropped\t% dropped\tlower\t{name}\t{threads}\t{percent:.2}");
-    println!(
-        "METRIC\tlogger_keep_up_throughput\tM calls/s\thigher\t{name}\t{threads}\t{:.3}",
-        rate / 1e6
+    let metric = Metric::of(name, threads, Some(turn));
+    metric.print(
+        "logger_keep_up_dropped",
+        "% dropped",
+        Better::Lower,
+        format_args!("{percent:.2}"),
+    );
+    metric.print(
+        "logger_keep_up_throughput",
+        "M calls/s",
+        Better::Higher,
+        format_args!("{:.3}", rate / 1e6),
     );
 }
 
 /// The keep-up runs: `calls` flat-out calls on each of `threads` threads
-/// into a discarding sink, default capacity (see the module's docs).
-fn logger_keep_up(threads: usize, calls: usize) {
-    {
+/// into a discarding sink, default capacity (see the module's docs), ours
+/// and tracing-appender's in alternating turns.
+fn logger_keep_up(threads: usize, calls: usize, rounds: usize) {
+    let ours = |turn: Turn| {
         let logger = cache_kit::LockFreeLogger::builder(std::io::sink()).start();
         let rate = flat_out(threads, calls, &|| Box::new(()), &|n| {
             log::Log::log(
@@ -312,12 +457,13 @@ fn logger_keep_up(threads: usize, calls: usize) {
         report_keep_up(
             "cache_kit::LockFreeLogger (DropNewest)",
             threads,
-            calls,
+            turn,
             stats.dropped,
+            calls,
             rate,
         );
-    }
-    {
+    };
+    let tracing_appender = |turn: Turn| {
         let (writer, guard) = tracing_appender::non_blocking(std::io::sink());
         let errors = writer.error_counter();
         let dispatch =
@@ -333,23 +479,35 @@ fn logger_keep_up(threads: usize, calls: usize) {
         report_keep_up(
             "tracing-appender non_blocking + fmt",
             threads,
-            calls,
+            turn,
             errors.dropped_lines() as u64,
+            calls,
             rate,
         );
-    }
+    };
+    let contenders: [&dyn Fn(Turn); 2] = [&ours, &tracing_appender];
+    in_rounds(rounds, contenders.len(), |index, turn| {
+        contenders[index](turn)
+    });
 }
+
+/// Every call's latency in one turn, and the span of all calls.
+type Timed = (Vec<Duration>, Duration);
+
+/// One implementation in the latency runs: its name, and a turn of it
+/// (started afresh, timed, then drained or shut down).
+type LatencyContender<'a> = (&'static str, Box<dyn Fn() -> Timed + 'a>);
 
 /// The machine's floor under the latency runs: the same message formatted
 /// into a reused `String`, no logger at all, timed the same way; at one
 /// thread also with a thread spinning on the other core, as a logger's
 /// writer thread busies it. A VM's own pauses set the p99.9 here (issue
 /// 17's DropNewest target of 1 µs sits below it).
-fn logger_latency_floor(threads: usize, calls: usize) {
-    thread_local! {
-        static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    let format_alone = |n: usize| {
+fn logger_latency_floors(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> {
+    fn format_alone(n: usize) {
+        thread_local! {
+            static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
         LINE.with_borrow_mut(|line| {
             line.clear();
             let _ = std::fmt::Write::write_fmt(
@@ -358,33 +516,30 @@ fn logger_latency_floor(threads: usize, calls: usize) {
             );
             std::hint::black_box(&*line);
         });
-    };
-    let (latencies, span) = time_calls(threads, calls, &format_alone);
-    report_logger(
-        "floor: format into a String, no logger",
-        threads,
-        latencies,
-        span,
-    );
-    if threads == 1 {
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        let (latencies, span) = std::thread::scope(|s| {
-            s.spawn(|| {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::hint::spin_loop();
-                }
-            });
-            let measured = time_calls(threads, calls, &format_alone);
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            measured
-        });
-        report_logger(
-            "floor: format into a String, no logger, other core busy",
-            threads,
-            latencies,
-            span,
-        );
     }
+    let mut floors: Vec<LatencyContender<'static>> = vec![(
+        "floor: format into a String, no logger",
+        Box::new(move || time_calls(threads, calls, &format_alone)),
+    )];
+    if threads == 1 {
+        floors.push((
+            "floor: format into a String, no logger, other core busy",
+            Box::new(move || {
+                let stop = std::sync::atomic::AtomicBool::new(false);
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            std::hint::spin_loop();
+                        }
+                    });
+                    let measured = time_calls(threads, calls, &format_alone);
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    measured
+                })
+            }),
+        ));
+    }
+    floors
 }
 
 /// How a `tracing` event reaches our logger in the latency runs.
@@ -396,14 +551,16 @@ enum TracingRoute {
     Fmt,
 }
 
-fn logger_latency(threads: usize, calls: usize) {
-    let call_through = |logger: &dyn log::Log, n: usize| {
-        logger.log(&record(format_args!(
-            "request {n} served in {} µs",
-            n % 1_000
-        )));
-    };
-    for (name, overflow) in [
+fn call_through(logger: &dyn log::Log, n: usize) {
+    logger.log(&record(format_args!(
+        "request {n} served in {} µs",
+        n % 1_000
+    )));
+}
+
+/// Ours through `log`, in both overflow modes.
+fn ours_through_log(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> {
+    [
         (
             "cache_kit::LockFreeLogger (DropNewest)",
             cache_kit::Overflow::DropNewest,
@@ -412,19 +569,30 @@ fn logger_latency(threads: usize, calls: usize) {
             "cache_kit::LockFreeLogger (Block)",
             cache_kit::Overflow::Block,
         ),
-    ] {
-        let logger = cache_kit::LockFreeLogger::builder(log_file("ours"))
-            .overflow(overflow)
-            .start();
-        let (latencies, span) = time_calls(threads, calls, &|n| call_through(&logger, n));
-        logger.shutdown(Duration::from_secs(60)).unwrap();
-        eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
-        report_logger(name, threads, latencies, span);
-    }
-    // Ours under tracing, beside tracing-appender below: the layer on a
-    // `Registry`, and `fmt` with our `MakeWriter` (the subscriber
-    // tracing-appender's `non_blocking` runs under, writer swapped).
-    for (name, overflow, route) in [
+    ]
+    .into_iter()
+    .map(|(name, overflow)| -> LatencyContender<'static> {
+        (
+            name,
+            Box::new(move || {
+                let logger = cache_kit::LockFreeLogger::builder(log_file("ours"))
+                    .overflow(overflow)
+                    .start();
+                let timed = time_calls(threads, calls, &|n| call_through(&logger, n));
+                logger.shutdown(Duration::from_secs(60)).unwrap();
+                eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
+                timed
+            }),
+        )
+    })
+    .collect()
+}
+
+/// Ours under tracing, beside tracing-appender: the layer on a
+/// `Registry`, and `fmt` with our `MakeWriter` (the subscriber
+/// tracing-appender's `non_blocking` runs under, writer swapped).
+fn ours_under_tracing(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> {
+    [
         (
             "cache_kit::LoggerLayer (DropNewest)",
             cache_kit::Overflow::DropNewest,
@@ -445,64 +613,100 @@ fn logger_latency(threads: usize, calls: usize) {
             cache_kit::Overflow::Block,
             TracingRoute::Fmt,
         ),
-    ] {
-        let logger = cache_kit::LockFreeLogger::builder(log_file("ours-tracing"))
-            .overflow(overflow)
-            .start();
-        let dispatch = match route {
-            TracingRoute::Layer => {
-                use tracing_subscriber::layer::SubscriberExt as _;
-                tracing::Dispatch::new(tracing_subscriber::Registry::default().with(logger.layer()))
-            }
-            TracingRoute::Fmt => tracing::Dispatch::new(
-                tracing_subscriber::fmt()
-                    .with_writer(logger.make_writer())
-                    .finish(),
-            ),
-        };
-        let (latencies, span) = time_calls_with(
-            threads,
-            calls,
-            &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
-            &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
-        );
-        drop(dispatch);
-        logger.shutdown(Duration::from_secs(60)).unwrap();
-        eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
-        report_logger(name, threads, latencies, span);
-    }
-    {
-        let (writer, guard) = tracing_appender::non_blocking(log_file("tracing"));
-        let subscriber = tracing_subscriber::fmt().with_writer(writer).finish();
-        let dispatch = tracing::Dispatch::new(subscriber);
-        let (latencies, span) = time_calls_with(
-            threads,
-            calls,
-            &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
-            &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
-        );
-        drop(guard);
-        report_logger(
+    ]
+    .into_iter()
+    .map(|(name, overflow, route)| -> LatencyContender<'static> {
+        (
+            name,
+            Box::new(move || {
+                let logger = cache_kit::LockFreeLogger::builder(log_file("ours-tracing"))
+                    .overflow(overflow)
+                    .start();
+                let dispatch = match route {
+                    TracingRoute::Layer => {
+                        use tracing_subscriber::layer::SubscriberExt as _;
+                        tracing::Dispatch::new(
+                            tracing_subscriber::Registry::default().with(logger.layer()),
+                        )
+                    }
+                    TracingRoute::Fmt => tracing::Dispatch::new(
+                        tracing_subscriber::fmt()
+                            .with_writer(logger.make_writer())
+                            .finish(),
+                    ),
+                };
+                let timed = time_calls_with(
+                    threads,
+                    calls,
+                    &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
+                    &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
+                );
+                drop(dispatch);
+                logger.shutdown(Duration::from_secs(60)).unwrap();
+                eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
+                timed
+            }),
+        )
+    })
+    .collect()
+}
+
+/// The peers: tracing-appender under `fmt`, a `Mutex<BufWriter<File>>`
+/// behind `log`, and env_logger.
+fn peer_loggers(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> {
+    vec![
+        (
             "tracing-appender non_blocking + fmt",
-            threads,
-            latencies,
-            span,
-        );
-    }
-    {
-        let logger = MutexLogger(Mutex::new(BufWriter::new(log_file("mutex"))));
-        let (latencies, span) = time_calls(threads, calls, &|n| call_through(&logger, n));
-        log::Log::flush(&logger);
-        report_logger("Mutex<BufWriter<File>> (log)", threads, latencies, span);
-    }
-    logger_latency_floor(threads, calls);
-    {
-        let logger = env_logger::Builder::new()
-            .target(env_logger::Target::Pipe(Box::new(log_file("env_logger"))))
-            .filter_level(log::LevelFilter::Info)
-            .build();
-        let (latencies, span) = time_calls(threads, calls, &|n| call_through(&logger, n));
-        log::Log::flush(&logger);
-        report_logger("env_logger", threads, latencies, span);
-    }
+            Box::new(move || {
+                let (writer, guard) = tracing_appender::non_blocking(log_file("tracing"));
+                let subscriber = tracing_subscriber::fmt().with_writer(writer).finish();
+                let dispatch = tracing::Dispatch::new(subscriber);
+                let timed = time_calls_with(
+                    threads,
+                    calls,
+                    &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
+                    &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
+                );
+                drop(guard);
+                timed
+            }),
+        ),
+        (
+            "Mutex<BufWriter<File>> (log)",
+            Box::new(move || {
+                let logger = MutexLogger(Mutex::new(BufWriter::new(log_file("mutex"))));
+                let timed = time_calls(threads, calls, &|n| call_through(&logger, n));
+                log::Log::flush(&logger);
+                timed
+            }),
+        ),
+        (
+            "env_logger",
+            Box::new(move || {
+                let logger = env_logger::Builder::new()
+                    .target(env_logger::Target::Pipe(Box::new(log_file("env_logger"))))
+                    .filter_level(log::LevelFilter::Info)
+                    .build();
+                let timed = time_calls(threads, calls, &|n| call_through(&logger, n));
+                log::Log::flush(&logger);
+                timed
+            }),
+        ),
+    ]
+}
+
+/// The latency runs at `threads` threads: every implementation (and the
+/// floors) takes one turn per round.
+fn logger_latency(threads: usize, calls: usize, rounds: usize) {
+    let contenders: Vec<LatencyContender<'static>> = ours_through_log(threads, calls)
+        .into_iter()
+        .chain(ours_under_tracing(threads, calls))
+        .chain(peer_loggers(threads, calls))
+        .chain(logger_latency_floors(threads, calls))
+        .collect();
+    in_rounds(rounds, contenders.len(), |index, turn| {
+        let (name, run) = &contenders[index];
+        let (latencies, span) = run();
+        report_logger(name, threads, turn, latencies, span);
+    });
 }

@@ -7,7 +7,8 @@
 //! header that says how the rows were measured:
 //!
 //! - `implementation threads round position mops`: paired rounds, one row
-//!   per turn.
+//!   per turn (the column keeps its name for a paired metric, whose unit
+//!   the header gives).
 //! - `implementation threads mops`: one criterion median per
 //!   implementation (runs before the paired rounds; still read, labelled as
 //!   unpaired).
@@ -94,23 +95,22 @@ pub fn record(
         );
         let unit = &rows[0].unit;
         let paired = rows.iter().all(|row| row.turn.is_some());
+        if !unit.is_throughput() {
+            let better = if unit.higher_is_better {
+                "higher"
+            } else {
+                "lower"
+            };
+            writeln!(text, "# unit\t{}\n# better\t{better}", unit.name)
+                .expect("writing to a String");
+        }
         if paired {
             text.push_str(PAIRED_COLUMNS);
             rows.sort_by_key(|row| (row.threads, row.turn.map(|t| (t.round, t.position))));
         } else if unit.is_throughput() {
             text.push_str(UNPAIRED_COLUMNS);
         } else {
-            let better = if unit.higher_is_better {
-                "higher"
-            } else {
-                "lower"
-            };
-            write!(
-                text,
-                "# unit\t{}\n# better\t{better}\n{METRIC_COLUMNS}",
-                unit.name
-            )
-            .expect("writing to a String");
+            text.push_str(METRIC_COLUMNS);
         }
         text.push('\n');
         for row in rows {
@@ -281,6 +281,44 @@ pub mod tests {
                 position: 1
             })
         );
+    }
+
+    #[test]
+    fn records_a_paired_metric_with_its_unit_and_reads_it_back() {
+        let dir = std::env::temp_dir().join(format!("xtask-paired-metric-{}", std::process::id()));
+        let machine = Machine {
+            cpu: "M".to_owned(),
+            threads: 2,
+        };
+        let unit = Unit {
+            name: "ns".to_owned(),
+            higher_is_better: false,
+        };
+        let turn = |implementation: &str, round, position, value| Measurement {
+            scenario: "lat_p50".to_owned(),
+            implementation: implementation.to_owned(),
+            threads: 2,
+            turn: Some(Turn { round, position }),
+            value,
+            unit: unit.clone(),
+        };
+        let measurements = [
+            turn("x_kit::Ours", 0, 0, 170.0),
+            turn("peer", 0, 1, 470.0),
+            turn("peer", 1, 0, 480.0),
+            turn("x_kit::Ours", 1, 1, 180.0),
+        ];
+        record(&dir, &machine, "d", "c", &measurements).unwrap();
+        let runs = load_all(&dir).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].method(), Method::Paired { rounds: 2 });
+        assert_eq!(runs[0].unit, unit);
+        let mut read = runs[0].measurements.clone();
+        read.sort_by_key(|m| m.turn.map(|t| (t.round, t.position)));
+        let mut written = measurements.to_vec();
+        written.sort_by_key(|m| m.turn.map(|t| (t.round, t.position)));
+        assert_eq!(read, written);
     }
 
     #[test]

@@ -4,14 +4,15 @@
 //! rounds (`benches/examples/paired.rs`: in each round every
 //! implementation, ours and each peer, runs once, in rotating order, at one
 //! thread count), then the measurements that are not throughput
-//! (`benches/examples/metrics.rs`: a cache's hit ratio, a logger's latency
-//! percentiles). Except with `--smoke`, it records every turn in
+//! (`benches/examples/metrics.rs`: latency percentiles and a logger's
+//! keep-up figures, in paired rounds too; a cache's hit ratio, measured
+//! once). Except with `--smoke`, it records every turn in
 //! `docs/bench/data/<machine>/<scenario>.tsv` and rebuilds
 //! `docs/benchmarks.md` and the charts from every recorded run (this
 //! machine and any other, each labelled with its CPU and date).
 //!
 //! - `--rounds N`: rounds per thread count, at least 7 unless `--smoke`
-//!   (default 9).
+//!   (default 9), for the throughput and the paired metrics alike.
 //! - `--quick`: 7 rounds (unless `--rounds`) of 50 ms turns instead of
 //!   200 ms ones.
 //! - `--smoke`: tiny inputs, 2 rounds of one batch per turn, and every
@@ -117,7 +118,11 @@ pub fn run(options: &[String]) -> Result {
         filter: options.filter.as_deref(),
     })?;
     let turns = measurements.len();
-    measurements.extend(metrics::run(options.smoke, options.filter.as_deref())?);
+    measurements.extend(metrics::run(
+        options.smoke,
+        options.rounds.or(options.quick.then_some(MIN_ROUNDS)),
+        options.filter.as_deref(),
+    )?);
     if measurements.is_empty() {
         return Err("the benches ran but measured nothing (does the filter match?)".into());
     }

@@ -40,13 +40,16 @@ machine state. In each table:
   (higher is better). These move with the machine's mode from one run to the next; compare ratios,
   not throughputs across tables.
 
-Tables marked **older unpaired run** predate the paired rounds: criterion's median for one
-implementation after another, so their ratios are of medians taken at different moments. Tables in
-another unit (a hit ratio, a latency percentile) come from `benches/examples/metrics.rs`, one
-measurement per implementation, and say so; for a percentage the comparison gives ours minus the
-best peer in points. A row named `floor: …` is no peer but the machine's own floor for that
-measurement (the same work without the library, say), listed to show what no implementation can
-beat here; it is never the best peer.
+Tables in another unit come from `benches/examples/metrics.rs`. A latency percentile or a
+logger's keep-up figure is paired the same way: each turn is one full run of the implementation's
+calls, the percentile taken over that turn, so a per-round ratio compares percentiles measured
+seconds apart (lower is better there: a ratio below 1.00× is ours ahead). For a percentage the
+comparison is ours minus the peer in points, per round. A hit ratio is deterministic (one seeded
+sequence of keys) and measured once; its table says so, as do tables marked **older unpaired run**,
+which predate the paired rounds (criterion's median for one implementation after another, so their
+ratios are of medians taken at different moments). A row named `floor: …` is no peer but the
+machine's own floor for that measurement (the same work without the library, say), listed to show
+what no implementation can beat here; it is never the best peer.
 ";
 
 /// Rewrites `docs/benchmarks.md` and `docs/bench/<machine>/<scenario>.svg`;
@@ -149,6 +152,15 @@ fn ratio_cell(summary: Summary) -> String {
     )
 }
 
+/// A paired difference cell, in percentage points: the median of the
+/// per-round differences and their p10–p90.
+fn points_cell(summary: Summary) -> String {
+    format!(
+        "{:+.1} pt ({:+.1}–{:+.1})",
+        summary.median, summary.p10, summary.p90
+    )
+}
+
 /// A table row: `cells` between pipes.
 fn row(text: &mut String, cells: &[String]) {
     writeln!(text, "| {} |", cells.join(" | ")).expect("writing to a String");
@@ -173,7 +185,12 @@ fn scenario_section(text: &mut String, run: &ScenarioRun, ours: &[String], chart
         Method::Paired { rounds } => writeln!(
             text,
             "Paired run {date} with `{command}`: {rounds} rounds at each thread count; \
-             ratios of ours to each peer, then {unit} ({better} is better)."
+             {} of ours to each peer, then {unit} ({better} is better).",
+            if run.unit.name.contains('%') {
+                "differences"
+            } else {
+                "ratios"
+            }
         ),
         Method::Unpaired => writeln!(
             text,
@@ -219,7 +236,7 @@ fn scenario_section(text: &mut String, run: &ScenarioRun, ours: &[String], chart
 }
 
 /// Ours against the best peer, then against each peer: medians of the
-/// per-round ratios with their spread.
+/// per-round ratios (differences for a percentage) with their spread.
 fn paired_rows(
     text: &mut String,
     run: &ScenarioRun,
@@ -227,23 +244,44 @@ fn paired_rows(
     peers: &[&str],
     threads: &[usize],
 ) {
-    let ratios =
-        |peer: &str, t: usize| stats::summarize(stats::round_ratios(run, ours_name, peer, t));
-    let mut cells = vec![format!("`{ours_name}` / best peer")];
+    // A percentage ("% dropped") compares in points, per round: a ratio
+    // of two small percentages says little, and one to a zero nothing.
+    let in_points = run.unit.name.contains('%');
+    let compared = |peer: &str, t: usize| {
+        let pairs = stats::round_pairs(run, ours_name, peer, t).into_iter();
+        stats::summarize(pairs.map(
+            |(ours, peer)| {
+                if in_points {
+                    ours - peer
+                } else {
+                    ours / peer
+                }
+            },
+        ))
+    };
+    let cell = |summary: Summary| {
+        if in_points {
+            points_cell(summary)
+        } else {
+            ratio_cell(summary)
+        }
+    };
+    let versus = if in_points { "minus" } else { "/" };
+    let mut cells = vec![format!("`{ours_name}` {versus} best peer")];
     cells.extend(threads.iter().map(|&t| {
         best_peer(run, peers, t)
-            .and_then(|(peer, _)| Some((peer, ratios(peer, t)?)))
+            .and_then(|(peer, _)| Some((peer, compared(peer, t)?)))
             .map_or("–".to_owned(), |(peer, summary)| {
-                format!("**{}** `{peer}`", ratio_cell(summary))
+                format!("**{}** `{peer}`", cell(summary))
             })
     }));
     row(text, &cells);
     for peer in peers {
-        let mut cells = vec![format!("`{ours_name}` / `{peer}`")];
+        let mut cells = vec![format!("`{ours_name}` {versus} `{peer}`")];
         cells.extend(
             threads
                 .iter()
-                .map(|&t| ratios(peer, t).map_or("–".to_owned(), ratio_cell)),
+                .map(|&t| compared(peer, t).map_or("–".to_owned(), cell)),
         );
         row(text, &cells);
     }
@@ -326,6 +364,21 @@ mod tests {
         assert_eq!(lines[3], "| `x_kit::Ours` / `peer` | 1.00× (0.50–2.00) |");
         assert_eq!(lines[4], "| `x_kit::Ours` | 3.0 |");
         assert_eq!(lines[5], "| `peer` | 4.0 |");
+    }
+
+    #[test]
+    fn a_paired_percentage_is_compared_in_points_per_round() {
+        // Per-round differences 1.5, 2.0 and 2.0 points; a ratio to the
+        // peer's zeros would be infinite.
+        let mut run = paired(&[(1.5, 0.0), (3.0, 1.0), (2.0, 0.0)]);
+        run.unit = crate::bench::Unit {
+            name: "% dropped".to_owned(),
+            higher_is_better: false,
+        };
+        assert_eq!(
+            lead_row(&run),
+            "| `x_kit::Ours` minus best peer | **+2.0 pt (+1.5–+2.0)** `peer` |"
+        );
     }
 
     #[test]

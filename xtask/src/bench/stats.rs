@@ -1,5 +1,5 @@
 //! The statistics of a paired run: medians, the spread of per-round
-//! values, and the per-round ratios of two implementations.
+//! values, and the per-round pairs of two implementations' values.
 
 use super::data::ScenarioRun;
 
@@ -64,9 +64,9 @@ pub fn median(run: &ScenarioRun, implementation: &str, threads: usize) -> Option
     summarize(values(run, implementation, threads)).map(|summary| summary.median)
 }
 
-/// The ratios `ours / peer` at `threads`, one per round in which both
-/// ran: both values were measured in the same round, seconds apart.
-pub fn round_ratios(run: &ScenarioRun, ours: &str, peer: &str, threads: usize) -> Vec<f64> {
+/// The values `(ours, peer)` at `threads`, one pair per round in which
+/// both ran: both were measured in the same round, seconds apart.
+pub fn round_pairs(run: &ScenarioRun, ours: &str, peer: &str, threads: usize) -> Vec<(f64, f64)> {
     let in_round = |implementation: &str, round: usize| {
         run.measurements.iter().find(|m| {
             m.implementation == implementation
@@ -79,7 +79,7 @@ pub fn round_ratios(run: &ScenarioRun, ours: &str, peer: &str, threads: usize) -
         .filter(|m| m.implementation == ours && m.threads == threads)
         .filter_map(|m| {
             let round = m.turn?.round;
-            Some(m.value / in_round(peer, round)?.value)
+            Some((m.value, in_round(peer, round)?.value))
         })
         .collect()
 }
@@ -105,9 +105,12 @@ mod tests {
     }
 
     #[test]
-    fn ratios_pair_the_values_of_one_round() {
+    fn pairs_are_the_values_of_one_round() {
         let run = crate::bench::data::tests::paired(&[(2.0, 1.0), (3.0, 6.0)]);
-        assert_eq!(round_ratios(&run, "x_kit::Ours", "peer", 1), vec![2.0, 0.5]);
-        assert!(round_ratios(&run, "x_kit::Ours", "peer", 2).is_empty());
+        assert_eq!(
+            round_pairs(&run, "x_kit::Ours", "peer", 1),
+            vec![(2.0, 1.0), (3.0, 6.0)]
+        );
+        assert!(round_pairs(&run, "x_kit::Ours", "peer", 2).is_empty());
     }
 }
