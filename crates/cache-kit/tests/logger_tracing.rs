@@ -470,6 +470,29 @@ fn the_make_writer_writes_fmt_lines_as_they_are() {
 }
 
 #[test]
+fn the_make_writer_writes_any_bytes_as_they_are_short_or_long() {
+    use std::io::Write as _;
+    use tracing_subscriber::fmt::MakeWriter as _;
+
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    let make_writer = logger.make_writer();
+    // Not UTF-8 (a lone continuation byte, an overlong encoding), once
+    // short enough to be kept inside the record and once on the heap.
+    let short = b"raw \x80\xc0\xaf bytes\n".to_vec();
+    let mut long = b"long ".repeat(40);
+    long.extend_from_slice(b"\xff\xfe end\n");
+    for line in [&short, &long] {
+        make_writer.make_writer().write_all(line).unwrap();
+    }
+    logger.flush();
+    let mut expected = short.clone();
+    expected.extend_from_slice(&long);
+    assert_eq!(*sink.0.lock().unwrap(), expected);
+    assert_eq!(logger.stats().written, 2);
+}
+
+#[test]
 fn the_make_writer_drops_and_counts_lines_when_the_buffer_is_full() {
     let sink = SharedSink::default();
     let gated = GatedSink::new(sink.clone());

@@ -1,8 +1,10 @@
-//! [`InlineStr`]: a short string kept by value, so that carrying it in a
+//! [`InlineStr`]: a short text kept by value, so that carrying it in a
 //! record needs no allocation and no shared count ([`Text`](super::text)
 //! and [`ThreadName`](super::thread_name) keep their short cases in one).
 
-/// Up to `N` bytes of a `&str`, copied whole (`N` at most 255).
+/// Up to `N` bytes of text, copied whole (`N` at most 255): a `&str`'s, or
+/// a raw line's from [`LoggerMakeWriter`](super::LoggerMakeWriter), which
+/// is written as it is, UTF-8 or not.
 #[derive(Clone, Copy)]
 pub(super) struct InlineStr<const N: usize> {
     len: u8,
@@ -12,15 +14,20 @@ pub(super) struct InlineStr<const N: usize> {
 impl<const N: usize> InlineStr<N> {
     /// `text`, copied, if it is at most `N` bytes long.
     pub(super) fn new(text: &str) -> Option<Self> {
+        Self::from_bytes(text.as_bytes())
+    }
+
+    /// `text`'s bytes, copied, if there are at most `N`.
+    pub(super) fn from_bytes(text: &[u8]) -> Option<Self> {
         let len = u8::try_from(text.len())
             .ok()
             .filter(|&len| usize::from(len) <= N)?;
         let mut bytes = [0; N];
-        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        bytes[..text.len()].copy_from_slice(text);
         Some(Self { len, bytes })
     }
 
-    /// The bytes copied: valid UTF-8, since they were a whole `&str`.
+    /// The bytes copied: valid UTF-8 when they came from a `&str`.
     pub(super) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }

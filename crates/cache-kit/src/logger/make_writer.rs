@@ -18,8 +18,8 @@ use super::{Formatted, Shared, Target};
 /// `fmt` formats each event on the caller's thread and writes the line to
 /// a [`LoggerWriter`]; when `fmt` drops that writer, the line goes into the
 /// logger's buffer as one record, written by the writer thread as it is
-/// (the logger adds no timestamp or level of its own; bytes that are not
-/// UTF-8, which `fmt` never writes, become U+FFFD). A full buffer drops
+/// (the logger adds no timestamp or level of its own, and writes the bytes
+/// as they are, as `tracing_appender` does). A full buffer drops
 /// and counts the line ([`Overflow::DropNewest`], and the "N records
 /// dropped" line follows in the logger's own format) or waits for room
 /// ([`Overflow::Block`]); each line is counted in [`LoggerStats`]. The
@@ -128,7 +128,7 @@ impl io::Write for LoggerWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if self.line.capacity() == 0 && !bytes.is_empty() {
             // A buffer the writer handed back, if there is one.
-            self.line = self.shared.spares.take(bytes.len()).into_bytes();
+            self.line = self.shared.spares.take(bytes.len());
         }
         self.line.extend_from_slice(bytes);
         Ok(bytes.len())
@@ -145,16 +145,13 @@ impl Drop for LoggerWriter<'_> {
             return;
         }
         let line = std::mem::take(&mut self.line);
-        // `fmt` writes UTF-8; other bytes are replaced, not lost.
-        let text = String::from_utf8(line)
-            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
         self.shared.logged.increment();
         self.shared.push(
             // Unused for a raw line (the stamp and level are fmt's).
             log::Level::Info,
             Target::Raw,
             Formatted {
-                text: self.shared.spares.keep(text),
+                text: self.shared.spares.keep(line),
                 failed: false,
             },
         );

@@ -31,7 +31,7 @@ const MIN_NEW_CAPACITY: usize = 256;
 
 /// The logger's spare heap buffers (see the module's docs).
 pub(super) struct SpareBuffers {
-    spares: ArrayQueue<String>,
+    spares: ArrayQueue<Vec<u8>>,
 }
 
 impl SpareBuffers {
@@ -44,14 +44,14 @@ impl SpareBuffers {
     /// An empty buffer for at least `bytes` bytes: a spare if there is one
     /// (grown if it is smaller), else a new one of at least
     /// [`MIN_NEW_CAPACITY`] bytes; one allocation at most either way.
-    pub(super) fn take(&self, bytes: usize) -> String {
+    pub(super) fn take(&self, bytes: usize) -> Vec<u8> {
         match self.spares.pop() {
             Some(mut spare) => {
                 spare.clear();
                 spare.reserve(bytes);
                 spare
             }
-            None => String::with_capacity(bytes.max(MIN_NEW_CAPACITY)),
+            None => Vec::with_capacity(bytes.max(MIN_NEW_CAPACITY)),
         }
     }
 
@@ -60,7 +60,7 @@ impl SpareBuffers {
     pub(super) fn text(&self, text: &str) -> Text {
         Text::inline(text).unwrap_or_else(|| {
             let mut buffer = self.take(text.len());
-            buffer.push_str(text);
+            buffer.extend_from_slice(text.as_bytes());
             Text::Heap(buffer)
         })
     }
@@ -68,8 +68,8 @@ impl SpareBuffers {
     #[cfg(any(test, feature = "tracing"))]
     /// `text` (a buffer from [`take`](Self::take), filled) as a record's
     /// [`Text`]: copied inline if it is short, the buffer then handed back.
-    pub(super) fn keep(&self, text: String) -> Text {
-        match Text::inline(&text) {
+    pub(super) fn keep(&self, text: Vec<u8>) -> Text {
+        match Text::inline_bytes(&text) {
             Some(inline) => {
                 self.give_back(text);
                 inline
@@ -86,7 +86,7 @@ impl SpareBuffers {
         }
     }
 
-    fn give_back(&self, buffer: String) {
+    fn give_back(&self, buffer: Vec<u8>) {
         if buffer.capacity() <= MAX_SPARE_CAPACITY {
             // Full: `buffer` comes back and is freed here.
             let _ = self.spares.push(buffer);
@@ -119,7 +119,7 @@ mod tests {
         // A short text written into a taken buffer goes inline, and the
         // buffer back to the spares.
         let mut taken = spares.take(5);
-        taken.push_str("short");
+        taken.extend_from_slice(b"short");
         assert!(matches!(spares.keep(taken), Text::Inline(_)));
         assert_eq!(spares.spares.len(), 1);
         // Room for what is asked, from a spare or not.
@@ -130,10 +130,10 @@ mod tests {
     #[test]
     fn large_buffers_and_buffers_beyond_the_spares_are_freed() {
         let spares = SpareBuffers::new();
-        spares.recycle(Text::Heap(String::with_capacity(MAX_SPARE_CAPACITY + 1)));
+        spares.recycle(Text::Heap(Vec::with_capacity(MAX_SPARE_CAPACITY + 1)));
         assert_eq!(spares.spares.len(), 0, "a large buffer was kept");
         for _ in 0..SPARES + 10 {
-            spares.recycle(Text::Heap(String::with_capacity(MIN_NEW_CAPACITY)));
+            spares.recycle(Text::Heap(Vec::with_capacity(MIN_NEW_CAPACITY)));
         }
         assert_eq!(spares.spares.len(), SPARES);
     }
