@@ -104,6 +104,12 @@ fn dropping_every_results_handle_refuses_new_jobs_and_counts_the_lost_results() 
     // Both accepted jobs ran; nobody could receive their results.
     let stats = pool.stats();
     assert_eq!((stats.completed, stats.results_discarded), (2, 2));
+    // Shut down too: that is what a submit hears (it said ResultsDropped).
+    assert!(matches!(pool.submit(5), Err(SubmitError::ShutDown(5))));
+    assert!(matches!(
+        pool.try_submit(6),
+        Err(TrySubmitError::ShutDown(6))
+    ));
 }
 
 #[test]

@@ -460,8 +460,8 @@ impl<T, R> WorkerPool<T, R> {
     /// # Errors
     ///
     /// Gives the job back in [`SubmitError::ShutDown`] once the pool is shut
-    /// down, and in [`SubmitError::ResultsDropped`] once every [`Results`]
-    /// handle is dropped.
+    /// down, and otherwise in [`SubmitError::ResultsDropped`] once every
+    /// [`Results`] handle is dropped.
     ///
     /// # Examples
     ///
@@ -542,7 +542,13 @@ impl<T, R> WorkerPool<T, R> {
     /// not.
     fn admit(&self) -> Result<Admission<'_>, Refusal> {
         if self.delivery.is_dropped() {
-            return Err(Refusal::ResultsDropped);
+            // Both true: the shutdown is what the caller must hear (no
+            // later handle could make the pool accept the job again).
+            return Err(if self.gate.is_closed() {
+                Refusal::ShutDown
+            } else {
+                Refusal::ResultsDropped
+            });
         }
         self.gate.enter().ok_or(Refusal::ShutDown)
     }
