@@ -56,6 +56,62 @@ fn a_panicking_job_is_reported_and_its_worker_goes_on() {
     assert_eq!((stats.completed, stats.panicked), (9, 3));
 }
 
+/// A capture whose `Drop` panics, counting its drops.
+struct PanicsWhenDropped(Arc<AtomicUsize>);
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("a capture of the job function panicked in its Drop");
+    }
+}
+
+#[test]
+fn a_job_function_whose_drop_panics_is_reported_and_kills_no_worker() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let capture = PanicsWhenDropped(Arc::clone(&drops));
+    let (pool, results) = WorkerPool::builder()
+        .workers(2)
+        .build(move |x: u32| {
+            let _ = &capture;
+            x
+        })
+        .unwrap();
+    for x in 0..10 {
+        pool.submit(x).unwrap();
+    }
+    assert!(!pool.stats().function_drop_panicked);
+    pool.shutdown();
+    // The results end after the function was dropped.
+    assert_eq!(results.iter().count(), 10);
+    let stats = pool.stats();
+    assert_eq!(stats.completed, 10);
+    assert!(stats.function_drop_panicked);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_detached_job_function_whose_drop_panics_is_reported_too() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let capture = PanicsWhenDropped(Arc::clone(&drops));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&ran);
+    let executor = WorkerPool::builder()
+        .workers(2)
+        .build_detached(move |_: u32| {
+            let _ = &capture;
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    for x in 0..10 {
+        executor.execute(x).unwrap();
+    }
+    executor.shutdown();
+    assert_eq!(ran.load(Ordering::SeqCst), 10);
+    assert!(executor.stats().function_drop_panicked);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
 #[test]
 fn submit_after_shutdown_gives_the_job_back() {
     let (pool, _results) = WorkerPool::new(2, |s: String| s.len()).unwrap();

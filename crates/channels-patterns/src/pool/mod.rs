@@ -19,7 +19,9 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
-use atomics_kit::{panic_message, Admission, AdmissionGate, SingleWriterCounter};
+use atomics_kit::{
+    drop_panic_payload, panic_message, Admission, AdmissionGate, SingleWriterCounter,
+};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
 
@@ -35,7 +37,7 @@ pub use job::{JobId, JobPanicked};
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
 use crate::queue::wait_set::WaitSet;
-use crate::sync::{AtomicUsize, Backoff, Mutex, Ordering};
+use crate::sync::{AtomicBool, AtomicUsize, Backoff, Mutex, Ordering};
 use drop_catching::DropCatching;
 use results::{Delivery, Outcome};
 
@@ -93,6 +95,9 @@ struct Shared {
     /// `None` for a pool with results (nobody waits for idle there, and the
     /// workers skip the shared count).
     idle: Option<Idle>,
+    /// Set when dropping the job function (the last worker's `Arc`)
+    /// panicked: see [`WorkerPoolStats::function_drop_panicked`].
+    function_drop_panicked: AtomicBool,
 }
 
 impl Shared {
@@ -250,6 +255,13 @@ pub struct WorkerPoolStats {
     /// and those of jobs that finished later. Each result of a completed
     /// job is received through a handle or counted here.
     pub results_discarded: u64,
+    /// Whether dropping the job function panicked (the `Drop` of something
+    /// it captured): the workers drop it as the last of them stops, before
+    /// the [`Results`] end, and catch the panic there (the panic hook
+    /// still prints it), so no worker dies of it. Always `false` for
+    /// [`WorkerPool::executor`]'s pool, whose jobs' captures drop with each
+    /// job (a panic there counts as the job's).
+    pub function_drop_panicked: bool,
 }
 
 impl<T, R> WorkerPool<T, R>
@@ -341,6 +353,7 @@ where
                 .collect(),
             stops_queued: AtomicUsize::new(0),
             idle: results.is_none().then(Idle::default),
+            function_drop_panicked: AtomicBool::new(false),
         });
         let f = Arc::new(f);
         let mut handles = Vec::with_capacity(workers);
@@ -739,6 +752,9 @@ impl<T, R> WorkerPool<T, R> {
         if let Some(delivered) = delivered {
             stats.results_discarded = stats.completed.saturating_sub(delivered);
         }
+        // Acquire: pairs with the worker's Release store; exact once the
+        // workers are joined, or the results have ended.
+        stats.function_drop_panicked = self.shared.function_drop_panicked.load(Ordering::Acquire);
         stats
     }
 
@@ -842,7 +858,25 @@ impl<T, R, F> Worker<T, R, F>
 where
     F: Fn(T) -> R,
 {
+    /// Runs jobs until a stop marker or the queue's end, then lets go of
+    /// the pool: the job function first, so that it is dropped (by the
+    /// last worker) before the results end.
     fn run(self) {
+        self.serve();
+        let Self {
+            f, results, shared, ..
+        } = self;
+        // A capture's `Drop` is user code: caught, so that the worker
+        // thread ends normally, and reported in the stats, never silent.
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(f))) {
+            // Release: pairs with `stats`' Acquire load.
+            shared.function_drop_panicked.store(true, Ordering::Release);
+            drop_panic_payload(payload);
+        }
+        drop(results);
+    }
+
+    fn serve(&self) {
         let counters = &self.shared.counters[self.index];
         loop {
             match self.queue.recv() {
