@@ -33,7 +33,9 @@ impl Text {
         InlineStr::new(text).map(Self::Inline)
     }
 
-    /// `text` copied inline, if it is at most [`INLINE`] bytes long.
+    /// `text` copied inline, if it is at most [`INLINE`] bytes long (a
+    /// raw line's bytes, UTF-8 or not).
+    #[cfg(any(test, feature = "tracing"))]
     pub(super) fn inline_bytes(text: &[u8]) -> Option<Self> {
         InlineStr::from_bytes(text).map(Self::Inline)
     }
