@@ -9,11 +9,19 @@ use crate::handle::ActorHandle;
 use crate::mailbox::Mailbox;
 use crate::mailbox_queue::MailboxQueue;
 use crate::restart_policy::{RestartBudget, RestartPolicy};
+
 use crate::runner::{Runner, Supervisor};
 use crate::shared::Shared;
 use atomics_kit::SizeError;
 
 use crate::errors::SpawnError;
+
+/// The smallest actor thread stack
+/// [`stack_size`](ActorBuilder::stack_size) gives: with less, a panic in
+/// user code overflowed the stack while it unwound (aborting the process),
+/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
+/// 16 KiB did not.
+const MIN_STACK_SIZE: usize = 64 << 10;
 
 /// Starts `actor` on its own thread with the default mailbox (bounded, 64
 /// messages) and returns a handle to it. The seed article's
@@ -152,10 +160,12 @@ impl ActorBuilder {
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
     /// through that stack by value on its way to `handle`, and in a few
     /// frames at once: a message of hundreds of KiB wants a bigger stack,
-    /// or a `Box`. Every size is accepted here, as
-    /// [`std::thread::Builder::stack_size`] accepts it: the platform raises
-    /// one below its minimum and rounds it to whole pages; one it cannot
-    /// map makes `spawn` fail with [`SpawnError::Spawn`].
+    /// or a `Box`. Every size is accepted here: one below 64 KiB is raised
+    /// to 64 KiB (with less, a panic in the actor's code overflowed the
+    /// stack while it unwound, and the process aborted, even for a panic
+    /// that supervision would catch); the platform rounds it to whole
+    /// pages; one it cannot map makes `spawn` fail with
+    /// [`SpawnError::Spawn`].
     ///
     /// # Examples
     ///
@@ -181,7 +191,7 @@ impl ActorBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
+        self.stack_size = Some(bytes.max(MIN_STACK_SIZE));
         self
     }
 

@@ -544,6 +544,30 @@ fn a_stack_size_no_thread_can_have_is_a_typed_error_and_drops_the_first_instance
     }
 }
 
+#[test]
+fn a_tiny_stack_size_is_raised_so_a_panicking_handler_is_caught_not_an_abort() {
+    // With the 16 KiB a stack of 0 got, the handler's panic overflowed the
+    // stack while unwinding and aborted the whole test binary.
+    for bytes in [0, 1, 16 << 10] {
+        let handle = ActorBuilder::new()
+            .stack_size(bytes)
+            .spawn(adder().0)
+            .unwrap();
+        handle.send(Msg::Add(13)).unwrap();
+        assert!(matches!(handle.join(), ExitReason::Panicked(p) if p.contains("thirteen")));
+        // Supervised, the actor goes on after the panic.
+        let supervised = ActorBuilder::new()
+            .stack_size(bytes)
+            .spawn_supervised(|| adder().0, RestartPolicy::default())
+            .unwrap();
+        supervised.send(Msg::Add(13)).unwrap();
+        supervised.send(Msg::Add(2)).unwrap();
+        assert_eq!(supervised.ask(Msg::Total, PATIENCE), Ok(2));
+        supervised.stop();
+        assert_eq!(supervised.join(), ExitReason::Normal);
+    }
+}
+
 /// Holds a sender, so that its drop shows.
 struct Holder(#[allow(dead_code)] mpsc::Sender<()>);
 

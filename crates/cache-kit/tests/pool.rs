@@ -701,6 +701,23 @@ fn a_stack_size_is_applied_and_one_the_os_cannot_map_is_a_typed_error() {
         .starts_with("could not start a pool thread: "));
 }
 
+#[test]
+fn a_tiny_stack_size_is_raised_so_a_panicking_task_is_caught_not_an_abort() {
+    // With the 16 KiB a stack of 0 got, the task's panic overflowed the
+    // stack while unwinding and aborted the whole test binary.
+    for bytes in [0, 1, 16 << 10] {
+        let pool = WorkStealingPool::builder(1)
+            .stack_size(bytes)
+            .build()
+            .unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| panic!("a task panics"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(pool.install(|| 7), 7);
+    }
+}
+
 /// Runs rounds of slow scope tasks until every one of `pool`'s threads
 /// has run one (told apart by name), for at most 10 s.
 fn every_worker_runs_a_task(pool: &WorkStealingPool) -> bool {

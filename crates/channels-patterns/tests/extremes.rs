@@ -134,6 +134,27 @@ fn a_stack_size_no_thread_can_have_is_a_typed_error() {
     }
 }
 
+#[test]
+fn a_tiny_stack_size_is_raised_so_a_panicking_job_is_caught_not_an_abort() {
+    // With the 16 KiB a stack of 0 got, the job's panic overflowed the
+    // stack while unwinding and aborted the whole test binary.
+    for bytes in [0, 1, 16 << 10] {
+        let (pool, results) = WorkerPool::builder()
+            .workers(1)
+            .stack_size(bytes)
+            .build(|x: u32| {
+                assert!(x != 1, "job {x} panics");
+                x
+            })
+            .unwrap();
+        pool.submit(1).unwrap();
+        pool.submit(2).unwrap();
+        pool.shutdown();
+        let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
+        assert_eq!(outcomes, [false, true]);
+    }
+}
+
 /// Deeper than a default 2 MiB stack holds, in a debug or release build.
 fn depth(n: u64) -> u64 {
     if n == 0 {
