@@ -558,6 +558,17 @@ fn call_through(logger: &dyn log::Log, n: usize) {
     )));
 }
 
+/// The latency runs' `tracing` event, `calls` times on each of `threads`
+/// threads with `dispatch` as their default subscriber.
+fn time_events(threads: usize, calls: usize, dispatch: &tracing::Dispatch) -> Timed {
+    time_calls_with(
+        threads,
+        calls,
+        &|| Box::new(tracing::dispatcher::set_default(dispatch)),
+        &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
+    )
+}
+
 /// Ours through `log`, in both overflow modes.
 fn ours_through_log(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> {
     [
@@ -635,12 +646,7 @@ fn ours_under_tracing(threads: usize, calls: usize) -> Vec<LatencyContender<'sta
                             .finish(),
                     ),
                 };
-                let timed = time_calls_with(
-                    threads,
-                    calls,
-                    &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
-                    &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
-                );
+                let timed = time_events(threads, calls, &dispatch);
                 drop(dispatch);
                 logger.shutdown(Duration::from_secs(60)).unwrap();
                 eprintln!("{name}, {threads} thread(s): {:?}", logger.stats());
@@ -661,12 +667,7 @@ fn peer_loggers(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> 
                 let (writer, guard) = tracing_appender::non_blocking(log_file("tracing"));
                 let subscriber = tracing_subscriber::fmt().with_writer(writer).finish();
                 let dispatch = tracing::Dispatch::new(subscriber);
-                let timed = time_calls_with(
-                    threads,
-                    calls,
-                    &|| Box::new(tracing::dispatcher::set_default(&dispatch)),
-                    &|n| tracing::info!("request {n} served in {} µs", n % 1_000),
-                );
+                let timed = time_events(threads, calls, &dispatch);
                 drop(guard);
                 timed
             }),
