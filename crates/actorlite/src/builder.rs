@@ -9,7 +9,6 @@ use crate::handle::ActorHandle;
 use crate::mailbox::Mailbox;
 use crate::mailbox_queue::MailboxQueue;
 use crate::restart_policy::{RestartBudget, RestartPolicy};
-
 use crate::runner::{Runner, Supervisor};
 use crate::shared::Shared;
 use atomics_kit::SizeError;

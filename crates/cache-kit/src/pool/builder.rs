@@ -8,10 +8,11 @@ use crate::pool::errors::PoolBuildError;
 use crate::pool::shared::Handlers;
 use crate::{SizeError, WorkStealingPool};
 
-/// The smallest worker stack [`stack_size`](PoolBuilder::stack_size) gives: with
-/// less, a panic in user code overflowed the stack while it unwound
-/// (aborting the process), measured with `RUST_BACKTRACE=full` in a debug
-/// build; 64 KiB held, 16 KiB did not.
+/// The smallest worker stack
+/// [`stack_size`](PoolBuilder::stack_size) gives: with less, a panic in
+/// user code overflowed the stack while it unwound (aborting the process),
+/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
+/// 16 KiB did not.
 const MIN_STACK_SIZE: usize = 64 << 10;
 
 /// Builds a [`WorkStealingPool`].

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use super::results::Delivery;
 use super::{Executor, PoolError, Results, Task, WorkerPool};
 
-/// The smallest worker stack [`stack_size`](WorkerPoolBuilder::stack_size) gives: with
-/// less, a panic in user code overflowed the stack while it unwound
-/// (aborting the process), measured with `RUST_BACKTRACE=full` in a debug
-/// build; 64 KiB held, 16 KiB did not.
+/// The smallest worker stack
+/// [`stack_size`](WorkerPoolBuilder::stack_size) gives: with less, a panic in
+/// user code overflowed the stack while it unwound (aborting the process),
+/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
+/// 16 KiB did not.
 const MIN_STACK_SIZE: usize = 64 << 10;
 
 /// Options for a [`WorkerPool`]: the number of workers, a bounded job
