@@ -539,6 +539,72 @@ fn a_shutdown_or_last_drop_from_the_sink_returns_at_once_instead_of_waiting_for_
     }
 }
 
+/// A sink that, for each batch holding an `app` line, logs an `audit`
+/// record into the other logger of a pair and flushes it.
+struct AuditsInto(Arc<std::sync::OnceLock<LockFreeLogger>>);
+
+impl Write for AuditsInto {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let has_app_line = bytes.windows(6).any(|window| window == b" app: ");
+        if let (true, Some(other)) = (has_app_line, self.0.get()) {
+            other.log_str(Level::Info, "audit", "a batch went out");
+            other.flush();
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Two loggers whose sinks log into each other: a flush, or a full Block
+/// buffer, on one writer waited for the other writer, which waited for
+/// the first (a break run: nothing was ever written, 5/5 and 10/10).
+#[test]
+fn two_loggers_whose_sinks_log_into_each_other_never_wait_for_each_other() {
+    for (overflow, capacity) in [(Overflow::DropNewest, 1024), (Overflow::Block, 1)] {
+        let slots = [
+            Arc::new(std::sync::OnceLock::new()),
+            Arc::new(std::sync::OnceLock::new()),
+        ];
+        for (mine, other) in [(0, 1), (1, 0)] {
+            let logger = LockFreeLogger::builder(AuditsInto(Arc::clone(&slots[other])))
+                .capacity(capacity)
+                .unwrap()
+                .overflow(overflow)
+                .start();
+            assert!(slots[mine].set(logger).is_ok());
+        }
+        let (done, finished) = mpsc::channel();
+        let logging = Arc::clone(&slots[0]);
+        let other = Arc::clone(&slots[1]);
+        thread::spawn(move || {
+            for n in 0..50 {
+                for logger in [logging.get().unwrap(), other.get().unwrap()] {
+                    logger.log_str(Level::Info, "app", &format!("record {n}"));
+                }
+            }
+            logging.get().unwrap().flush();
+            other.get().unwrap().flush();
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("{overflow:?}: the two writers waited for each other"));
+        for slot in &slots {
+            let logger = slot.get().unwrap();
+            logger.shutdown(PATIENCE).unwrap();
+            let stats = logger.stats();
+            assert!(stats.written >= 50, "{overflow:?}: {stats:?}");
+            assert_eq!(
+                stats.logged,
+                stats.written + stats.dropped + stats.write_errors,
+                "{overflow:?}: {stats:?}"
+            );
+        }
+    }
+}
+
 /// `stats()` read while threads log never counts a record's fate before
 /// the record itself: `written + dropped + write_errors <= logged` in every
 /// snapshot (it read `logged` first, and a sampler saw the fates run ahead

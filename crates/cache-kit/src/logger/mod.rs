@@ -451,10 +451,13 @@ impl Shared {
                         Ok(()) => break true,
                         Err(refused) => entry = refused,
                     }
-                    if shared.on_writer_thread() {
-                        // A sink that logs, on the writer thread: only this
-                        // thread makes room, so waiting would hang it for
-                        // good. Dropped and counted instead.
+                    if shared.on_writer_thread() || on_some_writer_thread() {
+                        // A sink that logs, on a writer thread: through its
+                        // own logger only this thread makes room, so
+                        // waiting would hang it for good; through another,
+                        // that one's writer may be waiting on this one (two
+                        // sinks logging into each other). Dropped and
+                        // counted instead.
                         drop(entry);
                         // Release: pairs with `stats` (see there); the writer
                         // reports it in band.
@@ -500,6 +503,10 @@ impl LockFreeLogger {
     /// whose log call returned before this call began) is written to the
     /// sink and the sink flushed, or counted lost.
     ///
+    /// Called on a logger's writer thread (a sink that flushes this logger
+    /// or another), it returns at once: the writer would wait for itself,
+    /// or for a writer that may be waiting for it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -512,8 +519,11 @@ impl LockFreeLogger {
     /// ```
     pub fn flush(&self) {
         let shared = &*self.shared;
-        if shared.on_writer_thread() {
-            return; // The sink itself logged and flushed: waiting would hang.
+        if shared.on_writer_thread() || on_some_writer_thread() {
+            // A sink that logged and flushed: its own writer waiting for
+            // itself would hang, and so would two writers waiting for each
+            // other (sinks that log into each other's logger).
+            return;
         }
         // SeqCst: the writer reads the tickets before it drains the queue;
         // this ticket is ordered after this thread's earlier pushes, so a
@@ -710,6 +720,20 @@ impl log::Log for LockFreeLogger {
     }
 }
 
+thread_local! {
+    /// Set on every logger's writer thread, for the whole of its run.
+    static ON_A_WRITER_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is some logger's writer: a sink calling
+/// into a logger. Such a call never waits on a writer (see `flush` and
+/// [`Overflow::Block`]).
+fn on_some_writer_thread() -> bool {
+    // `Cell<bool>` has no destructor: readable in every thread-local
+    // destructor too.
+    ON_A_WRITER_THREAD.try_with(Cell::get).unwrap_or(false)
+}
+
 impl Shared {
     /// Whether the calling thread is this logger's writer (a sink that
     /// logs).
@@ -873,6 +897,7 @@ impl Writer {
     }
 
     fn run(mut self) {
+        ON_A_WRITER_THREAD.with(|flag| flag.set(true));
         let mut idle_sleep = Duration::ZERO;
         loop {
             // SeqCst: pairs with `flush`'s ticket (see there). Read before

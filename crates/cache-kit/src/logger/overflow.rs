@@ -22,9 +22,11 @@ pub enum Overflow {
     #[default]
     DropNewest,
     /// Wait until the writer makes room: nothing is lost, and logging slows
-    /// to the sink's pace. The one exception is a sink that logs through
-    /// its own logger: on the writer thread, which alone makes room, a
-    /// full buffer drops and counts the record as `DropNewest` does, where
-    /// waiting would hang the writer for good.
+    /// to the sink's pace. The one exception is a sink that logs, on a
+    /// writer thread: a full buffer drops and counts the record as
+    /// `DropNewest` does. Through its own logger, waiting would hang the
+    /// writer for good (it alone makes room); through another logger, it
+    /// would hang both writers when that logger's sink logs back into this
+    /// one.
     Block,
 }
