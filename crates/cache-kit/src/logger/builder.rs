@@ -3,10 +3,11 @@
 
 use std::fmt;
 use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use atomics_kit::SizeError;
+use atomics_kit::{drop_panic_payload, SizeError};
 
 use super::LoggerGuard;
 use crate::{InstallError, LockFreeLogger, Overflow};
@@ -41,7 +42,7 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// ```
 #[must_use = "a builder does nothing until `start` or `install` is called"]
 pub struct LoggerBuilder {
-    sink: Box<dyn Write + Send>,
+    sink: PendingSink,
     capacity: usize,
     overflow: Overflow,
     level: log::LevelFilter,
@@ -53,7 +54,7 @@ pub struct LoggerBuilder {
 impl LoggerBuilder {
     pub(crate) fn new(sink: Box<dyn Write + Send>) -> Self {
         Self {
-            sink,
+            sink: PendingSink(Some(sink)),
             capacity: DEFAULT_CAPACITY,
             overflow: Overflow::default(),
             level: log::LevelFilter::Info,
@@ -68,7 +69,8 @@ impl LoggerBuilder {
     /// # Errors
     ///
     /// [`SizeError`] if `records` is 0 or above
-    /// [`LockFreeLogger::MAX_CAPACITY`]; the builder is then dropped.
+    /// [`LockFreeLogger::MAX_CAPACITY`]; the builder is then dropped (a panic
+    /// in the sink's `Drop` is caught, never the caller's).
     ///
     /// # Examples
     ///
@@ -143,7 +145,8 @@ impl LoggerBuilder {
     ///
     /// [`FilterError`] if a directive does not parse (an unknown level,
     /// `a=b=c`), or has a message pattern (`info/text`), which this
-    /// logger does not support; the builder is then dropped.
+    /// logger does not support; the builder is then dropped (a panic in the
+    /// sink's `Drop` is caught, never the caller's).
     ///
     /// # Examples
     ///
@@ -228,9 +231,10 @@ impl LoggerBuilder {
     /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
     /// logger.log_str(log::Level::Info, "app", "started");
     /// ```
-    pub fn start(self) -> LockFreeLogger {
+    pub fn start(mut self) -> LockFreeLogger {
+        let sink = self.sink.0.take().expect("a builder's sink is taken once, here");
         LockFreeLogger::start(
-            self.sink,
+            sink,
             self.capacity,
             self.overflow,
             self.level,
@@ -248,7 +252,8 @@ impl LoggerBuilder {
     /// # Errors
     ///
     /// [`InstallError`] if a logger is already installed (this builder then
-    /// starts nothing, or its logger is shut down at once).
+    /// starts nothing, and its sink is dropped, a panic in its `Drop`
+    /// caught; or its logger is shut down at once).
     ///
     /// # Panics
     ///
@@ -281,6 +286,23 @@ impl LoggerBuilder {
         }
         log::set_max_level(level);
         Ok(LoggerGuard { logger, timeout })
+    }
+}
+
+/// The builder's sink, until [`LoggerBuilder::start`] takes it. A builder
+/// dropped with it (after a refused argument, or by an `install` that
+/// found a logger already installed) drops the sink here, catching a panic
+/// of its `Drop` (user code): the caller gets the typed error, never that
+/// panic.
+struct PendingSink(Option<Box<dyn Write + Send>>);
+
+impl Drop for PendingSink {
+    fn drop(&mut self) {
+        if let Some(sink) = self.0.take() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(sink))) {
+                drop_panic_payload(payload);
+            }
+        }
     }
 }
 
