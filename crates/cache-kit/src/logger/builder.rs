@@ -232,7 +232,11 @@ impl LoggerBuilder {
     /// logger.log_str(log::Level::Info, "app", "started");
     /// ```
     pub fn start(mut self) -> LockFreeLogger {
-        let sink = self.sink.0.take().expect("a builder's sink is taken once, here");
+        let sink = self
+            .sink
+            .0
+            .take()
+            .expect("a builder's sink is taken once, here");
         LockFreeLogger::start(
             sink,
             self.capacity,
