@@ -65,9 +65,11 @@ impl std::error::Error for InstallError {}
 
 /// [`LoggerBuilder::filter`](crate::LoggerBuilder::filter) (or
 /// [`filter_from_env`](crate::LoggerBuilder::filter_from_env)) could not
-/// use its directives: one does not parse (the `env_filter` crate's error
-/// is the [`source`](std::error::Error::source)), it has a message pattern
-/// (`info/text`), or `RUST_LOG` is not valid Unicode.
+/// use its directives: one does not parse (the `env_filter` crate's
+/// error's text ends this error's message, so that printing the error
+/// alone tells the whole story; [`source`](std::error::Error::source) is
+/// `None`), it has a message pattern (`info/text`), or `RUST_LOG` is not
+/// valid Unicode.
 ///
 /// # Examples
 ///
