@@ -271,3 +271,28 @@ fn a_key_value_source_whose_visit_panics_never_panics_the_caller_and_is_counted(
         "signed in [formatting panicked: the source panicked]"
     );
 }
+
+/// A key-value source whose own `count` panics while its `visit` works:
+/// the record was written whole, with no marker and no count of the
+/// panic (a break run).
+struct CountPanics;
+
+impl log::kv::Source for CountPanics {
+    fn visit<'kvs>(
+        &'kvs self,
+        visitor: &mut dyn log::kv::VisitSource<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        visitor.visit_pair(log::kv::Key::from("a"), log::kv::Value::from(1))
+    }
+    fn count(&self) -> usize {
+        panic!("count panicked");
+    }
+}
+
+#[test]
+fn a_key_value_source_whose_count_panics_is_marked_and_counted() {
+    assert_eq!(
+        signed_in_with_pairs_that_panic(&CountPanics),
+        "signed in a=1 [formatting panicked: counting the key-value pairs: count panicked]"
+    );
+}

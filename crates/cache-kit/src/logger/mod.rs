@@ -383,7 +383,7 @@ impl Shared {
         target: &str,
         static_target: Option<&'static str>,
         args: fmt::Arguments<'_>,
-        pairs: Option<&dyn log::kv::Source>,
+        pairs: Option<Pairs<'_>>,
     ) {
         self.logged.increment();
         // The message's `Display` impls (user code) run before the gate:
@@ -697,21 +697,32 @@ impl log::Log for LockFreeLogger {
         let static_target = record
             .module_path_static()
             .filter(|module| *module == record.target());
-        let pairs = record.key_values();
-        // `count` may run the source's `visit` (user code): a panic there
-        // is caught, and the pairs are then formatted (and the panic marked
-        // in the line) inside `format_caught`, which catches it again.
-        let has_pairs =
-            catch_unwind(AssertUnwindSafe(|| pairs.count() > 0)).unwrap_or_else(|payload| {
+        let source = record.key_values();
+        // `count` is user code (a source's own, or one that runs `visit`):
+        // a panic there is caught, and reported in the line and counted
+        // as the formatting's (see `format_exact`).
+        let pairs = match catch_unwind(AssertUnwindSafe(|| source.count() > 0)) {
+            Ok(false) => None,
+            Ok(true) => Some(Pairs {
+                source,
+                count_panic: None,
+            }),
+            Err(payload) => {
+                let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
+                let count_panic = Some(format!("counting the key-value pairs: {what}"));
                 drop_panic_payload(payload);
-                true
-            });
+                Some(Pairs {
+                    source,
+                    count_panic,
+                })
+            }
+        };
         self.shared.submit(
             record.level(),
             record.target(),
             static_target,
             *record.args(),
-            has_pairs.then_some(pairs),
+            pairs,
         );
     }
 
@@ -748,6 +759,13 @@ impl Shared {
     }
 }
 
+/// A record's key-value pairs, and the panic their source's `count` made
+/// (if it did).
+struct Pairs<'a> {
+    source: &'a dyn log::kv::Source,
+    count_panic: Option<String>,
+}
+
 /// A record's text, and whether formatting its message failed.
 struct Formatted {
     text: Text,
@@ -761,14 +779,16 @@ struct Formatted {
 /// grows.
 ///
 /// A `Display` impl (in the message or a value) that panics or returns an
-/// error never reaches the caller (see [`format_caught`]).
+/// error never reaches the caller (see [`format_caught`]); nor does a
+/// panic of the source's `count`, caught before, and marked and counted
+/// here as one of the formatting's.
 fn format_exact(
     spares: &SpareBuffers,
     target: Option<&str>,
     args: fmt::Arguments<'_>,
-    pairs: Option<&dyn log::kv::Source>,
+    pairs: Option<Pairs<'_>>,
 ) -> Formatted {
-    if let (None, Some(literal), None) = (target, args.as_str(), pairs) {
+    if let (None, Some(literal), None) = (target, args.as_str(), &pairs) {
         return Formatted {
             text: spares.text(literal),
             failed: false,
@@ -779,8 +799,16 @@ fn format_exact(
         head,
         |scratch| {
             let message = scratch.write_fmt(args);
-            let pairs = pairs.map_or(Ok(()), |pairs| pairs.visit(&mut WritePairs(scratch)));
-            message.is_ok() && pairs.is_ok()
+            let Some(pairs) = pairs else {
+                return message.is_ok();
+            };
+            let written = pairs.source.visit(&mut WritePairs(scratch));
+            if let Some(count_panic) = pairs.count_panic {
+                // Reported as a panic of the formatting (caught by
+                // `format_caught`), without running the panic hook again.
+                std::panic::resume_unwind(Box::new(count_panic));
+            }
+            message.is_ok() && written.is_ok()
         },
         |formatted| spares.text(formatted),
     );
