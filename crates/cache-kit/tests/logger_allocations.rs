@@ -202,6 +202,33 @@ fn an_fmt_line_through_the_make_writer_allocates_no_more_than_fmt_alone_once_buf
     );
 }
 
+/// Long texts of about one length take each other's buffers without
+/// growing them: 500-byte `fmt` lines and 503-byte records (a target and
+/// 500 bytes) made buffers of exactly those sizes, and every record that
+/// took a line's buffer grew it (a break run: 25 of 50 calls allocated).
+#[cfg(feature = "tracing")]
+#[test]
+fn texts_of_about_one_length_reuse_each_others_buffers_without_growing_them() {
+    use std::io::Write as _;
+    use tracing_subscriber::fmt::MakeWriter as _;
+
+    let logger = LockFreeLogger::builder(std::io::sink()).start();
+    let make_writer = logger.make_writer();
+    let line = vec![b'l'; 500];
+    let text = "t".repeat(500);
+    for _ in 0..100 {
+        make_writer.make_writer().write_all(&line).unwrap();
+        logger.log_str(log::Level::Info, "app", &text);
+    }
+    // Every buffer is back: 200 spares, half from lines, half from records.
+    logger.flush();
+    let before = allocations();
+    for _ in 0..50 {
+        logger.log_str(log::Level::Info, "app", &text);
+    }
+    assert_eq!(allocations() - before, 0, "records grew the lines' buffers");
+}
+
 fn record(args: std::fmt::Arguments<'_>) -> log::Record<'_> {
     log::Record::builder()
         .args(args)

@@ -94,7 +94,8 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// and the target unless it is the module path, as `log`'s macros set it;
 /// so a typical call allocates nothing; beyond that, in a heap buffer the
 /// writer hands back once it has written the line, so that only a call
-/// that finds no spare buffer allocates, once), and pushes the record into
+/// that finds no spare buffer, or one too small for its text, allocates,
+/// once), and pushes the record into
 /// a bounded `crossbeam_queue::ArrayQueue`. A writer thread pops records
 /// in order, formats the lines
 /// (`2026-11-27T23:59:59.123456Z INFO  [main] app: text`) and writes them
