@@ -838,3 +838,59 @@ fn r15_loads_ending_during_an_unwind_leave_no_copy_of_the_key() {
     drop(cache);
     assert_eq!(LIVE_LKEYS.load(SeqCst), 0, "copies of keys leaked");
 }
+
+/// A value counting its live copies in a counter of its own.
+struct Counted(Arc<std::sync::atomic::AtomicI64>);
+impl Counted {
+    fn new(live: &Arc<std::sync::atomic::AtomicI64>) -> Counted {
+        live.fetch_add(1, SeqCst);
+        Counted(Arc::clone(live))
+    }
+}
+impl Clone for Counted {
+    fn clone(&self) -> Counted {
+        Counted::new(&self.0)
+    }
+}
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
+
+/// Captured by a loader that is never called; panics when dropped.
+struct PanicsWhenDropped;
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the unused loader's capture panicked in its Drop");
+    }
+}
+
+// r16: on a hit, the unused loader was dropped as the call returned, after
+//     the hit's copy of the value was built as the return value: its
+//     panic leaked that copy (rust-lang/rust#47949), in both calls.
+#[test]
+fn r16_a_hits_value_is_dropped_when_the_unused_loaders_drop_panics() {
+    let live = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let cache: Cache<u32, Counted> = Cache::new(10).unwrap();
+    cache.insert(1, Counted::new(&live));
+    for fallible in [false, true] {
+        let capture = PanicsWhenDropped;
+        let for_load = Arc::clone(&live);
+        let load = move || {
+            let _ = &capture;
+            Counted::new(&for_load)
+        };
+        let hit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if fallible {
+                drop(cache.try_get_or_insert_with(&1, || Ok::<_, ()>(load())));
+            } else {
+                drop(cache.get_or_insert_with(&1, load));
+            }
+        }));
+        assert!(hit.is_err(), "the loader's drop panics");
+        assert_eq!(live.load(SeqCst), 1, "the hit's copy leaked ({fallible})");
+    }
+    drop(cache);
+    assert_eq!(live.load(SeqCst), 0);
+}

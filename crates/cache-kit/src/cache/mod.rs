@@ -872,6 +872,11 @@ where
         E: Send + Sync + 'static,
     {
         if let Some(value) = self.get(key) {
+            // The unused loader is user code, and its captures' `Drop` may
+            // panic: dropped before the result is built, or that panic
+            // would leak the value (rust-lang/rust#47949); `value`, a
+            // local, is dropped by the unwind. So on every path below.
+            drop(load);
             return Ok(value);
         }
         let hash = self.hasher.hash_one(key);
@@ -890,6 +895,10 @@ where
                     // built would leak that value (rust-lang/rust#47949);
                     // `landing`, a local, is dropped by the unwind.
                     drop(flight);
+                    if !matches!(landing, Landing::Retry) {
+                        // As on a hit, above.
+                        drop(load.take());
+                    }
                     match landing {
                         Landing::Loaded(value) => return Ok(value),
                         Landing::Failed(error) => return Err(error),
@@ -902,6 +911,8 @@ where
                     // leaving the table: look again before loading.
                     if let Some(value) = self.lookup(key) {
                         leader.complete(value.clone());
+                        // As on a hit, above.
+                        drop(load.take());
                         return Ok(value);
                     }
                     let load = load
