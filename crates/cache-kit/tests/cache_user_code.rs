@@ -894,3 +894,47 @@ fn r16_a_hits_value_is_dropped_when_the_unused_loaders_drop_panics() {
     drop(cache);
     assert_eq!(live.load(SeqCst), 0);
 }
+
+/// A key equal to nothing when it holds NaN, itself included (`Eq` by
+/// float comparison: Rust's `Eq` contract broken, as users do).
+#[derive(Clone, Copy, Debug)]
+struct FloatKey(f64);
+impl PartialEq for FloatKey {
+    fn eq(&self, other: &FloatKey) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for FloatKey {}
+impl Hash for FloatKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+// r17: a full cache holding only entries it cannot find again (NaN keys)
+//     had nothing it could evict, and the next insert waited for room for
+//     good, spinning.
+#[test]
+fn r17_an_insert_into_a_cache_full_of_keys_it_cannot_find_is_rejected_not_a_hang() {
+    within(HANG, || {
+        for segments in [1, 4] {
+            let cache = Cache::builder(2).segments(segments).build().unwrap();
+            cache.insert(FloatKey(f64::NAN), 0);
+            cache.insert(FloatKey(1.0), 1);
+            cache.insert(FloatKey(f64::NAN), 2);
+            cache.insert(FloatKey(3.0), 3);
+            assert!(cache.len() <= 2, "{segments} segments");
+            // Refused, or it evicted 1.0 to fit: never both gone and hung.
+            let rejected = cache.stats().rejected;
+            assert_eq!(
+                u64::from(cache.get(&FloatKey(3.0)).is_none()),
+                rejected,
+                "{segments} segments"
+            );
+            // So does a load that misses every time.
+            let loaded = cache.get_or_insert_with(&FloatKey(f64::NAN), || 9);
+            assert_eq!(loaded, 9);
+        }
+    })
+    .expect("an insert waited for room for good");
+}

@@ -530,6 +530,13 @@ where
     /// [weigher](CacheBuilder::weigher)) is not stored: the key's old
     /// value, if any, is removed and [`CacheStats::rejected`] counts it.
     ///
+    /// A key whose `Eq` is not reflexive (a float field holding NaN: Rust's
+    /// `Eq` contract broken) is stored but never found again, by `get` or
+    /// by eviction, so its entry stays until the cache is dropped. Once
+    /// such entries fill the cache and nothing else is left to evict, an
+    /// insert is not stored either and `rejected` counts it (it waited for
+    /// room for good before).
+    ///
     /// # Panics
     ///
     /// If the key's `Clone`, the weigher or `expire_after` panics, or its
@@ -626,18 +633,34 @@ where
             };
             let (protected, old_weight, old_expired) =
                 existing.map_or((None, 0, false), |(id, w, x)| (Some(id), w, x));
-            let Some(room) = self.make_room(
+            let room = match self.make_room(
                 index,
                 &mut policy,
                 (protected, &expired),
                 (old_weight, weight),
                 garbage,
-            ) else {
-                // Everything left to evict is in segments other inserts
-                // hold: let them finish, then look again.
-                drop(policy);
-                backoff.snooze();
-                continue;
+            ) {
+                Ok(room) => room,
+                Err(NoRoom::Busy) => {
+                    // Everything left to evict is in segments other
+                    // inserts hold: let them finish, then look again.
+                    drop(policy);
+                    backoff.snooze();
+                    continue;
+                }
+                Err(NoRoom::Never) => {
+                    // Nothing the cache can find is left to evict: what
+                    // fills it are entries whose keys are never equal to
+                    // themselves. Refused, as a value too heavy is.
+                    policy.rejected += 1;
+                    drop(policy);
+                    garbage.key(map_key);
+                    garbage.key(key);
+                    if let Some(value) = value.take() {
+                        garbage.value(value);
+                    }
+                    return;
+                }
             };
             let times = times.take();
             if protected.is_some() {
@@ -680,9 +703,15 @@ where
     /// Reserves room for an entry of `weight` replacing one of `old_weight`
     /// (0 for a new key) in the segment at `index`, whose lock the caller
     /// holds: evicts the segment's own entries (never the one whose id is
-    /// `protected`), then other segments' whose locks are free. `None` if
-    /// the room is still missing and every other segment with entries is
-    /// locked.
+    /// `protected`), then other segments' whose locks are free.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRoom::Busy`] if the room is still missing and another segment
+    /// that might give some is locked; [`NoRoom::Never`] if no segment has
+    /// anything left to evict (only entries the map cannot find again, as
+    /// keys whose `Eq` is not reflexive leave: without this, an insert
+    /// waited for them for good).
     fn make_room<'a>(
         &'a self,
         index: usize,
@@ -690,37 +719,46 @@ where
         (protected, expired): (Option<u64>, policy::Expired<'_, V>),
         (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
-    ) -> Option<Reservation<'a>> {
+    ) -> Result<Reservation<'a>, NoRoom> {
         loop {
             if let Some(room) = self.budget.try_reserve(old_weight, weight) {
-                return Some(room);
+                return Ok(room);
             }
             if policy.evict_one(&self.map, protected, expired, &self.budget, garbage) {
                 continue;
             }
-            if !self.evict_from_other_segments(index, expired, garbage) {
-                return None;
-            }
+            self.evict_from_other_segments(index, expired, garbage)?;
         }
     }
 
     /// Evicts one entry from a segment other than `index` whose lock is
     /// free. Only `try_lock`: the caller holds its own segment's lock, and
     /// two inserts each waiting for the other's segment would deadlock.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRoom::Busy`] if none was evicted and some segment was locked,
+    /// [`NoRoom::Never`] if every other segment was free and had nothing
+    /// to evict.
     fn evict_from_other_segments(
         &self,
         index: usize,
         expired: policy::Expired<'_, V>,
         garbage: &mut Garbage<K, V>,
-    ) -> bool {
+    ) -> Result<(), NoRoom> {
         let count = self.segments.len();
-        (1..count).any(|step| {
+        let mut busy = false;
+        for step in 1..count {
             let segment = &self.segments[(index + step) % count];
             let Some(mut policy) = segment.try_lock() else {
-                return false;
+                busy = true;
+                continue;
             };
-            policy.evict_one(&self.map, None, expired, &self.budget, garbage)
-        })
+            if policy.evict_one(&self.map, None, expired, &self.budget, garbage) {
+                return Ok(());
+            }
+        }
+        Err(if busy { NoRoom::Busy } else { NoRoom::Never })
     }
 
     /// Removes `key`, returning its value if it was cached.
@@ -1291,6 +1329,15 @@ impl<K, V, S> fmt::Debug for Iter<'_, K, V, S> {
 /// as after a poisoned `std::sync::Mutex`, without `AssertUnwindSafe`.
 impl<K, V, S> std::panic::UnwindSafe for Cache<K, V, S> {}
 impl<K, V, S> std::panic::RefUnwindSafe for Cache<K, V, S> {}
+
+/// Why [`Cache::make_room`] found no room.
+enum NoRoom {
+    /// A segment that might give room is locked by another insert: look
+    /// again once it is done.
+    Busy,
+    /// Nothing the cache can find is left to evict.
+    Never,
+}
 
 impl<K, V, S> Drop for Cache<K, V, S> {
     fn drop(&mut self) {

@@ -35,7 +35,9 @@ pub struct CacheStats {
     /// Entries the policy evicted to stay within capacity (not `remove`s).
     pub evictions: u64,
     /// Values not stored because they weigh more than the whole capacity (see
-    /// [`CacheBuilder::weigher`](crate::CacheBuilder::weigher)).
+    /// [`CacheBuilder::weigher`](crate::CacheBuilder::weigher)), or because
+    /// the cache is full of entries it cannot find again (keys whose `Eq`
+    /// is not reflexive; see [`Cache::insert`](crate::Cache::insert)).
     pub rejected: u64,
     /// Entries removed because their time to live or to idle ran out (see
     /// [`CacheBuilder::time_to_live`](crate::CacheBuilder::time_to_live)).
