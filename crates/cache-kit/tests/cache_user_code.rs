@@ -938,3 +938,52 @@ fn r17_an_insert_into_a_cache_full_of_keys_it_cannot_find_is_rejected_not_a_hang
     })
     .expect("an insert waited for room for good");
 }
+
+/// A hasher that gives one key a different hash each time, in its low
+/// bits only (a counter added to a fixed hash): the `BuildHasher` contract
+/// broken, in the way that moves a key between the cache's segments while
+/// the map still finds it.
+#[derive(Clone, Default)]
+struct Unstable;
+static UNSTABLE_CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+struct UnstableHasher(std::collections::hash_map::DefaultHasher, u64);
+impl Hasher for UnstableHasher {
+    fn finish(&self) -> u64 {
+        self.0.finish().wrapping_add(self.1)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+    }
+}
+impl std::hash::BuildHasher for Unstable {
+    type Hasher = UnstableHasher;
+    fn build_hasher(&self) -> UnstableHasher {
+        UnstableHasher(
+            std::collections::hash_map::DefaultHasher::new(),
+            UNSTABLE_CALLS.fetch_add(1, SeqCst) % 4,
+        )
+    }
+}
+
+// r18: with such a hasher, an entry counted in one segment was removed
+//     through another's count: `remove` overflowed it (a panic in a debug
+//     build), and `retain` then asked for a capacity that overflowed.
+#[test]
+fn r18_a_hasher_that_changes_its_mind_never_makes_the_cache_panic() {
+    within(HANG, || {
+        let cache = Cache::builder(8)
+            .segments(2)
+            .hasher(Unstable)
+            .build()
+            .unwrap();
+        for round in 0..50 {
+            cache.insert(round, round);
+            let _ = cache.remove(&round);
+            let _ = cache.get(&round);
+            cache.retain(|_, _| round % 2 == 0);
+            assert!(cache.len() <= 8);
+        }
+        cache.clear();
+    })
+    .expect("the cache hung");
+}

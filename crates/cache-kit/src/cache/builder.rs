@@ -230,6 +230,12 @@ impl<K, V, S> CacheBuilder<K, V, S> {
 
     /// Hashes keys with `hasher` (for the map and to pick segments).
     ///
+    /// A hasher that gives one key different hashes (the `BuildHasher`
+    /// contract broken) leaves entries the cache cannot find again, and
+    /// its counts (`len`, `weight`) may then be off; it never makes the
+    /// cache panic or hang (with such a hasher, a break run's `remove`
+    /// overflowed a count).
+    ///
     /// # Examples
     ///
     /// ```

@@ -135,7 +135,7 @@ impl<K: Hash + Eq> Policy<K> {
             self.small_weight += weight;
             self.small.push_back(record);
         }
-        self.live_weight += weight;
+        self.live_weight = self.live_weight.saturating_add(weight);
         self.live_entries += 1;
         self.inserts += 1;
     }
@@ -167,7 +167,10 @@ impl<K: Hash + Eq> Policy<K> {
         });
         let old_value = replaced.expect("the caller holds the segment's lock: the key stays");
         room.commit();
-        self.live_weight = self.live_weight - old_weight + weight;
+        self.live_weight = self
+            .live_weight
+            .saturating_sub(old_weight)
+            .saturating_add(weight);
         self.inserts += 1;
         old_value
     }
@@ -209,7 +212,10 @@ impl<K: Hash + Eq> Policy<K> {
             if old_weight > weight {
                 budget.release(old_weight - weight);
             }
-            self.live_weight = self.live_weight - old_weight + weight;
+            self.live_weight = self
+                .live_weight
+                .saturating_sub(old_weight)
+                .saturating_add(weight);
             self.inserts += 1;
             if was_expired {
                 self.expirations += 1;
@@ -240,8 +246,8 @@ impl<K: Hash + Eq> Policy<K> {
         self.drop_stale_records(map, garbage);
         let (map_key, slot) = map.remove(key)?;
         budget.release(slot.weight);
-        self.live_weight -= slot.weight;
-        self.live_entries -= 1;
+        self.live_weight = self.live_weight.saturating_sub(slot.weight);
+        self.live_entries = self.live_entries.saturating_sub(1);
         let was_expired = expired(&slot);
         if was_expired {
             self.expirations += 1;
@@ -268,8 +274,8 @@ impl<K: Hash + Eq> Policy<K> {
             return;
         };
         budget.release(slot.weight);
-        self.live_weight -= slot.weight;
-        self.live_entries -= 1;
+        self.live_weight = self.live_weight.saturating_sub(slot.weight);
+        self.live_entries = self.live_entries.saturating_sub(1);
         if cause == RemovalCause::Expired {
             self.expirations += 1;
         }
@@ -352,8 +358,8 @@ impl<K: Hash + Eq> Policy<K> {
             self.small_weight -= record.weight;
         }
         budget.release(slot.weight);
-        self.live_weight -= slot.weight;
-        self.live_entries -= 1;
+        self.live_weight = self.live_weight.saturating_sub(slot.weight);
+        self.live_entries = self.live_entries.saturating_sub(1);
         self.expirations += 1;
         garbage.entry(map_key, slot.value, RemovalCause::Expired);
         garbage.key(record.key);
@@ -405,8 +411,8 @@ impl<K: Hash + Eq> Policy<K> {
                 }
                 if let Some((map_key, slot)) = removed {
                     budget.release(slot.weight);
-                    self.live_weight -= slot.weight;
-                    self.live_entries -= 1;
+                    self.live_weight = self.live_weight.saturating_sub(slot.weight);
+                    self.live_entries = self.live_entries.saturating_sub(1);
                     garbage.entry(map_key, slot.value, RemovalCause::Removed);
                 }
                 garbage.key(record.key);
@@ -436,7 +442,9 @@ impl<K: Hash + Eq> Policy<K> {
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
     ) -> bool {
-        let unprotected = self.live_entries - usize::from(protected.is_some());
+        let unprotected = self
+            .live_entries
+            .saturating_sub(usize::from(protected.is_some()));
         if unprotected == 0 {
             return false;
         }
@@ -484,8 +492,8 @@ impl<K: Hash + Eq> Policy<K> {
                 Verdict::Stale => garbage.key(record.key),
                 Verdict::Keep => self.main.push_back(record),
                 Verdict::Evict => {
-                    self.live_weight -= evicted_weight;
-                    self.live_entries -= 1;
+                    self.live_weight = self.live_weight.saturating_sub(evicted_weight);
+                    self.live_entries = self.live_entries.saturating_sub(1);
                     if was_expired {
                         self.expirations += 1;
                     } else {
