@@ -539,39 +539,6 @@ fn a_shutdown_or_last_drop_from_the_sink_returns_at_once_instead_of_waiting_for_
     }
 }
 
-/// A sink whose `Drop` panics.
-struct PanicsWhenDropped;
-
-impl Write for PanicsWhenDropped {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for PanicsWhenDropped {
-    fn drop(&mut self) {
-        panic!("the sink's Drop panicked");
-    }
-}
-
-/// A refused argument drops the builder and its sink: the sink's panic
-/// came out of `capacity` and `filter` instead of their typed errors.
-#[test]
-fn a_refused_argument_returns_its_error_even_if_the_sinks_drop_panics() {
-    let refused = LockFreeLogger::builder(PanicsWhenDropped).capacity(0);
-    assert_eq!(refused.unwrap_err().argument(), "capacity");
-    let refused = LockFreeLogger::builder(PanicsWhenDropped).filter("app=loud");
-    assert!(refused.unwrap_err().to_string().contains("app=loud"));
-    // Started, the same sink is dropped by the writer, which survives it.
-    let logger = LockFreeLogger::builder(PanicsWhenDropped).start();
-    logger.log_str(Level::Info, "app", "one");
-    logger.shutdown(PATIENCE).unwrap();
-    assert_eq!(logger.stats().written, 1);
-}
-
 /// A sink that, for each batch holding an `app` line, logs an `audit`
 /// record into the other logger of a pair and flushes it.
 struct AuditsInto(Arc<std::sync::OnceLock<LockFreeLogger>>);

@@ -192,6 +192,23 @@ impl Drop for PanicsWhenDropped {
     }
 }
 
+/// A refused argument drops the builder and its sink: the sink's panic
+/// came out of `capacity` and `filter` instead of their typed errors (a
+/// break run; an `install` finding a logger installed drops its builder
+/// the same way).
+#[test]
+fn a_refused_argument_returns_its_error_even_if_the_sinks_drop_panics() {
+    let refused = LockFreeLogger::builder(PanicsWhenDropped).capacity(0);
+    assert_eq!(refused.unwrap_err().argument(), "capacity");
+    let refused = LockFreeLogger::builder(PanicsWhenDropped).filter("app=loud");
+    assert!(refused.unwrap_err().to_string().contains("app=loud"));
+    // Started, the same sink is dropped by the writer, which survives it.
+    let logger = LockFreeLogger::builder(PanicsWhenDropped).start();
+    logger.log_str(log::Level::Info, "app", "one");
+    logger.shutdown(PATIENCE).unwrap();
+    assert_eq!(logger.stats().written, 1);
+}
+
 /// The sink's `Drop` panicking, even with a payload whose own `Drop`
 /// panics, reaches neither a shutdown's caller nor a thread that drops the
 /// logger while unwinding (that aborted the process).
