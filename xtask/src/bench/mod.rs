@@ -82,6 +82,13 @@ impl Unit {
     pub fn is_throughput(&self) -> bool {
         self.name == THROUGHPUT && self.higher_is_better
     }
+
+    /// A percentage ("% dropped", "hit ratio %"): compared in points, not
+    /// as a ratio (a ratio of two small percentages says little, and one
+    /// to a zero nothing).
+    pub fn is_percentage(&self) -> bool {
+        self.name.contains('%')
+    }
 }
 
 const THROUGHPUT: &str = "M ops/s";

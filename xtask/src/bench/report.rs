@@ -186,7 +186,7 @@ fn scenario_section(text: &mut String, run: &ScenarioRun, ours: &[String], chart
             text,
             "Paired run {date} with `{command}`: {rounds} rounds at each thread count; \
              {} of ours to each peer, then {unit} ({better} is better).",
-            if run.unit.name.contains('%') {
+            if run.unit.is_percentage() {
                 "differences"
             } else {
                 "ratios"
@@ -244,9 +244,8 @@ fn paired_rows(
     peers: &[&str],
     threads: &[usize],
 ) {
-    // A percentage ("% dropped") compares in points, per round: a ratio
-    // of two small percentages says little, and one to a zero nothing.
-    let in_points = run.unit.name.contains('%');
+    // Per round, for a percentage.
+    let in_points = run.unit.is_percentage();
     let compared = |peer: &str, t: usize| {
         let pairs = stats::round_pairs(run, ours_name, peer, t).into_iter();
         stats::summarize(pairs.map(
@@ -296,8 +295,7 @@ fn single_value_row(
     peers: &[&str],
     threads: &[usize],
 ) {
-    // "% dropped", "hit %": any unit that is a percentage.
-    let in_points = run.unit.name.contains('%');
+    let in_points = run.unit.is_percentage();
     let mut cells = vec![if in_points {
         format!("`{ours_name}` minus best peer")
     } else {

@@ -41,7 +41,6 @@ use crate::sync::{AtomicBool, AtomicUsize, Backoff, Mutex, Ordering};
 use drop_catching::DropCatching;
 use results::{Delivery, Outcome};
 
-/// What travels on the job queue.
 /// The most slots of jobs `T` a bounded queue can have: crossbeam-channel
 /// allocates them at once, each a `Message<T>` and a stamp, and no
 /// allocation may exceed `isize::MAX` bytes (past it, `Vec` panics with
@@ -54,6 +53,7 @@ fn max_queue_slots<T>() -> usize {
     isize::MAX.unsigned_abs() / slot
 }
 
+/// What travels on the job queue.
 enum Message<T> {
     Job(JobId, T),
     /// One per worker, queued by `shutdown` behind every accepted job.
