@@ -257,7 +257,7 @@ impl ActorBuilder {
         actor: A,
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
-        let queue = MailboxQueue::new(self.mailbox)?;
+        let (queue, taker) = MailboxQueue::new(self.mailbox)?;
         let name = self.name.unwrap_or_else(|| {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             // Relaxed: a unique number, nothing to order.
@@ -265,7 +265,7 @@ impl ActorBuilder {
         });
         let shared = Arc::new(Shared::new(name.clone(), queue));
         let handle = ActorHandle::new(Arc::clone(&shared));
-        let runner = Runner::new(actor, supervisor, Arc::clone(&shared));
+        let runner = Runner::new(actor, supervisor, Arc::clone(&shared), taker);
         let mut thread = thread::Builder::new().name(name);
         if let Some(bytes) = self.stack_size {
             thread = thread.stack_size(bytes);

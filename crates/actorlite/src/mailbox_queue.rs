@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError};
 
-use crate::channel_mailbox::ChannelMailbox;
+use crate::mailbox_list::{MailboxList, Nothing, Taker};
 use crate::errors::TrySendError;
 use crate::mailbox::Mailbox;
 use crate::sync::Backoff;
@@ -27,20 +27,43 @@ pub(crate) enum MailboxQueue<M> {
     /// sends in flight, and a send is one locked instruction, as in
     /// crossbeam-channel's bounded flavor.
     Ring(BoundedQueue<M>),
-    /// Unbounded: a crossbeam-channel list behind an admission gate.
-    Channel(ChannelMailbox<M>),
+    /// Unbounded: a linked list of blocks whose close is a bit in the tail
+    /// that each push's claim checks, as the ring's; the actor, its one
+    /// taker, takes without a locked instruction.
+    List(MailboxList<M>),
+}
+
+/// The actor's right to take from its mailbox, held by its runner: an
+/// unbounded mailbox's list has one taker (a ring takes from any thread).
+/// The default holds no right: a runner's, once its drain took it.
+#[derive(Debug, Default)]
+pub(crate) struct MailboxTaker(Option<Taker>);
+
+impl MailboxTaker {
+    fn list(&mut self) -> &mut Taker {
+        self.0
+            .as_mut()
+            .expect("an unbounded mailbox's taker comes with it")
+    }
 }
 
 impl<M> MailboxQueue<M> {
-    /// An open, empty queue of the kind asked for.
+    /// An open, empty queue of the kind asked for, and the right to take
+    /// from it.
     ///
     /// # Errors
     ///
     /// A capacity of 0, or one too large for the ring.
-    pub(crate) fn new(mailbox: Mailbox) -> Result<Self, SizeError> {
+    pub(crate) fn new(mailbox: Mailbox) -> Result<(Self, MailboxTaker), SizeError> {
         Ok(match mailbox {
-            Mailbox::Bounded(capacity) => Self::Ring(BoundedQueue::new(capacity)?),
-            Mailbox::Unbounded => Self::Channel(ChannelMailbox::new()),
+            Mailbox::Bounded(capacity) => (
+                Self::Ring(BoundedQueue::new(capacity)?),
+                MailboxTaker(None),
+            ),
+            Mailbox::Unbounded => {
+                let (list, taker) = MailboxList::new();
+                (Self::List(list), MailboxTaker(Some(taker)))
+            }
         })
     }
 
@@ -76,7 +99,7 @@ impl<M> MailboxQueue<M> {
                 TryPushError::Full(message) => TrySendError::Full(message),
                 TryPushError::Closed(message) => TrySendError::Closed(message),
             }),
-            Self::Channel(channel) => channel.try_put(message),
+            Self::List(list) => list.push(message).map_err(TrySendError::Closed),
         }
     }
 
@@ -87,26 +110,28 @@ impl<M> MailboxQueue<M> {
             Self::Ring(ring) => {
                 ring.close();
             }
-            Self::Channel(channel) => channel.close(),
+            Self::List(list) => {
+                list.close();
+            }
         }
     }
 
     /// The actor's next message, spinning and yielding briefly before it
     /// blocks (a request/reply exchange then costs no wake-up). `None`:
     /// look at the stop request (the queue may be closed).
-    pub(crate) fn next(&self) -> Option<M> {
+    pub(crate) fn next(&self, taker: &mut MailboxTaker) -> Option<M> {
         match self {
             // `pop` itself waits eagerly before it parks; `None` once
             // closed and drained.
             Self::Ring(ring) => ring.pop(),
-            Self::Channel(channel) => channel.next(),
+            Self::List(list) => list.pop(taker.list()),
         }
     }
 
     /// After [`close`](Self::close), on the actor's thread: passes every
     /// message that is in the queue, or is still landing, to `each`, and
     /// returns once no more can come.
-    pub(crate) fn drain(&self, mut each: impl FnMut(M)) {
+    pub(crate) fn drain(&self, taker: &mut MailboxTaker, mut each: impl FnMut(M)) {
         match self {
             Self::Ring(ring) => {
                 let backoff = Backoff::new();
@@ -123,7 +148,21 @@ impl<M> MailboxQueue<M> {
                     }
                 }
             }
-            Self::Channel(channel) => channel.drain(each),
+            Self::List(list) => {
+                let taker = taker.list();
+                // `Closed` only once closed and every claimed slot was
+                // taken; a take waits for a claimed push still landing.
+                loop {
+                    match list.try_pop(taker) {
+                        Ok(message) => each(message),
+                        Err(Nothing::Closed) => return,
+                        Err(Nothing::Empty) => {
+                            debug_assert!(false, "drained before the close");
+                            Backoff::new().snooze();
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -131,7 +170,7 @@ impl<M> MailboxQueue<M> {
     pub(crate) fn len(&self) -> usize {
         match self {
             Self::Ring(ring) => ring.len(),
-            Self::Channel(channel) => channel.len(),
+            Self::List(list) => list.len(),
         }
     }
 }

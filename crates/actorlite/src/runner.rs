@@ -7,6 +7,7 @@ use std::thread;
 use crate::actor::Actor;
 use crate::context::Context;
 use crate::exit_reason::ExitReason;
+use crate::mailbox_queue::MailboxTaker;
 use crate::reply::Unhandled;
 use crate::restart_policy::RestartBudget;
 use crate::shared::{catching, drop_catching, Shared, KILL, RUNNING, STOP};
@@ -22,6 +23,8 @@ pub(crate) struct Runner<A: Actor> {
     actor: Option<A>,
     supervisor: Option<Supervisor<A>>,
     shared: Arc<Shared<A::Message>>,
+    /// The right to take from the mailbox: this thread is its one taker.
+    taker: MailboxTaker,
     ctx: Context<A>,
     /// The panic that ended the actor (past any restart budget).
     failure: Option<String>,
@@ -32,12 +35,14 @@ impl<A: Actor> Runner<A> {
         actor: A,
         supervisor: Option<Supervisor<A>>,
         shared: Arc<Shared<A::Message>>,
+        taker: MailboxTaker,
     ) -> Self {
         let ctx = Context::new(Arc::clone(&shared));
         Self {
             actor: Some(actor),
             supervisor,
             shared,
+            taker,
             ctx,
             failure: None,
         }
@@ -49,7 +54,7 @@ impl<A: Actor> Runner<A> {
         self.start();
         while self.failure.is_none() && self.shared.requested() == RUNNING {
             // `None`: woken by a request (the loop's condition sees it).
-            if let Some(message) = self.shared.queue.next() {
+            if let Some(message) = self.shared.queue.next(&mut self.taker) {
                 // An idle actor wakes for a request too, and may take a
                 // message queued before it: a kill made meanwhile makes it a
                 // dead letter, as it does every message still queued.
@@ -178,7 +183,10 @@ impl<A: Actor> Runner<A> {
         // idempotent, and the drain below relies on it.
         self.shared.queue.close();
         let shared = Arc::clone(&self.shared);
-        shared.queue.drain(|message| self.take(message));
+        // Moved out, as `self` is borrowed by the drain's callback; nothing
+        // takes after the drain.
+        let mut taker = std::mem::take(&mut self.taker);
+        shared.queue.drain(&mut taker, |message| self.take(message));
         let reason = match (self.failure.take(), self.shared.requested()) {
             (Some(panic_message), _) => ExitReason::Panicked(panic_message),
             (None, KILL) => ExitReason::Killed,
