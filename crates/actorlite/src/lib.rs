@@ -97,9 +97,9 @@ mod errors;
 mod exit_reason;
 mod handle;
 mod lifecycle;
+mod mailbox;
 #[allow(unsafe_code)]
 mod mailbox_list;
-mod mailbox;
 mod mailbox_queue;
 mod monitor;
 mod recipient;

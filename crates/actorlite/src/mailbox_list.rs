@@ -13,12 +13,13 @@ use crate::sync::{
 };
 
 /// Positions per block: `BLOCK_CAP` slots and one position that no message
-/// takes (the tail waits there while the next block is linked in). Small
-/// under loom, so that a model crosses blocks with a few messages.
+/// takes (the tail waits there while the next block is linked in). Under
+/// loom a block holds one message, so every push links a block in and
+/// every take frees one.
 #[cfg(not(loom))]
 const LAP: usize = 32;
 #[cfg(loom)]
-const LAP: usize = 3;
+const LAP: usize = 2;
 /// Slots per block.
 const BLOCK_CAP: usize = LAP - 1;
 /// A position is stored shifted left by this, above the closed bit.
@@ -220,7 +221,8 @@ impl<T> MailboxList<T> {
                     // thread touches the value until `written` is set.
                     let slot = unsafe { &(*block).slots[offset] };
                     // SAFETY: as above: this push alone writes the slot.
-                    slot.value.with_mut(|cell| unsafe { (*cell).write(message) });
+                    slot.value
+                        .with_mut(|cell| unsafe { (*cell).write(message) });
                     // Release: publishes the value to the taker's Acquire
                     // load of `written`.
                     slot.written.store(true, Ordering::Release);
@@ -365,9 +367,11 @@ impl<T> MailboxList<T> {
         // Relaxed (head): the taker's own. SeqCst (tail): see above.
         let head = self.head.index.load(Ordering::Relaxed);
         let tail = self.tail.index.load(Ordering::SeqCst);
-        if tail == head {
-            let _guard = self.wake.wait(guard);
-        }
+        let _guard = if tail == head {
+            self.wake.wait(guard)
+        } else {
+            guard
+        };
         // Relaxed: under the lock, as every change of `sleeping`.
         self.sleeping.store(false, Ordering::Relaxed);
     }

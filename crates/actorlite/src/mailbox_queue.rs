@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use channels_patterns::{BoundedQueue, PushError, TryPopError, TryPushError};
 
-use crate::mailbox_list::{MailboxList, Nothing, Taker};
 use crate::errors::TrySendError;
 use crate::mailbox::Mailbox;
+use crate::mailbox_list::{MailboxList, Nothing, Taker};
 use crate::sync::Backoff;
 use atomics_kit::SizeError;
 
@@ -56,10 +56,9 @@ impl<M> MailboxQueue<M> {
     /// A capacity of 0, or one too large for the ring.
     pub(crate) fn new(mailbox: Mailbox) -> Result<(Self, MailboxTaker), SizeError> {
         Ok(match mailbox {
-            Mailbox::Bounded(capacity) => (
-                Self::Ring(BoundedQueue::new(capacity)?),
-                MailboxTaker(None),
-            ),
+            Mailbox::Bounded(capacity) => {
+                (Self::Ring(BoundedQueue::new(capacity)?), MailboxTaker(None))
+            }
             Mailbox::Unbounded => {
                 let (list, taker) = MailboxList::new();
                 (Self::List(list), MailboxTaker(Some(taker)))

@@ -1,6 +1,9 @@
 //! Hammer tests: many senders, every accepted message handled exactly once
-//! (or counted), every message value dropped exactly once. Run by
-//! `cargo xtask sanitizers` under AddressSanitizer and ThreadSanitizer.
+//! (or counted), every message value dropped exactly once, with bounded and
+//! unbounded mailboxes. Run by `cargo xtask sanitizers` under
+//! AddressSanitizer and ThreadSanitizer, and by `cargo xtask miri`: the
+//! unbounded mailbox's list of blocks is the crate's own unsafe code, so
+//! the tests that race it are named `concurrent_*` and run over many seeds.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -84,11 +87,23 @@ fn send_all(
 }
 
 #[test]
-fn many_senders_every_message_handled_once_and_in_order_per_sender() {
+fn many_senders_into_a_bounded_mailbox_every_message_handled_once_and_in_order_per_sender() {
+    many_senders_every_message_handled_once_and_in_order_per_sender(Mailbox::Bounded(16));
+}
+
+#[test]
+fn concurrent_senders_into_an_unbounded_mailbox_every_message_handled_once_and_in_order_per_sender()
+{
+    many_senders_every_message_handled_once_and_in_order_per_sender(Mailbox::Unbounded);
+}
+
+/// 4 senders (120 messages under miri: several of the unbounded list's
+/// 31-message blocks).
+fn many_senders_every_message_handled_once_and_in_order_per_sender(mailbox: Mailbox) {
     let (senders, each) = (4, amount(20_000, 30));
     let drops = Arc::new(AtomicUsize::new(0));
     let handle = ActorBuilder::new()
-        .mailbox(Mailbox::Bounded(16))
+        .mailbox(mailbox)
         .spawn(Recorder {
             seen: Vec::new(),
             fragile: false,
@@ -97,6 +112,7 @@ fn many_senders_every_message_handled_once_and_in_order_per_sender() {
     send_all(&handle, senders, each, &drops);
     let seen = handle.ask(Msg::Seen, Duration::from_secs(60)).unwrap();
     assert_eq!(seen.len(), senders * each);
+    assert_eq!(handle.mailbox_len(), 0);
     for sender in 0..senders {
         let order: Vec<usize> = seen
             .iter()
@@ -157,7 +173,16 @@ fn supervised_restarts_lose_exactly_the_failing_messages() {
 }
 
 #[test]
-fn killing_under_load_accounts_for_every_accepted_message() {
+fn killing_under_load_with_a_bounded_mailbox_accounts_for_every_accepted_message() {
+    killing_under_load_accounts_for_every_accepted_message(Mailbox::Bounded(8));
+}
+
+#[test]
+fn concurrent_kill_under_load_with_an_unbounded_mailbox_accounts_for_every_accepted_message() {
+    killing_under_load_accounts_for_every_accepted_message(Mailbox::Unbounded);
+}
+
+fn killing_under_load_accounts_for_every_accepted_message(mailbox: Mailbox) {
     struct Slowish;
     impl Actor for Slowish {
         type Message = Tracked;
@@ -168,10 +193,7 @@ fn killing_under_load_accounts_for_every_accepted_message() {
     let each = amount(20_000, 30);
     let drops = Arc::new(AtomicUsize::new(0));
     let accepted = AtomicUsize::new(0);
-    let handle = ActorBuilder::new()
-        .mailbox(Mailbox::Bounded(8))
-        .spawn(Slowish)
-        .unwrap();
+    let handle = ActorBuilder::new().mailbox(mailbox).spawn(Slowish).unwrap();
     thread::scope(|s| {
         for sender in 0..3 {
             let (handle, drops, accepted) = (&handle, &drops, &accepted);
@@ -199,6 +221,7 @@ fn killing_under_load_accounts_for_every_accepted_message() {
         (stats.handled + stats.dead_letters) as usize,
         accepted.load(Ordering::SeqCst)
     );
+    assert_eq!(handle.mailbox_len(), 0);
     assert_eq!(
         drops.load(Ordering::SeqCst),
         3 * each,
@@ -231,4 +254,56 @@ fn concurrent_ask_from_many_threads_gets_every_answer() {
     handle.stop();
     assert_eq!(handle.join(), ExitReason::Normal);
     assert_eq!(handle.stats().handled as usize, 4 * each);
+}
+
+#[test]
+fn concurrent_stop_while_senders_fill_an_unbounded_mailbox_handles_every_accepted_message() {
+    let each = amount(20_000, 30);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (accepted, refused) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let handle = ActorBuilder::new()
+        .mailbox(Mailbox::Unbounded)
+        .spawn(Recorder {
+            seen: Vec::new(),
+            fragile: false,
+        })
+        .unwrap();
+    thread::scope(|s| {
+        for sender in 0..3 {
+            let (handle, drops) = (&handle, &drops);
+            let (accepted, refused) = (&accepted, &refused);
+            s.spawn(move || {
+                for seq in 0..each {
+                    let message = Msg::Track(Tracked {
+                        sender,
+                        seq,
+                        drops: Arc::clone(drops),
+                    });
+                    if handle.send(message).is_err() {
+                        // Refused once closed: the message came back, and
+                        // was dropped here.
+                        refused.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+        thread::yield_now();
+        handle.stop();
+    });
+    assert_eq!(handle.join(), ExitReason::Normal);
+    let stats = handle.stats();
+    let accepted = accepted.load(Ordering::SeqCst);
+    assert_eq!(
+        stats.handled as usize, accepted,
+        "a graceful stop handles what it accepted"
+    );
+    assert_eq!(stats.dead_letters, 0);
+    assert_eq!(handle.mailbox_len(), 0);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        accepted + refused.load(Ordering::SeqCst),
+        "accepted or refused, every message dropped once"
+    );
 }
