@@ -70,13 +70,15 @@ impl<M> MailboxQueue<M> {
     /// long as it takes). A close (any stop or kill) ends the wait with
     /// the message given back.
     pub(crate) fn put(&self, message: M, deadline: Option<Instant>) -> Result<(), Refused<M>> {
-        let message = match self.try_put(message) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Closed(message)) => return Err(Refused::Closed(message)),
-            Err(TrySendError::Full(message)) => message,
+        let ring = match self {
+            // Never full: straight in (a tell's hot path).
+            Self::List(list) => return list.push(message).map_err(Refused::Closed),
+            Self::Ring(ring) => ring,
         };
-        let Self::Ring(ring) = self else {
-            unreachable!("only a bounded mailbox is ever full")
+        let message = match ring.try_push(message) {
+            Ok(()) => return Ok(()),
+            Err(TryPushError::Closed(message)) => return Err(Refused::Closed(message)),
+            Err(TryPushError::Full(message)) => message,
         };
         match deadline {
             None => ring
