@@ -19,7 +19,7 @@ pub use atomics_kit::SizeError;
 pub use errors::{PushError, TryPopError, TryPushError};
 pub use producer::Producer;
 
-use crate::sync::{take_eagerly, AtomicUsize};
+use crate::sync::{take_eagerly, AtomicUsize, Backoff};
 use ring::Ring;
 use wait_set::WaitSet;
 
@@ -190,6 +190,14 @@ impl<T> BoundedQueue<T> {
                 match self.try_push(pending) {
                     Err(TryPushError::Full(back)) => {
                         value = Some(back);
+                        // Full: wait (reading only) until a quarter of the
+                        // ring is free, so that producer and consumers
+                        // work in runs instead of trading each slot's line.
+                        let refill = self.queue.capacity() - self.queue.capacity() / 4;
+                        let backoff = Backoff::new();
+                        while self.queue.len() > refill && !backoff.is_completed() {
+                            backoff.snooze();
+                        }
                         None
                     }
                     done => Some(done),
