@@ -437,11 +437,10 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.last_panic()
     }
 
-    /// Messages waiting in the mailbox now (a snapshot). The wake-up a
-    /// `stop` or `kill` may queue for an idle actor is not counted (the
-    /// call reads again while one is being queued or taken; in the few
-    /// nanoseconds between the actor taking one and counting it taken, the
-    /// answer can still be one short).
+    /// Messages waiting in the mailbox now (a snapshot: with sends and the
+    /// actor racing it, a moment's count). A send still landing is counted
+    /// once it has claimed its place; a stop or kill queues nothing, so an
+    /// idle actor's mailbox reads 0 after them.
     ///
     /// # Examples
     ///

@@ -118,12 +118,12 @@ impl<M> MailboxQueue<M> {
     }
 
     /// The actor's next message, spinning and yielding briefly before it
-    /// blocks (a request/reply exchange then costs no wake-up). `None`:
-    /// look at the stop request (the queue may be closed).
+    /// blocks (a request/reply exchange then costs no wake-up). `None`
+    /// once the queue is closed (by a stop or kill request: look at it)
+    /// and drained.
     pub(crate) fn next(&self, taker: &mut MailboxTaker) -> Option<M> {
         match self {
-            // `pop` itself waits eagerly before it parks; `None` once
-            // closed and drained.
+            // Each `pop` waits eagerly before it parks.
             Self::Ring(ring) => ring.pop(),
             Self::List(list) => list.pop(taker.list()),
         }
