@@ -9,7 +9,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::sync::{
     order_seqcst_accesses, take_eagerly, AtomicBool, AtomicPtr, AtomicUsize, Backoff, Condvar,
-    Mutex, Ordering, UnsafeCell,
+    Mutex, Ordering, UnsafeCell, CELLS_NEED_BUILDING,
 };
 
 /// Positions per block: `BLOCK_CAP` slots and one position that no message
@@ -67,25 +67,40 @@ struct Block<T> {
 
 impl<T> Block<T> {
     /// A block of empty slots, built in place on the heap: a block of large
-    /// messages never passes through the stack.
+    /// messages never passes through the stack, in a debug build either.
     fn new() -> Box<Self> {
         let mut block = Box::<Self>::new_uninit();
         let raw = block.as_mut_ptr();
         // SAFETY: `raw` points to the new, unaliased allocation; every field
         // is written in place through raw pointers (no reference to
-        // uninitialised memory is made), so the block is initialised when
-        // `assume_init` runs (a slot's value is a `MaybeUninit`, whose
-        // uninitialised state is valid).
+        // uninitialised memory is made), except a slot's value cell where
+        // the cell needs no building (std's: it holds a `MaybeUninit`, valid
+        // unwritten). So the block is initialised when `assume_init` runs.
         unsafe {
             ptr::addr_of_mut!((*raw).next).write(AtomicPtr::new(ptr::null_mut()));
             for index in 0..BLOCK_CAP {
                 let slot = ptr::addr_of_mut!((*raw).slots[index]);
                 ptr::addr_of_mut!((*slot).written).write(AtomicBool::new(false));
-                ptr::addr_of_mut!((*slot).value).write(UnsafeCell::new(MaybeUninit::uninit()));
+                if CELLS_NEED_BUILDING {
+                    build_empty_cell(ptr::addr_of_mut!((*slot).value));
+                }
             }
             block.assume_init()
         }
     }
+}
+
+/// Writes an empty cell at `cell`: out of line, so that `Block::new`'s
+/// frame holds no `MaybeUninit<T>` (a debug build reserves a frame's every
+/// local, called or not).
+///
+/// # Safety
+///
+/// `cell` is valid for a write and aligned.
+#[inline(never)]
+unsafe fn build_empty_cell<T>(cell: *mut UnsafeCell<MaybeUninit<T>>) {
+    // SAFETY: passed on from the caller.
+    unsafe { cell.write(UnsafeCell::new(MaybeUninit::uninit())) };
 }
 
 /// Where pushes claim: the next position (with the closed bit) and the
@@ -417,10 +432,12 @@ impl<T> Drop for MailboxList<T> {
 }
 
 impl<T> MailboxList<T> {
-    /// From `drop` only: drops the messages still queued and frees the
-    /// blocks. If a message's `Drop` panics, the rest are still dropped
-    /// while the panic unwinds (as `Vec` does; a second panic then aborts,
-    /// as there).
+    /// From `drop` only: drops the messages still queued, in place (a
+    /// message never passes through the dropping thread's stack: the last
+    /// handle of an actor of 1 MiB messages may be dropped on any thread),
+    /// and frees the blocks. If a message's `Drop` panics, the rest are
+    /// still dropped while the panic unwinds (as `Vec` does; a second panic
+    /// then aborts, as there).
     fn drop_rest(&self) {
         /// On unwind from one message's drop: the messages after it.
         struct Rest<'a, T>(&'a MailboxList<T>);
@@ -429,18 +446,59 @@ impl<T> MailboxList<T> {
                 self.0.drop_rest();
             }
         }
-        // SAFETY: `drop` has `&mut` access to the list: this is the only
-        // taker, and no push is landing.
-        while let Ok(message) = unsafe { self.take() } {
-            let rest = Rest(self);
-            drop(message);
-            std::mem::forget(rest);
+        /// A block the head has left, freed after its last message's drop,
+        /// also when that drop panics.
+        struct Left<T>(*mut Block<T>);
+        impl<T> Drop for Left<T> {
+            fn drop(&mut self) {
+                // SAFETY: the head moved past this block, so nothing else
+                // reaches or frees it.
+                drop(unsafe { Box::from_raw(self.0) });
+            }
         }
-        // Relaxed: `drop` has `&mut` access. Every block before the head's
-        // was freed as the head left it; this one is freed once, by the
-        // `drop_rest` that found the list empty.
+        // Relaxed (every access below): `drop` has `&mut` access, and every
+        // push has returned, so every slot from the head to the tail is
+        // written and the tail rests inside a block.
+        let tail = self.tail.index.load(Ordering::Relaxed) & !CLOSED;
+        loop {
+            let head = self.head.index.load(Ordering::Relaxed);
+            if head == tail {
+                break;
+            }
+            let block = self.head.block.load(Ordering::Relaxed);
+            let offset = (head >> SHIFT) % LAP;
+            // The head moves past the slot before its message is dropped,
+            // so that `Rest` carries on after it.
+            let left = if offset + 1 == BLOCK_CAP {
+                // SAFETY: the head's block is live; its last slot's push
+                // linked the next one.
+                let next = unsafe { (*block).next.load(Ordering::Relaxed) };
+                self.head.block.store(next, Ordering::Relaxed);
+                self.head
+                    .index
+                    .store(head.wrapping_add(2 * ONE), Ordering::Relaxed);
+                Some(Left(block))
+            } else {
+                self.head
+                    .index
+                    .store(head.wrapping_add(ONE), Ordering::Relaxed);
+                None
+            };
+            let rest = Rest(self);
+            // SAFETY: a slot between the head and the tail holds a message
+            // that no take read, and the head has moved past it: it is
+            // dropped here, once. The block is live: `left` frees it after.
+            unsafe {
+                (*block).slots[offset]
+                    .value
+                    .with_mut(|cell| (*cell).assume_init_drop());
+            }
+            std::mem::forget(rest);
+            drop(left);
+        }
         let last = self.head.block.load(Ordering::Relaxed);
-        // SAFETY: the head's block, which nothing else frees.
+        // SAFETY: the head's block, which nothing else frees; this is the
+        // `drop_rest` that found the list empty, so it is freed once.
         drop(unsafe { Box::from_raw(last) });
     }
 }
@@ -473,6 +531,35 @@ mod tests {
         assert_eq!(list.pop(&mut taker), Some(1));
         assert_eq!(list.pop(&mut taker), None);
         assert_eq!(list.len(), 0);
+    }
+
+    #[test]
+    fn dropping_the_list_drops_what_is_left_once_even_past_a_panicking_drop() {
+        use std::sync::atomic::AtomicUsize as Count;
+        use std::sync::Arc;
+        struct Counted(Arc<Count>, bool);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                assert!(!self.1, "a message whose drop panics");
+            }
+        }
+        let drops = Arc::new(Count::new(0));
+        let (list, mut taker) = MailboxList::new();
+        // Across three blocks, one taken, the one that panics at a block's end.
+        for n in 0..2 * LAP + 5 {
+            list.push(Counted(Arc::clone(&drops), n == BLOCK_CAP - 1))
+                .ok()
+                .unwrap();
+        }
+        drop(list.try_pop(&mut taker));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(list)));
+        assert!(unwound.is_err(), "the panic is passed on");
+        assert_eq!(
+            drops.load(std::sync::atomic::Ordering::Relaxed),
+            2 * LAP + 5,
+            "each message dropped once, the one taken included"
+        );
     }
 
     #[test]

@@ -39,3 +39,9 @@ pub(crate) fn order_seqcst_accesses() {
 }
 #[cfg(not(loom))]
 pub(crate) fn order_seqcst_accesses() {}
+
+/// Whether an [`UnsafeCell`] must be built before it is used. Loom's keeps
+/// state for its checks; std's holds only its value, so one holding a
+/// `MaybeUninit` is valid left unwritten (and building it would pass the
+/// value, however large, through the stack in a debug build).
+pub(crate) const CELLS_NEED_BUILDING: bool = cfg!(loom);

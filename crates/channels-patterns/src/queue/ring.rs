@@ -2,11 +2,12 @@
 //! queue's closed flag inside its tail position.
 
 use std::mem::MaybeUninit;
+use std::ptr;
 
 use crossbeam_utils::CachePadded;
 
 use super::errors::{TryPopError, TryPushError};
-use crate::sync::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::sync::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell, CELLS_NEED_BUILDING};
 
 /// One place in the ring: a value, and a stamp saying whose turn it is.
 ///
@@ -75,13 +76,26 @@ impl<T> Ring<T> {
             "ring capacity {capacity} out of range"
         );
         let closed_bit = (capacity + 1).next_power_of_two();
-        let slots = (0..capacity)
-            .map(|index| Slot {
+        // Built in place on the heap: a slot of a large value never passes
+        // through the stack, in a debug build either.
+        let mut slots = Box::<[Slot<T>]>::new_uninit_slice(capacity);
+        for (index, slot) in slots.iter_mut().enumerate() {
+            let slot = slot.as_mut_ptr();
+            // SAFETY: `slot` points into the new, unaliased allocation; each
+            // field is written in place through raw pointers (no reference
+            // to uninitialised memory is made), except the value cell where
+            // it needs no building (std's: it holds a `MaybeUninit`, valid
+            // unwritten).
+            unsafe {
                 // Lap 0: slot `index` waits for the push at position `index`.
-                stamp: AtomicUsize::new(index),
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
+                ptr::addr_of_mut!((*slot).stamp).write(AtomicUsize::new(index));
+                if CELLS_NEED_BUILDING {
+                    build_empty_cell(ptr::addr_of_mut!((*slot).value));
+                }
+            }
+        }
+        // SAFETY: every slot was initialised above.
+        let slots = unsafe { slots.assume_init() };
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
@@ -294,6 +308,19 @@ impl<T> Ring<T> {
     pub(crate) fn is_full(&self) -> bool {
         self.len() == self.slots.len()
     }
+}
+
+/// Writes an empty cell at `cell`: out of line, so that `Ring::new`'s frame
+/// holds no `MaybeUninit<T>` (a debug build reserves a frame's every local,
+/// called or not).
+///
+/// # Safety
+///
+/// `cell` is valid for a write and aligned.
+#[inline(never)]
+unsafe fn build_empty_cell<T>(cell: *mut UnsafeCell<MaybeUninit<T>>) {
+    // SAFETY: passed on from the caller.
+    unsafe { cell.write(UnsafeCell::new(MaybeUninit::uninit())) };
 }
 
 impl<T> Drop for Ring<T> {
