@@ -42,11 +42,16 @@ use crate::exit_reason::ExitReason;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Actor: Send + Sized + 'static {
-    /// What the actor receives. It moves by value through the actor
-    /// thread's stack on its way to [`handle`](Self::handle), a few frames
-    /// deep: box a message of hundreds of KiB, or give the thread a bigger
-    /// stack ([`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size));
-    /// a stack overflow aborts the process, as on any thread.
+    /// What the actor receives. It moves by value through a few frames of
+    /// the sending thread's stack and of the actor thread's on its way to
+    /// [`handle`](Self::handle) (more in a debug build, where a handler
+    /// sending 64 KiB messages to its own actor overflowed the default
+    /// 2 MiB stack): box a message of tens of KiB or more, or give the
+    /// actor's thread a bigger stack
+    /// ([`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size)); a
+    /// stack overflow aborts the process, as on any thread. Spawning, and
+    /// dropping the last handle, move no message through the caller's
+    /// stack, whatever the message's size.
     type Message: Send + 'static;
 
     /// Handles one message. A panic here is caught: the actor stops with

@@ -158,8 +158,8 @@ impl ActorBuilder {
     /// The stack size of the actor's thread, in bytes (default: std's,
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
     /// through that stack by value on its way to `handle`, and in a few
-    /// frames at once: a message of hundreds of KiB wants a bigger stack,
-    /// or a `Box`. Every size is accepted here: one below 64 KiB is raised
+    /// frames at once (more in a debug build): a message of tens of KiB or
+    /// more wants a bigger stack, or a `Box`. Every size is accepted here: one below 64 KiB is raised
     /// to 64 KiB (with less, a panic in the actor's code overflowed the
     /// stack while it unwound, and the process aborted, even for a panic
     /// that supervision would catch); the platform rounds it to whole

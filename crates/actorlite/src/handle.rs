@@ -19,7 +19,8 @@ use crate::timer::{self, TimerHandle};
 /// [`stop`](Self::stop).
 ///
 /// Every message a send accepts is handled, or counted as a dead letter
-/// (the actor was killed or stopped by a panic with it still queued), or
+/// (the actor was killed, or stopped by a panic, before its handler began
+/// on it: still queued, or just taken from the mailbox), or
 /// lost with a handler's panic (counted in
 /// [`ActorStats::panicked_messages`]); a refused message comes back in the
 /// error.
@@ -235,10 +236,14 @@ impl<A: Actor> ActorHandle<A> {
         self.shared.request(STOP);
     }
 
-    /// Stops the actor now: later sends are refused, the messages still
-    /// queued are dropped and counted as dead letters, then
+    /// Stops the actor now: later sends are refused, the messages whose
+    /// handling has not begun are dropped and counted as dead letters, then
     /// [`Actor::stopped`] runs with [`ExitReason::Killed`]. The message
-    /// being handled, if any, finishes first.
+    /// being handled, if any, finishes first. "Not begun" includes a
+    /// message the actor took from the mailbox a moment before the kill
+    /// and had not yet passed to its handler, which
+    /// [`mailbox_len`](Self::mailbox_len) no longer counted: the actor
+    /// looks at the kill request between taking a message and handling it.
     ///
     /// # Examples
     ///
