@@ -64,6 +64,15 @@ impl Actor for Recorder {
     }
 }
 
+/// Sender `sender`'s message number `seq`, counting its drop in `drops`.
+fn track(sender: usize, seq: usize, drops: &Arc<AtomicUsize>) -> Msg {
+    Msg::Track(Tracked {
+        sender,
+        seq,
+        drops: Arc::clone(drops),
+    })
+}
+
 fn send_all(
     handle: &actorlite::ActorHandle<Recorder>,
     senders: usize,
@@ -74,11 +83,7 @@ fn send_all(
         for sender in 0..senders {
             s.spawn(move || {
                 for seq in 0..each {
-                    let message = Msg::Track(Tracked {
-                        sender,
-                        seq,
-                        drops: Arc::clone(drops),
-                    });
+                    let message = track(sender, seq, drops);
                     assert!(handle.send(message).is_ok(), "the actor is running");
                 }
             });
@@ -274,12 +279,7 @@ fn concurrent_stop_while_senders_fill_an_unbounded_mailbox_handles_every_accepte
             let (accepted, refused) = (&accepted, &refused);
             s.spawn(move || {
                 for seq in 0..each {
-                    let message = Msg::Track(Tracked {
-                        sender,
-                        seq,
-                        drops: Arc::clone(drops),
-                    });
-                    if handle.send(message).is_err() {
+                    if handle.send(track(sender, seq, drops)).is_err() {
                         // Refused once closed: the message came back, and
                         // was dropped here.
                         refused.fetch_add(1, Ordering::SeqCst);
