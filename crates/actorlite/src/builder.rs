@@ -15,13 +15,6 @@ use atomics_kit::SizeError;
 
 use crate::errors::SpawnError;
 
-/// The smallest actor thread stack
-/// [`stack_size`](ActorBuilder::stack_size) gives: with less, a panic in
-/// user code overflowed the stack while it unwound (aborting the process),
-/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
-/// 16 KiB did not.
-const MIN_STACK_SIZE: usize = 64 << 10;
-
 /// Starts `actor` on its own thread with the default mailbox (bounded, 64
 /// messages) and returns a handle to it. The seed article's
 /// `spawn_actor`.
@@ -190,7 +183,7 @@ impl ActorBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes.max(MIN_STACK_SIZE));
+        self.stack_size = Some(bytes.max(atomics_kit::MIN_THREAD_STACK));
         self
     }
 

@@ -67,6 +67,7 @@ mod single_writer_counter;
 mod size_error;
 pub mod sync;
 mod thread_index;
+mod thread_stack;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
@@ -76,6 +77,7 @@ pub use sharded_counter::ShardedCounter;
 pub use single_writer_counter::SingleWriterCounter;
 pub use size_error::SizeError;
 pub use thread_index::thread_index;
+pub use thread_stack::MIN_THREAD_STACK;
 
 /// The README's example, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../README.md")]

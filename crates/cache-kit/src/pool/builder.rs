@@ -8,13 +8,6 @@ use crate::pool::errors::PoolBuildError;
 use crate::pool::shared::Handlers;
 use crate::{SizeError, WorkStealingPool};
 
-/// The smallest worker stack
-/// [`stack_size`](PoolBuilder::stack_size) gives: with less, a panic in
-/// user code overflowed the stack while it unwound (aborting the process),
-/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
-/// 16 KiB did not.
-const MIN_STACK_SIZE: usize = 64 << 10;
-
 /// Builds a [`WorkStealingPool`].
 ///
 /// # Examples
@@ -105,7 +98,7 @@ impl PoolBuilder {
     /// # Ok::<(), cache_kit::PoolBuildError>(())
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes.max(MIN_STACK_SIZE));
+        self.stack_size = Some(bytes.max(atomics_kit::MIN_THREAD_STACK));
         self
     }
 

@@ -5,13 +5,6 @@ use std::sync::Arc;
 use super::results::Delivery;
 use super::{Executor, PoolError, Results, Task, WorkerPool};
 
-/// The smallest worker stack
-/// [`stack_size`](WorkerPoolBuilder::stack_size) gives: with less, a panic in
-/// user code overflowed the stack while it unwound (aborting the process),
-/// measured with `RUST_BACKTRACE=full` in a debug build; 64 KiB held,
-/// 16 KiB did not.
-const MIN_STACK_SIZE: usize = 64 << 10;
-
 /// Options for a [`WorkerPool`]: the number of workers, a bounded job
 /// queue, the worker threads' names and stack size.
 ///
@@ -139,7 +132,7 @@ impl WorkerPoolBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes.max(MIN_STACK_SIZE));
+        self.stack_size = Some(bytes.max(atomics_kit::MIN_THREAD_STACK));
         self
     }
 
