@@ -600,12 +600,24 @@ fn results_left_in_the_channel_are_all_dropped_even_if_one_drop_panics() {
 fn shutdown_now_gives_back_a_queued_job_even_with_a_submitter_blocked_for_room() {
     let (pool, results, go, first) = pool_holding_job_0(Some(1));
     let queued = pool.submit(1).unwrap();
+    let submitted = AtomicBool::new(false);
     let back = thread::scope(|s| {
-        let blocked = s.spawn(|| pool.submit(2).ok());
+        let blocked = s.spawn(|| {
+            let id = pool.submit(2).ok();
+            submitted.store(true, Ordering::SeqCst);
+            id
+        });
         // Give the third submission time to block on the full queue.
         thread::sleep(Duration::from_millis(50));
         let releaser = s.spawn(|| {
-            thread::sleep(Duration::from_millis(50));
+            // Job 0 is released (so that `shutdown_now` can join its worker)
+            // only once the shutdown has taken every queued job: the
+            // blocked submission has finished (its job queued, or refused)
+            // and the queue is empty. Released on a timer instead, under
+            // miri's slow clock the worker started job 1 first.
+            while !(submitted.load(Ordering::SeqCst) && pool.stats().queued == 0) {
+                thread::yield_now();
+            }
             go.send(()).unwrap();
         });
         let back = pool.shutdown_now();
