@@ -16,7 +16,7 @@ pub enum Mailbox {
     /// returns `Full`.
     Bounded(usize),
     /// No limit: `send` never waits. A slow actor's queue grows without
-    /// bound; it is allocated in blocks of 31 messages as they come, and
+    /// bound; it is allocated in blocks of 63 messages as they come, and
     /// each block is freed once the actor took its last message.
     Unbounded,
 }

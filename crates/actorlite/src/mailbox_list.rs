@@ -13,11 +13,14 @@ use crate::sync::{
 };
 
 /// Positions per block: `BLOCK_CAP` slots and one position that no message
-/// takes (the tail waits there while the next block is linked in). Under
+/// takes (the tail waits there while the next block is linked in). 64, not
+/// crossbeam's 32: with one sender, tells went from 33 to 70 M/s on a 2-core
+/// AMD EPYC (paired A/B, 4 runs), the block's malloc on the sender and its
+/// free on the actor coming half as often. Under
 /// loom a block holds one message, so every push links a block in and
 /// every take frees one.
 #[cfg(not(loom))]
-const LAP: usize = 32;
+const LAP: usize = 64;
 #[cfg(loom)]
 const LAP: usize = 2;
 /// Slots per block.

@@ -102,8 +102,8 @@ fn concurrent_senders_into_an_unbounded_mailbox_every_message_handled_once_and_i
     many_senders_every_message_handled_once_and_in_order_per_sender(Mailbox::Unbounded);
 }
 
-/// 4 senders (120 messages under miri: several of the unbounded list's
-/// 31-message blocks).
+/// 4 senders (120 messages under miri: two of the unbounded list's
+/// 63-message blocks).
 fn many_senders_every_message_handled_once_and_in_order_per_sender(mailbox: Mailbox) {
     let (senders, each) = (4, amount(20_000, 30));
     let drops = Arc::new(AtomicUsize::new(0));
