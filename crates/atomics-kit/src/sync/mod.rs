@@ -12,7 +12,9 @@
 //! - [`take_eagerly`]: spin, then yield, before blocking, for a consumer
 //!   that usually finds work again within microseconds.
 //! - [`UnsafeCell`]: `std`'s behind loom's closure API, for the crates
-//!   whose unsafe code loom checks.
+//!   whose unsafe code loom checks, and [`CELLS_NEED_BUILDING`].
+//! - [`order_seqcst_accesses`]: nothing, or under loom the fence that
+//!   stands in for the total order of `SeqCst` accesses.
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the same names are loom's
 //! primitives (and a `Backoff` whose every step yields, since loom must run
@@ -45,6 +47,7 @@
 mod backoff;
 mod condvar;
 mod mutex;
+mod order_seqcst_accesses;
 mod take_eagerly;
 mod thread_registry;
 mod unsafe_cell;
@@ -52,9 +55,10 @@ mod unsafe_cell;
 pub use backoff::Backoff;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use order_seqcst_accesses::order_seqcst_accesses;
 pub use take_eagerly::take_eagerly;
 pub(crate) use thread_registry::{claim_index, current_thread_index, release_index};
-pub use unsafe_cell::UnsafeCell;
+pub use unsafe_cell::{UnsafeCell, CELLS_NEED_BUILDING};
 
 /// Sleeps the thread; under loom, yields instead (loom has no time, and a
 /// waiting thread must yield for the others to run).

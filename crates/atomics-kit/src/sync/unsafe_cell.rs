@@ -41,3 +41,29 @@ impl<T> UnsafeCell<T> {
 
 #[cfg(loom)]
 pub use loom::cell::UnsafeCell;
+
+/// Whether an [`UnsafeCell`] must be built before it is used. Loom's keeps
+/// state for its checks; std's holds only its value, so one holding a
+/// `MaybeUninit` is valid left unwritten (and building it would pass the
+/// value, however large, through the stack in a debug build). A buffer of
+/// cells allocated uninitialised (`Box::new_uninit_slice`) builds each one
+/// only when this is true.
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::sync::{UnsafeCell, CELLS_NEED_BUILDING};
+/// use std::mem::MaybeUninit;
+///
+/// let mut slots = Box::<[UnsafeCell<MaybeUninit<u64>>]>::new_uninit_slice(4);
+/// if CELLS_NEED_BUILDING {
+///     for slot in slots.iter_mut() {
+///         slot.write(UnsafeCell::new(MaybeUninit::uninit()));
+///     }
+/// }
+/// // SAFETY: every cell is built, or (outside loom) a cell of an
+/// // uninitialised value is itself valid uninitialised.
+/// let slots = unsafe { slots.assume_init() };
+/// assert_eq!(slots.len(), 4);
+/// ```
+pub const CELLS_NEED_BUILDING: bool = cfg!(loom);
