@@ -120,6 +120,22 @@ struct Head<T> {
     block: AtomicPtr<Block<T>>,
 }
 
+/// A block the head has moved past ([`MailboxList::step_head`]): freed
+/// when dropped.
+struct LeftBlock<T>(*mut Block<T>);
+
+impl<T> Drop for LeftBlock<T> {
+    fn drop(&mut self) {
+        // SAFETY: every slot of the block was taken (or dropped by
+        // `drop_rest`), so every push into it finished (the last one
+        // stored `next` before its slot); no pointer to it remains: the
+        // tail moved on (it is at or past the next block) and the head
+        // points to the next one. Made once per block, by the step past
+        // its end.
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
 /// An unbounded queue of messages with many pushers and one taker, the
 /// actor (crossbeam-channel's list flavor, cut down to one taker and
 /// closed on demand).
@@ -342,10 +358,35 @@ impl<T> MailboxList<T> {
         let message = slot
             .value
             .with(|cell| unsafe { (*cell).assume_init_read() });
+        // SAFETY: the taker's own head, past a slot this take has read
+        // (whose push, if the block's last, linked the next block).
+        let left = unsafe { self.step_head(head, block, offset) };
+        // Frees the block if the head left it: after the read above.
+        drop(left);
+        Ok(message)
+    }
+
+    /// Moves the head (at `head`, in `block`, on slot `offset`) past that
+    /// slot, and past the block's end if it was the last: then the block
+    /// is returned as [`LeftBlock`], freed when the caller drops it, once
+    /// done with the slot.
+    ///
+    /// # Safety
+    ///
+    /// Only the taker (or `drop`) moves the head, with its current values,
+    /// and the slot's push has written it (so a block's last slot's push
+    /// has linked the next block).
+    unsafe fn step_head(
+        &self,
+        head: usize,
+        block: *mut Block<T>,
+        offset: usize,
+    ) -> Option<LeftBlock<T>> {
         if offset + 1 == BLOCK_CAP {
-            // SAFETY: as above. Acquire: pairs with the Release store of
-            // the push that claimed this slot, which linked the next block
-            // before writing the slot.
+            // SAFETY: the head's block is live (only a `LeftBlock` frees
+            // it). Acquire: pairs with the Release store of the push that
+            // claimed this slot, which linked the next block before
+            // writing the slot.
             let next = unsafe { (*block).next.load(Ordering::Acquire) };
             debug_assert!(!next.is_null(), "the last slot's push links the next block");
             // Relaxed: the taker's own.
@@ -355,18 +396,14 @@ impl<T> MailboxList<T> {
             self.head
                 .index
                 .store(head.wrapping_add(2 * ONE), Ordering::Release);
-            // SAFETY: every slot of `block` was taken, so every push into
-            // it finished (the last one stored `next` before its slot);
-            // no pointer to it remains: the tail moved on (it is at or past
-            // the next block) and the head now points to `next`.
-            drop(unsafe { Box::from_raw(block) });
+            Some(LeftBlock(block))
         } else {
             // Release: as above.
             self.head
                 .index
                 .store(head.wrapping_add(ONE), Ordering::Release);
+            None
         }
-        Ok(message)
     }
 
     /// Sleeps until a push or the close may have changed the list (or
@@ -449,17 +486,7 @@ impl<T> MailboxList<T> {
                 self.0.drop_rest();
             }
         }
-        /// A block the head has left, freed after its last message's drop,
-        /// also when that drop panics.
-        struct Left<T>(*mut Block<T>);
-        impl<T> Drop for Left<T> {
-            fn drop(&mut self) {
-                // SAFETY: the head moved past this block, so nothing else
-                // reaches or frees it.
-                drop(unsafe { Box::from_raw(self.0) });
-            }
-        }
-        // Relaxed (every access below): `drop` has `&mut` access, and every
+        // Relaxed (the loads below): `drop` has `&mut` access, and every
         // push has returned, so every slot from the head to the tail is
         // written and the tail rests inside a block.
         let tail = self.tail.index.load(Ordering::Relaxed) & !CLOSED;
@@ -471,22 +498,11 @@ impl<T> MailboxList<T> {
             let block = self.head.block.load(Ordering::Relaxed);
             let offset = (head >> SHIFT) % LAP;
             // The head moves past the slot before its message is dropped,
-            // so that `Rest` carries on after it.
-            let left = if offset + 1 == BLOCK_CAP {
-                // SAFETY: the head's block is live; its last slot's push
-                // linked the next one.
-                let next = unsafe { (*block).next.load(Ordering::Relaxed) };
-                self.head.block.store(next, Ordering::Relaxed);
-                self.head
-                    .index
-                    .store(head.wrapping_add(2 * ONE), Ordering::Relaxed);
-                Some(Left(block))
-            } else {
-                self.head
-                    .index
-                    .store(head.wrapping_add(ONE), Ordering::Relaxed);
-                None
-            };
+            // so that `Rest` carries on after it; a block left is freed
+            // after its last message's drop, also when that drop panics.
+            // SAFETY: `drop` is the only taker left; every slot up to the
+            // tail is written (see above).
+            let left = unsafe { self.step_head(head, block, offset) };
             let rest = Rest(self);
             // SAFETY: a slot between the head and the tail holds a message
             // that no take read, and the head has moved past it: it is

@@ -133,37 +133,29 @@ impl<M> MailboxQueue<M> {
     /// message that is in the queue, or is still landing, to `each`, and
     /// returns once no more can come.
     pub(crate) fn drain(&self, taker: &mut MailboxTaker, mut each: impl FnMut(M)) {
+        let backoff = Backoff::new();
+        loop {
+            // `Closed` only once closed and every claimed slot was taken;
+            // a take waits for a claimed push still landing.
+            match self.try_take(taker) {
+                Ok(message) => each(message),
+                Err(Nothing::Closed) => return,
+                Err(Nothing::Empty) => {
+                    debug_assert!(false, "drained before the close");
+                    backoff.snooze();
+                }
+            }
+        }
+    }
+
+    /// The actor's next message, without waiting.
+    fn try_take(&self, taker: &mut MailboxTaker) -> Result<M, Nothing> {
         match self {
-            Self::Ring(ring) => {
-                let backoff = Backoff::new();
-                loop {
-                    // `Closed` only once closed and every claimed slot was
-                    // taken; a pop waits for a claimed push still landing.
-                    match ring.try_pop() {
-                        Ok(message) => each(message),
-                        Err(TryPopError::Closed) => return,
-                        Err(TryPopError::Empty) => {
-                            debug_assert!(false, "drained before the close");
-                            backoff.snooze();
-                        }
-                    }
-                }
-            }
-            Self::List(list) => {
-                let taker = taker.list();
-                // `Closed` only once closed and every claimed slot was
-                // taken; a take waits for a claimed push still landing.
-                loop {
-                    match list.try_pop(taker) {
-                        Ok(message) => each(message),
-                        Err(Nothing::Closed) => return,
-                        Err(Nothing::Empty) => {
-                            debug_assert!(false, "drained before the close");
-                            Backoff::new().snooze();
-                        }
-                    }
-                }
-            }
+            Self::Ring(ring) => ring.try_pop().map_err(|error| match error {
+                TryPopError::Empty => Nothing::Empty,
+                TryPopError::Closed => Nothing::Closed,
+            }),
+            Self::List(list) => list.try_pop(taker.list()),
         }
     }
 
