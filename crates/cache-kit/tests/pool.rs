@@ -962,3 +962,102 @@ fn results_dropped_while_a_panic_is_reraised_child() {
 fn a_result_whose_drop_panics_never_aborts_a_reraised_panic() {
     passes_in_child("results_dropped_while_a_panic_is_reraised_child");
 }
+
+/// A capture that counts its drops.
+struct CountsDrop(Arc<AtomicUsize>);
+
+impl Drop for CountsDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// 32 bytes aligned to 32: a capture more aligned than a job block.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Aligned32(#[allow(dead_code)] [u8; 32]); // its size and alignment are the point
+
+/// Runs scope tasks and detached tasks (spawned from outside the pool and
+/// from its workers) that each capture a drop counter and `padding`, and
+/// checks that each ran once and dropped its captures once.
+fn tasks_capturing<P: Copy + Send + Sync + 'static>(pool: &WorkStealingPool, padding: P) {
+    let outer = if cfg!(miri) { 4 } else { 200 };
+    let inner = 9;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicUsize::new(0));
+    pool.scope(|s| {
+        for _ in 0..outer {
+            let capture = CountsDrop(Arc::clone(&dropped));
+            let (ran, dropped) = (&ran, &dropped);
+            s.spawn(move |s| {
+                let _keep = (&capture, padding);
+                ran.fetch_add(1, Ordering::SeqCst);
+                for _ in 0..inner {
+                    let capture = CountsDrop(Arc::clone(dropped));
+                    s.spawn(move |_| {
+                        let _keep = (&capture, padding);
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    });
+                    let capture = CountsDrop(Arc::clone(dropped));
+                    let ran = Arc::clone(ran);
+                    pool::spawn(move || {
+                        let _keep = (&capture, padding);
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            });
+        }
+    });
+    for _ in 0..outer {
+        let capture = CountsDrop(Arc::clone(&dropped));
+        let ran = Arc::clone(&ran);
+        pool.spawn(move || {
+            let _keep = (&capture, padding);
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    pool.wait_idle();
+    let tasks = outer * (1 + 2 * inner) + outer;
+    assert_eq!(ran.load(Ordering::SeqCst), tasks, "each task runs once");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        tasks,
+        "each capture drops once"
+    );
+}
+
+#[test]
+fn tasks_of_every_closure_size_run_once_and_drop_their_captures_once() {
+    // Job closures that fit a worker's 64-byte spare blocks, that just fit
+    // or just miss, that are more aligned, and that are large: the two
+    // ways a job is stored, on both sides of the limit, reused many times
+    // over (more jobs than a worker keeps spare blocks).
+    let pool = WorkStealingPool::new(2).unwrap();
+    tasks_capturing(&pool, ());
+    tasks_capturing(&pool, [0_u8; 24]);
+    tasks_capturing(&pool, [0_u8; 40]);
+    tasks_capturing(&pool, [0_u8; 41]);
+    tasks_capturing(&pool, Aligned32([0; 32]));
+    tasks_capturing(&pool, [0_u64; 64]);
+}
+
+#[test]
+fn tasks_capturing_nothing_run_once() {
+    // Zero-sized closures: boxed (a `Box` of one allocates nothing), never
+    // put in a block.
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+    let tasks = if cfg!(miri) { 10 } else { 1000 };
+    let pool = WorkStealingPool::new(2).unwrap();
+    for _ in 0..tasks {
+        pool.spawn(|| {
+            RAN.fetch_add(1, Ordering::SeqCst);
+            pool::spawn(|| {
+                RAN.fetch_add(1, Ordering::SeqCst);
+            });
+        })
+        .unwrap();
+    }
+    pool.wait_idle();
+    assert_eq!(RAN.load(Ordering::SeqCst), 2 * tasks);
+}

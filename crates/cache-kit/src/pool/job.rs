@@ -3,12 +3,14 @@
 //! a joiner's stack (`join`) share one 16-byte, `Copy` element type and a
 //! `join` allocates nothing (the layout rayon-core uses).
 //!
-//! This file and `scope.rs` hold the crate's `unsafe` code; each block
-//! says why it is sound.
+//! This file, `job_blocks.rs`, `scope.rs` and `worker_thread.rs` hold the
+//! crate's `unsafe` code; each block says why it is sound.
 
 use std::cell::UnsafeCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 
+use crate::pool::job_blocks;
 use crate::pool::latch::Latch;
 use crate::pool::worker_thread::WorkerThread;
 
@@ -49,43 +51,93 @@ impl JobRef {
     }
 }
 
-/// A boxed closure: what `spawn` and `Scope::spawn` queue.
+/// A closure on the heap: what `spawn` and `Scope::spawn` queue. It goes
+/// in a block of the spawning worker's [`JobBlocks`] when it fits (the
+/// worker that runs it keeps the block), else in a `Box`.
 pub(crate) struct HeapJob;
 
 impl HeapJob {
-    /// Boxes `job`; the box is freed when the returned `JobRef` executes.
-    /// `job` receives the worker that runs it. What it returns is dropped
-    /// only after its call has returned: a scope task returns its
-    /// completion signal (`scope.rs`), because while a call runs, the
-    /// references it was given (the task's borrows of the scope caller's
-    /// locals) are protected under Tree Borrows, and the signal lets the
-    /// caller use those locals at once.
+    /// Moves `job` to the heap; the block or box is given back or freed
+    /// when the returned `JobRef` executes. `job` receives the worker that
+    /// runs it. What it returns is dropped only after its call has
+    /// returned: a scope task returns its completion signal (`scope.rs`),
+    /// because while a call runs, the references it was given (the task's
+    /// borrows of the scope caller's locals) are protected under Tree
+    /// Borrows, and the signal lets the caller use those locals at once.
+    /// `spawner` is the calling thread's worker, of any pool, if it is one:
+    /// its spare blocks are used.
     ///
     /// # Safety
     ///
     /// `F` may borrow (the `JobRef` forgets its lifetime): the caller must
     /// make sure everything `job` borrows outlives its execution (`spawn`
     /// requires `'static`; `Scope` waits for its jobs).
-    pub(crate) unsafe fn into_job_ref<F, T>(job: F) -> JobRef
+    #[inline]
+    pub(crate) unsafe fn into_job_ref<F, T>(job: F, spawner: Option<&WorkerThread>) -> JobRef
     where
         F: FnOnce(&WorkerThread) -> T + Send,
     {
-        unsafe fn execute<F: FnOnce(&WorkerThread) -> T, T>(
-            pointer: *const (),
-            worker: &WorkerThread,
-        ) {
-            // SAFETY: `pointer` came from `Box::into_raw` below with this
-            // very `F`, and the JobRef's contract says it runs once.
-            let job = unsafe { Box::from_raw(pointer.cast::<F>().cast_mut()) };
-            let finished = job(worker);
-            // The job's call has returned: nothing it borrowed is protected.
-            drop(finished);
-        }
-        JobRef {
-            pointer: Box::into_raw(Box::new(job)).cast_const().cast::<()>(),
-            execute_fn: execute::<F, T>,
+        if job_blocks::fits::<F>() {
+            let block =
+                spawner.map_or_else(job_blocks::allocate, |worker| worker.job_blocks.take());
+            // SAFETY: a block of layout `BLOCK`, which `F` fits (size and
+            // alignment), used by nobody else.
+            unsafe { block.cast::<F>().as_ptr().write(job) };
+            JobRef {
+                pointer: block.as_ptr().cast_const().cast::<()>(),
+                execute_fn: execute_in_block::<F, T>,
+            }
+        } else {
+            JobRef {
+                pointer: Box::into_raw(Box::new(job)).cast_const().cast::<()>(),
+                execute_fn: execute_boxed::<F, T>,
+            }
         }
     }
+}
+
+/// Runs a job that [`HeapJob::into_job_ref`] put in a block; the running
+/// worker keeps the block.
+///
+/// # Safety
+///
+/// `pointer` is a block holding an `F`, written by `into_job_ref`, and
+/// this runs once (the contract of `JobRef`).
+unsafe fn execute_in_block<F: FnOnce(&WorkerThread) -> T, T>(
+    pointer: *const (),
+    worker: &WorkerThread,
+) {
+    // SAFETY: the block holds an `F` (this function's contract), moved out
+    // once, here.
+    let job = unsafe { pointer.cast::<F>().read() };
+    // SAFETY: a block of layout `BLOCK` (`into_job_ref` makes one only),
+    // whose `F` was just moved out, and which nothing else uses: its one
+    // `JobRef` is being executed.
+    unsafe {
+        worker
+            .job_blocks
+            .give_back(NonNull::new_unchecked(pointer.cast_mut().cast::<u8>()));
+    }
+    let finished = job(worker);
+    // The job's call has returned: nothing it borrowed is protected.
+    drop(finished);
+}
+
+/// Runs a job that [`HeapJob::into_job_ref`] boxed.
+///
+/// # Safety
+///
+/// `pointer` came from `Box::into_raw` of a `Box<F>`, and this runs once
+/// (the contract of `JobRef`).
+unsafe fn execute_boxed<F: FnOnce(&WorkerThread) -> T, T>(
+    pointer: *const (),
+    worker: &WorkerThread,
+) {
+    // SAFETY: this function's contract.
+    let job = unsafe { Box::from_raw(pointer.cast::<F>().cast_mut()) };
+    let finished = job(worker);
+    // As in `execute_in_block`.
+    drop(finished);
 }
 
 /// A job on the stack of a `join` caller: the closure, a slot for its

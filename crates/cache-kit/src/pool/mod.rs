@@ -9,8 +9,8 @@
 //! [`join`], [`scope`], [`spawn`] and [`current_thread_index`]
 //! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
 //! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
-//! `job.rs`, `scope.rs` and `worker_thread.rs` only; the other files deny
-//! it. [`WorkStealingPool::broadcast`] (`broadcast.rs`) posts a job to
+//! `job.rs`, `job_blocks.rs`, `scope.rs` and `worker_thread.rs` only; the
+//! other files deny it. [`WorkStealingPool::broadcast`] (`broadcast.rs`) posts a job to
 //! each worker's own inbox.
 //!
 //! Compiled with the `pool` feature (on by default).
@@ -24,6 +24,7 @@ mod current;
 #[deny(unsafe_code)]
 mod errors;
 mod job;
+mod job_blocks;
 #[deny(unsafe_code)]
 mod outside_call;
 #[deny(unsafe_code)]
@@ -253,7 +254,7 @@ impl WorkStealingPool {
                 // Outside spawns pass the gate.
                 let admission = self.shared.gate.enter().ok_or(PoolShutDown)?;
                 self.shared.task_queued();
-                self.inject(detached_job(task));
+                self.inject(detached_job(task, None));
                 drop(admission);
                 Ok(())
             }
@@ -710,10 +711,13 @@ fn work(worker: WorkerThread) {
 /// A detached task's job: it runs the task through `run_detached`, which
 /// catches and reports its panic and counts it done. The caller counts it
 /// queued (`task_queued`) before queueing it.
-pub(crate) fn detached_job<F>(task: F) -> JobRef
+/// `spawner`: the calling thread's worker, if it is one (its spare job
+/// blocks are used).
+pub(crate) fn detached_job<F>(task: F, spawner: Option<&WorkerThread>) -> JobRef
 where
     F: FnOnce() + Send + 'static,
 {
+    let job = move |worker: &WorkerThread| worker.shared.run_detached(task);
     // SAFETY: `task` is 'static: it borrows nothing that could die.
-    unsafe { HeapJob::into_job_ref(move |worker: &WorkerThread| worker.shared.run_detached(task)) }
+    unsafe { HeapJob::into_job_ref(job, spawner) }
 }

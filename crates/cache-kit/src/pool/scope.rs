@@ -268,15 +268,17 @@ impl<'scope> Scope<'scope> {
             // `TaskDone`).
             TaskDone(scope.latch)
         };
-        // SAFETY: the job borrows only what outlives 'scope, and `run`
-        // does not return (nor unwind) before every task's `done`.
-        let job = unsafe { HeapJob::into_job_ref(job) };
         let pool = &self.shared().pool;
         // The thread-local pointer, not `current_of`'s `Rc` clone: this is
         // every task's path.
-        WorkerThread::with_current(|worker| match worker {
-            Some(worker) if worker.is_of(pool) => worker.push(job),
-            _ => pool.inject(job),
+        WorkerThread::with_current(|worker| {
+            // SAFETY: the job borrows only what outlives 'scope, and `run`
+            // does not return (nor unwind) before every task's `done`.
+            let job = unsafe { HeapJob::into_job_ref(job, worker) };
+            match worker {
+                Some(worker) if worker.is_of(pool) => worker.push(job),
+                _ => pool.inject(job),
+            }
         });
     }
 
@@ -304,7 +306,8 @@ impl<'scope> Scope<'scope> {
         // 'scope, and `run` waits for its `done`. The inbox's worker runs
         // it: no worker exits while a broadcast is in flight
         // (`PoolShared::try_retire`).
-        let job = unsafe { HeapJob::into_job_ref(job) };
+        let job =
+            WorkerThread::with_current(|worker| unsafe { HeapJob::into_job_ref(job, worker) });
         self.shared().pool.inboxes[index].push(job);
     }
 }

@@ -13,6 +13,7 @@ use atomics_kit::drop_panic_payload;
 
 use crate::pool::detached_job;
 use crate::pool::job::{JobRef, StackJob};
+use crate::pool::job_blocks::JobBlocks;
 use crate::pool::latch::Latch;
 use crate::pool::reraise;
 use crate::pool::shared::PoolShared;
@@ -32,6 +33,9 @@ pub(crate) struct WorkerThread {
     /// Set once the worker left its loop: the thread only exits now (its
     /// thread-locals' destructors may still spawn).
     retired: Cell<bool>,
+    /// Spare blocks for the heap jobs this thread spawns (see
+    /// `job_blocks.rs`).
+    pub(crate) job_blocks: JobBlocks,
 }
 
 thread_local! {
@@ -67,6 +71,7 @@ impl WorkerThread {
             // from index 2 on and killed the worker in debug builds).
             victim_seed: Cell::new((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
             retired: Cell::new(false),
+            job_blocks: JobBlocks::new(),
         }
     }
 
@@ -256,7 +261,7 @@ impl WorkerThread {
         F: FnOnce() + Send + 'static,
     {
         self.shared.task_queued();
-        let job = detached_job(task);
+        let job = detached_job(task, Some(self));
         if self.retired.get() {
             // Spawned as the thread exits (a thread-local's destructor):
             // nobody would take it from this deque, and the other workers
