@@ -304,3 +304,78 @@ fn a_pool_dropped_by_its_own_task_still_runs_a_racing_broadcast_or_refuses_it() 
         },
     );
 }
+
+/// A broadcast result that counts its drops.
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A closure capture whose `Drop` panics.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("the closure's capture panicked on drop");
+    }
+}
+
+#[test]
+fn a_closure_whose_drop_panics_reaches_the_caller_after_every_result_is_dropped() {
+    finishes(
+        "a closure whose drop panics reaches the caller after every result is dropped",
+        || {
+            let pool = WorkStealingPool::new(2).unwrap();
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let capture = PanicsOnDrop;
+            let counter = Arc::clone(&dropped);
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                pool.broadcast(move |_| {
+                    let _ = &capture;
+                    Counted(Arc::clone(&counter))
+                })
+            }));
+            let payload = outcome.expect_err("the capture's panic reaches the caller");
+            assert_eq!(
+                panic_text(&*payload),
+                "the closure's capture panicked on drop"
+            );
+            // Leaked before: the results were built, then the closure dropped.
+            assert_eq!(
+                dropped.load(Ordering::SeqCst),
+                2,
+                "each result dropped once"
+            );
+            assert_eq!(
+                pool.broadcast(|ctx| ctx.index()),
+                [0, 1],
+                "the pool still works"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_panicking_call_and_a_closure_whose_drop_panics_raise_the_call_s_panic() {
+    finishes(
+        "a panicking call and a closure whose drop panics raise the call's panic",
+        || {
+            let pool = WorkStealingPool::new(2).unwrap();
+            let capture = PanicsOnDrop;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                pool.broadcast(move |ctx| {
+                    let _ = &capture;
+                    assert_ne!(ctx.index(), 1, "worker 1's call panicked");
+                })
+            }));
+            // Aborted the process before: the closure was dropped while the
+            // call's panic unwound.
+            let payload = outcome.expect_err("the call's panic reaches the caller");
+            assert!(panic_text(&*payload).contains("worker 1's call panicked"));
+        },
+    );
+}

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use atomics_kit::drop_panic_payload;
+
 use crate::pool::reraise;
 use crate::pool::scope::Scope;
 use crate::pool::shared::PoolShared;
@@ -87,13 +89,13 @@ where
     let _in_flight = InFlight(pool);
     let num_threads = pool.inboxes.len();
     let mut slots: Vec<Option<R>> = (0..num_threads).map(|_| None).collect();
-    let op = &op;
+    let call = &op;
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Scope::run(pool, worker, |scope| {
             for (index, slot) in slots.iter_mut().enumerate() {
                 scope.spawn_on_worker(index, move |worker| {
                     debug_assert_eq!(worker.index, index, "a broadcast job ran on its own worker");
-                    *slot = Some(op(BroadcastContext {
+                    *slot = Some(call(BroadcastContext {
                         index: worker.index,
                         num_threads,
                     }));
@@ -102,7 +104,20 @@ where
             pool.sleep.notify_all();
         })
     }));
-    if let Err(payload) = ran {
+    // `op` is user code whose captures' `Drop` may panic: dropped here,
+    // before the result is built (a panic while a return value is built
+    // leaks that value, rust-lang/rust#47949) and before a call's panic is
+    // resumed (a second panic while unwinding aborts the process).
+    let op_dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(op)));
+    let first_panic = match (ran, op_dropped) {
+        (Err(payload), Err(second)) => {
+            drop_panic_payload(second);
+            Some(payload)
+        }
+        (Err(payload), Ok(())) | (Ok(()), Err(payload)) => Some(payload),
+        (Ok(()), Ok(())) => None,
+    };
+    if let Some(payload) = first_panic {
         // The other calls' results are not dropped while the panic
         // unwinds.
         reraise::resume_after_dropping(payload, slots);

@@ -349,7 +349,9 @@ impl WorkStealingPool {
     /// # Panics
     ///
     /// Re-raises the panic of a call (the first) after every call has
-    /// finished; no worker dies of it. Panics if the pool was shut down
+    /// finished; no worker dies of it. If `op`'s own `Drop` (a capture's)
+    /// panics, that panic is raised after every call finished and every
+    /// result was dropped (a call's panic comes first). Panics if the pool was shut down
     /// and the call comes from outside it, without running `op`, as
     /// [`join`](Self::join) does; and from one of the pool's own tasks
     /// once its workers began to exit (its last handle was dropped by one
