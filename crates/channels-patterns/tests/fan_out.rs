@@ -310,24 +310,9 @@ fn a_panicking_input_iterator_unwinds_out_of_the_call() {
 #[test]
 #[cfg_attr(miri, ignore = "miri cannot start a child process")]
 fn an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics() {
-    const CHILD: &str = "FEARLESS_FAN_OUT_CHILD";
-    if std::env::var_os(CHILD).is_none() {
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics",
-                "--test-threads=1",
-                "--nocapture",
-            ])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+    if !is_the_child_of(
+        "an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics",
+    ) {
         return;
     }
     static DROPS: AtomicUsize = AtomicUsize::new(0);
@@ -372,6 +357,142 @@ fn an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics(
             DROPS.load(Ordering::Relaxed),
             100,
             "slow {slow}, {workers} workers: every input dropped once"
+        );
+    }
+}
+
+/// Whether this process is the child that runs test `name`: if not, runs
+/// the test in a child process (which a behaviour that aborts the process
+/// then fails, instead of killing every test) and checks that it passed.
+fn is_the_child_of(name: &str) -> bool {
+    const CHILD: &str = "FEARLESS_FAN_OUT_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}
+
+/// An input iterator whose `Drop` panics: `0..len`.
+struct PanicsWhenDropped(std::ops::Range<usize>);
+
+impl Iterator for PanicsWhenDropped {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the input iterator panicked on drop");
+    }
+}
+
+/// A capture of `f` whose `Drop` panics.
+struct CapturePanicsWhenDropped;
+
+impl Drop for CapturePanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("f's capture panicked on drop");
+    }
+}
+
+/// The input iterator's own `Drop`, or `f`'s (a capture's), panicking: the
+/// panic reaches the caller after every result made was dropped, once.
+/// Before, the call built its return value first, and the panic of a value
+/// dropped after that leaked every result (rust-lang/rust#47949). (When
+/// helpers may be worth starting, the inputs left are collected first, and
+/// the iterator's `Drop` panics before they run: fewer results are made.)
+#[test]
+fn a_panicking_drop_of_the_inputs_or_of_f_drops_every_result_once() {
+    let items = if cfg!(miri) { 20 } else { 200 };
+    for (slow, workers) in [(false, 1), (false, 2), (true, 2)] {
+        for culprit in ["inputs", "f"] {
+            let (made, dropped) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let capture = CapturePanicsWhenDropped;
+            let (made_ref, dropped_ref) = (&made, &dropped);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let map = move |item: usize| {
+                    if slow {
+                        thread::sleep(Duration::from_micros(200));
+                    }
+                    made_ref.fetch_add(1, Ordering::Relaxed);
+                    Counted(item, dropped_ref)
+                };
+                if culprit == "inputs" {
+                    std::mem::forget(capture);
+                    fan_out_fan_in(PanicsWhenDropped(0..items), workers, map)
+                } else {
+                    fan_out_fan_in(0..items, workers, move |item| {
+                        let _ = &capture;
+                        map(item)
+                    })
+                }
+            }));
+            let case = format!("{culprit}, slow {slow}, {workers} workers");
+            let payload = caught.err().unwrap_or_else(|| panic!("{case}: no panic"));
+            let expected = if culprit == "inputs" {
+                "the input iterator panicked on drop"
+            } else {
+                "f's capture panicked on drop"
+            };
+            assert_eq!(
+                payload.downcast_ref::<&str>().copied(),
+                Some(expected),
+                "{case}"
+            );
+            let made = made.load(Ordering::Relaxed);
+            assert!(made > 0, "{case}: f ran");
+            if culprit == "f" {
+                assert_eq!(made, items, "{case}: every item ran");
+            }
+            assert_eq!(
+                dropped.load(Ordering::Relaxed),
+                made,
+                "{case}: every result dropped once"
+            );
+        }
+    }
+}
+
+/// The input iterator panicking, and `f`'s capture panicking when `f` is
+/// dropped: the iterator's panic reaches the caller. Before, `f` was
+/// dropped while that panic unwound, and the second panic aborted the
+/// process. Run in a child process, which the broken behaviour aborts.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a child process")]
+fn an_input_panic_with_an_f_whose_drop_panics_too_reaches_the_caller() {
+    if !is_the_child_of("an_input_panic_with_an_f_whose_drop_panics_too_reaches_the_caller") {
+        return;
+    }
+    for workers in [1, 2] {
+        let capture = CapturePanicsWhenDropped;
+        let inputs = (0..100_u32).inspect(|&input| assert!(input != 50, "input 50 is broken"));
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fan_out_fan_in(inputs, workers, move |input| {
+                let _ = &capture;
+                input
+            })
+        }));
+        let payload = caught.expect_err("the iterator's panic unwinds");
+        assert_eq!(
+            payload.downcast_ref::<&str>().copied(),
+            Some("input 50 is broken"),
+            "{workers} workers"
         );
     }
 }

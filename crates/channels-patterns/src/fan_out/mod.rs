@@ -129,10 +129,13 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 ///
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A
-/// panic in the input iterator itself is not an item's panic: it unwinds
-/// out of this call, once the inputs and results the call holds are
-/// dropped (each once; a `Drop` that panics then is caught, where a second
-/// panic during the unwind would abort the process). The lower bound of
+/// panic in the input iterator itself (its `next`, or its `Drop` once it
+/// is done) is not an item's panic: it unwinds out of this call, once the
+/// inputs and results the call holds are dropped (each once; a `Drop` that
+/// panics then is caught, where a second panic during the unwind would
+/// abort the process), and the inputs not yet run never run. So does a
+/// panic of `f`'s own `Drop` (a capture's), after every input ran; `f` is
+/// dropped before any of these panics unwinds out of the call. The lower bound of
 /// the iterator's `size_hint` sizes the output up front, as `collect`
 /// does: an iterator that claims more items than can be allocated makes
 /// the call panic ("capacity overflow") or the process abort (an
@@ -173,24 +176,61 @@ where
     R: Send,
 {
     SizeError::nonzero("workers", workers)?;
-    let mut inputs = inputs.into_iter();
+    let mapped = panic::catch_unwind(AssertUnwindSafe(|| {
+        map_in_order(inputs.into_iter(), workers, &f)
+    }));
+    // `f` is user code whose captures' `Drop` may panic: dropped before
+    // the results are returned (a panic while the return value is built
+    // would leak it, rust-lang/rust#47949) and before an input's panic is
+    // resumed (a second panic while unwinding aborts the process).
+    let f_dropped = try_drop(f);
+    match (mapped, f_dropped) {
+        (Ok(out), Ok(())) => out.finish(),
+        (Ok(out), Err(payload)) => {
+            resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out)
+        }
+        (Err(payload), f_dropped) => {
+            if let Err(second) = f_dropped {
+                atomics_kit::drop_panic_payload(second);
+            }
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// [`fan_out_fan_in`]'s work: every input's outcome, in order. Every path
+/// drops `inputs` (user code: its `Drop` may panic) before it returns the
+/// outcomes; a panic of the inputs unwinds once the inputs and outcomes
+/// held are dropped ([`resume_after_dropping`]).
+fn map_in_order<I, F, R>(mut inputs: I, workers: usize, f: &F) -> Outcomes<R>
+where
+    I: Iterator,
+    I::Item: Send,
+    F: Fn(I::Item) -> R + Sync,
+    R: Send,
+{
     let mut out = Outcomes::with_capacity(inputs.size_hint().0);
     // One input, or one worker: nothing to share, nothing to time.
     if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
-        if let Err(payload) = run_items(inputs, &f, &mut out) {
+        if let Err(payload) = run_items(inputs, f, &mut out) {
             resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
         }
-        return out.finish();
+        return out;
     }
-    let split = match probe(&mut inputs, workers, &f, &mut out) {
-        Probed::Ended => return out.finish(),
+    let split = match probe(&mut inputs, workers, f, &mut out) {
+        Probed::Ended => {
+            if let Err(payload) = try_drop(inputs) {
+                resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
+            }
+            return out;
+        }
         Probed::InputPanicked(payload) => resume_after_dropping(payload, inputs, Vec::new(), out),
         Probed::Small => {
             // By value: the rest's loop keeps the iterator in registers.
-            if let Err(payload) = run_items(inputs, &f, &mut out) {
+            if let Err(payload) = run_items(inputs, f, &mut out) {
                 resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
             }
-            return out.finish();
+            return out;
         }
         Probed::Large(split) => split,
     };
@@ -199,14 +239,17 @@ where
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| rest.extend(&mut inputs))) {
         resume_after_dropping(payload, inputs, rest, out);
     }
+    if let Err(payload) = try_drop(inputs) {
+        resume_after_dropping(payload, std::iter::empty::<I::Item>(), rest, out);
+    }
     let helpers = split.helpers(rest.len());
     if helpers == 0 {
         // A vector's iterator does not panic.
-        let _ = run_items(rest, &f, &mut out);
-        return out.finish();
+        let _ = run_items(rest, f, &mut out);
+        return out;
     }
-    share(rest, helpers, split.per_item_ns, &f, &mut out);
-    out.finish()
+    share(rest, helpers, split.per_item_ns, f, &mut out);
+    out
 }
 
 /// Runs `rest`, whose items were probed at `per_item_ns` each, on the
@@ -449,7 +492,8 @@ impl Drop for Unwinding<'_> {
 /// and the run goes on with the next. A panic in `items` itself is the
 /// caller's: the items it has not yielded are dropped (see
 /// [`drop_caught`]), and its payload is returned, for the caller to
-/// resume with [`resume_after_dropping`].
+/// resume with [`resume_after_dropping`]; so is the panic of `items`'
+/// `Drop`, once it is done.
 fn run_items<T, R>(
     items: impl IntoIterator<Item = T>,
     f: &impl Fn(T) -> R,
@@ -476,7 +520,8 @@ fn run_items<T, R>(
             }
         }));
         match caught {
-            Ok(()) => return Ok(()),
+            // `items` is user code too: its `Drop` may panic.
+            Ok(()) => return try_drop(items),
             // Not `f`: `items` (or a failed allocation) panicked.
             Err(payload) if !f_panicked => {
                 drop_caught(items);
@@ -513,6 +558,13 @@ fn resume_after_dropping<R, T>(
         Outcomes::SomePanicked(outcomes) => outcomes.into_iter().for_each(drop_caught),
     }
     panic::resume_unwind(payload)
+}
+
+/// Drops `value` (user code: an input iterator, or `f`), handing back the
+/// payload if its `Drop` panics, for the caller to resume once it dropped
+/// what it holds.
+fn try_drop(value: impl Sized) -> Result<(), Box<dyn std::any::Any + Send>> {
+    panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
 }
 
 /// Drops `value`, catching a panic of its `Drop` (and dropping that
