@@ -88,9 +88,13 @@ struct WorkerCounters {
 #[derive(Debug)]
 struct Shared {
     counters: Box<[CachePadded<WorkerCounters>]>,
-    /// Stop markers a shutdown queued that no worker has taken yet, so that
-    /// `stats().queued` counts jobs only.
-    stops_queued: AtomicUsize,
+    /// Stop markers a shutdown sent (counted before each send) and that
+    /// workers took (counted after each take), so that `stats().queued`
+    /// counts jobs only. Two counts that only grow: read taken, then the
+    /// queue, then sent, their difference is never fewer than the markers
+    /// the queue held (see `stats`).
+    stops_sent: AtomicUsize,
+    stops_taken: AtomicUsize,
     /// The jobs accepted and not yet finished, for [`Executor::wait_idle`];
     /// `None` for a pool with results (nobody waits for idle there, and the
     /// workers skip the shared count).
@@ -244,7 +248,9 @@ pub struct WorkerPool<T, R> {
 pub struct WorkerPoolStats {
     /// The number of worker threads.
     pub workers: usize,
-    /// Jobs accepted and not yet started (a moment's snapshot).
+    /// Jobs accepted and not yet started (a moment's snapshot: while jobs
+    /// start, it may read low, never high; a shutdown's stop markers are
+    /// never counted).
     pub queued: usize,
     /// Jobs run to the end, including those that panicked.
     pub completed: u64,
@@ -351,7 +357,8 @@ where
             counters: (0..workers)
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
-            stops_queued: AtomicUsize::new(0),
+            stops_sent: AtomicUsize::new(0),
+            stops_taken: AtomicUsize::new(0),
             idle: results.is_none().then(Idle::default),
             function_drop_panicked: AtomicBool::new(false),
         });
@@ -718,16 +725,20 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkerPoolStats {
-        // The queue's length first: a shutdown counts a stop marker before
-        // it sends it, and the channel's send and `len` synchronize, so a
-        // marker seen in the queue is also seen in the count (a Relaxed
-        // load cannot read a value older than one that happens before it).
-        // The other way round, a marker sent between the two reads would
-        // count as a job; miri's weak-memory emulation found it.
+        // The markers in the queue when its length is read are at most
+        // those sent by a later moment less those taken by an earlier one:
+        // a marker is counted sent before its send and taken after its
+        // take. SeqCst (all four counts' accesses, and the channel's claims
+        // and `len`): one total order, in which "earlier" and "later" hold
+        // (a marker's count and its send or take are one thread's, in
+        // program order). So the snapshot never counts a marker as a job
+        // (a break run saw up to 10 jobs queued in a pool that was given
+        // none, when the markers were one count read after the queue); it
+        // may be low while markers move.
+        let taken = self.shared.stops_taken.load(Ordering::SeqCst);
         let in_queue = self.queue.len();
-        // Relaxed: see above; between a marker's send and its count, or
-        // its taking and its uncount, the snapshot is one low.
-        let stops = self.shared.stops_queued.load(Ordering::Relaxed);
+        let sent = self.shared.stops_sent.load(Ordering::SeqCst);
+        let stops = sent.saturating_sub(taken);
         let mut stats = WorkerPoolStats {
             workers: self.workers(),
             queued: in_queue.saturating_sub(stops),
@@ -793,8 +804,8 @@ impl<T, R> WorkerPool<T, R> {
     /// `assert_not_own_worker`), so a full queue has workers to empty it.
     fn stop_and_join(&self, handles: Vec<JoinHandle<()>>) {
         for _ in &handles {
-            // Relaxed: only `stats`' snapshot reads it.
-            self.shared.stops_queued.fetch_add(1, Ordering::Relaxed);
+            // SeqCst: see `stats` (once per worker, at shutdown).
+            self.shared.stops_sent.fetch_add(1, Ordering::SeqCst);
             // The pool holds a receiver, so this cannot fail; with a bounded
             // queue it waits for room, which the workers make.
             let _ = self.jobs.send(Message::Stop);
@@ -911,8 +922,8 @@ where
                     self.shared.job_done();
                 }
                 Ok(Message::Stop) => {
-                    // Relaxed: see `stop_and_join`.
-                    self.shared.stops_queued.fetch_sub(1, Ordering::Relaxed);
+                    // SeqCst: see `WorkerPool::stats`.
+                    self.shared.stops_taken.fetch_add(1, Ordering::SeqCst);
                     return;
                 }
                 // The pool was dropped and every queued job taken.
