@@ -584,6 +584,9 @@ impl<T, R> WorkerPool<T, R> {
     ///
     /// If called from one of this pool's own jobs: it would wait for itself.
     /// (The panic is the job's, so the pool reports it as [`JobPanicked`].)
+    /// Only the job's own thread is recognised: called from a thread that
+    /// a job waits for (one the job joins, or a fan-out helper running the
+    /// job's items), it waits for that job, which waits for it, forever.
     ///
     /// # Examples
     ///
