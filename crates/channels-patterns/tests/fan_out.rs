@@ -535,6 +535,43 @@ fn a_streams_debug_shows_its_bound_or_none() {
     assert!(shown.contains("max_in_flight: Some(8)"), "{shown}");
 }
 
+/// A stream starts no more threads than its input has items, nor than
+/// may be in flight (a break run saw 1,001 threads started for 3 inputs);
+/// an input of unknown length gets `workers`.
+#[test]
+fn a_stream_starts_no_more_threads_than_inputs_or_than_in_flight() {
+    let workers = |shown: String| {
+        let after = &shown[shown.find("workers: ").expect("Debug shows workers") + 9..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<usize>().unwrap()
+    };
+    let few = fan_out_stream(0..3, 64, |x: i32| x).unwrap();
+    assert_eq!(workers(format!("{few:?}")), 3);
+    assert_eq!(few.count(), 3);
+    let bounded = fan_out_bounded(0..1_000, 64, 2, |x: i32| x).unwrap();
+    assert_eq!(workers(format!("{bounded:?}")), 2);
+    assert_eq!(bounded.count(), 1_000);
+    let mut pulled = 0;
+    let unknown_length = std::iter::from_fn(move || {
+        pulled += 1;
+        (pulled <= 3).then_some(pulled)
+    });
+    let unknown = fan_out_stream(unknown_length, 4, |x: i32| x).unwrap();
+    assert_eq!(workers(format!("{unknown:?}")), 4);
+    assert_eq!(unknown.count(), 3);
+    let empty = fan_out_stream(0..0, 8, |x: i32| x).unwrap();
+    assert_eq!(
+        workers(format!("{empty:?}")),
+        1,
+        "one thread even for no input"
+    );
+    assert_eq!(empty.count(), 0);
+    assert!(
+        fan_out_stream(0..3, 0, |x: i32| x).is_err(),
+        "0 workers is still refused"
+    );
+}
+
 /// Helper threads outlive a call and serve every caller: calls from
 /// several threads at once, and calls nested inside an item, each get
 /// every result once and in order, and none waits for another's helpers.

@@ -26,7 +26,8 @@ const UNBOUNDED: usize = usize::MAX;
 ///
 /// The inputs are pulled on the thread that iterates the stream (so the
 /// input iterator need not be `Send`); `f` runs on the stream's own worker
-/// threads. A panic in `f` yields `(index, Err(ItemPanicked))` and the
+/// threads: `workers` of them, or fewer when the input's `size_hint` says
+/// it holds fewer items (one thread per item at most). A panic in `f` yields `(index, Err(ItemPanicked))` and the
 /// other inputs are still processed. Dropping the stream early drops the
 /// inputs not yet started, waits for the running ones, and joins the
 /// workers; dropped from inside its own `f` (where that wait would wait
@@ -69,7 +70,8 @@ where
 /// Like [`fan_out_stream`], but at most `max_in_flight` inputs are queued or
 /// running at once: the next input is pulled only when a result has been
 /// taken. An endless input runs in bounded memory, at the pace the consumer
-/// takes results (backpressure).
+/// takes results (backpressure). No more than `max_in_flight` threads are
+/// started, whatever `workers` says.
 ///
 /// # Errors
 ///
@@ -142,8 +144,20 @@ where
     where
         F: Fn(I::Item) -> R + Send + Sync + 'static,
     {
+        // More threads than inputs, or than may be in flight, would only
+        // sit idle. A count out of range is left for the builder to refuse.
+        let most_busy = inputs
+            .size_hint()
+            .1
+            .unwrap_or(usize::MAX)
+            .min(max_in_flight);
+        let threads = if (1..=WorkerPool::MAX_WORKERS).contains(&workers) {
+            workers.min(most_busy).max(1)
+        } else {
+            workers
+        };
         let (pool, results) = WorkerPool::builder()
-            .workers(workers)
+            .workers(threads)
             .thread_name("fan-out")
             .build(f)?;
         Ok(Self {
