@@ -343,6 +343,21 @@ impl<T> Participant<'_, T> {
             hazards_seen,
             ..
         } = own;
+        if hazards_seen.is_empty()
+            && retired.len() <= pool_capacity::<T>() - pool.len().min(pool_capacity::<T>())
+        {
+            // No hazard at all (one thread, or none in a pop right now),
+            // and room for all: every retired node goes to the pool in one
+            // move, instead of a search and a push each (callgrind, one
+            // thread: the scan was a sixth of a push/pop pair).
+            for &node in retired.iter() {
+                // SAFETY: as below: unlinked, emptied, and no hazard names
+                // it. (A check that only miri builds make.)
+                unsafe { (*node).recycled() };
+            }
+            pool.append(retired);
+            return;
+        }
         retired.retain(|&node| {
             if hazards_seen.binary_search(&node).is_ok() {
                 return true;
