@@ -10,8 +10,8 @@
 //! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
 //! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
 //! `job.rs`, `job_blocks.rs`, `scope.rs` and `worker_thread.rs` only; the
-//! other files deny it. [`WorkStealingPool::broadcast`] (`broadcast.rs`) posts a job to
-//! each worker's own inbox.
+//! other files deny it. [`WorkStealingPool::broadcast`] (`broadcast.rs`)
+//! posts a job to each worker's own inbox.
 //!
 //! Compiled with the `pool` feature (on by default).
 
@@ -351,11 +351,11 @@ impl WorkStealingPool {
     /// Re-raises the panic of a call (the first) after every call has
     /// finished; no worker dies of it. If `op`'s own `Drop` (a capture's)
     /// panics, that panic is raised after every call finished and every
-    /// result was dropped (a call's panic comes first). Panics if the pool was shut down
-    /// and the call comes from outside it, without running `op`, as
-    /// [`join`](Self::join) does; and from one of the pool's own tasks
-    /// once its workers began to exit (its last handle was dropped by one
-    /// of its tasks).
+    /// result was dropped (a call's panic comes first). Panics if the pool
+    /// was shut down and the call comes from outside it, without running
+    /// `op`, as [`join`](Self::join) does; and from one of the pool's own
+    /// tasks once its workers began to exit (its last handle was dropped
+    /// by one of its tasks).
     ///
     /// # Examples
     ///
