@@ -27,8 +27,9 @@ const UNBOUNDED: usize = usize::MAX;
 /// The inputs are pulled on the thread that iterates the stream (so the
 /// input iterator need not be `Send`); `f` runs on the stream's own worker
 /// threads: `workers` of them, or fewer when the input's `size_hint` says
-/// it holds fewer items (one thread per item at most). A panic in `f` yields `(index, Err(ItemPanicked))` and the
-/// other inputs are still processed. Dropping the stream early drops the
+/// it holds fewer items (one thread per item at most). A panic in `f`
+/// yields `(index, Err(ItemPanicked))` and the other inputs are still
+/// processed. Dropping the stream early drops the
 /// inputs not yet started, waits for the running ones, and joins the
 /// workers; dropped from inside its own `f` (where that wait would wait
 /// for itself), it lets the inputs already handed to the workers run and
