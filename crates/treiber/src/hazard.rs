@@ -343,9 +343,8 @@ impl<T> Participant<'_, T> {
             hazards_seen,
             ..
         } = own;
-        if hazards_seen.is_empty()
-            && retired.len() <= pool_capacity::<T>() - pool.len().min(pool_capacity::<T>())
-        {
+        let room = pool_capacity::<T>().saturating_sub(pool.len());
+        if hazards_seen.is_empty() && retired.len() <= room {
             // No hazard at all (one thread, or none in a pop right now),
             // and room for all: every retired node goes to the pool in one
             // move, instead of a search and a push each (callgrind, one
