@@ -110,13 +110,27 @@ impl<T> Hazards<T> {
     #[inline(always)]
     pub(crate) fn participant(&self) -> Participant<'_, T> {
         match thread_index() {
-            Some(index) => Participant {
-                hazards: self,
-                slot: self.slot(index + 1),
-                number: index + 1,
-                _no_index: None,
-            },
+            Some(index) => self.own_participant(index),
             None => self.shared_participant(),
+        }
+    }
+
+    /// The calling thread's own slot, if it has an index: a participant
+    /// that holds no lock, so user code may run while it is held (and use
+    /// this stack again).
+    #[inline(always)]
+    pub(crate) fn indexed_participant(&self) -> Option<Participant<'_, T>> {
+        thread_index().map(|index| self.own_participant(index))
+    }
+
+    /// The slot of the thread with index `index`: slot `index + 1`.
+    #[inline(always)]
+    fn own_participant(&self, index: usize) -> Participant<'_, T> {
+        Participant {
+            hazards: self,
+            slot: self.slot(index + 1),
+            number: index + 1,
+            _no_index: None,
         }
     }
 

@@ -3,9 +3,10 @@
 
 use std::fmt;
 use std::iter::FromIterator;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use atomics_kit::const_fn_outside_loom;
+use atomics_kit::{const_fn_outside_loom, drop_panic_payload};
 use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::elimination::Elimination;
@@ -70,7 +71,8 @@ unsafe impl<T: Send> Sync for TreiberStack<T> {}
 impl<T> TreiberStack<T> {
     const_fn_outside_loom! {
         /// An empty stack. `const`, so a stack can live in a `static`;
-        /// it allocates nothing until the first push.
+        /// it allocates nothing until a thread first pushes or pops (its
+        /// first use allocates the block of hazard slots it needs).
         ///
         /// # Examples
         ///
@@ -328,6 +330,10 @@ impl<T> TreiberStack<T> {
     /// many `push` calls would; but the values are linked privately first
     /// and published with one CAS, so other threads see all of them or none.
     ///
+    /// The iterator runs with no lock held, so it may use this stack too.
+    /// If it panics, nothing is pushed: the values it already produced are
+    /// dropped (each once) and the panic goes on.
+    ///
     /// # Examples
     ///
     /// ```
@@ -340,17 +346,87 @@ impl<T> TreiberStack<T> {
     pub fn push_all<I: IntoIterator<Item = T>>(&self, values: I) {
         let mut values = values.into_iter();
         let Some(first) = values.next() else { return };
-        let me = self.hazards.participant();
-        let bottom = me.node(first);
-        let mut top = bottom;
+        // The iterator is user code, run between the node takings: no lock
+        // may be held over it (it may use this stack). A thread without an
+        // index (destroying its thread-locals) shares slot 0 behind a lock:
+        // its chain is built of new nodes, and it takes the slot to link.
+        let indexed = self.hazards.indexed_participant();
+        let mut chain = Chain {
+            me: indexed.as_ref(),
+            top: ptr::null_mut(),
+            bottom: ptr::null_mut(),
+        };
+        chain.add(first);
         for value in values {
-            let node = me.node(value);
-            // SAFETY: `node` is ours until `link` publishes the chain.
-            // Relaxed: the Release CAS in `link` publishes it.
-            unsafe { (*node).next.store(top, Ordering::Relaxed) };
-            top = node;
+            chain.add(value);
         }
-        self.link(&me, top, bottom);
+        let (top, bottom) = chain.into_ends();
+        match indexed {
+            Some(me) => self.link(&me, top, bottom),
+            None => self.link(&self.hazards.participant(), top, bottom),
+        }
+    }
+}
+
+/// The private chain `push_all` builds, top to bottom, before one CAS
+/// links it. If the input iterator panics, its drop drops the values
+/// already in it (each once, a panicking `Drop` caught) and gives its nodes
+/// back: nothing leaks.
+struct Chain<'a, 'p, T> {
+    /// The thread's own slot, whose pool gives and takes the nodes; `None`
+    /// for a thread without an index, whose nodes are new.
+    me: Option<&'p Participant<'a, T>>,
+    top: *mut Node<T>,
+    bottom: *mut Node<T>,
+}
+
+impl<T> Chain<'_, '_, T> {
+    fn add(&mut self, value: T) {
+        let node = match self.me {
+            Some(me) => me.node(value),
+            None => Node::allocate(value),
+        };
+        // SAFETY: `node` is ours until `link` publishes the chain.
+        // Relaxed: the Release CAS in `link` publishes it.
+        unsafe { (*node).next.store(self.top, Ordering::Relaxed) };
+        if self.bottom.is_null() {
+            self.bottom = node;
+        }
+        self.top = node;
+    }
+
+    /// The chain's ends, for `link`; the chain is no longer this guard's.
+    fn into_ends(self) -> (*mut Node<T>, *mut Node<T>) {
+        let ends = (self.top, self.bottom);
+        std::mem::forget(self);
+        ends
+    }
+}
+
+impl<T> Drop for Chain<'_, '_, T> {
+    fn drop(&mut self) {
+        let mut current = self.top;
+        while !current.is_null() {
+            // SAFETY: the chain's nodes are ours alone (never published),
+            // each full, each visited once.
+            unsafe {
+                // Relaxed: our own store, in `add`.
+                let next = (*current).next.load(Ordering::Relaxed);
+                let value = (*current).take();
+                match self.me {
+                    // Emptied and unreachable by others: pooled again.
+                    Some(me) => me.recycle(current),
+                    // New, never published: no thread ever saw it.
+                    None => Node::free(current),
+                }
+                // Dropped while the iterator's panic unwinds: a second
+                // panic would abort the process.
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+                    drop_panic_payload(payload);
+                }
+                current = next;
+            }
+        }
     }
 }
 
@@ -388,20 +464,36 @@ impl<T> FromIterator<T> for TreiberStack<T> {
 }
 
 impl<T> Drop for TreiberStack<T> {
+    /// Drops the values still on the stack, top first, and frees the nodes.
+    /// A value whose `Drop` panics does not stop the others: every value is
+    /// dropped and every node freed, then the first panic is resumed (a
+    /// later one's payload is dropped).
     fn drop(&mut self) {
+        let mut first_panic = None;
         // Relaxed: `&mut self` orders every other thread's work before us.
         let mut current = self.head.load(Ordering::Relaxed);
         while !current.is_null() {
             // SAFETY: with `&mut self` no other thread can reach the stack;
-            // every linked node holds a value, never retired, so we drop its
+            // every linked node holds a value, never retired, so we take its
             // value and free it, each once. Retired, pooled and free-listed
             // nodes are freed by `Hazards::drop`.
-            unsafe {
+            let value = unsafe {
                 let next = (*current).next.load(Ordering::Relaxed);
-                drop((*current).take());
+                let value = (*current).take();
                 Node::free(current);
                 current = next;
+                value
+            };
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+                if first_panic.is_none() {
+                    first_panic = Some(payload);
+                } else {
+                    drop_panic_payload(payload);
+                }
             }
+        }
+        if let Some(payload) = first_panic {
+            resume_unwind(payload);
         }
     }
 }
