@@ -77,10 +77,9 @@ fn a_push_all_whose_iterator_panics_drops_what_it_made_and_pushes_nothing() {
 #[test]
 fn a_push_all_iterator_may_use_the_same_stack() {
     let stack = TreiberStack::new();
-    stack.push_all((0..3).map(|i| {
+    stack.push_all((0..3).inspect(|i| {
         stack.push(10 + i);
         let _ = stack.pop();
-        i
     }));
     let mut left: Vec<i32> = stack.pop_all().collect();
     left.sort_unstable();
@@ -110,10 +109,9 @@ fn a_push_all_iterator_using_the_stack_from_a_thread_local_destructor_does_not_h
     impl Drop for OnExit {
         fn drop(&mut self) {
             let stack = TreiberStack::new();
-            stack.push_all((0..3).map(|i| {
+            stack.push_all((0..3).inspect(|i| {
                 stack.push(10 + i);
                 let _ = stack.pop();
-                i
             }));
             let _ = self.0.send(stack.pop_all().collect());
         }
