@@ -2,7 +2,9 @@
 //! surplus to the threads that push.
 //!
 //! A thread whose pool is full pushes a chain of its empty nodes here with
-//! one CAS; a thread whose pool is empty takes the whole list with one swap.
+//! one CAS; a thread whose pool is empty takes the whole list with one swap,
+//! keeps half a pool of it and puts the rest back (one CAS while the list
+//! is still empty).
 //! "Take everything" is the only removal, and that is why the list needs no
 //! hazard pointers and has no ABA: a push's CAS only checks that the head is
 //! still the pointer it stored in its chain's last `next`, and never reads
@@ -14,14 +16,17 @@
 
 use std::ptr;
 
-use crossbeam_utils::CachePadded;
+use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::node::Node;
-use crate::sync::{AtomicPtr, Ordering};
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 
 pub(crate) struct FreeList<T> {
     /// The top empty node, or null.
     head: CachePadded<AtomicPtr<Node<T>>>,
+    /// Refills that took a chain and have not put its rest back yet: while
+    /// one has, an empty list is only empty for a moment (see `refill`).
+    holding: CachePadded<AtomicUsize>,
 }
 
 impl<T> FreeList<T> {
@@ -29,6 +34,7 @@ impl<T> FreeList<T> {
         pub(crate) fn new() -> FreeList<T> {
             FreeList {
                 head: CachePadded::new(AtomicPtr::new(ptr::null_mut())),
+                holding: CachePadded::new(AtomicUsize::new(0)),
             }
         }
     }
@@ -59,6 +65,84 @@ impl<T> FreeList<T> {
                 Err(current) => head = current,
             }
         }
+    }
+
+    /// Moves up to `keep` nodes of the list into `pool` and puts the rest
+    /// back at once. Keeping everything let one thread hoard the surplus
+    /// while another, finding the list empty, allocated: two threads
+    /// pushing and popping in step grew a stack by thousands of nodes a
+    /// second without bound (a break run). A refill that finds the list
+    /// empty while another holds a chain waits a moment (a bounded
+    /// backoff, so it never waits for a thread that is not running) for
+    /// the rest to come back rather than leave its caller to allocate.
+    ///
+    /// Every node moved to `pool` is empty and the caller's alone.
+    pub(crate) fn refill(&self, pool: &mut Vec<*mut Node<T>>, keep: usize) {
+        let mut current = self.take_all();
+        if current.is_null() {
+            let backoff = Backoff::new();
+            // Relaxed: a hint; a stale read costs one allocation at most.
+            while self.holding.load(Ordering::Relaxed) > 0 && !backoff.is_completed() {
+                backoff.snooze();
+                current = self.take_all();
+                if !current.is_null() {
+                    break;
+                }
+            }
+            if current.is_null() {
+                return;
+            }
+        }
+        // Relaxed: a hint for other refills, as above.
+        self.holding.fetch_add(1, Ordering::Relaxed);
+        while !current.is_null() && pool.len() < keep {
+            pool.push(current);
+            // SAFETY: `take_all` made the chain ours alone, and nodes are
+            // never freed while the stack lives.
+            // Relaxed: acquired by the swap in `take_all`.
+            current = unsafe { (*current).next.load(Ordering::Relaxed) };
+        }
+        if !current.is_null() {
+            // SAFETY: the rest of the chain taken: empty nodes, ours
+            // alone, ending in null.
+            unsafe { self.push_rest(current) };
+        }
+        // Relaxed: as above.
+        self.holding.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Puts back the chain from `top` to its end (the rest of a chain
+    /// [`take_all`](Self::take_all) gave): in one CAS if the list is
+    /// still empty (the usual case: the caller emptied it a moment ago),
+    /// else after a walk to the chain's last node, as a `push_chain`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`push_chain`](Self::push_chain), for every node from `top`
+    /// through the null-terminated `next` links.
+    unsafe fn push_rest(&self, top: *mut Node<T>) {
+        // Release: publishes the chain's links, as in `push_chain`.
+        // Relaxed on failure: we fall back to `push_chain`, which reads
+        // the head again.
+        if self
+            .head
+            .compare_exchange(ptr::null_mut(), top, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        let mut bottom = top;
+        loop {
+            // SAFETY: the chain is ours alone (the caller's contract).
+            // Relaxed: our own chain, acquired when it was taken.
+            let next = unsafe { (*bottom).next.load(Ordering::Relaxed) };
+            if next.is_null() {
+                break;
+            }
+            bottom = next;
+        }
+        // SAFETY: the caller's contract, for `top ..= bottom`.
+        unsafe { self.push_chain(top, bottom) };
     }
 
     /// Takes every node on the list, as a chain linked through `next` and

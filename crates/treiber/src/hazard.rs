@@ -329,17 +329,12 @@ impl<T> Participant<'_, T> {
         });
     }
 
-    /// Moves the whole shared free list into `pool`.
+    /// Refills the empty `pool` from the shared free list: half a pool,
+    /// the rest left there for other threads.
     #[cold]
     fn refill(&self, pool: &mut Vec<*mut Node<T>>) {
-        let mut current = self.hazards.free.take_all();
-        while !current.is_null() {
-            pool.push(current);
-            // SAFETY: `take_all` made the chain ours alone, and nodes are
-            // never freed while the stack lives.
-            // Relaxed: acquired by the swap in `take_all`.
-            current = unsafe { (*current).next.load(Ordering::Relaxed) };
-        }
+        let keep = (pool_capacity::<T>() / 2).max(1);
+        self.hazards.free.refill(pool, keep);
     }
 
     /// Pools every retired node that no hazard names. Once every

@@ -4,10 +4,10 @@
 //! mentions `cfg(loom)` itself.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicPtr, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicPtr, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
 
 /// `std`'s `UnsafeCell` behind loom's closure API (loom's under loom):
 /// atomics-kit's shared shim.
