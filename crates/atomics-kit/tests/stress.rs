@@ -2,6 +2,7 @@
 //! sanitizers` runs this file under AddressSanitizer and ThreadSanitizer, and
 //! `cargo xtask miri` runs it with fewer operations.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use atomics_kit::{AtomicCounter, PerThreadCounter, ShardedCounter};
@@ -199,4 +200,43 @@ fn concurrent_operation_count_read_while_counting_never_goes_backwards() {
         reader.join().unwrap();
     });
     assert_eq!(counter.stats().operations, 2 * PER_THREAD);
+}
+
+#[test]
+fn concurrent_increments_at_the_top_all_panic_and_leave_the_counter_at_the_top() {
+    // Before, `add` was a `fetch_add` undone after an overflow: a racing
+    // increment landed on the wrapped value and succeeded (returning 1),
+    // the counter stayed wrapped and its high-water mark fell (8 of 10
+    // runs of two threads in a break run).
+    let attempts = if cfg!(miri) { 20 } else { 100_000 };
+    // Quiet for the expected overflow panics only (the hook is the
+    // process's: other tests' panics still print).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.to_string().contains("AtomicCounter overflow") {
+            default_hook(info);
+        }
+    }));
+    let counter = AtomicCounter::new();
+    counter.add(u64::MAX);
+    let succeeded = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..attempts {
+                    let result = std::panic::catch_unwind(|| counter.increment());
+                    if result.is_ok() {
+                        succeeded.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(
+        succeeded.into_inner(),
+        0,
+        "an increment at u64::MAX succeeded"
+    );
+    let stats = counter.stats();
+    assert_eq!((stats.value, stats.max), (u64::MAX, u64::MAX), "{stats:?}");
 }
