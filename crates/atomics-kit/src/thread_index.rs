@@ -15,9 +15,12 @@
 /// reuses its index are ordered by the registry's lock: everything the first
 /// did happens-before the second's first call returns.
 ///
-/// Returns `None` while the calling thread is destroying its thread-locals
-/// (a call from another thread-local's destructor): its index may already
-/// belong to another thread.
+/// Returns `None` once the calling thread, destroying its thread-locals,
+/// has given its index back (a call from a thread-local destructor that
+/// runs after that): the index may already belong to another thread. A
+/// destructor that runs before it still gets the thread's index, which is
+/// still the thread's alone; and a thread whose first call comes from a
+/// thread-local destructor gets an index, given back when the thread ends.
 ///
 /// # Examples
 ///
