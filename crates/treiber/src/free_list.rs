@@ -227,6 +227,24 @@ pub mod model {
             unsafe { self.list.push_chain(top, bottom) };
         }
 
+        /// Refills a pool of up to `keep` nodes (the rest goes back on the
+        /// list) and returns the ids it kept, freeing those nodes.
+        pub fn refill(&self, keep: usize) -> Vec<u32> {
+            let mut pool = Vec::new();
+            self.list.refill(&mut pool, keep);
+            pool.into_iter()
+                .map(|node| {
+                    // SAFETY: `refill` gave us these nodes alone; each holds
+                    // an id, taken once, and is freed once.
+                    unsafe {
+                        let id = (*node).take();
+                        Node::free(node);
+                        id
+                    }
+                })
+                .collect()
+        }
+
         /// Takes the whole list and returns the ids it held, freeing nodes.
         pub fn take_all(&self) -> Vec<u32> {
             let mut current = self.list.take_all();

@@ -182,3 +182,30 @@ fn free_list_take_alls_racing_a_push_never_share_a_node() {
         assert_eq!(sorted(all), [1, 2, 3]);
     });
 }
+
+/// Two refills (each keeps one node and puts the rest back) racing a push:
+/// every node ends in exactly one refill's pool or back on the list, none
+/// lost, none twice, whichever refill finds the list empty.
+#[test]
+fn free_list_refills_racing_a_push_keep_or_give_back_each_node_once() {
+    use treiber::free_list_model::Model;
+    loom::model(|| {
+        let list = Arc::new(Model::default());
+        list.push(&[1, 2, 3]);
+        let refills: Vec<_> = (0..2)
+            .map(|_| {
+                let list = Arc::clone(&list);
+                thread::spawn(move || list.refill(1))
+            })
+            .collect();
+        list.push(&[4]);
+        let mut all: Vec<i32> = Vec::new();
+        for refill in refills {
+            let kept = refill.join().unwrap();
+            assert!(kept.len() <= 1, "a refill kept more than asked: {kept:?}");
+            all.extend(kept.into_iter().map(|id| id as i32));
+        }
+        all.extend(list.take_all().into_iter().map(|id| id as i32));
+        assert_eq!(sorted(all), [1, 2, 3, 4]);
+    });
+}
