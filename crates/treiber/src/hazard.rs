@@ -318,6 +318,8 @@ impl<T> Participant<'_, T> {
     /// The caller's CAS or swap unlinked `node` from the stack, its value
     /// has been moved out, and it is retired once.
     #[inline]
+    // Under loom `RETIRED_BEFORE_SCAN` is `usize::MAX` on purpose: no scan.
+    #[cfg_attr(loom, allow(clippy::absurd_extreme_comparisons))]
     pub(crate) unsafe fn retire(&self, node: *mut Node<T>) {
         self.slot.own.with_mut(|own| {
             // SAFETY: only the slot's thread touches its lists.
