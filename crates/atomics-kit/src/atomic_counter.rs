@@ -4,8 +4,8 @@
 use std::fmt;
 
 use crate::const_fn_outside_loom;
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
-use crate::PerThreadCounter;
+use crate::sync::{AtomicBool, AtomicU64, Backoff, Ordering};
+use crate::{CounterOverflow, PerThreadCounter};
 
 /// A shared `u64` counter with exact statistics.
 ///
@@ -14,7 +14,9 @@ use crate::PerThreadCounter;
 /// seen ([`stats`](Self::stats)), and a shutdown flag that publishes
 /// everything written before [`shutdown`](Self::shutdown).
 ///
-/// [`decrement`](Self::decrement) never takes the value below zero. `new` is
+/// [`decrement`](Self::decrement) never takes the value below zero, and an
+/// addition never takes it past [`AtomicCounter::MAX`] (`i64::MAX`): it
+/// panics, or with [`try_add`](Self::try_add) returns an error. `new` is
 /// `const`, so a counter can live in a `static`.
 ///
 /// # Cost
@@ -152,11 +154,35 @@ impl AtomicCounter {
         }
     }
 
+    /// The largest value a counter holds: `i64::MAX`, about 9.2 × 10^18.
+    ///
+    /// An addition that would pass it panics ([`add`](Self::add)) or is
+    /// refused ([`try_add`](Self::try_add)). The room above it, up to
+    /// `u64::MAX`, is what lets an addition be a single `fetch_add`: one
+    /// that lands past the ceiling is backed out before any reader or
+    /// decrement takes its result for the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AtomicCounter;
+    ///
+    /// assert_eq!(AtomicCounter::MAX, i64::MAX as u64);
+    /// ```
+    pub const MAX: u64 = i64::MAX as u64;
+
+    /// [`try_add`](Self::try_add) adds an `n` from 1 up to this with a
+    /// single `fetch_add`. Past the ceiling, each thread in the middle of one adds
+    /// at most this much: 2^31 of them at once stay below `u64::MAX`, so
+    /// the value never wraps.
+    const FETCH_ADD_LIMIT: u64 = 1 << 32;
+
     /// Adds one and returns the new value.
     ///
     /// # Panics
     ///
-    /// Panics if the value would overflow `u64` (see [`add`](Self::add)).
+    /// Panics if the value would pass [`AtomicCounter::MAX`] (see
+    /// [`add`](Self::add)).
     ///
     /// # Examples
     ///
@@ -168,6 +194,7 @@ impl AtomicCounter {
     /// assert_eq!(counter.increment(), 2);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn increment(&self) -> u64 {
         self.add(1)
     }
@@ -176,8 +203,9 @@ impl AtomicCounter {
     ///
     /// # Panics
     ///
-    /// Panics if the value would overflow `u64`; the value is left as it
-    /// was, and no thread ever sees a wrapped one.
+    /// Panics if the value would pass [`AtomicCounter::MAX`]; the value is
+    /// left as it was. [`try_add`](Self::try_add) returns the error
+    /// instead.
     ///
     /// # Examples
     ///
@@ -189,36 +217,138 @@ impl AtomicCounter {
     /// assert_eq!(counter.add(5), 15);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn add(&self, n: u64) -> u64 {
+        match self.try_add(n) {
+            Ok(value) => value,
+            Err(overflow) => overflow_panic(overflow),
+        }
+    }
+
+    /// Adds `n` and returns the new value, unless the value would pass
+    /// [`AtomicCounter::MAX`].
+    ///
+    /// The call is counted in [`CounterStats::operations`] either way.
+    ///
+    /// # Errors
+    ///
+    /// [`CounterOverflow`] when the value would pass
+    /// [`AtomicCounter::MAX`]; the value is left as it was, and no thread
+    /// ever sees the refused sum.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::AtomicCounter;
+    ///
+    /// let counter = AtomicCounter::new();
+    /// assert_eq!(counter.try_add(AtomicCounter::MAX - 1), Ok(AtomicCounter::MAX - 1));
+    /// assert!(counter.try_add(2).is_err());
+    /// assert_eq!(counter.get(), AtomicCounter::MAX - 1);
+    /// assert_eq!(counter.try_add(1), Ok(AtomicCounter::MAX));
+    /// ```
+    #[inline]
+    pub fn try_add(&self, n: u64) -> Result<u64, CounterOverflow> {
         // A statistic that publishes nothing; a reader after `join` sees
         // every count through the join's happens-before edge.
         self.operations.count();
-        // A compare-and-swap, not a `fetch_add`: an addition that would
-        // overflow must never land. A `fetch_add` undone after the fact
-        // let racing additions land on the wrapped value and succeed, so
-        // the counter stayed wrapped and its high-water mark fell (a break
-        // run: 8 of 10 runs of two threads incrementing at `u64::MAX`).
-        // The price (paired, 2-core AMD VM, / a bare `fetch_add`): 0.68× at
-        // one thread and 0.30-0.53× at 2 and 4, from 0.88× and 0.70-0.83×.
+        // Zero as well: an addition of zero landed on a sum past the
+        // ceiling could not tell when the additions under it are out.
+        if n.wrapping_sub(1) >= Self::FETCH_ADD_LIMIT {
+            return self.add_checked(n);
+        }
+        // Relaxed: an addition publishes no other data. `max` needs
+        // ordering only from decrements (their Release CAS), because only
+        // a decrement can take the value below a height it reached; this
+        // RMW continues their release sequences.
+        let old = self.value.fetch_add(n, Ordering::Relaxed);
+        // No wrap: `old` is at most MAX plus what the threads in the middle
+        // of an addition past the ceiling added (see FETCH_ADD_LIMIT).
+        let new = old + n;
+        if new <= Self::MAX {
+            return Ok(new);
+        }
+        self.back_out_and_add_checked(new, n)
+    }
+
+    /// The addition of `n` landed past the ceiling, leaving `landed`: takes
+    /// it back out and adds checked. Until the value is back at or under
+    /// the ceiling, readers and decrements wait (see
+    /// [`settled_value`](Self::settled_value)).
+    ///
+    /// Additions that landed past the ceiling are backed out last-landed
+    /// first: this one only once the value is `landed` again, so nothing
+    /// landed above it is left in. Backed out in any other order, a
+    /// later addition could be left alone in a value under the ceiling, be
+    /// read there, and then be backed out and added again: a racing `get`
+    /// would see the value step back, and two additions could return the
+    /// same value. (The sum can be past the ceiling only because of another
+    /// addition landed under this one: then, once the value settles, `n`
+    /// may fit.)
+    #[cold]
+    fn back_out_and_add_checked(&self, landed: u64, n: u64) -> Result<u64, CounterOverflow> {
+        let backoff = Backoff::new();
+        // Relaxed: as the `fetch_add` it undoes. Every addition still in
+        // the value added at least 1, so the value is `landed` only when
+        // those that landed above this one are out.
+        while self
+            .value
+            .compare_exchange_weak(landed, landed - n, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            backoff.snooze();
+        }
+        self.add_checked(n)
+    }
+
+    /// Adds `n` with a compare-and-swap that never leaves a value past the
+    /// ceiling: for a large `n`, and after an addition was backed out.
+    #[cold]
+    fn add_checked(&self, n: u64) -> Result<u64, CounterOverflow> {
         // Relaxed: a guess, checked by the CAS.
-        let mut current = self.value.load(Ordering::Relaxed);
+        let mut current = self.settled_value(Ordering::Relaxed);
         loop {
-            let Some(new) = current.checked_add(n) else {
-                panic!("AtomicCounter overflow: {current} + {n} exceeds u64::MAX");
+            let new = match current.checked_add(n) {
+                Some(new) if new <= Self::MAX => new,
+                _ => return Err(CounterOverflow::new(current, n)),
             };
-            // Relaxed: an addition publishes no other data. `max` needs
-            // ordering only from decrements (their Release CAS), because
-            // only a decrement can take the value below a height it
-            // reached; this RMW continues their release sequences. Relaxed
-            // on failure: the value read is only the next guess.
+            // Relaxed: as the `fetch_add` in `try_add`. Relaxed on failure:
+            // the value read is only the next guess.
             match self.value.compare_exchange_weak(
                 current,
                 new,
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return new,
+                Ok(_) => return Ok(new),
+                Err(actual) if actual > Self::MAX => {
+                    current = self.settled_value(Ordering::Relaxed);
+                }
                 Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The value, once no addition past the ceiling is landed in it: such
+    /// a sum is never a value the counter holds, and the thread that added
+    /// it is about to back it out.
+    #[inline]
+    fn settled_value(&self, order: Ordering) -> u64 {
+        let value = self.value.load(order);
+        if value <= Self::MAX {
+            return value;
+        }
+        self.wait_until_settled(order)
+    }
+
+    #[cold]
+    fn wait_until_settled(&self, order: Ordering) -> u64 {
+        let backoff = Backoff::new();
+        loop {
+            backoff.snooze();
+            let value = self.value.load(order);
+            if value <= Self::MAX {
+                return value;
             }
         }
     }
@@ -244,7 +374,7 @@ impl AtomicCounter {
         // A statistic, as in `add`.
         self.operations.count();
         // Relaxed: only a guess for the CAS below, which validates it.
-        let mut current = self.value.load(Ordering::Relaxed);
+        let mut current = self.settled_value(Ordering::Relaxed);
         // Relaxed: if this already covers `current`, the load happens-before
         // our Release CAS, so a reader that acquires the CAS's value reads this
         // record or a later, higher one (the record only grows).
@@ -272,6 +402,9 @@ impl AtomicCounter {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return Some(current - 1),
+                Err(actual) if actual > Self::MAX => {
+                    current = self.settled_value(Ordering::Relaxed);
+                }
                 Err(actual) => current = actual,
             }
         }
@@ -291,7 +424,7 @@ impl AtomicCounter {
     #[must_use]
     pub fn get(&self) -> u64 {
         // Relaxed: the value publishes no other data.
-        self.value.load(Ordering::Relaxed)
+        self.settled_value(Ordering::Relaxed)
     }
 
     /// The highest value the counter has held.
@@ -335,7 +468,7 @@ impl AtomicCounter {
         // this value (or heads its release sequence), making its record of
         // the height it left visible to the load below. Read the value first:
         // the record read afterwards then covers every height left before it.
-        let value = self.value.load(Ordering::Acquire);
+        let value = self.settled_value(Ordering::Acquire);
         // Relaxed: ordered after the Acquire load above.
         let left_by_decrement = self.left_by_decrement.load(Ordering::Relaxed);
         // A statistic, exact after join.
@@ -383,6 +516,15 @@ impl AtomicCounter {
         // Acquire: pairs with the Release store in `shutdown`.
         self.active.load(Ordering::Acquire)
     }
+}
+
+/// Out of line, so that the inlined `add` stays a `fetch_add` and a test;
+/// the panic names the user's call of `add` or `increment`.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn overflow_panic(overflow: CounterOverflow) -> ! {
+    panic!("{overflow}")
 }
 
 impl Default for AtomicCounter {
@@ -435,13 +577,39 @@ mod tests {
     }
 
     #[test]
-    fn add_that_would_overflow_panics_and_leaves_the_value() {
+    fn add_that_would_pass_the_ceiling_panics_and_leaves_the_value() {
         let counter = AtomicCounter::new();
-        counter.add(u64::MAX - 1);
+        counter.add(AtomicCounter::MAX - 1);
         let result = std::panic::catch_unwind(|| counter.add(2));
         assert!(result.is_err());
-        assert_eq!(counter.get(), u64::MAX - 1);
-        assert_eq!(counter.add(1), u64::MAX);
+        assert_eq!(counter.get(), AtomicCounter::MAX - 1);
+        assert_eq!(counter.add(1), AtomicCounter::MAX);
+        assert_eq!(counter.max(), AtomicCounter::MAX);
+    }
+
+    #[test]
+    fn every_amount_past_the_ceiling_is_refused_with_the_value_it_found() {
+        // Both paths: a `fetch_add` (small `n`) backed out, and the
+        // compare-and-swap (large `n`), up to `u64::MAX` that would wrap.
+        for start in [0, 1, AtomicCounter::MAX - 1, AtomicCounter::MAX] {
+            for n in [1, 2, 1 << 32, (1 << 32) + 1, AtomicCounter::MAX, u64::MAX] {
+                let counter = AtomicCounter::new();
+                counter.add(start);
+                let result = counter.try_add(n);
+                match start.checked_add(n).filter(|&v| v <= AtomicCounter::MAX) {
+                    Some(expected) => assert_eq!(result, Ok(expected), "{start} + {n}"),
+                    None => {
+                        assert_eq!(result, Err(CounterOverflow::new(start, n)), "{start} + {n}");
+                        assert_eq!(counter.get(), start, "{start} + {n} was not backed out");
+                    }
+                }
+                assert_eq!(
+                    counter.stats().operations,
+                    2,
+                    "a refused addition is counted too"
+                );
+            }
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@
 
 mod admission_gate;
 mod atomic_counter;
+mod counter_overflow;
 mod panic_message;
 mod per_thread_counter;
 mod sharded_counter;
@@ -71,6 +72,7 @@ mod thread_stack;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
+pub use counter_overflow::CounterOverflow;
 pub use panic_message::{drop_panic_payload, panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;
 pub use sharded_counter::ShardedCounter;

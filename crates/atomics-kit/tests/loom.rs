@@ -34,6 +34,66 @@ fn increments_and_decrements_never_underflow_and_end_exact() {
 }
 
 #[test]
+fn additions_past_the_ceiling_are_backed_out_before_anyone_takes_them_for_the_value() {
+    loom::model(|| {
+        let counter = Arc::new(AtomicCounter::new());
+        counter.add(AtomicCounter::MAX - 1);
+        // +1 fits before or after the decrement; +2 never fits. (The model
+        // thread adds 2 first, so that +1 landing on top of it takes two
+        // preemptions, within loom's bound.)
+        let one = {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || counter.try_add(1))
+        };
+        assert!(counter.try_add(2).is_err());
+        let decremented = counter.decrement();
+        let one = one.join().unwrap();
+        // When +1 lands on top of +2's landed sum, backing +2 out first
+        // would leave +1 alone in a value under the ceiling: the decrement
+        // takes MAX for the value, then +1 is backed out and added again,
+        // returning MAX - 1, as if it came after the decrement that
+        // already counted it.
+        let max = AtomicCounter::MAX;
+        let highest = match (one, decremented) {
+            (Ok(added), Some(left)) if added == max => {
+                assert_eq!(left, max - 1);
+                max
+            }
+            (Ok(added), Some(left)) => {
+                assert_eq!((added, left), (max - 1, max - 2));
+                max - 1
+            }
+            other => panic!("not a sequential outcome: {other:?}"),
+        };
+        let stats = counter.stats();
+        assert_eq!((stats.value, stats.max), (max - 1, highest));
+    });
+}
+
+#[test]
+fn a_decrement_never_takes_an_addition_past_the_ceiling_for_the_value() {
+    loom::model(|| {
+        let counter = Arc::new(AtomicCounter::new());
+        counter.add(AtomicCounter::MAX);
+        let incrementer = {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || counter.try_add(1))
+        };
+        let decremented = counter.decrement();
+        let incremented = incrementer.join().unwrap();
+        // The decrement came first (the increment then fits) or the
+        // increment was refused: either way the decrement left MAX - 1.
+        assert_eq!(decremented, Some(AtomicCounter::MAX - 1));
+        let expected = match incremented {
+            Ok(value) => value,
+            Err(_) => AtomicCounter::MAX - 1,
+        };
+        let stats = counter.stats();
+        assert_eq!((stats.value, stats.max), (expected, AtomicCounter::MAX));
+    });
+}
+
+#[test]
 fn a_peak_seen_through_happens_before_is_never_missing_from_max() {
     loom::model(|| {
         let counter = Arc::new(AtomicCounter::new());

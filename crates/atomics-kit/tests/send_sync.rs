@@ -3,7 +3,8 @@
 
 use atomics_kit::sync::{Backoff, Condvar, Mutex, MutexGuard};
 use atomics_kit::{
-    AtomicCounter, CounterStats, PerThreadCounter, ShardedCounter, SingleWriterCounter, SizeError,
+    AtomicCounter, CounterOverflow, CounterStats, PerThreadCounter, ShardedCounter,
+    SingleWriterCounter, SizeError,
 };
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -13,6 +14,7 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<AtomicCounter>();
     assert_send_sync::<ShardedCounter>();
     assert_send_sync::<CounterStats>();
+    assert_send_sync::<CounterOverflow>();
     assert_send_sync::<SizeError>();
     assert_send_sync::<PerThreadCounter>();
     assert_send_sync::<SingleWriterCounter>();

@@ -203,10 +203,10 @@ fn concurrent_operation_count_read_while_counting_never_goes_backwards() {
 }
 
 #[test]
-fn concurrent_increments_at_the_top_all_panic_and_leave_the_counter_at_the_top() {
-    // Before, `add` was a `fetch_add` undone after an overflow: a racing
-    // increment landed on the wrapped value and succeeded (returning 1),
-    // the counter stayed wrapped and its high-water mark fell (8 of 10
+fn concurrent_increments_at_the_ceiling_all_panic_and_leave_the_counter_there() {
+    // Before, `add` was a `fetch_add` undone after an overflow of `u64`: a
+    // racing increment landed on the wrapped value and succeeded (returning
+    // 1), the counter stayed wrapped and its high-water mark fell (8 of 10
     // runs of two threads in a break run).
     let attempts = if cfg!(miri) { 20 } else { 100_000 };
     // Quiet for the expected overflow panics only (the hook is the
@@ -218,7 +218,7 @@ fn concurrent_increments_at_the_top_all_panic_and_leave_the_counter_at_the_top()
         }
     }));
     let counter = AtomicCounter::new();
-    counter.add(u64::MAX);
+    counter.add(AtomicCounter::MAX);
     let succeeded = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..2 {
@@ -235,8 +235,81 @@ fn concurrent_increments_at_the_top_all_panic_and_leave_the_counter_at_the_top()
     assert_eq!(
         succeeded.into_inner(),
         0,
-        "an increment at u64::MAX succeeded"
+        "an increment at AtomicCounter::MAX succeeded"
     );
     let stats = counter.stats();
-    assert_eq!((stats.value, stats.max), (u64::MAX, u64::MAX), "{stats:?}");
+    let max = AtomicCounter::MAX;
+    assert_eq!((stats.value, stats.max), (max, max), "{stats:?}");
+}
+
+#[test]
+fn concurrent_additions_near_the_ceiling_return_the_values_of_one_sequence() {
+    // Two threads race additions of 1 and 2 a few steps under the ceiling,
+    // many rounds. Those that fit, sorted by the value they returned, must
+    // each add their amount to the one before, from the start to the final
+    // value: a sequential history. Additions past the ceiling land for a
+    // moment and are backed out; one left in a value under the ceiling
+    // shows up as two additions returning the same value, or a gap. (The
+    // moment is nanoseconds: loom's model is what checks the order of
+    // back-outs; this checks the history on real hardware, and under the
+    // sanitizers and miri.)
+    // In batches: a counter's operation count allocates a slot per thread.
+    const ROUNDS_PER_BATCH: usize = if cfg!(miri) { 10 } else { 1_000 };
+    let batches = if cfg!(miri) { 1 } else { 30 };
+    let start = AtomicCounter::MAX - 4;
+    for _ in 0..batches {
+        let counters: Vec<AtomicCounter> = (0..ROUNDS_PER_BATCH)
+            .map(|_| {
+                let counter = AtomicCounter::new();
+                counter.add(start);
+                counter
+            })
+            .collect();
+        // A spinning start line per round: the racers leave it within a few
+        // nanoseconds of each other (a `Barrier` wakes them microseconds apart,
+        // wider than the moment an addition past the ceiling stays landed).
+        let arrived = AtomicUsize::new(0);
+        let fitted_per_racer: Vec<Vec<Vec<(u64, u64)>>> = thread::scope(|s| {
+            let racers: Vec<_> = [[1, 2, 1], [2, 1, 2]]
+                .into_iter()
+                .map(|amounts| {
+                    let (counters, arrived) = (&counters, &arrived);
+                    s.spawn(move || {
+                        let mut fitted = Vec::with_capacity(counters.len());
+                        for (round, counter) in counters.iter().enumerate() {
+                            arrived.fetch_add(1, Ordering::SeqCst);
+                            while arrived.load(Ordering::SeqCst) < 2 * (round + 1) {
+                                std::hint::spin_loop();
+                            }
+                            let fitted_now: Vec<(u64, u64)> = amounts
+                                .into_iter()
+                                .filter_map(|n| counter.try_add(n).ok().map(|value| (value, n)))
+                                .collect();
+                            fitted.push(fitted_now);
+                        }
+                        fitted
+                    })
+                })
+                .collect();
+            racers
+                .into_iter()
+                .map(|racer| racer.join().unwrap())
+                .collect()
+        });
+        for (round, counter) in counters.iter().enumerate() {
+            let mut fitted: Vec<(u64, u64)> = fitted_per_racer
+                .iter()
+                .flat_map(|racer| racer[round].iter().copied())
+                .collect();
+            fitted.sort_unstable();
+            let mut expected = start;
+            for &(value, n) in &fitted {
+                expected += n;
+                assert_eq!(value, expected, "not one sequence: {fitted:?} from {start}");
+            }
+            let stats = counter.stats();
+            assert_eq!((stats.value, stats.max), (expected, expected), "{fitted:?}");
+            assert_eq!(stats.operations, 7);
+        }
+    }
 }
