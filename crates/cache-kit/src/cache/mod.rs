@@ -308,6 +308,7 @@ where
     /// assert_eq!(cache.get("other"), None);
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
+    #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -345,6 +346,7 @@ where
     }
 
     /// `get` without counting a hit or miss in the stats.
+    #[inline]
     fn lookup<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
