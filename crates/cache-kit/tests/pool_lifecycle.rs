@@ -185,6 +185,78 @@ fn shutdown_inside_an_outside_scope_or_join_panics_instead_of_waiting_for_itself
     assert_eq!(pool.stats().executed(), before + 1);
 }
 
+/// A closure's capture whose `Drop` always panics, counting its drops.
+struct CaptureThatPanicsOnDrop(Arc<AtomicUsize>);
+
+impl Drop for CaptureThatPanicsOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("a capture's Drop panicked");
+    }
+}
+
+#[test]
+fn a_refused_call_drops_its_closures_before_its_own_panic() {
+    // Before, the closures were dropped while the refusal's panic unwound,
+    // and a capture whose `Drop` panics aborted the process (a break run:
+    // `broadcast`, `join`, `install` and `scope` on a shut-down pool, 5 of
+    // 5 runs each). Now the refusal is the panic raised, and each capture
+    // is dropped once.
+    let pool = WorkStealingPool::new(1).unwrap();
+    pool.shutdown();
+    type Call<'a> = Box<dyn Fn(CaptureThatPanicsOnDrop) + 'a>;
+    let calls: Vec<(&str, &str, Call<'_>)> = vec![
+        (
+            "broadcast",
+            "shut down",
+            Box::new(|c| drop(pool.broadcast(move |_| drop(&c)))),
+        ),
+        (
+            "join",
+            "shut down",
+            Box::new(|c| drop(pool.join(move || drop(&c), || ()))),
+        ),
+        (
+            "install",
+            "shut down",
+            Box::new(|c| pool.install(move || drop(&c))),
+        ),
+        (
+            "scope",
+            "shut down",
+            Box::new(|c| pool.scope(move |_| drop(&c))),
+        ),
+        (
+            "pool::join",
+            "outside a pool thread",
+            Box::new(|c| drop(pool::join(move || drop(&c), || ()))),
+        ),
+        (
+            "pool::scope",
+            "outside a pool thread",
+            Box::new(|c| pool::scope(move |_| drop(&c))),
+        ),
+        (
+            "pool::spawn",
+            "outside a pool thread",
+            Box::new(|c| pool::spawn(move || drop(&c))),
+        ),
+        (
+            "pool::broadcast",
+            "outside a pool thread",
+            Box::new(|c| drop(pool::broadcast(move |_| drop(&c)))),
+        ),
+    ];
+    for (what, refusal, call) in calls {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let capture = CaptureThatPanicsOnDrop(Arc::clone(&drops));
+        let payload = catch_unwind(AssertUnwindSafe(|| call(capture))).unwrap_err();
+        let message = panic_text(&*payload);
+        assert!(message.contains(refusal), "{what}: {message}");
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "{what}");
+    }
+}
+
 /// Run in a child process under `ulimit -v`, where the operating system
 /// refuses some of 64 threads with 256 MiB stacks.
 #[test]

@@ -81,11 +81,15 @@ where
     OP: Fn(BroadcastContext) -> R + Sync,
     R: Send,
 {
-    assert!(
-        pool.broadcast_started(),
-        "cache-kit: broadcast called on a WorkStealingPool that was shut down \
-         (its workers are exiting)"
-    );
+    if !pool.broadcast_started() {
+        reraise::panic_after_dropping(
+            op,
+            format_args!(
+                "cache-kit: broadcast called on a WorkStealingPool that was shut down \
+                 (its workers are exiting)"
+            ),
+        );
+    }
     let _in_flight = InFlight(pool);
     let num_threads = pool.inboxes.len();
     let mut slots: Vec<Option<R>> = (0..num_threads).map(|_| None).collect();

@@ -29,16 +29,16 @@ pub fn current_thread_index() -> Option<usize> {
     WorkerThread::with_current(|worker| worker.map(|worker| worker.index))
 }
 
-/// The worker of the calling thread, or a panic naming `function`.
-fn current_worker(function: &str) -> std::rc::Rc<WorkerThread> {
-    WorkerThread::current().unwrap_or_else(|| outside(function))
-}
-
-/// The panic of a free function (`function`) called outside a pool thread.
-fn outside(function: &str) -> ! {
-    panic!(
-        "cache-kit: pool::{function} called outside a pool thread; \
-         run it inside WorkStealingPool::install or call WorkStealingPool::{function}"
+/// The panic of a free function (`function`) called outside a pool
+/// thread, raised once the closures it was given (`closures`) are dropped.
+#[track_caller]
+fn outside(function: &str, closures: impl Sized) -> ! {
+    super::reraise::panic_after_dropping(
+        closures,
+        format_args!(
+            "cache-kit: pool::{function} called outside a pool thread; \
+             run it inside WorkStealingPool::install or call WorkStealingPool::{function}"
+        ),
     )
 }
 
@@ -77,7 +77,7 @@ where
 {
     WorkerThread::with_current(|worker| match worker {
         Some(worker) => worker.join(a, b),
-        None => outside("join"),
+        None => outside("join", (a, b)),
     })
 }
 
@@ -109,7 +109,9 @@ pub fn scope<'scope, OP, R>(op: OP) -> R
 where
     OP: FnOnce(&Scope<'scope>) -> R,
 {
-    let worker = current_worker("scope");
+    let Some(worker) = WorkerThread::current() else {
+        outside("scope", op)
+    };
     Scope::run(&worker.shared, Some(&worker), op)
 }
 
@@ -148,7 +150,7 @@ where
     // task's spawns are the hot path.
     WorkerThread::with_current(|worker| match worker {
         Some(worker) => worker.spawn(task),
-        None => outside("spawn"),
+        None => outside("spawn", task),
     });
 }
 
@@ -176,6 +178,8 @@ where
     OP: Fn(BroadcastContext) -> R + Sync,
     R: Send,
 {
-    let worker = current_worker("broadcast");
+    let Some(worker) = WorkerThread::current() else {
+        outside("broadcast", op)
+    };
     broadcast::run(&worker.shared, Some(&worker), op)
 }

@@ -328,8 +328,12 @@ impl WorkStealingPool {
         } else {
             match self.shared.gate.enter() {
                 Some(admission) => Some((admission, OutsideCall::enter(&self.shared))),
-                None => panic!(
-                    "cache-kit: {caller} called from outside a WorkStealingPool that was shut down"
+                None => reraise::panic_after_dropping(
+                    wait,
+                    format_args!(
+                        "cache-kit: {caller} called from outside a WorkStealingPool \
+                         that was shut down"
+                    ),
                 ),
             }
         };

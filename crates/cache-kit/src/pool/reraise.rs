@@ -1,5 +1,7 @@
 //! [`resume_after_dropping`]: re-raises the panic of one part of a pool
-//! call after dropping what its other parts returned.
+//! call after dropping what its other parts returned; and
+//! [`panic_after_dropping`]: a refused call's own panic, raised after
+//! dropping the closures it was given.
 
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -16,4 +18,21 @@ pub(crate) fn resume_after_dropping<T>(payload: Box<dyn Any + Send>, values: T) 
         drop_panic_payload(second);
     }
     resume_unwind(payload)
+}
+
+/// Drops `values` (the closures a refused call was given: after shutdown,
+/// or a free function outside a pool thread), then panics with `message`.
+/// Dropped while that panic unwinds, a closure whose capture's `Drop`
+/// panics would abort the process (a break run: `broadcast`, `join`,
+/// `install` and `scope` on a shut-down pool, 5 of 5 runs each); dropped
+/// here, its panic is caught and its payload dropped, and the refusal is
+/// the panic raised.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn panic_after_dropping<T>(values: T, message: std::fmt::Arguments<'_>) -> ! {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(values))) {
+        drop_panic_payload(payload);
+    }
+    panic!("{message}")
 }
