@@ -188,6 +188,11 @@ fn shutdown_inside_an_outside_scope_or_join_panics_instead_of_waiting_for_itself
 /// A closure's capture whose `Drop` always panics, counting its drops.
 struct CaptureThatPanicsOnDrop(Arc<AtomicUsize>);
 
+impl CaptureThatPanicsOnDrop {
+    /// Used by a closure, so that the closure captures it.
+    fn touch(&self) {}
+}
+
 impl Drop for CaptureThatPanicsOnDrop {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
@@ -209,42 +214,42 @@ fn a_refused_call_drops_its_closures_before_its_own_panic() {
         (
             "broadcast",
             "shut down",
-            Box::new(|c| drop(pool.broadcast(move |_| drop(&c)))),
+            Box::new(|c| _ = pool.broadcast(move |_| c.touch())),
         ),
         (
             "join",
             "shut down",
-            Box::new(|c| drop(pool.join(move || drop(&c), || ()))),
+            Box::new(|c| _ = pool.join(move || c.touch(), || ())),
         ),
         (
             "install",
             "shut down",
-            Box::new(|c| pool.install(move || drop(&c))),
+            Box::new(|c| pool.install(move || c.touch())),
         ),
         (
             "scope",
             "shut down",
-            Box::new(|c| pool.scope(move |_| drop(&c))),
+            Box::new(|c| pool.scope(move |_| c.touch())),
         ),
         (
             "pool::join",
             "outside a pool thread",
-            Box::new(|c| drop(pool::join(move || drop(&c), || ()))),
+            Box::new(|c| _ = pool::join(move || c.touch(), || ())),
         ),
         (
             "pool::scope",
             "outside a pool thread",
-            Box::new(|c| pool::scope(move |_| drop(&c))),
+            Box::new(|c| pool::scope(move |_| c.touch())),
         ),
         (
             "pool::spawn",
             "outside a pool thread",
-            Box::new(|c| pool::spawn(move || drop(&c))),
+            Box::new(|c| pool::spawn(move || c.touch())),
         ),
         (
             "pool::broadcast",
             "outside a pool thread",
-            Box::new(|c| drop(pool::broadcast(move |_| drop(&c)))),
+            Box::new(|c| _ = pool::broadcast(move |_| c.touch())),
         ),
     ];
     for (what, refusal, call) in calls {
