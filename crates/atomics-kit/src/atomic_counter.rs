@@ -30,6 +30,17 @@ use crate::{CounterOverflow, PerThreadCounter};
 /// high-water mark is still exact: every value the counter held was either
 /// left by a decrement (and recorded) or is no lower than the current value.
 ///
+/// # At the ceiling
+///
+/// An addition that lands past [`AtomicCounter::MAX`] is backed out by the
+/// thread that made it; until then, every read of the value (`get`,
+/// `stats`, `max`, `decrement`, a checked addition) waits for it. That
+/// happens only within the amounts being added of `i64::MAX`, and lasts
+/// as long as the adding thread takes to run a few instructions, unless
+/// it is descheduled there. So near the ceiling a read is not
+/// async-signal-safe: a signal handler that reads a counter which the
+/// interrupted thread was adding to past the ceiling waits forever.
+///
 /// # Examples
 ///
 /// ```
@@ -61,6 +72,17 @@ struct Operations {
     /// `AtomicCounter::new` is `const`.
     #[cfg(not(loom))]
     slots: std::sync::OnceLock<PerThreadCounter>,
+    /// The operations counted before the slots were there: while one
+    /// thread makes them, every call (its own too) counts here instead of
+    /// waiting. A counter in a `#[global_allocator]` counts the
+    /// allocations that making the slots does, from inside the making; a
+    /// `get_or_init` there waited for itself and hung the process before
+    /// `main` (a break run, 5 of 5 runs).
+    #[cfg(not(loom))]
+    before_slots: AtomicU64,
+    /// Whether some thread has started making the slots.
+    #[cfg(not(loom))]
+    making_slots: AtomicBool,
     /// Under loom `new` is not `const` (loom's atomics are not): made at
     /// once.
     #[cfg(loom)]
@@ -72,16 +94,35 @@ impl Operations {
     const fn new() -> Self {
         Self {
             slots: std::sync::OnceLock::new(),
+            before_slots: AtomicU64::new(0),
+            making_slots: AtomicBool::new(false),
         }
     }
 
     #[inline]
     fn count(&self) {
-        self.slots.get_or_init(PerThreadCounter::new).increment();
+        match self.slots.get() {
+            Some(slots) => slots.increment(),
+            None => self.count_before_slots(),
+        }
+    }
+
+    #[cold]
+    fn count_before_slots(&self) {
+        // Relaxed: a statistic, as the slots' counts are.
+        self.before_slots.fetch_add(1, Ordering::Relaxed);
+        // Relaxed: only says who makes the slots; the `OnceLock` publishes
+        // them.
+        if !self.making_slots.swap(true, Ordering::Relaxed) {
+            // Only this thread sets the cell: `set` never waits.
+            let _ = self.slots.set(PerThreadCounter::new());
+        }
     }
 
     fn sum(&self) -> u64 {
-        self.slots.get().map_or(0, PerThreadCounter::sum)
+        // Relaxed: a statistic, exact after join.
+        self.before_slots.load(Ordering::Relaxed)
+            + self.slots.get().map_or(0, PerThreadCounter::sum)
     }
 }
 

@@ -32,8 +32,9 @@
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
-//! moment; a `ShardedCounter` keeps scaling when threads increment at once,
-//! at the price of a read that visits every shard. `docs/benchmarks.md` in the
+//! moment (below its ceiling, `i64::MAX`); a `ShardedCounter` keeps
+//! scaling when threads increment at once, at the price of a read that
+//! visits every shard. `docs/benchmarks.md` in the
 //! repository has the measured ratios.
 //!
 //! # Examples
