@@ -28,7 +28,9 @@
 //! - [`SizeError`]: the one way a capacity, shard, worker or thread count
 //!   that is zero or too large is refused.
 //! - [`panic_message`], [`panic_text`] and [`drop_panic_payload`]: the text
-//!   of a caught panic, and its payload dropped without a second panic.
+//!   of a caught panic, and its payload dropped without a second panic;
+//!   [`try_drop`] and [`drop_caught`]: a value of user code dropped with
+//!   its `Drop`'s panic handed back, or caught.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -61,6 +63,7 @@
 
 mod admission_gate;
 mod atomic_counter;
+mod caught_drop;
 mod counter_overflow;
 mod panic_message;
 mod per_thread_counter;
@@ -73,6 +76,7 @@ mod thread_stack;
 
 pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
+pub use caught_drop::{drop_caught, try_drop};
 pub use counter_overflow::CounterOverflow;
 pub use panic_message::{drop_panic_payload, panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;

@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::iter::FromIterator;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::resume_unwind;
 use std::ptr;
 
-use atomics_kit::{const_fn_outside_loom, drop_panic_payload};
+use atomics_kit::{const_fn_outside_loom, drop_caught, drop_panic_payload, try_drop};
 use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::elimination::Elimination;
@@ -421,9 +421,7 @@ impl<T> Drop for Chain<'_, '_, T> {
                 }
                 // Dropped while the iterator's panic unwinds: a second
                 // panic would abort the process.
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-                    drop_panic_payload(payload);
-                }
+                drop_caught(value);
                 current = next;
             }
         }
@@ -484,7 +482,7 @@ impl<T> Drop for TreiberStack<T> {
                 current = next;
                 value
             };
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+            if let Err(payload) = try_drop(value) {
                 if first_panic.is_none() {
                     first_panic = Some(payload);
                 } else {

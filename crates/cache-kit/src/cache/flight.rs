@@ -27,9 +27,8 @@
 use std::any::Any;
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::panic::{self, AssertUnwindSafe};
 
-use atomics_kit::drop_panic_payload;
+use atomics_kit::drop_caught;
 
 use crate::sync::{current_thread, Arc, Condvar, Mutex, ThreadId};
 
@@ -154,10 +153,7 @@ impl<K, V> Flights<K, V> {
             // the process), so it is caught and its payload dropped; the
             // thread goes on unwinding with the load's own panic.
             Some((key, _)) if std::thread::panicking() => {
-                let dropped = panic::catch_unwind(AssertUnwindSafe(move || drop(key)));
-                if let Err(payload) = dropped {
-                    drop_panic_payload(payload);
-                }
+                drop_caught(key);
             }
             removed => drop(removed),
         }

@@ -3,11 +3,11 @@
 
 use std::fmt;
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use atomics_kit::{drop_panic_payload, SizeError};
+use atomics_kit::{drop_caught, SizeError};
 
 use super::LoggerGuard;
 use crate::{InstallError, LockFreeLogger, Overflow};
@@ -303,9 +303,7 @@ struct PendingSink(Option<Box<dyn Write + Send>>);
 impl Drop for PendingSink {
     fn drop(&mut self) {
         if let Some(sink) = self.0.take() {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(sink))) {
-                drop_panic_payload(payload);
-            }
+            drop_caught(sink);
         }
     }
 }

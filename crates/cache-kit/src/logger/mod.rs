@@ -41,7 +41,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use atomics_kit::{drop_panic_payload, AdmissionGate, PerThreadCounter};
+use atomics_kit::{drop_caught, drop_panic_payload, AdmissionGate, PerThreadCounter};
 use crossbeam_queue::ArrayQueue;
 
 pub use atomics_kit::SizeError;
@@ -984,9 +984,7 @@ impl Writer {
         // and caught, payload and all, so that its panic never reaches the
         // thread that joins the writer.
         let sink = std::mem::replace(&mut self.sink, Box::new(std::io::sink()));
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(sink))) {
-            drop_panic_payload(payload);
-        }
+        drop_caught(sink);
         let mut progress = self.shared.progress.lock();
         progress.finished = true;
         self.shared.progressed.notify_all();

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use atomics_kit::drop_panic_payload;
+use atomics_kit::{drop_panic_payload, try_drop};
 
 use crate::pool::reraise;
 use crate::pool::scope::Scope;
@@ -112,7 +112,7 @@ where
     // before the result is built (a panic while a return value is built
     // leaks that value, rust-lang/rust#47949) and before a call's panic is
     // resumed (a second panic while unwinding aborts the process).
-    let op_dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(op)));
+    let op_dropped = try_drop(op);
     let first_panic = match (ran, op_dropped) {
         (Err(payload), Err(second)) => {
             drop_panic_payload(second);

@@ -4,9 +4,9 @@
 //! dropping the closures it was given.
 
 use std::any::Any;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::resume_unwind;
 
-use atomics_kit::drop_panic_payload;
+use atomics_kit::drop_caught;
 
 /// Drops `values` (what the other half of a `join`, a scope's body or the
 /// other calls of a broadcast returned), then resumes `payload`. Dropped
@@ -14,9 +14,7 @@ use atomics_kit::drop_panic_payload;
 /// process; dropped here, its panic is caught and its payload dropped: the
 /// first panic is the one re-raised, as when two tasks panic.
 pub(crate) fn resume_after_dropping<T>(payload: Box<dyn Any + Send>, values: T) -> ! {
-    if let Err(second) = catch_unwind(AssertUnwindSafe(move || drop(values))) {
-        drop_panic_payload(second);
-    }
+    drop_caught(values);
     resume_unwind(payload)
 }
 
@@ -31,8 +29,6 @@ pub(crate) fn resume_after_dropping<T>(payload: Box<dyn Any + Send>, values: T) 
 #[inline(never)]
 #[track_caller]
 pub(crate) fn panic_after_dropping<T>(values: T, message: std::fmt::Arguments<'_>) -> ! {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(values))) {
-        drop_panic_payload(payload);
-    }
+    drop_caught(values);
     panic!("{message}")
 }

@@ -18,7 +18,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use atomics_kit::{panic_message, SizeError};
+use atomics_kit::{drop_caught, panic_message, try_drop, SizeError};
 
 pub use errors::{FanOutError, ItemPanicked};
 #[cfg(loom)]
@@ -558,22 +558,6 @@ fn resume_after_dropping<R, T>(
         Outcomes::SomePanicked(outcomes) => outcomes.into_iter().for_each(drop_caught),
     }
     panic::resume_unwind(payload)
-}
-
-/// Drops `value` (user code: an input iterator, or `f`), handing back the
-/// payload if its `Drop` panics, for the caller to resume once it dropped
-/// what it holds.
-fn try_drop(value: impl Sized) -> Result<(), Box<dyn std::any::Any + Send>> {
-    panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
-}
-
-/// Drops `value`, catching a panic of its `Drop` (and dropping that
-/// panic's payload the same way): for values dropped before a panic is
-/// resumed, where a second panic would abort the process.
-fn drop_caught(value: impl Sized) {
-    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        atomics_kit::drop_panic_payload(second);
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! unwinds.
 
 use std::mem::ManuallyDrop;
-use std::panic::{self, AssertUnwindSafe};
 
-use atomics_kit::drop_panic_payload;
+use atomics_kit::drop_caught;
 
 /// Holds a job's result while it travels to a [`Results`](super::Results)
 /// handle. Received, it is unwrapped and dropped by the user as usual;
@@ -35,8 +34,6 @@ impl<R> Drop for DropCatching<R> {
         // SAFETY: `drop` runs once, and only for a value `into_inner` did
         // not take (it forgets `self`): the value is taken exactly once.
         let result = unsafe { ManuallyDrop::take(&mut self.0) };
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(result))) {
-            drop_panic_payload(payload);
-        }
+        drop_caught(result);
     }
 }

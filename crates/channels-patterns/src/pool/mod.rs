@@ -882,7 +882,7 @@ where
         } = self;
         // A capture's `Drop` is user code: caught, so that the worker
         // thread ends normally, and reported in the stats, never silent.
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(f))) {
+        if let Err(payload) = atomics_kit::try_drop(f) {
             // Release: pairs with `stats`' Acquire load.
             shared.function_drop_panicked.store(true, Ordering::Release);
             drop_panic_payload(payload);
