@@ -987,3 +987,87 @@ fn r18_a_hasher_that_changes_its_mind_never_makes_the_cache_panic() {
     })
     .expect("the cache hung");
 }
+
+// r19. A value's `Clone` panicking while `iter` or `retain` copied a
+//     segment: the copies made so far were dropped while the panic unwound
+//     under the segment's lock, so a `Drop` that used the cache hung it for
+//     good, and one that panicked aborted the process (a break run, 10 of
+//     10 runs each).
+static R19_CACHE: std::sync::OnceLock<Cache<u32, R19Val>> = std::sync::OnceLock::new();
+static R19_ARMED: AtomicBool = AtomicBool::new(false);
+static R19_DROP_PANICS: AtomicBool = AtomicBool::new(false);
+static R19_CLONES: AtomicUsize = AtomicUsize::new(0);
+static R19_CLONES_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// A value whose `Clone` of 5 panics while armed, and whose copies' `Drop`
+/// uses the cache (or panics).
+struct R19Val {
+    n: u32,
+    copy: bool,
+}
+
+impl Clone for R19Val {
+    fn clone(&self) -> Self {
+        assert!(!(R19_ARMED.load(SeqCst) && self.n == 5), "clone of 5");
+        R19_CLONES.fetch_add(1, SeqCst);
+        R19Val {
+            n: self.n,
+            copy: true,
+        }
+    }
+}
+
+impl Drop for R19Val {
+    fn drop(&mut self) {
+        if !self.copy {
+            return;
+        }
+        R19_CLONES_DROPPED.fetch_add(1, SeqCst);
+        if R19_ARMED.load(SeqCst) {
+            assert!(!R19_DROP_PANICS.load(SeqCst), "drop of a copy");
+            // Takes the segment's lock.
+            let _ = R19_CACHE.get().unwrap().stats();
+        }
+    }
+}
+
+fn r19_iter_and_retain_panic_with_the_clone_and_drop_every_copy() {
+    let cache = R19_CACHE.get_or_init(|| Cache::builder(100).segments(1).build().unwrap());
+    for n in 0..10 {
+        cache.insert(n, R19Val { n, copy: false });
+    }
+    R19_ARMED.store(true, SeqCst);
+    let iterated = std::panic::catch_unwind(|| cache.iter().count());
+    let retained = std::panic::catch_unwind(|| cache.retain(|_, _| true));
+    R19_ARMED.store(false, SeqCst);
+    for result in [iterated.map(drop), retained] {
+        let payload = result.expect_err("the clone's panic reaches the caller");
+        assert_eq!(support::panic_text(&*payload), "clone of 5");
+    }
+    assert_eq!(R19_CLONES.load(SeqCst), R19_CLONES_DROPPED.load(SeqCst));
+    // The segment's lock is free: the cache takes inserts again.
+    cache.insert(77, R19Val { n: 77, copy: false });
+    assert_eq!(cache.len(), 11);
+}
+
+#[test]
+fn r19_a_drop_using_the_cache_after_a_clone_panicked_in_iter_or_retain_never_hangs() {
+    within(
+        HANG,
+        r19_iter_and_retain_panic_with_the_clone_and_drop_every_copy,
+    )
+    .expect("iter or retain hung");
+}
+
+#[test]
+#[ignore]
+fn r19_child() {
+    R19_DROP_PANICS.store(true, SeqCst);
+    r19_iter_and_retain_panic_with_the_clone_and_drop_every_copy();
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn r19_a_panicking_drop_after_a_clone_panicked_in_iter_or_retain_never_aborts() {
+    passes_in_child("r19_child");
+}

@@ -1049,7 +1049,11 @@ where
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         for segment in self.segments.iter() {
             let expired = |slot: &Slot<V>| self.is_expired_now(slot);
-            let copies = segment.lock().snapshot(&self.map, &expired);
+            // The segment's lock is released at the end of this statement
+            // (a temporary); a panic of a `Clone` is resumed after it, in
+            // the next, its copies dropped with no lock held.
+            let copied = segment.lock().snapshot(&self.map, &expired);
+            let copies = copied.unwrap_or_else(|partial| partial.resume());
             // `keep` and the copies' drops are user code: each is caught, so
             // that a panic leaves no copy to drop while unwinding (a second
             // panic there would abort) and the refusals so far still count.
@@ -1296,10 +1300,11 @@ where
             let segment = self.cache.segments.get(self.next_segment)?;
             self.next_segment += 1;
             let expired = |slot: &Slot<V>| self.cache.is_expired_now(slot);
-            self.copies = segment
-                .policy
-                .lock()
-                .snapshot(&self.cache.map, &expired)
+            // As in `retain`: the lock is released before a panic of a
+            // `Clone` is resumed.
+            let copied = segment.policy.lock().snapshot(&self.cache.map, &expired);
+            self.copies = copied
+                .unwrap_or_else(|partial| partial.resume())
                 .into_iter();
         }
     }

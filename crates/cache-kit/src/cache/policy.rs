@@ -25,9 +25,13 @@
 //! leaves the cache goes to a [`Garbage`], dropped by the caller once no
 //! lock is held.
 
+use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+
+use atomics_kit::drop_caught;
 
 use crate::cache::budget::{Budget, Reservation};
 use crate::cache::garbage::Garbage;
@@ -76,6 +80,22 @@ pub(crate) type Expired<'a, V> = &'a dyn Fn(&Slot<V>) -> bool;
 /// A copy of an entry, from `Policy::snapshot`: its key, which value of
 /// which insertion it is (`Slot::id`, `Slot::generation`), and its value.
 pub(crate) type Copied<K, V> = (K, (u64, u32), V);
+
+/// What `Policy::snapshot` hands back when user code panicked while it
+/// copied: the copies made so far, and the panic.
+pub(crate) struct PartialSnapshot<K, V> {
+    entries: Vec<Copied<K, V>>,
+    payload: Box<dyn Any + Send>,
+}
+
+impl<K, V> PartialSnapshot<K, V> {
+    /// Drops the copies (each `Drop`'s panic caught: the first panic is the
+    /// one resumed) and resumes the panic. Call it with no lock held.
+    pub(crate) fn resume(self) -> ! {
+        self.entries.into_iter().for_each(drop_caught);
+        resume_unwind(self.payload)
+    }
+}
 
 /// What a queue decides about the slot of a record it popped (given the
 /// record's insertion id): `Slot::judge_small` or `Slot::judge_main`.
@@ -369,25 +389,42 @@ impl<K: Hash + Eq> Policy<K> {
     /// A copy of the segment's entries: key, insertion id and value.
     /// Expired entries are left out. Each copy is `(key, (insertion id,
     /// generation), value)`.
+    ///
+    /// # Errors
+    ///
+    /// If a key's or value's `Clone` (or a key's `Hash` or `Eq`) panics,
+    /// the copies made so far and the payload: the caller drops the copies
+    /// once it released the segment's lock (their `Drop` is user code, which
+    /// may use the cache), then resumes the panic. Dropped here, while the
+    /// panic unwound under the lock, a `Drop` that used the cache hung it
+    /// for good, and one that panicked aborted the process (a break run,
+    /// `iter` and `retain`, 10 of 10 runs).
     pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
         &self,
         map: &Map<K, Slot<V>, S>,
         expired: Expired<'_, V>,
-    ) -> Vec<Copied<K, V>>
+    ) -> Result<Vec<Copied<K, V>>, PartialSnapshot<K, V>>
     where
         K: Clone,
     {
         let mut entries = Vec::with_capacity(self.live_entries);
-        for record in self.small.iter().chain(&self.main) {
-            let value = map.read(&record.key, |slot| {
-                (slot.id == record.id && !expired(slot))
-                    .then(|| (slot.generation, slot.value.clone()))
-            });
-            if let Some(Some((generation, value))) = value {
-                entries.push((record.key.clone(), (record.id, generation), value));
+        // Unwind safety: after a panic only `entries` is used, and a `Vec`
+        // is whole whatever panics between its pushes.
+        let copied = catch_unwind(AssertUnwindSafe(|| {
+            for record in self.small.iter().chain(&self.main) {
+                let value = map.read(&record.key, |slot| {
+                    (slot.id == record.id && !expired(slot))
+                        .then(|| (slot.generation, slot.value.clone()))
+                });
+                if let Some(Some((generation, value))) = value {
+                    entries.push((record.key.clone(), (record.id, generation), value));
+                }
             }
+        }));
+        match copied {
+            Ok(()) => Ok(entries),
+            Err(payload) => Err(PartialSnapshot { entries, payload }),
         }
-        entries
     }
 
     /// Removes every entry of the segment (the map's included) and forgets
