@@ -22,6 +22,12 @@ pub struct Room {
     freed: Condvar,
 }
 
+impl Default for Room {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Room {
     /// Nobody waiting.
     pub fn new() -> Self {
