@@ -1071,3 +1071,66 @@ fn r19_child() {
 fn r19_a_panicking_drop_after_a_clone_panicked_in_iter_or_retain_never_aborts() {
     passes_in_child("r19_child");
 }
+
+// r20. The same with a key's `Clone` panicking: the value copied just
+//     before it was dropped while unwinding under the lock.
+static R20_CACHE: std::sync::OnceLock<Cache<R20Key, R20Val>> = std::sync::OnceLock::new();
+static R20_ARMED: AtomicBool = AtomicBool::new(false);
+static R20_VALUE_COPIES: AtomicUsize = AtomicUsize::new(0);
+static R20_VALUE_COPIES_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(PartialEq, Eq, Hash)]
+struct R20Key(u32);
+
+impl Clone for R20Key {
+    fn clone(&self) -> Self {
+        assert!(!(R20_ARMED.load(SeqCst) && self.0 == 5), "clone of key 5");
+        R20Key(self.0)
+    }
+}
+
+/// A value whose copies' `Drop` uses the cache while armed.
+struct R20Val(bool);
+
+impl Clone for R20Val {
+    fn clone(&self) -> Self {
+        R20_VALUE_COPIES.fetch_add(1, SeqCst);
+        R20Val(true)
+    }
+}
+
+impl Drop for R20Val {
+    fn drop(&mut self) {
+        if self.0 {
+            R20_VALUE_COPIES_DROPPED.fetch_add(1, SeqCst);
+            if R20_ARMED.load(SeqCst) {
+                let _ = R20_CACHE.get().unwrap().stats();
+            }
+        }
+    }
+}
+
+#[test]
+fn r20_a_drop_using_the_cache_after_a_key_clone_panicked_in_iter_or_retain_never_hangs() {
+    within(HANG, || {
+        let cache = R20_CACHE.get_or_init(|| Cache::builder(100).segments(1).build().unwrap());
+        for n in 0..10 {
+            cache.insert(R20Key(n), R20Val(false));
+        }
+        R20_ARMED.store(true, SeqCst);
+        let iterated = std::panic::catch_unwind(|| cache.iter().count());
+        let retained = std::panic::catch_unwind(|| cache.retain(|_, _| true));
+        R20_ARMED.store(false, SeqCst);
+        for result in [iterated.map(drop), retained] {
+            let payload = result.expect_err("the clone's panic reaches the caller");
+            assert_eq!(support::panic_text(&*payload), "clone of key 5");
+        }
+        assert_eq!(
+            R20_VALUE_COPIES.load(SeqCst),
+            R20_VALUE_COPIES_DROPPED.load(SeqCst)
+        );
+        cache.insert(R20Key(77), R20Val(false));
+        assert_eq!(cache.len(), 11);
+    })
+    .expect("iter or retain hung");
+}

@@ -85,6 +85,8 @@ pub(crate) type Copied<K, V> = (K, (u64, u32), V);
 /// copied: the copies made so far, and the panic.
 pub(crate) struct PartialSnapshot<K, V> {
     entries: Vec<Copied<K, V>>,
+    /// A value copied whose key's `Clone` panicked.
+    unpaired: Option<V>,
     payload: Box<dyn Any + Send>,
 }
 
@@ -93,6 +95,7 @@ impl<K, V> PartialSnapshot<K, V> {
     /// one resumed) and resumes the panic. Call it with no lock held.
     pub(crate) fn resume(self) -> ! {
         self.entries.into_iter().for_each(drop_caught);
+        drop_caught(self.unpaired);
         resume_unwind(self.payload)
     }
 }
@@ -408,8 +411,11 @@ impl<K: Hash + Eq> Policy<K> {
         K: Clone,
     {
         let mut entries = Vec::with_capacity(self.live_entries);
-        // Unwind safety: after a panic only `entries` is used, and a `Vec`
-        // is whole whatever panics between its pushes.
+        // A value copied whose key is being copied: held out here, so that
+        // a panic of the key's `Clone` does not drop it while unwinding.
+        let mut unpaired: Option<V> = None;
+        // Unwind safety: after a panic only `entries` and `unpaired` are
+        // used, each whole whatever panics between their writes.
         let copied = catch_unwind(AssertUnwindSafe(|| {
             for record in self.small.iter().chain(&self.main) {
                 let value = map.read(&record.key, |slot| {
@@ -417,13 +423,20 @@ impl<K: Hash + Eq> Policy<K> {
                         .then(|| (slot.generation, slot.value.clone()))
                 });
                 if let Some(Some((generation, value))) = value {
-                    entries.push((record.key.clone(), (record.id, generation), value));
+                    unpaired = Some(value);
+                    let key = record.key.clone();
+                    let value = unpaired.take().expect("put there above");
+                    entries.push((key, (record.id, generation), value));
                 }
             }
         }));
         match copied {
             Ok(()) => Ok(entries),
-            Err(payload) => Err(PartialSnapshot { entries, payload }),
+            Err(payload) => Err(PartialSnapshot {
+                entries,
+                unpaired,
+                payload,
+            }),
         }
     }
 
