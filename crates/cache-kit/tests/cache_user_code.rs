@@ -2,6 +2,7 @@
 //! moments: each test reproduces a broken promise a tester found (from the
 //! docs alone) and failed before its fix.
 use std::hash::{Hash, Hasher};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -1031,19 +1032,32 @@ impl Drop for R19Val {
     }
 }
 
+/// With `armed` set, runs `iter` and `retain` on `cache` and checks that
+/// each resumed the panic `message` of a `Clone` in their copy step.
+fn iter_and_retain_resume_the_clones_panic<K, V>(
+    cache: &Cache<K, V>,
+    armed: &AtomicBool,
+    message: &str,
+) where
+    K: Hash + Eq + Clone,
+    V: Clone,
+{
+    armed.store(true, SeqCst);
+    let iterated = std::panic::catch_unwind(AssertUnwindSafe(|| cache.iter().count()));
+    let retained = std::panic::catch_unwind(AssertUnwindSafe(|| cache.retain(|_, _| true)));
+    armed.store(false, SeqCst);
+    for result in [iterated.map(drop), retained] {
+        let payload = result.expect_err("the clone's panic reaches the caller");
+        assert_eq!(support::panic_text(&*payload), message);
+    }
+}
+
 fn r19_iter_and_retain_panic_with_the_clone_and_drop_every_copy() {
     let cache = R19_CACHE.get_or_init(|| Cache::builder(100).segments(1).build().unwrap());
     for n in 0..10 {
         cache.insert(n, R19Val { n, copy: false });
     }
-    R19_ARMED.store(true, SeqCst);
-    let iterated = std::panic::catch_unwind(|| cache.iter().count());
-    let retained = std::panic::catch_unwind(|| cache.retain(|_, _| true));
-    R19_ARMED.store(false, SeqCst);
-    for result in [iterated.map(drop), retained] {
-        let payload = result.expect_err("the clone's panic reaches the caller");
-        assert_eq!(support::panic_text(&*payload), "clone of 5");
-    }
+    iter_and_retain_resume_the_clones_panic(cache, &R19_ARMED, "clone of 5");
     assert_eq!(R19_CLONES.load(SeqCst), R19_CLONES_DROPPED.load(SeqCst));
     // The segment's lock is free: the cache takes inserts again.
     cache.insert(77, R19Val { n: 77, copy: false });
@@ -1117,14 +1131,7 @@ fn r20_a_drop_using_the_cache_after_a_key_clone_panicked_in_iter_or_retain_never
         for n in 0..10 {
             cache.insert(R20Key(n), R20Val(false));
         }
-        R20_ARMED.store(true, SeqCst);
-        let iterated = std::panic::catch_unwind(|| cache.iter().count());
-        let retained = std::panic::catch_unwind(|| cache.retain(|_, _| true));
-        R20_ARMED.store(false, SeqCst);
-        for result in [iterated.map(drop), retained] {
-            let payload = result.expect_err("the clone's panic reaches the caller");
-            assert_eq!(support::panic_text(&*payload), "clone of key 5");
-        }
+        iter_and_retain_resume_the_clones_panic(cache, &R20_ARMED, "clone of key 5");
         assert_eq!(
             R20_VALUE_COPIES.load(SeqCst),
             R20_VALUE_COPIES_DROPPED.load(SeqCst)
