@@ -122,7 +122,7 @@ impl<A: Actor> Runner<A> {
     fn dead_letter(&self, message: A::Message) {
         self.shared.counters.dead_letter();
         let _unhandled = Unhandled::begin();
-        if let Err(panic) = catching(move || drop(message)) {
+        if let Err(panic) = drop_catching(message) {
             self.shared
                 .record_panic(&format!("dropping a dead letter panicked: {panic}"));
         }

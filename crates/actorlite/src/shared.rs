@@ -68,7 +68,7 @@ pub(crate) fn catching<T>(user_code: impl FnOnce() -> T) -> Result<T, String> {
 
 /// Drops `value` (user code: its `Drop` may panic), catching a panic.
 pub(crate) fn drop_catching<T>(value: T) -> Result<(), String> {
-    catching(move || drop(value))
+    atomics_kit::try_drop(value).map_err(panic_message)
 }
 
 /// What a monitor does when the actor it watches stops: builds the
