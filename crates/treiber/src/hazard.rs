@@ -8,11 +8,12 @@
 //! [`RETIRED_BEFORE_SCAN`] retirements it reads every slot's hazard and moves
 //! the retired nodes no hazard names to its pool, for its next pushes. A
 //! full pool spills half of itself onto the stack's shared [`FreeList`],
-//! which a thread whose pool is empty takes whole. Nodes are type-stable: no
-//! node is freed while the stack lives (a push stores the head pointer in
-//! its node's `next` without protecting it, which is sound only because the
-//! node behind it stays allocated); all of them are freed when the stack is
-//! dropped, so nothing leaks. The stack keeps its peak node count until then.
+//! where a thread whose pool is empty takes a slot's chains. Nodes are
+//! type-stable: no node is freed while the stack lives (a push stores the
+//! head pointer in its node's `next` without protecting it, which is sound
+//! only because the node behind it stays allocated); all of them are freed
+//! when the stack is dropped, so nothing leaks. The stack keeps its peak
+//! node count until then.
 //!
 //! Why a scan never recycles a node another thread still uses: the reader
 //! stores its hazard (`SeqCst`) and then re-reads the head (`SeqCst`); the
@@ -290,7 +291,8 @@ impl<T> Participant<'_, T> {
     }
 
     /// A node holding `value`: recycled from this thread's pool, or else
-    /// from the shared free list (taken whole into the pool), or else new.
+    /// from the shared free list (a slot's chains moved into the pool), or
+    /// else new.
     #[inline]
     pub(crate) fn node(&self, value: T) -> *mut Node<T> {
         let recycled = self.slot.own.with_mut(|own| {
@@ -331,12 +333,14 @@ impl<T> Participant<'_, T> {
         });
     }
 
-    /// Refills the empty `pool` from the shared free list: half a pool,
-    /// the rest left there for other threads.
+    /// Refills the empty `pool` from one slot of the shared free list
+    /// (usually one spilled half pool), the other slots left to other
+    /// threads.
     #[cold]
     fn refill(&self, pool: &mut Vec<*mut Node<T>>) {
-        let keep = (pool_capacity::<T>() / 2).max(1);
-        self.hazards.free.refill(pool, keep);
+        self.hazards
+            .free
+            .refill(pool, pool_capacity::<T>(), self.number());
     }
 
     /// Pools every retired node that no hazard names. Once every
@@ -374,7 +378,7 @@ impl<T> Participant<'_, T> {
             }
             // SAFETY: unlinked and emptied (retire's contract), and no
             // hazard names it, so no thread can reach it any more.
-            unsafe { recycle(pool, &self.hazards.free, node) };
+            unsafe { recycle(pool, &self.hazards.free, node, self.number()) };
             false
         });
     }
@@ -389,9 +393,9 @@ impl<T> Participant<'_, T> {
     pub(crate) unsafe fn recycle(&self, node: *mut Node<T>) {
         // SAFETY: only the slot's thread touches its lists; the caller
         // vouches for the node.
-        self.slot
-            .own
-            .with_mut(|own| unsafe { recycle(&mut (*own).pool, &self.hazards.free, node) });
+        self.slot.own.with_mut(|own| unsafe {
+            recycle(&mut (*own).pool, &self.hazards.free, node, self.number())
+        });
     }
 }
 
@@ -402,7 +406,12 @@ impl<T> Participant<'_, T> {
 /// # Safety
 ///
 /// As for [`Participant::recycle`].
-unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, free: &FreeList<T>, node: *mut Node<T>) {
+unsafe fn recycle<T>(
+    pool: &mut Vec<*mut Node<T>>,
+    free: &FreeList<T>,
+    node: *mut Node<T>,
+    hint: usize,
+) {
     // SAFETY: the caller's contract: `node` is ours alone.
     unsafe { (*node).recycled() };
     let capacity = pool_capacity::<T>();
@@ -421,7 +430,7 @@ unsafe fn recycle<T>(pool: &mut Vec<*mut Node<T>>, free: &FreeList<T>, node: *mu
     pool.truncate(capacity / 2);
     // SAFETY: the chain `node ..= bottom` is `node` and the nodes just
     // removed from the pool: empty, ours alone, each once.
-    unsafe { free.push_chain(node, bottom) };
+    unsafe { free.push_chain(node, bottom, hint) };
 }
 
 impl<T> Drop for Hazards<T> {

@@ -4,10 +4,21 @@
 //! mentions `cfg(loom)` itself.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicPtr, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicPtr, Ordering};
+
+/// `N` null atomic pointers; `const` outside loom, whose atomics have no
+/// `const` constructor.
+#[cfg(not(loom))]
+pub(crate) const fn null_pointers<T, const N: usize>() -> [AtomicPtr<T>; N] {
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; N]
+}
+#[cfg(loom)]
+pub(crate) fn null_pointers<T, const N: usize>() -> [AtomicPtr<T>; N] {
+    std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut()))
+}
 
 /// `std`'s `UnsafeCell` behind loom's closure API (loom's under loom):
 /// atomics-kit's shared shim.
@@ -45,6 +56,14 @@ pub(crate) const POOL_MIN_NODES: usize = 16;
 pub(crate) const POOL_BYTES: usize = 0;
 #[cfg(miri)]
 pub(crate) const POOL_MIN_NODES: usize = 2;
+
+/// Slots of the shared free list (`free_list.rs`), each holding chains of
+/// empty nodes. Under loom two, so that a model fills them all and links a
+/// chain above another with three pushes.
+#[cfg(not(loom))]
+pub(crate) const FREE_LIST_SLOTS: usize = 8;
+#[cfg(loom)]
+pub(crate) const FREE_LIST_SLOTS: usize = 2;
 
 /// How long a push waits in the elimination array for a pop to take its
 /// value, in spin-loop hints: each thread starts at

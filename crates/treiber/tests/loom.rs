@@ -183,9 +183,9 @@ fn free_list_take_alls_racing_a_push_never_share_a_node() {
     });
 }
 
-/// Two refills (each keeps one node and puts the rest back) racing a push:
-/// every node ends in exactly one refill's pool or back on the list, none
-/// lost, none twice, whichever refill finds the list empty.
+/// Two refills (each keeps one node and places the rest back) racing a
+/// push: every node ends in exactly one refill's pool or back on the list,
+/// none lost, none twice, whichever refill finds the list empty.
 #[test]
 fn free_list_refills_racing_a_push_keep_or_give_back_each_node_once() {
     use treiber::free_list_model::Model;
@@ -207,5 +207,32 @@ fn free_list_refills_racing_a_push_keep_or_give_back_each_node_once() {
         }
         all.extend(list.take_all().into_iter().map(|id| id as i32));
         assert_eq!(sorted(all), [1, 2, 3, 4]);
+    });
+}
+
+/// With every slot full (two under loom), a push links its chain above a
+/// slot's chains while a refill takes that slot and places its rest back:
+/// each node is kept once or still on the list, and the pushed chain stays
+/// whole and in order.
+#[test]
+fn free_list_push_onto_full_slots_racing_a_refill_loses_no_node() {
+    use treiber::free_list_model::Model;
+    loom::model(|| {
+        let list = Arc::new(Model::default());
+        list.push(&[1, 2]);
+        list.push(&[3]);
+        let refill = {
+            let list = Arc::clone(&list);
+            thread::spawn(move || list.refill(1))
+        };
+        list.push(&[4, 5]);
+        let kept = refill.join().unwrap();
+        assert!(kept.len() <= 1, "a refill kept more than asked: {kept:?}");
+        let rest = list.take_all();
+        if let Some(at) = rest.iter().position(|&id| id == 4) {
+            assert_eq!(rest.get(at + 1), Some(&5), "{rest:?}");
+        }
+        let all: Vec<i32> = kept.into_iter().chain(rest).map(|id| id as i32).collect();
+        assert_eq!(sorted(all), [1, 2, 3, 4, 5]);
     });
 }
