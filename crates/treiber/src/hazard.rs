@@ -333,14 +333,13 @@ impl<T> Participant<'_, T> {
         });
     }
 
-    /// Refills the empty `pool` from one slot of the shared free list
-    /// (usually one spilled half pool), the other slots left to other
-    /// threads.
+    /// Refills the empty `pool` with one chain (one spill) from the shared
+    /// free list, the rest left to other threads.
     #[cold]
     fn refill(&self, pool: &mut Vec<*mut Node<T>>) {
-        self.hazards
-            .free
-            .refill(pool, pool_capacity::<T>(), self.number());
+        self.hazards.free.refill(pool, self.number());
+        // A chain is a spill: half a full pool and one node, so it fits.
+        debug_assert!(pool.len() <= pool_capacity::<T>());
     }
 
     /// Pools every retired node that no hazard names. Once every

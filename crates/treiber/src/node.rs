@@ -1,7 +1,7 @@
 //! [`Node`]: one link of the stack, allocated once, recycled, and freed
 //! only with the stack.
 
-use std::mem::MaybeUninit;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr;
 
 use crate::sync::{AtomicPtr, UnsafeCell};
@@ -12,8 +12,11 @@ use crate::sync::{AtomicPtr, UnsafeCell};
 /// `pop_all`) that unlinks the node moves it out; a retired or pooled node
 /// holds none. Only the thread that owns the node at that moment (the pusher
 /// before publication, the unlinker after) touches the value.
+///
+/// An empty node at the top of a chain on the free list holds, in the
+/// value's place, the chain's last node (see `free_list.rs`).
 pub(crate) struct Node<T> {
-    value: UnsafeCell<MaybeUninit<T>>,
+    payload: UnsafeCell<MaybeUninit<Payload<T>>>,
     /// Written before the node is published; read-only while it is linked.
     pub(crate) next: AtomicPtr<Node<T>>,
     /// Under miri only: a plain (non-atomic) cell that a pop reads after
@@ -25,11 +28,25 @@ pub(crate) struct Node<T> {
     canary: std::cell::UnsafeCell<u8>,
 }
 
+/// What a node holds: a value while it is in the stack, or the last node
+/// of its chain while it tops a chain on the free list. `repr(C)`: both at
+/// offset 0, so the cell is read and written through casts to either. The
+/// pointer costs no space unless `T` is smaller than one (every node has a
+/// pointer's alignment already, for `next`): only a stack of zero-sized
+/// values pays, a word a node.
+#[repr(C)]
+union Payload<T> {
+    value: ManuallyDrop<T>,
+    chain_bottom: *mut Node<T>,
+}
+
 impl<T> Node<T> {
     /// A fresh heap node holding `value`, as a raw pointer the stack owns.
     pub(crate) fn allocate(value: T) -> *mut Node<T> {
         Box::into_raw(Box::new(Node {
-            value: UnsafeCell::new(MaybeUninit::new(value)),
+            payload: UnsafeCell::new(MaybeUninit::new(Payload {
+                value: ManuallyDrop::new(value),
+            })),
             next: AtomicPtr::new(ptr::null_mut()),
             #[cfg(miri)]
             canary: std::cell::UnsafeCell::new(0),
@@ -66,8 +83,10 @@ impl<T> Node<T> {
     ///
     /// The node holds no value, and no other thread accesses its value.
     pub(crate) unsafe fn fill(&self, value: T) {
-        // SAFETY: the caller owns the empty value cell.
-        self.value.with_mut(|cell| unsafe { (*cell).write(value) });
+        // SAFETY: the caller owns the empty cell; `value` is at offset 0 of
+        // the `repr(C)` payload, aligned for `T`.
+        self.payload
+            .with_mut(|cell| unsafe { (*cell).as_mut_ptr().cast::<T>().write(value) });
     }
 
     /// Moves the value out, leaving the node empty.
@@ -77,9 +96,38 @@ impl<T> Node<T> {
     /// The node holds a value, and the caller is the one thread that
     /// unlinked it (so no other thread accesses the value).
     pub(crate) unsafe fn take(&self) -> T {
-        // SAFETY: the caller owns the full value cell; it is read once.
-        self.value
-            .with_mut(|cell| unsafe { (*cell).assume_init_read() })
+        // SAFETY: the caller owns the full cell; the value, at offset 0, is
+        // read once.
+        self.payload
+            .with_mut(|cell| unsafe { (*cell).as_ptr().cast::<T>().read() })
+    }
+
+    /// Records `bottom` as the last node of the free-list chain this empty
+    /// node tops.
+    ///
+    /// # Safety
+    ///
+    /// The node holds no value, and the caller owns it alone (it is not
+    /// published yet).
+    pub(crate) unsafe fn set_chain_bottom(&self, bottom: *mut Node<T>) {
+        // SAFETY: the caller owns the empty cell; the pointer field is at
+        // offset 0 of the `repr(C)` payload, which is aligned for it.
+        self.payload.with_mut(|cell| unsafe {
+            (*cell).as_mut_ptr().cast::<*mut Node<T>>().write(bottom);
+        });
+    }
+
+    /// The last node of the free-list chain this node tops, as recorded by
+    /// [`set_chain_bottom`](Self::set_chain_bottom).
+    ///
+    /// # Safety
+    ///
+    /// The node tops a chain the caller took from the free list (so the
+    /// record was published to it), and is the caller's alone.
+    pub(crate) unsafe fn chain_bottom(&self) -> *mut Node<T> {
+        // SAFETY: as for `set_chain_bottom`; the field was written there.
+        self.payload
+            .with_mut(|cell| unsafe { (*cell).as_ptr().cast::<*mut Node<T>>().read() })
     }
 
     /// Frees an empty node. Only the stack's `Drop` (and the free list's,

@@ -183,7 +183,16 @@ fn free_list_take_alls_racing_a_push_never_share_a_node() {
     });
 }
 
-/// Two refills (each keeps one node and places the rest back) racing a
+/// What a refill kept must be one chain as it was placed, whole and in
+/// order, or nothing.
+fn assert_one_whole_chain(kept: &[u32], chains: &[&[u32]]) {
+    assert!(
+        kept.is_empty() || chains.contains(&kept),
+        "a refill kept {kept:?}, not one whole chain of {chains:?}"
+    );
+}
+
+/// Two refills (each keeps one chain and places the rest back) racing a
 /// push: every node ends in exactly one refill's pool or back on the list,
 /// none lost, none twice, whichever refill finds the list empty.
 #[test]
@@ -195,14 +204,14 @@ fn free_list_refills_racing_a_push_keep_or_give_back_each_node_once() {
         let refills: Vec<_> = (0..2)
             .map(|_| {
                 let list = Arc::clone(&list);
-                thread::spawn(move || list.refill(1))
+                thread::spawn(move || list.refill())
             })
             .collect();
         list.push(&[4]);
         let mut all: Vec<i32> = Vec::new();
         for refill in refills {
             let kept = refill.join().unwrap();
-            assert!(kept.len() <= 1, "a refill kept more than asked: {kept:?}");
+            assert_one_whole_chain(&kept, &[&[1, 2, 3], &[4]]);
             all.extend(kept.into_iter().map(|id| id as i32));
         }
         all.extend(list.take_all().into_iter().map(|id| id as i32));
@@ -211,9 +220,10 @@ fn free_list_refills_racing_a_push_keep_or_give_back_each_node_once() {
 }
 
 /// With every slot full (two under loom), a push links its chain above a
-/// slot's chains while a refill takes that slot and places its rest back:
-/// each node is kept once or still on the list, and the pushed chain stays
-/// whole and in order.
+/// slot's chains while a refill takes that slot, keeps its top chain and
+/// places the rest back (into an empty slot, or chain by chain above a
+/// full one): each node is kept once or still on the list, and every chain
+/// stays whole and in order.
 #[test]
 fn free_list_push_onto_full_slots_racing_a_refill_loses_no_node() {
     use treiber::free_list_model::Model;
@@ -223,14 +233,16 @@ fn free_list_push_onto_full_slots_racing_a_refill_loses_no_node() {
         list.push(&[3]);
         let refill = {
             let list = Arc::clone(&list);
-            thread::spawn(move || list.refill(1))
+            thread::spawn(move || list.refill())
         };
         list.push(&[4, 5]);
         let kept = refill.join().unwrap();
-        assert!(kept.len() <= 1, "a refill kept more than asked: {kept:?}");
+        assert_one_whole_chain(&kept, &[&[1, 2], &[3], &[4, 5]]);
         let rest = list.take_all();
-        if let Some(at) = rest.iter().position(|&id| id == 4) {
-            assert_eq!(rest.get(at + 1), Some(&5), "{rest:?}");
+        for chain in [[1, 2], [4, 5]] {
+            if let Some(at) = rest.iter().position(|&id| id == chain[0]) {
+                assert_eq!(rest.get(at + 1), Some(&chain[1]), "{rest:?}");
+            }
         }
         let all: Vec<i32> = kept.into_iter().chain(rest).map(|id| id as i32).collect();
         assert_eq!(sorted(all), [1, 2, 3, 4, 5]);
