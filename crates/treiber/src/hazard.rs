@@ -297,11 +297,11 @@ impl<T> Participant<'_, T> {
     pub(crate) fn node(&self, value: T) -> *mut Node<T> {
         let recycled = self.slot.own.with_mut(|own| {
             // SAFETY: only the slot's thread touches its lists.
-            let pool = unsafe { &mut (*own).pool };
-            if pool.is_empty() {
-                self.refill(pool);
+            let own = unsafe { &mut *own };
+            if own.pool.is_empty() {
+                self.refill(own);
             }
-            pool.pop()
+            own.pool.pop()
         });
         match recycled {
             Some(node) => {
@@ -320,26 +320,63 @@ impl<T> Participant<'_, T> {
     /// The caller's CAS or swap unlinked `node` from the stack, its value
     /// has been moved out, and it is retired once.
     #[inline]
-    // Under loom `RETIRED_BEFORE_SCAN` is `usize::MAX` on purpose: no scan.
-    #[cfg_attr(loom, allow(clippy::absurd_extreme_comparisons))]
     pub(crate) unsafe fn retire(&self, node: *mut Node<T>) {
         self.slot.own.with_mut(|own| {
-            // SAFETY: only the slot's thread touches its lists.
-            let own = unsafe { &mut *own };
-            own.retired.push(node);
-            if own.retired.len() >= RETIRED_BEFORE_SCAN {
-                self.scan(own);
-            }
+            // SAFETY: only the slot's thread touches its lists; the caller
+            // vouches for the node.
+            unsafe { self.retire_into(&mut *own, node) };
         });
     }
 
-    /// Refills the empty `pool` with one chain (one spill) from the shared
-    /// free list, the rest left to other threads.
+    /// [`retire`](Self::retire), given the thread's lists.
+    ///
+    /// # Safety
+    ///
+    /// As for `retire`.
+    #[inline]
+    // Under loom `RETIRED_BEFORE_SCAN` is `usize::MAX` on purpose: no scan.
+    #[cfg_attr(loom, allow(clippy::absurd_extreme_comparisons))]
+    unsafe fn retire_into(&self, own: &mut Own<T>, node: *mut Node<T>) {
+        own.retired.push(node);
+        if own.retired.len() >= RETIRED_BEFORE_SCAN {
+            self.scan(own);
+        }
+    }
+
+    /// Refills the empty pool with one chain (one spill) from the shared
+    /// free list, the rest left to other threads. The chain's top node,
+    /// which other refills may still read under their hazards, is retired
+    /// instead (`free_list.rs` says why).
     #[cold]
-    fn refill(&self, pool: &mut Vec<*mut Node<T>>) {
-        self.hazards.free.refill(pool, self.number());
+    fn refill(&self, own: &mut Own<T>) {
+        let popped = self
+            .hazards
+            .free
+            .pop_chain(self.number(), |slot| self.protect(slot));
+        self.clear();
+        let Some((top, bottom)) = popped else {
+            return;
+        };
+        if top != bottom {
+            // SAFETY: the popped chain is ours; nodes are never freed while
+            // the stack lives.
+            // Relaxed: acquired by the pop.
+            let mut current = unsafe { (*top).next.load(Ordering::Relaxed) };
+            loop {
+                own.pool.push(current);
+                if current == bottom {
+                    break;
+                }
+                // SAFETY: as above.
+                // Relaxed: as above.
+                current = unsafe { (*current).next.load(Ordering::Relaxed) };
+            }
+        }
         // A chain is a spill: half a full pool and one node, so it fits.
-        debug_assert!(pool.len() <= pool_capacity::<T>());
+        debug_assert!(own.pool.len() <= pool_capacity::<T>());
+        // SAFETY: `top` is empty, unlinked from the list by our pop, and
+        // retired once; a scan pools it once no hazard names it.
+        unsafe { self.retire_into(own, top) };
     }
 
     /// Pools every retired node that no hazard names. Once every

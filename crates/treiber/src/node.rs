@@ -122,12 +122,14 @@ impl<T> Node<T> {
     ///
     /// # Safety
     ///
-    /// The node tops a chain the caller took from the free list (so the
-    /// record was published to it), and is the caller's alone.
+    /// The node tops a chain on the free list (or taken from it), the
+    /// record was published to the caller, and no thread writes the node's
+    /// payload meanwhile (the caller's hazard names it: see `free_list.rs`).
     pub(crate) unsafe fn chain_bottom(&self) -> *mut Node<T> {
-        // SAFETY: as for `set_chain_bottom`; the field was written there.
+        // SAFETY: as for `set_chain_bottom`; the field was written there,
+        // and only read (shared) while the node is on the list.
         self.payload
-            .with_mut(|cell| unsafe { (*cell).as_ptr().cast::<*mut Node<T>>().read() })
+            .with(|cell| unsafe { (*cell).as_ptr().cast::<*mut Node<T>>().read() })
     }
 
     /// Frees an empty node. Only the stack's `Drop` (and the free list's,

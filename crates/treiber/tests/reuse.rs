@@ -142,3 +142,74 @@ fn threads_that_each_push_then_pop_in_step_stop_allocating() {
         ROUNDS * PHASES
     );
 }
+
+#[test]
+fn producers_and_consumers_keep_the_stack_within_its_memory_bound() {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Three threads only push and two only pop, at most IN_FLIGHT values
+    // held, with values big enough that a pool is a few dozen nodes. A
+    // refill once took a whole list or slot and put back what it did not
+    // keep: a refill preempted before its put-back hid that part, the
+    // others allocated, and the stack grew without bound (a break run, in
+    // release: 21,825 nodes after 20 s, then 6,128 with a shorter window,
+    // for 1,000 values in flight; now 1,261). Here, in a second of a debug
+    // build, the slot design went over the bound in 1 of 3 runs (1,690 to
+    // 1,996 against 1,742) and the shorter window rarely; this design
+    // stays at 1,450 to 1,480.
+    const PRODUCERS: usize = 3;
+    const CONSUMERS: usize = 2;
+    const IN_FLIGHT: usize = if cfg!(miri) { 20 } else { 1_000 };
+    const PER_PRODUCER: usize = if cfg!(miri) { 100 } else { 1_000_000 };
+    type Value = [u64; 32];
+    let stack = TreiberStack::<Value>::new();
+    // Relaxed on both counters: the stack orders the values themselves;
+    // these only bound and count them.
+    let in_flight = AtomicUsize::new(0);
+    let popped = AtomicUsize::new(0);
+    // Relaxed: read before the threads start.
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    thread::scope(|s| {
+        for _ in 0..PRODUCERS {
+            s.spawn(|| {
+                let mut pushed = 0;
+                while pushed < PER_PRODUCER {
+                    if in_flight.fetch_add(1, Ordering::Relaxed) < IN_FLIGHT {
+                        stack.push([pushed as u64; 32]);
+                        pushed += 1;
+                    } else {
+                        in_flight.fetch_sub(1, Ordering::Relaxed);
+                        thread::yield_now();
+                    }
+                }
+            });
+        }
+        for _ in 0..CONSUMERS {
+            s.spawn(|| {
+                while popped.load(Ordering::Relaxed) < PRODUCERS * PER_PRODUCER {
+                    if stack.pop().is_some() {
+                        popped.fetch_add(1, Ordering::Relaxed);
+                        in_flight.fetch_sub(1, Ordering::Relaxed);
+                    } else {
+                        thread::yield_now();
+                    }
+                }
+            });
+        }
+    });
+    // Relaxed: the scope joined every thread.
+    let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    // The documented bound, as in the test above: the most values held,
+    // and per thread a pool (16 KiB of nodes of a value and a link) and a
+    // retired list; plus the test's own threads and the hazard slots.
+    let threads = PRODUCERS + CONSUMERS;
+    let pool = 16 * 1024 / std::mem::size_of::<(Value, usize)>();
+    let bound = IN_FLIGHT + threads * (pool + 64 + 16) + 32;
+    assert_eq!(stack.pop(), None);
+    assert!(
+        cfg!(miri) || allocated <= bound,
+        "{allocated} allocations (bound {bound}) for {} values, at most {IN_FLIGHT} held",
+        PRODUCERS * PER_PRODUCER
+    );
+}
