@@ -297,6 +297,53 @@ fn shutdown_with_a_stuck_sink_times_out_with_a_typed_error() {
     assert_eq!(logger.stats().written, 1);
 }
 
+/// A sink whose `write` takes everything and whose `flush` waits for the
+/// test, and that tells the test when a flush has begun.
+struct StuckFlushSink {
+    flush_begun: mpsc::Sender<()>,
+    release: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Write for StuckFlushSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = self.flush_begun.send(());
+        let _ = self.release.lock().unwrap().recv();
+        Ok(())
+    }
+}
+
+#[test]
+fn records_in_a_batch_whose_flush_has_not_returned_are_pending_not_written() {
+    // A break run read `pending` 5 and `written` 0 while the sink had the
+    // bytes and was flushing, where the docs said `pending` 0 meant
+    // "written, not yet flushed". A record counts as written once the
+    // flush after it returned (a failed flush counts its batch as write
+    // errors), and the docs now say so.
+    let (flush_begun, flushing) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let logger = LockFreeLogger::builder(StuckFlushSink {
+        flush_begun,
+        release: Mutex::new(released),
+    })
+    .start();
+    for i in 0..5 {
+        logger.log_str(Level::Info, "batch", &i.to_string());
+    }
+    // Whichever batch the writer flushes first (the five, or part of
+    // them), no record is written until that flush returns.
+    flushing.recv_timeout(PATIENCE).expect("the writer flushes");
+    let error = logger.shutdown(Duration::from_millis(20)).unwrap_err();
+    assert_eq!(error.pending, 5);
+    assert_eq!(logger.stats().written, 0);
+    // Every flush may return now.
+    drop(release);
+    assert_eq!(logger.shutdown(PATIENCE), Ok(()));
+    assert_eq!(logger.stats().written, 5);
+}
+
 #[test]
 fn serves_the_log_facade_with_the_standard_line_format() {
     let sink = SharedSink::default();

@@ -4,10 +4,10 @@
 use std::fmt;
 
 /// [`LockFreeLogger::shutdown`](crate::LockFreeLogger::shutdown) ran out of
-/// time before the writer had written everything and stopped (the sink is
-/// slow or stuck; `pending` 0: written, but the sink not yet flushed), or
-/// was called on the writer thread itself. The writer goes on in the
-/// background; `stats` shows how far.
+/// time before the writer had written and flushed everything and stopped
+/// (the sink is slow or stuck, in `write` or in `flush`), or was called on
+/// the writer thread itself. The writer goes on in the background; `stats`
+/// shows how far.
 ///
 /// # Examples
 ///
@@ -25,7 +25,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownTimeout {
-    /// Records logged but not yet written or counted lost when time ran out.
+    /// Records logged but not yet written or counted lost when time ran
+    /// out. A record counts as written once the sink's `flush` after it
+    /// returned, so a sink stuck in `flush` leaves its whole last batch
+    /// pending although `write` took the bytes. 0 when everything was
+    /// written but the writer had not stopped yet (a very short timeout).
     pub pending: u64,
 }
 

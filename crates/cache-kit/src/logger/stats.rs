@@ -43,7 +43,9 @@ pub struct LoggerStats {
     /// `tracing` events its level and filter let through, and lines from
     /// its `tracing` `MakeWriter` (feature `tracing`).
     pub logged: u64,
-    /// Records written to the sink.
+    /// Records written to the sink and flushed: a record counts here once
+    /// the sink's `flush` after its batch returned `Ok` (a batch whose
+    /// `write` or `flush` failed counts in `write_errors` instead).
     pub written: u64,
     /// Records refused: the buffer was full in
     /// [`Overflow::DropNewest`](crate::Overflow::DropNewest) mode, or the
