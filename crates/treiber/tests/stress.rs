@@ -91,6 +91,64 @@ fn concurrent_pushers_and_poppers_deliver_each_value_once_and_drop_it_once() {
 }
 
 #[test]
+fn concurrent_producers_and_consumers_pass_nodes_through_the_free_list_exactly_once() {
+    // Threads that only push and threads that only pop: every node the
+    // consumers empty reaches the producers through the shared free list.
+    // Values of about 1 KiB keep the pools at 16 nodes, so chains move
+    // through it every few operations (a refill pops a chain under a
+    // hazard and reads the end its top node records).
+    struct Big<'a> {
+        tracked: Tracked<'a>,
+        _ballast: [u64; 120],
+    }
+    const SIDES: usize = THREADS / 2;
+    let total = SIDES * OPS;
+    let drops = drop_slots(total);
+    let stack = TreiberStack::new();
+    let received = std::sync::atomic::AtomicUsize::new(0);
+    let ids: Vec<usize> = thread::scope(|s| {
+        for producer in 0..SIDES {
+            let (stack, drops) = (&stack, &drops[..]);
+            s.spawn(move || {
+                for i in 0..OPS {
+                    let id = producer * OPS + i;
+                    stack.push(Big {
+                        tracked: Tracked { id, drops },
+                        _ballast: [id as u64; 120],
+                    });
+                }
+            });
+        }
+        let consumers: Vec<_> = (0..SIDES)
+            .map(|_| {
+                let (stack, received) = (&stack, &received);
+                s.spawn(move || {
+                    let mut popped = Vec::new();
+                    // Relaxed: a count of values taken; the stack orders
+                    // the values themselves.
+                    while received.load(Ordering::Relaxed) < total {
+                        match stack.pop() {
+                            Some(value) => {
+                                received.fetch_add(1, Ordering::Relaxed);
+                                popped.push(value.tracked.id);
+                            }
+                            None => thread::yield_now(),
+                        }
+                    }
+                    popped
+                })
+            })
+            .collect();
+        consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    assert_exactly_once(ids, total);
+    assert_dropped_once(&drops);
+}
+
+#[test]
 fn concurrent_pops_of_a_prefilled_stack_take_each_value_once() {
     let total = THREADS * OPS;
     let stack: TreiberStack<usize> = (0..total).collect();
