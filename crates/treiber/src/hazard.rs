@@ -8,7 +8,7 @@
 //! [`RETIRED_BEFORE_SCAN`] retirements it reads every slot's hazard and moves
 //! the retired nodes no hazard names to its pool, for its next pushes. A
 //! full pool spills half of itself onto the stack's shared [`FreeList`],
-//! where a thread whose pool is empty takes a slot's chains. Nodes are
+//! from which a thread whose pool is empty pops a chain. Nodes are
 //! type-stable: no node is freed while the stack lives (a push stores the
 //! head pointer in its node's `next` without protecting it, which is sound
 //! only because the node behind it stays allocated); all of them are freed
@@ -291,8 +291,8 @@ impl<T> Participant<'_, T> {
     }
 
     /// A node holding `value`: recycled from this thread's pool, or else
-    /// from the shared free list (a slot's chains moved into the pool), or
-    /// else new.
+    /// from the shared free list (a chain popped into the pool), or else
+    /// new.
     #[inline]
     pub(crate) fn node(&self, value: T) -> *mut Node<T> {
         let recycled = self.slot.own.with_mut(|own| {
