@@ -33,6 +33,7 @@
 //! assert_eq!(stack.pop_all().len(), 90);
 //! ```
 
+mod drop_all;
 mod elimination;
 mod free_list;
 mod hazard;

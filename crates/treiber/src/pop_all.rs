@@ -5,9 +5,13 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::vec;
 
+use crate::drop_all::drop_all;
+
 /// The values one [`pop_all`](crate::TreiberStack::pop_all) took, in pop
 /// order (last pushed first). Owned: the stack no longer holds them, and the
-/// ones not iterated are dropped with the iterator.
+/// ones not iterated are dropped with the iterator: every one of them, even
+/// past a value whose `Drop` panics; the first such panic is then resumed
+/// (or, if the iterator is dropped while a panic unwinds, caught).
 ///
 /// # Examples
 ///
@@ -52,6 +56,15 @@ impl<T> DoubleEndedIterator for PopAll<T> {
 impl<T> ExactSizeIterator for PopAll<T> {}
 
 impl<T> FusedIterator for PopAll<T> {}
+
+impl<T> Drop for PopAll<T> {
+    /// Drops the values not iterated, each once, then resumes the first
+    /// panic of their `Drop`s. (`vec::IntoIter`'s own drop, on a second
+    /// panicking value, would panic while unwinding: an abort.)
+    fn drop(&mut self) {
+        drop_all(self.values.by_ref());
+    }
+}
 
 impl<T> fmt::Debug for PopAll<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,12 +3,12 @@
 
 use std::fmt;
 use std::iter::FromIterator;
-use std::panic::resume_unwind;
 use std::ptr;
 
-use atomics_kit::{const_fn_outside_loom, drop_caught, drop_panic_payload, try_drop};
+use atomics_kit::{const_fn_outside_loom, drop_caught};
 use crossbeam_utils::{Backoff, CachePadded};
 
+use crate::drop_all::drop_all;
 use crate::elimination::Elimination;
 use crate::hazard::{Hazards, Participant};
 use crate::node::Node;
@@ -465,34 +465,29 @@ impl<T> Drop for TreiberStack<T> {
     /// Drops the values still on the stack, top first, and frees the nodes.
     /// A value whose `Drop` panics does not stop the others: every value is
     /// dropped and every node freed, then the first panic is resumed (a
-    /// later one's payload is dropped).
+    /// later one's payload is dropped). Dropped while a panic unwinds, the
+    /// stack resumes none (that would abort the process): the values'
+    /// panics are caught and their payloads dropped.
     fn drop(&mut self) {
-        let mut first_panic = None;
         // Relaxed: `&mut self` orders every other thread's work before us.
         let mut current = self.head.load(Ordering::Relaxed);
-        while !current.is_null() {
+        drop_all(std::iter::from_fn(|| {
+            if current.is_null() {
+                return None;
+            }
             // SAFETY: with `&mut self` no other thread can reach the stack;
             // every linked node holds a value, never retired, so we take its
             // value and free it, each once. Retired, pooled and free-listed
             // nodes are freed by `Hazards::drop`.
-            let value = unsafe {
+            unsafe {
+                // Relaxed: as above.
                 let next = (*current).next.load(Ordering::Relaxed);
                 let value = (*current).take();
                 Node::free(current);
                 current = next;
-                value
-            };
-            if let Err(payload) = try_drop(value) {
-                if first_panic.is_none() {
-                    first_panic = Some(payload);
-                } else {
-                    drop_panic_payload(payload);
-                }
+                Some(value)
             }
-        }
-        if let Some(payload) = first_panic {
-            resume_unwind(payload);
-        }
+        }));
     }
 }
 

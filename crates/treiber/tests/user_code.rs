@@ -44,6 +44,88 @@ fn dropping_a_stack_drops_every_value_even_past_a_panicking_drop() {
     }
 }
 
+/// Set in the child process that
+/// `dropping_a_pop_all_or_a_stack_with_several_panicking_values_never_aborts` runs.
+const POP_ALL_CHILD: &str = "TREIBER_TEST_POP_ALL_DROP_CHILD";
+
+/// The child's part: drops a `PopAll` holding values of which several
+/// panic on drop, and prints what it saw. Before, the second panic came
+/// while the first unwound and the process aborted (a break run); and a
+/// `PopAll` or stack dropped while a panic unwound raised its values'
+/// first panic over it, an abort too.
+#[test]
+#[ignore = "run by dropping_a_pop_all_or_a_stack_with_several_panicking_values_never_aborts"]
+fn pop_all_drop_child() {
+    if std::env::var_os(POP_ALL_CHILD).is_none() {
+        return;
+    }
+    let drops = AtomicUsize::new(0);
+    let filled = || {
+        let stack = TreiberStack::new();
+        for i in 0..10 {
+            stack.push(Tracked {
+                drops: &drops,
+                panics: i % 3 == 1,
+            });
+        }
+        stack
+    };
+    // Dropped after one value was iterated (9, whose drop does not
+    // panic): the other nine dropped, the first panic resumed.
+    let stack = filled();
+    let mut taken = stack.pop_all();
+    drop(taken.next());
+    let dropped = catch_unwind(AssertUnwindSafe(move || drop(taken)));
+    println!(
+        "CHILD dropped: panicked={} drops={}",
+        dropped.is_err(),
+        drops.swap(0, Ordering::SeqCst)
+    );
+    // Dropped while another panic unwinds: all ten dropped, and their
+    // panics caught rather than raised over the one unwinding.
+    let stack = filled();
+    let unwound = catch_unwind(AssertUnwindSafe(move || {
+        let _taken = stack.pop_all();
+        panic!("the owner panicked");
+    }));
+    println!(
+        "CHILD unwinding: panicked={} drops={}",
+        unwound.is_err(),
+        drops.swap(0, Ordering::SeqCst)
+    );
+    // The same for the stack itself.
+    let stack = filled();
+    let unwound = catch_unwind(AssertUnwindSafe(move || {
+        let _stack = stack;
+        panic!("the owner panicked");
+    }));
+    println!(
+        "CHILD stack unwinding: panicked={} drops={}",
+        unwound.is_err(),
+        drops.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a process")]
+fn dropping_a_pop_all_or_a_stack_with_several_panicking_values_never_aborts() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "pop_all_drop_child", "--nocapture"])
+        .env(POP_ALL_CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success()
+            && stdout.contains("CHILD dropped: panicked=true drops=10")
+            && stdout.contains("CHILD unwinding: panicked=true drops=10")
+            && stdout.contains("CHILD stack unwinding: panicked=true drops=10"),
+        "the child ({}) said:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn a_push_all_whose_iterator_panics_drops_what_it_made_and_pushes_nothing() {
     let drops = AtomicUsize::new(0);
