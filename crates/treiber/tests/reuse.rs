@@ -37,6 +37,17 @@ static GLOBAL: Counting = Counting;
 /// allocations, so they must not overlap.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// The documented bound on the allocations of a stack of `V` used by
+/// `threads` threads that hold at most `most_held` values at once: a node
+/// per value held, plus for each thread a pool (16 KiB of nodes, a node
+/// being the value and the link) and a retired list (64 nodes before a
+/// scan, plus the few a hazard held back); plus what a test itself
+/// allocates (its threads and the hazard slots).
+fn documented_bound<V>(threads: usize, most_held: usize) -> usize {
+    let pool = 16 * 1024 / std::mem::size_of::<(V, usize)>();
+    most_held + threads * (pool + 64 + 16) + 32
+}
+
 #[test]
 fn push_then_pop_phases_across_threads_reuse_nodes() {
     let _alone = ONE_AT_A_TIME
@@ -127,13 +138,7 @@ fn threads_that_each_push_then_pop_in_step_stop_allocating() {
     // Relaxed: the scope joined the other thread, which orders its
     // counted allocations before this read.
     let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    // The documented bound on the nodes a stack keeps: the most values it
-    // held at once, plus for each thread a pool (16 KiB of nodes; a node of
-    // a `usize` stack is the value and the link) and a retired list (64
-    // nodes before a scan, plus the few a hazard held back). Plus what the
-    // test itself allocates: the spawned thread and the hazard slots.
-    let pool = 16 * 1024 / std::mem::size_of::<[usize; 2]>();
-    let bound = THREADS * N + THREADS * (pool + 64 + 16) + 32;
+    let bound = documented_bound::<usize>(THREADS, THREADS * N);
     // Under miri a pool holds two nodes and the scans run every four
     // retirements: the count says little there, the run is for UB.
     assert!(
@@ -200,12 +205,7 @@ fn producers_and_consumers_keep_the_stack_within_its_memory_bound() {
     });
     // Relaxed: the scope joined every thread.
     let allocated = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    // The documented bound, as in the test above: the most values held,
-    // and per thread a pool (16 KiB of nodes of a value and a link) and a
-    // retired list; plus the test's own threads and the hazard slots.
-    let threads = PRODUCERS + CONSUMERS;
-    let pool = 16 * 1024 / std::mem::size_of::<(Value, usize)>();
-    let bound = IN_FLIGHT + threads * (pool + 64 + 16) + 32;
+    let bound = documented_bound::<Value>(PRODUCERS + CONSUMERS, IN_FLIGHT);
     assert_eq!(stack.pop(), None);
     assert!(
         cfg!(miri) || allocated <= bound,

@@ -83,27 +83,27 @@ fn pop_all_drop_child() {
     );
     // Dropped while another panic unwinds: all ten dropped, and their
     // panics caught rather than raised over the one unwinding.
-    let stack = filled();
-    let unwound = catch_unwind(AssertUnwindSafe(move || {
-        let _taken = stack.pop_all();
-        panic!("the owner panicked");
-    }));
     println!(
         "CHILD unwinding: panicked={} drops={}",
-        unwound.is_err(),
+        dropped_while_unwinding(filled().pop_all()),
         drops.swap(0, Ordering::SeqCst)
     );
     // The same for the stack itself.
-    let stack = filled();
-    let unwound = catch_unwind(AssertUnwindSafe(move || {
-        let _stack = stack;
-        panic!("the owner panicked");
-    }));
     println!(
         "CHILD stack unwinding: panicked={} drops={}",
-        unwound.is_err(),
+        dropped_while_unwinding(filled()),
         drops.load(Ordering::SeqCst)
     );
+}
+
+/// Drops `owner` while a panic of its owner's unwinds; whether that panic
+/// (and only it) came out.
+fn dropped_while_unwinding<T>(owner: T) -> bool {
+    catch_unwind(AssertUnwindSafe(move || {
+        let _owner = owner;
+        panic!("the owner panicked");
+    }))
+    .is_err()
 }
 
 #[test]

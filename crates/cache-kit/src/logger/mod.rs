@@ -547,10 +547,10 @@ impl LockFreeLogger {
     /// [`ShutdownTimeout`] if the writer has not finished in time (a slow
     /// or stuck sink, in `write` or in `flush`; or, with a very short
     /// timeout, a writer that has written and flushed everything, `pending`
-    /// 0, but not yet stopped); it goes on writing in the background. Called on the writer thread
-    /// (from the sink, or the last handle dropped there), it closes the
-    /// logger and returns this error at once: the writer cannot finish
-    /// while it waits for itself.
+    /// 0, but not yet stopped); it goes on writing in the background.
+    /// Called on the writer thread (from the sink, or the last handle
+    /// dropped there), it closes the logger and returns this error at once:
+    /// the writer cannot finish while it waits for itself.
     ///
     /// # Examples
     ///
