@@ -90,7 +90,7 @@ const DROP_REPORT_TARGET: &str = "cache_kit::logger";
 /// a line silently.
 ///
 /// Each call stamps the time, formats the message (kept inside the record
-/// when its text takes at most 62 bytes: the message, its key-value pairs,
+/// when its text takes at most 55 bytes: the message, its key-value pairs,
 /// and the target unless it is the module path, as `log`'s macros set it;
 /// so a typical call allocates nothing; beyond that, in a heap buffer the
 /// writer hands back once it has written the line, so that only a call
