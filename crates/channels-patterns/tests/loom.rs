@@ -17,15 +17,23 @@
 //!   still inside it shows as a causality violation). Loom has no clock, so
 //!   the idle timeout is not modelled: a model retires its board instead.
 //!
+//! - The worker pool's job queue (`src/pool/job_queue.rs`), through its
+//!   hidden `job_queue_model`: workers that park and are woken by a push,
+//!   by a batch left in a busy worker's deque, and by the close; a bounded
+//!   queue's submitter parked until a job starts; `shutdown_now`'s take
+//!   racing a worker. Loom cannot see inside crossbeam-deque: under loom the
+//!   deques are a stand-in on a loom `Mutex` (`src/sync.rs`), so these check
+//!   the pool's protocol around them.
+//!
 //! The pool's shutdown rests on `atomics_kit::AdmissionGate`, modelled in
-//! atomics-kit's own loom tests; the pool itself runs on crossbeam-channel
-//! and threads, which loom cannot drive.
+//! atomics-kit's own loom tests.
 #![cfg(loom)]
 
 use channels_patterns::fan_out::helpers_model;
+use channels_patterns::pool::job_queue_model::{Local, Queue};
 use channels_patterns::{BoundedQueue, PushError};
 use loom::cell::UnsafeCell;
-use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -407,3 +415,119 @@ fn a_helpers_panic_is_resumed_by_the_caller_after_the_wait() {
 
 /// The payload of the helper's panic in the model above.
 struct HelperPanic;
+
+/// A pool worker's loop: every job it gets until the queue closes.
+fn run_worker(queue: Arc<Queue>, local: Local) -> thread::JoinHandle<Vec<u32>> {
+    thread::spawn(move || std::iter::from_fn(|| queue.next(&local)).collect())
+}
+
+#[test]
+fn a_job_pushed_as_the_worker_parks_is_run_and_the_close_ends_the_worker() {
+    loom::model(|| {
+        let (queue, mut locals) = Queue::new(1, None);
+        let queue = Arc::new(queue);
+        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        queue.submit(7);
+        queue.close();
+        assert_eq!(worker.join().unwrap(), [7]);
+    });
+}
+
+#[test]
+fn a_job_left_in_a_busy_workers_deque_is_taken_by_the_idle_worker() {
+    // Job 1 waits for job 2 (a job that waits on another job of its pool).
+    // Whoever takes job 1 in a batch leaves job 2 in its own deque, and
+    // must not be the only one that can run it: the other worker, parked
+    // or not, takes it from there. A lost wake-up shows as a deadlock.
+    loom::model(|| {
+        let (queue, locals) = Queue::new(2, None);
+        let queue = Arc::new(queue);
+        queue.submit(1);
+        queue.submit(2);
+        let job_2_ran = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = locals
+            .into_iter()
+            .map(|local| {
+                let (queue, job_2_ran) = (Arc::clone(&queue), Arc::clone(&job_2_ran));
+                thread::spawn(move || match queue.next(&local) {
+                    Some(1) => {
+                        while !job_2_ran.load(Ordering::Acquire) {
+                            thread::yield_now();
+                        }
+                    }
+                    Some(2) => job_2_ran.store(true, Ordering::Release),
+                    other => panic!("unexpected {other:?}"),
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_submitter_parked_on_a_full_bounded_queue_wakes_when_a_job_starts() {
+    loom::model(|| {
+        let (queue, mut locals) = Queue::new(1, Some(1));
+        let queue = Arc::new(queue);
+        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        queue.submit(1);
+        queue.submit(2); // waits until job 1 has started
+        queue.close();
+        assert_eq!(worker.join().unwrap(), [1, 2]);
+    });
+}
+
+#[test]
+fn a_full_bounded_queue_refuses_a_try_submit_until_a_job_starts() {
+    loom::model(|| {
+        let (queue, mut locals) = Queue::new(1, Some(1));
+        let queue = Arc::new(queue);
+        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        queue.submit(1);
+        // Refused while job 1 waits, accepted once it started.
+        let accepted = queue.try_submit(2);
+        queue.close();
+        let ran = worker.join().unwrap();
+        assert_eq!(ran, if accepted { vec![1, 2] } else { vec![1] });
+    });
+}
+
+#[test]
+fn shutdown_nows_take_racing_a_worker_hands_each_job_out_once() {
+    loom::model(|| {
+        let (queue, mut locals) = Queue::new(1, None);
+        let queue = Arc::new(queue);
+        queue.submit(1);
+        queue.submit(2);
+        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        let taken = queue.take_all();
+        queue.close();
+        let mut every = worker.join().unwrap();
+        every.extend(taken);
+        every.sort_unstable();
+        assert_eq!(every, [1, 2]);
+    });
+}
+
+#[test]
+fn shutdown_nows_take_finds_the_jobs_waiting_in_a_workers_deque() {
+    // The worker takes job 1 (and job 2 into its deque, in a batch) and
+    // stops there, as if job 1 ran long: the take must find job 2.
+    loom::model(|| {
+        let (queue, mut locals) = Queue::new(1, None);
+        let queue = Arc::new(queue);
+        queue.submit(1);
+        queue.submit(2);
+        let local = locals.pop().unwrap();
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || (queue.next(&local), local))
+        };
+        let (first, _local) = worker.join().unwrap();
+        assert_eq!(first, Some(1));
+        assert_eq!(queue.take_all(), [2]);
+        queue.close();
+    });
+}

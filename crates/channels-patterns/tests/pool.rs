@@ -721,3 +721,113 @@ fn a_shutdown_never_shows_its_stop_markers_as_queued_jobs() {
         );
     }
 }
+
+/// What the batch tests' jobs do: wait for a gate, say it started and
+/// wait for a signal (and say whether it came), send a signal, or nothing.
+enum Step {
+    Gate(mpsc::Receiver<()>),
+    WaitFor(mpsc::Sender<()>, mpsc::Receiver<()>),
+    Signal(mpsc::Sender<()>),
+    Nothing,
+}
+
+fn run_step(step: Step) -> bool {
+    match step {
+        Step::Gate(gate) => gate.recv().is_ok(),
+        // Long enough never to expire on a loaded machine; a pool that
+        // strands the signal makes the test fail here instead of hanging.
+        Step::WaitFor(started, signal) => {
+            started.send(()).unwrap();
+            signal.recv_timeout(Duration::from_secs(20)).is_ok()
+        }
+        Step::Signal(signal) => signal.send(()).is_ok(),
+        Step::Nothing => true,
+    }
+}
+
+/// Waits until `queued` jobs are queued (failing after 20 s).
+fn wait_until_queued(pool: &WorkerPool<Step, bool>, queued: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while pool.stats().queued != queued {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "queued stayed {} (expected {queued})",
+            pool.stats().queued
+        );
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn a_job_queued_behind_a_waiting_job_in_one_workers_batch_is_run_by_the_other_worker() {
+    // A worker takes jobs in batches: the job that waits and the one it
+    // waits for can land in one worker's deque. The other worker, once
+    // idle, must take the second from there, or the first waits forever.
+    let (pool, results) = WorkerPool::new(2, run_step).unwrap();
+    let (open_1, gate_1) = mpsc::channel();
+    let (open_2, gate_2) = mpsc::channel();
+    pool.submit(Step::Gate(gate_1)).unwrap();
+    pool.submit(Step::Gate(gate_2)).unwrap();
+    wait_until_queued(&pool, 0);
+    let (signal, wait) = mpsc::channel();
+    let (started, has_started) = mpsc::channel();
+    let waiting = pool.submit(Step::WaitFor(started, wait)).unwrap();
+    pool.submit(Step::Signal(signal)).unwrap();
+    for _ in 0..6 {
+        pool.submit(Step::Nothing).unwrap();
+    }
+    // One worker takes a batch (the waiting job, the signal and more) and
+    // waits in the first; then the other runs what is left, and steals.
+    open_1.send(()).unwrap();
+    has_started.recv().unwrap();
+    open_2.send(()).unwrap();
+    pool.shutdown();
+    let outcomes: HashMap<JobId, bool> = results.iter().map(|(id, r)| (id, r.unwrap())).collect();
+    assert_eq!(outcomes.len(), 10);
+    assert!(
+        outcomes[&waiting],
+        "the signal the job waited for never ran"
+    );
+}
+
+#[test]
+fn queued_counts_and_shutdown_now_gives_back_the_jobs_in_a_workers_deque() {
+    let (pool, results) = WorkerPool::new(1, run_step).unwrap();
+    let pool = Arc::new(pool);
+    let (open_1, gate_1) = mpsc::channel();
+    let (open_2, gate_2) = mpsc::channel();
+    pool.submit(Step::Gate(gate_1)).unwrap();
+    wait_until_queued(&pool, 0);
+    let blocking = pool.submit(Step::Gate(gate_2)).unwrap();
+    let behind: Vec<JobId> = (0..9)
+        .map(|_| pool.submit(Step::Nothing).unwrap())
+        .collect();
+    // The worker takes a batch (the blocking job and some behind it into
+    // its deque), starts the blocking job and waits there.
+    open_1.send(()).unwrap();
+    // The jobs in the worker's deque count as queued too.
+    wait_until_queued(&pool, 9);
+    let shutting = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.shutdown_now())
+    };
+    // Taken back while the worker still waits in the blocking job.
+    while !pool.is_shut_down() {
+        thread::yield_now();
+    }
+    wait_until_queued(&pool, 0);
+    open_2.send(()).unwrap();
+    let given_back: Vec<JobId> = shutting
+        .join()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        given_back, behind,
+        "every job not started, in submission order"
+    );
+    let ran: Vec<JobId> = results.iter().map(|(id, _)| id).collect();
+    assert_eq!(ran.len(), 2);
+    assert_eq!(ran[1], blocking);
+}

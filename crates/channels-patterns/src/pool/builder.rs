@@ -63,10 +63,10 @@ impl WorkerPoolBuilder {
     /// [`WorkerPool::try_submit`] returns
     /// [`TrySubmitError::Full`](crate::TrySubmitError::Full). Unbounded by
     /// default. At most [`WorkerPool::MAX_QUEUE_CAPACITY`], and fewer for
-    /// jobs so large that the slots would not fit in `isize::MAX` bytes
-    /// (the error names the largest accepted): the queue's slots are
-    /// allocated when the pool starts. An allocation the system cannot
-    /// satisfy aborts the process, as any collection's does.
+    /// jobs so large that a full queue would not fit in `isize::MAX` bytes
+    /// (the error names the largest accepted). The queue allocates as jobs
+    /// arrive; an allocation the system cannot satisfy aborts the process,
+    /// as any collection's does.
     ///
     /// # Examples
     ///

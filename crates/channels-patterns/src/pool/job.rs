@@ -25,7 +25,7 @@ use std::num::NonZeroU64;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct JobId(
     // The id plus one: never zero, so that an `Option` or an enum around a
-    // job id costs no tag (the pool's stop marker, the results channel).
+    // job id costs no tag (a panic report on the results channel).
     NonZeroU64,
 );
 

@@ -1,15 +1,17 @@
 //! A pool of N threads applying one function to typed jobs: [`WorkerPool`],
 //! built by [`WorkerPoolBuilder`].
 //!
-//! Each job gets a [`JobId`] (`job.rs`); results come back on [`Results`]
-//! (`results.rs`) as `(JobId, Result<R, JobPanicked>)`. The errors are in
-//! `errors.rs`.
+//! Jobs travel through a [`JobQueue`] (`job_queue.rs`: a shared injector,
+//! and a deque per worker that it fills in batches). Each job gets a
+//! [`JobId`] (`job.rs`); results come back on [`Results`] (`results.rs`) as
+//! `(JobId, Result<R, JobPanicked>)`. The errors are in `errors.rs`.
 mod builder;
 #[allow(unsafe_code)]
 mod drop_catching;
 mod errors;
 mod executor;
 mod job;
+mod job_queue;
 mod results;
 
 use std::fmt;
@@ -22,7 +24,7 @@ use std::time::Duration;
 use atomics_kit::{
     drop_panic_payload, panic_message, Admission, AdmissionGate, SingleWriterCounter,
 };
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::Sender;
 use crossbeam_utils::CachePadded;
 
 pub use atomics_kit::SizeError;
@@ -34,33 +36,31 @@ pub use crossbeam_channel::{RecvError, RecvTimeoutError, TryRecvError};
 pub use errors::{ExecuteError, PoolError, SubmitError, TrySubmitError};
 pub use executor::{Executor, Task};
 pub use job::{JobId, JobPanicked};
+#[cfg(loom)]
+#[doc(hidden)]
+pub use job_queue::model as job_queue_model;
 pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIter};
 
 use crate::queue::wait_set::WaitSet;
 use crate::sync::{AtomicBool, AtomicUsize, Backoff, Mutex, Ordering};
 use drop_catching::DropCatching;
+use job_queue::{JobQueue, LocalJobs};
 use results::{Delivery, Outcome};
 
-/// The most slots of jobs `T` a bounded queue can have: crossbeam-channel
-/// allocates them at once, each a `Message<T>` and a stamp, and no
-/// allocation may exceed `isize::MAX` bytes (past it, `Vec` panics with
-/// "capacity overflow" inside the channel: a break run's 2^23 jobs of 1 TiB
-/// each).
+/// The most jobs `T` a bounded queue may hold: a full queue's jobs, each
+/// in a slot with its id and a state word, must fit in `isize::MAX` bytes,
+/// as any collection's (a break run's 2^23 jobs of 1 TiB each, when the
+/// queue was a channel that allocated its slots up front, panicked with
+/// "capacity overflow").
 fn max_queue_slots<T>() -> usize {
-    let align = std::mem::align_of::<Message<T>>().max(std::mem::align_of::<usize>());
+    let align = std::mem::align_of::<Job<T>>().max(std::mem::align_of::<usize>());
     let slot =
-        (std::mem::size_of::<Message<T>>() + std::mem::size_of::<usize>()).next_multiple_of(align);
+        (std::mem::size_of::<Job<T>>() + std::mem::size_of::<usize>()).next_multiple_of(align);
     isize::MAX.unsigned_abs() / slot
 }
 
-/// What travels on the job queue.
-enum Message<T> {
-    Job(JobId, T),
-    /// One per worker, queued by `shutdown` behind every accepted job.
-    /// (Dropping the pool disconnects the queue instead, so that a drop on
-    /// a worker never waits for room in a full queue.)
-    Stop,
-}
+/// What travels on the job queue: a job and its id.
+type Job<T> = (JobId, T);
 
 /// Why a submission was turned away, before the job is given back.
 enum Refusal {
@@ -88,13 +88,6 @@ struct WorkerCounters {
 #[derive(Debug)]
 struct Shared {
     counters: Box<[CachePadded<WorkerCounters>]>,
-    /// Stop markers a shutdown sent (counted before each send) and that
-    /// workers took (counted after each take), so that `stats().queued`
-    /// counts jobs only. Two counts that only grow: read taken, then the
-    /// queue, then sent, their difference is never fewer than the markers
-    /// the queue held (see `stats`).
-    stops_sent: AtomicUsize,
-    stops_taken: AtomicUsize,
     /// The jobs accepted and not yet finished, for [`Executor::wait_idle`];
     /// `None` for a pool with results (nobody waits for idle there, and the
     /// workers skip the shared count).
@@ -132,10 +125,10 @@ struct Idle {
 
 impl Idle {
     fn begin(&self) {
-        // Relaxed: the job's queueing (a channel send, which synchronizes
-        // with the worker's receive) orders this count before the worker's
-        // `end`, so the count never goes below zero; a waiter needs no
-        // more from it.
+        // Relaxed: the job's queueing (the injector's push, which
+        // synchronizes with the worker's take) orders this count before the
+        // worker's `end`, so the count never goes below zero; a waiter
+        // needs no more from it.
         self.pending.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -211,15 +204,12 @@ impl Idle {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WorkerPool<T, R> {
-    jobs: Sender<Message<T>>,
+    queue: Arc<JobQueue<Job<T>>>,
     /// Results delivered, and whether every `Results` handle is gone.
     delivery: Arc<Delivery>,
-    /// The queue's receiving end, kept so that `shutdown_now` can take the
-    /// jobs back and so that the queue never disconnects while the pool lives.
-    queue: Receiver<Message<T>>,
     /// Every submission passes it; a shutdown closes it and waits for the
-    /// submissions already admitted, so its stop markers queue behind
-    /// every accepted job.
+    /// submissions already admitted before it closes the queue, so no job
+    /// is pushed after the close.
     gate: AdmissionGate,
     shared: Arc<Shared>,
     /// `None` once shut down.
@@ -249,8 +239,7 @@ pub struct WorkerPoolStats {
     /// The number of worker threads.
     pub workers: usize,
     /// Jobs accepted and not yet started (a moment's snapshot: while jobs
-    /// start, it may read low, never high; a shutdown's stop markers are
-    /// never counted).
+    /// are queued and start, it may read low, never high).
     pub queued: usize,
     /// Jobs run to the end, including those that panicked.
     pub completed: u64,
@@ -345,29 +334,30 @@ where
         if thread_name.contains('\0') {
             return Err(PoolError::InvalidThreadName(thread_name.to_owned()));
         }
-        let (jobs, queue) = match queue_capacity {
-            Some(capacity) => crossbeam_channel::bounded(SizeError::check(
+        let capacity = match queue_capacity {
+            Some(capacity) => Some(SizeError::check(
                 "queue_capacity",
                 capacity,
                 WorkerPool::MAX_QUEUE_CAPACITY.min(max_queue_slots::<T>()),
             )?),
-            None => crossbeam_channel::unbounded(),
+            None => None,
         };
+        let (queue, locals) = JobQueue::new(workers, capacity);
+        let queue = Arc::new(queue);
         let shared = Arc::new(Shared {
             counters: (0..workers)
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
-            stops_sent: AtomicUsize::new(0),
-            stops_taken: AtomicUsize::new(0),
             idle: results.is_none().then(Idle::default),
             function_drop_panicked: AtomicBool::new(false),
         });
         let f = Arc::new(f);
         let mut handles = Vec::with_capacity(workers);
-        for index in 0..workers {
+        for (index, local) in locals.into_iter().enumerate() {
             let worker = Worker {
                 index,
-                queue: queue.clone(),
+                local,
+                queue: Arc::clone(&queue),
                 results: results.clone(),
                 shared: Arc::clone(&shared),
                 f: Arc::clone(&f),
@@ -380,8 +370,8 @@ where
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
-                    // The only sender: dropping it ends the started workers.
-                    drop(jobs);
+                    // Nothing was submitted: the started workers leave.
+                    queue.close();
                     for handle in handles {
                         let _ = handle.join();
                     }
@@ -391,9 +381,8 @@ where
         }
         let worker_threads = handles.iter().map(|handle| handle.thread().id()).collect();
         Ok(Self {
-            jobs,
-            delivery,
             queue,
+            delivery,
             gate: AdmissionGate::new(),
             shared,
             workers: Mutex::new(Some(handles)),
@@ -409,9 +398,9 @@ impl WorkerPool<(), ()> {
     /// threads first, which is [`PoolError::Spawn`].
     pub const MAX_WORKERS: usize = 1 << 16;
 
-    /// The largest bounded job queue a pool accepts: 16,777,216 jobs. The
-    /// queue's slots are allocated when the pool starts; a larger bound
-    /// would be no bound (use the default, unbounded queue).
+    /// The largest bounded job queue a pool accepts: 16,777,216 jobs. A
+    /// larger bound would hardly bound the memory the waiting jobs take
+    /// (use the default, unbounded queue).
     pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
 
     /// A builder: worker count, a bounded job queue, thread names.
@@ -500,11 +489,9 @@ impl<T, R> WorkerPool<T, R> {
         };
         let id = JobId::new(admission.sequence());
         self.shared.job_accepted();
-        match self.jobs.send(Message::Job(id, job)) {
-            Ok(()) => Ok(id),
-            // The pool holds a receiver, so the queue never disconnects.
-            Err(_) => unreachable!("the pool's own receiver keeps the queue connected"),
-        }
+        self.queue.reserve(true);
+        self.queue.push((id, job));
+        Ok(id)
     }
 
     /// Queues `job` if there is room, without waiting.
@@ -545,16 +532,12 @@ impl<T, R> WorkerPool<T, R> {
         };
         let id = JobId::new(admission.sequence());
         self.shared.job_accepted();
-        match self.jobs.try_send(Message::Job(id, job)) {
-            Ok(()) => Ok(id),
-            Err(TrySendError::Full(Message::Job(_, job))) => {
-                self.shared.job_done();
-                Err(TrySubmitError::Full(job))
-            }
-            Err(TrySendError::Full(Message::Stop) | TrySendError::Disconnected(_)) => {
-                unreachable!("only jobs are sent here, and the pool keeps the queue connected")
-            }
+        if !self.queue.reserve(false) {
+            self.shared.job_done();
+            return Err(TrySubmitError::Full(job));
         }
+        self.queue.push((id, job));
+        Ok(id)
     }
 
     /// An admission through the gate (its sequence is the job id; dropping
@@ -654,10 +637,7 @@ impl<T, R> WorkerPool<T, R> {
             // submission has finished (Acquire, in the gate), the read
             // below sees all that they queued.
             let all_queued = self.gate.try_wait_for_admitted().is_some();
-            not_started.extend(self.queue.try_iter().filter_map(|message| match message {
-                Message::Job(id, job) => Some((id, job)),
-                Message::Stop => None,
-            }));
+            not_started.extend(self.queue.take_all());
             if all_queued {
                 break;
             }
@@ -670,6 +650,9 @@ impl<T, R> WorkerPool<T, R> {
         for _ in &not_started {
             self.shared.job_done();
         }
+        // In submission order (the workers' deques hold older jobs than
+        // the injector, and are taken after it).
+        not_started.sort_unstable_by_key(|&(id, _)| id);
         self.stop_and_join(handles);
         not_started
     }
@@ -728,23 +711,10 @@ impl<T, R> WorkerPool<T, R> {
     /// ```
     #[must_use]
     pub fn stats(&self) -> WorkerPoolStats {
-        // The markers in the queue when its length is read are at most
-        // those sent by a later moment less those taken by an earlier one:
-        // a marker is counted sent before its send and taken after its
-        // take. SeqCst (all four counts' accesses, and the channel's claims
-        // and `len`): one total order, in which "earlier" and "later" hold
-        // (a marker's count and its send or take are one thread's, in
-        // program order). So the snapshot never counts a marker as a job
-        // (a break run saw up to 10 jobs queued in a pool that was given
-        // none, when the markers were one count read after the queue); it
-        // may be low while markers move.
-        let taken = self.shared.stops_taken.load(Ordering::SeqCst);
-        let in_queue = self.queue.len();
-        let sent = self.shared.stops_sent.load(Ordering::SeqCst);
-        let stops = sent.saturating_sub(taken);
         let mut stats = WorkerPoolStats {
             workers: self.workers(),
-            queued: in_queue.saturating_sub(stops),
+            // Never counts a job twice (see `JobQueue::len`).
+            queued: self.queue.len(),
             ..WorkerPoolStats::default()
         };
         // Read before the completed counts: once every handle is gone the
@@ -802,17 +772,12 @@ impl<T, R> WorkerPool<T, R> {
             .is_none_or(|idle| idle.wait(deadline))
     }
 
-    /// Queues one stop marker per worker behind every accepted job and
-    /// joins the workers. Called from outside the pool only (see
-    /// `assert_not_own_worker`), so a full queue has workers to empty it.
+    /// Closes the queue once the gate has drained (every accepted job is
+    /// queued, and none comes after): the workers run the jobs left and
+    /// leave. Then joins them; called from outside the pool only (see
+    /// `assert_not_own_worker`).
     fn stop_and_join(&self, handles: Vec<JoinHandle<()>>) {
-        for _ in &handles {
-            // SeqCst: see `stats` (once per worker, at shutdown).
-            self.shared.stops_sent.fetch_add(1, Ordering::SeqCst);
-            // The pool holds a receiver, so this cannot fail; with a bounded
-            // queue it waits for room, which the workers make.
-            let _ = self.jobs.send(Message::Stop);
-        }
+        self.queue.close();
         for handle in handles {
             // Workers catch every panic of a job; a worker thread that
             // panicked anyway (a bug here) has nothing left to report.
@@ -831,12 +796,10 @@ impl<T, R> Drop for WorkerPool<T, R> {
         let Some(handles) = handles else { return };
         // `&mut self`: no submission can be in progress.
         self.close_gate();
-        // Dropping the only sender disconnects the queue: each worker takes
-        // the jobs still queued, finds the queue empty and disconnected, and
-        // exits. No stop marker, so nothing here waits for room (on a
-        // worker, the room only this thread could make).
-        let (unconnected, _) = crossbeam_channel::bounded(0);
-        drop(std::mem::replace(&mut self.jobs, unconnected));
+        // Each worker runs the jobs still queued, finds none, and exits;
+        // nothing here waits (on a worker, for what only this thread could
+        // do).
+        self.queue.close();
         if self.worker_threads.contains(&thread::current().id()) {
             return;
         }
@@ -860,7 +823,8 @@ impl<T, R> fmt::Debug for WorkerPool<T, R> {
 /// One worker thread's share of the pool.
 struct Worker<T, R, F> {
     index: usize,
-    queue: Receiver<Message<T>>,
+    local: LocalJobs<Job<T>>,
+    queue: Arc<JobQueue<Job<T>>>,
     /// `None` for a detached pool: its results (`()`, or a panic report)
     /// are dropped.
     results: Option<Sender<Outcome<R>>>,
@@ -872,8 +836,8 @@ impl<T, R, F> Worker<T, R, F>
 where
     F: Fn(T) -> R,
 {
-    /// Runs jobs until a stop marker or the queue's end, then lets go of
-    /// the pool: the job function first, so that it is dropped (by the
+    /// Runs jobs until the queue is closed and has none left for this
+    /// worker, then lets go of the pool: the job function first, so that it is dropped (by the
     /// last worker) before the results end.
     fn run(self) {
         self.serve();
@@ -892,46 +856,34 @@ where
 
     fn serve(&self) {
         let counters = &self.shared.counters[self.index];
-        loop {
-            match self.queue.recv() {
-                Ok(Message::Job(id, job)) => {
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                        (id, DropCatching::new((self.f)(job)))
-                    }))
+        while let Some((id, job)) = self.queue.next(&self.local) {
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| (id, DropCatching::new((self.f)(job)))))
                     .map_err(|payload| JobPanicked::new(id, panic_message(payload)));
-                    // Before the send: a result delivered is always counted
-                    // completed, so `completed - delivered` never goes below
-                    // the discarded results.
-                    counters.completed.increment();
-                    // After `completed` (both Release), and `stats` reads
-                    // them the other way round (Acquire): a snapshot never
-                    // shows more panicked jobs than completed ones (a
-                    // break run saw 294 panicked of 293 completed).
-                    if outcome.is_err() {
-                        counters.panicked.increment();
-                    }
-                    let undelivered = match &self.results {
-                        Some(results) => results.send(outcome).err().map(|error| error.0),
-                        None => Some(outcome),
-                    };
-                    // Counted by `stats` as completed and not delivered (a
-                    // detached pool delivers none, counts none). A result's
-                    // own Drop may panic, and so may that panic's payload:
-                    // its `DropCatching` catches both, so the worker lives.
-                    drop(undelivered);
-                    // After the result is out of this worker's hands (and
-                    // dropped, for a detached pool): a waiter woken by the
-                    // last job finds nothing of it still running.
-                    self.shared.job_done();
-                }
-                Ok(Message::Stop) => {
-                    // SeqCst: see `WorkerPool::stats`.
-                    self.shared.stops_taken.fetch_add(1, Ordering::SeqCst);
-                    return;
-                }
-                // The pool was dropped and every queued job taken.
-                Err(_) => return,
+            // Before the send: a result delivered is always counted
+            // completed, so `completed - delivered` never goes below
+            // the discarded results.
+            counters.completed.increment();
+            // After `completed` (both Release), and `stats` reads
+            // them the other way round (Acquire): a snapshot never
+            // shows more panicked jobs than completed ones (a
+            // break run saw 294 panicked of 293 completed).
+            if outcome.is_err() {
+                counters.panicked.increment();
             }
+            let undelivered = match &self.results {
+                Some(results) => results.send(outcome).err().map(|error| error.0),
+                None => Some(outcome),
+            };
+            // Counted by `stats` as completed and not delivered (a
+            // detached pool delivers none, counts none). A result's
+            // own Drop may panic, and so may that panic's payload:
+            // its `DropCatching` catches both, so the worker lives.
+            drop(undelivered);
+            // After the result is out of this worker's hands (and
+            // dropped, for a detached pool): a waiter woken by the
+            // last job finds nothing of it still running.
+            self.shared.job_done();
         }
     }
 }
@@ -942,10 +894,10 @@ mod tests {
     use std::mem::size_of;
 
     #[test]
-    fn queue_and_results_messages_carry_no_tag_beyond_the_job_id() {
-        // The never-zero job id is the niche: a stop marker and a panic
-        // report cost no extra word on the channels.
-        assert_eq!(size_of::<Message<u64>>(), 16);
+    fn jobs_and_results_carry_no_tag_beyond_the_job_id() {
+        // The never-zero job id is the niche: a panic report costs no
+        // extra word on the results channel.
+        assert_eq!(size_of::<Job<u64>>(), 16);
         assert_eq!(size_of::<Outcome<u64>>(), 16);
     }
 }

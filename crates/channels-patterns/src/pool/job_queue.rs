@@ -1,0 +1,365 @@
+//! The worker pool's job queue: [`JobQueue`], shared by the pool and its
+//! workers, and each worker's own [`LocalJobs`].
+//!
+//! Submissions push onto one shared injector (crossbeam-deque's
+//! `Injector`). A worker of an unbounded pool takes from it in batches, into
+//! a FIFO deque of its own (`steal_batch_and_pop`: up to 32 jobs for one
+//! claim on the injector's head, where a channel's receivers contend on the
+//! head once per job), runs its own deque first, and once both are empty
+//! takes single jobs from the other workers' deques, so a job queued behind
+//! a long one never waits while a worker is idle. A job taken from another
+//! worker goes straight to running, never into the taker's deque: jobs only
+//! ever move from the injector into a deque and from there to a worker,
+//! which is what keeps [`JobQueue::len`] from counting one twice.
+//!
+//! A bounded pool counts the jobs accepted and not started, and its workers
+//! take single jobs (a batch taken into a deque would leave room in the
+//! injector for more than the bound).
+//!
+//! An idle worker spins briefly, then parks on a [`WaitSet`]; a push, a
+//! batch that leaves jobs in a worker's deque, and the close each wake one
+//! (the close all). Their changes and the sleeper's re-check are ordered by
+//! `SeqCst` fences on both sides (see [`JobQueue::has_work`]), whatever
+//! orderings crossbeam-deque uses inside.
+
+use crate::queue::wait_set::WaitSet;
+use crate::sync::deque::{Injector, Steal, Stealer, Worker};
+use crate::sync::{fence, AtomicBool, AtomicUsize, Backoff, Ordering};
+
+/// The jobs of one pool, queued and in the workers' deques (see the
+/// module's docs).
+pub(super) struct JobQueue<T> {
+    injector: Injector<T>,
+    /// One per worker, in worker order: to take jobs from another worker's
+    /// deque, and to count and take back what the deques hold.
+    stealers: Box<[Stealer<T>]>,
+    /// `Some` for a bounded pool.
+    bound: Option<Bound>,
+    /// Set once the pool stops: no job is pushed after it, and workers
+    /// leave once they find no job.
+    closed: AtomicBool,
+    idle_workers: WaitSet,
+}
+
+/// The bound of a bounded pool's queue: the jobs accepted and not yet
+/// started (or taken back), and the submitters waiting for room.
+struct Bound {
+    capacity: usize,
+    pending: AtomicUsize,
+    room: WaitSet,
+}
+
+/// One worker's own deque of jobs, taken from the injector in batches.
+pub(super) struct LocalJobs<T> {
+    jobs: Worker<T>,
+    /// The worker's place in [`JobQueue::stealers`]: its own is skipped,
+    /// and the others are tried from the next one on.
+    index: usize,
+}
+
+impl<T> JobQueue<T> {
+    /// A queue for `workers` workers, bounded to `capacity` jobs accepted
+    /// and not started if `Some`, and each worker's deque, in order.
+    pub(super) fn new(workers: usize, capacity: Option<usize>) -> (Self, Vec<LocalJobs<T>>) {
+        let locals: Vec<LocalJobs<T>> = (0..workers)
+            .map(|index| LocalJobs {
+                jobs: Worker::new_fifo(),
+                index,
+            })
+            .collect();
+        let queue = Self {
+            injector: Injector::new(),
+            stealers: locals.iter().map(|local| local.jobs.stealer()).collect(),
+            bound: capacity.map(|capacity| Bound {
+                capacity,
+                pending: AtomicUsize::new(0),
+                room: WaitSet::new(),
+            }),
+            closed: AtomicBool::new(false),
+            idle_workers: WaitSet::new(),
+        };
+        (queue, locals)
+    }
+
+    /// Makes room for one more job: at once in an unbounded queue; in a
+    /// bounded one, waiting while it is full if `wait`, else `false` when
+    /// it is full.
+    pub(super) fn reserve(&self, wait: bool) -> bool {
+        let Some(bound) = &self.bound else {
+            return true;
+        };
+        let backoff = Backoff::new();
+        loop {
+            if bound.try_reserve() {
+                return true;
+            }
+            if !wait {
+                return false;
+            }
+            if backoff.is_completed() {
+                bound.room.wait_unless(|| bound.has_room(), None);
+            } else {
+                backoff.snooze();
+            }
+        }
+    }
+
+    /// Queues a job that [`reserve`](Self::reserve) made room for, and wakes
+    /// an idle worker if there is one.
+    pub(super) fn push(&self, job: T) {
+        self.injector.push(job);
+        // SeqCst: orders the push before the read of the sleepers, against
+        // a sleeper's count and re-check (see `has_work`).
+        fence(Ordering::SeqCst);
+        self.idle_workers.notify_one();
+    }
+
+    /// The next job for the worker that owns `local`, waiting while there
+    /// is none; `None` once the queue is closed and has no job left for it
+    /// (jobs still in other workers' deques are theirs to run).
+    pub(super) fn next(&self, local: &LocalJobs<T>) -> Option<T> {
+        let backoff = Backoff::new();
+        loop {
+            if let Some(job) = self.find(local) {
+                return Some(self.started(job));
+            }
+            // SeqCst: reads `close`'s swap; every push happened before it
+            // (the pool closes after its last submission), so one more look
+            // sees every job left.
+            if self.closed.load(Ordering::SeqCst) {
+                return self.find(local).map(|job| self.started(job));
+            }
+            if backoff.is_completed() {
+                self.idle_workers.wait_unless(|| self.has_work(), None);
+            } else {
+                backoff.snooze();
+            }
+        }
+    }
+
+    /// Takes back every job not started (for `shutdown_now`): those queued
+    /// and those in the workers' deques. A job a worker is moving from the
+    /// injector into its deque right now is missed here and run by it.
+    pub(super) fn take_all(&self) -> Vec<T> {
+        let mut taken = Vec::new();
+        for source in std::iter::once(Source::Injector(&self.injector))
+            .chain(self.stealers.iter().map(Source::Deque))
+        {
+            loop {
+                match source.steal() {
+                    Steal::Success(job) => taken.push(job),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
+        }
+        if let Some(bound) = &self.bound {
+            bound.release(taken.len());
+        }
+        taken
+    }
+
+    /// Closes the queue: no job is pushed after this (the pool's gate has
+    /// refused and drained every submission before), and every worker
+    /// leaves once it finds no job.
+    pub(super) fn close(&self) {
+        // SeqCst: a read-modify-write, the change `WaitSet` orders against
+        // the sleepers' counts; and a release of every push before it.
+        self.closed.swap(true, Ordering::SeqCst);
+        self.idle_workers.notify_all();
+        if let Some(bound) = &self.bound {
+            bound.room.notify_all();
+        }
+    }
+
+    /// The jobs queued and in the workers' deques, not yet started: a
+    /// snapshot, which may miss jobs that move while it is taken, and never
+    /// counts one twice (the deques are read first, and a job only moves
+    /// from the injector into a deque, see the module's docs).
+    pub(super) fn len(&self) -> usize {
+        let in_deques: usize = self.stealers.iter().map(Stealer::len).sum();
+        in_deques + self.injector.len()
+    }
+
+    /// A job from the worker's own deque, else from the injector (a batch,
+    /// for an unbounded pool), else from another worker's deque.
+    fn find(&self, local: &LocalJobs<T>) -> Option<T> {
+        if let Some(job) = local.jobs.pop() {
+            return Some(job);
+        }
+        loop {
+            let taken = if self.bound.is_some() {
+                self.injector.steal()
+            } else {
+                self.injector.steal_batch_and_pop(&local.jobs)
+            };
+            match taken {
+                Steal::Success(job) => {
+                    if !local.jobs.is_empty() {
+                        // Jobs wait in this deque while this worker runs
+                        // one: an idle worker may take them. SeqCst: as in
+                        // `push`.
+                        fence(Ordering::SeqCst);
+                        self.idle_workers.notify_one();
+                    }
+                    return Some(job);
+                }
+                Steal::Empty => break,
+                Steal::Retry => {}
+            }
+        }
+        let workers = self.stealers.len();
+        (1..workers).find_map(|offset| {
+            let other = &self.stealers[(local.index + offset) % workers];
+            loop {
+                match other.steal() {
+                    Steal::Success(job) => return Some(job),
+                    Steal::Empty => return None,
+                    Steal::Retry => {}
+                }
+            }
+        })
+    }
+
+    /// `job` is about to start: it no longer counts against the bound.
+    fn started(&self, job: T) -> T {
+        if let Some(bound) = &self.bound {
+            bound.release(1);
+        }
+        job
+    }
+
+    /// Whether a worker about to sleep should look again: the queue
+    /// closed, or a job is queued or waits in a worker's deque. The
+    /// sleeper's re-check in `WaitSet`'s protocol: the fence orders it
+    /// after the sleeper's count, as the notifiers' fences order their
+    /// changes before their reads of the count, so either the sleeper sees
+    /// the change or the notifier sees the sleeper.
+    fn has_work(&self) -> bool {
+        fence(Ordering::SeqCst);
+        // SeqCst: see above and `close`.
+        self.closed.load(Ordering::SeqCst)
+            || !self.injector.is_empty()
+            || self.stealers.iter().any(|stealer| !stealer.is_empty())
+    }
+}
+
+impl Bound {
+    /// Claims a place if the queue is not full.
+    fn try_reserve(&self) -> bool {
+        // Relaxed: the count publishes nothing (the job itself travels
+        // through the injector); the claim is a read-modify-write, so two
+        // submitters never take the last place both.
+        let mut pending = self.pending.load(Ordering::Relaxed);
+        while pending < self.capacity {
+            match self.pending.compare_exchange_weak(
+                pending,
+                pending + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => pending = now,
+            }
+        }
+        false
+    }
+
+    /// `jobs` places are free again: wakes the submitters waiting for one.
+    fn release(&self, jobs: usize) {
+        if jobs == 0 {
+            return;
+        }
+        // SeqCst: the change of condition `WaitSet`'s protocol orders
+        // against the waiting submitters' counts.
+        self.pending.fetch_sub(jobs, Ordering::SeqCst);
+        if jobs == 1 {
+            self.room.notify_one();
+        } else {
+            self.room.notify_all();
+        }
+    }
+
+    /// Whether a place is free: a waiting submitter's re-check.
+    fn has_room(&self) -> bool {
+        // SeqCst: `WaitSet`'s re-check, against `release`.
+        self.pending.load(Ordering::SeqCst) < self.capacity
+    }
+}
+
+/// Where `take_all` takes jobs from.
+enum Source<'a, T> {
+    Injector(&'a Injector<T>),
+    Deque(&'a Stealer<T>),
+}
+
+impl<T> Source<'_, T> {
+    fn steal(&self) -> Steal<T> {
+        match self {
+            Self::Injector(injector) => injector.steal(),
+            Self::Deque(stealer) => stealer.steal(),
+        }
+    }
+}
+
+/// The queue as loom models drive it (`tests/loom.rs`): jobs are numbers,
+/// each model thread a worker with its own deque.
+#[cfg(loom)]
+pub mod model {
+    /// A [`JobQueue`](super::JobQueue) of `u32` jobs.
+    pub struct Queue(super::JobQueue<u32>);
+
+    /// One worker's deque: the worker's half of the model.
+    pub struct Local(super::LocalJobs<u32>);
+
+    impl std::fmt::Debug for Queue {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Queue").finish_non_exhaustive()
+        }
+    }
+
+    impl std::fmt::Debug for Local {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Local").finish_non_exhaustive()
+        }
+    }
+
+    impl Queue {
+        /// A queue for `workers` workers, bounded if `capacity` is `Some`,
+        /// and their deques.
+        pub fn new(workers: usize, capacity: Option<usize>) -> (Self, Vec<Local>) {
+            let (queue, locals) = super::JobQueue::new(workers, capacity);
+            (Self(queue), locals.into_iter().map(Local).collect())
+        }
+
+        /// `reserve` (waiting while full), then `push`: a `submit`.
+        pub fn submit(&self, job: u32) {
+            assert!(self.0.reserve(true));
+            self.0.push(job);
+        }
+
+        /// `reserve` without waiting, then `push` if there was room.
+        pub fn try_submit(&self, job: u32) -> bool {
+            let reserved = self.0.reserve(false);
+            if reserved {
+                self.0.push(job);
+            }
+            reserved
+        }
+
+        /// A worker's `next`.
+        pub fn next(&self, local: &Local) -> Option<u32> {
+            self.0.next(&local.0)
+        }
+
+        /// The pool's close.
+        pub fn close(&self) {
+            self.0.close();
+        }
+
+        /// `shutdown_now`'s take.
+        pub fn take_all(&self) -> Vec<u32> {
+            self.0.take_all()
+        }
+    }
+}
