@@ -190,3 +190,27 @@ fn any_timeout_works_on_results() {
         "ended, not waiting forever"
     );
 }
+
+#[test]
+fn large_jobs_each_run_once_in_bounded_and_unbounded_pools() {
+    // Jobs beyond the size the queue holds by value travel boxed.
+    type Large = [u64; 512];
+    let jobs: u64 = if cfg!(miri) { 8 } else { 500 };
+    for capacity in [None, Some(3)] {
+        let mut builder = WorkerPool::builder().workers(2);
+        if let Some(capacity) = capacity {
+            builder = builder.queue_capacity(capacity);
+        }
+        let (pool, results) = builder.build(|job: Large| job[0] + job[511]).unwrap();
+        for n in 0..jobs {
+            let mut job = [0; 512];
+            job[0] = n;
+            job[511] = n;
+            pool.submit(job).unwrap();
+        }
+        pool.shutdown();
+        let mut sums: Vec<u64> = results.iter().map(|(_, r)| r.unwrap()).collect();
+        sums.sort_unstable();
+        assert_eq!(sums, (0..jobs).map(|n| 2 * n).collect::<Vec<_>>());
+    }
+}

@@ -16,6 +16,9 @@
 //! take single jobs (a batch taken into a deque would leave room in the
 //! injector for more than the bound).
 //!
+//! Jobs larger than [`MAX_INLINE_JOB`] are boxed ([`Jobs`]): the deques
+//! allocate room for dozens before the first arrives.
+//!
 //! An idle worker spins briefly, then parks on a [`WaitSet`]; a push, a
 //! batch that leaves jobs in a worker's deque, and the close each wake one
 //! (the close all). Their changes and the sleeper's re-check are ordered by
@@ -298,6 +301,92 @@ impl<T> Source<'_, T> {
         match self {
             Self::Injector(injector) => injector.steal(),
             Self::Deque(stealer) => stealer.steal(),
+        }
+    }
+}
+
+/// The largest job (with its id) a queue holds by value, in bytes; larger
+/// ones are boxed. crossbeam-deque allocates room for jobs before any
+/// arrives (each worker's deque 64 slots, the injector a block of 63), so by
+/// value, large jobs cost that much memory per worker at once: a break
+/// run's 64 GiB jobs made the pool's `build` abort the process allocating
+/// 4 TiB. Boxed, a slot is one pointer, and a job that large pays one
+/// allocation beside copying itself.
+const MAX_INLINE_JOB: usize = 256;
+
+/// A pool's [`JobQueue`], holding its jobs by value, or boxed when they
+/// are larger than [`MAX_INLINE_JOB`] (decided once, by the job's type).
+pub(super) enum Jobs<J> {
+    Inline(JobQueue<J>),
+    Boxed(JobQueue<Box<J>>),
+}
+
+/// A worker's [`LocalJobs`], of the same kind as its pool's [`Jobs`].
+pub(super) enum WorkerJobs<J> {
+    Inline(LocalJobs<J>),
+    Boxed(LocalJobs<Box<J>>),
+}
+
+impl<J> Jobs<J> {
+    /// [`JobQueue::new`], boxing the jobs if they are large.
+    pub(super) fn new(workers: usize, capacity: Option<usize>) -> (Self, Vec<WorkerJobs<J>>) {
+        if std::mem::size_of::<J>() <= MAX_INLINE_JOB {
+            let (queue, locals) = JobQueue::new(workers, capacity);
+            let locals = locals.into_iter().map(WorkerJobs::Inline).collect();
+            (Self::Inline(queue), locals)
+        } else {
+            let (queue, locals) = JobQueue::new(workers, capacity);
+            let locals = locals.into_iter().map(WorkerJobs::Boxed).collect();
+            (Self::Boxed(queue), locals)
+        }
+    }
+
+    /// [`JobQueue::reserve`].
+    pub(super) fn reserve(&self, wait: bool) -> bool {
+        match self {
+            Self::Inline(queue) => queue.reserve(wait),
+            Self::Boxed(queue) => queue.reserve(wait),
+        }
+    }
+
+    /// [`JobQueue::push`].
+    pub(super) fn push(&self, job: J) {
+        match self {
+            Self::Inline(queue) => queue.push(job),
+            Self::Boxed(queue) => queue.push(Box::new(job)),
+        }
+    }
+
+    /// [`JobQueue::next`], for a worker whose deque came with this queue.
+    pub(super) fn next(&self, local: &WorkerJobs<J>) -> Option<J> {
+        match (self, local) {
+            (Self::Inline(queue), WorkerJobs::Inline(local)) => queue.next(local),
+            (Self::Boxed(queue), WorkerJobs::Boxed(local)) => queue.next(local).map(|job| *job),
+            _ => unreachable!("a worker's deque is of its pool's kind"),
+        }
+    }
+
+    /// [`JobQueue::take_all`].
+    pub(super) fn take_all(&self) -> Vec<J> {
+        match self {
+            Self::Inline(queue) => queue.take_all(),
+            Self::Boxed(queue) => queue.take_all().into_iter().map(|job| *job).collect(),
+        }
+    }
+
+    /// [`JobQueue::close`].
+    pub(super) fn close(&self) {
+        match self {
+            Self::Inline(queue) => queue.close(),
+            Self::Boxed(queue) => queue.close(),
+        }
+    }
+
+    /// [`JobQueue::len`].
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Self::Inline(queue) => queue.len(),
+            Self::Boxed(queue) => queue.len(),
         }
     }
 }

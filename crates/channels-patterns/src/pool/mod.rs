@@ -1,8 +1,8 @@
 //! A pool of N threads applying one function to typed jobs: [`WorkerPool`],
 //! built by [`WorkerPoolBuilder`].
 //!
-//! Jobs travel through a [`JobQueue`] (`job_queue.rs`: a shared injector,
-//! and a deque per worker that it fills in batches). Each job gets a
+//! Jobs travel through a job queue (`job_queue.rs`: a shared injector,
+//! and a deque per worker that it fills in batches; large jobs boxed). Each job gets a
 //! [`JobId`] (`job.rs`); results come back on [`Results`] (`results.rs`) as
 //! `(JobId, Result<R, JobPanicked>)`. The errors are in `errors.rs`.
 mod builder;
@@ -44,7 +44,7 @@ pub use results::{Completed, Results, ResultsIntoIter, ResultsIter, ResultsTryIt
 use crate::queue::wait_set::WaitSet;
 use crate::sync::{AtomicBool, AtomicUsize, Backoff, Mutex, Ordering};
 use drop_catching::DropCatching;
-use job_queue::{JobQueue, LocalJobs};
+use job_queue::{Jobs, WorkerJobs};
 use results::{Delivery, Outcome};
 
 /// The most jobs `T` a bounded queue may hold: a full queue's jobs, each
@@ -204,7 +204,7 @@ impl Idle {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WorkerPool<T, R> {
-    queue: Arc<JobQueue<Job<T>>>,
+    queue: Arc<Jobs<Job<T>>>,
     /// Results delivered, and whether every `Results` handle is gone.
     delivery: Arc<Delivery>,
     /// Every submission passes it; a shutdown closes it and waits for the
@@ -342,7 +342,7 @@ where
             )?),
             None => None,
         };
-        let (queue, locals) = JobQueue::new(workers, capacity);
+        let (queue, locals) = Jobs::new(workers, capacity);
         let queue = Arc::new(queue);
         let shared = Arc::new(Shared {
             counters: (0..workers)
@@ -395,7 +395,13 @@ where
 impl WorkerPool<(), ()> {
     /// The most workers a pool accepts: 65,536 threads. Beyond it
     /// [`PoolError::InvalidSize`]; an operating system refuses far fewer
-    /// threads first, which is [`PoolError::Spawn`].
+    /// threads first, which is [`PoolError::Spawn`]. Except on Linux near
+    /// the process's limit of memory mappings (`vm.max_map_count`, 65,530
+    /// by default; each thread takes a few): there std's setup of the new
+    /// thread fails inside the thread ("failed to set up alternative stack
+    /// guard page") and aborts the process before the pool can see an
+    /// error (a break run: at 16,000 to 18,000 workers). Keep worker
+    /// counts to the low thousands.
     pub const MAX_WORKERS: usize = 1 << 16;
 
     /// The largest bounded job queue a pool accepts: 16,777,216 jobs. A
@@ -823,8 +829,8 @@ impl<T, R> fmt::Debug for WorkerPool<T, R> {
 /// One worker thread's share of the pool.
 struct Worker<T, R, F> {
     index: usize,
-    local: LocalJobs<Job<T>>,
-    queue: Arc<JobQueue<Job<T>>>,
+    local: WorkerJobs<Job<T>>,
+    queue: Arc<Jobs<Job<T>>>,
     /// `None` for a detached pool: its results (`()`, or a panic report)
     /// are dropped.
     results: Option<Sender<Outcome<R>>>,

@@ -1,0 +1,84 @@
+//! A pool does not allocate room for its jobs before they arrive: the
+//! bytes a pool of large jobs holds once started are counted by a global
+//! allocator that tallies the bytes live; one test in this binary, so that
+//! no other test allocates meanwhile.
+#![cfg(not(miri))] // the allocator is the point
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use channels_patterns::WorkerPool;
+
+struct LiveBytes;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+fn tally(bytes: usize, sign: isize) {
+    // Relaxed: a tally read by the test's thread after the pool started;
+    // the workers' allocations at start are ordered before by the spawn.
+    LIVE.fetch_add(
+        sign * isize::try_from(bytes).unwrap_or(isize::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the tally
+// is an atomic, which allocates nothing.
+unsafe impl GlobalAlloc for LiveBytes {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        tally(layout.size(), 1);
+        // SAFETY: the caller's contract for `alloc` is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        tally(layout.size(), -1);
+        // SAFETY: the caller's contract for `dealloc` is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        tally(new_size, 1);
+        tally(layout.size(), -1);
+        // SAFETY: the caller's contract for `realloc` is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: LiveBytes = LiveBytes;
+
+/// A job of 64 KiB: room for the 64 that a worker's deque starts with
+/// would be 4 MiB a worker.
+type Large = [u8; 64 << 10];
+
+/// What a started pool of 4 workers may hold before any job: its threads'
+/// handles and names, the queue's structures, a little per worker.
+const AT_START: isize = 256 << 10;
+
+#[test]
+fn a_pool_of_large_jobs_holds_no_room_for_them_before_they_arrive() {
+    let before = LIVE.load(Ordering::Relaxed);
+    let (pool, results) = WorkerPool::new(4, |job: Large| job[0]).unwrap();
+    let (bounded, bounded_results) = WorkerPool::builder()
+        .workers(4)
+        .queue_capacity(1)
+        .build(|job: Large| job[0])
+        .unwrap();
+    let executor = WorkerPool::builder()
+        .workers(4)
+        .build_detached(|_: Large| {})
+        .unwrap();
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    assert!(
+        held < 3 * AT_START,
+        "three pools of 4 workers hold {held} bytes before any job"
+    );
+    pool.submit([7; 64 << 10]).unwrap();
+    pool.shutdown();
+    assert_eq!(
+        results.iter().map(|(_, r)| r.unwrap()).collect::<Vec<_>>(),
+        [7]
+    );
+    bounded.shutdown();
+    drop(bounded_results);
+    executor.shutdown();
+}
