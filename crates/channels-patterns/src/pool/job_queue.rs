@@ -85,20 +85,13 @@ impl<T> JobQueue<T> {
     }
 
     /// Makes room for one more job: at once in an unbounded queue; in a
-    /// bounded one, waiting while it is full if `wait`, else `false` when
-    /// it is full.
-    pub(super) fn reserve(&self, wait: bool) -> bool {
+    /// bounded one, waiting while it is full.
+    pub(super) fn reserve(&self) {
         let Some(bound) = &self.bound else {
-            return true;
+            return;
         };
         let backoff = Backoff::new();
-        loop {
-            if bound.try_reserve() {
-                return true;
-            }
-            if !wait {
-                return false;
-            }
+        while !bound.try_reserve() {
             if backoff.is_completed() {
                 bound.room.wait_unless(|| bound.has_room(), None);
             } else {
@@ -107,7 +100,14 @@ impl<T> JobQueue<T> {
         }
     }
 
-    /// Queues a job that [`reserve`](Self::reserve) made room for, and wakes
+    /// Makes room for one more job if there is room: `false` when a
+    /// bounded queue is full.
+    pub(super) fn try_reserve(&self) -> bool {
+        self.bound.as_ref().is_none_or(Bound::try_reserve)
+    }
+
+    /// Queues a job that [`reserve`](Self::reserve) or
+    /// [`try_reserve`](Self::try_reserve) made room for, and wakes
     /// an idle worker if there is one.
     pub(super) fn push(&self, job: T) {
         self.injector.push(job);
@@ -342,10 +342,18 @@ impl<J> Jobs<J> {
     }
 
     /// [`JobQueue::reserve`].
-    pub(super) fn reserve(&self, wait: bool) -> bool {
+    pub(super) fn reserve(&self) {
         match self {
-            Self::Inline(queue) => queue.reserve(wait),
-            Self::Boxed(queue) => queue.reserve(wait),
+            Self::Inline(queue) => queue.reserve(),
+            Self::Boxed(queue) => queue.reserve(),
+        }
+    }
+
+    /// [`JobQueue::try_reserve`].
+    pub(super) fn try_reserve(&self) -> bool {
+        match self {
+            Self::Inline(queue) => queue.try_reserve(),
+            Self::Boxed(queue) => queue.try_reserve(),
         }
     }
 
@@ -423,13 +431,13 @@ pub mod model {
 
         /// `reserve` (waiting while full), then `push`: a `submit`.
         pub fn submit(&self, job: u32) {
-            assert!(self.0.reserve(true));
+            self.0.reserve();
             self.0.push(job);
         }
 
-        /// `reserve` without waiting, then `push` if there was room.
+        /// `try_reserve`, then `push` if there was room.
         pub fn try_submit(&self, job: u32) -> bool {
-            let reserved = self.0.reserve(false);
+            let reserved = self.0.try_reserve();
             if reserved {
                 self.0.push(job);
             }

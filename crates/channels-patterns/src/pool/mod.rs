@@ -1,10 +1,11 @@
 //! A pool of N threads applying one function to typed jobs: [`WorkerPool`],
 //! built by [`WorkerPoolBuilder`].
 //!
-//! Jobs travel through a job queue (`job_queue.rs`: a shared injector,
-//! and a deque per worker that it fills in batches; large jobs boxed). Each job gets a
-//! [`JobId`] (`job.rs`); results come back on [`Results`] (`results.rs`) as
-//! `(JobId, Result<R, JobPanicked>)`. The errors are in `errors.rs`.
+//! Jobs travel through a job queue (`job_queue.rs`: a shared injector, and
+//! a deque per worker that it fills in batches; large jobs boxed). Each job
+//! gets a [`JobId`] (`job.rs`); results come back on [`Results`]
+//! (`results.rs`) as `(JobId, Result<R, JobPanicked>)`. The errors are in
+//! `errors.rs`.
 mod builder;
 #[allow(unsafe_code)]
 mod drop_catching;
@@ -495,7 +496,7 @@ impl<T, R> WorkerPool<T, R> {
         };
         let id = JobId::new(admission.sequence());
         self.shared.job_accepted();
-        self.queue.reserve(true);
+        self.queue.reserve();
         self.queue.push((id, job));
         Ok(id)
     }
@@ -538,7 +539,7 @@ impl<T, R> WorkerPool<T, R> {
         };
         let id = JobId::new(admission.sequence());
         self.shared.job_accepted();
-        if !self.queue.reserve(false) {
+        if !self.queue.try_reserve() {
             self.shared.job_done();
             return Err(TrySubmitError::Full(job));
         }
