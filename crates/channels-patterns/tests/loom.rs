@@ -421,12 +421,29 @@ fn run_worker(queue: Arc<Queue>, local: Local) -> thread::JoinHandle<Vec<u32>> {
     thread::spawn(move || std::iter::from_fn(|| queue.next(&local)).collect())
 }
 
+/// An unbounded queue for one worker, holding jobs 1 and 2, and the
+/// worker's deque (no worker running yet).
+fn queue_holding_jobs_1_and_2() -> (Arc<Queue>, Local) {
+    let (queue, mut locals) = Queue::new(1, None);
+    queue.submit(1);
+    queue.submit(2);
+    (Arc::new(queue), locals.pop().unwrap())
+}
+
+/// A queue (bounded to `capacity` if `Some`) and its one worker, running.
+fn queue_with_a_running_worker(
+    capacity: Option<usize>,
+) -> (Arc<Queue>, thread::JoinHandle<Vec<u32>>) {
+    let (queue, mut locals) = Queue::new(1, capacity);
+    let queue = Arc::new(queue);
+    let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+    (queue, worker)
+}
+
 #[test]
 fn a_job_pushed_as_the_worker_parks_is_run_and_the_close_ends_the_worker() {
     loom::model(|| {
-        let (queue, mut locals) = Queue::new(1, None);
-        let queue = Arc::new(queue);
-        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        let (queue, worker) = queue_with_a_running_worker(None);
         queue.submit(7);
         queue.close();
         assert_eq!(worker.join().unwrap(), [7]);
@@ -469,9 +486,7 @@ fn a_job_left_in_a_busy_workers_deque_is_taken_by_the_idle_worker() {
 #[test]
 fn a_submitter_parked_on_a_full_bounded_queue_wakes_when_a_job_starts() {
     loom::model(|| {
-        let (queue, mut locals) = Queue::new(1, Some(1));
-        let queue = Arc::new(queue);
-        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        let (queue, worker) = queue_with_a_running_worker(Some(1));
         queue.submit(1);
         queue.submit(2); // waits until job 1 has started
         queue.close();
@@ -482,9 +497,7 @@ fn a_submitter_parked_on_a_full_bounded_queue_wakes_when_a_job_starts() {
 #[test]
 fn a_full_bounded_queue_refuses_a_try_submit_until_a_job_starts() {
     loom::model(|| {
-        let (queue, mut locals) = Queue::new(1, Some(1));
-        let queue = Arc::new(queue);
-        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        let (queue, worker) = queue_with_a_running_worker(Some(1));
         queue.submit(1);
         // Refused while job 1 waits, accepted once it started.
         let accepted = queue.try_submit(2);
@@ -497,11 +510,8 @@ fn a_full_bounded_queue_refuses_a_try_submit_until_a_job_starts() {
 #[test]
 fn shutdown_nows_take_racing_a_worker_hands_each_job_out_once() {
     loom::model(|| {
-        let (queue, mut locals) = Queue::new(1, None);
-        let queue = Arc::new(queue);
-        queue.submit(1);
-        queue.submit(2);
-        let worker = run_worker(Arc::clone(&queue), locals.pop().unwrap());
+        let (queue, local) = queue_holding_jobs_1_and_2();
+        let worker = run_worker(Arc::clone(&queue), local);
         let taken = queue.take_all();
         queue.close();
         let mut every = worker.join().unwrap();
@@ -516,11 +526,7 @@ fn shutdown_nows_take_finds_the_jobs_waiting_in_a_workers_deque() {
     // The worker takes job 1 (and job 2 into its deque, in a batch) and
     // stops there, as if job 1 ran long: the take must find job 2.
     loom::model(|| {
-        let (queue, mut locals) = Queue::new(1, None);
-        let queue = Arc::new(queue);
-        queue.submit(1);
-        queue.submit(2);
-        let local = locals.pop().unwrap();
+        let (queue, local) = queue_holding_jobs_1_and_2();
         let worker = {
             let queue = Arc::clone(&queue);
             thread::spawn(move || (queue.next(&local), local))
