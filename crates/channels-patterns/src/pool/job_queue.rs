@@ -145,15 +145,12 @@ impl<T> JobQueue<T> {
     /// injector into its deque right now is missed here and run by it.
     pub(super) fn take_all(&self) -> Vec<T> {
         let mut taken = Vec::new();
-        for source in std::iter::once(Source::Injector(&self.injector))
-            .chain(self.stealers.iter().map(Source::Deque))
-        {
-            loop {
-                match source.steal() {
-                    Steal::Success(job) => taken.push(job),
-                    Steal::Empty => break,
-                    Steal::Retry => {}
-                }
+        while let Some(job) = settle(|| self.injector.steal()) {
+            taken.push(job);
+        }
+        for stealer in self.stealers.iter() {
+            while let Some(job) = settle(|| stealer.steal()) {
+                taken.push(job);
             }
         }
         if let Some(bound) = &self.bound {
@@ -190,37 +187,26 @@ impl<T> JobQueue<T> {
         if let Some(job) = local.jobs.pop() {
             return Some(job);
         }
-        loop {
-            let taken = if self.bound.is_some() {
+        let from_injector = settle(|| {
+            if self.bound.is_some() {
                 self.injector.steal()
             } else {
                 self.injector.steal_batch_and_pop(&local.jobs)
-            };
-            match taken {
-                Steal::Success(job) => {
-                    if !local.jobs.is_empty() {
-                        // Jobs wait in this deque while this worker runs
-                        // one: an idle worker may take them. SeqCst: as in
-                        // `push`.
-                        fence(Ordering::SeqCst);
-                        self.idle_workers.notify_one();
-                    }
-                    return Some(job);
-                }
-                Steal::Empty => break,
-                Steal::Retry => {}
             }
+        });
+        if let Some(job) = from_injector {
+            if !local.jobs.is_empty() {
+                // Jobs wait in this deque while this worker runs one: an
+                // idle worker may take them. SeqCst: as in `push`.
+                fence(Ordering::SeqCst);
+                self.idle_workers.notify_one();
+            }
+            return Some(job);
         }
         let workers = self.stealers.len();
         (1..workers).find_map(|offset| {
             let other = &self.stealers[(local.index + offset) % workers];
-            loop {
-                match other.steal() {
-                    Steal::Success(job) => return Some(job),
-                    Steal::Empty => return None,
-                    Steal::Retry => {}
-                }
-            }
+            settle(|| other.steal())
         })
     }
 
@@ -290,17 +276,14 @@ impl Bound {
     }
 }
 
-/// Where `take_all` takes jobs from.
-enum Source<'a, T> {
-    Injector(&'a Injector<T>),
-    Deque(&'a Stealer<T>),
-}
-
-impl<T> Source<'_, T> {
-    fn steal(&self) -> Steal<T> {
-        match self {
-            Self::Injector(injector) => injector.steal(),
-            Self::Deque(stealer) => stealer.steal(),
+/// What `steal` takes once it settles: it is tried again while it says
+/// `Retry` (it lost a race with another thief, and may find a job yet).
+fn settle<T>(mut steal: impl FnMut() -> Steal<T>) -> Option<T> {
+    loop {
+        match steal() {
+            Steal::Success(job) => return Some(job),
+            Steal::Empty => return None,
+            Steal::Retry => {}
         }
     }
 }

@@ -844,8 +844,8 @@ where
     F: Fn(T) -> R,
 {
     /// Runs jobs until the queue is closed and has none left for this
-    /// worker, then lets go of the pool: the job function first, so that it is dropped (by the
-    /// last worker) before the results end.
+    /// worker, then lets go of the pool: the job function first, so that
+    /// it is dropped (by the last worker) before the results end.
     fn run(self) {
         self.serve();
         let Self {
