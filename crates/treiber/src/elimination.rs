@@ -20,7 +20,7 @@ use std::ptr;
 use crossbeam_utils::CachePadded;
 
 use crate::node::Node;
-use crate::sync::{spin_hint, AtomicPtr, Ordering};
+use crate::sync::{spin_hint, AtomicPtr, Ordering, ELIMINATION_WAIT};
 
 /// Slots in the array. Pushers pick one by thread index; pops look at all.
 const SLOTS: usize = 4;
@@ -50,10 +50,10 @@ impl<T> Elimination<T> {
     }
 
     /// Offers `node` (full, owned by the caller) in the slot for
-    /// `thread_index`, and waits up to `spins` spin hints for a pop to take
-    /// it. Returns `true` if one did: the node and its value now belong to
-    /// that pop. On `false` the node is still the caller's.
-    pub(crate) fn offer(&self, node: *mut Node<T>, thread_index: usize, spins: u32) -> bool {
+    /// `thread_index`, and waits up to [`ELIMINATION_WAIT`] spin hints for a
+    /// pop to take it. Returns `true` if one did: the node and its value now
+    /// belong to that pop. On `false` the node is still the caller's.
+    pub(crate) fn offer(&self, node: *mut Node<T>, thread_index: usize) -> bool {
         let slot = &self.slots[thread_index % SLOTS];
         // Release: publishes the node's value to the claiming pop's Acquire.
         // Relaxed on failure: the slot is busy and we go back to the head.
@@ -63,7 +63,7 @@ impl<T> Elimination<T> {
         {
             return false;
         }
-        for _ in 0..spins {
+        for _ in 0..ELIMINATION_WAIT {
             // Relaxed: we only learn whether the offer is still there; the
             // node no longer needs anything from us once claimed.
             if slot.load(Ordering::Relaxed) != node {

@@ -33,8 +33,7 @@ use crossbeam_utils::CachePadded;
 use crate::free_list::FreeList;
 use crate::node::Node;
 use crate::sync::{
-    fence, AtomicPtr, Ordering, UnsafeCell, ELIMINATION_SPINS, ELIMINATION_START_SPINS, POOL_BYTES,
-    POOL_MIN_NODES, RETIRED_BEFORE_SCAN,
+    fence, AtomicPtr, Ordering, UnsafeCell, POOL_BYTES, POOL_MIN_NODES, RETIRED_BEFORE_SCAN,
 };
 
 /// Slots per block; blocks are chained as more threads show up.
@@ -78,8 +77,6 @@ struct Own<T> {
     pool: Vec<*mut Node<T>>,
     /// Scratch for a scan: the hazards it read.
     hazards_seen: Vec<*mut Node<T>>,
-    /// How long this thread's next elimination offer waits (it adapts).
-    elimination_spins: u32,
 }
 
 /// The calling thread's slot, for the duration of one operation.
@@ -185,7 +182,6 @@ impl<T> Hazards<T> {
                         retired: Vec::new(),
                         pool: Vec::new(),
                         hazards_seen: Vec::new(),
-                        elimination_spins: ELIMINATION_START_SPINS,
                     }),
                 })
             }),
@@ -256,31 +252,6 @@ impl<T> Participant<'_, T> {
     /// The slot's number: distinct for every thread alive now.
     pub(crate) fn number(&self) -> usize {
         self.number
-    }
-
-    /// How long this thread's next elimination offer should wait.
-    pub(crate) fn elimination_spins(&self) -> u32 {
-        // SAFETY: only the slot's thread touches its own fields.
-        self.slot
-            .own
-            .with_mut(|own| unsafe { (*own).elimination_spins })
-    }
-
-    /// Adapts the wait after an offer: twice as long after a trade, an
-    /// eighth shorter after waiting in vain (so a trade every few offers
-    /// keeps it long, and pushes with no pops around shrink it to the
-    /// minimum within a few dozen offers).
-    pub(crate) fn record_elimination(&self, traded: bool) {
-        self.slot.own.with_mut(|own| {
-            // SAFETY: only the slot's thread touches its own fields.
-            let spins = unsafe { &mut (*own).elimination_spins };
-            let next = if traded {
-                spins.saturating_mul(2)
-            } else {
-                *spins / 2
-            };
-            *spins = next.clamp(*ELIMINATION_SPINS.start(), *ELIMINATION_SPINS.end());
-        });
     }
 
     /// Withdraws the hazard.

@@ -129,36 +129,47 @@ impl<T> TreiberStack<T> {
         }
     }
 
-    /// One try at linking `top ..= bottom` on top of the head read now.
+    /// One try at linking `top ..= bottom` on top of the head read now:
+    /// `false` if another thread moved the head first.
     #[inline]
     fn try_link(&self, top: *mut Node<T>, bottom: *mut Node<T>) -> bool {
         // Relaxed: a guess, checked by the CAS; we never read its node.
-        let head = self.head.load(Ordering::Relaxed);
-        // SAFETY: `bottom` is ours until the CAS below publishes it.
-        // Relaxed: the Release CAS publishes this store.
-        unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
-        // Release: publishes the chain's values and links to the loads in
-        // `protect` (SeqCst, so Acquire) and `pop_all` (Acquire). Relaxed
-        // on failure: the next try reads the head again.
-        self.head
-            .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
-            .is_ok()
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            // SAFETY: `bottom` is ours until the CAS below publishes it.
+            // Relaxed: the Release CAS publishes this store.
+            unsafe { (*bottom).next.store(head, Ordering::Relaxed) };
+            // Release: publishes the chain's values and links to the loads
+            // in `protect` (SeqCst, so Acquire) and `pop_all` (Acquire).
+            // Relaxed on failure: we only compare the pointer.
+            match self.head.compare_exchange_weak(
+                head,
+                top,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                // The head did not move: a weak CAS failing spuriously (on
+                // LL/SC machines, and under miri). Only a head that moved
+                // is contention, worth the long wait in `link_contended`.
+                Err(current) if current == head => head = current,
+                Err(_) => return false,
+            }
+        }
     }
 
-    /// `link` after its first try failed: backs off and tries again; a
-    /// lone node may meet a pop in the elimination array instead (a chain
-    /// from `push_all` always goes to the head).
+    /// `link` after another thread moved the head first: a lone node waits
+    /// in the elimination array, where a pop may take it (a chain from
+    /// `push_all` always goes to the head); then backs off and tries again.
+    /// The wait is long ([`ELIMINATION_WAIT`](crate::sync::ELIMINATION_WAIT)
+    /// says why): the thread that won keeps the head to itself meanwhile.
     #[cold]
     #[inline(never)]
     fn link_contended(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
         let backoff = Backoff::new();
         loop {
             if top == bottom {
-                let traded = self
-                    .elimination
-                    .offer(top, me.number(), me.elimination_spins());
-                me.record_elimination(traded);
-                if traded {
+                if self.elimination.offer(top, me.number()) {
                     return;
                 }
             }

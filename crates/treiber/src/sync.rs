@@ -65,38 +65,35 @@ pub(crate) const FREE_LIST_SLOTS: usize = 8;
 #[cfg(loom)]
 pub(crate) const FREE_LIST_SLOTS: usize = 2;
 
-/// How long a push waits in the elimination array for a pop to take its
-/// value, in spin-loop hints: each thread starts at
-/// `ELIMINATION_START_SPINS` and adapts within `ELIMINATION_SPINS` (see
-/// `Participant::record_elimination`), so that pushes with no pops around
-/// wait less. Under loom, one wait step: each is a scheduling point, and
-/// loom explores them all.
+/// How long a push that lost its CAS waits in the elimination array for a
+/// pop to take its value, in spin-loop hints (about 25 ns each on the 2-core
+/// AMD EPYC machine, so about 100 µs), before it tries the head again. The
+/// wait is long on purpose: it does more than wait for a partner. While the
+/// loser stays off the head, the thread that won keeps the head's cache line
+/// and runs its next operations uncontended, which is worth more than the
+/// loser's own progress; every cross-core CAS on that line costs both.
 ///
-/// Measured on the 2-core machine (M pairs/s at 2 / 4 threads, one run
-/// each, interleaved): push/pop pairs with no elimination 13.3 / 14.0, a
-/// fixed 128 spins 29.8 / 30.2, 512 spins 32.9 / 33.5, 2048 spins 32.2 /
-/// 33.4. Push-then-pop phases: a fixed 2048 held 21.7-25.2, where starting
-/// at 4096 and shrinking fast dropped to 6.8 in one of two runs, and
-/// starting at 256 and halving to 7.5. So: start high, shrink slowly, and
-/// keep a floor high enough for a partner to arrive.
+/// Measured on that machine (ours / `SegQueue` at 2 threads, 5 paired
+/// rounds each, alternating binaries): the earlier adaptive wait, which
+/// halved after each offer no pop took, down to 64 hints (a push-only
+/// stretch reached that floor within a few offers), gave push-then-pop
+/// phases 0.35-0.41x and push/pop pairs 0.61-0.71x; a fixed 1024 hints
+/// 0.42-0.62x and 0.92-1.58x; 2048, 0.51-0.84x and 1.02-1.26x; 4096,
+/// 0.57-0.91x and 1.05-1.23x. A longer wait for pops too (4096 hints,
+/// watching for an offer) measured no better (phases 0.67-0.89x).
 ///
 /// Under miri a spin hint yields to another thread, and a push that waited
-/// its full 2048 hints cost the concurrent tests most of their time (4 tests,
-/// one seed: 107 s, most of miri's treiber step over 8 seeds). A few yields
-/// are still enough for a pop to meet a waiting push, so the elimination
-/// path stays covered.
+/// 2048 hints cost the concurrent tests most of their time (4 tests, one
+/// seed: 107 s, most of miri's treiber step over 8 seeds). A few yields are
+/// still enough for a pop to meet a waiting push, so the elimination path
+/// stays covered. Under loom, one wait step: each is a scheduling point, and
+/// loom explores them all.
 #[cfg(not(any(loom, miri)))]
-pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 64..=4096;
-#[cfg(not(any(loom, miri)))]
-pub(crate) const ELIMINATION_START_SPINS: u32 = 2048;
+pub(crate) const ELIMINATION_WAIT: u32 = 4096;
 #[cfg(all(miri, not(loom)))]
-pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 4..=32;
-#[cfg(all(miri, not(loom)))]
-pub(crate) const ELIMINATION_START_SPINS: u32 = 16;
+pub(crate) const ELIMINATION_WAIT: u32 = 16;
 #[cfg(loom)]
-pub(crate) const ELIMINATION_SPINS: std::ops::RangeInclusive<u32> = 1..=1;
-#[cfg(loom)]
-pub(crate) const ELIMINATION_START_SPINS: u32 = 1;
+pub(crate) const ELIMINATION_WAIT: u32 = 1;
 
 /// One step of a spin-wait: a CPU hint, or under loom a yield (loom needs
 /// spinning threads to yield so that the others can run).
