@@ -142,12 +142,10 @@ impl<T> TreiberStack<T> {
             // Release: publishes the chain's values and links to the loads
             // in `protect` (SeqCst, so Acquire) and `pop_all` (Acquire).
             // Relaxed on failure: we only compare the pointer.
-            match self.head.compare_exchange_weak(
-                head,
-                top,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .head
+                .compare_exchange_weak(head, top, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => return true,
                 // The head did not move: a weak CAS failing spuriously (on
                 // LL/SC machines, and under miri). Only a head that moved
@@ -168,10 +166,8 @@ impl<T> TreiberStack<T> {
     fn link_contended(&self, me: &Participant<'_, T>, top: *mut Node<T>, bottom: *mut Node<T>) {
         let backoff = Backoff::new();
         loop {
-            if top == bottom {
-                if self.elimination.offer(top, me.number()) {
-                    return;
-                }
+            if top == bottom && self.elimination.offer(top, me.number()) {
+                return;
             }
             backoff.spin();
             // The head is read again after the wait (it has likely moved
