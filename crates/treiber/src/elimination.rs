@@ -20,7 +20,7 @@ use std::ptr;
 use crossbeam_utils::CachePadded;
 
 use crate::node::Node;
-use crate::sync::{spin_hint, AtomicPtr, Ordering, ELIMINATION_WAIT};
+use crate::sync::{spin_hint, yield_now, AtomicPtr, Ordering, ELIMINATION_WAIT, YIELD_EVERY};
 
 /// Slots in the array. Pushers pick one by thread index; pops look at all.
 const SLOTS: usize = 4;
@@ -63,13 +63,17 @@ impl<T> Elimination<T> {
         {
             return false;
         }
-        for _ in 0..ELIMINATION_WAIT {
+        for step in 1..=ELIMINATION_WAIT {
             // Relaxed: we only learn whether the offer is still there; the
             // node no longer needs anything from us once claimed.
             if slot.load(Ordering::Relaxed) != node {
                 return self.finish_taken(slot);
             }
-            spin_hint();
+            if step % YIELD_EVERY == 0 {
+                yield_now();
+            } else {
+                spin_hint();
+            }
         }
         // Withdraw. Relaxed: the node was never claimed, so nobody read it.
         match slot.compare_exchange(node, ptr::null_mut(), Ordering::Relaxed, Ordering::Relaxed) {
