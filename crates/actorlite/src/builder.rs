@@ -194,7 +194,12 @@ impl ActorBuilder {
     /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)` or a bound
     /// above [`Mailbox::MAX_BOUNDED`], [`SpawnError::InvalidName`] for a
     /// name holding a NUL byte, [`SpawnError::Spawn`] if the thread could
-    /// not be started.
+    /// not be started. Except on Linux near the process's limit of memory
+    /// mappings (`vm.max_map_count`, 65,530 by default; each thread takes a
+    /// few), somewhere past 16,000 threads in the process: there std's setup
+    /// of the new thread fails inside it and aborts the process before an
+    /// error can come back. An actor is a thread: keep live actors to the
+    /// low thousands.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
         self.check()?;
         self.start(actor, None)

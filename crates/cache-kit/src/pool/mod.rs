@@ -120,7 +120,12 @@ pub struct WorkStealingPool {
 impl WorkStealingPool {
     /// The most worker threads a pool accepts (rayon-core's limit too);
     /// the operating system may refuse fewer
-    /// ([`PoolBuildError::Spawn`]).
+    /// ([`PoolBuildError::Spawn`]). Except on Linux near the process's
+    /// limit of memory mappings (`vm.max_map_count`, 65,530 by default;
+    /// each thread takes a few), somewhere past 16,000 threads in the
+    /// process: there std's setup of the new thread fails inside it and
+    /// aborts the process before the builder can see an error. Keep thread
+    /// counts to the low thousands.
     pub const MAX_THREADS: usize = 0xFFFF;
 
     /// A pool of `threads` workers; 0 means one per hardware thread
