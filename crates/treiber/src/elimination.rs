@@ -50,9 +50,10 @@ impl<T> Elimination<T> {
     }
 
     /// Offers `node` (full, owned by the caller) in the slot for
-    /// `thread_index`, and waits up to [`ELIMINATION_WAIT`] spin hints for a
-    /// pop to take it. Returns `true` if one did: the node and its value now
-    /// belong to that pop. On `false` the node is still the caller's.
+    /// `thread_index`, and waits up to [`ELIMINATION_WAIT`] steps (spin
+    /// hints, every [`YIELD_EVERY`]th a yield of the core) for a pop to take
+    /// it. Returns `true` if one did: the node and its value now belong to
+    /// that pop. On `false` the node is still the caller's.
     pub(crate) fn offer(&self, node: *mut Node<T>, thread_index: usize) -> bool {
         let slot = &self.slots[thread_index % SLOTS];
         // Release: publishes the node's value to the claiming pop's Acquire.
