@@ -49,6 +49,13 @@ impl<K, V> Garbage<K, V> {
         }
     }
 
+    /// Whether disposing of garbage can run user code: `false` with no
+    /// listener to tell and nothing to drop (plain keys and values, as
+    /// `u64`s), when disposing is a no-op that cannot panic.
+    pub(crate) fn runs_user_code(listener: Option<&Listener<K, V>>) -> bool {
+        listener.is_some() || std::mem::needs_drop::<Item<K, V>>()
+    }
+
     pub(crate) fn entry(&mut self, key: K, value: V, cause: RemovalCause) {
         self.push(Item::Entry(key, value, cause));
     }
@@ -68,10 +75,8 @@ impl<K, V> Garbage<K, V> {
     ///
     /// Call it with no lock held.
     pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
-        if listener.is_none() && !std::mem::needs_drop::<Item<K, V>>() {
-            // Nothing to tell and nothing to drop (plain keys and values,
-            // as `u64`s): no user code can run, so no panic to catch. The
-            // common insert path skips the walk and its guards.
+        if !Self::runs_user_code(listener) {
+            // The common insert path skips the walk and its guards.
             return;
         }
         let mut panics = Panics::default();

@@ -424,6 +424,14 @@ where
     /// panicked.
     fn collecting<R>(&self, op: impl FnOnce(&mut Garbage<K, V>) -> R) -> R {
         let mut garbage = Garbage::new();
+        if !Garbage::runs_user_code(self.listener.as_ref()) {
+            // Nothing of what `op` leaves can run user code when dropped,
+            // so `op`'s panic may simply go on (the garbage it leaves is
+            // dropped on the way, running nothing): no guards, no catch,
+            // no walk (callgrind: an insert of a `u64` key and value took
+            // 682 instructions with them).
+            return op(&mut garbage);
+        }
         let mut panics = Panics::default();
         let result = panics.catch(|| op(&mut garbage));
         panics.catch(|| garbage.dispose(self.listener.as_ref()));
