@@ -73,12 +73,11 @@ impl<K, V> Garbage<K, V> {
     /// resumes the first panic in the caller (the others' payloads are
     /// dropped, so that two panics never abort the process).
     ///
-    /// Call it with no lock held.
+    /// Call it with no lock held, and only when it
+    /// [`runs_user_code`](Self::runs_user_code): otherwise dropping the
+    /// garbage does the same, with no walk and no guards (`Cache::collecting`
+    /// takes that path).
     pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
-        if !Self::runs_user_code(listener) {
-            // The common insert path skips the walk and its guards.
-            return;
-        }
         let mut panics = Panics::default();
         let inline = self.inline.iter_mut().filter_map(Option::take);
         for item in inline.chain(self.overflow.drain(..)) {
