@@ -33,6 +33,18 @@ const STEPS: [Step; 11] = [
         cmd::run(&mut cmd::cargo(&["test", "--workspace", "--doc"]))?;
         cmd::run(
             cmd::cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        )?;
+        // The maintainers' docs too (private items, every feature): their
+        // links went stale unnoticed while only the public docs were checked.
+        cmd::run(
+            cmd::cargo(&[
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--document-private-items",
+                "--all-features",
+            ])
+            .env("RUSTDOCFLAGS", "-D warnings"),
         )
     }),
     ("package", package),

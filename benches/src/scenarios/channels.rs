@@ -5,7 +5,7 @@
 //! - `pool_trivial_jobs`, `pool_10us_jobs`: a batch is 100k trivial jobs or
 //!   1k jobs of 10 µs, submitted from the measuring thread, which then
 //!   receives all their results; ours against the pools of
-//!   [`pools`](super::pools). Each run starts a fresh pool, outside the
+//!   [`pools`]. Each run starts a fresh pool, outside the
 //!   clock: on our 2-core VM a pool's throughput depends on where the
 //!   scheduler first put its threads, and many pools let the median see
 //!   the usual case.

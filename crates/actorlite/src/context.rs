@@ -275,7 +275,7 @@ impl<A: Actor> Context<A> {
 
     /// Stops the actor after this message: later sends are refused, the
     /// messages already queued are handled, then [`Actor::stopped`] runs
-    /// with [`ExitReason::Normal`](crate::ExitReason::Normal).
+    /// with [`ExitReason::Normal`].
     pub fn stop(&mut self) {
         self.shared.request(STOP);
     }

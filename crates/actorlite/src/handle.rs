@@ -509,7 +509,7 @@ impl<A: Actor> ActorHandle<A> {
     ///   [`ActorStats::undelivered`](crate::ActorStats::undelivered).
     /// - Delivering never blocks: a notification that finds the watcher's
     ///   bounded mailbox full is retried by the process's one timer thread
-    ///   (the one behind [`TimerHandle`](crate::TimerHandle)) until it gets
+    ///   (the one behind [`TimerHandle`]) until it gets
     ///   in or the watcher stops.
     /// - `map` runs on the stopping actor's thread (on the calling thread
     ///   if the actor has already stopped), as part of its stopping: keep

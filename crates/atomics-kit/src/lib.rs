@@ -7,7 +7,7 @@
 //! - [`ShardedCounter`]: a total spread over cache-padded shards, one per
 //!   thread, for counts that many threads bump and few read (as Java's
 //!   `LongAdder`).
-//! - [`thread_index`]: the dense per-thread index `ShardedCounter` uses, for
+//! - [`thread_index`](fn@thread_index): the dense per-thread index `ShardedCounter` uses, for
 //!   other per-thread slot arrays.
 //! - [`AdmissionGate`]: admits operations until closed, then lets a
 //!   shutdown wait for the admitted ones to finish (lock-free, one
@@ -27,7 +27,7 @@
 //!   all of which become loom's under `--cfg loom`.
 //! - [`SizeError`]: the one way a capacity, shard, worker or thread count
 //!   that is zero or too large is refused.
-//! - [`panic_message`], [`panic_text`] and [`drop_panic_payload`]: the text
+//! - [`panic_message`](fn@panic_message), [`panic_text`] and [`drop_panic_payload`]: the text
 //!   of a caught panic, and its payload dropped without a second panic;
 //!   [`try_drop`] and [`drop_caught`]: a value of user code dropped with
 //!   its `Drop`'s panic handed back, or caught.

@@ -10,7 +10,7 @@ use crate::thread_index;
 
 /// A count that only grows, bumped by many threads at the cost of a plain
 /// load and store: each thread owns a cache-padded slot outright, by its
-/// dense [`thread_index`], so no increment needs a locked instruction.
+/// dense [`thread_index`](fn@crate::thread_index), so no increment needs a locked instruction.
 ///
 /// [`ShardedCounter`](crate::ShardedCounter) still adds with a locked
 /// read-modify-write, because two threads may share a shard; on a cache hit

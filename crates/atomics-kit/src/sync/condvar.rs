@@ -1,4 +1,4 @@
-//! [`Condvar`]: `std`'s condition variable, for the poison-free [`Mutex`].
+//! [`Condvar`]: `std`'s condition variable, for the poison-free [`Mutex`](super::Mutex).
 
 use std::sync::PoisonError;
 use std::time::Duration;

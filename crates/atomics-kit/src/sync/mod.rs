@@ -9,11 +9,11 @@
 //!   is, so a critical section must leave it consistent before anything in
 //!   it can panic. Our crates run no user code under a lock.
 //! - [`Backoff`]: crossbeam-utils' `Backoff` (spin, then yield).
-//! - [`take_eagerly`]: spin, then yield, before blocking, for a consumer
+//! - [`take_eagerly`](fn@take_eagerly): spin, then yield, before blocking, for a consumer
 //!   that usually finds work again within microseconds.
 //! - [`UnsafeCell`]: `std`'s behind loom's closure API, for the crates
 //!   whose unsafe code loom checks, and [`CELLS_NEED_BUILDING`].
-//! - [`order_seqcst_accesses`]: nothing, or under loom the fence that
+//! - [`order_seqcst_accesses`](fn@order_seqcst_accesses): nothing, or under loom the fence that
 //!   stands in for the total order of `SeqCst` accesses.
 //!
 //! Built with `RUSTFLAGS="--cfg loom"`, the same names are loom's

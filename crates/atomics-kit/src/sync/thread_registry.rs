@@ -1,4 +1,4 @@
-//! The registry behind [`thread_index`](crate::thread_index): under loom
+//! The registry behind [`thread_index`](fn@crate::thread_index): under loom
 //! its lock and thread-locals are loom's, so that models see a thread giving
 //! its index back happen-before the next thread taking it.
 
@@ -46,7 +46,7 @@ pub(crate) fn release_index(_index: usize) {
     let _: fn(&mut Registry, usize) = Registry::release;
 }
 
-/// The calling thread's dense index (see [`crate::thread_index`]), or
+/// The calling thread's dense index (see [`crate::thread_index`](fn@crate::thread_index)), or
 /// `None` once the thread has started destroying its thread-locals.
 ///
 /// The hot path is one read of a `const`-initialised thread-local (no lazy

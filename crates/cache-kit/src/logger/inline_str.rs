@@ -3,7 +3,7 @@
 //! and [`ThreadName`](super::thread_name) keep their short cases in one).
 
 /// Up to `N` bytes of text, copied whole (`N` at most 255): a `&str`'s, or
-/// a raw line's from [`LoggerMakeWriter`](super::LoggerMakeWriter), which
+/// a raw line's from `LoggerMakeWriter` (feature `tracing`), which
 /// is written as it is, UTF-8 or not.
 ///
 /// Aligned to 8 bytes, the length last: a record moves it (and the enum

@@ -20,7 +20,7 @@ use super::inline_str::InlineStr;
 /// A record's text: inline up to [`INLINE`] bytes, on the heap beyond
 /// (in a buffer from [`SpareBuffers`](super::spare_buffers::SpareBuffers)).
 /// Bytes, not a `String`: a raw line from
-/// [`LoggerMakeWriter`](super::LoggerMakeWriter) is written as it is, with
+/// `LoggerMakeWriter` (feature `tracing`) is written as it is, with
 /// no UTF-8 check on the caller (the check of a `fmt` line, about 130
 /// bytes with a `µ`, cost the caller some 140 instructions of its 6,500).
 pub(super) enum Text {

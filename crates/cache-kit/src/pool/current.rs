@@ -1,5 +1,5 @@
-//! The pool of the calling thread: [`join`], [`scope`], [`spawn`] and
-//! [`broadcast`] on
+//! The pool of the calling thread: [`join`], [`scope`](fn@scope), [`spawn`] and
+//! [`broadcast`](fn@broadcast) on
 //! it without a handle, and [`current_thread_index`], as rayon's free
 //! functions. Run code on a pool with
 //! [`WorkStealingPool::install`](crate::WorkStealingPool::install) (or

@@ -52,7 +52,7 @@ impl JobRef {
 }
 
 /// A closure on the heap: what `spawn` and `Scope::spawn` queue. It goes
-/// in a block of the spawning worker's [`JobBlocks`] when it fits (the
+/// in a block of the spawning worker's [`JobBlocks`](crate::pool::job_blocks::JobBlocks) when it fits (the
 /// worker that runs it keeps the block), else in a `Box`.
 pub(crate) struct HeapJob;
 

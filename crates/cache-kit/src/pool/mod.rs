@@ -6,7 +6,7 @@
 //! jobs are type- and lifetime-erased pointers (`job.rs`, as rayon-core's);
 //! idle workers park through the sleep protocol (`sleep.rs`), and so do
 //! threads waiting in `join` or `scope` (on a latch, `latch.rs`). The free
-//! [`join`], [`scope`], [`spawn`] and [`current_thread_index`]
+//! [`join`], [`scope`](fn@scope), [`spawn`] and [`current_thread_index`]
 //! (`current.rs`) use the calling thread's pool, as rayon's do; enter one
 //! with [`WorkStealingPool::install`]. `unsafe` lives in `mod.rs`,
 //! `job.rs`, `job_blocks.rs`, `scope.rs` and `worker_thread.rs` only; the
@@ -77,7 +77,7 @@ use worker_thread::{WorkerThread, SEARCH_ROUNDS};
 ///   when called on a pool thread;
 /// - [`install`](Self::install): runs a closure on a pool thread, where
 ///   the free [`pool::join`](crate::pool::join),
-///   [`pool::scope`](crate::pool::scope) and
+///   [`pool::scope`](fn@crate::pool::scope) and
 ///   [`pool::spawn`](crate::pool::spawn) use this pool without a handle.
 ///
 /// A task that panics never kills a worker: in `scope` and `join` the
@@ -467,7 +467,7 @@ impl WorkStealingPool {
     /// Runs `op` on one of this pool's threads and returns its result,
     /// blocking the caller until then (or, on a thread of another pool,
     /// running that pool's jobs meanwhile). Inside, the free
-    /// [`pool::join`](crate::pool::join), [`pool::scope`](crate::pool::scope)
+    /// [`pool::join`](crate::pool::join), [`pool::scope`](fn@crate::pool::scope)
     /// and [`pool::spawn`](crate::pool::spawn) use this pool. Called from
     /// one of this pool's threads, runs `op` right there.
     ///

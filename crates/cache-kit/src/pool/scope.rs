@@ -19,7 +19,7 @@ use crate::pool::worker_thread::WorkerThread;
 
 /// Spawns tasks that may borrow anything outliving the
 /// [`scope`](crate::WorkStealingPool::scope) call (or the free
-/// [`scope`](crate::pool::scope)); the scope returns only after
+/// [`scope`](fn@crate::pool::scope)); the scope returns only after
 /// all of them have finished.
 ///
 /// # Examples
