@@ -30,7 +30,8 @@
 //! - [`panic_message`](fn@panic_message), [`panic_text`] and [`drop_panic_payload`]: the text
 //!   of a caught panic, and its payload dropped without a second panic;
 //!   [`try_drop`] and [`drop_caught`]: a value of user code dropped with
-//!   its `Drop`'s panic handed back, or caught.
+//!   its `Drop`'s panic handed back, or caught; [`FirstPanic`]: the first
+//!   panic of a series of calls into user code, resumed after all ran.
 //!
 //! Which to pick: an `AtomicCounter` costs about as much as a shared
 //! `AtomicU64::fetch_add` and gives a value you can read cheaply at any
@@ -65,6 +66,7 @@ mod admission_gate;
 mod atomic_counter;
 mod caught_drop;
 mod counter_overflow;
+mod first_panic;
 mod panic_message;
 mod per_thread_counter;
 mod sharded_counter;
@@ -78,6 +80,7 @@ pub use admission_gate::{Admission, AdmissionGate};
 pub use atomic_counter::{AtomicCounter, CounterStats};
 pub use caught_drop::{drop_caught, try_drop};
 pub use counter_overflow::CounterOverflow;
+pub use first_panic::FirstPanic;
 pub use panic_message::{drop_panic_payload, panic_message, panic_text};
 pub use per_thread_counter::PerThreadCounter;
 pub use sharded_counter::ShardedCounter;

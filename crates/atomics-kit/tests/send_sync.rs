@@ -3,7 +3,7 @@
 
 use atomics_kit::sync::{Backoff, Condvar, Mutex, MutexGuard};
 use atomics_kit::{
-    AtomicCounter, CounterOverflow, CounterStats, PerThreadCounter, ShardedCounter,
+    AtomicCounter, CounterOverflow, CounterStats, FirstPanic, PerThreadCounter, ShardedCounter,
     SingleWriterCounter, SizeError,
 };
 
@@ -29,6 +29,8 @@ fn a_mutex_guard_is_sync_and_a_backoff_is_send() {
     fn assert_sync<T: Sync>() {}
     assert_sync::<MutexGuard<'_, u8>>();
     assert_send::<Backoff>();
+    // A caught panic's payload is `Send` only: so is what keeps it.
+    assert_send::<FirstPanic>();
 }
 
 #[test]

@@ -3,9 +3,7 @@
 //! a `Drop` may use the cache (it would deadlock under our locks) and may
 //! panic (it must not leave a lock held or the policy half-updated).
 
-use std::panic::{self, AssertUnwindSafe};
-
-use atomics_kit::drop_panic_payload;
+use atomics_kit::FirstPanic;
 
 use crate::cache::builder::Listener;
 use crate::cache::RemovalCause;
@@ -78,7 +76,7 @@ impl<K, V> Garbage<K, V> {
     /// garbage does the same, with no walk and no guards (`Cache::collecting`
     /// takes that path).
     pub(crate) fn dispose(mut self, listener: Option<&Listener<K, V>>) {
-        let mut panics = Panics::default();
+        let mut panics = FirstPanic::new();
         let inline = self.inline.iter_mut().filter_map(Option::take);
         for item in inline.chain(self.overflow.drain(..)) {
             if let (Item::Entry(key, value, cause), Some(listener)) = (&item, listener) {
@@ -87,55 +85,5 @@ impl<K, V> Garbage<K, V> {
             panics.catch(|| drop(item));
         }
         panics.resume();
-    }
-}
-
-/// The first panic of a series of user calls, kept to resume after all;
-/// the later ones' payloads are dropped (through `drop_panic_payload`: a
-/// payload's own `Drop` may panic), and so is the first if never resumed.
-#[derive(Default)]
-pub(crate) struct Panics {
-    first: Option<Box<dyn std::any::Any + Send>>,
-}
-
-impl Panics {
-    /// Runs `f`, keeping its panic if it is the first.
-    pub(crate) fn catch<R>(&mut self, f: impl FnOnce() -> R) -> Option<R> {
-        match panic::catch_unwind(AssertUnwindSafe(f)) {
-            Ok(result) => Some(result),
-            Err(payload) => {
-                self.keep(payload);
-                None
-            }
-        }
-    }
-
-    /// Keeps `payload` if it is the first.
-    pub(crate) fn keep(&mut self, payload: Box<dyn std::any::Any + Send>) {
-        if self.first.is_none() {
-            self.first = Some(payload);
-        } else {
-            drop_panic_payload(payload);
-        }
-    }
-
-    /// Whether a panic was caught.
-    pub(crate) fn pending(&self) -> bool {
-        self.first.is_some()
-    }
-
-    /// Resumes the first panic caught, if any.
-    pub(crate) fn resume(mut self) {
-        if let Some(payload) = self.first.take() {
-            panic::resume_unwind(payload);
-        }
-    }
-}
-
-impl Drop for Panics {
-    fn drop(&mut self) {
-        if let Some(payload) = self.first.take() {
-            drop_panic_payload(payload);
-        }
     }
 }

@@ -27,7 +27,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use atomics_kit::PerThreadCounter;
+use atomics_kit::{FirstPanic, PerThreadCounter};
 use crossbeam_utils::CachePadded;
 
 pub use atomics_kit::SizeError;
@@ -41,7 +41,7 @@ use budget::{Budget, Reservation};
 use builder::{Listener, Weigher};
 use expiry::Expiry;
 use flight::{Claim, Flights, Landing};
-use garbage::{Garbage, Panics};
+use garbage::Garbage;
 use policy::Policy;
 use slot::Slot;
 
@@ -281,7 +281,7 @@ where
         if !std::mem::needs_drop::<K>() && !std::mem::needs_drop::<V>() {
             return; // Nothing that drops can panic: the map goes whole.
         }
-        let mut panics = Panics::default();
+        let mut panics = FirstPanic::new();
         for (key, slot) in self.map.take_all(self.hasher.clone()) {
             panics.catch(move || drop(key));
             panics.catch(move || drop(slot));
@@ -432,11 +432,11 @@ where
             // 682 instructions with them).
             return op(&mut garbage);
         }
-        let mut panics = Panics::default();
+        let mut panics = FirstPanic::new();
         let result = panics.catch(|| op(&mut garbage));
         panics.catch(|| garbage.dispose(self.listener.as_ref()));
         match result {
-            Some(result) if !panics.pending() => result,
+            Some(result) if !panics.caught() => result,
             result => {
                 panics.catch(|| drop(result));
                 panics.resume();
@@ -799,7 +799,7 @@ where
                 let mut policy = segment.lock();
                 policy.remove(&self.map, (key, &expired), &self.budget, garbage)
             };
-            let mut panics = Panics::default();
+            let mut panics = FirstPanic::new();
             let value = match removed {
                 None => None,
                 // An expired value is never returned.
@@ -818,7 +818,7 @@ where
             };
             (value, panics)
         });
-        if panics.pending() {
+        if panics.caught() {
             panics.catch(|| drop(value));
             panics.resume();
             unreachable!("a panic was pending");
@@ -1065,7 +1065,7 @@ where
             // `keep` and the copies' drops are user code: each is caught, so
             // that a panic leaves no copy to drop while unwinding (a second
             // panic there would abort) and the refusals so far still count.
-            let mut panics = Panics::default();
+            let mut panics = FirstPanic::new();
             let mut refused = Vec::new();
             // Once `keep` panicked it is not called again: the rest are kept.
             let mut keep_panicked = false;
@@ -1105,7 +1105,7 @@ where
                     panics.catch(|| drop(key));
                 }
             }
-            if panics.pending() {
+            if panics.caught() {
                 panics.resume();
             }
         }

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use atomics_kit::{drop_panic_payload, try_drop};
+use atomics_kit::{try_drop, FirstPanic};
 
 use crate::pool::reraise;
 use crate::pool::scope::Scope;
@@ -112,16 +112,14 @@ where
     // before the result is built (a panic while a return value is built
     // leaks that value, rust-lang/rust#47949) and before a call's panic is
     // resumed (a second panic while unwinding aborts the process).
-    let op_dropped = try_drop(op);
-    let first_panic = match (ran, op_dropped) {
-        (Err(payload), Err(second)) => {
-            drop_panic_payload(second);
-            Some(payload)
-        }
-        (Err(payload), Ok(())) | (Ok(()), Err(payload)) => Some(payload),
-        (Ok(()), Ok(())) => None,
-    };
-    if let Some(payload) = first_panic {
+    let mut panics = FirstPanic::new();
+    if let Err(payload) = ran {
+        panics.keep(payload);
+    }
+    if let Err(payload) = try_drop(op) {
+        panics.keep(payload);
+    }
+    if let Some(payload) = panics.take() {
         // The other calls' results are not dropped while the panic
         // unwinds.
         reraise::resume_after_dropping(payload, slots);

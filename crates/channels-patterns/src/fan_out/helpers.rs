@@ -31,6 +31,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use atomics_kit::FirstPanic;
+
 use crate::sync::{thread, Condvar, Mutex};
 
 /// How long a helper stays parked without work before its thread exits.
@@ -82,13 +84,13 @@ impl Board {
         };
         let posted = Posted::new(self, work, helpers);
         let result = caller();
-        let mut panics = posted.finish().into_iter();
-        if let Some(first) = panics.next() {
-            // The others are leaked, not dropped: a payload's `Drop` may
-            // panic, and this thread is about to unwind.
-            panics.for_each(std::mem::forget);
-            panic::resume_unwind(first);
+        // The first helper's panic is resumed; the others' payloads are
+        // dropped first, each `Drop`'s own panic caught.
+        let mut panics = FirstPanic::new();
+        for payload in posted.finish() {
+            panics.keep(payload);
         }
+        panics.resume();
         result
     }
 }
