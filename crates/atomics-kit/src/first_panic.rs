@@ -73,6 +73,30 @@ impl FirstPanic {
         }
     }
 
+    /// Drops `value` (of user code: its `Drop` may panic), keeping its
+    /// `Drop`'s panic if it is the first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// struct Grenade;
+    /// impl Drop for Grenade {
+    ///     fn drop(&mut self) {
+    ///         panic!("boom");
+    ///     }
+    /// }
+    ///
+    /// let mut panics = atomics_kit::FirstPanic::new();
+    /// panics.drop_value(vec![1, 2, 3]);
+    /// panics.drop_value(Grenade); // returns normally
+    /// assert!(panics.caught());
+    /// ```
+    pub fn drop_value<T>(&mut self, value: T) {
+        if let Err(payload) = crate::try_drop(value) {
+            self.keep(payload);
+        }
+    }
+
     /// Keeps `payload` (a panic caught elsewhere, as
     /// [`try_drop`](crate::try_drop) hands back) if it is the first, else
     /// drops it.

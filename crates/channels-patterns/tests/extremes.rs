@@ -65,11 +65,14 @@ fn a_huge_bounded_queue_is_a_typed_error() {
 
 #[test]
 fn a_queue_of_values_too_large_for_one_allocation_is_a_typed_error() {
-    // 2^24 slots of a TiB each are far beyond `isize::MAX` bytes: a typed
-    // error naming the largest capacity for this type, not a panic.
+    // 2^24 slots of a TiB each are far beyond `isize::MAX` bytes: this
+    // type's `MAX_CAPACITY` says how many fit (a break run found it
+    // 2^24, which `new` refused), and one more is a typed error naming
+    // it, not a panic.
     type Huge = [u8; 1 << 40];
-    let error = BoundedQueue::<Huge>::new(BoundedQueue::<Huge>::MAX_CAPACITY).unwrap_err();
     let largest = (isize::MAX as usize) / ((1 << 40) + 8);
+    assert_eq!(BoundedQueue::<Huge>::MAX_CAPACITY, largest);
+    let error = BoundedQueue::<Huge>::new(largest + 1).unwrap_err();
     assert_eq!(error, SizeError::too_large("capacity", largest));
 }
 

@@ -732,7 +732,8 @@ fn a_stream_dropped_inside_its_own_f_does_not_panic() {
 }
 
 /// Results a stream's workers finished and nobody took are dropped with
-/// the stream, each once, even when one's `Drop` panics.
+/// the stream, each once, even when one's `Drop` panics; that panic then
+/// comes out of the drop (before, it was swallowed).
 #[test]
 fn a_dropped_streams_untaken_results_are_each_dropped_once() {
     struct Noisy(u32, Arc<AtomicUsize>);
@@ -758,12 +759,19 @@ fn a_dropped_streams_untaken_results_are_each_dropped_once() {
     while made.load(Ordering::Relaxed) < pulled {
         thread::yield_now();
     }
-    drop(stream);
+    let dropping = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(stream)));
     // Every result made was dropped once (the first by the test).
-    assert_eq!(
-        dropped.load(Ordering::Relaxed),
-        made.load(Ordering::Relaxed)
-    );
+    let made = made.load(Ordering::Relaxed);
+    assert_eq!(dropped.load(Ordering::Relaxed), made);
+    // Result 1, if the worker made it, waited untaken: its panic is told.
+    match dropping {
+        Err(payload) => {
+            assert!(made > 1, "a panic, though result 1 was never made");
+            assert!(atomics_kit::panic_text(&*payload)
+                .is_some_and(|text| text.contains("result 1's drop panics")));
+        }
+        Ok(()) => assert_eq!(made, 1, "result 1 was made, and its panic swallowed"),
+    }
 }
 
 /// Slow items clustered at the end of the input spread over the threads:
@@ -798,4 +806,94 @@ fn slow_items_clustered_at_the_end_spread_over_the_threads() {
         2,
         "the last 8 slow items ran on one thread"
     );
+}
+
+/// An input whose `Drop` counts itself and panics.
+struct InputPanicsWhenDropped(Arc<AtomicUsize>);
+
+impl Drop for InputPanicsWhenDropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("an input panicked on drop");
+    }
+}
+
+/// A stream dropped early with several unstarted inputs whose `Drop`
+/// panics: every input is dropped once and the first panic comes out of
+/// the drop. Before, the second panic, raised while the first unwound out
+/// of the vector of unstarted inputs, aborted the process (a break run);
+/// so this runs in a child process.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a child process")]
+fn a_dropped_stream_drops_every_unstarted_input_even_when_their_drops_panic() {
+    if !is_the_child_of("a_dropped_stream_drops_every_unstarted_input_even_when_their_drops_panic")
+    {
+        return;
+    }
+    for bounded in [false, true] {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::new(AtomicUsize::new(0));
+        // Made as they are pulled: a vector's iterator would hold the
+        // bounded stream's unpulled ones, and dropping two of them aborts
+        // in std's own drop, as dropping such a vector does.
+        let made = Arc::clone(&drops);
+        let inputs = (0..10).map(move |_| InputPanicsWhenDropped(Arc::clone(&made)));
+        let running = Arc::clone(&ran);
+        let f = move |input: InputPanicsWhenDropped| {
+            running.fetch_add(1, Ordering::SeqCst);
+            std::mem::forget(input);
+            thread::sleep(Duration::from_millis(20));
+        };
+        let mut stream = if bounded {
+            fan_out_bounded(inputs, 1, 4, f).unwrap()
+        } else {
+            fan_out_stream(inputs, 1, f).unwrap()
+        };
+        assert!(stream.next().is_some());
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(stream)));
+        let payload = dropped.expect_err("the inputs' panic came out of the drop");
+        assert_eq!(
+            payload.downcast_ref::<&str>().copied(),
+            Some("an input panicked on drop")
+        );
+        // Bounded, the stream pulled 4 (its bound) before it waited for
+        // the first result; unbounded, all 10 (an input is pulled in
+        // microseconds, a result takes 20 ms).
+        let pulled = if bounded { 4 } else { 10 };
+        assert_eq!(
+            drops.load(Ordering::SeqCst) + ran.load(Ordering::SeqCst),
+            pulled,
+            "bounded {bounded}: every input pulled was run (and forgotten by f) or dropped, once"
+        );
+    }
+}
+
+/// A panic in `f`'s own `Drop` (a capture's), which happens on a worker
+/// thread as the last worker stops, comes out of the stream's drop.
+/// Before, the streams swallowed it: every result came back and nothing
+/// told the caller (a break run).
+#[test]
+fn a_streams_function_that_panics_when_dropped_is_reported_by_the_drop() {
+    for bounded in [false, true] {
+        let capture = CapturePanicsWhenDropped;
+        let f = move |x: u32| {
+            let _ = &capture;
+            x
+        };
+        let mut stream = if bounded {
+            fan_out_bounded(0..10, 2, 3, f).unwrap()
+        } else {
+            fan_out_stream(0..10, 2, f).unwrap()
+        };
+        assert_eq!(stream.by_ref().filter(|(_, r)| r.is_ok()).count(), 10);
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(stream)));
+        let Err(payload) = dropped else {
+            panic!("bounded {bounded}: f's panic did not come out of the drop");
+        };
+        assert_eq!(
+            payload.downcast_ref::<&str>().copied(),
+            Some("the fan-out's function panicked when dropped"),
+            "bounded {bounded}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! [`drop_all`]: drops a series of the user's values, each one, whatever
 //! their `Drop` does.
 
-use atomics_kit::{try_drop, FirstPanic};
+use atomics_kit::FirstPanic;
 
 /// Drops every value `values` yields, even past a `Drop` that panics, and
 /// then resumes the first panic (a later one's payload is dropped,
@@ -12,9 +12,7 @@ use atomics_kit::{try_drop, FirstPanic};
 pub(crate) fn drop_all<T>(values: impl Iterator<Item = T>) {
     let mut panics = FirstPanic::new();
     for value in values {
-        if let Err(payload) = try_drop(value) {
-            panics.keep(payload);
-        }
+        panics.drop_value(value);
     }
     if !std::thread::panicking() {
         panics.resume();

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use atomics_kit::{try_drop, FirstPanic};
+use atomics_kit::FirstPanic;
 
 use crate::pool::reraise;
 use crate::pool::scope::Scope;
@@ -116,9 +116,7 @@ where
     if let Err(payload) = ran {
         panics.keep(payload);
     }
-    if let Err(payload) = try_drop(op) {
-        panics.keep(payload);
-    }
+    panics.drop_value(op);
     if let Some(payload) = panics.take() {
         // The other calls' results are not dropped while the panic
         // unwinds.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::iter::{Fuse, FusedIterator};
 
 use super::ItemPanicked;
-use atomics_kit::SizeError;
+use atomics_kit::{FirstPanic, SizeError};
 
 use crate::pool::{PoolError, Results, WorkerPool};
 
@@ -34,7 +34,14 @@ const UNBOUNDED: usize = usize::MAX;
 /// workers; dropped from inside its own `f` (where that wait would wait
 /// for itself), it lets the inputs already handed to the workers run and
 /// stops the workers after them, without waiting. The results not taken
-/// are dropped, each once, even if one's `Drop` panics.
+/// are dropped, each once, even if one's `Drop` panics (see
+/// [`FanOutStream`]'s Panics section).
+///
+/// `f`'s result travels through its worker's stack, a few copies deep:
+/// results of hundreds of KiB overflow a worker's stack (a break run's
+/// 512 KiB result aborted the process in a release build). Box them, or
+/// use a [`WorkerPool`](crate::WorkerPool) built with a larger
+/// [`stack_size`](crate::WorkerPoolBuilder::stack_size).
 ///
 /// # Errors
 ///
@@ -72,7 +79,7 @@ where
 /// running at once: the next input is pulled only when a result has been
 /// taken. An endless input runs in bounded memory, at the pace the consumer
 /// takes results (backpressure). No more than `max_in_flight` threads are
-/// started, whatever `workers` says.
+/// started, whatever valid `workers` says.
 ///
 /// # Errors
 ///
@@ -114,6 +121,17 @@ where
 /// The iterator [`fan_out_stream`] and [`fan_out_bounded`] return: yields
 /// `(index, Result<R, ItemPanicked>)` for every input, in completion order.
 ///
+/// # Panics
+///
+/// Dropping it drops user code: the input iterator, the inputs not
+/// started, the results not taken, and (with the workers) `f`. Each is
+/// dropped even if an earlier one's `Drop` panicked, and then the first
+/// such panic is resumed from the drop; `f`'s own, whose payload stays on
+/// its worker thread, as a panic with the message "the fan-out's function
+/// panicked when dropped". Dropped while its thread already unwinds, it
+/// resumes nothing (a second panic would abort the process): those panics
+/// are caught and their payloads dropped.
+///
 /// # Examples
 ///
 /// ```
@@ -127,7 +145,9 @@ where
 /// ```
 #[must_use = "iterators do nothing unless iterated"]
 pub struct FanOutStream<I: Iterator, R> {
-    inputs: Fuse<I>,
+    /// `None` only once the stream is being dropped (the iterator's `Drop`
+    /// is user code, dropped with the rest: see `Drop`).
+    inputs: Option<Fuse<I>>,
     pool: WorkerPool<I::Item, R>,
     results: Results<R>,
     in_flight: usize,
@@ -162,7 +182,7 @@ where
             .thread_name("fan-out")
             .build(f)?;
         Ok(Self {
-            inputs: inputs.fuse(),
+            inputs: Some(inputs.fuse()),
             pool,
             results,
             in_flight: 0,
@@ -203,7 +223,7 @@ impl<I: Iterator, R> Iterator for FanOutStream<I, R> {
                 return Some(self.completed(id.as_u64(), result));
             }
             if self.in_flight < self.max_in_flight {
-                if let Some(input) = self.inputs.next() {
+                if let Some(input) = self.inputs.as_mut().and_then(Iterator::next) {
                     // Only this stream submits, and it keeps `results`: the
                     // pool is running, and job ids are the input indices.
                     if self.pool.submit(input).is_err() {
@@ -223,7 +243,10 @@ impl<I: Iterator, R> Iterator for FanOutStream<I, R> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let (low, high) = self.inputs.size_hint();
+        let (low, high) = self
+            .inputs
+            .as_ref()
+            .map_or((0, Some(0)), Iterator::size_hint);
         (
             low.saturating_add(self.in_flight),
             high.and_then(|high| high.checked_add(self.in_flight)),
@@ -254,9 +277,28 @@ impl<I: Iterator, R> Drop for FanOutStream<I, R> {
             // workers after the inputs already queued, without waiting.
             return;
         }
-        // Nobody will take more results: the inputs not started are dropped
-        // here; the running ones finish before the workers are joined.
-        drop(self.pool.shutdown_now());
+        // Everything dropped here is user code whose `Drop` may panic: the
+        // input iterator, the inputs not started, the results not taken
+        // (the running inputs finish before the workers are joined, and
+        // `f` goes with the last worker). Each is dropped, and the first
+        // panic resumed after all: a second panic while one unwinds would
+        // abort the process (a break run: two unstarted inputs whose
+        // `Drop` panics did).
+        let mut panics = FirstPanic::new();
+        panics.drop_value(self.inputs.take());
+        for input in self.pool.shutdown_now() {
+            panics.drop_value(input);
+        }
+        while let Ok((_, result)) = self.results.try_recv() {
+            panics.drop_value(result);
+        }
+        if self.pool.stats().function_drop_panicked && !panics.caught() {
+            // Its payload stayed on the worker: told, not silent.
+            panics.catch(|| panic!("the fan-out's function panicked when dropped"));
+        }
+        if !std::thread::panicking() {
+            panics.resume();
+        }
     }
 }
 

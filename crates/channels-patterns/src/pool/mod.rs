@@ -405,9 +405,11 @@ impl WorkerPool<(), ()> {
     /// counts to the low thousands.
     pub const MAX_WORKERS: usize = 1 << 16;
 
-    /// The largest bounded job queue a pool accepts: 16,777,216 jobs. A
-    /// larger bound would hardly bound the memory the waiting jobs take
-    /// (use the default, unbounded queue).
+    /// The largest bounded job queue a pool accepts: 16,777,216 jobs, or
+    /// fewer for jobs so large that the queue's slots would not fit in
+    /// `isize::MAX` bytes (the builder's error then names the largest for
+    /// that job type). A larger bound would hardly bound the memory the
+    /// waiting jobs take (use the default, unbounded queue).
     pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
 
     /// A builder: worker count, a bounded job queue, thread names.

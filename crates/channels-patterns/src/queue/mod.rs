@@ -82,21 +82,39 @@ pub struct BoundedQueue<T> {
 }
 
 impl<T> BoundedQueue<T> {
-    /// The largest capacity [`new`](Self::new) accepts: 16,777,216 values
-    /// (fewer for values so large that the slots would not fit in
-    /// `isize::MAX` bytes). The slots are allocated up front; a larger bound
-    /// would be no bound.
-    pub const MAX_CAPACITY: usize = 1 << 24;
+    /// The largest capacity [`new`](Self::new) accepts for this `T`:
+    /// 16,777,216 values, or fewer for values so large that the slots
+    /// would not fit in `isize::MAX` bytes. The slots are allocated up
+    /// front; a larger bound would be no bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use channels_patterns::BoundedQueue;
+    ///
+    /// assert_eq!(BoundedQueue::<u64>::MAX_CAPACITY, 1 << 24);
+    /// // A terabyte a value: fewer slots fit.
+    /// let most = BoundedQueue::<[u8; 1 << 40]>::MAX_CAPACITY;
+    /// assert!(most < 1 << 24);
+    /// assert!(BoundedQueue::<[u8; 1 << 40]>::new(most + 1).is_err());
+    /// ```
+    pub const MAX_CAPACITY: usize = {
+        let fits = Ring::<T>::max_capacity();
+        if fits < 1 << 24 {
+            fits
+        } else {
+            1 << 24
+        }
+    };
 
     /// An open queue holding at most `capacity` values (its slots, each a
     /// `T` and a stamp, are allocated now).
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if `capacity` is 0, above
-    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY), or so large that the slots
-    /// would exceed `isize::MAX` bytes (the error names the largest
-    /// capacity accepted for this `T`).
+    /// [`SizeError`] if `capacity` is 0 or above
+    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY), this `T`'s largest (the error
+    /// names it).
     ///
     /// # Panics
     ///
@@ -113,11 +131,7 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), channels_patterns::SizeError>(())
     /// ```
     pub fn new(capacity: usize) -> Result<Self, SizeError> {
-        SizeError::check(
-            "capacity",
-            capacity,
-            Self::MAX_CAPACITY.min(Ring::<T>::max_capacity()),
-        )?;
+        SizeError::check("capacity", capacity, Self::MAX_CAPACITY)?;
         Ok(Self {
             queue: Ring::new(capacity),
             producers: AtomicUsize::new(0),

@@ -63,7 +63,7 @@ impl<T> std::panic::RefUnwindSafe for Ring<T> {}
 impl<T> Ring<T> {
     /// The most slots a ring of `T` may have: the slot array must fit in
     /// `isize::MAX` bytes, as every allocation must.
-    pub(crate) fn max_capacity() -> usize {
+    pub(crate) const fn max_capacity() -> usize {
         isize::MAX.unsigned_abs() / std::mem::size_of::<Slot<T>>()
     }
 
