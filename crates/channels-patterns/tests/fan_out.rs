@@ -7,6 +7,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+mod common;
+use common::is_the_child_of;
+
 use channels_patterns::{fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, PoolError};
 
 const ITEMS: u64 = if cfg!(miri) { 30 } else { 10_000 };
@@ -359,28 +362,6 @@ fn an_input_iterator_panic_drops_what_the_call_holds_once_even_if_a_drop_panics(
             "slow {slow}, {workers} workers: every input dropped once"
         );
     }
-}
-
-/// Whether this process is the child that runs test `name`: if not, runs
-/// the test in a child process (which a behaviour that aborts the process
-/// then fails, instead of killing every test) and checks that it passed.
-fn is_the_child_of(name: &str) -> bool {
-    const CHILD: &str = "FEARLESS_FAN_OUT_CHILD";
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--test-threads=1", "--nocapture"])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
 }
 
 /// An input iterator whose `Drop` panics: `0..len`.

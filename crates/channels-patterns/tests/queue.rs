@@ -4,6 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+mod common;
+use common::is_the_child_of;
+
 use channels_patterns::{BoundedQueue, PushError, SizeError, TryPopError, TryPushError};
 
 const PER_PRODUCER: usize = if cfg!(miri) { 20 } else { 5_000 };
@@ -327,5 +330,48 @@ fn is_full_and_the_iterators_debug_need_nothing_of_the_values() {
     assert!(
         shown.starts_with("QueueIter { queue: BoundedQueue {"),
         "{shown}"
+    );
+}
+
+/// A value whose `Drop` counts itself and panics.
+struct PanicsWhenDropped<'a>(&'a AtomicUsize, usize);
+
+impl Drop for PanicsWhenDropped<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        std::panic::panic_any(self.1);
+    }
+}
+
+/// The values left in a dropped queue are each dropped once, even when
+/// their `Drop`s panic, and the first panic comes out of the drop. Before,
+/// the second panic, raised while the first unwound, aborted the process
+/// (as a `Vec`'s drop does): so this runs in a child process.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a child process")]
+fn a_dropped_queue_drops_every_value_even_when_their_drops_panic() {
+    if !is_the_child_of("a_dropped_queue_drops_every_value_even_when_their_drops_panic") {
+        return;
+    }
+    let drops = AtomicUsize::new(0);
+    let queue = BoundedQueue::new(4).unwrap();
+    // Wrapped around the ring's end: two pops, then three more pushes.
+    for n in 0..5 {
+        queue.try_push(PanicsWhenDropped(&drops, n)).ok().unwrap();
+        if n < 2 {
+            std::mem::forget(queue.try_pop().unwrap());
+        }
+    }
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(queue)));
+    let payload = dropped.expect_err("the first value's panic came out of the drop");
+    assert_eq!(
+        payload.downcast_ref::<usize>(),
+        Some(&2),
+        "the oldest value's"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "each value left dropped once"
     );
 }

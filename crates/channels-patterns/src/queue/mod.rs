@@ -36,6 +36,10 @@ use wait_set::WaitSet;
 /// every value a push accepted is popped exactly once (or dropped with the
 /// queue, if nobody pops it).
 ///
+/// Dropping the queue drops the values left in it, each one even if an
+/// earlier one's `Drop` panicked, and then resumes the first such panic
+/// (as treiber's stack does; a `Vec` aborts the process at the second).
+///
 /// Forgetting `close` leaves consumers blocked for good. In an `Arc`, the
 /// queue hands out [`Producer`] handles ([`producer`](Self::producer)):
 /// the last one's drop closes the queue, so consumers end once every

@@ -4,6 +4,7 @@
 use std::mem::MaybeUninit;
 use std::ptr;
 
+use atomics_kit::FirstPanic;
 use crossbeam_utils::CachePadded;
 
 use super::errors::{TryPopError, TryPushError};
@@ -335,38 +336,27 @@ impl<T> Drop for Ring<T> {
 }
 
 impl<T> Ring<T> {
-    /// Drops the values of the `left` slots from index `next` on, wrapping.
-    /// If one value's `Drop` panics, the rest are still dropped while the
-    /// panic unwinds (as `Vec` and `VecDeque` do); a second panic then
-    /// aborts, as there.
-    fn drop_values(&self, mut next: usize, mut left: usize) {
-        /// On unwind from one value's drop: the values after it.
-        struct Rest<'a, T> {
-            ring: &'a Ring<T>,
-            next: usize,
-            left: usize,
-        }
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                self.ring.drop_values(self.next, self.left);
-            }
-        }
-        while left > 0 {
+    /// Drops the values of the `left` slots from index `next` on, wrapping:
+    /// each one even if an earlier one's `Drop` panicked, and then resumes
+    /// the first panic (none while the thread already unwinds: a second
+    /// panic would abort the process, as it does for a `Vec` of two such
+    /// values). The slots are left uninitialised.
+    fn drop_values(&self, mut next: usize, left: usize) {
+        let mut panics = FirstPanic::new();
+        for _ in 0..left {
             let index = next;
             next = (next + 1) % self.slots.len();
-            left -= 1;
-            let rest = Rest {
-                ring: self,
-                next,
-                left,
-            };
             // SAFETY: called from `drop` only, with the slots from `head`
             // up to `tail`, which hold values no pop took; each index comes
-            // up once, so each value is dropped once.
-            self.slots[index]
+            // up once, so each value is moved out once, and never read
+            // again.
+            let value = self.slots[index]
                 .value
-                .with_mut(|cell| unsafe { (*cell).assume_init_drop() });
-            std::mem::forget(rest);
+                .with_mut(|cell| unsafe { (*cell).assume_init_read() });
+            panics.drop_value(value);
+        }
+        if !std::thread::panicking() {
+            panics.resume();
         }
     }
 }
