@@ -8,7 +8,8 @@
 //! atomics and cells from here and is modelled in `tests/loom.rs`.
 
 pub(crate) use atomics_kit::sync::{
-    order_seqcst_accesses, take_eagerly, Backoff, Condvar, Mutex, UnsafeCell, CELLS_NEED_BUILDING,
+    order_seqcst_accesses, take_eagerly, Backoff, Condvar, Mutex, MutexGuard, UnsafeCell,
+    CELLS_NEED_BUILDING,
 };
 
 #[cfg(not(loom))]

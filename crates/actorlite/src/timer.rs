@@ -12,9 +12,13 @@
 //! mailbox only while that lock is held and the timer is not cancelled: a
 //! `cancel` that took the lock after that send, and none can come after.
 //! While the timer thread holds a timer's message or closure outside that
-//! lock (building a tick, sending, dropping), the timer is marked firing,
-//! and a `cancel` waits until it is done, so that it returns with nothing
-//! of the timer left, its hold on the actor included.
+//! lock (building a tick, sending), the timer is marked firing, and a
+//! `cancel` waits until it is done, so that nothing is sent after it
+//! returns. What the timer thread then drops (a message it could not
+//! deliver, a tick built as the cancel came, a closure that panicked), it
+//! drops after the firing ended: a `Drop` is user code that may wait for
+//! the cancelling thread, and a `cancel` waiting for it deadlocked with it
+//! (and stopped every timer of the process).
 //! No user code runs under either lock: a message built by an interval's
 //! closure is built outside them, and every message, closure or panic
 //! payload is dropped outside them (catching a panic).
@@ -29,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use crate::errors::TrySendError;
 use crate::shared::{catching, drop_catching, Shared};
-use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 
 /// The first wait before retrying a message that found a full mailbox.
 const FIRST_RETRY: Duration = Duration::from_millis(1);
@@ -306,8 +310,9 @@ impl<M: Send + 'static> Timer<M> {
         let built = catching(&mut make);
         let mut state = self.state.lock();
         if state.done {
-            // Cancelled while the tick was built: nothing is sent.
-            drop(state);
+            // Cancelled while the tick was built: nothing is sent. The
+            // firing ends before the drops (see `end_firing`).
+            self.end_firing(state);
             if let Ok(message) = built {
                 drop_message(&target, message, "a cancelled timer's message");
             }
@@ -322,12 +327,25 @@ impl<M: Send + 'static> Timer<M> {
             Err(panic) => {
                 // The interval ends: its maker cannot be trusted.
                 state.done = true;
-                drop(state);
+                self.end_firing(state);
                 target.record_panic(&format!("a timer's message closure panicked: {panic}"));
                 drop_maker(&target, make);
                 None
             }
         }
+    }
+
+    /// Ends this thread's firing (see [`next_message`](Self::next_message))
+    /// and wakes a `cancel` waiting for it, before the caller drops what it
+    /// took: a message that cannot be sent, a tick built as the timer was
+    /// cancelled, a closure that panicked. Their `Drop` is user code that
+    /// may wait for the very thread that cancels (for a lock it holds, or
+    /// to join it), and a `cancel` waiting for that drop deadlocked with it,
+    /// and with it the process's one timer thread (a break run).
+    fn end_firing(&self, mut state: MutexGuard<'_, State<M>>) {
+        state.firing = None;
+        drop(state);
+        self.fired.notify_all();
     }
 
     /// Sends the message due, if any: [`Due::fire`] less the end of the
@@ -337,7 +355,7 @@ impl<M: Send + 'static> Timer<M> {
         let mut state = self.state.lock();
         if state.done {
             // Cancelled while the tick was built.
-            drop(state);
+            self.end_firing(state);
             drop_message(&target, message, "a cancelled timer's message");
             return None;
         }
@@ -368,7 +386,7 @@ impl<M: Send + 'static> Timer<M> {
             Err(TrySendError::Closed(message)) => {
                 state.done = true;
                 let make = state.make.take();
-                drop(state);
+                self.end_firing(state);
                 target.count_undelivered();
                 drop_message(&target, message, "an undelivered timer message");
                 if let Some(make) = make {
@@ -613,7 +631,12 @@ impl TimerHandle {
     /// Cancels the timer: nothing is sent after this returns, and its
     /// message, closure and hold on the actor are dropped by then (if the
     /// timer thread is building the interval's next message, this waits
-    /// for the closure to return). `true` if it still had something to send
+    /// for the closure to return), except what the timer thread itself is
+    /// dropping as the cancel comes (a message it found it could not
+    /// deliver, its actor stopping; a tick it had just built; a closure
+    /// that panicked): their `Drop` may still be running on the timer
+    /// thread, since waiting for it could wait for this very thread (a
+    /// `Drop` that takes a lock the canceller holds, or joins its actor). `true` if it still had something to send
     /// (a one-shot that had not gone yet, an interval still running);
     /// `false` if it had sent its one message, or ended because its actor
     /// stopped or its closure panicked.
