@@ -173,7 +173,9 @@ impl<A: Actor> ActorHandle<A> {
     /// Sends the message `request` builds around a fresh [`Reply`], and
     /// waits at most `timeout` in all (for room in the mailbox, then for the
     /// answer). Any `Duration` works; `Duration::MAX` waits as long as it
-    /// takes.
+    /// takes. A request the mailbox refused (`Timeout`, `Closed`) is
+    /// dropped here; a panic of its `Drop` is caught and reported in
+    /// [`last_panic`](Self::last_panic), and the error still returned.
     ///
     /// # Errors
     ///

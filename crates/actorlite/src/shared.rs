@@ -214,10 +214,20 @@ impl<M> Shared<M> {
         // A timeout too long for an `Instant` is no deadline at all.
         let deadline = Instant::now().checked_add(timeout);
         let (answer, answers) = crossbeam_channel::bounded(1);
-        match self.send_timeout(request(Reply::new(answer)), timeout) {
-            Ok(()) => {}
-            Err(SendTimeoutError::Timeout(_)) => return Err(AskError::Timeout),
-            Err(SendTimeoutError::Closed(_)) => return Err(AskError::Closed),
+        if let Err(refused) = self.send_timeout(request(Reply::new(answer)), timeout) {
+            let error = match refused {
+                SendTimeoutError::Timeout(_) => AskError::Timeout,
+                SendTimeoutError::Closed(_) => AskError::Closed,
+            };
+            // The request is user code, dropped here: a panic of its `Drop`
+            // must not replace the error (it did, a break run), nor pass
+            // unseen.
+            if let Err(panic) = drop_catching(refused.into_inner()) {
+                self.record_panic(&format!(
+                    "dropping a refused ask's request panicked: {panic}"
+                ));
+            }
+            return Err(error);
         }
         // A quick answer is picked up without sleeping: waking a parked
         // thread costs more than the typical request.

@@ -287,3 +287,49 @@ fn a_stopped_hook_that_panics_is_reported_in_the_exit_reason() {
         Some(true)
     );
 }
+
+/// A request whose `Drop` panics (unless it was answered or the thread
+/// already unwinds).
+struct Request(Option<Reply<u8>>);
+
+impl Drop for Request {
+    fn drop(&mut self) {
+        if self.0.is_some() && !thread::panicking() {
+            panic!("the refused request's drop panics");
+        }
+    }
+}
+
+struct Answers;
+
+impl Actor for Answers {
+    type Message = Request;
+    fn handle(&mut self, mut request: Request, _: &mut Context<Self>) {
+        if let Some(reply) = request.0.take() {
+            reply.send(1);
+        }
+    }
+}
+
+/// An ask whose request the mailbox refuses drops that request itself: a
+/// panic of its `Drop` is caught and reported in `last_panic`, and the ask
+/// still returns its error. Before, the panic came out of `ask` in place
+/// of `AskError::Closed` (a break run).
+#[test]
+fn an_asks_refused_request_whose_drop_panics_still_gives_the_error() {
+    let answers = spawn(Answers);
+    assert_eq!(answers.ask(|reply| Request(Some(reply)), PATIENCE), Ok(1));
+    answers.stop();
+    join_within(&answers);
+    let asked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        answers.ask(|reply| Request(Some(reply)), PATIENCE)
+    }));
+    assert_eq!(
+        asked.ok(),
+        Some(Err(AskError::Closed)),
+        "an error, not a panic"
+    );
+    assert!(answers
+        .last_panic()
+        .is_some_and(|panic| panic.contains("the refused request's drop panics")));
+}
