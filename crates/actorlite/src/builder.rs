@@ -199,9 +199,14 @@ impl ActorBuilder {
     /// few), somewhere past 16,000 threads in the process: there std's setup
     /// of the new thread fails inside it and aborts the process before an
     /// error can come back. An actor is a thread: keep live actors to the
-    /// low thousands.
+    /// low thousands. A refused `actor` is dropped on the calling thread
+    /// before the error returns; a panic of its `Drop` is caught there (the
+    /// panic hook has printed it), and the error is what the call reports.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
-        self.check()?;
+        if let Err(refusal) = self.check() {
+            drop_refused(actor);
+            return Err(refusal);
+        }
         self.start(actor, None)
     }
 
@@ -222,8 +227,10 @@ impl ActorBuilder {
     /// it. A panic in that first call is the caller's: it propagates out of
     /// this call, and no actor starts. Should the operating system then
     /// refuse the thread ([`SpawnError::Spawn`]), that first instance and
-    /// the factory are dropped on the calling thread. Every later call (a
-    /// restart) runs on the actor's thread, where a panic is caught.
+    /// the factory are dropped on the calling thread, each with a panic of
+    /// its `Drop` caught (as for [`spawn`](Self::spawn)'s refused actor; a
+    /// factory refused for the options is dropped so too). Every later call
+    /// (a restart) runs on the actor's thread, where a panic is caught.
     ///
     /// # Panics
     ///
@@ -241,7 +248,10 @@ impl ActorBuilder {
         A: Actor,
         F: FnMut() -> A + Send + 'static,
     {
-        self.check()?;
+        if let Err(refusal) = self.check() {
+            drop_refused(factory);
+            return Err(refusal);
+        }
         let first = factory();
         let supervisor = Supervisor {
             factory: Box::new(factory),
@@ -255,7 +265,16 @@ impl ActorBuilder {
         actor: A,
         supervisor: Option<Supervisor<A>>,
     ) -> Result<ActorHandle<A>, SpawnError> {
-        let (queue, taker) = MailboxQueue::new(self.mailbox)?;
+        let (queue, taker) = match MailboxQueue::new(self.mailbox) {
+            Ok(mailbox) => mailbox,
+            Err(refusal) => {
+                // One by one: in a tuple, a second panic would come while
+                // the first unwinds.
+                drop_refused(actor);
+                drop_refused(supervisor);
+                return Err(refusal.into());
+            }
+        };
         let name = self.name.unwrap_or_else(|| {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             // Relaxed: a unique number, nothing to order.
@@ -263,15 +282,53 @@ impl ActorBuilder {
         });
         let shared = Arc::new(Shared::new(name.clone(), queue));
         let handle = ActorHandle::new(Arc::clone(&shared));
-        let runner = Runner::new(actor, supervisor, Arc::clone(&shared), taker);
+        // Should the thread not start, std drops the closure on this
+        // thread: the actor and the supervisor (its factory) apart, each
+        // with its panic caught.
+        let (actor, supervisor) = (DroppedCaught(Some(actor)), DroppedCaught(Some(supervisor)));
+        let runner_shared = Arc::clone(&shared);
         let mut thread = thread::Builder::new().name(name);
         if let Some(bytes) = self.stack_size {
             thread = thread.stack_size(bytes);
         }
         let thread = thread
-            .spawn(move || runner.run())
+            .spawn(move || {
+                Runner::new(
+                    actor.into_inner(),
+                    supervisor.into_inner(),
+                    runner_shared,
+                    taker,
+                )
+                .run();
+            })
             .map_err(SpawnError::Spawn)?;
         shared.set_thread(thread);
         Ok(handle)
+    }
+}
+
+/// Drops what a refused spawn was given (the actor, or the factory and its
+/// first instance): user code, whose `Drop` may panic. The panic is caught
+/// (the hook has printed it): the refusal is what the call reports, and a
+/// second panic while the first unwound aborted the process (a break run:
+/// a supervised spawn whose thread would not start, with an instance and a
+/// factory that both panic when dropped).
+fn drop_refused<T>(refused: T) {
+    atomics_kit::drop_caught(refused);
+}
+
+/// A value dropped with [`drop_refused`] unless taken out: the actor, or
+/// its supervisor, moved into the closure of a thread that may not start.
+struct DroppedCaught<T>(Option<T>);
+
+impl<T> DroppedCaught<T> {
+    fn into_inner(mut self) -> T {
+        self.0.take().expect("taken once")
+    }
+}
+
+impl<T> Drop for DroppedCaught<T> {
+    fn drop(&mut self) {
+        drop_refused(self.0.take());
     }
 }

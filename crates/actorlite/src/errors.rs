@@ -29,7 +29,8 @@ use atomics_kit::SizeError;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SpawnError {
-    /// A bounded mailbox of capacity zero: no message could ever be queued.
+    /// A bounded mailbox of capacity zero (no message could ever be
+    /// queued) or above [`Mailbox::MAX_BOUNDED`](crate::Mailbox::MAX_BOUNDED).
     InvalidSize(SizeError),
     /// The name holds a NUL byte, which no thread name may (given back).
     InvalidName(String),

@@ -29,7 +29,11 @@ impl Mailbox {
     /// a message plus 8 bytes (about 1.5 MiB at this bound for an 8-byte
     /// message, 65 MiB for a 1 KiB one). A bound that large is already
     /// little backpressure; beyond it, use [`Mailbox::Unbounded`], which
-    /// allocates as messages come.
+    /// allocates as messages come. The bound counts messages, not bytes:
+    /// slots the allocator cannot provide (64 GiB for 1 MiB messages at
+    /// this bound) abort the process as `spawn` allocates them, as
+    /// `Vec::with_capacity` does. Large messages want a `Box`, or a
+    /// smaller bound.
     ///
     /// # Examples
     ///
