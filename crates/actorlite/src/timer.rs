@@ -257,6 +257,9 @@ struct State<M: Send + 'static> {
 
 /// A timer (or a monitor notification waiting for room) for `target`.
 struct Timer<M: Send + 'static> {
+    /// What its message is, for `last_panic`: "timer message", or "monitor
+    /// notification" for one [`retry`] holds.
+    noun: &'static str,
     state: Mutex<State<M>>,
     /// Signalled when the timer thread is done firing.
     fired: Condvar,
@@ -267,13 +270,14 @@ struct Timer<M: Send + 'static> {
 
 impl<M: Send + 'static> Timer<M> {
     fn new(
-        target: Arc<Shared<M>>,
+        (target, noun): (Arc<Shared<M>>, &'static str),
         message: Option<M>,
         make: Option<Box<dyn FnMut() -> M + Send>>,
         period: Option<Duration>,
         due: Instant,
     ) -> Arc<Self> {
         Arc::new(Self {
+            noun,
             state: Mutex::new(State {
                 target: Some(target),
                 message,
@@ -388,7 +392,7 @@ impl<M: Send + 'static> Timer<M> {
                 let make = state.make.take();
                 self.end_firing(state);
                 target.count_undelivered();
-                drop_message(&target, message, "an undelivered timer message");
+                drop_message(&target, message, &format!("an undelivered {}", self.noun));
                 if let Some(make) = make {
                     drop_maker(&target, make);
                 }
@@ -452,7 +456,7 @@ impl<M: Send + 'static> Drop for Timer<M> {
             target,
             message,
             make,
-            "a timer's message that never fell due",
+            &format!("a {} that never fell due", self.noun),
         );
     }
 }
@@ -556,7 +560,7 @@ fn start<M: Send + 'static>(
     };
     let due = Instant::now().checked_add(delay);
     let timer = Timer::new(
-        Arc::clone(target),
+        (Arc::clone(target), "timer message"),
         message,
         make,
         period,
@@ -579,7 +583,13 @@ fn start<M: Send + 'static>(
 /// as undelivered). Never blocks.
 pub(crate) fn retry<M: Send + 'static>(target: &Arc<Shared<M>>, message: M) {
     let now = Instant::now();
-    let timer = Timer::new(Arc::clone(target), Some(message), None, None, now);
+    let timer = Timer::new(
+        (Arc::clone(target), "monitor notification"),
+        Some(message),
+        None,
+        None,
+        now,
+    );
     if let Err(error) = schedule(now + FIRST_RETRY, Arc::clone(&timer) as Arc<dyn Due>) {
         // No thread to retry it: the message is lost, and said so.
         target.record_panic(&format!(

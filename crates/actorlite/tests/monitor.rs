@@ -30,6 +30,16 @@ enum Event {
     /// Waits for the test's go-ahead (to fill the mailbox behind it).
     Hold(mpsc::Receiver<()>),
     Watch(u32, ActorHandle<Watched>),
+    /// A notification whose `Drop` panics.
+    Grenade(Grenade),
+}
+
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("the notification's drop panics");
+    }
 }
 
 /// Passes every notification on to the test.
@@ -46,6 +56,7 @@ impl Actor for Watcher {
                 let _ = go.recv_timeout(PATIENCE);
             }
             Event::Watch(id, watched) => ctx.monitor(&watched, move |r| Event::Down(id, r)),
+            Event::Grenade(grenade) => std::mem::forget(grenade),
         }
     }
 }
@@ -263,4 +274,49 @@ fn an_actor_monitoring_itself_is_not_told_and_the_notification_is_counted() {
     assert!(told.try_recv().is_err(), "its mailbox was closed by then");
     let stats = watcher.stats();
     assert_eq!((stats.handled, stats.undelivered), (0, 1));
+}
+
+/// A notification the timer thread retried (the watcher's mailbox was
+/// full) and then dropped undelivered (the watcher stopped) is named so in
+/// the watcher's `last_panic` when its `Drop` panics: it was reported as a
+/// timer message (a break run).
+#[test]
+fn a_retried_notification_that_panics_when_dropped_undelivered_is_named_a_notification() {
+    let (watcher, _told) = watcher(Mailbox::Bounded(1));
+    let (go, hold) = mpsc::channel();
+    watcher.send(Event::Hold(hold)).unwrap();
+    // Fills the mailbox behind the held handler.
+    let (_, filler) = mpsc::channel();
+    let mut waited = Duration::ZERO;
+    let mut filler = Some(Event::Hold(filler));
+    while let Some(event) = filler.take() {
+        if let Err(refused) = watcher.try_send(event) {
+            assert!(waited < PATIENCE, "the mailbox never took the filler");
+            filler = Some(refused.into_inner());
+            thread::sleep(Duration::from_millis(1));
+            waited += Duration::from_millis(1);
+        }
+    }
+    let watched = spawn(Watched);
+    watched.monitor(&watcher.recipient(), |_| Event::Grenade(Grenade));
+    watched.stop();
+    watched.join();
+    // The notification waits on the timer thread; the watcher ends.
+    watcher.kill();
+    drop(go);
+    watcher.join();
+    let mut waited = Duration::ZERO;
+    // Counted undelivered, then dropped: wait for the drop's report.
+    while watcher.last_panic().is_none() {
+        assert!(waited < PATIENCE, "the notification was never given up");
+        thread::sleep(Duration::from_millis(1));
+        waited += Duration::from_millis(1);
+    }
+    assert_eq!(
+        watcher.last_panic().as_deref(),
+        Some(
+            "dropping an undelivered monitor notification panicked: the notification's drop panics"
+        )
+    );
+    assert_eq!(watcher.stats().undelivered, 1);
 }

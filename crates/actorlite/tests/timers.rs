@@ -299,7 +299,7 @@ fn a_detached_timer_that_never_falls_due_drops_its_message_once_catching_a_panic
     keeper.send_after(Duration::MAX, Bomb).detach();
     assert_eq!(
         keeper.last_panic().as_deref(),
-        Some("dropping a timer's message that never fell due panicked: boom")
+        Some("dropping a timer message that never fell due panicked: boom")
     );
 }
 
