@@ -240,6 +240,11 @@ impl AdmissionGate {
     /// that lasts (a send waiting for room) costs the waiter next to no
     /// CPU, and one that ends is seen within a millisecond.
     ///
+    /// An [`Admission`] that is never dropped (one kept for good, or
+    /// forgotten with `mem::forget`) never finishes: this then waits for
+    /// good, and [`try_wait_for_admitted`](Self::try_wait_for_admitted)
+    /// keeps answering `None`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -295,6 +300,11 @@ impl AdmissionGate {
     /// `handed_over` is how many it has taken so far, and they count as
     /// finished. `Some(admitted)` once the gate is closed and the dropped
     /// admissions and `handed_over` together reach the admitted count.
+    ///
+    /// `handed_over` must not count more than the admissions actually
+    /// handed over: the gate cannot tell a handed-over admission from a
+    /// live one, so an over-count reports every operation finished while
+    /// some still run (`Some` with admissions alive).
     ///
     /// # Examples
     ///

@@ -147,11 +147,15 @@ impl FirstPanic {
     }
 
     /// Resumes the first panic, if one was caught; returns normally if
-    /// none was.
+    /// none was. Called while the thread already unwinds (in a `Drop` that
+    /// runs during another panic), it drops the payload instead, its
+    /// `Drop`'s panic caught, and returns: a second panic then would abort
+    /// the process.
     ///
     /// # Panics
     ///
-    /// With the first caught panic's payload, if there is one.
+    /// With the first caught panic's payload, if there is one and the
+    /// thread is not already unwinding.
     ///
     /// # Examples
     ///
@@ -168,7 +172,11 @@ impl FirstPanic {
     /// ```
     pub fn resume(mut self) {
         if let Some(payload) = self.first.take() {
-            resume_unwind(payload);
+            if std::thread::panicking() {
+                drop_panic_payload(payload);
+            } else {
+                resume_unwind(payload);
+            }
         }
     }
 }
@@ -234,6 +242,27 @@ mod tests {
         assert!(panics.caught());
         drop(panics);
         assert_eq!(DROPS.load(Ordering::Relaxed), 3);
+    }
+
+    /// A `Drop` that resumes, run while another panic unwinds: the
+    /// payload is dropped, not resumed (which aborted the process, a break
+    /// run), and the outer panic goes on.
+    #[test]
+    fn resume_while_unwinding_drops_the_payload_instead() {
+        struct ResumeOnDrop(Option<FirstPanic>);
+        impl Drop for ResumeOnDrop {
+            fn drop(&mut self) {
+                self.0.take().unwrap().resume();
+            }
+        }
+        let mut panics = FirstPanic::new();
+        panics.catch(|| panic!("inner"));
+        let outer = catch_unwind(AssertUnwindSafe(|| {
+            let _resumes = ResumeOnDrop(Some(panics));
+            panic!("outer");
+        }));
+        let payload = outer.unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"outer"));
     }
 
     #[test]

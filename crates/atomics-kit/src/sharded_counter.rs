@@ -13,8 +13,11 @@ use crate::{thread_index, SizeError};
 /// count allows, so that concurrent increments do not contend.
 ///
 /// Each thread holds a small dense index, unique among live threads (given
-/// back when the thread exits), and adds to shard `index % shards`. With no
-/// more live threads than shards, every thread has a shard to itself.
+/// back when the thread exits), and adds to shard `index % shards`. While no
+/// more threads than shards have ever been alive at once, every thread has
+/// a shard to itself (indices are kept for a thread's life, so a late
+/// thread may share a shard with a long-lived one that holds a high index:
+/// slower, never wrong).
 /// Reading the total ([`sum`](Self::sum)) visits every shard, so it costs
 /// more than a read of a single atomic: use this type where updates are
 /// frequent and reads rare (statistics, metrics).

@@ -2,16 +2,21 @@
 //!
 //! The scheme crossbeam-utils' `ShardedLock` uses for its per-thread shards:
 //! a process-wide registry hands each thread the smallest free index, and the
-//! thread gives it back when its thread-locals are destroyed. With at most N
-//! live threads the indices stay below N, so N shards give every thread a
-//! shard of its own.
+//! thread gives it back when its thread-locals are destroyed. An index is
+//! kept as long as its thread lives, so the indices stay below the largest
+//! number of threads ever alive at once: while that is at most N, N shards
+//! give every thread a shard of its own.
 
 /// A small index for the calling thread, unique among the threads alive now.
 ///
 /// Each thread gets the smallest index no live thread holds, on its first
-/// call, and gives it back when it exits; so with N threads alive every index
-/// is below N, and an array of N slots gives each thread one of its own that
-/// no other live thread touches. A thread that exits and a thread that later
+/// call, and keeps it until it exits; so every index is below the largest
+/// number of threads that ever held indices at once, and while that is at
+/// most N, an array of N slots gives each thread one of its own that no
+/// other live thread touches. Not "below the number alive now": a thread
+/// keeps index 6 after the threads holding 0 to 5 exit, and new threads
+/// then take 0, 1, ... beside it. An array sized by the threads alive now
+/// must check (or wrap) the index. A thread that exits and a thread that later
 /// reuses its index are ordered by the registry's lock: everything the first
 /// did happens-before the second's first call returns.
 ///

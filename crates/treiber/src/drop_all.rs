@@ -14,7 +14,6 @@ pub(crate) fn drop_all<T>(values: impl Iterator<Item = T>) {
     for value in values {
         panics.drop_value(value);
     }
-    if !std::thread::panicking() {
-        panics.resume();
-    }
+    // Nothing resumed while the thread already unwinds (see `resume`).
+    panics.resume();
 }

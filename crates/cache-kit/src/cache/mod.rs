@@ -291,9 +291,8 @@ where
                 panics.catch(move || drop(key));
             }
         }
-        if !std::thread::panicking() {
-            panics.resume();
-        }
+        // Nothing resumed while the thread already unwinds (see `resume`).
+        panics.resume();
     }
 
     /// The value cached for `key`, cloned, if any. A hit counts towards

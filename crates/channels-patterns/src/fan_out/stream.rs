@@ -296,9 +296,8 @@ impl<I: Iterator, R> Drop for FanOutStream<I, R> {
             // Its payload stayed on the worker: told, not silent.
             panics.catch(|| panic!("the fan-out's function panicked when dropped"));
         }
-        if !std::thread::panicking() {
-            panics.resume();
-        }
+        // Nothing resumed while the thread already unwinds (see `resume`).
+        panics.resume();
     }
 }
 

@@ -357,8 +357,7 @@ impl<T> Ring<T> {
                 panics.catch(|| unsafe { (*cell).assume_init_drop() });
             });
         }
-        if !std::thread::panicking() {
-            panics.resume();
-        }
+        // Nothing resumed while the thread already unwinds (see `resume`).
+        panics.resume();
     }
 }
