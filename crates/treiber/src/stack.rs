@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::iter::FromIterator;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use atomics_kit::{const_fn_outside_loom, drop_caught};
@@ -20,7 +21,13 @@ use crate::sync::{AtomicPtr, Ordering};
 /// push to and pop from at once.
 ///
 /// Every operation is one compare-and-swap on the head, retried with
-/// exponential backoff under contention. A popped node is reused only once
+/// exponential backoff under contention; a push that lost its CAS to
+/// another thread first waits a while (about 100–150 µs on our machines,
+/// yielding now and then) for a pop to take its value directly (the
+/// elimination path: it keeps the head's cache line with one thread at a
+/// time, at the price of a p99.99 push latency that long). A thread that
+/// is destroying its thread-locals shares one slot behind a lock, so its
+/// calls are not lock-free. A popped node is reused only once
 /// no thread's hazard pointer names it, which rules out the use-after-free
 /// and the ABA of the textbook version (`docs/treiber.md` walks through
 /// both). Nodes are never freed while the stack lives: emptied ones are
@@ -353,8 +360,10 @@ impl<T> TreiberStack<T> {
     /// assert_eq!(stack.pop(), Some(3));
     /// ```
     pub fn push_all<I: IntoIterator<Item = T>>(&self, values: I) {
-        let mut values = values.into_iter();
-        let Some(first) = values.next() else { return };
+        let mut values = Some(values.into_iter());
+        let Some(first) = next_caught(&mut values) else {
+            return;
+        };
         // The iterator is user code, run between the node takings: no lock
         // may be held over it (it may use this stack). A thread without an
         // index (destroying its thread-locals) shares slot 0 behind a lock:
@@ -366,13 +375,31 @@ impl<T> TreiberStack<T> {
             bottom: ptr::null_mut(),
         };
         chain.add(first);
-        for value in values {
+        while let Some(value) = next_caught(&mut values) {
             chain.add(value);
         }
+        // Before the chain goes out: a panic of the iterator's `Drop` (the
+        // only one then) drops the chain's values, and nothing is pushed.
+        drop(values);
         let (top, bottom) = chain.into_ends();
         match indexed {
             Some(me) => self.link(&me, top, bottom),
             None => self.link(&self.hazards.participant(), top, bottom),
+        }
+    }
+}
+
+/// The next value of `values`, the iterator `push_all` was given (`None`
+/// once it has ended). Should `next` panic, the iterator is dropped before
+/// that panic goes on, a panic of its own `Drop` caught: coming while the
+/// first one unwinds, that second panic aborted the process (a break run).
+fn next_caught<I: Iterator>(values: &mut Option<I>) -> Option<I::Item> {
+    let iterator = values.as_mut()?;
+    match catch_unwind(AssertUnwindSafe(|| iterator.next())) {
+        Ok(value) => value,
+        Err(payload) => {
+            drop_caught(values.take());
+            resume_unwind(payload)
         }
     }
 }

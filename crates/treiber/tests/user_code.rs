@@ -92,7 +92,37 @@ fn pop_all_drop_child() {
     println!(
         "CHILD stack unwinding: panicked={} drops={}",
         dropped_while_unwinding(filled()),
-        drops.load(Ordering::SeqCst)
+        drops.swap(0, Ordering::SeqCst)
+    );
+    // A `push_all` whose iterator panics in `next` and then in its own
+    // `Drop` (it aborted the process: a break run): the first panic comes
+    // out, the two values made are dropped, nothing is pushed.
+    struct Faulty<'a>(&'a AtomicUsize, u32);
+    impl<'a> Iterator for Faulty<'a> {
+        type Item = Tracked<'a>;
+        fn next(&mut self) -> Option<Tracked<'a>> {
+            self.1 += 1;
+            assert!(self.1 != 3, "next panicked");
+            Some(Tracked {
+                drops: self.0,
+                panics: false,
+            })
+        }
+    }
+    impl Drop for Faulty<'_> {
+        fn drop(&mut self) {
+            panic!("the iterator's drop panicked");
+        }
+    }
+    let stack = TreiberStack::new();
+    let pushed = catch_unwind(AssertUnwindSafe(|| stack.push_all(Faulty(&drops, 0))));
+    let first = pushed
+        .err()
+        .and_then(|payload| atomics_kit::panic_text(&*payload).map(str::to_owned));
+    println!(
+        "CHILD push_all: panicked={first:?} drops={} empty={}",
+        drops.load(Ordering::SeqCst),
+        stack.is_empty()
     );
 }
 
@@ -119,7 +149,9 @@ fn dropping_a_pop_all_or_a_stack_with_several_panicking_values_never_aborts() {
         output.status.success()
             && stdout.contains("CHILD dropped: panicked=true drops=10")
             && stdout.contains("CHILD unwinding: panicked=true drops=10")
-            && stdout.contains("CHILD stack unwinding: panicked=true drops=10"),
+            && stdout.contains("CHILD stack unwinding: panicked=true drops=10")
+            && stdout
+                .contains("CHILD push_all: panicked=Some(\"next panicked\") drops=2 empty=true"),
         "the child ({}) said:\n{stdout}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
