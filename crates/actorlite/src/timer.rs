@@ -13,12 +13,13 @@
 //! `cancel` that took the lock after that send, and none can come after.
 //! While the timer thread holds a timer's message or closure outside that
 //! lock (building a tick, sending), the timer is marked firing, and a
-//! `cancel` waits until it is done, so that nothing is sent after it
-//! returns. What the timer thread then drops (a message it could not
-//! deliver, a tick built as the cancel came, a closure that panicked), it
-//! drops after the firing ended: a `Drop` is user code that may wait for
-//! the cancelling thread, and a `cancel` waiting for it deadlocked with it
-//! (and stopped every timer of the process).
+//! `cancel` waits until it is done: nothing is sent after it returns, and a
+//! tick built meanwhile is handed back to it, to drop. What the timer
+//! thread drops itself (a message it could not deliver, its actor
+//! stopping; a closure that panicked), it drops after the firing ended: a
+//! `Drop` is user code that may wait for the cancelling thread, and a
+//! `cancel` waiting for it deadlocked with it (and stopped every timer of
+//! the process).
 //! No user code runs under either lock: a message built by an interval's
 //! closure is built outside them, and every message, closure or panic
 //! payload is dropped outside them (catching a panic).
@@ -253,13 +254,40 @@ struct State<M: Send + 'static> {
     /// outside the lock (building a tick, sending, dropping): a `cancel`
     /// waits until it is done with them.
     firing: Option<ThreadId>,
+    /// A `cancel` (on another thread) waits for the firing to end: a tick
+    /// built meanwhile, and the closure, are handed back to it, to drop.
+    cancel_waiting: bool,
+}
+
+/// What a [`Timer`] carries, named in `last_panic` when its `Drop` panics.
+#[derive(Clone, Copy)]
+enum Carries {
+    TimerMessage,
+    /// A monitor notification that found the watcher's mailbox full
+    /// ([`retry`]).
+    Notification,
+}
+
+impl Carries {
+    fn undelivered(self) -> &'static str {
+        match self {
+            Self::TimerMessage => "an undelivered timer message",
+            Self::Notification => "an undelivered monitor notification",
+        }
+    }
+
+    fn never_due(self) -> &'static str {
+        match self {
+            Self::TimerMessage => "a timer message that never fell due",
+            Self::Notification => "a monitor notification that was never retried",
+        }
+    }
 }
 
 /// A timer (or a monitor notification waiting for room) for `target`.
 struct Timer<M: Send + 'static> {
-    /// What its message is, for `last_panic`: "timer message", or "monitor
-    /// notification" for one [`retry`] holds.
-    noun: &'static str,
+    /// What its message is, for `last_panic`.
+    carries: Carries,
     state: Mutex<State<M>>,
     /// Signalled when the timer thread is done firing.
     fired: Condvar,
@@ -270,14 +298,14 @@ struct Timer<M: Send + 'static> {
 
 impl<M: Send + 'static> Timer<M> {
     fn new(
-        (target, noun): (Arc<Shared<M>>, &'static str),
+        (target, carries): (Arc<Shared<M>>, Carries),
         message: Option<M>,
         make: Option<Box<dyn FnMut() -> M + Send>>,
         period: Option<Duration>,
         due: Instant,
     ) -> Arc<Self> {
         Arc::new(Self {
-            noun,
+            carries,
             state: Mutex::new(State {
                 target: Some(target),
                 message,
@@ -287,6 +315,7 @@ impl<M: Send + 'static> Timer<M> {
                 retry: FIRST_RETRY,
                 done: false,
                 firing: None,
+                cancel_waiting: false,
             }),
             fired: Condvar::new(),
             cancelled: AtomicBool::new(false),
@@ -314,13 +343,22 @@ impl<M: Send + 'static> Timer<M> {
         let built = catching(&mut make);
         let mut state = self.state.lock();
         if state.done {
-            // Cancelled while the tick was built: nothing is sent. The
-            // firing ends before the drops (see `end_firing`).
-            self.end_firing(state);
-            if let Ok(message) = built {
-                drop_message(&target, message, "a cancelled timer's message");
+            // Cancelled while the tick was built: nothing is sent.
+            if state.cancel_waiting {
+                // The cancel drops them, on its own thread, before it
+                // returns.
+                state.message = built.ok();
+                state.make = Some(make);
+                self.end_firing(state);
+            } else {
+                // Cancelled by this very thread (the closure, a `Drop`):
+                // nobody waits.
+                self.end_firing(state);
+                if let Ok(message) = built {
+                    drop_message(&target, message, "a cancelled timer's message");
+                }
+                drop_maker(&target, make);
             }
-            drop_maker(&target, make);
             return None;
         }
         match built {
@@ -340,12 +378,14 @@ impl<M: Send + 'static> Timer<M> {
     }
 
     /// Ends this thread's firing (see [`next_message`](Self::next_message))
-    /// and wakes a `cancel` waiting for it, before the caller drops what it
-    /// took: a message that cannot be sent, a tick built as the timer was
-    /// cancelled, a closure that panicked. Their `Drop` is user code that
-    /// may wait for the very thread that cancels (for a lock it holds, or
-    /// to join it), and a `cancel` waiting for that drop deadlocked with it,
-    /// and with it the process's one timer thread (a break run).
+    /// and wakes a `cancel` waiting for it. A tick built as the timer was
+    /// cancelled goes back to that `cancel` first, to drop. What the timer
+    /// thread drops itself (a message that cannot be delivered, its actor
+    /// stopping; a closure that panicked), it drops after this: their
+    /// `Drop` is user code that may wait for the very thread that cancels
+    /// (to join its actor, say), and a `cancel` waiting for that drop
+    /// deadlocked with it, and with it the process's one timer thread (a
+    /// break run).
     fn end_firing(&self, mut state: MutexGuard<'_, State<M>>) {
         state.firing = None;
         drop(state);
@@ -358,9 +398,14 @@ impl<M: Send + 'static> Timer<M> {
         let (message, target) = self.next_message()?;
         let mut state = self.state.lock();
         if state.done {
-            // Cancelled while the tick was built.
-            self.end_firing(state);
-            drop_message(&target, message, "a cancelled timer's message");
+            // Cancelled while the tick was built: as in `next_message`.
+            if state.cancel_waiting {
+                state.message = Some(message);
+                self.end_firing(state);
+            } else {
+                self.end_firing(state);
+                drop_message(&target, message, "a cancelled timer's message");
+            }
             return None;
         }
         // Sent under the timer's lock, so that a `cancel` that returned
@@ -392,7 +437,7 @@ impl<M: Send + 'static> Timer<M> {
                 let make = state.make.take();
                 self.end_firing(state);
                 target.count_undelivered();
-                drop_message(&target, message, &format!("an undelivered {}", self.noun));
+                drop_message(&target, message, self.carries.undelivered());
                 if let Some(make) = make {
                     drop_maker(&target, make);
                 }
@@ -437,9 +482,11 @@ fn dispose<M>(
                 drop_maker(target, make);
             }
         }
-        // Nobody to tell of a panic: caught all the same.
+        // Nobody to tell of a panic: caught all the same, one by one (in
+        // a tuple, a second panic would come while the first unwinds).
         None => {
-            let _ = drop_catching((message, make));
+            let _ = drop_catching(message);
+            let _ = drop_catching(make);
         }
     }
     release(target);
@@ -452,12 +499,7 @@ impl<M: Send + 'static> Drop for Timer<M> {
         let state = self.state.get_mut();
         let (message, make, target) =
             (state.message.take(), state.make.take(), state.target.take());
-        dispose(
-            target,
-            message,
-            make,
-            &format!("a {} that never fell due", self.noun),
-        );
+        dispose(target, message, make, self.carries.never_due());
     }
 }
 
@@ -486,17 +528,20 @@ impl<M: Send + 'static> Cancel for Timer<M> {
         let mut state = self.state.lock();
         let active = !state.done;
         state.done = true;
-        let message = state.message.take();
-        let make = state.make.take();
-        // The timer thread may hold a tick it is building (the closure
-        // runs), or a message it is about to drop: wait until it is done
-        // with them, so that nothing of the timer is left when this
-        // returns. Not when this is the timer thread itself (a closure or
-        // a `Drop` cancelling its own timer), which would wait for itself.
+        // The timer thread may be building a tick (the closure runs) or
+        // sending: wait until it is done, when it hands back what it held
+        // (see `end_firing`), so that nothing of the timer is left when
+        // this returns. Not when this is the timer thread itself (a closure
+        // or a `Drop` cancelling its own timer), which would wait for
+        // itself.
         let me = thread::current().id();
         while state.firing.is_some_and(|firing| firing != me) {
+            state.cancel_waiting = true;
             state = self.fired.wait(state);
         }
+        state.cancel_waiting = false;
+        let message = state.message.take();
+        let make = state.make.take();
         let target = state.target.take();
         drop(state);
         dispose(target, message, make, "a cancelled timer's message");
@@ -560,7 +605,7 @@ fn start<M: Send + 'static>(
     };
     let due = Instant::now().checked_add(delay);
     let timer = Timer::new(
-        (Arc::clone(target), "timer message"),
+        (Arc::clone(target), Carries::TimerMessage),
         message,
         make,
         period,
@@ -584,7 +629,7 @@ fn start<M: Send + 'static>(
 pub(crate) fn retry<M: Send + 'static>(target: &Arc<Shared<M>>, message: M) {
     let now = Instant::now();
     let timer = Timer::new(
-        (Arc::clone(target), "monitor notification"),
+        (Arc::clone(target), Carries::Notification),
         Some(message),
         None,
         None,
@@ -641,12 +686,12 @@ impl TimerHandle {
     /// Cancels the timer: nothing is sent after this returns, and its
     /// message, closure and hold on the actor are dropped by then (if the
     /// timer thread is building the interval's next message, this waits
-    /// for the closure to return), except what the timer thread itself is
-    /// dropping as the cancel comes (a message it found it could not
-    /// deliver, its actor stopping; a tick it had just built; a closure
-    /// that panicked): their `Drop` may still be running on the timer
-    /// thread, since waiting for it could wait for this very thread (a
-    /// `Drop` that takes a lock the canceller holds, or joins its actor). `true` if it still had something to send
+    /// for the closure to return, and drops the tick it built here),
+    /// except what the timer thread itself is dropping as the cancel comes
+    /// (a message it found it could not deliver, its actor stopping; a
+    /// closure that panicked): that `Drop` may still be running on the
+    /// timer thread, since waiting for it could wait for this very thread
+    /// (a `Drop` that joins the actor cancelling its timer, say). `true` if it still had something to send
     /// (a one-shot that had not gone yet, an interval still running);
     /// `false` if it had sent its one message, or ended because its actor
     /// stopped or its closure panicked.
