@@ -307,3 +307,44 @@ fn a_build_cut_short_never_waits_for_a_start_handlers_broadcast() {
         .collect();
     assert_eq!(said, ["CHILD: Spawn, start handlers run: 0"], "{output:?}");
 }
+
+/// A handler's capture whose `Drop` panics, dropped with the pool's last
+/// reference by a worker that exits after a task dropped the last handle:
+/// the handlers go in that worker's thread-local destructor, where the
+/// panic cannot unwind and aborted the process (a break run). Now it is
+/// caught there.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot start a child process")]
+fn a_handler_capture_whose_drop_panics_never_aborts_when_a_task_drops_the_pool() {
+    support::passes_in_child("handler_capture_drop_child");
+}
+
+#[test]
+#[ignore = "run by a_handler_capture_whose_drop_panics_never_aborts_when_a_task_drops_the_pool"]
+fn handler_capture_drop_child() {
+    struct Noisy(std::sync::mpsc::Sender<()>);
+    impl Drop for Noisy {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+            panic!("a handler capture's drop panicked");
+        }
+    }
+    let (dropped, handlers_gone) = std::sync::mpsc::channel();
+    let noisy = Noisy(dropped);
+    let pool = std::sync::Arc::new(
+        cache_kit::PoolBuilder::new(2)
+            .panic_handler(move |_| {
+                let _ = &noisy;
+            })
+            .build()
+            .unwrap(),
+    );
+    let last = std::sync::Arc::clone(&pool);
+    drop(pool);
+    last.clone().spawn(move || drop(last)).unwrap();
+    handlers_gone
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the handlers were dropped");
+    // The process outlives the drop (it aborted there before).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+}

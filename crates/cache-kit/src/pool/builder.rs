@@ -105,7 +105,10 @@ impl PoolBuilder {
     /// Calls `handler` with the payload of every detached task's panic (on
     /// the worker that caught it), and of a start or exit handler's.
     /// Without one, panics are only counted (`stats().panicked`). A
-    /// panicking handler is caught too.
+    /// panicking handler is caught too. The handlers are dropped with the
+    /// pool's last reference, which may be on a worker thread as it exits
+    /// (a task that dropped the last handle); a panic of a capture's
+    /// `Drop` is caught there.
     ///
     /// # Examples
     ///

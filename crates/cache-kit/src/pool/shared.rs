@@ -5,7 +5,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use atomics_kit::{drop_panic_payload, AdmissionGate, SingleWriterCounter};
+use atomics_kit::{drop_caught, drop_panic_payload, AdmissionGate, SingleWriterCounter};
 use crossbeam_deque::{Injector, Stealer};
 use crossbeam_utils::CachePadded;
 
@@ -34,6 +34,19 @@ pub(crate) struct Handlers {
     pub(crate) panic: Option<PanicHandler>,
     pub(crate) start: Option<ThreadHandler>,
     pub(crate) exit: Option<ThreadHandler>,
+}
+
+impl Drop for Handlers {
+    /// The handlers go with the pool's last reference, which may be a
+    /// worker's thread-local (a task that dropped the last handle), where
+    /// a panic in a capture's `Drop` cannot unwind and aborted the process
+    /// (a break run). Each is dropped with its panic caught (the panic hook
+    /// has printed it), wherever this runs.
+    fn drop(&mut self) {
+        drop_caught(self.panic.take());
+        drop_caught(self.start.take());
+        drop_caught(self.exit.take());
+    }
 }
 
 pub(crate) struct PoolShared {
