@@ -204,6 +204,21 @@ fn shutdown_runs_every_accepted_task_including_nested_spawns_then_refuses() {
     pool.shutdown();
     assert_eq!(done.load(Ordering::SeqCst), 100);
     assert_eq!(pool.spawn(|| ()), Err(PoolShutDown));
+    // A refused task whose capture panics when dropped: still the error
+    // (the panic came out of `spawn` before, a break run).
+    struct Grenade;
+    impl Drop for Grenade {
+        fn drop(&mut self) {
+            panic!("the refused task's capture panicked");
+        }
+    }
+    let grenade = Grenade;
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.spawn(move || {
+            let _ = &grenade;
+        })
+    }));
+    assert_eq!(refused.ok(), Some(Err(PoolShutDown)));
     pool.shutdown(); // harmless
     assert_eq!(pool.stats().executed(), 100);
 }
