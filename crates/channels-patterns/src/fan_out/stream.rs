@@ -40,7 +40,7 @@ const UNBOUNDED: usize = usize::MAX;
 /// `f`'s result travels through its worker's stack, a few copies deep:
 /// results of hundreds of KiB overflow a worker's stack (a break run's
 /// 512 KiB result aborted the process in a release build). Box them, or
-/// use a [`WorkerPool`](crate::WorkerPool) built with a larger
+/// use a [`WorkerPool`] built with a larger
 /// [`stack_size`](crate::WorkerPoolBuilder::stack_size).
 ///
 /// # Errors
