@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-mod common;
-use common::is_the_child_of;
+mod support;
+use support::is_the_child_of;
 
 use channels_patterns::{BoundedQueue, PushError, SizeError, TryPopError, TryPushError};
 
