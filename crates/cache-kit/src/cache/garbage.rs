@@ -82,7 +82,7 @@ impl<K, V> Garbage<K, V> {
             if let (Item::Entry(key, value, cause), Some(listener)) = (&item, listener) {
                 panics.catch(|| listener(key, value, *cause));
             }
-            panics.catch(|| drop(item));
+            panics.drop_value(item);
         }
         panics.resume();
     }

@@ -283,12 +283,12 @@ where
         }
         let mut panics = FirstPanic::new();
         for (key, slot) in self.map.take_all(self.hasher.clone()) {
-            panics.catch(move || drop(key));
-            panics.catch(move || drop(slot));
+            panics.drop_value(key);
+            panics.drop_value(slot);
         }
         for segment in &mut self.segments {
             for key in segment.policy.get_mut().take_keys() {
-                panics.catch(move || drop(key));
+                panics.drop_value(key);
             }
         }
         // Nothing resumed while the thread already unwinds (see `resume`).
@@ -437,7 +437,7 @@ where
         match result {
             Some(result) if !panics.caught() => result,
             result => {
-                panics.catch(|| drop(result));
+                panics.drop_value(result);
                 panics.resume();
                 unreachable!("a panic was pending")
             }
@@ -818,7 +818,7 @@ where
             (value, panics)
         });
         if panics.caught() {
-            panics.catch(|| drop(value));
+            panics.drop_value(value);
             panics.resume();
             unreachable!("a panic was pending");
         }
@@ -1074,9 +1074,9 @@ where
                         keep_panicked = true;
                         true
                     });
-                panics.catch(|| drop(value));
+                panics.drop_value(value);
                 if kept {
-                    panics.catch(|| drop(key));
+                    panics.drop_value(key);
                 } else {
                     refused.push((key, version));
                 }
@@ -1101,7 +1101,7 @@ where
                     });
                 });
                 for (key, _) in refused {
-                    panics.catch(|| drop(key));
+                    panics.drop_value(key);
                 }
             }
             if panics.caught() {
