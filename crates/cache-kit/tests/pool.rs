@@ -30,7 +30,13 @@ fn zero_threads_means_one_per_hardware_thread() {
 
 #[test]
 fn join_computes_fib_from_outside_and_inside_the_pool() {
-    let pool = WorkStealingPool::new(2).unwrap();
+    for threads in [1, 2] {
+        join_computes_fib_from_outside_and_inside_the_pool_of(threads);
+    }
+}
+
+fn join_computes_fib_from_outside_and_inside_the_pool_of(threads: usize) {
+    let pool = WorkStealingPool::new(threads).unwrap();
     let n = if cfg!(miri) { 8 } else { 22 };
     let expected = [0, 1, 1, 2, 3, 5, 8, 13, 21][..]
         .get(n as usize)
@@ -88,7 +94,14 @@ fn scope_tasks_borrow_and_nest_and_all_finish_before_it_returns() {
 
 #[test]
 fn a_panic_in_join_reaches_the_caller_after_both_halves_ran() {
-    let pool = WorkStealingPool::new(2).unwrap();
+    // One worker runs both halves itself, without queuing `b`; two share.
+    for threads in [1, 2] {
+        a_panic_in_join_reaches_the_caller_after_both_halves_ran_on(threads);
+    }
+}
+
+fn a_panic_in_join_reaches_the_caller_after_both_halves_ran_on(threads: usize) {
+    let pool = WorkStealingPool::new(threads).unwrap();
     let other_half_ran = AtomicUsize::new(0);
     for panicking_side in 0..2 {
         let outcome = catch_unwind(AssertUnwindSafe(|| {

@@ -111,7 +111,14 @@ fn a_broadcast_whose_calls_panic_with_payloads_that_panic_when_dropped_returns()
 
 #[test]
 fn a_join_whose_halves_both_panic_with_payloads_that_panic_when_dropped_reraises_the_first() {
-    let pool = WorkStealingPool::new(1).unwrap();
+    // One worker runs both halves itself, without queuing `b`; two share.
+    for threads in [1, 2] {
+        let pool = WorkStealingPool::new(threads).unwrap();
+        join_both_panicking_on(pool);
+    }
+}
+
+fn join_both_panicking_on(pool: WorkStealingPool) {
     let result = finishes("join", move || {
         pool.install(|| {
             catch_unwind(AssertUnwindSafe(|| {

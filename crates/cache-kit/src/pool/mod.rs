@@ -405,7 +405,9 @@ impl WorkStealingPool {
     /// On a pool thread `b` is queued on the caller's deque (no
     /// allocation) where an idle worker may steal it, while the caller runs
     /// `a`, then `b` itself if nobody took it; if `b` was stolen, the
-    /// caller runs other jobs, else sleeps, until it is done. From outside
+    /// caller runs other jobs, else sleeps, until it is done. The only
+    /// thread of a one-thread pool runs `a` and then `b` without queuing
+    /// `b`, since no other worker could steal it. From outside
     /// the pool, `a` runs on the caller and `b` in the pool; a caller on a
     /// thread of another pool serves its own pool's jobs meanwhile (see
     /// [`scope`](Self::scope)).

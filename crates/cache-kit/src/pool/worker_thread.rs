@@ -36,6 +36,8 @@ pub(crate) struct WorkerThread {
     /// Spare blocks for the heap jobs this thread spawns (see
     /// `job_blocks.rs`).
     pub(crate) job_blocks: JobBlocks,
+    /// The pool's only worker: nobody steals from its deque (see `join`).
+    alone: bool,
 }
 
 thread_local! {
@@ -64,7 +66,6 @@ impl Drop for Installed {
 impl WorkerThread {
     pub(crate) fn new(shared: Arc<PoolShared>, index: usize, deque: Worker<JobRef>) -> Self {
         Self {
-            shared,
             index,
             deque,
             // Wrapping: any bits make a seed (a plain multiply overflowed
@@ -72,6 +73,8 @@ impl WorkerThread {
             victim_seed: Cell::new((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
             retired: Cell::new(false),
             job_blocks: JobBlocks::new(),
+            alone: shared.stealers.len() == 1,
+            shared,
         }
     }
 
@@ -209,6 +212,10 @@ impl WorkerThread {
     /// was not stolen; if it was, this worker waits for it
     /// ([`wait_until`](Self::wait_until)). Re-raises a panic of either
     /// (`a`'s first) after both finished.
+    ///
+    /// The only worker of its pool runs `a` and then `b` without queuing
+    /// `b`: only the pool's other workers steal from a deque, so nobody
+    /// could take it, and the push and the fenced pop would buy nothing.
     pub(crate) fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
         A: FnOnce() -> RA + Send,
@@ -216,6 +223,11 @@ impl WorkerThread {
         RA: Send,
         RB: Send,
     {
+        if self.alone {
+            let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+            let b_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(b));
+            return Self::joined(a_result, b_result);
+        }
         let worker = self;
         let b_job = StackJob::new(b);
         // SAFETY: `b_job` stays in place until the loop below sees it done
@@ -239,6 +251,14 @@ impl WorkerThread {
                 }
             }
         };
+        Self::joined(a_result, b_result)
+    }
+
+    /// Both results of a `join`, or the panic to re-raise (`a`'s first).
+    fn joined<RA, RB>(
+        a_result: std::thread::Result<RA>,
+        b_result: std::thread::Result<RB>,
+    ) -> (RA, RB) {
         match (a_result, b_result) {
             (Ok(a), Ok(b)) => (a, b),
             // The other half's result is not dropped while the panic
