@@ -30,7 +30,9 @@
 //!   each run are printed to stderr. Under `tracing`, ours runs as the
 //!   `LoggerLayer` on a `Registry` and as the `MakeWriter` of the same
 //!   `fmt` subscriber tracing-appender's `non_blocking` runs under, each in
-//!   both modes. Two `floor:` rows time the message formatted into a
+//!   both modes. tracing-appender runs twice: as it comes (lossy: a full
+//!   channel drops the line, like our DropNewest) and with `lossy(false)`
+//!   (it blocks, like our Block); its drops go to stderr too. Two `floor:` rows time the message formatted into a
 //!   reused `String` with no logger at all (at 1 thread also with the other
 //!   core kept busy, as a writer thread keeps it): what this machine gives
 //!   any logger.
@@ -663,14 +665,11 @@ fn peer_loggers(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> 
     vec![
         (
             "tracing-appender non_blocking + fmt",
-            Box::new(move || {
-                let (writer, guard) = tracing_appender::non_blocking(log_file("tracing"));
-                let subscriber = tracing_subscriber::fmt().with_writer(writer).finish();
-                let dispatch = tracing::Dispatch::new(subscriber);
-                let timed = time_events(threads, calls, &dispatch);
-                drop(guard);
-                timed
-            }),
+            Box::new(move || tracing_appender_turn(threads, calls, true)),
+        ),
+        (
+            "tracing-appender non_blocking (lossy(false)) + fmt",
+            Box::new(move || tracing_appender_turn(threads, calls, false)),
         ),
         (
             "Mutex<BufWriter<File>> (log)",
@@ -694,6 +693,28 @@ fn peer_loggers(threads: usize, calls: usize) -> Vec<LatencyContender<'static>> 
             }),
         ),
     ]
+}
+
+/// One turn of tracing-appender's `non_blocking` under `fmt`: lossy (its
+/// default, which drops a line when its 128k-line channel is full, as our
+/// DropNewest does) or not (it then blocks, as our Block does). Its drops
+/// go to stderr, as ours do.
+fn tracing_appender_turn(threads: usize, calls: usize, lossy: bool) -> Timed {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(lossy)
+        .finish(log_file("tracing"));
+    let dropped = writer.error_counter();
+    let subscriber = tracing_subscriber::fmt().with_writer(writer).finish();
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let timed = time_events(threads, calls, &dispatch);
+    drop(dispatch);
+    drop(guard);
+    eprintln!(
+        "tracing-appender non_blocking (lossy {lossy}), {threads} thread(s): {} of {} lines dropped",
+        dropped.dropped_lines(),
+        threads * calls
+    );
+    timed
 }
 
 /// The latency runs at `threads` threads: every implementation (and the
