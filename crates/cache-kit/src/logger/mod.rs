@@ -430,64 +430,12 @@ impl Shared {
             target,
             text,
         };
-        let queued = match shared.overflow {
-            Overflow::DropNewest => {
-                match shared.queue.push(entry) {
-                    Ok(()) => true,
-                    Err(refused) => {
-                        // Release: pairs with `stats` (see there); the writer
-                        // reports it in band.
-                        shared.dropped.fetch_add(1, Ordering::Release);
-                        shared.wake_writer();
-                        shared.spares.recycle(refused.text);
-                        false
-                    }
-                }
-            }
-            Overflow::Block => {
-                let backoff = Backoff::new();
-                let mut entry = entry;
-                loop {
-                    match shared.queue.push(entry) {
-                        Ok(()) => break true,
-                        Err(refused) => entry = refused,
-                    }
-                    if shared.on_writer_thread() || on_some_writer_thread() {
-                        // A sink that logs, on a writer thread: through its
-                        // own logger only this thread makes room, so
-                        // waiting would hang it for good; through another,
-                        // that one's writer may be waiting on this one (two
-                        // sinks logging into each other). Dropped and
-                        // counted instead.
-                        drop(entry);
-                        // Release: pairs with `stats` (see there); the writer
-                        // reports it in band.
-                        shared.dropped.fetch_add(1, Ordering::Release);
-                        break false;
-                    }
-                    shared.wake_writer();
-                    if !backoff.is_completed() {
-                        backoff.snooze();
-                        continue;
-                    }
-                    // Wait until the writer pops (see `room.rs`); the push
-                    // is tried once more after this thread counts as a
-                    // waiter.
-                    let mut refused_again = None;
-                    shared.room.wait_unless(|| match shared.queue.push(entry) {
-                        Ok(()) => true,
-                        Err(refused) => {
-                            refused_again = Some(refused);
-                            shared.wake_writer();
-                            false
-                        }
-                    });
-                    match refused_again {
-                        Some(refused) => entry = refused,
-                        None => break true,
-                    }
-                }
-            }
+        // The full buffer's handling is out of line: inlined, it cost every
+        // call (callgrind, a `log::info!` with two arguments: Block 1,185
+        // instructions before, DropNewest 1,144; both 1,125 after).
+        let queued = match shared.queue.push(entry) {
+            Ok(()) => true,
+            Err(refused) => shared.overflowed(refused),
         };
         if queued {
             // The writer counts the records it pops as finished (see
@@ -495,6 +443,64 @@ impl Shared {
             admission.hand_over();
         } else {
             drop(admission);
+        }
+    }
+
+    /// The record `refused` found the buffer full: dropped and counted
+    /// ([`Overflow::DropNewest`]), or queued once there is room
+    /// ([`Overflow::Block`], except on a writer thread, where it is
+    /// dropped and counted too). Returns whether it was queued.
+    #[cold]
+    #[inline(never)]
+    fn overflowed(&self, refused: Entry) -> bool {
+        let shared = self;
+        if shared.overflow == Overflow::DropNewest {
+            // Release: pairs with `stats` (see there); the writer reports it
+            // in band.
+            shared.dropped.fetch_add(1, Ordering::Release);
+            shared.wake_writer();
+            shared.spares.recycle(refused.text);
+            return false;
+        }
+        let backoff = Backoff::new();
+        let mut entry = refused;
+        loop {
+            if shared.on_writer_thread() || on_some_writer_thread() {
+                // A sink that logs, on a writer thread: through its own
+                // logger only this thread makes room, so waiting would hang
+                // it for good; through another, that one's writer may be
+                // waiting on this one (two sinks logging into each other).
+                // Dropped and counted instead.
+                drop(entry);
+                // Release: pairs with `stats` (see there); the writer
+                // reports it in band.
+                shared.dropped.fetch_add(1, Ordering::Release);
+                return false;
+            }
+            shared.wake_writer();
+            if backoff.is_completed() {
+                // Wait until the writer pops (see `room.rs`); the push is
+                // tried once more after this thread counts as a waiter.
+                let mut refused_again = None;
+                shared.room.wait_unless(|| match shared.queue.push(entry) {
+                    Ok(()) => true,
+                    Err(refused) => {
+                        refused_again = Some(refused);
+                        shared.wake_writer();
+                        false
+                    }
+                });
+                match refused_again {
+                    Some(refused) => entry = refused,
+                    None => return true,
+                }
+            } else {
+                backoff.snooze();
+                match shared.queue.push(entry) {
+                    Ok(()) => return true,
+                    Err(refused) => entry = refused,
+                }
+            }
         }
     }
 }
