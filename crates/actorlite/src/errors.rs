@@ -30,7 +30,9 @@ use atomics_kit::SizeError;
 #[non_exhaustive]
 pub enum SpawnError {
     /// A bounded mailbox of capacity zero (no message could ever be
-    /// queued) or above [`Mailbox::MAX_BOUNDED`](crate::Mailbox::MAX_BOUNDED).
+    /// queued), above [`Mailbox::MAX_BOUNDED`](crate::Mailbox::MAX_BOUNDED),
+    /// or one whose slots the allocator refused
+    /// ([`SizeError::is_allocation_failure`]).
     InvalidSize(SizeError),
     /// The name holds a NUL byte, which no thread name may (given back).
     InvalidName(String),

@@ -30,10 +30,13 @@ impl Mailbox {
     /// message, 65 MiB for a 1 KiB one). A bound that large is already
     /// little backpressure; beyond it, use [`Mailbox::Unbounded`], which
     /// allocates as messages come. The bound counts messages, not bytes:
-    /// slots the allocator cannot provide (64 GiB for 1 MiB messages at
-    /// this bound) abort the process as `spawn` allocates them, as
-    /// `Vec::with_capacity` does. Large messages want a `Box`, or a
-    /// smaller bound.
+    /// slots the allocator refuses (64 GiB for 1 MiB messages at this
+    /// bound) make `spawn` return [`SpawnError::InvalidSize`](crate::SpawnError::InvalidSize) (a
+    /// [`SizeError`](crate::SizeError) whose `is_allocation_failure()` is
+    /// true) instead of aborting the process, as `Vec::with_capacity`
+    /// would; a system that overcommits memory may grant them and kill the
+    /// process later, as they are written. Large messages want a `Box`, or
+    /// a smaller bound.
     ///
     /// # Examples
     ///

@@ -53,7 +53,8 @@ impl<M> MailboxQueue<M> {
     ///
     /// # Errors
     ///
-    /// A capacity of 0, or one too large for the ring.
+    /// A capacity of 0, one too large for the ring, or one whose slots the
+    /// allocator refused.
     pub(crate) fn new(mailbox: Mailbox) -> Result<(Self, MailboxTaker), SizeError> {
         Ok(match mailbox {
             Mailbox::Bounded(capacity) => {

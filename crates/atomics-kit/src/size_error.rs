@@ -4,7 +4,8 @@ use std::error::Error;
 use std::fmt;
 
 /// A size argument (a capacity, a number of shards, workers or threads)
-/// was zero, or larger than the most the type can serve.
+/// was zero, larger than the most the type can serve, or more than the
+/// allocator would provide memory for.
 ///
 /// Every crate of the workspace refuses a size with this type: a function
 /// that can fail only that way returns it directly, and an error enum with
@@ -27,8 +28,22 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SizeError {
     argument: &'static str,
-    /// `None` for a size of zero, else the largest size accepted.
-    max: Option<usize>,
+    refusal: Refusal,
+}
+
+/// Why a size was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Refusal {
+    Zero,
+    /// Above the largest size accepted, `max`.
+    TooLarge {
+        max: usize,
+    },
+    /// Within the limits, but the allocator refused the memory `size`
+    /// needs.
+    Unallocated {
+        size: usize,
+    },
 }
 
 impl SizeError {
@@ -37,7 +52,7 @@ impl SizeError {
     pub const fn zero(argument: &'static str) -> Self {
         Self {
             argument,
-            max: None,
+            refusal: Refusal::Zero,
         }
     }
 
@@ -46,7 +61,33 @@ impl SizeError {
     pub const fn too_large(argument: &'static str, max: usize) -> Self {
         Self {
             argument,
-            max: Some(max),
+            refusal: Refusal::TooLarge { max },
+        }
+    }
+
+    /// The error for an `argument` of `size`, within its limits, whose
+    /// memory the allocator refused (a constructor that allocates up front
+    /// returns it instead of aborting the process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use atomics_kit::SizeError;
+    ///
+    /// let error = SizeError::allocation_failed("capacity", 1 << 20);
+    /// assert!(error.is_allocation_failure());
+    /// assert!(!error.is_zero());
+    /// assert_eq!(error.max(), None);
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`capacity` of 1048576 needs more memory than the allocator provided"
+    /// );
+    /// ```
+    #[must_use]
+    pub const fn allocation_failed(argument: &'static str, size: usize) -> Self {
+        Self {
+            argument,
+            refusal: Refusal::Unallocated { size },
         }
     }
 
@@ -56,16 +97,26 @@ impl SizeError {
         self.argument
     }
 
-    /// Whether the size was zero (else it was too large).
+    /// Whether the size was zero.
     #[must_use]
     pub const fn is_zero(&self) -> bool {
-        self.max.is_none()
+        matches!(self.refusal, Refusal::Zero)
+    }
+
+    /// Whether the size was within its limits but the allocator refused
+    /// the memory it needs ([`allocation_failed`](Self::allocation_failed)).
+    #[must_use]
+    pub const fn is_allocation_failure(&self) -> bool {
+        matches!(self.refusal, Refusal::Unallocated { .. })
     }
 
     /// For a size too large, the largest the argument accepts.
     #[must_use]
     pub const fn max(&self) -> Option<usize> {
-        self.max
+        match self.refusal {
+            Refusal::TooLarge { max } => Some(max),
+            Refusal::Zero | Refusal::Unallocated { .. } => None,
+        }
     }
 
     /// `Ok(size)` when `1 <= size <= max`, the error naming `argument`
@@ -118,9 +169,14 @@ impl SizeError {
 
 impl fmt::Display for SizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.max {
-            None => write!(f, "`{}` must be at least 1, not 0", self.argument),
-            Some(max) => write!(f, "`{}` must be at most {max}", self.argument),
+        match self.refusal {
+            Refusal::Zero => write!(f, "`{}` must be at least 1, not 0", self.argument),
+            Refusal::TooLarge { max } => write!(f, "`{}` must be at most {max}", self.argument),
+            Refusal::Unallocated { size } => write!(
+                f,
+                "`{}` of {size} needs more memory than the allocator provided",
+                self.argument
+            ),
         }
     }
 }

@@ -118,12 +118,11 @@ impl<T> BoundedQueue<T> {
     ///
     /// [`SizeError`] if `capacity` is 0 or above
     /// [`MAX_CAPACITY`](Self::MAX_CAPACITY), this `T`'s largest (the error
-    /// names it).
-    ///
-    /// # Panics
-    ///
-    /// Like `Vec::with_capacity`, the process aborts if the allocator
-    /// cannot provide the slots.
+    /// names it), or if the allocator refuses the slots
+    /// ([`SizeError::is_allocation_failure`]; where `Vec::with_capacity`
+    /// would abort the process). On a system that overcommits memory the
+    /// allocation may be granted and the process killed later, as the
+    /// slots are written: only what the allocator refuses is caught.
     ///
     /// # Examples
     ///
@@ -136,8 +135,11 @@ impl<T> BoundedQueue<T> {
     /// ```
     pub fn new(capacity: usize) -> Result<Self, SizeError> {
         SizeError::check("capacity", capacity, Self::MAX_CAPACITY)?;
+        let Some(queue) = Ring::try_new(capacity) else {
+            return Err(SizeError::allocation_failed("capacity", capacity));
+        };
         Ok(Self {
-            queue: Ring::new(capacity),
+            queue,
             producers: AtomicUsize::new(0),
             not_empty: WaitSet::new(),
             not_full: WaitSet::new(),

@@ -70,17 +70,23 @@ impl<T> Ring<T> {
 
     /// An open, empty ring of `capacity` slots (at least 1, at most
     /// [`max_capacity`](Self::max_capacity); the caller bounds it well
-    /// below `usize::MAX / 4`, which the position layout needs).
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// below `usize::MAX / 4`, which the position layout needs), or `None`
+    /// if the allocator refuses the slots (where `Box::new_uninit_slice`
+    /// would abort the process).
+    pub(crate) fn try_new(capacity: usize) -> Option<Self> {
         assert!(
             capacity > 0 && capacity <= usize::MAX / 4,
             "ring capacity {capacity} out of range"
         );
         let closed_bit = (capacity + 1).next_power_of_two();
+        let mut slots = Vec::<Slot<T>>::new();
+        slots.try_reserve_exact(capacity).ok()?;
         // Built in place on the heap: a slot of a large value never passes
         // through the stack, in a debug build either.
-        let mut slots = Box::<[Slot<T>]>::new_uninit_slice(capacity);
-        for (index, slot) in slots.iter_mut().enumerate() {
+        for (index, slot) in slots.spare_capacity_mut()[..capacity]
+            .iter_mut()
+            .enumerate()
+        {
             let slot = slot.as_mut_ptr();
             // SAFETY: `slot` points into the new, unaliased allocation; each
             // field is written in place through raw pointers (no reference
@@ -95,15 +101,17 @@ impl<T> Ring<T> {
                 }
             }
         }
-        // SAFETY: every slot was initialised above.
-        let slots = unsafe { slots.assume_init() };
-        Self {
+        // SAFETY: the first `capacity` slots, reserved above, were each
+        // initialised above.
+        unsafe { slots.set_len(capacity) };
+        Some(Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
-            slots,
+            // Reserved exactly: no reallocation here in practice.
+            slots: slots.into_boxed_slice(),
             closed_bit,
             one_lap: closed_bit * 2,
-        }
+        })
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -311,7 +319,7 @@ impl<T> Ring<T> {
     }
 }
 
-/// Writes an empty cell at `cell`: out of line, so that `Ring::new`'s frame
+/// Writes an empty cell at `cell`: out of line, so that `Ring::try_new`'s frame
 /// holds no `MaybeUninit<T>` (a debug build reserves a frame's every local,
 /// called or not).
 ///
