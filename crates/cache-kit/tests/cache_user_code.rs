@@ -1141,3 +1141,123 @@ fn r20_a_drop_using_the_cache_after_a_key_clone_panicked_in_iter_or_retain_never
     })
     .expect("iter or retain hung");
 }
+
+// 21. An entry whose key's and value's `Drop` both panic, removed by any
+//     operation but `remove`: the key and value were dropped as one item,
+//     so the value's panic came while the key's unwound, and the process
+//     aborted (a break run: insert replacing or evicting, clear, retain,
+//     get of an expired entry, remove_expired).
+/// Whether the bombs below go off (not while a case's cache is dropped).
+static R21_ARMED: AtomicBool = AtomicBool::new(false);
+#[derive(Debug, Clone)]
+struct R21Key(u32, bool);
+impl Drop for R21Key {
+    fn drop(&mut self) {
+        if self.1 && R21_ARMED.load(SeqCst) {
+            panic!("the drop of key {}", self.0);
+        }
+    }
+}
+impl PartialEq for R21Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for R21Key {}
+impl Hash for R21Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+#[derive(Debug, Clone)]
+struct R21Val(bool);
+impl Drop for R21Val {
+    fn drop(&mut self) {
+        if self.0 && R21_ARMED.load(SeqCst) {
+            panic!("the drop of a value");
+        }
+    }
+}
+
+/// Runs `op` on a fresh cache holding key 1, whose key and value both
+/// panic when dropped; `op` must remove that entry (a replacement stores
+/// a new value for key 1), and its panic reach the caller.
+fn r21_case(what: &str, ttl: bool, op: impl FnOnce(&Cache<R21Key, R21Val>)) {
+    let builder = cache_kit::CacheBuilder::new(1);
+    let builder = if ttl {
+        builder.time_to_live(Duration::from_millis(1))
+    } else {
+        builder
+    };
+    let cache = builder.build().unwrap();
+    cache.insert(R21Key(1, true), R21Val(true));
+    if ttl {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    R21_ARMED.store(true, SeqCst);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| op(&cache)));
+    R21_ARMED.store(false, SeqCst);
+    assert!(
+        outcome.is_err(),
+        "{what}: the drop's panic reaches the caller"
+    );
+    let left = cache.peek(&R21Key(1, false));
+    assert!(
+        left.as_ref().is_none_or(|value| !value.0),
+        "{what}: the old value is gone"
+    );
+}
+
+#[test]
+#[ignore]
+fn r21_child() {
+    r21_case("insert replacing", false, |c| {
+        c.insert(R21Key(1, false), R21Val(false));
+    });
+    r21_case("insert evicting", false, |c| {
+        c.insert(R21Key(2, false), R21Val(false));
+    });
+    r21_case("clear", false, Cache::clear);
+    r21_case("retain", false, |c| c.retain(|_, _| false));
+    r21_case("get of an expired entry", true, |c| {
+        let _ = c.get(&R21Key(1, false));
+    });
+    r21_case("remove_expired", true, Cache::remove_expired);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn r21_an_entry_whose_key_and_value_drops_both_panic_never_aborts() {
+    passes_in_child("r21_child");
+}
+
+// 22. `remove_expired` and `retain` stopped at the first segment where the
+//     listener (or a `Drop`) panicked: the segments after it kept their
+//     entries (a break run: 27 to 37 of 40 left).
+#[test]
+fn r22_remove_expired_and_retain_reach_every_segment_past_a_panicking_listener() {
+    let build = |ttl: bool| -> Cache<u64, u64> {
+        let builder = cache_kit::CacheBuilder::new(100)
+            .segments(4)
+            .eviction_listener(|_: &u64, _: &u64, _: RemovalCause| panic!("the listener"));
+        let builder = if ttl {
+            builder.time_to_live(Duration::from_millis(1))
+        } else {
+            builder
+        };
+        let cache = builder.build().unwrap();
+        for key in 0..40 {
+            cache.insert(key, key);
+        }
+        cache
+    };
+    let expiring = build(true);
+    std::thread::sleep(Duration::from_millis(20));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| expiring.remove_expired()));
+    assert!(outcome.is_err(), "the listener's panic reaches the caller");
+    assert_eq!(expiring.len(), 0, "remove_expired reached every segment");
+    let retained = build(false);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| retained.retain(|_, _| false)));
+    assert!(outcome.is_err(), "the listener's panic reaches the caller");
+    assert_eq!(retained.len(), 0, "retain reached every segment");
+}

@@ -82,7 +82,17 @@ impl<K, V> Garbage<K, V> {
             if let (Item::Entry(key, value, cause), Some(listener)) = (&item, listener) {
                 panics.catch(|| listener(key, value, *cause));
             }
-            panics.drop_value(item);
+            // Key and value one at a time: dropped as one item, a panic of
+            // the key's `Drop` went on to drop the value while unwinding,
+            // and a second panic there aborted the process (a break run).
+            match item {
+                Item::Entry(key, value, _) => {
+                    panics.drop_value(key);
+                    panics.drop_value(value);
+                }
+                Item::Key(key) => panics.drop_value(key),
+                Item::Value(value) => panics.drop_value(value),
+            }
         }
         panics.resume();
     }

@@ -497,12 +497,19 @@ where
         }
         let now = self.now();
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        // Every segment, even after a listener or a `Drop` panicked in one
+        // (a break run: the segments after it kept their expired entries);
+        // the first panic goes on at the end.
+        let mut panics = FirstPanic::new();
         for segment in self.segments.iter() {
-            self.collecting(|garbage| {
-                let mut policy = segment.lock();
-                policy.remove_all_expired(&self.map, &expired, &self.budget, garbage);
+            panics.catch(|| {
+                self.collecting(|garbage| {
+                    let mut policy = segment.lock();
+                    policy.remove_all_expired(&self.map, &expired, &self.budget, garbage);
+                });
             });
         }
+        panics.resume();
     }
 
     /// Whether `key` is cached. Unlike [`get`](Self::get), not a hit: it
@@ -1037,8 +1044,11 @@ where
     ///
     /// # Panics
     ///
-    /// If `keep` panics (the segments already done stay done), or as
-    /// [`remove`](Self::remove).
+    /// If `keep`, or a key's or value's `Clone`, panics: the segments
+    /// already done stay done, and the rest are kept. If the eviction
+    /// listener or a removed key's or value's `Drop` panics: after every
+    /// segment was done (and every other entry told and dropped). As
+    /// [`remove`](Self::remove) otherwise.
     ///
     /// # Examples
     ///
@@ -1054,20 +1064,32 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        // User code (`keep`, `Clone`, the listener, `Drop`) is caught, so
+        // that a panic leaves no copy to drop while unwinding (a second
+        // panic there would abort) and the refusals so far still count; a
+        // panic of the listener or a `Drop` does not stop the segments
+        // after it (a break run: they kept every entry), one of `keep` or a
+        // `Clone` does. The first panic goes on at the end.
+        let mut panics = FirstPanic::new();
+        // Once `keep` panicked it is not called again: the rest are kept.
+        let mut keep_panicked = false;
         for segment in self.segments.iter() {
+            if keep_panicked {
+                break;
+            }
             let expired = |slot: &Slot<V>| self.is_expired_now(slot);
             // The segment's lock is released at the end of this statement
-            // (a temporary); a panic of a `Clone` is resumed after it, in
-            // the next, its copies dropped with no lock held.
+            // (a temporary); a panic of a `Clone` is taken after it, in the
+            // next, its copies dropped with no lock held.
             let copied = segment.lock().snapshot(&self.map, &expired);
-            let copies = copied.unwrap_or_else(|partial| partial.resume());
-            // `keep` and the copies' drops are user code: each is caught, so
-            // that a panic leaves no copy to drop while unwinding (a second
-            // panic there would abort) and the refusals so far still count.
-            let mut panics = FirstPanic::new();
+            let copies = match copied {
+                Ok(copies) => copies,
+                Err(partial) => {
+                    panics.catch(|| partial.resume());
+                    break;
+                }
+            };
             let mut refused = Vec::new();
-            // Once `keep` panicked it is not called again: the rest are kept.
-            let mut keep_panicked = false;
             for (key, version, value) in copies {
                 let kept = keep_panicked
                     || panics.catch(|| keep(&key, &value)).unwrap_or_else(|| {
@@ -1104,10 +1126,8 @@ where
                     panics.drop_value(key);
                 }
             }
-            if panics.caught() {
-                panics.resume();
-            }
         }
+        panics.resume();
     }
 
     /// The entries, as copies: an iterator that takes one segment at a

@@ -94,7 +94,12 @@ impl<K, V> PartialSnapshot<K, V> {
     /// Drops the copies (each `Drop`'s panic caught: the first panic is the
     /// one resumed) and resumes the panic. Call it with no lock held.
     pub(crate) fn resume(self) -> ! {
-        self.entries.into_iter().for_each(drop_caught);
+        // Each key and value alone: a tuple's second `Drop` would run while
+        // the first one's panic unwinds, and abort the process.
+        for (key, _, value) in self.entries {
+            drop_caught(key);
+            drop_caught(value);
+        }
         drop_caught(self.unpaired);
         resume_unwind(self.payload)
     }
