@@ -948,7 +948,9 @@ impl Drop for PanickyResult {
 #[test]
 #[ignore = "run in a child process by the test below"]
 fn results_dropped_while_a_panic_is_reraised_child() {
-    let pool = WorkStealingPool::new(2).unwrap();
+    // Three workers: two broadcast results to drop while call 0's panic
+    // is re-raised (dropped as one `Vec`, the second one's panic aborted).
+    let pool = WorkStealingPool::new(3).unwrap();
     let drops = Arc::new(AtomicUsize::new(0));
     let expect = |what: &str, result: std::thread::Result<()>, message: &str| {
         let payload = result.expect_err(what);

@@ -117,10 +117,16 @@ where
         panics.keep(payload);
     }
     panics.drop_value(op);
-    if let Some(payload) = panics.take() {
+    if panics.caught() {
         // The other calls' results are not dropped while the panic
-        // unwinds.
-        reraise::resume_after_dropping(payload, slots);
+        // unwinds, and each alone: dropped as one `Vec`, a second result
+        // whose `Drop` panics did so while the first one's panic unwound,
+        // and the process aborted (three workers or more).
+        for slot in slots {
+            panics.drop_value(slot);
+        }
+        panics.resume();
+        unreachable!("a panic was pending");
     }
     slots
         .into_iter()
