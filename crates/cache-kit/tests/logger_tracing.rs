@@ -85,6 +85,73 @@ impl std::error::Error for Outer {
 
 impl std::error::Error for Inner {}
 
+/// `record` as tracing-log's `LogTracer` hands it to the subscriber (what
+/// `tracing_subscriber`'s `.init()` installs for `log` records), without
+/// installing a global logger.
+fn bridged(record: &log::Record<'_>) {
+    tracing_log::format_trace(record).unwrap();
+}
+
+#[test]
+fn log_records_bridged_into_tracing_keep_their_target_for_filter_and_line() {
+    // A break run: filed under the target `log` with four `log.*` fields,
+    // and a debug record a `myapp=debug` directive allowed was filtered
+    // out, counted nowhere.
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .filter("warn,myapp=debug")
+        .unwrap()
+        .start();
+    with_layer(&logger, || {
+        let record = |level, target, args| {
+            bridged(
+                &log::Record::builder()
+                    .level(level)
+                    .target(target)
+                    .args(args)
+                    .module_path_static(Some("myapp::db"))
+                    .file_static(Some("src/db.rs"))
+                    .line(Some(7))
+                    .build(),
+            );
+        };
+        record(log::Level::Debug, "myapp::db", format_args!("log debug"));
+        record(log::Level::Warn, "myapp::db", format_args!("log warn"));
+        record(log::Level::Info, "other", format_args!("filtered"));
+        tracing::debug!(target: "myapp::db", "tracing debug");
+    });
+    logger.flush();
+    assert_eq!(
+        bodies(&sink),
+        [
+            "DEBUG myapp::db: log debug",
+            "WARN myapp::db: log warn",
+            "DEBUG myapp::db: tracing debug",
+        ]
+    );
+    let stats = logger.stats();
+    assert_eq!((stats.logged, stats.written, stats.dropped), (3, 3, 0));
+}
+
+#[test]
+fn a_bridged_log_record_shows_its_span_context_after_its_target() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone()).start();
+    with_layer(&logger, || {
+        let span = tracing::info_span!("request", id = 7);
+        let _entered = span.enter();
+        bridged(
+            &log::Record::builder()
+                .level(log::Level::Info)
+                .target("app")
+                .args(format_args!("inside"))
+                .build(),
+        );
+    });
+    logger.flush();
+    assert_eq!(bodies(&sink), ["INFO request{id=7}: app: inside"]);
+}
+
 #[test]
 fn the_layer_writes_errors_with_their_sources_as_fmt_does() {
     let sink = SharedSink::default();

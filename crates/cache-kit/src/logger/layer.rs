@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent as _;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
 use tracing_subscriber::Layer;
@@ -34,6 +35,11 @@ use super::{format_caught, Formatted, Shared, Target};
 /// with `name.sources=[..]` listing its sources). The spans are the
 /// event's, from the root, each `name{fields}` (the fields recorded when
 /// it was created and by `Span::record` since), separated by `:`.
+///
+/// A `log` record that tracing-log's `LogTracer` made an event (what
+/// `tracing_subscriber`'s `.init()` installs with its default features)
+/// is written and filtered under its own target, with the `log.*` fields
+/// tracing-log adds left out, as `fmt` does.
 ///
 /// The logger's promises hold: its level and [`filter`] apply (a `tracing`
 /// target is a module path, like a `log` one), a full buffer drops and
@@ -204,7 +210,14 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let metadata = event.metadata();
+        // A `log` record that tracing-log's `LogTracer` turned into an
+        // event (`tracing_subscriber`'s `.init()` installs it) has the
+        // target `log` and its own in `log.*` fields: filed and filtered
+        // under its own, as `fmt` does (a break run: filed under `log`, and
+        // filtered out silently where a directive named its target).
+        // Reading them runs no user code.
+        let bridged = event.normalized_metadata();
+        let metadata = bridged.as_ref().unwrap_or_else(|| event.metadata());
         let level = log_level(*metadata.level());
         let target = metadata.target();
         let shared = &*self.shared;
@@ -214,13 +227,18 @@ where
         shared.logged.increment();
         let mut span_failed = false;
         // The span context: our own text, copied under the spans'
-        // extension read locks (no user code runs there).
+        // extension read locks (no user code runs there). A bridged
+        // record's target goes first (see `Target::Bridged`).
         let head = |scratch: &mut String| {
+            if bridged.is_some() {
+                scratch.push_str(target);
+            }
+            let start = scratch.len();
             let Some(scope) = ctx.event_scope(event) else {
                 return;
             };
             for span in scope.from_root() {
-                if !scratch.is_empty() {
+                if scratch.len() > start {
                     scratch.push(':');
                 }
                 scratch.push_str(span.name());
@@ -251,7 +269,18 @@ where
             text,
             failed: failed || span_failed,
         };
-        shared.push(level, Target::Spans { target, context }, formatted);
+        let target = if bridged.is_some() {
+            Target::Bridged {
+                target: target.len(),
+                context: context - target.len(),
+            }
+        } else {
+            Target::Spans {
+                target: event.metadata().target(),
+                context,
+            }
+        };
+        shared.push(level, target, formatted);
     }
 }
 
@@ -291,6 +320,11 @@ impl<'a> FieldWriter<'a> {
     }
 
     fn write(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        // tracing-log's fields of a bridged `log` record (its target,
+        // module, file and line), which `fmt` leaves out too.
+        if field.name().starts_with("log.") {
+            return;
+        }
         self.pad();
         let written = match field.name() {
             "message" => self.out.write_fmt(value),

@@ -232,6 +232,14 @@ enum Target {
         target: &'static str,
         context: usize,
     },
+    /// A `log` record that tracing-log's `LogTracer` made an event: its
+    /// target is the record's, not `'static`, so `text` starts with it
+    /// (`target` bytes), then the span context (`context` bytes).
+    #[cfg(feature = "tracing")]
+    Bridged {
+        target: usize,
+        context: usize,
+    },
     /// A line formatted by someone else (`tracing_subscriber::fmt`),
     /// written as it is.
     #[cfg(feature = "tracing")]
@@ -1008,6 +1016,12 @@ impl Writer {
             Target::Spans { target, context } => {
                 let (context, message) = text.split_at(context);
                 (context, target.as_bytes(), message)
+            }
+            #[cfg(feature = "tracing")]
+            Target::Bridged { target, context } => {
+                let (target, rest) = text.split_at(target);
+                let (context, message) = rest.split_at(context);
+                (context, target, message)
             }
             #[cfg(feature = "tracing")]
             Target::Raw => {
