@@ -181,7 +181,7 @@ fn concurrent_weighted_inserts_across_segments_are_never_refused() {
     // 105 refused in 2 s: an insert that found no room scanned the other
     // segments one by one, and took entries moving behind its scan for
     // "nothing left to evict".
-    let per_thread: u64 = if cfg!(miri) { 200 } else { 40_000 };
+    let per_thread: u64 = if cfg!(miri) { 50 } else { 40_000 };
     for weigh_all_the_capacity in [false, true] {
         let cache: Cache<u64, u64> = CacheBuilder::new(100)
             .segments(64)
