@@ -463,6 +463,44 @@ fn a_join_on_another_pool_that_joins_back_on_the_first_does_not_deadlock() {
 }
 
 #[test]
+fn a_join_half_waiting_on_another_pool_for_the_other_half_does_not_deadlock() {
+    // `a` waits, through pool B, for a message only `b` sends. A waiting
+    // pool thread serves its own pool meanwhile, so it runs `b`: at any
+    // thread count of A. A one-thread A ran `a` and then `b` without
+    // queuing `b` (a break run: every way of waiting on B deadlocked).
+    type Wait = fn(&WorkStealingPool, mpsc::Receiver<()>) -> bool;
+    let waits: [(&str, Wait); 4] = [
+        ("install", |b, rx| b.install(move || rx.recv().is_ok())),
+        // From outside B, `join` runs its first half on the caller: the
+        // wait must be the second half's, which runs on B.
+        ("join", |b, rx| b.join(|| (), move || rx.recv().is_ok()).1),
+        ("scope", |b, rx| {
+            let rx = std::sync::Mutex::new(rx);
+            let mut got = false;
+            b.scope(|s| {
+                s.spawn(|_| got = rx.lock().unwrap().recv().is_ok());
+            });
+            got
+        }),
+        ("broadcast", |b, rx| {
+            let rx = std::sync::Mutex::new(rx);
+            b.broadcast(|_| rx.lock().unwrap().recv().is_ok())[0]
+        }),
+    ];
+    for threads_of_a in [1, 2] {
+        for (how, wait) in waits {
+            let got = without_hanging(how, move || {
+                let a = WorkStealingPool::new(threads_of_a).unwrap();
+                let b = WorkStealingPool::new(1).unwrap();
+                let (tx, rx) = mpsc::channel();
+                a.install(|| pool::join(|| wait(&b, rx), move || tx.send(()).unwrap()).0)
+            });
+            assert!(got, "{how}, {threads_of_a} thread(s) in A");
+        }
+    }
+}
+
+#[test]
 fn a_scope_on_another_pool_whose_task_scopes_back_on_the_first_does_not_deadlock() {
     let result = without_hanging("B.scope(A.scope(..)) on A's only thread", || {
         on_a_task_of_a_with_b(|a, b| {
@@ -640,6 +678,46 @@ fn the_free_functions_outside_a_pool_and_install_after_shutdown_panic_with_their
     pool.shutdown();
     let payload = catch_unwind(AssertUnwindSafe(|| pool.install(|| 1))).unwrap_err();
     assert!(panic_text(&*payload).contains("install"));
+}
+
+/// A capture whose `Drop` panics, always (while another panic unwinds
+/// too: that is the abort the test looks for).
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("the drop of capture {}", self.0);
+    }
+}
+
+/// A refused `join`, both closures holding a capture that panics when
+/// dropped: the call panics (with the refusal's message), never aborts.
+/// Run in a child process: before the fix, the two closures were dropped as
+/// one tuple, and the second panic, while the first unwound, aborted.
+#[test]
+#[ignore = "run in a child process by the test below"]
+fn refused_joins_with_two_panicking_captures_child() {
+    let refused = |what: &str, call: &dyn Fn(PanicsOnDrop, PanicsOnDrop)| {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            call(PanicsOnDrop("a"), PanicsOnDrop("b"));
+        }));
+        let payload = outcome.expect_err(what);
+        assert!(panic_text(&*payload).contains("join"), "{what}");
+    };
+    refused("pool::join outside a pool", &|a, b| {
+        pool::join(move || drop(a), move || drop(b));
+    });
+    let shut = WorkStealingPool::new(1).unwrap();
+    shut.shutdown();
+    refused("join after shutdown", &|a, b| {
+        shut.join(move || drop(a), move || drop(b));
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn a_refused_join_whose_two_closures_panic_when_dropped_never_aborts() {
+    passes_in_child("refused_joins_with_two_panicking_captures_child");
 }
 
 #[test]

@@ -77,7 +77,7 @@ where
 {
     WorkerThread::with_current(|worker| match worker {
         Some(worker) => worker.join(a, b),
-        None => outside("join", (a, b)),
+        None => outside("join", super::reraise::DropsApart::new(a, b)),
     })
 }
 

@@ -406,8 +406,10 @@ impl WorkStealingPool {
     /// allocation) where an idle worker may steal it, while the caller runs
     /// `a`, then `b` itself if nobody took it; if `b` was stolen, the
     /// caller runs other jobs, else sleeps, until it is done. The only
-    /// thread of a one-thread pool runs `a` and then `b` without queuing
-    /// `b`, since no other worker could steal it. From outside
+    /// thread of a one-thread pool keeps `b` on a stack of its own instead
+    /// (no other worker could steal it, so it skips the deque's fences),
+    /// from which it runs `b` after `a`, or while `a` waits (on another
+    /// pool, say). From outside
     /// the pool, `a` runs on the caller and `b` in the pool; a caller on a
     /// thread of another pool serves its own pool's jobs meanwhile (see
     /// [`scope`](Self::scope)).
@@ -467,9 +469,14 @@ impl WorkStealingPool {
         RB: Send,
     {
         let mut b_result = None;
-        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.scope_as("join", |s| {
-                s.spawn(|_| b_result = Some(b()));
+        let b_slot = &mut b_result;
+        // Refused (after `shutdown`), the scope drops its body, and with it
+        // both closures: one at a time (see `DropsApart`).
+        let mut halves = reraise::DropsApart::new(a, b);
+        let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            self.scope_as("join", move |s| {
+                let (a, b) = halves.take();
+                s.spawn(move |_| *b_slot = Some(b()));
                 a()
             })
         }));

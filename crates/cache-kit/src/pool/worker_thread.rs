@@ -38,6 +38,10 @@ pub(crate) struct WorkerThread {
     pub(crate) job_blocks: JobBlocks,
     /// The pool's only worker: nobody steals from its deque (see `join`).
     alone: bool,
+    /// The only worker's `join` halves not run yet, newest last: its own
+    /// deque without the deque (see `join`); [`find_job`](Self::find_job)
+    /// takes them first.
+    unqueued: RefCell<Vec<JobRef>>,
 }
 
 thread_local! {
@@ -74,6 +78,7 @@ impl WorkerThread {
             retired: Cell::new(false),
             job_blocks: JobBlocks::new(),
             alone: shared.stealers.len() == 1,
+            unqueued: RefCell::new(Vec::new()),
             shared,
         }
     }
@@ -142,6 +147,14 @@ impl WorkerThread {
     /// stolen from another worker (oldest first), starting at a random
     /// victim; all again while any steal says `Retry`.
     pub(crate) fn find_job(&self) -> Option<JobRef> {
+        // A one-thread pool's `join` halves, which only this worker can
+        // see: a wait inside a first half runs its second (see `join`).
+        if self.alone {
+            let unqueued = self.unqueued.borrow_mut().pop();
+            if unqueued.is_some() {
+                return unqueued;
+            }
+        }
         if let Some(job) = self.deque.pop() {
             return Some(job);
         }
@@ -213,9 +226,13 @@ impl WorkerThread {
     /// ([`wait_until`](Self::wait_until)). Re-raises a panic of either
     /// (`a`'s first) after both finished.
     ///
-    /// The only worker of its pool runs `a` and then `b` without queuing
-    /// `b`: only the pool's other workers steal from a deque, so nobody
-    /// could take it, and the push and the fenced pop would buy nothing.
+    /// The only worker of its pool keeps `b` in a plain stack of its own
+    /// (`unqueued`) instead of its deque: only the pool's other workers
+    /// steal from a deque, so nobody else could take it, and crossbeam's
+    /// push and fenced pop bought nothing. This worker still can: a wait
+    /// inside `a` (on another pool, say, whose task waits for `b`) runs
+    /// other jobs, `b` first ([`find_job`](Self::find_job)); running `a`
+    /// and then `b` regardless deadlocked there (a break run).
     pub(crate) fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
         A: FnOnce() -> RA + Send,
@@ -224,8 +241,28 @@ impl WorkerThread {
         RB: Send,
     {
         if self.alone {
+            let b_job = StackJob::new(b);
+            // SAFETY: `b_job` stays in place until it is seen done or its
+            // JobRef is taken back below; `a` runs under catch_unwind, so
+            // nothing unwinds past it meanwhile.
+            let b_ref = unsafe { b_job.as_job_ref() };
+            self.unqueued.borrow_mut().push(b_ref);
             let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
-            let b_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(b));
+            // Every join `a` made took its own half back before returning,
+            // so `b` is on top, unless a wait inside `a` ran it already.
+            let taken_back = {
+                let mut unqueued = self.unqueued.borrow_mut();
+                let on_top = unqueued.last() == Some(&b_ref);
+                if on_top {
+                    unqueued.pop();
+                }
+                on_top
+            };
+            let b_result = if taken_back {
+                b_job.run_inline()
+            } else {
+                b_job.into_result()
+            };
             return Self::joined(a_result, b_result);
         }
         let worker = self;
