@@ -37,7 +37,10 @@ impl Actor for ByValue {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "miri reports the 256 TiB request as exhaustion, not null")]
+#[cfg_attr(
+    miri,
+    ignore = "miri reports the 256 TiB request as exhaustion, not null"
+)]
 fn a_bounded_mailbox_whose_slots_the_allocator_refuses_is_a_typed_error() {
     // The process aborted here before.
     let error = ActorBuilder::new()
