@@ -38,9 +38,9 @@ pub(crate) struct WorkerThread {
     pub(crate) job_blocks: JobBlocks,
     /// The pool's only worker: nobody steals from its deque (see `join`).
     alone: bool,
-    /// The only worker's `join` halves not run yet, newest last: its own
-    /// deque without the deque (see `join`); [`find_job`](Self::find_job)
-    /// takes them first.
+    /// The only worker's `join` second halves not run yet, newest last: a
+    /// stack only this worker touches, in place of its deque (see `join`);
+    /// [`find_job`](Self::find_job) takes from it first.
     unqueued: RefCell<Vec<JobRef>>,
 }
 
