@@ -130,6 +130,36 @@ fn a_panic_in_join_reaches_the_caller_after_both_halves_ran_on(threads: usize) {
 }
 
 #[test]
+fn a_panic_in_the_second_half_of_a_join_inside_the_pool_reaches_the_caller() {
+    // Inside the pool, `b` usually runs inline after `a`: once uncaught
+    // (`a` returned a value without drop glue), once caught (`a`'s value
+    // must be dropped exactly once, not while `b`'s panic unwinds).
+    for threads in [1, 2] {
+        let pool = WorkStealingPool::new(threads).unwrap();
+        for _ in 0..100 {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                pool.install(|| pool::join(|| 7_u64, || panic!("b failed")))
+            }));
+            assert_eq!(panic_text(&*outcome.unwrap_err()), "b failed");
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                pool.install(|| {
+                    pool::join(|| CountsDrop(Arc::clone(&dropped)), || panic!("b failed"))
+                })
+            }));
+            let payload = outcome.err().expect("b's panic is re-raised");
+            assert_eq!(panic_text(&*payload), "b failed");
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "a's value dropped once");
+        }
+        // The workers survived, and a nested join still adds up.
+        assert_eq!(
+            pool.install(|| pool::join(|| 1, || pool::join(|| 2, || 3))),
+            (1, (2, 3))
+        );
+    }
+}
+
+#[test]
 fn a_panic_in_a_scope_task_is_re_raised_after_the_others_finish() {
     let pool = WorkStealingPool::new(2).unwrap();
     let finished = AtomicUsize::new(0);
