@@ -146,11 +146,9 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// panic of `f`'s own `Drop` (a capture's), after every input ran; `f` is
 /// dropped before any of these panics unwinds out of the call. The lower bound of
 /// the iterator's `size_hint` sizes the output up front, as `collect`
-/// does, but only while the allocator grants that room: an iterator that
-/// claims more items than it has, more than can be allocated (`usize::MAX`,
-/// say), is mapped all the same, its output growing as its items come,
-/// where `collect` and `Vec::extend` panic ("capacity overflow") or abort
-/// the process (an allocation the system refuses).
+/// does: an iterator that claims more items than can be allocated makes
+/// the call panic ("capacity overflow") or the process abort (an
+/// allocation the system refuses), as `Vec::extend` would.
 ///
 /// # Panics policy
 ///
@@ -213,30 +211,14 @@ where
 /// drops `inputs` (user code: its `Drop` may panic) before it returns the
 /// outcomes; a panic of the inputs unwinds once the inputs and outcomes
 /// held are dropped ([`resume_after_dropping`]).
-fn map_in_order<I, F, R>(inputs: I, workers: usize, f: &F) -> Outcomes<R>
+fn map_in_order<I, F, R>(mut inputs: I, workers: usize, f: &F) -> Outcomes<R>
 where
     I: Iterator,
     I::Item: Send,
     F: Fn(I::Item) -> R + Sync,
     R: Send,
 {
-    match vec_for_at_least(inputs.size_hint().0) {
-        Some(results) => map_into(inputs, workers, f, results),
-        // No room for what the inputs claim to hold at least: they are
-        // taken without their claim, which `extend` would trust.
-        None => map_into(WithoutLowerBound(inputs), workers, f, Vec::new()),
-    }
-}
-
-/// [`map_in_order`], the outcomes appended to `results`.
-fn map_into<I, F, R>(mut inputs: I, workers: usize, f: &F, results: Vec<R>) -> Outcomes<R>
-where
-    I: Iterator,
-    I::Item: Send,
-    F: Fn(I::Item) -> R + Sync,
-    R: Send,
-{
-    let mut out = Outcomes::AllOk(results);
+    let mut out = Outcomes::with_capacity(inputs.size_hint().0);
     // One input, or one worker: nothing to share, nothing to time.
     if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
         if let Err(payload) = run_items(inputs, f, &mut out) {
@@ -261,18 +243,9 @@ where
         }
         Probed::Large(split) => split,
     };
-    let room = vec_for_at_least(inputs.size_hint().0);
-    let has_room = room.is_some();
-    let mut rest: Vec<I::Item> = room.unwrap_or_default();
+    let mut rest: Vec<I::Item> = Vec::with_capacity(inputs.size_hint().0);
     // `extend` keeps the inputs collected so far if `inputs` panics.
-    let collected = panic::catch_unwind(AssertUnwindSafe(|| {
-        if has_room {
-            rest.extend(&mut inputs);
-        } else {
-            rest.extend(WithoutLowerBound(&mut inputs));
-        }
-    }));
-    if let Err(payload) = collected {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| rest.extend(&mut inputs))) {
         resume_after_dropping(payload, inputs, rest, out);
     }
     if let Err(payload) = try_drop(inputs) {
@@ -465,38 +438,11 @@ enum Outcomes<R> {
     SomePanicked(Vec<Result<R, ItemPanicked>>),
 }
 
-/// An empty vector with room for more than `lower_bound` items (an
-/// input's `size_hint`), as `extend` reserves for an iterator with that
-/// lower bound; `None` if the allocator refuses it or it overflows. The
-/// hint is the user's iterator's word: one that overstates its length
-/// (`usize::MAX`, or terabytes' worth) must not make the call panic with
-/// "capacity overflow" or abort on a refused allocation, as `collect` and
-/// `extend` would.
-fn vec_for_at_least<T>(lower_bound: usize) -> Option<Vec<T>> {
-    let mut vec = Vec::new();
-    vec.try_reserve_exact(lower_bound.saturating_add(1)).ok()?;
-    Some(vec)
-}
-
-/// An iterator without its lower bound: `size_hint` says 0 (and passes the
-/// upper bound on), so that `extend` reserves nothing on its word, and the
-/// vector grows as the items come.
-struct WithoutLowerBound<I>(I);
-
-impl<I: Iterator> Iterator for WithoutLowerBound<I> {
-    type Item = I::Item;
-
-    #[inline]
-    fn next(&mut self) -> Option<I::Item> {
-        self.0.next()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, self.0.size_hint().1)
-    }
-}
-
 impl<R> Outcomes<R> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self::AllOk(Vec::with_capacity(capacity))
+    }
+
     fn len(&self) -> usize {
         match self {
             Self::AllOk(results) => results.len(),
