@@ -136,7 +136,7 @@ fn a_panic_in_the_second_half_of_a_join_inside_the_pool_reaches_the_caller() {
     // must be dropped exactly once, not while `b`'s panic unwinds).
     for threads in [1, 2] {
         let pool = WorkStealingPool::new(threads).unwrap();
-        for _ in 0..100 {
+        for _ in 0..if cfg!(miri) { 2 } else { 100 } {
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 pool.install(|| pool::join(|| 7_u64, || panic!("b failed")))
             }));
