@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actorlite::{Actor, ActorBuilder, Context, Mailbox, RestartPolicy, SpawnError};
+use fearless_test_support::is_the_child_of;
 
 /// Counts its drop, then panics.
 struct Loud(&'static AtomicUsize);
@@ -24,28 +25,6 @@ struct Quiet(#[allow(dead_code)] Loud);
 impl Actor for Quiet {
     type Message = ();
     fn handle(&mut self, (): (), _: &mut Context<Self>) {}
-}
-
-/// Whether this process is the child that runs test `name`: if not, runs
-/// it in a child process (which a behaviour that aborts the process then
-/// fails, instead of killing every test) and checks that it passed.
-fn is_the_child_of(name: &str) -> bool {
-    const CHILD: &str = "ACTORLITE_TEST_CHILD";
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--test-threads=1", "--nocapture"])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
 }
 
 #[test]

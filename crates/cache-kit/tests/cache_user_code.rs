@@ -10,7 +10,8 @@ use std::time::Duration;
 use cache_kit::{Cache, RemovalCause};
 
 mod support;
-use support::{passes_in_child, within, HANG};
+use fearless_test_support::passes_in_child;
+use support::{within, HANG};
 
 /// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
 /// `partial_cmp().unwrap()` on a float field, or a poisoned lock inside).

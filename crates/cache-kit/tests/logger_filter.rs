@@ -4,11 +4,11 @@
 mod logger_support;
 
 use std::error::Error as _;
-use std::process::Command;
 
 use cache_kit::LockFreeLogger;
+use fearless_test_support::{in_child, in_child_with};
 use log::{Level, LevelFilter, Log};
-use logger_support::{in_child, SharedSink, CHILD};
+use logger_support::SharedSink;
 
 fn log_to(logger: &LockFreeLogger, level: Level, target: &str, text: &str) {
     logger.log(
@@ -131,24 +131,15 @@ fn the_builder_debug_shows_the_directives() {
 /// Runs `body` in a child process with `RUST_LOG` set to `directives`
 /// (`None`: unset); fails unless it passed.
 fn with_rust_log(name: &str, directives: Option<&str>, body: impl FnOnce()) {
-    if std::env::var_os(CHILD).is_some_and(|child| child == name) {
-        body();
-        return;
-    }
-    let mut child = Command::new(std::env::current_exe().unwrap());
-    child
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, name);
-    match directives {
-        Some(directives) => child.env("RUST_LOG", directives),
-        None => child.env_remove("RUST_LOG"),
-    };
-    let output = child.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "the child running {name} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    in_child_with(
+        name,
+        |child| {
+            match directives {
+                Some(directives) => child.env("RUST_LOG", directives),
+                None => child.env_remove("RUST_LOG"),
+            };
+        },
+        body,
     );
 }
 

@@ -12,7 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use cache_kit::{LockFreeLogger, LoggerGuard};
-use logger_support::{in_child, Grenade, SharedSink};
+use fearless_test_support::in_child;
+use logger_support::{Grenade, SharedSink};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 

@@ -9,8 +9,9 @@ mod logger_support;
 use std::fmt;
 
 use cache_kit::LockFreeLogger;
+use fearless_test_support::in_child;
 use log::{Level, Log};
-use logger_support::{in_child, Grenade, SharedSink};
+use logger_support::{Grenade, SharedSink};
 
 fn record<'a>(target: &'a str, args: fmt::Arguments<'a>) -> log::Record<'a> {
     log::Record::builder()

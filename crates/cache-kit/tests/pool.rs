@@ -11,7 +11,8 @@ use std::time::Duration;
 use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
 mod support;
-use support::{panic_text, passes_in_child};
+use fearless_test_support::passes_in_child;
+use support::panic_text;
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
     if n < 2 {

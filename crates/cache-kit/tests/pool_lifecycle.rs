@@ -323,7 +323,7 @@ fn a_build_cut_short_never_waits_for_a_start_handlers_broadcast() {
 #[test]
 #[cfg_attr(miri, ignore = "miri cannot start a child process")]
 fn a_handler_capture_whose_drop_panics_never_aborts_when_a_task_drops_the_pool() {
-    support::passes_in_child("handler_capture_drop_child");
+    fearless_test_support::passes_in_child("handler_capture_drop_child");
 }
 
 #[test]

@@ -7,8 +7,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-mod support;
-use support::is_the_child_of;
+use fearless_test_support::is_the_child_of;
 
 use channels_patterns::{fan_out_bounded, fan_out_fan_in, fan_out_stream, FanOutError, PoolError};
 

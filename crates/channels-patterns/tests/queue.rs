@@ -4,8 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-mod support;
-use support::is_the_child_of;
+use fearless_test_support::is_the_child_of;
 
 use channels_patterns::{BoundedQueue, PushError, SizeError, TryPopError, TryPushError};
 

@@ -1,7 +1,8 @@
 //! What the cache's and the pool's test files share: running a test body
 //! that may hang on its own thread, so that a deadlock fails that test
-//! instead of stalling the whole run, running one that may abort the
-//! process in a child process, and reading a panic's message.
+//! instead of stalling the whole run, and reading a panic's message (a
+//! test that may abort the process runs in a child process through
+//! `fearless_test_support`).
 // Each test file uses what it needs.
 #![allow(dead_code)]
 
@@ -48,25 +49,4 @@ pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("?")
-}
-
-/// Runs the ignored test `child` of this test binary in a child process
-/// and fails unless it passes: for a body that, broken, aborts the process
-/// (a panic while another unwinds), which would take the whole run down
-/// with it. The failure quotes the child's lines about the abort.
-pub(crate) fn passes_in_child(child: &str) {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", child, "--nocapture"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "child {child} {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| l.contains("abort") || l.contains("destructor") || l.contains("panicked"))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
 }

@@ -1,0 +1,115 @@
+//! What the fearless crates' test binaries share: running one test in a
+//! child process, for a test whose failure would abort the process (a
+//! panic while another unwinds) or that installs something once per
+//! process (the `log` facade's logger). An abort in the child fails the
+//! one test that started it, not the whole test binary.
+//!
+//! Every way in checks that the child ran exactly the one test and that it
+//! passed: a child whose filter matched no test (a renamed test, a typo)
+//! also exits successfully, and would otherwise pass without testing
+//! anything.
+//!
+//! A dev-dependency of the library crates only; never published.
+
+#![forbid(unsafe_code)]
+
+use std::process::{Command, Output};
+
+/// The environment variable that names the test a child process runs.
+const CHILD: &str = "FEARLESS_TEST_CHILD";
+
+/// Runs `body` in a child process: this test binary, running only the
+/// test `name`, which must be the test calling this (with `body` as the
+/// whole of its work). Fails unless the child ran that test and it
+/// passed.
+///
+/// # Panics
+///
+/// If the child could not be started, or did not run exactly one test
+/// that passed: the message quotes the child's output.
+pub fn in_child(name: &str, body: impl FnOnce()) {
+    in_child_with(name, |_| {}, body);
+}
+
+/// [`in_child`], with the child's command set up by `configure` first
+/// (its environment, say).
+///
+/// # Panics
+///
+/// As [`in_child`].
+pub fn in_child_with(name: &str, configure: impl FnOnce(&mut Command), body: impl FnOnce()) {
+    if this_is_the_child_of(name) {
+        body();
+        return;
+    }
+    let mut child = child_running(name);
+    configure(&mut child);
+    check(
+        name,
+        &child
+            .output()
+            .expect("the test binary starts again as a child"),
+    );
+}
+
+/// Whether this process is the child that runs test `name`, for a test
+/// that goes on only when it is: if not, runs the test `name` in a child
+/// process, checks as [`in_child`] does, and returns `false`.
+///
+/// # Panics
+///
+/// As [`in_child`].
+#[must_use = "the test's body runs only in the child: return when this is false"]
+pub fn is_the_child_of(name: &str) -> bool {
+    let mut is_child = false;
+    in_child(name, || is_child = true);
+    is_child
+}
+
+/// Whether this process is a child started to run test `name`.
+fn this_is_the_child_of(name: &str) -> bool {
+    std::env::var_os(CHILD).is_some_and(|child| child == name)
+}
+
+/// This test binary, set to run the test `name` alone, as its child.
+fn child_running(name: &str) -> Command {
+    let mut child = Command::new(std::env::current_exe().expect("the test binary's path"));
+    child
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, name);
+    child
+}
+
+/// Runs the ignored test `child` of this test binary in a child process,
+/// for a body kept in a test of its own (`#[ignore]`d, so that a plain run
+/// skips it). Fails unless the child ran that test and it passed.
+///
+/// # Panics
+///
+/// As [`in_child`].
+pub fn passes_in_child(child: &str) {
+    let output = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([
+            "--ignored",
+            "--exact",
+            child,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .expect("the test binary starts again as a child");
+    check(child, &output);
+}
+
+/// Fails unless `output` is a test binary's run of exactly one test,
+/// `name`, that passed.
+fn check(name: &str, output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "the child running {name} failed ({}), or ran no such test:\n\
+         --- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+}
