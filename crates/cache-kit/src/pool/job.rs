@@ -202,13 +202,13 @@ where
         self.latch.is_set()
     }
 
-    /// Runs the job on this thread: its `JobRef` was popped back unrun.
-    /// The job itself, to call inline, uncaught (see
-    /// `WorkerThread::finish_inline`).
+    /// The job itself, to call on this thread, uncaught: its `JobRef` was
+    /// popped back unrun (see `WorkerThread::finish_inline`).
     pub(crate) fn into_job(self) -> F {
         self.job.into_inner().expect("a stack job runs once")
     }
 
+    /// Runs the job on this thread: its `JobRef` was popped back unrun.
     pub(crate) fn run_inline(self) -> std::thread::Result<R> {
         let job = self.job.into_inner().expect("a stack job runs once");
         catch_unwind(AssertUnwindSafe(job))
