@@ -210,8 +210,7 @@ where
 
     /// Runs the job on this thread: its `JobRef` was popped back unrun.
     pub(crate) fn run_inline(self) -> std::thread::Result<R> {
-        let job = self.job.into_inner().expect("a stack job runs once");
-        catch_unwind(AssertUnwindSafe(job))
+        catch_unwind(AssertUnwindSafe(self.into_job()))
     }
 
     /// The result of a job another thread ran (after `is_done`).
