@@ -13,7 +13,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// The environment variable that names the test a child process runs.
 const CHILD: &str = "FEARLESS_TEST_CHILD";
@@ -44,12 +44,7 @@ pub fn in_child_with(name: &str, configure: impl FnOnce(&mut Command), body: imp
     }
     let mut child = child_running(name);
     configure(&mut child);
-    check(
-        name,
-        &child
-            .output()
-            .expect("the test binary starts again as a child"),
-    );
+    run_and_check(name, &mut child);
 }
 
 /// Whether this process is the child that runs test `name`, for a test
@@ -88,22 +83,17 @@ fn child_running(name: &str) -> Command {
 ///
 /// As [`in_child`].
 pub fn passes_in_child(child: &str) {
-    let output = Command::new(std::env::current_exe().expect("the test binary's path"))
-        .args([
-            "--ignored",
-            "--exact",
-            child,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .expect("the test binary starts again as a child");
-    check(child, &output);
+    let mut command = child_running(child);
+    command.arg("--ignored");
+    run_and_check(child, &mut command);
 }
 
-/// Fails unless `output` is a test binary's run of exactly one test,
-/// `name`, that passed.
-fn check(name: &str, output: &Output) {
+/// Runs `child` (a [`child_running`] `name`) and fails unless it ran
+/// exactly that one test and it passed.
+fn run_and_check(name: &str, child: &mut Command) {
+    let output = child
+        .output()
+        .expect("the test binary starts again as a child");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
