@@ -9,11 +9,18 @@
 //! also exits successfully, and would otherwise pass without testing
 //! anything.
 //!
+//! It also holds [`RefusingAllocator`], a global allocator that refuses
+//! large requests, for the tests of what a refused allocation does.
+//!
 //! A dev-dependency of the library crates only; never published.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+mod refusing_allocator;
 
 use std::process::Command;
+
+pub use refusing_allocator::RefusingAllocator;
 
 /// The environment variable that names the test a child process runs.
 const CHILD: &str = "FEARLESS_TEST_CHILD";

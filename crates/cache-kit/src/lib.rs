@@ -58,7 +58,7 @@ pub use cache::{Cache, CacheBuilder, CacheStats, DefaultHashBuilder, RemovalCaus
 #[cfg(feature = "logger")]
 pub use logger::{
     FilterError, InstallError, LockFreeLogger, LoggerBuilder, LoggerGuard, LoggerStats, Overflow,
-    ShutdownTimeout,
+    ShutdownTimeout, StartError,
 };
 #[cfg(feature = "tracing")]
 pub use logger::{LoggerLayer, LoggerMakeWriter};

@@ -3,36 +3,12 @@
 //! allocation of 256 MiB or more, standing in for a machine without the
 //! memory (a real refusal depends on the machine's overcommit policy).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-
 use channels_patterns::{BoundedQueue, SizeError};
+use fearless_test_support::RefusingAllocator;
 
-/// The smallest allocation `Refusing` refuses.
-const REFUSED_FROM: usize = 256 << 20;
-
-/// `System`, except that it refuses allocations of `REFUSED_FROM` bytes
-/// or more, as an allocator out of memory does: it returns null.
-struct Refusing;
-
-// SAFETY: every allocation it makes is `System`'s, unchanged; a null
-// return is `GlobalAlloc`'s way of refusing.
-unsafe impl GlobalAlloc for Refusing {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.size() >= REFUSED_FROM {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: the caller's contract for `alloc` is `System::alloc`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Refuses every allocation of 256 MiB or more.
 #[global_allocator]
-static GLOBAL: Refusing = Refusing;
+static GLOBAL: RefusingAllocator<{ 256 << 20 }> = RefusingAllocator;
 
 #[test]
 fn slots_the_allocator_refuses_are_a_typed_error() {

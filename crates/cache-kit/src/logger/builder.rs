@@ -10,7 +10,7 @@ use std::time::Duration;
 use atomics_kit::{drop_caught, SizeError};
 
 use super::LoggerGuard;
-use crate::{InstallError, LockFreeLogger, Overflow};
+use crate::{InstallError, LockFreeLogger, Overflow, StartError};
 
 use super::FilterError;
 
@@ -223,7 +223,10 @@ impl LoggerBuilder {
     ///
     /// # Panics
     ///
-    /// If the operating system refuses to start a thread.
+    /// If the allocator refuses the buffer or the operating system refuses
+    /// to start a thread, with [`StartError`]'s message (as
+    /// `std::thread::spawn` panics where `Builder::spawn` returns the
+    /// error): [`try_start`](Self::try_start) returns it instead.
     ///
     /// # Examples
     ///
@@ -231,18 +234,44 @@ impl LoggerBuilder {
     /// let logger = cache_kit::LockFreeLogger::builder(Vec::new()).start();
     /// logger.log_str(log::Level::Info, "app", "started");
     /// ```
-    pub fn start(mut self) -> LockFreeLogger {
-        let sink = self
-            .sink
-            .0
-            .take()
-            .expect("a builder's sink is taken once, here");
-        LockFreeLogger::start(
+    pub fn start(self) -> LockFreeLogger {
+        self.try_start()
+            .unwrap_or_else(|error| panic!("cache-kit: {error}"))
+    }
+
+    /// Starts the writer thread and returns the logger, or the reason it
+    /// could not start.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Buffer`] if the allocator refuses the buffer's slots
+    /// (up to about 2.4 GB at [`LockFreeLogger::MAX_CAPACITY`]; where
+    /// `Vec::with_capacity` would abort the process), and
+    /// [`StartError::WriterThread`] if the operating system refuses the
+    /// writer thread. The sink is then dropped, a panic in its `Drop`
+    /// caught. The buffer's memory is asked for once before the buffer is
+    /// built: only what the allocator refuses is caught (on a system that
+    /// overcommits memory a grant may still end in the process being killed
+    /// later, and memory taken by another thread between that request and
+    /// the buffer's own still aborts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let logger = cache_kit::LockFreeLogger::builder(Vec::new())
+    ///     .capacity(1024)?
+    ///     .try_start()?;
+    /// logger.log_str(log::Level::Info, "app", "started");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_start(mut self) -> Result<LockFreeLogger, StartError> {
+        let sink = PendingSink(self.sink.0.take());
+        LockFreeLogger::try_start(
             sink,
             self.capacity,
             self.overflow,
             self.level,
-            self.filter.map(|(filter, _)| filter),
+            self.filter.take().map(|(filter, _)| filter),
         )
     }
 
@@ -255,13 +284,13 @@ impl LoggerBuilder {
     ///
     /// # Errors
     ///
-    /// [`InstallError`] if a logger is already installed (this builder then
-    /// starts nothing, and its sink is dropped, a panic in its `Drop`
-    /// caught; or its logger is shut down at once).
-    ///
-    /// # Panics
-    ///
-    /// As [`start`](Self::start).
+    /// [`InstallError::AlreadyInstalled`] if a logger is already installed:
+    /// this builder then starts nothing and its sink is dropped, a panic in
+    /// its `Drop` caught (or, if another `install` or another crate's
+    /// logger won a race with this one, its logger is shut down at once).
+    /// [`InstallError::Start`] if the logger could not start, as
+    /// [`try_start`](Self::try_start); no logger is installed then, and a
+    /// later `install` may succeed.
     ///
     /// # Examples
     ///
@@ -276,29 +305,35 @@ impl LoggerBuilder {
         // The installed logger lives in a static, so it is never leaked:
         // one per process, like the facade's own slot.
         static INSTALLED: OnceLock<LockFreeLogger> = OnceLock::new();
-        let (level, timeout) = (self.level, self.shutdown_timeout);
-        let mut builder = Some(self);
-        let logger = INSTALLED.get_or_init(|| builder.take().expect("taken once").start());
-        if builder.is_some() {
-            // Ours was installed before; this builder started nothing.
-            return Err(InstallError);
+        if INSTALLED.get().is_some() {
+            // Ours was installed before: start nothing.
+            return Err(InstallError::AlreadyInstalled);
         }
+        let (level, timeout) = (self.level, self.shutdown_timeout);
+        let started = self.try_start().map_err(InstallError::Start)?;
+        if let Err(started) = INSTALLED.set(started) {
+            // Another `install` set its logger in the meantime: stop ours
+            // (dropping it shuts its writer down).
+            drop(started);
+            return Err(InstallError::AlreadyInstalled);
+        }
+        let logger = INSTALLED.get().expect("set just above");
         if log::set_logger(logger).is_err() {
             // Another crate's logger holds the facade: stop ours.
             let _ = logger.shutdown(Duration::from_secs(1));
-            return Err(InstallError);
+            return Err(InstallError::AlreadyInstalled);
         }
         log::set_max_level(level);
         Ok(LoggerGuard { logger, timeout })
     }
 }
 
-/// The builder's sink, until [`LoggerBuilder::start`] takes it. A builder
+/// The builder's sink, until the writer thread takes it. A builder
 /// dropped with it (after a refused argument, or by an `install` that
-/// found a logger already installed) drops the sink here, catching a panic
-/// of its `Drop` (user code): the caller gets the typed error, never that
-/// panic.
-struct PendingSink(Option<Box<dyn Write + Send>>);
+/// found a logger already installed), or a start that failed, drops the
+/// sink here, catching a panic of its `Drop` (user code): the caller gets
+/// the typed error, never that panic.
+pub(crate) struct PendingSink(pub(crate) Option<Box<dyn Write + Send>>);
 
 impl Drop for PendingSink {
     fn drop(&mut self) {

@@ -1,7 +1,9 @@
-//! The logger's errors: [`ShutdownTimeout`], [`InstallError`] and
+//! The logger's errors: [`ShutdownTimeout`], [`StartError`], [`InstallError`] and
 //! [`FilterError`].
 
-use std::fmt;
+use std::{fmt, io};
+
+use atomics_kit::SizeError;
 
 /// [`LockFreeLogger::shutdown`](crate::LockFreeLogger::shutdown) ran out of
 /// time before the writer had written and flushed everything and stopped
@@ -45,26 +47,88 @@ impl fmt::Display for ShutdownTimeout {
 
 impl std::error::Error for ShutdownTimeout {}
 
-/// [`LoggerBuilder::install`](crate::LoggerBuilder::install) found another
-/// logger already set for the `log` facade (there is one per process).
+/// [`LoggerBuilder::try_start`](crate::LoggerBuilder::try_start) (or
+/// [`install`](crate::LoggerBuilder::install)) could not start the logger:
+/// the allocator refused its record buffer, or the operating system refused
+/// its writer thread. Nothing is left running; the sink was dropped (a
+/// panic in its `Drop` caught).
 ///
 /// # Examples
 ///
 /// ```
-/// assert_eq!(
-///     cache_kit::InstallError.to_string(),
-///     "a logger is already installed for the `log` facade"
-/// );
+/// use cache_kit::{LockFreeLogger, StartError};
+///
+/// match LockFreeLogger::builder(std::io::sink()).try_start() {
+///     Ok(logger) => logger.log_str(log::Level::Info, "app", "started"),
+///     Err(StartError::Buffer(size)) => eprintln!("no memory for the log buffer: {size}"),
+///     Err(error) => eprintln!("{error}"),
+/// }
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InstallError;
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The allocator refused the buffer's slots
+    /// ([`SizeError::is_allocation_failure`]; the error names the
+    /// capacity asked for).
+    Buffer(SizeError),
+    /// The operating system refused to start the writer thread.
+    WriterThread(io::Error),
+}
 
-impl fmt::Display for InstallError {
+impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a logger is already installed for the `log` facade")
+        match self {
+            Self::Buffer(error) => write!(f, "could not start the logger: {error}"),
+            Self::WriterThread(error) => {
+                write!(f, "could not start the logger's writer thread: {error}")
+            }
+        }
     }
 }
 
+/// No `source`: the message already holds the cause's text, which a
+/// printer walking the chain (anyhow's `{:#}`) would show twice.
+impl std::error::Error for StartError {}
+
+/// [`LoggerBuilder::install`](crate::LoggerBuilder::install) could not make
+/// its logger the `log` facade's.
+///
+/// # Examples
+///
+/// ```
+/// use cache_kit::{InstallError, LockFreeLogger};
+///
+/// let _guard = LockFreeLogger::builder(std::io::sink()).install()?;
+/// let again = LockFreeLogger::builder(std::io::sink()).install();
+/// assert!(matches!(again, Err(InstallError::AlreadyInstalled)));
+/// assert_eq!(
+///     again.unwrap_err().to_string(),
+///     "a logger is already installed for the `log` facade"
+/// );
+/// # Ok::<(), InstallError>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InstallError {
+    /// Another logger (ours or another crate's) is already set for the
+    /// `log` facade: there is one per process.
+    AlreadyInstalled,
+    /// The logger could not start (see [`StartError`]).
+    Start(StartError),
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyInstalled => {
+                f.write_str("a logger is already installed for the `log` facade")
+            }
+            Self::Start(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+/// No `source`, as [`StartError`].
 impl std::error::Error for InstallError {}
 
 /// [`LoggerBuilder::filter`](crate::LoggerBuilder::filter) (or

@@ -4,7 +4,7 @@
 //!
 //! Logging threads push records into a bounded lock-free queue and return;
 //! one writer thread formats them (`line.rs`) and writes them in batches. What a full queue does is the [`Overflow`] policy; the errors
-//! are [`ShutdownTimeout`] and [`InstallError`].
+//! are [`StartError`], [`ShutdownTimeout`] and [`InstallError`].
 //!
 //! Records are filtered by level, or per target with `RUST_LOG`'s syntax
 //! ([`LoggerBuilder::filter`], a [`FilterError`] if a directive is bad).
@@ -46,7 +46,7 @@ use crossbeam_queue::ArrayQueue;
 
 pub use atomics_kit::SizeError;
 pub use builder::LoggerBuilder;
-pub use errors::{FilterError, InstallError, ShutdownTimeout};
+pub use errors::{FilterError, InstallError, ShutdownTimeout, StartError};
 pub use guard::LoggerGuard;
 #[cfg(feature = "tracing")]
 pub use layer::LoggerLayer;
@@ -56,6 +56,7 @@ pub use overflow::Overflow;
 pub use stats::LoggerStats;
 
 use crate::sync::{Backoff, Condvar, Mutex};
+use builder::PendingSink;
 use line::LineFormat;
 use room::Room;
 use spare_buffers::SpareBuffers;
@@ -275,13 +276,23 @@ impl LockFreeLogger {
         LoggerBuilder::new(Box::new(sink))
     }
 
-    pub(crate) fn start(
-        sink: Box<dyn Write + Send>,
+    pub(crate) fn try_start(
+        mut sink: PendingSink,
         capacity: usize,
         overflow: Overflow,
         level: log::LevelFilter,
         filter: Option<env_filter::Filter>,
-    ) -> Self {
+    ) -> Result<Self, StartError> {
+        // `ArrayQueue::new` aborts the process if the allocator refuses its
+        // slots: ask for the same memory first, fallibly (a slot is an
+        // entry and a stamp), and give it back.
+        let mut probe = Vec::<(Entry, usize)>::new();
+        if probe.try_reserve_exact(capacity).is_err() {
+            return Err(StartError::Buffer(SizeError::allocation_failed(
+                "capacity", capacity,
+            )));
+        }
+        drop(probe);
         let shared = Arc::new(Shared {
             queue: ArrayQueue::new(capacity),
             spares: SpareBuffers::new(),
@@ -302,17 +313,23 @@ impl LockFreeLogger {
         });
         let writer = {
             let shared = Arc::clone(&shared);
+            // If the thread does not start, the closure is dropped here
+            // with the sink still pending: `PendingSink` catches a panic
+            // of its `Drop`.
             thread::Builder::new()
                 .name(WRITER_THREAD.into())
-                .spawn(move || Writer::new(shared, sink).run())
-                .expect("cache-kit: could not start the logger's writer thread")
+                .spawn(move || {
+                    let sink = sink.0.take().expect("the pending sink is taken once, here");
+                    Writer::new(shared, sink).run();
+                })
+                .map_err(StartError::WriterThread)?
         };
         // Set before any logging thread can see the logger.
         let _ = shared.writer_thread.set(writer.thread().clone());
-        Self {
+        Ok(Self {
             shared,
             writer: Mutex::new(Some(writer)),
-        }
+        })
     }
 
     /// Logs `message` at `level` for `target`, as the `log` facade's

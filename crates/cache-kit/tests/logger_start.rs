@@ -1,0 +1,147 @@
+//! A logger whose buffer the allocator refuses does not start, and says
+//! why: `try_start` and `install` return the typed error, `start` panics
+//! with it; none aborts the process (before, `ArrayQueue::new` aborted it
+//! from inside the builder). This test binary's allocator refuses every
+//! allocation of 1 GiB or more, standing in for a machine without the
+//! memory: the largest buffer (`MAX_CAPACITY` records, about 2.4 GB) is
+//! refused, a small one granted (64 records: under miri each slot of the
+//! default 65,536 costs time).
+
+mod logger_support;
+
+use std::io::{self, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use cache_kit::{InstallError, LockFreeLogger, SizeError, StartError};
+use fearless_test_support::RefusingAllocator;
+use logger_support::{Grenade, SharedSink};
+
+#[global_allocator]
+static GLOBAL: RefusingAllocator<{ 1 << 30 }> = RefusingAllocator;
+
+/// A discarding sink that counts its drops, and panics in its `Drop` if
+/// told to.
+struct CountedSink {
+    drops: Arc<AtomicUsize>,
+    panics_when_dropped: bool,
+}
+
+impl Write for CountedSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for CountedSink {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.panics_when_dropped {
+            std::panic::panic_any(Grenade);
+        }
+    }
+}
+
+fn counted_sink(panics_when_dropped: bool) -> (CountedSink, Arc<AtomicUsize>) {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let sink = CountedSink {
+        drops: Arc::clone(&drops),
+        panics_when_dropped,
+    };
+    (sink, drops)
+}
+
+const MOST: usize = LockFreeLogger::MAX_CAPACITY;
+const SMALL: usize = 64;
+
+#[test]
+fn a_buffer_the_allocator_refuses_is_a_typed_error_from_try_start() {
+    for panics_when_dropped in [false, true] {
+        let (sink, drops) = counted_sink(panics_when_dropped);
+        let error = LockFreeLogger::builder(sink)
+            .capacity(MOST)
+            .unwrap()
+            .try_start()
+            .unwrap_err();
+        let StartError::Buffer(size) = &error else {
+            panic!("expected StartError::Buffer, got {error:?}");
+        };
+        assert_eq!(*size, SizeError::allocation_failed("capacity", MOST));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "could not start the logger: `capacity` of {MOST} needs more memory than the allocator provided"
+            )
+        );
+        // The sink was dropped once, a panic in its `Drop` caught.
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "{panics_when_dropped}");
+    }
+}
+
+#[test]
+fn start_panics_with_the_refusal_instead_of_aborting_the_process() {
+    let (sink, drops) = counted_sink(false);
+    let builder = LockFreeLogger::builder(sink).capacity(MOST).unwrap();
+    let payload = catch_unwind(AssertUnwindSafe(|| builder.start())).unwrap_err();
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(
+        message.contains("could not start the logger: `capacity` of"),
+        "{message}"
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_granted_buffer_starts_as_before() {
+    let sink = SharedSink::default();
+    let logger = LockFreeLogger::builder(sink.clone())
+        .capacity(SMALL)
+        .unwrap()
+        .try_start()
+        .unwrap();
+    logger.log_str(log::Level::Info, "app", "started");
+    logger.flush();
+    assert_eq!(sink.messages("app"), ["started"]);
+}
+
+/// The only test of this binary that installs the `log` facade's logger
+/// (one per process).
+#[test]
+fn an_install_that_cannot_start_installs_nothing_and_a_later_one_succeeds() {
+    let (sink, drops) = counted_sink(false);
+    let refused = LockFreeLogger::builder(sink)
+        .capacity(MOST)
+        .unwrap()
+        .install()
+        .unwrap_err();
+    assert!(
+        matches!(refused, InstallError::Start(StartError::Buffer(_))),
+        "{refused:?}"
+    );
+    assert!(refused
+        .to_string()
+        .starts_with("could not start the logger"));
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+    let sink = SharedSink::default();
+    let guard = LockFreeLogger::builder(sink.clone())
+        .capacity(SMALL)
+        .unwrap()
+        .install()
+        .unwrap();
+    log::info!(target: "app", "installed");
+    drop(guard);
+    assert_eq!(sink.messages("app"), ["installed"]);
+    let again = LockFreeLogger::builder(io::sink())
+        .capacity(SMALL)
+        .unwrap()
+        .install()
+        .unwrap_err();
+    assert!(matches!(again, InstallError::AlreadyInstalled), "{again:?}");
+}
