@@ -3,7 +3,7 @@
 //! with it; none aborts the process (before, `ArrayQueue::new` aborted it
 //! from inside the builder). This test binary's allocator refuses every
 //! allocation of 1 GiB or more, standing in for a machine without the
-//! memory: the largest buffer (`MAX_CAPACITY` records, about 2.4 GB) is
+//! memory: the largest buffer (`MAX_CAPACITY` records, about 2.4 GB; 2.7 GB with the `tracing` feature) is
 //! refused, a small one granted (64 records: under miri each slot of the
 //! default 65,536 costs time).
 
@@ -13,19 +13,21 @@ use std::io::{self, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::thread;
 
 use cache_kit::{InstallError, LockFreeLogger, SizeError, StartError};
-use fearless_test_support::RefusingAllocator;
+use fearless_test_support::{in_child, RefusingAllocator};
 use logger_support::{Grenade, SharedSink};
 
 #[global_allocator]
 static GLOBAL: RefusingAllocator<{ 1 << 30 }> = RefusingAllocator;
 
-/// A discarding sink that counts its drops, and panics in its `Drop` if
-/// told to.
+/// A discarding sink that counts its drops (and whether each was on the
+/// thread that built it), and panics in its `Drop` if told to.
 struct CountedSink {
     drops: Arc<AtomicUsize>,
     panics_when_dropped: bool,
+    built_on: thread::ThreadId,
 }
 
 impl Write for CountedSink {
@@ -39,7 +41,13 @@ impl Write for CountedSink {
 
 impl Drop for CountedSink {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
+        // A drop elsewhere (on a writer thread) counts 1000.
+        let count = if thread::current().id() == self.built_on {
+            1
+        } else {
+            1000
+        };
+        self.drops.fetch_add(count, Ordering::SeqCst);
         if self.panics_when_dropped {
             std::panic::panic_any(Grenade);
         }
@@ -51,6 +59,7 @@ fn counted_sink(panics_when_dropped: bool) -> (CountedSink, Arc<AtomicUsize>) {
     let sink = CountedSink {
         drops: Arc::clone(&drops),
         panics_when_dropped,
+        built_on: thread::current().id(),
     };
     (sink, drops)
 }
@@ -144,4 +153,43 @@ fn an_install_that_cannot_start_installs_nothing_and_a_later_one_succeeds() {
         .install()
         .unwrap_err();
     assert!(matches!(again, InstallError::AlreadyInstalled), "{again:?}");
+}
+
+/// Another crate's logger, set for the facade before ours.
+struct Foreign;
+
+impl log::Log for Foreign {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, _: &log::Record<'_>) {}
+    fn flush(&self) {}
+}
+
+/// Before, `install` started its logger (buffer, writer thread) and only
+/// then found the facade taken: the refused buffer came out as
+/// `Start(Buffer)`, and a granted one (2.4 GB at the most, every slot written)
+/// stayed allocated for the rest of the process, its sink dropped on the
+/// writer thread (a break run, 2026-12-01).
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn an_install_after_another_crates_logger_starts_nothing() {
+    const NAME: &str = "an_install_after_another_crates_logger_starts_nothing";
+    in_child(NAME, || {
+        log::set_logger(&Foreign).unwrap();
+        for capacity in [MOST, SMALL] {
+            let (sink, drops) = counted_sink(false);
+            let refused = LockFreeLogger::builder(sink)
+                .capacity(capacity)
+                .unwrap()
+                .install()
+                .unwrap_err();
+            assert!(
+                matches!(refused, InstallError::AlreadyInstalled),
+                "{capacity}: {refused:?}"
+            );
+            // Dropped once, here: no writer thread ever had it.
+            assert_eq!(drops.load(Ordering::SeqCst), 1, "{capacity}");
+        }
+    });
 }

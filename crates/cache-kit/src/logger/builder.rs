@@ -15,7 +15,7 @@ use crate::{InstallError, LockFreeLogger, Overflow, StartError};
 use super::FilterError;
 
 /// Records the buffer holds unless told otherwise (about 9.4 MB of slots,
-/// 144 bytes each): enough for a thread logging flat out (about 5 M records/s) to ride out
+/// 144 bytes each; 10.5 MB, 160 bytes, with the `tracing` feature): enough for a thread logging flat out (about 5 M records/s) to ride out
 /// a few milliseconds in which the writer does not get a CPU.
 const DEFAULT_CAPACITY: usize = 64 * 1024;
 /// How long a dropped [`LoggerGuard`] waits for the writer unless told
@@ -245,7 +245,8 @@ impl LoggerBuilder {
     /// # Errors
     ///
     /// [`StartError::Buffer`] if the allocator refuses the buffer's slots
-    /// (up to about 2.4 GB at [`LockFreeLogger::MAX_CAPACITY`]; where
+    /// (about 2.4 GB at [`LockFreeLogger::MAX_CAPACITY`], 2.7 GB with the
+    /// `tracing` feature; where
     /// `Vec::with_capacity` would abort the process), and
     /// [`StartError::WriterThread`] if the operating system refuses the
     /// writer thread. The sink is then dropped, a panic in its `Drop`
@@ -284,11 +285,12 @@ impl LoggerBuilder {
     ///
     /// # Errors
     ///
-    /// [`InstallError::AlreadyInstalled`] if a logger is already installed:
-    /// this builder then starts nothing and its sink is dropped, a panic in
-    /// its `Drop` caught (or, if another `install` or another crate's
-    /// logger won a race with this one, its logger is shut down at once).
-    /// [`InstallError::Start`] if the logger could not start, as
+    /// [`InstallError::AlreadyInstalled`] if a logger is already installed,
+    /// ours or another crate's: this builder then starts nothing, and its
+    /// sink is dropped on the calling thread, a panic in its `Drop` caught.
+    /// (Only if another `install` wins a race with this one has this one
+    /// started its logger; that logger is then shut down and freed at
+    /// once.) [`InstallError::Start`] if the logger could not start, as
     /// [`try_start`](Self::try_start); no logger is installed then, and a
     /// later `install` may succeed.
     ///
@@ -302,29 +304,60 @@ impl LoggerBuilder {
     /// } // `_guard` dropped: the line is written before the process exits
     /// ```
     pub fn install(self) -> Result<LoggerGuard, InstallError> {
-        // The installed logger lives in a static, so it is never leaked:
-        // one per process, like the facade's own slot.
-        static INSTALLED: OnceLock<LockFreeLogger> = OnceLock::new();
-        if INSTALLED.get().is_some() {
-            // Ours was installed before: start nothing.
+        if INSTALLED.get().is_some() || !facade_claimed() {
+            // Ours was installed before, or another crate's logger holds
+            // the facade: start nothing.
             return Err(InstallError::AlreadyInstalled);
         }
         let (level, timeout) = (self.level, self.shutdown_timeout);
         let started = self.try_start().map_err(InstallError::Start)?;
         if let Err(started) = INSTALLED.set(started) {
-            // Another `install` set its logger in the meantime: stop ours
-            // (dropping it shuts its writer down).
+            // Another `install` set its logger in the meantime: stop and
+            // free ours (dropping it shuts its writer down).
             drop(started);
             return Err(InstallError::AlreadyInstalled);
         }
         let logger = INSTALLED.get().expect("set just above");
-        if log::set_logger(logger).is_err() {
-            // Another crate's logger holds the facade: stop ours.
-            let _ = logger.shutdown(Duration::from_secs(1));
-            return Err(InstallError::AlreadyInstalled);
-        }
         log::set_max_level(level);
         Ok(LoggerGuard { logger, timeout })
+    }
+}
+
+/// The installed logger. It lives in a static, so it is never leaked: one
+/// per process, like the facade's own slot.
+static INSTALLED: OnceLock<LockFreeLogger> = OnceLock::new();
+
+/// Whether the `log` facade's slot holds [`Facade`] (set by the first
+/// `install` that found it free): claimed before any logger starts, so an
+/// `install` that finds another crate's logger there starts nothing.
+fn facade_claimed() -> bool {
+    static CLAIMED: OnceLock<bool> = OnceLock::new();
+    *CLAIMED.get_or_init(|| log::set_logger(&Facade).is_ok())
+}
+
+/// What the `log` facade calls: the installed logger, once there is one.
+/// Until then (and after an `install` whose logger could not start) the
+/// facade's maximum level is still its default, `Off`, so the logging
+/// macros do not call it.
+struct Facade;
+
+impl log::Log for Facade {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        INSTALLED
+            .get()
+            .is_some_and(|logger| log::Log::enabled(logger, metadata))
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if let Some(logger) = INSTALLED.get() {
+            log::Log::log(logger, record);
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(logger) = INSTALLED.get() {
+            log::Log::flush(logger);
+        }
     }
 }
 
