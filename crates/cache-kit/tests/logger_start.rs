@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::thread;
 
 use cache_kit::{InstallError, LockFreeLogger, SizeError, StartError};
-use fearless_test_support::{in_child, RefusingAllocator};
+use fearless_test_support::{in_child, in_child_with, RefusingAllocator};
 use logger_support::{Grenade, SharedSink};
 
 #[global_allocator]
@@ -192,4 +192,38 @@ fn an_install_after_another_crates_logger_starts_nothing() {
             assert_eq!(drops.load(Ordering::SeqCst), 1, "{capacity}");
         }
     });
+}
+
+/// A writer thread the system refuses: `RUST_MIN_STACK` set in the child
+/// to a stack no machine has (std reads it once, for the first thread the
+/// process spawns after the test's own).
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn a_writer_thread_the_system_refuses_is_a_typed_error() {
+    const NAME: &str = "a_writer_thread_the_system_refuses_is_a_typed_error";
+    in_child_with(
+        NAME,
+        |child| {
+            child.env("RUST_MIN_STACK", (1u64 << 50).to_string());
+        },
+        || {
+            for panics_when_dropped in [false, true] {
+                let (sink, drops) = counted_sink(panics_when_dropped);
+                let error = LockFreeLogger::builder(sink)
+                    .capacity(SMALL)
+                    .unwrap()
+                    .try_start()
+                    .unwrap_err();
+                assert!(matches!(error, StartError::WriterThread(_)), "{error:?}");
+                assert!(
+                    error
+                        .to_string()
+                        .starts_with("could not start the logger's writer thread: "),
+                    "{error}"
+                );
+                // Dropped once, here, its `Drop`'s panic caught.
+                assert_eq!(drops.load(Ordering::SeqCst), 1);
+            }
+        },
+    );
 }
