@@ -355,3 +355,60 @@ fn handler_capture_drop_child() {
     // The process outlives the drop (it aborted there before).
     std::thread::sleep(std::time::Duration::from_millis(100));
 }
+
+/// `shutdown` of pool B on the only worker of pool A, while a call that B
+/// admitted before the shutdown waits on A: the shutdown must run A's jobs
+/// while it waits for that call, as its docs promise for "a task of
+/// another pool". It slept instead, and hung (a break run, 2026-12-01).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "sleeps; the shutdown protocol is miri-checked in tests/pool.rs"
+)]
+fn a_shutdown_on_another_pools_only_worker_serves_it_while_admitted_calls_finish() {
+    let a = Arc::new(WorkStealingPool::new(1).unwrap());
+    let b = Arc::new(WorkStealingPool::new(1).unwrap());
+    let admitted = Arc::new(Barrier::new(2));
+    let call = {
+        let (a, b, admitted) = (Arc::clone(&a), Arc::clone(&b), Arc::clone(&admitted));
+        thread::spawn(move || {
+            b.install(|| {
+                admitted.wait();
+                // Long enough for the shutdown below to begin waiting.
+                thread::sleep(Duration::from_millis(100));
+                a.install(|| 7)
+            })
+        })
+    };
+    admitted.wait();
+    finishes("B's shutdown on A's only worker", move || {
+        a.install(|| b.shutdown());
+    });
+    assert_eq!(call.join().unwrap(), 7);
+}
+
+/// The same for B's workers' exit handlers: one that uses A, with B shut
+/// down by its `Drop` on A's only worker. Joining B's threads blocked that
+/// worker, so the handler's call into A never ran.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "sleeps; the shutdown protocol is miri-checked in tests/pool.rs"
+)]
+fn a_pool_dropped_on_another_pools_only_worker_lets_exit_handlers_use_that_pool() {
+    let a = Arc::new(WorkStealingPool::new(1).unwrap());
+    let used = Arc::new(AtomicUsize::new(0));
+    let b = {
+        let (a, used) = (Arc::clone(&a), Arc::clone(&used));
+        PoolBuilder::new(2)
+            .exit_handler(move |_| {
+                used.fetch_add(a.install(|| 1), Ordering::SeqCst);
+            })
+            .build()
+            .unwrap()
+    };
+    finishes("dropping B on A's only worker", move || {
+        a.install(move || drop(b));
+    });
+    assert_eq!(used.load(Ordering::SeqCst), 2);
+}

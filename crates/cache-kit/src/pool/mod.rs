@@ -616,19 +616,38 @@ impl WorkStealingPool {
              which would wait for itself"
         );
         self.shared.gate.close();
+        // Called on a worker of another pool, every wait below keeps
+        // running that pool's jobs: what this pool waits for (a call it
+        // admitted, a task, a worker's exit handler) may be waiting on
+        // one of them, and this worker may be the one that would run it (a
+        // break run: `shutdown` on the only worker of the other pool hung).
+        let serving = WorkerThread::current();
         // The calls let in before the close (`install`, `scope`, an
         // outside `join`) may run for as long as their work does: the wait
         // sleeps between checks once its backoff is done.
-        self.shared.gate.wait_for_admitted();
+        match &serving {
+            Some(worker) => {
+                worker.serve_until(|| self.shared.gate.try_wait_for_admitted().is_some());
+            }
+            None => {
+                let _ = self.shared.gate.wait_for_admitted();
+            }
+        }
         self.shared.wait_idle();
         // Release: a worker that sees the flag (Acquire) after finding no
         // work exits; nothing can be queued any more.
         self.shared.terminate.store(true, Ordering::Release);
         self.shared.sleep.notify_all();
+        if let Some(worker) = &serving {
+            // The lock only for each look, never while a job runs (a job
+            // may shut this pool down too).
+            worker.serve_until(|| self.threads.lock().iter().all(JoinHandle::is_finished));
+        }
         // The lock is held while joining, so that a second `shutdown`
         // racing this one returns only once the workers are gone too. No
         // user code needs it: the workers' exit handlers run on their own
-        // threads, and a `shutdown` from one of them panics above.
+        // threads (on another pool's worker they have finished above), and
+        // a `shutdown` from one of them panics above.
         let mut handles = self.threads.lock();
         for handle in handles.drain(..) {
             // Workers catch every task's panic; a join error cannot happen.

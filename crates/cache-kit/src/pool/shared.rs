@@ -11,11 +11,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::pool::job::JobRef;
 use crate::pool::sleep::Sleep;
-use crate::pool::worker_thread::WorkerThread;
-
-/// How often a worker of another pool waiting in `wait_idle` looks for its
-/// own pool's work when it found none.
-const SERVING_POLL: std::time::Duration = std::time::Duration::from_millis(1);
+use crate::pool::worker_thread::{WorkerThread, SERVING_POLL};
 
 /// `PoolShared::broadcasts`: the workers began to exit.
 const RETIRED: usize = 1;

@@ -23,6 +23,11 @@ use crate::pool::shared::PoolShared;
 /// searches 32 rounds.
 pub(crate) const SEARCH_ROUNDS: usize = 32;
 
+/// How often a worker serving its own pool while it waits for another
+/// (`serve_until`, and `wait_idle` of another pool) looks for its own
+/// pool's work when it found none.
+pub(crate) const SERVING_POLL: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// The pool thread running this code, if any.
 pub(crate) struct WorkerThread {
     pub(crate) shared: Arc<PoolShared>,
@@ -218,6 +223,21 @@ impl WorkerThread {
             },
             || shared.has_work() || shared.has_broadcast(self.index),
         );
+    }
+
+    /// Runs this worker's pool's jobs until `done` returns `true`, for a
+    /// wait on another pool that no latch ends (its `shutdown` waiting for
+    /// calls it admitted and for its threads to exit): that pool's work
+    /// may be waiting on one of ours, and this worker may be the one that
+    /// would run it. With nothing to run it looks again every
+    /// [`SERVING_POLL`].
+    pub(crate) fn serve_until(&self, mut done: impl FnMut() -> bool) {
+        while !done() {
+            match self.find_job() {
+                Some(job) => self.execute(job),
+                None => std::thread::sleep(SERVING_POLL),
+            }
+        }
     }
 
     /// `join` on this worker: `b` goes on this worker's deque (on the
