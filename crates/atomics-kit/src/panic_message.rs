@@ -10,9 +10,8 @@ use std::panic::{self, AssertUnwindSafe};
 /// `panic!("..")` payloads are a `&'static str` or a `String`; any other
 /// payload gives `"non-string panic payload"`. Dropping a payload can
 /// itself panic (a payload type with a panicking `Drop`): that second
-/// panic is caught, and its payload dropped if it is a string (as
-/// `panic!` makes) or leaked otherwise, so the calling thread (a worker, an
-/// actor) survives it.
+/// panic is caught and its payload dropped as [`drop_panic_payload`]
+/// drops one, so the calling thread (a worker, an actor) survives it.
 ///
 /// # Examples
 ///
@@ -35,9 +34,11 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 }
 
 /// Drops a caught panic's payload without letting a panic out of its
-/// `Drop`: that second panic is caught, and its own payload dropped if it
-/// is a string (as `panic!` makes) or leaked otherwise. For a thread that
-/// must survive whatever the code it ran panicked with.
+/// `Drop`: that second panic is caught and its own payload dropped the same
+/// way, and so on, up to 8 payloads deep; one beyond
+/// that is leaked (a `Drop` that panics with a new such payload every time
+/// would otherwise never end). For a thread that must survive whatever the
+/// code it ran panicked with.
 ///
 /// # Examples
 ///
@@ -53,16 +54,23 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 /// atomics_kit::drop_panic_payload(payload); // returns normally
 /// ```
 pub fn drop_panic_payload(payload: Box<dyn Any + Send>) {
-    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        // A string payload drops without running user code; any other
-        // might panic again, so it is leaked.
-        if panic_text(&*second).is_some() {
-            drop(second);
-        } else {
-            std::mem::forget(second);
+    let mut next = Some(payload);
+    for _ in 0..MAX_NESTED_PAYLOADS {
+        let Some(payload) = next.take() else {
+            return;
+        };
+        if let Err(raised) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            next = Some(raised);
         }
     }
+    // Still raising new payloads: leaked, as the docs say.
+    std::mem::forget(next);
 }
+
+/// How many payloads deep [`drop_panic_payload`] goes: a payload, the one
+/// its `Drop` panicked with, and so on. Before a version that stopped at the
+/// second, a non-string payload raised by a payload's `Drop` was leaked.
+const MAX_NESTED_PAYLOADS: usize = 8;
 
 /// The text of a panic payload, borrowed: `Some` for the `&'static str`
 /// and `String` payloads of `panic!("..")`, `None` for any other. For a
@@ -94,6 +102,63 @@ mod tests {
         fn drop(&mut self) {
             panic!("dropping the payload");
         }
+    }
+
+    /// A payload whose `Drop` panics with the next one, `depth` deep; each
+    /// counts its drop in `drops`.
+    struct Nested {
+        depth: usize,
+        drops: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Drop for Nested {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if self.depth > 0 {
+                panic::panic_any(Nested {
+                    depth: self.depth - 1,
+                    drops: std::sync::Arc::clone(&self.drops),
+                });
+            }
+        }
+    }
+
+    fn nested(
+        depth: usize,
+    ) -> (
+        Box<dyn Any + Send>,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let drops = std::sync::Arc::default();
+        let payload = Box::new(Nested {
+            depth,
+            drops: std::sync::Arc::clone(&drops),
+        });
+        (payload, drops)
+    }
+
+    #[test]
+    fn payloads_raised_by_payloads_drops_are_each_dropped_once() {
+        for depth in [1, 2, MAX_NESTED_PAYLOADS - 1] {
+            let (payload, drops) = nested(depth);
+            drop_panic_payload(payload);
+            // Before, the second payload (not a string) was leaked: 1.
+            assert_eq!(
+                drops.load(std::sync::atomic::Ordering::SeqCst),
+                depth + 1,
+                "{depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_endless_chain_of_payloads_ends_after_the_bound() {
+        let (payload, drops) = nested(usize::MAX);
+        drop_panic_payload(payload);
+        assert_eq!(
+            drops.load(std::sync::atomic::Ordering::SeqCst),
+            MAX_NESTED_PAYLOADS
+        );
     }
 
     #[test]
