@@ -10,7 +10,7 @@ use std::time::Duration;
 use cache_kit::{Cache, RemovalCause};
 
 mod support;
-use fearless_test_support::passes_in_child;
+use fearless_test_support::{in_child, passes_in_child};
 use support::{within, HANG};
 
 /// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
@@ -1261,4 +1261,52 @@ fn r22_remove_expired_and_retain_reach_every_segment_past_a_panicking_listener()
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| retained.retain(|_, _| false)));
     assert!(outcome.is_err(), "the listener's panic reaches the caller");
     assert_eq!(retained.len(), 0, "retain reached every segment");
+}
+
+// 23. A refused `build` (capacity 0) dropped the builder's closures and
+//     hasher as they were: a capture's panicking `Drop` replaced the typed
+//     error, and a second one while it unwound aborted the process (the
+//     class of a fan-out break run, 2026-12-01).
+#[derive(Clone)]
+struct BombHasher(Arc<AtomicUsize>);
+
+impl std::hash::BuildHasher for BombHasher {
+    type Hasher = std::collections::hash_map::DefaultHasher;
+    fn build_hasher(&self) -> Self::Hasher {
+        std::collections::hash_map::DefaultHasher::new()
+    }
+}
+
+impl Drop for BombHasher {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+        panic!("the hasher's Drop");
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn r23_a_refused_build_is_a_typed_error_whatever_its_closures_drops_do() {
+    const NAME: &str = "r23_a_refused_build_is_a_typed_error_whatever_its_closures_drops_do";
+    in_child(NAME, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let bomb = || BombHasher(Arc::clone(&drops));
+        let (weigher, listener, expiry) = (bomb(), bomb(), bomb());
+        let refused = cache_kit::CacheBuilder::<u64, u64>::new(0)
+            .weigher(move |_, _| {
+                let _ = &weigher;
+                1
+            })
+            .eviction_listener(move |_, _, _| {
+                let _ = &listener;
+            })
+            .expire_after(move |_, _| {
+                let _ = &expiry;
+                None
+            })
+            .hasher(bomb())
+            .build();
+        assert!(refused.is_err());
+        assert_eq!(drops.load(SeqCst), 4);
+    });
 }

@@ -2,11 +2,15 @@
 //! (clamped, as documented) or refused with a typed error: never a panic
 //! from inside std or crossbeam.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use channels_patterns::{
-    fan_out_bounded, fan_out_fan_in, fan_out_stream, BoundedQueue, PoolError, SizeError, WorkerPool,
+    fan_out_bounded, fan_out_fan_in, fan_out_stream, BoundedQueue, FanOutError, PoolError,
+    SizeError, WorkerPool,
 };
+use fearless_test_support::in_child;
 
 #[test]
 fn fan_out_fan_in_with_more_workers_than_inputs_uses_one_per_input() {
@@ -216,4 +220,86 @@ fn large_jobs_each_run_once_in_bounded_and_unbounded_pools() {
         sums.sort_unstable();
         assert_eq!(sums, (0..jobs).map(|n| 2 * n).collect::<Vec<_>>());
     }
+}
+
+/// User code whose `Drop` panics, even while another panic unwinds, and
+/// counts its drops.
+struct Bomb(Arc<AtomicUsize>);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("a bomb went off in Drop");
+    }
+}
+
+/// An input iterator holding a bomb: it yields nothing.
+struct BombInputs(#[allow(dead_code)] Bomb);
+
+impl Iterator for BombInputs {
+    type Item = u8;
+    fn next(&mut self) -> Option<u8> {
+        None
+    }
+}
+
+/// A refused argument is a typed error even when the inputs' and the
+/// function's `Drop` panic: before, dropping them on the way out raised
+/// the first panic instead of the error, and the second (while the first
+/// unwound) aborted the process (a break run, 2026-12-01). Each is
+/// dropped exactly once.
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn a_refused_argument_is_a_typed_error_whatever_the_users_drops_do() {
+    const NAME: &str = "a_refused_argument_is_a_typed_error_whatever_the_users_drops_do";
+    in_child(NAME, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let bomb = || Bomb(Arc::clone(&drops));
+        let function = || {
+            let captured = bomb();
+            move |x: u8| {
+                let _ = &captured;
+                x
+            }
+        };
+        assert!(matches!(
+            fan_out_fan_in(BombInputs(bomb()), 0, function()),
+            Err(FanOutError::InvalidSize(_))
+        ));
+        assert!(matches!(
+            fan_out_stream(BombInputs(bomb()), 0, function()),
+            Err(PoolError::InvalidSize(_))
+        ));
+        assert!(matches!(
+            fan_out_bounded(BombInputs(bomb()), 2, 0, function()),
+            Err(PoolError::InvalidSize(_))
+        ));
+        assert_eq!(drops.load(Ordering::SeqCst), 6);
+        assert!(matches!(
+            WorkerPool::new(0, function()),
+            Err(PoolError::InvalidSize(_))
+        ));
+        assert!(matches!(
+            WorkerPool::builder().thread_name("a\0b").build(function()),
+            Err(PoolError::InvalidThreadName(_))
+        ));
+        assert!(matches!(
+            WorkerPool::builder()
+                .queue_capacity(usize::MAX)
+                .build_detached({
+                    let f = function();
+                    move |x: u8| {
+                        f(x);
+                    }
+                }),
+            Err(PoolError::InvalidSize(_))
+        ));
+        assert!(matches!(
+            WorkerPool::builder()
+                .stack_size(usize::MAX)
+                .build(function()),
+            Err(PoolError::Spawn(_))
+        ));
+        assert_eq!(drops.load(Ordering::SeqCst), 10);
+    });
 }

@@ -302,7 +302,8 @@ impl<K, V, S> CacheBuilder<K, V, S> {
     ///
     /// # Errors
     ///
-    /// [`SizeError`] if the capacity is 0.
+    /// [`SizeError`] if the capacity is 0. The builder's closures and
+    /// hasher are then dropped, a panic in their `Drop` caught.
     ///
     /// # Examples
     ///
@@ -316,6 +317,12 @@ impl<K, V, S> CacheBuilder<K, V, S> {
         S: BuildHasher + Clone,
     {
         if self.capacity == 0 {
+            // The closures and the hasher are user code: a panic in a
+            // capture's `Drop` must not replace the typed error.
+            atomics_kit::drop_caught(self.weigher);
+            atomics_kit::drop_caught(self.listener);
+            atomics_kit::drop_caught(self.expire_after);
+            atomics_kit::drop_caught(self.hasher);
             return Err(SizeError::zero("capacity"));
         }
         let by_capacity = |share: u64| usize::try_from(self.capacity / share).unwrap_or(usize::MAX);

@@ -184,7 +184,13 @@ where
     F: Fn(I::Item) -> R + Sync,
     R: Send,
 {
-    SizeError::nonzero("workers", workers)?;
+    if let Err(refusal) = SizeError::nonzero("workers", workers) {
+        // User code, both: a panic in either `Drop` must not replace the
+        // typed error (with both, a second panic while unwinding aborted).
+        drop_caught(inputs);
+        drop_caught(f);
+        return Err(refusal.into());
+    }
     let mapped = panic::catch_unwind(AssertUnwindSafe(|| {
         map_in_order(inputs.into_iter(), workers, &f)
     }));

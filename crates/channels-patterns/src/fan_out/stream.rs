@@ -5,7 +5,7 @@ use std::fmt;
 use std::iter::{Fuse, FusedIterator};
 
 use super::ItemPanicked;
-use atomics_kit::{FirstPanic, SizeError};
+use atomics_kit::{drop_caught, FirstPanic, SizeError};
 
 use crate::pool::{PoolError, Results, WorkerPool};
 
@@ -114,7 +114,12 @@ where
     F: Fn(I::Item) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    SizeError::nonzero(MAX_IN_FLIGHT, max_in_flight)?;
+    if let Err(refusal) = SizeError::nonzero(MAX_IN_FLIGHT, max_in_flight) {
+        // As in `start`.
+        drop_caught(inputs);
+        drop_caught(f);
+        return Err(refusal.into());
+    }
     FanOutStream::start(inputs.into_iter(), workers, max_in_flight, f)
 }
 
@@ -177,10 +182,19 @@ where
         } else {
             workers
         };
-        let (pool, results) = WorkerPool::builder()
+        // A refusing build drops `f` with its `Drop`'s panic caught; the
+        // inputs are user code too, dropped so.
+        let built = WorkerPool::builder()
             .workers(threads)
             .thread_name("fan-out")
-            .build(f)?;
+            .build(f);
+        let (pool, results) = match built {
+            Ok(built) => built,
+            Err(refusal) => {
+                drop_caught(inputs);
+                return Err(refusal);
+            }
+        };
         Ok(Self {
             inputs: Some(inputs.fuse()),
             pool,

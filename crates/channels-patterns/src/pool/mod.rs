@@ -331,17 +331,14 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        SizeError::check("workers", workers, WorkerPool::MAX_WORKERS)?;
-        if thread_name.contains('\0') {
-            return Err(PoolError::InvalidThreadName(thread_name.to_owned()));
-        }
-        let capacity = match queue_capacity {
-            Some(capacity) => Some(SizeError::check(
-                "queue_capacity",
-                capacity,
-                WorkerPool::MAX_QUEUE_CAPACITY.min(max_queue_slots::<T>()),
-            )?),
-            None => None,
+        let capacity = match Self::checked_capacity(workers, queue_capacity, thread_name) {
+            Ok(capacity) => capacity,
+            Err(refusal) => {
+                // `f` is user code: a panic in its captures' `Drop` must
+                // not replace the typed error.
+                atomics_kit::drop_caught(f);
+                return Err(refusal);
+            }
         };
         let (queue, locals) = Jobs::new(workers, capacity);
         let queue = Arc::new(queue);
@@ -371,11 +368,14 @@ where
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
-                    // Nothing was submitted: the started workers leave.
+                    // Nothing was submitted: the started workers leave
+                    // (each drops its `f` caught, see `Worker::run`).
                     queue.close();
                     for handle in handles {
                         let _ = handle.join();
                     }
+                    // The last `f` may be this one: dropped as above.
+                    atomics_kit::drop_caught(f);
                     return Err(PoolError::Spawn(error));
                 }
             }
@@ -389,6 +389,29 @@ where
             workers: Mutex::new(Some(handles)),
             worker_threads,
             _results: PhantomData,
+        })
+    }
+}
+
+impl<T, R> WorkerPool<T, R> {
+    /// The bounded queue's capacity, once every argument of `start` is
+    /// checked.
+    fn checked_capacity(
+        workers: usize,
+        queue_capacity: Option<usize>,
+        thread_name: &str,
+    ) -> Result<Option<usize>, PoolError> {
+        SizeError::check("workers", workers, WorkerPool::MAX_WORKERS)?;
+        if thread_name.contains('\0') {
+            return Err(PoolError::InvalidThreadName(thread_name.to_owned()));
+        }
+        Ok(match queue_capacity {
+            Some(capacity) => Some(SizeError::check(
+                "queue_capacity",
+                capacity,
+                WorkerPool::MAX_QUEUE_CAPACITY.min(max_queue_slots::<T>()),
+            )?),
+            None => None,
         })
     }
 }
