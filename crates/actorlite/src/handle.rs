@@ -175,7 +175,10 @@ impl<A: Actor> ActorHandle<A> {
     /// answer). Any `Duration` works; `Duration::MAX` waits as long as it
     /// takes. A request the mailbox refused (`Timeout`, `Closed`) is
     /// dropped here; a panic of its `Drop` is caught and reported in
-    /// [`last_panic`](Self::last_panic), and the error still returned.
+    /// [`last_panic`](Self::last_panic), and the error still returned. So
+    /// is an answer that arrived after the timeout, if this call is the one
+    /// that frees it (else the actor's thread does, catching the panic
+    /// too: a late answer fails neither side).
     ///
     /// # Errors
     ///
@@ -277,7 +280,11 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// If called on the actor's own thread (from its handler): it would wait
     /// for itself. The panic is the handler's, so the actor stops (or
-    /// restarts) as for any handler panic.
+    /// restarts) as for any handler panic. Only that case is recognised:
+    /// actors that join each other in a cycle (A's handler joins B while
+    /// B's joins A) wait forever, as threads joining each other do, and
+    /// `kill` cannot end them (it takes effect between messages); use
+    /// [`join_timeout`](Self::join_timeout) where a cycle is possible.
     ///
     /// # Examples
     ///

@@ -34,7 +34,8 @@ use crossbeam_channel::Sender;
 /// ```
 #[must_use = "dropping a Reply answers the asker with AskError::NoReply"]
 pub struct Reply<R> {
-    sender: Sender<Answer<R>>,
+    /// `None` only while `Drop` lets it go.
+    sender: Option<Sender<Answer<R>>>,
 }
 
 /// What travels back to the asker.
@@ -46,23 +47,39 @@ pub(crate) enum Answer<R> {
 
 impl<R> Reply<R> {
     pub(crate) fn new(sender: Sender<Answer<R>>) -> Self {
-        Self { sender }
+        Self {
+            sender: Some(sender),
+        }
     }
 
     /// Answers the asker. If the asker stopped waiting (it timed out), the
-    /// answer is dropped.
+    /// answer is dropped, here or by the asker, whichever lets the answer
+    /// go last; a panic of its `Drop` is caught there (the panic hook
+    /// prints it), so it fails neither this actor nor the asker.
     pub fn send(self, answer: R) {
-        // A closed reply channel means the asker gave up; nothing to do.
-        let _ = self.sender.try_send(Answer::Value(answer));
+        let Some(sender) = &self.sender else {
+            return;
+        };
+        // A closed reply channel means the asker gave up: the answer comes
+        // back, user code to drop.
+        if let Err(refused) = sender.try_send(Answer::Value(answer)) {
+            atomics_kit::drop_caught(refused.into_inner());
+        }
     }
 }
 
 impl<R> Drop for Reply<R> {
     fn drop(&mut self) {
+        let Some(sender) = self.sender.take() else {
+            return;
+        };
         if UNHANDLED.get() {
             // Full if `send` answered already; closed if the asker left.
-            let _ = self.sender.try_send(Answer::Unhandled);
+            let _ = sender.try_send(Answer::Unhandled);
         }
+        // The last handle of the channel frees an answer still in it (the
+        // asker timed out after it landed): user code, caught.
+        atomics_kit::drop_caught(sender);
     }
 }
 

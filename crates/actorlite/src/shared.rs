@@ -231,7 +231,7 @@ impl<M> Shared<M> {
         }
         // A quick answer is picked up without sleeping: waking a parked
         // thread costs more than the typical request.
-        match wait::recv_eagerly(&answers, deadline) {
+        let outcome = match wait::recv_eagerly(&answers, deadline) {
             Ok(Answer::Value(value)) => Ok(value),
             // Dropped unhandled: a dead letter, or held by the actor as it
             // ended.
@@ -239,7 +239,15 @@ impl<M> Shared<M> {
             Err(RecvTimeoutError::Timeout) => Err(AskError::Timeout),
             // Dropped by the handler (returning or panicking).
             Err(RecvTimeoutError::Disconnected) => Err(AskError::NoReply),
+        };
+        // An answer that landed after the timeout is freed with the
+        // channel's last handle, which may be this one: user code, whose
+        // panic must not replace the error (a break run: `ask` panicked,
+        // and killed the asking actor).
+        if let Err(panic) = drop_catching(answers) {
+            self.record_panic(&format!("dropping a late answer panicked: {panic}"));
         }
+        outcome
     }
 
     /// Whether the caller runs on the actor's own thread (in its handler,
