@@ -1267,6 +1267,7 @@ fn r22_remove_expired_and_retain_reach_every_segment_past_a_panicking_listener()
 //     hasher as they were: a capture's panicking `Drop` replaced the typed
 //     error, and a second one while it unwound aborted the process (the
 //     class of a fan-out break run, 2026-12-01).
+/// A hasher, or any capture, whose `Drop` counts and panics.
 #[derive(Clone)]
 struct BombHasher(Arc<AtomicUsize>);
 
@@ -1308,5 +1309,148 @@ fn r23_a_refused_build_is_a_typed_error_whatever_its_closures_drops_do() {
             .build();
         assert!(refused.is_err());
         assert_eq!(drops.load(SeqCst), 4);
+    });
+}
+
+// 24. A caller that became the leader of a load looked in the cache once
+//     more and, finding the entry expired, removed it there, telling the
+//     listener while it still held the key's flight: a listener (or a
+//     value's `Drop`) loading that key again panicked as a recursive load,
+//     against "it may use the cache" (a break run, 2026-12-01: 26,996 of
+//     823,741 calls in a race; here made deterministic).
+#[test]
+#[cfg_attr(miri, ignore = "sleeps to order the two loads")]
+fn r24_a_listener_reloading_its_key_after_a_leaders_second_look_starts_a_new_load() {
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let cache: Arc<Cache<u32, u64>> = Arc::new_cyclic(|weak: &std::sync::Weak<Cache<u32, u64>>| {
+        let (weak, told) = (weak.clone(), Arc::clone(&told));
+        cache_kit::CacheBuilder::new(10)
+            .time_to_live(Duration::from_millis(5))
+            .eviction_listener(move |key: &u32, value: &u64, cause| {
+                told.lock().unwrap().push((*value, cause));
+                if cause == RemovalCause::Expired {
+                    if let Some(cache) = weak.upgrade() {
+                        cache.get_or_insert_with(key, || 99);
+                    }
+                }
+            })
+            .build()
+            .unwrap()
+    });
+    // A leads a load that inserts the key (soon expired) and then fails.
+    let first = {
+        let cache = Arc::clone(&cache);
+        std::thread::spawn(move || {
+            let inner = Arc::clone(&cache);
+            cache
+                .try_get_or_insert_with(&1, move || {
+                    std::thread::sleep(Duration::from_millis(30));
+                    inner.insert(1, 5);
+                    std::thread::sleep(Duration::from_millis(30));
+                    Err::<u64, &str>("first load failed")
+                })
+                .is_err()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(10));
+    // This caller waits for A, whose error type differs, then leads and
+    // finds the expired 5 in its second look.
+    let got = within(HANG, {
+        let cache = Arc::clone(&cache);
+        move || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                cache.try_get_or_insert_with(&1, || Ok::<u64, String>(2))
+            }))
+            .map_err(|_| "the leader's call panicked")
+        }
+    })
+    .expect("hung");
+    assert!(first.join().unwrap());
+    assert_eq!(got, Ok(Ok(2)));
+    assert!(
+        told.lock().unwrap().contains(&(5, RemovalCause::Expired)),
+        "the expired value was told: {:?}",
+        told.lock().unwrap()
+    );
+}
+
+// 25. Dropping a cache dropped its weigher, listener and expiry function as
+//     they were: a capture's panicking `Drop` came out of the cache's drop,
+//     and two of them aborted the process (a break run, 2026-12-01). Now
+//     each is dropped with its panic caught, or leaked while the thread
+//     unwinds.
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn r25_a_cache_whose_closures_captures_panic_when_dropped_drops_without_a_panic() {
+    const NAME: &str =
+        "r25_a_cache_whose_closures_captures_panic_when_dropped_drops_without_a_panic";
+    in_child(NAME, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let build = || {
+            let (weigher, listener, expiry) = (
+                BombHasher(Arc::clone(&drops)),
+                BombHasher(Arc::clone(&drops)),
+                BombHasher(Arc::clone(&drops)),
+            );
+            let cache = cache_kit::CacheBuilder::<u64, u64>::new(10)
+                .weigher(move |_, _| {
+                    let _ = &weigher;
+                    1
+                })
+                .eviction_listener(move |_, _, _| {
+                    let _ = &listener;
+                })
+                .expire_after(move |_, _| {
+                    let _ = &expiry;
+                    None
+                })
+                .build()
+                .unwrap();
+            cache.insert(1, 1);
+            cache
+        };
+        drop(build());
+        assert_eq!(drops.load(SeqCst), 3, "each dropped once, no panic out");
+        // Dropped while another panic unwinds: leaked, no abort.
+        let cache = build();
+        let unwound = std::panic::catch_unwind(AssertUnwindSafe(move || {
+            let _cache = cache;
+            panic!("the caller's own panic");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(drops.load(SeqCst), 3, "leaked while unwinding");
+    });
+}
+
+// 26. The unused loader of `get_or_insert_with` was dropped as it was when
+//     a listener's panic unwound through the call (the opening look found
+//     the entry expired): its captures' panicking `Drop` aborted the
+//     process (a break run, 2026-12-01). It is now leaked on that path.
+#[test]
+#[cfg_attr(miri, ignore = "runs in a child process")]
+fn r26_a_listener_panic_unwinding_past_an_unused_loader_does_not_abort() {
+    const NAME: &str = "r26_a_listener_panic_unwinding_past_an_unused_loader_does_not_abort";
+    in_child(NAME, || {
+        let cache: Cache<u32, u32> = cache_kit::CacheBuilder::new(10)
+            .time_to_live(Duration::from_millis(1))
+            .eviction_listener(|_: &u32, _: &u32, cause| {
+                if cause == RemovalCause::Expired {
+                    panic!("the listener panics on expiry");
+                }
+            })
+            .build()
+            .unwrap();
+        cache.insert(1, 1);
+        std::thread::sleep(Duration::from_millis(10));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let bomb = BombHasher(Arc::clone(&drops));
+        let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            cache.get_or_insert_with(&1, move || {
+                let _ = &bomb;
+                2
+            })
+        }));
+        assert!(loaded.is_err(), "the listener's panic reaches the caller");
+        assert_eq!(drops.load(SeqCst), 0, "the loader was leaked, not dropped");
     });
 }

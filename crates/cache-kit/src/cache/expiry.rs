@@ -32,6 +32,12 @@ fn nanos(duration: Duration) -> u64 {
 }
 
 impl<K, V> Expiry<K, V> {
+    /// The per-entry expiry function, taken out to be dropped (user code)
+    /// by the cache's `Drop`.
+    pub(crate) fn take_expire_after(&mut self) -> Option<ExpireAfter<K, V>> {
+        self.expire_after.take()
+    }
+
     /// `None` if no expiry was asked for: the cache then never reads the
     /// clock.
     pub(crate) fn new(

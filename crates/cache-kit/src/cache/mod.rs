@@ -90,7 +90,13 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// value once (the listener is not told); if one's `Drop` panics, the
 /// others are still dropped and the panic then reaches the code dropping
 /// the cache, unless that code is already unwinding (the panic is then
-/// dropped: a second panic would abort the process).
+/// dropped: a second panic would abort the process). The weigher, the
+/// listener and `expire_after` are dropped with the cache, each with a
+/// panic of its captures' `Drop` caught (leaked instead if the cache is
+/// dropped while a panic unwinds); so is an unused loader of
+/// [`get_or_insert_with`](Self::get_or_insert_with). Not survived: a
+/// hasher whose `Drop` or `Clone` panics while the cache is dropped (the
+/// map holds its own copy, dropped as dashmap drops it).
 ///
 /// # Examples
 ///
@@ -364,6 +370,28 @@ where
             expiry.accessed(slot, now);
             slot.value.clone()
         })
+    }
+
+    /// [`lookup`](Self::lookup) that leaves an expired entry where it is
+    /// (it reads as absent), for a caller that must run no user code yet.
+    fn lookup_live<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(expiry) = &self.expiry else {
+            return self.lookup(key);
+        };
+        self.map
+            .read(key, |slot| {
+                let now = expiry.now();
+                (!expiry.is_expired(slot, now)).then(|| {
+                    slot.touch();
+                    expiry.accessed(slot, now);
+                    slot.value.clone()
+                })
+            })
+            .flatten()
     }
 
     /// Runs `read` on `key`'s slot under the shard's read lock, unless the
@@ -950,17 +978,17 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
         E: Send + Sync + 'static,
     {
+        let mut load = PendingLoad(Some(load));
         if let Some(value) = self.get(key) {
             // The unused loader is user code, and its captures' `Drop` may
             // panic: dropped before the result is built, or that panic
             // would leak the value (rust-lang/rust#47949); `value`, a
             // local, is dropped by the unwind. So on every path below.
-            drop(load);
+            drop(load.take());
             return Ok(value);
         }
         let hash = self.hasher.hash_one(key);
         let segment = &self.segments[self.segment_index(hash)];
-        let mut load = Some(load);
         loop {
             // The table's copy of the key, made before its lock is taken.
             let (claim, unused_key) = segment.flights.claim(key, hash, key.to_owned());
@@ -987,8 +1015,13 @@ where
                 }
                 Claim::Leader(leader) => {
                     // A leader that just finished inserted the value before
-                    // leaving the table: look again before loading.
-                    if let Some(value) = self.lookup(key) {
+                    // leaving the table: look again before loading. An
+                    // expired entry stays for the insert below to replace,
+                    // told then, after the flight is settled: removed here,
+                    // the listener or a `Drop` loading this key again ran
+                    // while this flight was held, and panicked as a
+                    // recursive load (a break run).
+                    if let Some(value) = self.lookup_live(key) {
                         leader.complete(value.clone());
                         // As on a hit, above.
                         drop(load.take());
@@ -1400,6 +1433,41 @@ enum NoRoom {
 impl<K, V, S> Drop for Cache<K, V, S> {
     fn drop(&mut self) {
         (self.drop_entries)(self);
+        // The closures are user code: each dropped with its `Drop`'s panic
+        // caught, or leaked if the cache is dropped while a panic unwinds
+        // (a second panic there would abort the process; it did, in a
+        // break run).
+        drop_user_code(self.weigher.take());
+        drop_user_code(self.listener.take());
+        drop_user_code(self.expiry.as_mut().and_then(Expiry::take_expire_after));
+    }
+}
+
+/// Drops `value`, user code, with a panic of its `Drop` caught; leaks it if
+/// the thread is already unwinding, where a panic would abort the process.
+fn drop_user_code<T>(value: T) {
+    if std::thread::panicking() {
+        std::mem::forget(value);
+    } else {
+        atomics_kit::drop_caught(value);
+    }
+}
+
+/// An unused loader of `try_get_or_insert_with`, user code: dropped as
+/// [`drop_user_code`] drops, whichever way the call ends (before, a panic
+/// of the listener unwinding through the call dropped it as it was, and a
+/// panic of its captures' `Drop` there aborted the process: a break run).
+struct PendingLoad<F>(Option<F>);
+
+impl<F> PendingLoad<F> {
+    fn take(&mut self) -> Option<F> {
+        self.0.take()
+    }
+}
+
+impl<F> Drop for PendingLoad<F> {
+    fn drop(&mut self) {
+        drop_user_code(self.0.take());
     }
 }
 
