@@ -1285,27 +1285,36 @@ impl Drop for BombHasher {
     }
 }
 
+/// `builder` with a weigher, a listener and `expire_after` that each
+/// capture a [`BombHasher`] counting in `drops`.
+fn with_bombed_closures(
+    builder: cache_kit::CacheBuilder<u64, u64>,
+    drops: &Arc<AtomicUsize>,
+) -> cache_kit::CacheBuilder<u64, u64> {
+    let bomb = || BombHasher(Arc::clone(drops));
+    let (weigher, listener, expiry) = (bomb(), bomb(), bomb());
+    builder
+        .weigher(move |_, _| {
+            let _ = &weigher;
+            1
+        })
+        .eviction_listener(move |_, _, _| {
+            let _ = &listener;
+        })
+        .expire_after(move |_, _| {
+            let _ = &expiry;
+            None
+        })
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "runs in a child process")]
 fn r23_a_refused_build_is_a_typed_error_whatever_its_closures_drops_do() {
     const NAME: &str = "r23_a_refused_build_is_a_typed_error_whatever_its_closures_drops_do";
     in_child(NAME, || {
         let drops = Arc::new(AtomicUsize::new(0));
-        let bomb = || BombHasher(Arc::clone(&drops));
-        let (weigher, listener, expiry) = (bomb(), bomb(), bomb());
-        let refused = cache_kit::CacheBuilder::<u64, u64>::new(0)
-            .weigher(move |_, _| {
-                let _ = &weigher;
-                1
-            })
-            .eviction_listener(move |_, _, _| {
-                let _ = &listener;
-            })
-            .expire_after(move |_, _| {
-                let _ = &expiry;
-                None
-            })
-            .hasher(bomb())
+        let refused = with_bombed_closures(cache_kit::CacheBuilder::new(0), &drops)
+            .hasher(BombHasher(Arc::clone(&drops)))
             .build();
         assert!(refused.is_err());
         assert_eq!(drops.load(SeqCst), 4);
@@ -1387,23 +1396,7 @@ fn r25_a_cache_whose_closures_captures_panic_when_dropped_drops_without_a_panic(
     in_child(NAME, || {
         let drops = Arc::new(AtomicUsize::new(0));
         let build = || {
-            let (weigher, listener, expiry) = (
-                BombHasher(Arc::clone(&drops)),
-                BombHasher(Arc::clone(&drops)),
-                BombHasher(Arc::clone(&drops)),
-            );
-            let cache = cache_kit::CacheBuilder::<u64, u64>::new(10)
-                .weigher(move |_, _| {
-                    let _ = &weigher;
-                    1
-                })
-                .eviction_listener(move |_, _, _| {
-                    let _ = &listener;
-                })
-                .expire_after(move |_, _| {
-                    let _ = &expiry;
-                    None
-                })
+            let cache = with_bombed_closures(cache_kit::CacheBuilder::new(10), &drops)
                 .build()
                 .unwrap();
             cache.insert(1, 1);

@@ -15,8 +15,9 @@ use crate::{InstallError, LockFreeLogger, Overflow, StartError};
 use super::FilterError;
 
 /// Records the buffer holds unless told otherwise (about 9.4 MB of slots,
-/// 144 bytes each; 10.5 MB, 160 bytes, with the `tracing` feature): enough for a thread logging flat out (about 5 M records/s) to ride out
-/// a few milliseconds in which the writer does not get a CPU.
+/// 144 bytes each; 10.5 MB, 160 bytes, with the `tracing` feature): enough
+/// for a thread logging flat out (about 5 M records/s) to ride out a few
+/// milliseconds in which the writer does not get a CPU.
 const DEFAULT_CAPACITY: usize = 64 * 1024;
 /// How long a dropped [`LoggerGuard`] waits for the writer unless told
 /// otherwise.
@@ -246,8 +247,8 @@ impl LoggerBuilder {
     ///
     /// [`StartError::Buffer`] if the allocator refuses the buffer's slots
     /// (about 2.4 GB at [`LockFreeLogger::MAX_CAPACITY`], 2.7 GB with the
-    /// `tracing` feature; where
-    /// `Vec::with_capacity` would abort the process), and
+    /// `tracing` feature; where `Vec::with_capacity` would abort the
+    /// process), and
     /// [`StartError::WriterThread`] if the operating system refuses the
     /// writer thread. The sink is then dropped, a panic in its `Drop`
     /// caught. The buffer's memory is asked for once before the buffer is
