@@ -35,10 +35,10 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 
 /// Drops a caught panic's payload without letting a panic out of its
 /// `Drop`: that second panic is caught and its own payload dropped the same
-/// way, and so on, up to 8 payloads deep; one beyond
-/// that is leaked (a `Drop` that panics with a new such payload every time
-/// would otherwise never end). For a thread that must survive whatever the
-/// code it ran panicked with.
+/// way, and so on, up to 8 payloads deep; one beyond that is leaked (a
+/// `Drop` that panics with a new such payload every time would otherwise
+/// never end). For a thread that must survive whatever the code it ran
+/// panicked with.
 ///
 /// # Examples
 ///

@@ -27,7 +27,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use atomics_kit::{FirstPanic, PerThreadCounter};
+use atomics_kit::{drop_caught, FirstPanic, PerThreadCounter};
 use crossbeam_utils::CachePadded;
 
 pub use atomics_kit::SizeError;
@@ -92,8 +92,8 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// the cache, unless that code is already unwinding (the panic is then
 /// dropped: a second panic would abort the process). The weigher, the
 /// listener and `expire_after` are dropped with the cache, each with a
-/// panic of its captures' `Drop` caught (leaked instead if the cache is
-/// dropped while a panic unwinds); so is an unused loader of
+/// panic of its captures' `Drop` caught (also while a panic unwinds); so
+/// is an unused loader of
 /// [`get_or_insert_with`](Self::get_or_insert_with). Not survived: a
 /// hasher whose `Drop` or `Clone` panics while the cache is dropped (the
 /// map holds its own copy, dropped as dashmap drops it).
@@ -1434,29 +1434,19 @@ impl<K, V, S> Drop for Cache<K, V, S> {
     fn drop(&mut self) {
         (self.drop_entries)(self);
         // The closures are user code: each dropped with its `Drop`'s panic
-        // caught, or leaked if the cache is dropped while a panic unwinds
-        // (a second panic there would abort the process; it did, in a
+        // caught, also while a panic unwinds (dropped as they were, two
+        // such panics, or one while unwinding, aborted the process in a
         // break run).
-        drop_user_code(self.weigher.take());
-        drop_user_code(self.listener.take());
-        drop_user_code(self.expiry.as_mut().and_then(Expiry::take_expire_after));
+        drop_caught(self.weigher.take());
+        drop_caught(self.listener.take());
+        drop_caught(self.expiry.as_mut().and_then(Expiry::take_expire_after));
     }
 }
 
-/// Drops `value`, user code, with a panic of its `Drop` caught; leaks it if
-/// the thread is already unwinding, where a panic would abort the process.
-fn drop_user_code<T>(value: T) {
-    if std::thread::panicking() {
-        std::mem::forget(value);
-    } else {
-        atomics_kit::drop_caught(value);
-    }
-}
-
-/// An unused loader of `try_get_or_insert_with`, user code: dropped as
-/// [`drop_user_code`] drops, whichever way the call ends (before, a panic
-/// of the listener unwinding through the call dropped it as it was, and a
-/// panic of its captures' `Drop` there aborted the process: a break run).
+/// An unused loader of `try_get_or_insert_with`, user code: dropped with
+/// [`drop_caught`] whichever way the call ends (before, a panic of the
+/// listener unwinding through the call dropped it as it was, and a panic of
+/// its captures' `Drop` there aborted the process: a break run).
 struct PendingLoad<F>(Option<F>);
 
 impl<F> PendingLoad<F> {
@@ -1467,7 +1457,7 @@ impl<F> PendingLoad<F> {
 
 impl<F> Drop for PendingLoad<F> {
     fn drop(&mut self) {
-        drop_user_code(self.0.take());
+        drop_caught(self.0.take());
     }
 }
 

@@ -208,11 +208,11 @@ impl Drop for Posted {
         self.withdraw_and_wait();
         if thread::panicking() {
             // Unwinding from the caller's own panic: the helpers' payloads
-            // are leaked, not dropped (a payload's `Drop` may panic, which
-            // would abort now). Otherwise `finish` takes them.
-            std::mem::take(&mut self.job.state.lock().panics)
-                .into_iter()
-                .for_each(std::mem::forget);
+            // are dropped here, each `Drop`'s panic caught (caught inside
+            // this `Drop`, it never reaches the unwinder; they used to be
+            // leaked). Otherwise `finish` takes them.
+            let panics = std::mem::take(&mut self.job.state.lock().panics);
+            panics.into_iter().for_each(atomics_kit::drop_panic_payload);
         }
     }
 }
