@@ -2,7 +2,9 @@
 //! under AddressSanitizer (use-after-free, leaks: what loom cannot see) and
 //! ThreadSanitizer (data races), on nightly with a sanitized std.
 //! ThreadSanitizer reads `xtask/tsan-suppressions.txt`, where each
-//! suppression says why the race it hides is benign.
+//! suppression says why the race it hides is benign. The tests are built
+//! with `--cfg fearless_sanitizer`, so a test whose work is slow under a
+//! sanitizer (unwinding, mostly) can do less of it there, as under miri.
 
 use crate::toolchain::{ensure_nightly, host_triple};
 use crate::workspace::{self, Crate};
@@ -29,7 +31,7 @@ pub fn run(options: &[String]) -> Result {
     for (name, sanitizer) in SANITIZERS {
         println!("--- {name}");
         for krate in &crates {
-            let flags = format!("-Zsanitizer={sanitizer}");
+            let flags = format!("-Zsanitizer={sanitizer} --cfg fearless_sanitizer");
             cmd::run(
                 cmd::nightly_cargo(&["test", "-Zbuild-std", "--target", &target, "--release"])
                     .args(["-p", &krate.name, "--test", "stress"])
