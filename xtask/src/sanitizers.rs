@@ -28,23 +28,26 @@ pub fn run(options: &[String]) -> Result {
     if !suppressions.is_file() {
         return Err(format!("{} is missing", suppressions.display()));
     }
+    // One cargo call per sanitizer for all the crates: it builds them in
+    // parallel and unifies their dependencies' features once (a call per
+    // crate rebuilt shared dependencies and left a core idle).
+    let packages = crates.iter().flat_map(|krate| ["-p", krate.name.as_str()]);
     for (name, sanitizer) in SANITIZERS {
         println!("--- {name}");
-        for krate in &crates {
-            let flags = format!("-Zsanitizer={sanitizer} --cfg fearless_sanitizer");
-            cmd::run(
-                cmd::nightly_cargo(&["test", "-Zbuild-std", "--target", &target, "--release"])
-                    .args(["-p", &krate.name, "--test", "stress"])
-                    .env("RUSTFLAGS", &flags)
-                    .env("RUSTDOCFLAGS", &flags)
-                    .env(
-                        "TSAN_OPTIONS",
-                        format!("suppressions={}", suppressions.display()),
-                    )
-                    // One directory per sanitizer: each rebuilds std with it.
-                    .env("CARGO_TARGET_DIR", format!("target/{sanitizer}-sanitizer")),
-            )?;
-        }
+        let flags = format!("-Zsanitizer={sanitizer} --cfg fearless_sanitizer");
+        cmd::run(
+            cmd::nightly_cargo(&["test", "-Zbuild-std", "--target", &target, "--release"])
+                .args(packages.clone())
+                .args(["--test", "stress", "--no-fail-fast"])
+                .env("RUSTFLAGS", &flags)
+                .env("RUSTDOCFLAGS", &flags)
+                .env(
+                    "TSAN_OPTIONS",
+                    format!("suppressions={}", suppressions.display()),
+                )
+                // One directory per sanitizer: each rebuilds std with it.
+                .env("CARGO_TARGET_DIR", format!("target/{sanitizer}-sanitizer")),
+        )?;
     }
     Ok(())
 }
