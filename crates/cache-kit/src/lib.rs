@@ -40,7 +40,7 @@
 //! ```
 // The pool's jobs need `unsafe` (type- and lifetime-erased job pointers,
 // as rayon-core's); it is allowed in the `pool` module only, whose safe
-// files deny it again.
+// files deny it again, and in the logger's `clock` module, for `rdtsc`.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "cache")]

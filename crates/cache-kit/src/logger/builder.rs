@@ -14,8 +14,8 @@ use crate::{InstallError, LockFreeLogger, Overflow, StartError};
 
 use super::FilterError;
 
-/// Records the buffer holds unless told otherwise (about 9.4 MB of slots,
-/// 144 bytes each; 10.5 MB, 160 bytes, with the `tracing` feature): enough
+/// Records the buffer holds unless told otherwise (about 8.9 MB of slots,
+/// 136 bytes each; 10.0 MB, 152 bytes, with the `tracing` feature): enough
 /// for a thread logging flat out (about 5 M records/s) to ride out a few
 /// milliseconds in which the writer does not get a CPU.
 const DEFAULT_CAPACITY: usize = 64 * 1024;

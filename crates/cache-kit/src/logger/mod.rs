@@ -15,6 +15,7 @@
 //! Compiled with the `logger` feature (on by default).
 
 mod builder;
+mod clock;
 mod errors;
 mod guard;
 mod inline_str;
@@ -39,7 +40,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use atomics_kit::{drop_caught, drop_panic_payload, AdmissionGate, PerThreadCounter};
 use crossbeam_queue::ArrayQueue;
@@ -57,6 +58,7 @@ pub use stats::LoggerStats;
 
 use crate::sync::{Backoff, Condvar, Mutex};
 use builder::PendingSink;
+use clock::{Clock, WallTimes};
 use line::LineFormat;
 use room::Room;
 use spare_buffers::SpareBuffers;
@@ -192,6 +194,8 @@ pub(crate) struct Shared {
     /// any; `level` is then their most verbose level.
     filter: Option<env_filter::Filter>,
     logged: PerThreadCounter,
+    /// What records are stamped with; the writer converts (`WallTimes`).
+    clock: Clock,
     dropped: AtomicU64,
     written: AtomicU64,
     write_errors: AtomicU64,
@@ -213,7 +217,8 @@ struct Progress {
 
 /// One record on its way to the writer.
 struct Entry {
-    at: SystemTime,
+    /// A reading of `Shared::clock` (none for a whole line).
+    at: u64,
     level: log::Level,
     thread: ThreadName,
     target: Target,
@@ -293,6 +298,9 @@ impl LockFreeLogger {
             )));
         }
         drop(probe);
+        let clock = Clock::new();
+        // Before anything can be stamped.
+        let wall_times = WallTimes::start(clock);
         let shared = Arc::new(Shared {
             queue: ArrayQueue::new(capacity),
             spares: SpareBuffers::new(),
@@ -302,6 +310,7 @@ impl LockFreeLogger {
             level,
             filter,
             logged: PerThreadCounter::new(),
+            clock,
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
@@ -320,7 +329,7 @@ impl LockFreeLogger {
                 .name(WRITER_THREAD.into())
                 .spawn(move || {
                     let sink = sink.0.take().expect("the pending sink is taken once, here");
-                    Writer::new(shared, sink).run();
+                    Writer::new(shared, sink, wall_times).run();
                 })
                 .map_err(StartError::WriterThread)?
         };
@@ -444,9 +453,9 @@ impl Shared {
         };
         let text = formatted.text;
         let (at, thread) = if target.is_raw() {
-            (SystemTime::UNIX_EPOCH, ThreadName::unnamed())
+            (0, ThreadName::unnamed())
         } else {
-            (crate::sync::wall_clock(), ThreadName::current())
+            (shared.clock.now(), ThreadName::current())
         };
         let entry = Entry {
             at,
@@ -726,9 +735,13 @@ impl log::Log for LockFreeLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let static_target = record
-            .module_path_static()
-            .filter(|module| *module == record.target());
+        // The same `&'static str` when the macro's target is its module
+        // path (the usual case): compared by address first, then bytes.
+        let target = record.target();
+        let static_target = record.module_path_static().filter(|module| {
+            std::ptr::eq(module.as_ptr(), target.as_ptr()) && module.len() == target.len()
+                || *module == target
+        });
         let source = record.key_values();
         // `count` is user code (a source's own, or one that runs `visit`):
         // a panic there is caught, and reported in the line and counted
@@ -941,6 +954,7 @@ struct Writer {
     sink: Box<dyn Write + Send>,
     batch: Vec<u8>,
     line: LineFormat,
+    wall_times: WallTimes,
     records_in_batch: u64,
     drops_reported: u64,
     /// Records popped so far: each was pushed by a call that handed its
@@ -950,12 +964,13 @@ struct Writer {
 }
 
 impl Writer {
-    fn new(shared: Arc<Shared>, sink: Box<dyn Write + Send>) -> Self {
+    fn new(shared: Arc<Shared>, sink: Box<dyn Write + Send>, wall_times: WallTimes) -> Self {
         Self {
             shared,
             sink,
             batch: Vec::with_capacity(BATCH_BYTES),
             line: LineFormat::default(),
+            wall_times,
             records_in_batch: 0,
             drops_reported: 0,
             popped: 0,
@@ -1049,7 +1064,7 @@ impl Writer {
         };
         self.line.write_line(
             &mut self.batch,
-            entry.at,
+            self.wall_times.wall(entry.at),
             entry.level,
             entry.thread.as_bytes(),
             context,
