@@ -117,6 +117,59 @@ fn a_pool_queue_of_jobs_too_large_for_one_allocation_is_a_typed_error() {
 }
 
 #[test]
+fn a_job_or_result_as_large_as_a_worker_stack_is_a_typed_error() {
+    // Built before, and the worker overflowed its stack as it started, with
+    // no job submitted: the process aborted (a break run, 64 GiB jobs).
+    type Huge = [u8; 1 << 36];
+    let too_small = |built: Result<(), PoolError>, stack: usize| match built {
+        Err(PoolError::StackTooSmall { job, stack: given }) => {
+            assert_eq!((job, given), (1 << 36, stack));
+        }
+        other => panic!("{other:?}"),
+    };
+    let default_stack = 2 << 20;
+    too_small(
+        WorkerPool::builder()
+            .workers(1)
+            .build(|x: Huge| x[0])
+            .map(drop),
+        default_stack,
+    );
+    too_small(
+        WorkerPool::builder()
+            .workers(1)
+            .build_detached(|_: Huge| {})
+            .map(drop),
+        default_stack,
+    );
+    too_small(
+        WorkerPool::builder()
+            .workers(1)
+            .stack_size(1 << 30)
+            .build(|_: u8| -> Huge { unreachable!("never called") })
+            .map(drop),
+        1 << 30,
+    );
+    let error = WorkerPool::builder()
+        .workers(1)
+        .build(|x: Huge| x[0])
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("give `stack_size` more"),
+        "{error}"
+    );
+    // A job well inside its stack is taken as before.
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .stack_size(1 << 20)
+        .build(|x: [u8; 4096]| x[4095])
+        .unwrap();
+    pool.submit([7; 4096]).unwrap();
+    assert_eq!(results.recv().unwrap().1, Ok(7));
+    pool.shutdown();
+}
+
+#[test]
 fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
     let error = WorkerPool::builder()
         .workers(1)

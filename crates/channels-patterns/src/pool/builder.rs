@@ -110,8 +110,9 @@ impl WorkerPoolBuilder {
     /// The stack size of each worker thread, in bytes (default: std's,
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise): for a job function
     /// that recurses deeply, or jobs of hundreds of KiB passed by value
-    /// (a job moves through the worker's stack on its way to `f`). Every
-    /// size is accepted here: one below 64 KiB is raised to 64 KiB (with
+    /// (a job moves through the worker's stack on its way to `f`; a job or
+    /// result type at least as large as the whole stack makes the build
+    /// fail with [`PoolError::StackTooSmall`]). Every size is accepted here: one below 64 KiB is raised to 64 KiB (with
     /// less, a job's panic overflowed the stack while it unwound, and the
     /// process aborted, though the pool catches the panic); the platform
     /// rounds it to whole pages; one it cannot map makes the build fail
@@ -145,6 +146,8 @@ impl WorkerPoolBuilder {
     /// [`WorkerPool::MAX_QUEUE_CAPACITY`] or too large for jobs of this
     /// size (see [`queue_capacity`](Self::queue_capacity));
     /// [`PoolError::InvalidThreadName`] for a name prefix with a NUL byte;
+    /// [`PoolError::StackTooSmall`] for a job or result type at least as
+    /// large as a worker's stack;
     /// [`PoolError::Spawn`] if a thread could not be started (those started
     /// are stopped and joined).
     ///

@@ -38,6 +38,16 @@ pub enum PoolError {
     /// The operating system refused to start a worker thread. The workers
     /// already started were stopped and joined.
     Spawn(io::Error),
+    /// The job or result type, `job` bytes, is at least as large as a
+    /// worker's whole stack, `stack` bytes (std's default unless
+    /// [`stack_size`](crate::WorkerPoolBuilder::stack_size) says
+    /// otherwise), and could never pass through it.
+    StackTooSmall {
+        /// The larger of the job's and the result's size, in bytes.
+        job: usize,
+        /// A worker's stack, in bytes.
+        stack: usize,
+    },
 }
 
 impl From<SizeError> for PoolError {
@@ -58,6 +68,11 @@ impl fmt::Display for PoolError {
                 write!(f, "thread name prefix {name:?} holds a NUL byte")
             }
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
+            Self::StackTooSmall { job, stack } => write!(
+                f,
+                "cannot build a worker pool: a job or result of {job} bytes cannot pass \
+                 through a worker's stack of {stack} bytes (give `stack_size` more)"
+            ),
         }
     }
 }

@@ -60,6 +60,15 @@ fn max_queue_slots<T>() -> usize {
     isize::MAX.unsigned_abs() / slot
 }
 
+/// The stack std gives a thread whose size is not set: `RUST_MIN_STACK`
+/// bytes, or 2 MiB.
+fn default_thread_stack() -> usize {
+    std::env::var("RUST_MIN_STACK")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(2 << 20)
+}
+
 /// What travels on the job queue: a job and its id.
 type Job<T> = (JobId, T);
 
@@ -331,15 +340,16 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        let capacity = match Self::checked_capacity(workers, queue_capacity, thread_name) {
-            Ok(capacity) => capacity,
-            Err(refusal) => {
-                // `f` is user code: a panic in its captures' `Drop` must
-                // not replace the typed error.
-                atomics_kit::drop_caught(f);
-                return Err(refusal);
-            }
-        };
+        let capacity =
+            match Self::checked_capacity(workers, queue_capacity, thread_name, stack_size) {
+                Ok(capacity) => capacity,
+                Err(refusal) => {
+                    // `f` is user code: a panic in its captures' `Drop` must
+                    // not replace the typed error.
+                    atomics_kit::drop_caught(f);
+                    return Err(refusal);
+                }
+            };
         let (queue, locals) = Jobs::new(workers, capacity);
         let queue = Arc::new(queue);
         let shared = Arc::new(Shared {
@@ -400,19 +410,31 @@ impl<T, R> WorkerPool<T, R> {
         workers: usize,
         queue_capacity: Option<usize>,
         thread_name: &str,
+        stack_size: Option<usize>,
     ) -> Result<Option<usize>, PoolError> {
         SizeError::check("workers", workers, WorkerPool::MAX_WORKERS)?;
         if thread_name.contains('\0') {
             return Err(PoolError::InvalidThreadName(thread_name.to_owned()));
         }
-        Ok(match queue_capacity {
+        let capacity = match queue_capacity {
             Some(capacity) => Some(SizeError::check(
                 "queue_capacity",
                 capacity,
                 WorkerPool::MAX_QUEUE_CAPACITY.min(max_queue_slots::<T>()),
             )?),
             None => None,
-        })
+        };
+        // A job passes through its worker's stack on its way to `f`, and a
+        // result on its way back: one as large as the whole stack
+        // overflowed it as the worker started, before any job (a break
+        // run: 64 GiB jobs aborted the process). Smaller ones that still
+        // need more than the default are the `stack_size` docs' case.
+        let job = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
+        let stack = stack_size.unwrap_or_else(default_thread_stack);
+        if job >= stack {
+            return Err(PoolError::StackTooSmall { job, stack });
+        }
+        Ok(capacity)
     }
 }
 
