@@ -3,7 +3,6 @@
 //! `2026-11-27T23:59:59.123456Z INFO  [main] request{id=7}:db: app::db: message`.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Formats lines, keeping the timestamp's date and time of day rendered
 /// for the last second seen: the writer's lines come in time order, so
@@ -25,19 +24,18 @@ impl LineFormat {
     pub(crate) fn write_line(
         &mut self,
         out: &mut Vec<u8>,
-        at: SystemTime,
+        nanos_since_epoch: u64,
         level: log::Level,
         thread: &[u8],
         context: &[u8],
         target: &[u8],
         message: &[u8],
     ) {
-        let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let seconds = since_epoch.as_secs();
+        let seconds = nanos_since_epoch / 1_000_000_000;
         if self.second != Some(seconds) {
             self.render_prefix(seconds);
         }
-        let mut micros = since_epoch.subsec_micros();
+        let mut micros = (nanos_since_epoch % 1_000_000_000 / 1_000) as u32;
         let mut digits = [b'0'; 6];
         for digit in digits.iter_mut().rev() {
             // `micros % 10` is a single digit.
@@ -114,7 +112,11 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    fn nanos(at: SystemTime) -> u64 {
+        at.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+    }
 
     #[test]
     fn formats_timestamp_level_thread_target_and_message() {
@@ -122,7 +124,7 @@ mod tests {
         let mut out = Vec::new();
         LineFormat::default().write_line(
             &mut out,
-            at,
+            nanos(at),
             log::Level::Warn,
             b"worker-1",
             b"",
@@ -140,7 +142,7 @@ mod tests {
         let mut out = Vec::new();
         LineFormat::default().write_line(
             &mut out,
-            UNIX_EPOCH,
+            0,
             log::Level::Info,
             b"main",
             b"request{id=7}:db",
@@ -164,7 +166,7 @@ mod tests {
             (base + Duration::from_secs(1), log::Level::Trace),
             (base + Duration::from_micros(1_000_120), log::Level::Info),
         ] {
-            format.write_line(&mut out, at, level, b"t", b"", b"app", b"m");
+            format.write_line(&mut out, nanos(at), level, b"t", b"", b"app", b"m");
         }
         assert_eq!(
             String::from_utf8(out).unwrap(),

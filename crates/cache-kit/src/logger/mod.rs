@@ -1090,7 +1090,7 @@ impl Writer {
             );
             self.line.write_line(
                 &mut self.batch,
-                crate::sync::wall_clock(),
+                clock::nanos_since_epoch(crate::sync::wall_clock()),
                 log::Level::Warn,
                 WRITER_THREAD.as_bytes(),
                 b"",
