@@ -170,6 +170,30 @@ fn a_job_or_result_as_large_as_a_worker_stack_is_a_typed_error() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "5 MB of items: slow under miri, and a size check, not a memory one"
+)]
+fn fan_out_items_too_large_for_a_helper_stack_stay_on_the_calling_thread() {
+    // 128 KiB items, slow enough that helpers would start: over a 32nd of
+    // a helper's 2 MiB stack, so the caller maps them all itself (a break
+    // run's 64 GiB pool jobs overflowed a worker's stack; a helper's is
+    // the same size).
+    type Big = [u8; 128 << 10];
+    let caller = std::thread::current().id();
+    let mapped = fan_out_fan_in((0..40_u8).map(|i| [i; 128 << 10]), 4, |item: Big| {
+        std::thread::sleep(Duration::from_micros(200));
+        (std::thread::current().id(), item[0])
+    })
+    .unwrap();
+    assert_eq!(mapped.len(), 40);
+    for (i, (thread, first)) in mapped.into_iter().enumerate() {
+        assert_eq!(usize::from(first), i);
+        assert_eq!(thread, caller, "item {i} ran on a helper");
+    }
+}
+
+#[test]
 fn a_thread_name_with_a_nul_byte_is_a_typed_error() {
     let error = WorkerPool::builder()
         .workers(1)

@@ -7,17 +7,20 @@
 //! (x86-64 Linux whose clock source is `tsc`, as on most machines and VMs),
 //! a reading is that counter (`rdtsc`): `SystemTime::now` reads the same
 //! counter and then converts it, and on our 2-core VM that conversion was
-//! about 20 ns of a logging call's 160-180 ns median (paired runs with and
-//! without the stamp). The writer converts counter readings with samples it
-//! takes itself, each a counter reading and a wall-clock time taken
-//! together: a reading is placed relative to the latest sample at the
-//! counter's rate, measured between samples at least 10 ms apart (and
-//! until then, interpolated between the first sample, taken before the
-//! logger could stamp anything, and the latest). A record's time is then
-//! the wall clock's at its stamp to within a sample's own spread (tens of
-//! nanoseconds), plus the rate's error over at most a millisecond.
-//! Elsewhere (other systems, other clock sources, miri) a reading is the
-//! wall clock itself, in nanoseconds since the epoch.
+//! about 20 ns of a logging call's 160-180 ns median (A/B runs with and
+//! without it). The writer converts counter readings with samples it
+//! takes itself ([`Sample::take`], the first one before the logger could
+//! stamp anything): a reading between two samples is placed in proportion,
+//! one past the latest sample at the counter's rate, measured over samples
+//! 10 µs apart and then over spans doubling up to a second ([`Rate`]); a
+//! reading further past the latest sample than a hundredth of the rate's
+//! span (at most 1 ms) gets a new sample first. A record's time is then the
+//! wall clock's at its stamp to within a sample's spread (tens of
+//! nanoseconds). When the wall clock is set forward or back, the times
+//! follow it from the next sample on; records stamped before the step and
+//! converted after it (a writer behind its callers) are placed between the
+//! two clocks' times. Elsewhere (other systems, other clock sources, miri)
+//! a reading is the wall clock itself, in nanoseconds since the epoch.
 #![allow(unsafe_code)] // `rdtsc` alone
 
 use std::time::{SystemTime, UNIX_EPOCH};

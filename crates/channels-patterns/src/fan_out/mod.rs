@@ -91,6 +91,20 @@ fn min_shared_item_ns<T>() -> u64 {
     2 * (1 + u64::try_from(std::mem::size_of::<T>() / 8).unwrap_or(u64::MAX))
 }
 
+/// Whether an item or a result is over a 32nd of a helper's stack (std's
+/// default for spawned threads: 2 MiB, or `RUST_MIN_STACK`): they travel
+/// through a helper's stack a few copies deep, and a break run's pool with
+/// 64 GiB jobs overflowed its worker's before any job ran (the process
+/// aborted). Such a fan-out runs on the calling thread alone, whose stack
+/// its caller chose.
+fn too_large_for_helpers<T, R>() -> bool {
+    /// Under this, no stack std would start a thread with is too small
+    /// (`RUST_MIN_STACK` is not read for every call).
+    const ALWAYS_FITS: usize = 2 << 10;
+    let largest = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
+    largest > ALWAYS_FITS && largest > crate::pool::default_thread_stack() / 32
+}
+
 /// How long the calling thread runs items alone before an estimate of an
 /// item's cost is trusted for starting helpers: long beside a clock read
 /// (tens of ns), short beside a thread start ([`SPAWN_COST_NS`]).
@@ -134,7 +148,9 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// or `RUST_MIN_STACK`): an `f` that needs more stack than that overflows
 /// it on a helper (the process aborts, as for any thread); run such an `f`
 /// with `workers = 1` on a thread with a larger stack, or set
-/// `RUST_MIN_STACK`.
+/// `RUST_MIN_STACK`. Inputs or results over a 32nd of that stack (64 KiB)
+/// are mapped on the calling thread alone, whatever `workers` says: they
+/// pass through a thread's stack a few copies deep.
 ///
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A
@@ -225,8 +241,12 @@ where
     R: Send,
 {
     let mut out = Outcomes::with_capacity(inputs.size_hint().0);
-    // One input, or one worker: nothing to share, nothing to time.
-    if workers == 1 || inputs.size_hint().1.is_some_and(|most| most <= 1) {
+    // One input, or one worker: nothing to share, nothing to time. Items or
+    // results too large for a helper's stack stay on the caller's.
+    if workers == 1
+        || inputs.size_hint().1.is_some_and(|most| most <= 1)
+        || too_large_for_helpers::<I::Item, R>()
+    {
         if let Err(payload) = run_items(inputs, f, &mut out) {
             resume_after_dropping(payload, std::iter::empty::<I::Item>(), Vec::new(), out);
         }

@@ -62,7 +62,7 @@ fn max_queue_slots<T>() -> usize {
 
 /// The stack std gives a thread whose size is not set: `RUST_MIN_STACK`
 /// bytes, or 2 MiB.
-fn default_thread_stack() -> usize {
+pub(crate) fn default_thread_stack() -> usize {
     std::env::var("RUST_MIN_STACK")
         .ok()
         .and_then(|bytes| bytes.parse().ok())

@@ -82,8 +82,10 @@ impl Delivery {
 /// Dropping every `Results` handle tells the pool nobody wants results: jobs
 /// already accepted still run and their results are counted in
 /// [`WorkerPoolStats::results_discarded`](crate::WorkerPoolStats::results_discarded);
-/// later submissions are refused with
-/// [`SubmitError::ResultsDropped`](crate::SubmitError::ResultsDropped).
+/// submissions after the last handle's drop returned are refused with
+/// [`SubmitError::ResultsDropped`](crate::SubmitError::ResultsDropped). One
+/// made while that drop runs (from the `Drop` of a result it frees) may
+/// still be accepted; its result is counted as discarded too.
 ///
 /// # Examples
 ///
