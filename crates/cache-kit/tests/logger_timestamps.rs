@@ -3,26 +3,14 @@
 //! just before and just after its call, at every point of a logger's life
 //! (its first milliseconds too) and from every thread.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+mod logger_support;
+
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cache_kit::{LockFreeLogger, Overflow};
 use log::Level;
-
-#[derive(Clone, Default)]
-struct SharedSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedSink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use logger_support::SharedSink;
 
 fn micros_since_epoch(at: SystemTime) -> u64 {
     u64::try_from(at.duration_since(UNIX_EPOCH).unwrap().as_micros()).unwrap()
@@ -96,9 +84,8 @@ fn every_line_is_stamped_with_the_time_of_its_call() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     logger.shutdown(Duration::from_secs(20)).unwrap();
-    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     let mut checked = 0;
-    for line in text.lines() {
+    for line in &sink.lines() {
         let Some((head, message)) = line.split_once(" stamps: ") else {
             continue;
         };

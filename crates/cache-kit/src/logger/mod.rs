@@ -217,7 +217,7 @@ struct Progress {
 
 /// One record on its way to the writer.
 struct Entry {
-    /// A reading of `Shared::clock` (none for a whole line).
+    /// A reading of `Shared::clock` (0 for a whole line, which has none).
     at: u64,
     level: log::Level,
     thread: ThreadName,
