@@ -152,11 +152,13 @@ impl ActorBuilder {
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
     /// through that stack by value on its way to `handle`, and in a few
     /// frames at once (more in a debug build): a message of tens of KiB or
-    /// more wants a bigger stack, or a `Box`. Every size is accepted here: one below 64 KiB is raised
-    /// to 64 KiB (with less, a panic in the actor's code overflowed the
-    /// stack while it unwound, and the process aborted, even for a panic
-    /// that supervision would catch); the platform rounds it to whole
-    /// pages; one it cannot map makes `spawn` fail with
+    /// more wants a bigger stack, or a `Box`; an actor or message type at
+    /// least as large as the whole stack makes `spawn` fail with
+    /// [`SpawnError::StackTooSmall`]. Every size is accepted here: one
+    /// below 64 KiB is raised to 64 KiB (with less, a panic in the actor's
+    /// code overflowed the stack while it unwound, and the process aborted,
+    /// even for a panic that supervision would catch); the platform rounds
+    /// it to whole pages; one it cannot map makes `spawn` fail with
     /// [`SpawnError::Spawn`].
     ///
     /// # Examples
@@ -193,8 +195,10 @@ impl ActorBuilder {
     ///
     /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)` or a bound
     /// above [`Mailbox::MAX_BOUNDED`], [`SpawnError::InvalidName`] for a
-    /// name holding a NUL byte, [`SpawnError::Spawn`] if the thread could
-    /// not be started. Except on Linux near the process's limit of memory
+    /// name holding a NUL byte, [`SpawnError::StackTooSmall`] for an actor
+    /// or message type at least as large as the actor thread's stack (see
+    /// [`stack_size`](Self::stack_size)), [`SpawnError::Spawn`] if the
+    /// thread could not be started. Except on Linux near the process's limit of memory
     /// mappings (`vm.max_map_count`, 65,530 by default; each thread takes a
     /// few), somewhere past 16,000 threads in the process: there std's setup
     /// of the new thread fails inside it and aborts the process before an
@@ -203,7 +207,7 @@ impl ActorBuilder {
     /// before the error returns; a panic of its `Drop` is caught there (the
     /// panic hook has printed it), and the error is what the call reports.
     pub fn spawn<A: Actor>(self, actor: A) -> Result<ActorHandle<A>, SpawnError> {
-        if let Err(refusal) = self.check() {
+        if let Err(refusal) = self.check::<A>() {
             drop_refused(actor);
             return Err(refusal);
         }
@@ -211,9 +215,19 @@ impl ActorBuilder {
     }
 
     /// Refuses what `start` could not honour, before any user code runs.
-    fn check(&self) -> Result<(), SpawnError> {
+    fn check<A: Actor>(&self) -> Result<(), SpawnError> {
         if let Mailbox::Bounded(capacity) = self.mailbox {
             SizeError::check("mailbox capacity", capacity, Mailbox::MAX_BOUNDED)?;
+        }
+        // The actor lives on its thread's stack (in the runner's frame), and
+        // each message passes through it on its way to `handle`: one as
+        // large as the whole stack overflowed it, and the overflow aborted
+        // the process (as a break run found for channels-patterns' pool).
+        let stack = self
+            .stack_size
+            .unwrap_or_else(atomics_kit::default_thread_stack);
+        if let Some(size) = atomics_kit::too_large_for_stack::<A, A::Message>(stack) {
+            return Err(SpawnError::StackTooSmall { size, stack });
         }
         match &self.name {
             Some(name) if name.contains('\0') => Err(SpawnError::InvalidName(name.clone())),
@@ -248,7 +262,7 @@ impl ActorBuilder {
         A: Actor,
         F: FnMut() -> A + Send + 'static,
     {
-        if let Err(refusal) = self.check() {
+        if let Err(refusal) = self.check::<A>() {
             drop_refused(factory);
             return Err(refusal);
         }

@@ -36,6 +36,17 @@ pub enum SpawnError {
     InvalidSize(SizeError),
     /// The name holds a NUL byte, which no thread name may (given back).
     InvalidName(String),
+    /// The actor or its message type (the larger, `size` bytes) is at least
+    /// as large as the actor thread's whole stack (`stack` bytes), which it
+    /// would overflow: raise
+    /// [`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size), or
+    /// box the large part.
+    StackTooSmall {
+        /// The larger of the actor's and the message's sizes, in bytes.
+        size: usize,
+        /// The stack the actor's thread would have, in bytes.
+        stack: usize,
+    },
     /// The operating system refused to start the actor's thread.
     Spawn(io::Error),
 }
@@ -51,6 +62,11 @@ impl fmt::Display for SpawnError {
         match self {
             Self::InvalidSize(error) => write!(f, "cannot spawn the actor: {error}"),
             Self::InvalidName(name) => write!(f, "actor name {name:?} holds a NUL byte"),
+            Self::StackTooSmall { size, stack } => write!(
+                f,
+                "cannot spawn the actor: it or its message takes {size} bytes, \
+                 and its thread's stack holds {stack}; raise `stack_size` or box it"
+            ),
             Self::Spawn(error) => write!(f, "could not start the actor's thread: {error}"),
         }
     }

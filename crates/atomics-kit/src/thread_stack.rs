@@ -1,5 +1,6 @@
-//! [`MIN_THREAD_STACK`]: the smallest stack the workspace's builders give
-//! a thread that runs user code.
+//! Thread stacks for user code: [`MIN_THREAD_STACK`], the smallest the
+//! workspace's builders give; [`default_thread_stack`], what std gives;
+//! [`too_large_for_stack`], values no such stack can carry.
 
 /// The smallest stack, in bytes, that the workspace's thread builders give a
 /// thread running user code (channels-patterns' `WorkerPoolBuilder`,
@@ -17,3 +18,48 @@
 /// assert_eq!(given, 64 << 10);
 /// ```
 pub const MIN_THREAD_STACK: usize = 64 << 10;
+
+/// The stack std gives a thread spawned without a size: `RUST_MIN_STACK`
+/// bytes when that variable holds a number, else 2 MiB. Read from the
+/// environment at each call (std reads it once per process: set it before
+/// the first thread starts).
+///
+/// # Examples
+///
+/// ```
+/// let stack = atomics_kit::default_thread_stack();
+/// match std::env::var("RUST_MIN_STACK").ok().and_then(|v| v.parse().ok()) {
+///     Some(bytes) => assert_eq!(stack, bytes),
+///     None => assert_eq!(stack, 2 << 20),
+/// }
+/// ```
+#[must_use]
+pub fn default_thread_stack() -> usize {
+    std::env::var("RUST_MIN_STACK")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(2 << 20)
+}
+
+/// The larger of `T`'s and `U`'s sizes, when it is at least `stack` bytes:
+/// a value that size, passed by value through a thread whose stack is
+/// `stack` bytes (a job and its result, an actor and its message),
+/// overflows that stack, and the overflow aborts the process. The
+/// workspace's thread builders refuse such a pair with a typed error
+/// before any thread starts. `None` when both fit (a value close to the
+/// stack's size may still not, with the frames around it: the builders'
+/// `stack_size` docs say when to raise it).
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::too_large_for_stack;
+///
+/// assert_eq!(too_large_for_stack::<[u8; 4096], u8>(1 << 20), None);
+/// assert_eq!(too_large_for_stack::<u8, [u8; 4096]>(4096), Some(4096));
+/// ```
+#[must_use]
+pub fn too_large_for_stack<T, U>(stack: usize) -> Option<usize> {
+    let largest = std::mem::size_of::<T>().max(std::mem::size_of::<U>());
+    (largest >= stack).then_some(largest)
+}

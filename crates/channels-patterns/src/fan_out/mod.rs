@@ -102,7 +102,7 @@ fn too_large_for_helpers<T, R>() -> bool {
     /// (`RUST_MIN_STACK` is not read for every call).
     const ALWAYS_FITS: usize = 2 << 10;
     let largest = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
-    largest > ALWAYS_FITS && largest > crate::pool::default_thread_stack() / 32
+    largest > ALWAYS_FITS && largest > atomics_kit::default_thread_stack() / 32
 }
 
 /// How long the calling thread runs items alone before an estimate of an

@@ -46,8 +46,10 @@ const UNBOUNDED: usize = usize::MAX;
 /// # Errors
 ///
 /// [`PoolError::InvalidSize`] if `workers` is 0 or above
-/// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS), [`PoolError::Spawn`] if a
-/// thread could not be started.
+/// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS),
+/// [`PoolError::StackTooSmall`] if an input or result type is at least as
+/// large as a worker's whole stack (std's default), [`PoolError::Spawn`]
+/// if a thread could not be started.
 ///
 /// # Examples
 ///
@@ -86,7 +88,8 @@ where
 /// [`PoolError::InvalidSize`] if `workers` is 0 or above
 /// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS),
 /// [`PoolError::InvalidSize`] if `max_in_flight` is 0,
-/// [`PoolError::Spawn`] if a thread could not be started.
+/// [`PoolError::StackTooSmall`] and [`PoolError::Spawn`] as for
+/// [`fan_out_stream`].
 ///
 /// # Examples
 ///

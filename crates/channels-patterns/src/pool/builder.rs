@@ -112,9 +112,10 @@ impl WorkerPoolBuilder {
     /// that recurses deeply, or jobs of hundreds of KiB passed by value
     /// (a job moves through the worker's stack on its way to `f`; a job or
     /// result type at least as large as the whole stack makes the build
-    /// fail with [`PoolError::StackTooSmall`]). Every size is accepted here: one below 64 KiB is raised to 64 KiB (with
-    /// less, a job's panic overflowed the stack while it unwound, and the
-    /// process aborted, though the pool catches the panic); the platform
+    /// fail with [`PoolError::StackTooSmall`]). Every size is accepted
+    /// here: one below 64 KiB is raised to 64 KiB (with less, a job's panic
+    /// overflowed the stack while it unwound, and the process aborted,
+    /// though the pool catches the panic); the platform
     /// rounds it to whole pages; one it cannot map makes the build fail
     /// with [`PoolError::Spawn`].
     ///

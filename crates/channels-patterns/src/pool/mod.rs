@@ -60,15 +60,6 @@ fn max_queue_slots<T>() -> usize {
     isize::MAX.unsigned_abs() / slot
 }
 
-/// The stack std gives a thread whose size is not set: `RUST_MIN_STACK`
-/// bytes, or 2 MiB.
-pub(crate) fn default_thread_stack() -> usize {
-    std::env::var("RUST_MIN_STACK")
-        .ok()
-        .and_then(|bytes| bytes.parse().ok())
-        .unwrap_or(2 << 20)
-}
-
 /// What travels on the job queue: a job and its id.
 type Job<T> = (JobId, T);
 
@@ -429,9 +420,8 @@ impl<T, R> WorkerPool<T, R> {
         // overflowed it as the worker started, before any job (a break
         // run: 64 GiB jobs aborted the process). Smaller ones that still
         // need more than the default are the `stack_size` docs' case.
-        let job = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
-        let stack = stack_size.unwrap_or_else(default_thread_stack);
-        if job >= stack {
+        let stack = stack_size.unwrap_or_else(atomics_kit::default_thread_stack);
+        if let Some(job) = atomics_kit::too_large_for_stack::<T, R>(stack) {
             return Err(PoolError::StackTooSmall { job, stack });
         }
         Ok(capacity)
