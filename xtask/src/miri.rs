@@ -15,7 +15,9 @@
 //!   pass skips the `concurrent*` tests the seeds cover); one whose unsafe
 //!   code sits behind some of its features says `miri-features = "..."`;
 //!   one whose unsafe code only some test targets race names them in
-//!   `miri-seeded-tests = "..."`, and only their concurrent tests get seeds.
+//!   `miri-seeded-tests = "..."` (`lib` for its unit tests), and only their
+//!   concurrent tests get seeds: every other test binary costs a start per
+//!   seed even with no test to run (treiber's four such took 25 s).
 //! - A crate that says `#![forbid(unsafe_code)]` can only meet UB inside
 //!   its dependencies, which their own CI checks: its tests run once, under
 //!   stacked borrows, and its orderings are left to loom and ThreadSanitizer,
@@ -123,7 +125,10 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
             targets.join(", ")
         );
         seeded.retain(|arg| !matches!(*arg, "--lib" | "--tests"));
-        seeded.extend(targets.iter().flat_map(|target| ["--test", target]));
+        seeded.extend(targets.iter().flat_map(|&target| match target {
+            "lib" => vec!["--lib"],
+            test => vec!["--test", test],
+        }));
     }
     let passed = cmd::run_tests(cmd::nightly_cargo(&seeded).arg(CONCURRENT_TESTS).env(
         "MIRIFLAGS",
