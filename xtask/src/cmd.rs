@@ -48,21 +48,32 @@ pub fn run(command: &mut Command) -> Result {
     }
 }
 
-/// Runs a `cargo test`-like `command`, echoing its output, and returns how
+/// Runs a `cargo test`-like `command` with its stdout and stderr merged
+/// into `log` (after the command's own line), for a caller that prints
+/// several commands' output at once, ungarbled, when they end. Returns how
 /// many tests passed, so a caller can refuse a filter that matched nothing.
-pub fn run_tests(command: &mut Command) -> Result<u64> {
+pub fn run_logged(command: &mut Command, log: &mut String) -> Result<u64> {
     let line = describe(command);
-    println!("$ {line}");
+    log.push_str(&format!("$ {line}\n"));
+    let (reader, writer) = std::io::pipe().map_err(|e| format!("a pipe for `{line}`: {e}"))?;
+    let writer_too = writer
+        .try_clone()
+        .map_err(|e| format!("a pipe for `{line}`: {e}"))?;
     let mut child = command
-        .stdout(Stdio::piped())
+        .stdout(writer)
+        .stderr(writer_too)
         .spawn()
         .map_err(|e| format!("could not start `{line}`: {e}"))?;
-    let stdout = child.stdout.take().expect("stdout was piped");
+    // `command` keeps this process's copies of the pipe's write end until
+    // they are replaced: the reads below end only once every copy is
+    // closed, the child's at its exit.
+    command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
     let mut passed = 0;
-    for output_line in BufReader::new(stdout).lines() {
+    for output_line in BufReader::new(reader).lines() {
         let output_line = output_line.map_err(|e| format!("reading `{line}`: {e}"))?;
-        println!("{output_line}");
         passed += passed_in(&output_line);
+        log.push_str(&output_line);
+        log.push('\n');
     }
     let status = child
         .wait()

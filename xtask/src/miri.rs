@@ -1,7 +1,8 @@
 //! `cargo xtask miri [-p CRATE]...`: every crate's unit and integration tests
 //! under miri, with crossbeam's flags. Leak checking stays on (no
 //! `-Zmiri-ignore-leaks`), except where a crate's manifest says why not
-//! (`miri-flags`).
+//! (`miri-flags`). Crates run side by side, one per core (`MIRI_JOBS`
+//! overrides; see `lanes`), each one's output printed whole when it ends.
 //!
 //! Miri's time goes where undefined behaviour can be:
 //!
@@ -23,6 +24,7 @@
 //!   stacked borrows, and its orderings are left to loom and ThreadSanitizer,
 //!   which check them better than more miri seeds would.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::toolchain::ensure_nightly;
@@ -63,46 +65,115 @@ pub fn run(options: &[String]) -> Result {
     ensure_nightly(&["miri", "rust-src"])?;
     cmd::run(&mut cmd::nightly_cargo(&["miri", "setup"]))?;
     let seeds = std::env::var("MIRI_SEEDS").unwrap_or_else(|_| DEFAULT_SEEDS.to_owned());
-    let crates = workspace::with(workspace::selected(options)?, "tests for miri", |_| true)?;
-    let mut times = Vec::new();
-    for krate in &crates {
-        let started = Instant::now();
-        run_crate(krate, &seeds)?;
-        times.push((krate.name.as_str(), started.elapsed()));
+    let mut crates = workspace::with(workspace::selected(options)?, "tests for miri", |_| true)?;
+    // The one-pass crates last, so that the lanes end close together.
+    crates.sort_by_key(workspace::Crate::forbids_unsafe);
+    let lanes = lanes(crates.len())?;
+    println!(
+        "miri: {} crates on {lanes} lanes; each crate's output is printed when it ends",
+        crates.len()
+    );
+    let next = Mutex::new(crates.iter());
+    let finished = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..lanes {
+            scope.spawn(|| loop {
+                let Some(krate) = next.lock().unwrap().next() else {
+                    return;
+                };
+                println!("miri {}: started", krate.name);
+                let started = Instant::now();
+                let mut log = String::new();
+                let outcome = run_crate(krate, &seeds, &mut log);
+                let elapsed = started.elapsed();
+                // One write (`println!` holds stdout's lock for the whole of it):
+                // the other lane's crate may end meanwhile.
+                println!(
+                    "{log}miri {}: {} in {}s",
+                    krate.name,
+                    verdict(&outcome),
+                    elapsed.as_secs()
+                );
+                finished
+                    .lock()
+                    .unwrap()
+                    .push((krate.name.as_str(), elapsed, outcome));
+            });
+        }
+    });
+    let finished = finished.into_inner().unwrap();
+    for (name, elapsed, outcome) in &finished {
+        println!(
+            "miri {name}: {} in {}s",
+            verdict(outcome),
+            elapsed.as_secs()
+        );
     }
-    for (name, elapsed) in times {
-        println!("miri {name}: {}s", elapsed.as_secs());
+    let failures: Vec<&str> = finished
+        .iter()
+        .filter_map(|(_, _, outcome)| outcome.as_ref().err().map(String::as_str))
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
     }
-    Ok(())
+}
+
+fn verdict(outcome: &Result) -> &'static str {
+    if outcome.is_ok() {
+        "passed"
+    } else {
+        "FAILED"
+    }
+}
+
+/// How many crates run at once (`MIRI_JOBS` overrides): as many as the
+/// cores, at most one per crate. Miri interprets on one core, so a crate's
+/// single pass leaves the other idle; its seeds run in parallel, on every
+/// core (`-Zmiri-many-seeds`), and cargo holds its build lock only while it
+/// builds, not while the tests run: one crate's single pass fills the core
+/// the other's leaves idle.
+fn lanes(crates: usize) -> Result<usize> {
+    let lanes = match std::env::var("MIRI_JOBS") {
+        Ok(jobs) => jobs
+            .parse::<usize>()
+            .ok()
+            .filter(|&jobs| jobs > 0)
+            .ok_or_else(|| format!("MIRI_JOBS={jobs:?}: expected a positive number"))?,
+        Err(_) => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    Ok(lanes.min(crates).max(1))
 }
 
 /// One crate's miri runs, as the module docs describe.
-fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
+/// Its commands' output goes into `log`.
+fn run_crate(krate: &workspace::Crate, seeds: &str, log: &mut String) -> Result {
     let flags = format!(
         "{} {WEAK_CAS_FAILURES}",
         krate.miri_flags().unwrap_or(FLAGS)
     );
     let mut test = vec!["miri", "test", "-p", &krate.name, "--lib", "--tests"];
     if let Some(features) = krate.miri_features() {
-        println!(
-            "{}: miri builds it with features `{features}` only",
+        log.push_str(&format!(
+            "{}: miri builds it with features `{features}` only\n",
             krate.name
-        );
+        ));
         test.extend(["--no-default-features", "--features", features]);
     }
     if krate.forbids_unsafe() {
-        println!(
-            "{}: forbids unsafe code: once, stacked borrows, no seeds",
+        log.push_str(&format!(
+            "{}: forbids unsafe code: once, stacked borrows, no seeds\n",
             krate.name
-        );
-        return cmd::run(cmd::nightly_cargo(&test).env("MIRIFLAGS", flags));
+        ));
+        return cmd::run_logged(cmd::nightly_cargo(&test).env("MIRIFLAGS", flags), log).map(drop);
     }
     let tree_only = krate.miri_tree_borrows_only();
     if tree_only {
-        println!(
-            "{}: tree borrows only (its manifest's `miri-borrows`; see the comment there)",
+        log.push_str(&format!(
+            "{}: tree borrows only (its manifest's `miri-borrows`; see the comment there)\n",
             krate.name
-        );
+        ));
     }
     let mut once = test.clone();
     if tree_only {
@@ -111,7 +182,10 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
         // seed 0 (about 30 s of cache-kit's step).
         once.extend(["--", "--skip", CONCURRENT_TESTS]);
     }
-    cmd::run(cmd::nightly_cargo(&once).env("MIRIFLAGS", format!("{flags} -Zmiri-tree-borrows")))?;
+    cmd::run_logged(
+        cmd::nightly_cargo(&once).env("MIRIFLAGS", format!("{flags} -Zmiri-tree-borrows")),
+        log,
+    )?;
     let seeds_model = if tree_only {
         " -Zmiri-tree-borrows"
     } else {
@@ -119,21 +193,24 @@ fn run_crate(krate: &workspace::Crate, seeds: &str) -> Result {
     };
     let mut seeded = test.clone();
     if let Some(targets) = krate.miri_seeded_tests() {
-        println!(
-            "{}: seeds for the concurrent tests of {} only (its manifest's `miri-seeded-tests`)",
+        log.push_str(&format!(
+            "{}: seeds for the concurrent tests of {} only (its manifest's `miri-seeded-tests`)\n",
             krate.name,
             targets.join(", ")
-        );
+        ));
         seeded.retain(|arg| !matches!(*arg, "--lib" | "--tests"));
         seeded.extend(targets.iter().flat_map(|&target| match target {
             "lib" => vec!["--lib"],
             test => vec!["--test", test],
         }));
     }
-    let passed = cmd::run_tests(cmd::nightly_cargo(&seeded).arg(CONCURRENT_TESTS).env(
-        "MIRIFLAGS",
-        format!("{flags}{seeds_model} -Zmiri-many-seeds={seeds}"),
-    ))?;
+    let passed = cmd::run_logged(
+        cmd::nightly_cargo(&seeded).arg(CONCURRENT_TESTS).env(
+            "MIRIFLAGS",
+            format!("{flags}{seeds_model} -Zmiri-many-seeds={seeds}"),
+        ),
+        log,
+    )?;
     if passed == 0 {
         return Err(format!(
             "{}: no test whose name contains `{CONCURRENT_TESTS}` ran over seeds {seeds}",
