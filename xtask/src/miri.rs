@@ -135,19 +135,25 @@ fn verdict(outcome: &Result) -> &'static str {
 /// builds, not while the tests run: one crate's single pass fills the core
 /// the other's leaves idle.
 fn lanes(crates: usize) -> Result<usize> {
-    let lanes = match std::env::var("MIRI_JOBS") {
-        Ok(jobs) => jobs
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    lanes_for(std::env::var("MIRI_JOBS").ok().as_deref(), cores, crates)
+}
+
+/// [`lanes`] with its inputs given: `MIRI_JOBS`, the cores, the crates.
+fn lanes_for(jobs: Option<&str>, cores: usize, crates: usize) -> Result<usize> {
+    let lanes = match jobs {
+        Some(jobs) => jobs
             .parse::<usize>()
             .ok()
             .filter(|&jobs| jobs > 0)
             .ok_or_else(|| format!("MIRI_JOBS={jobs:?}: expected a positive number"))?,
-        Err(_) => std::thread::available_parallelism().map_or(1, usize::from),
+        None => cores,
     };
     Ok(lanes.min(crates).max(1))
 }
 
-/// One crate's miri runs, as the module docs describe.
-/// Its commands' output goes into `log`.
+/// One crate's miri runs, as the module docs describe; its commands'
+/// output goes into `log`.
 fn run_crate(krate: &workspace::Crate, seeds: &str, log: &mut String) -> Result {
     let flags = format!(
         "{} {WEAK_CAS_FAILURES}",
@@ -218,4 +224,20 @@ fn run_crate(krate: &workspace::Crate, seeds: &str, log: &mut String) -> Result 
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lanes_for;
+
+    #[test]
+    fn a_lane_per_core_at_most_one_per_crate_unless_miri_jobs_says() {
+        assert_eq!(lanes_for(None, 2, 5), Ok(2));
+        assert_eq!(lanes_for(None, 16, 5), Ok(5));
+        assert_eq!(lanes_for(None, 16, 0), Ok(1));
+        assert_eq!(lanes_for(Some("1"), 16, 5), Ok(1));
+        assert_eq!(lanes_for(Some("3"), 2, 5), Ok(3));
+        assert!(lanes_for(Some("0"), 2, 5).is_err());
+        assert!(lanes_for(Some("two"), 2, 5).is_err());
+    }
 }
