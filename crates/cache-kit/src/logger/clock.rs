@@ -109,23 +109,28 @@ impl Sample {
     /// place the sample, and the times taken from it, that far off (a
     /// test saw a record stamped 8 µs before its call).
     pub(super) fn take() -> Self {
-        let mut closest: Option<(u64, Self)> = None;
-        for _ in 0..3 {
-            let before = counter();
-            let wall = nanos_since_epoch(crate::sync::wall_clock());
-            let after = counter();
-            let spread = after.saturating_sub(before);
-            let sample = Self {
-                ticks: before + spread / 2,
-                wall,
-            };
-            if closest.is_none_or(|(narrowest, _)| spread < narrowest) {
-                closest = Some((spread, sample));
+        let (mut closest, mut narrowest) = Self::read();
+        for _ in 1..3 {
+            let (sample, spread) = Self::read();
+            if spread < narrowest {
+                (closest, narrowest) = (sample, spread);
             }
         }
         closest
-            .map(|(_, sample)| sample)
-            .unwrap_or(Self { ticks: 0, wall: 0 })
+    }
+
+    /// One pair of counter readings around a wall-clock reading: the
+    /// sample at their middle, and how far apart they were.
+    fn read() -> (Self, u64) {
+        let before = counter();
+        let wall = nanos_since_epoch(crate::sync::wall_clock());
+        let after = counter();
+        let spread = after.saturating_sub(before);
+        let sample = Self {
+            ticks: before + spread / 2,
+            wall,
+        };
+        (sample, spread)
     }
 }
 
