@@ -173,7 +173,8 @@ impl WorkStealingPool {
     ) -> std::io::Result<Self> {
         let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(PoolShared::new(stealers, handlers));
+        let stack = stack_size.unwrap_or_else(atomics_kit::default_thread_stack);
+        let shared = Arc::new(PoolShared::new(stealers, handlers, stack));
         let mut handles = Vec::with_capacity(threads);
         for (index, deque) in deques.into_iter().enumerate() {
             let worker_shared = Arc::clone(&shared);
@@ -227,6 +228,13 @@ impl WorkStealingPool {
     /// tasks spawning more while the pool drains are always accepted). The
     /// refused `task` is dropped here, a panic of its `Drop` caught.
     ///
+    /// # Panics
+    ///
+    /// If `task`, called from outside the pool, is at least as large as a
+    /// worker's stack (see
+    /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)), once
+    /// `task` is dropped, without queueing it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -261,6 +269,7 @@ impl WorkStealingPool {
                 // caller's own value, dropped here: a panic of its `Drop`
                 // is caught (the hook has printed it), and the refusal is
                 // what the call reports.
+                let task = self.shared.fitting::<F, (), _>("a task", task);
                 let Some(admission) = self.shared.gate.enter() else {
                     atomics_kit::drop_caught(task);
                     return Err(PoolShutDown);
@@ -371,7 +380,9 @@ impl WorkStealingPool {
     /// was shut down and the call comes from outside it, without running
     /// `op`, as [`join`](Self::join) does; and from one of the pool's own
     /// tasks once its workers began to exit (its last handle was dropped
-    /// by one of its tasks).
+    /// by one of its tasks). Panics, without running `op`, if `R` is at
+    /// least as large as a worker's stack (see
+    /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples
     ///
@@ -396,6 +407,7 @@ impl WorkStealingPool {
         OP: Fn(BroadcastContext) -> R + Sync,
         R: Send,
     {
+        let op = self.shared.fitting::<(), R, _>("a broadcast's result", op);
         self.admitted("broadcast", |worker| {
             broadcast::run(&self.shared, worker, op)
         })
@@ -419,7 +431,10 @@ impl WorkStealingPool {
     /// Re-raises a panic of `a` or `b` (`a`'s first) after both have
     /// finished, as rayon's `join` does. Panics if the pool was shut down
     /// and the call comes from outside it (a task of the pool may still
-    /// `join` while the pool drains), without running `a` or `b`.
+    /// `join` while the pool drains), without running `a` or `b`; so too,
+    /// from outside, if `b` or its result is at least as large as a
+    /// worker's stack (see
+    /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples
     ///
@@ -470,9 +485,12 @@ impl WorkStealingPool {
     {
         let mut b_result = None;
         let b_slot = &mut b_result;
-        // Refused (after `shutdown`), the scope drops its body, and with it
-        // both closures: one at a time (see `DropsApart`).
-        let mut halves = reraise::DropsApart::new(a, b);
+        // Refused (after `shutdown`, or `b` too large for a worker), the
+        // closures are dropped one at a time (see `DropsApart`).
+        let mut halves = self.shared.fitting::<B, RB, _>(
+            "a join's second closure or its result",
+            reraise::DropsApart::new(a, b),
+        );
         let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             self.scope_as("join", move |s| {
                 let (a, b) = halves.take();
@@ -498,7 +516,10 @@ impl WorkStealingPool {
     /// # Panics
     ///
     /// Re-raises a panic of `op`. Panics if the pool was shut down and the
-    /// call comes from outside it, without running `op`.
+    /// call comes from outside it, without running `op`; so too, from
+    /// outside, if `op` or its result is at least as large as a worker's
+    /// stack (see
+    /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples
     ///
@@ -527,6 +548,9 @@ impl WorkStealingPool {
         if WorkerThread::current_of(&self.shared).is_some() {
             return op();
         }
+        let op = self
+            .shared
+            .fitting::<OP, R, _>("an installed closure or its result", op);
         let mut result = None;
         self.scope_as("install", |s| s.spawn(|_| result = Some(op())));
         result.expect("the scope ran op")

@@ -235,6 +235,12 @@ impl<'scope> Scope<'scope> {
     /// Queues `task`, which may borrow from outside the scope and spawn
     /// more tasks through the `&Scope` it is given.
     ///
+    /// # Panics
+    ///
+    /// If `task` is at least as large as a worker's stack (see
+    /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)), once
+    /// `task` is dropped, without queueing it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -253,6 +259,12 @@ impl<'scope> Scope<'scope> {
     where
         F: FnOnce(&Scope<'scope>) + Send + 'scope,
     {
+        // Refused only when made outside the pool: a task made on one of
+        // its workers sits on that worker's stack already, so it fits.
+        let task = self
+            .shared()
+            .pool
+            .fitting::<F, (), _>("a scope's task", task);
         // Relaxed: the push and pop of the job order this before the
         // task's own `done`.
         self.shared().unfinished.fetch_add(1, Ordering::Relaxed);

@@ -73,6 +73,8 @@ pub(crate) struct PoolShared {
     /// the operating system refused (it would never come).
     all_started: Mutex<Option<bool>>,
     all_started_known: Condvar,
+    /// Each worker's stack, in bytes (see [`fitting`](Self::fitting)).
+    stack: usize,
 }
 
 /// One worker's counts; only that worker writes them (a load and a store,
@@ -100,7 +102,7 @@ impl WorkerCounters {
 }
 
 impl PoolShared {
-    pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, handlers: Handlers) -> Self {
+    pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, handlers: Handlers, stack: usize) -> Self {
         let counters = stealers.iter().map(|_| CachePadded::default()).collect();
         let inboxes = stealers.iter().map(|_| Injector::new()).collect();
         Self {
@@ -119,6 +121,29 @@ impl PoolShared {
             handlers,
             all_started: Mutex::new(None),
             all_started_known: Condvar::new(),
+            stack,
+        }
+    }
+
+    /// `values` (what a call from outside the pool hands its workers), if
+    /// a `T` and a `U` (a closure and its result) fit a worker's stack;
+    /// else panics, naming `what`, once `values` are dropped (each
+    /// `Drop`'s panic caught). A value made outside the pool moves onto a
+    /// worker's stack to run: one at least as large as that whole stack
+    /// overflowed it, and the overflow aborted the process. What a worker
+    /// made itself fits already.
+    pub(crate) fn fitting<T, U, V>(&self, what: &str, values: V) -> V {
+        match atomics_kit::too_large_for_stack::<T, U>(self.stack) {
+            None => values,
+            Some(size) => super::reraise::panic_after_dropping(
+                values,
+                format_args!(
+                    "cache-kit: {what} of {size} bytes cannot run on this pool, whose workers' \
+                     stacks hold {} bytes; raise `PoolBuilder::stack_size`, or box what it \
+                     captures",
+                    self.stack
+                ),
+            ),
         }
     }
 
