@@ -216,7 +216,7 @@ fn a_display_that_panics_or_fails_never_panics_the_caller_and_its_record_is_acco
 /// Logs "signed in" with `pairs` through a fresh logger, checks that the
 /// call did not panic and that the record was written and counted as a
 /// formatting error, and returns the line's message.
-fn signed_in_with_pairs_that_panic(pairs: &dyn log::kv::Source) -> String {
+fn signed_in_with_faulty_pairs(pairs: &dyn log::kv::Source) -> String {
     let sink = SharedSink::default();
     let logger = LockFreeLogger::builder(sink.clone()).start();
     let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -247,7 +247,7 @@ fn a_key_value_whose_display_panics_never_panics_the_caller_and_is_counted() {
         ("broken", log::kv::Value::from_display(&PanicsWhenShown)),
     ];
     assert_eq!(
-        signed_in_with_pairs_that_panic(&pairs),
+        signed_in_with_faulty_pairs(&pairs),
         r#"signed in user="ann" broken= [formatting panicked: the Display panicked]"#
     );
 }
@@ -268,7 +268,7 @@ impl log::kv::Source for PanickingSource {
 #[test]
 fn a_key_value_source_whose_visit_panics_never_panics_the_caller_and_is_counted() {
     assert_eq!(
-        signed_in_with_pairs_that_panic(&PanickingSource),
+        signed_in_with_faulty_pairs(&PanickingSource),
         "signed in [formatting panicked: the source panicked]"
     );
 }
@@ -293,7 +293,31 @@ impl log::kv::Source for CountPanics {
 #[test]
 fn a_key_value_source_whose_count_panics_is_marked_and_counted() {
     assert_eq!(
-        signed_in_with_pairs_that_panic(&CountPanics),
+        signed_in_with_faulty_pairs(&CountPanics),
         "signed in a=1 [formatting panicked: counting the key-value pairs: count panicked]"
+    );
+}
+
+/// A key-value source whose `visit` returns an error after one pair.
+struct FailingSource;
+
+impl log::kv::Source for FailingSource {
+    fn visit<'kvs>(
+        &'kvs self,
+        visitor: &mut dyn log::kv::VisitSource<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        visitor.visit_pair(log::kv::Key::from("a"), log::kv::Value::from(1))?;
+        Err(log::kv::Error::msg("the source failed"))
+    }
+}
+
+#[test]
+fn a_key_value_source_that_fails_is_named_in_the_marker_and_counted() {
+    // The marker named "a Display impl", the message's, which had not
+    // failed (a break run).
+    assert_eq!(
+        signed_in_with_faulty_pairs(&FailingSource),
+        "signed in a=1 [formatting failed: a key-value pair's Display impl or its source \
+         returned an error]"
     );
 }

@@ -13,7 +13,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
 use tracing_subscriber::Layer;
 
-use super::{format_caught, Formatted, Shared, Target};
+use super::{format_caught, Formatted, Shared, Target, DISPLAY_FAILED};
 
 /// A `tracing-subscriber` [`Layer`] that logs `tracing` events through a
 /// [`LockFreeLogger`](crate::LockFreeLogger), from
@@ -173,7 +173,7 @@ fn format_span_fields(fields: impl FnOnce(&mut FieldWriter<'_>)) -> (String, boo
         |scratch| {
             let mut writer = FieldWriter::new(scratch);
             fields(&mut writer);
-            writer.ok
+            writer.outcome()
         },
         str::to_owned,
     );
@@ -261,7 +261,7 @@ where
             |scratch| {
                 let mut writer = FieldWriter::new(scratch);
                 event.record(&mut writer);
-                writer.ok
+                writer.outcome()
             },
             |formatted| shared.spares.text(formatted),
         );
@@ -310,6 +310,15 @@ impl<'a> FieldWriter<'a> {
             out,
             start,
             ok: true,
+        }
+    }
+
+    /// Whether every impl succeeded, as `format_caught` takes it.
+    fn outcome(&self) -> Result<(), &'static str> {
+        if self.ok {
+            Ok(())
+        } else {
+            Err(DISPLAY_FAILED)
         }
     }
 

@@ -843,9 +843,9 @@ fn format_exact(
     let (text, failed, _) = format_caught(
         head,
         |scratch| {
-            let message = scratch.write_fmt(args);
+            let message = scratch.write_fmt(args).map_err(|_| DISPLAY_FAILED);
             let Some(pairs) = pairs else {
-                return message.is_ok();
+                return message;
             };
             let written = pairs.source.visit(&mut WritePairs(scratch));
             if let Some(count_panic) = pairs.count_panic {
@@ -853,16 +853,23 @@ fn format_exact(
                 // `format_caught`), without running the panic hook again.
                 std::panic::resume_unwind(Box::new(count_panic));
             }
-            message.is_ok() && written.is_ok()
+            message.and(
+                written
+                    .map_err(|_| "a key-value pair's Display impl or its source returned an error"),
+            )
         },
         |formatted| spares.text(formatted),
     );
     Formatted { text, failed }
 }
 
+/// What [`format_caught`]'s marker names when a `Display` (or `Debug`)
+/// impl returned an error.
+const DISPLAY_FAILED: &str = "a Display impl returned an error";
+
 /// The formatting every record's text goes through: `head` (our own text:
 /// a target, a span context) and then `body` (which runs the user's
-/// `Display` and `Debug` impls, and says whether they all succeeded) write
+/// `Display` and `Debug` impls, and says which failed, if one did) write
 /// into a reused per-thread buffer, which `copy` copies out. Returns the
 /// copy, whether `body` failed, and the length of the head in the text.
 ///
@@ -873,12 +880,12 @@ fn format_exact(
 /// panic hook). After the slot's thread-local destructor has run (logging
 /// from another thread-local's destructor), a fresh buffer too.
 ///
-/// A `body` that panics or returns `false` never reaches the caller: the
+/// A `body` that panics or returns an error never reaches the caller: the
 /// text is what was formatted before the failure, followed by a
 /// `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
 fn format_caught<T>(
     head: impl FnOnce(&mut String),
-    body: impl FnOnce(&mut String) -> bool,
+    body: impl FnOnce(&mut String) -> Result<(), &'static str>,
     copy: impl FnOnce(&str) -> T,
 ) -> (T, bool, usize) {
     thread_local! {
@@ -892,8 +899,8 @@ fn format_caught<T>(
     // is whole whatever panics between its pushes.
     let outcome = catch_unwind(AssertUnwindSafe(|| body(&mut scratch)));
     let failure = match outcome {
-        Ok(true) => None,
-        Ok(false) => Some("formatting failed: a Display impl returned an error".to_owned()),
+        Ok(Ok(())) => None,
+        Ok(Err(culprit)) => Some(format!("formatting failed: {culprit}")),
         Err(payload) => {
             let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
             let failure = format!("formatting panicked: {what}");
