@@ -120,6 +120,7 @@ pub fn run(options: &[String]) -> Result {
     }
 }
 
+/// A crate's outcome, as its summary line says it.
 fn verdict(outcome: &Result) -> &'static str {
     if outcome.is_ok() {
         "passed"
@@ -129,11 +130,10 @@ fn verdict(outcome: &Result) -> &'static str {
 }
 
 /// How many crates run at once (`MIRI_JOBS` overrides): as many as the
-/// cores, at most one per crate. Miri interprets on one core, so a crate's
-/// single pass leaves the other idle; its seeds run in parallel, on every
-/// core (`-Zmiri-many-seeds`), and cargo holds its build lock only while it
-/// builds, not while the tests run: one crate's single pass fills the core
-/// the other's leaves idle.
+/// cores, at most one per crate. Miri interprets a test binary on one core
+/// (only `-Zmiri-many-seeds` runs its seeds in parallel), and cargo holds
+/// its build lock while it builds, not while the tests run: crates side by
+/// side use the cores a single pass leaves idle.
 fn lanes(crates: usize) -> Result<usize> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     lanes_for(std::env::var("MIRI_JOBS").ok().as_deref(), cores, crates)
