@@ -34,6 +34,38 @@ impl<const N: usize> InlineStr<N> {
         Some(Self { len, bytes })
     }
 
+    /// No text.
+    pub(super) fn empty() -> Self {
+        Self {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    /// Appends `text` if it fits; `false` (and no change) if it does not.
+    #[inline]
+    pub(super) fn try_push(&mut self, text: &str) -> bool {
+        let len = usize::from(self.len);
+        let end = len + text.len();
+        if end > N {
+            return false;
+        }
+        self.bytes[len..end].copy_from_slice(text.as_bytes());
+        // At most `N`, which is at most 255.
+        self.len = end as u8;
+        true
+    }
+
+    /// The text's length, in bytes.
+    pub(super) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// The text, if it is UTF-8 (pushed or made from `&str`s), else empty.
+    pub(super) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
     /// The bytes copied: valid UTF-8 when they came from a `&str`.
     pub(super) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]

@@ -13,7 +13,8 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
 use tracing_subscriber::Layer;
 
-use super::{format_caught, Formatted, Shared, Target, DISPLAY_FAILED};
+use super::format::{format_caught, Formatted, DISPLAY_FAILED};
+use super::{Shared, Target};
 
 /// A `tracing-subscriber` [`Layer`] that logs `tracing` events through a
 /// [`LockFreeLogger`](crate::LockFreeLogger), from

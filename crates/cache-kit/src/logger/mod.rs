@@ -17,6 +17,7 @@
 mod builder;
 mod clock;
 mod errors;
+mod format;
 mod guard;
 mod inline_str;
 #[cfg(feature = "tracing")]
@@ -34,7 +35,7 @@ mod text;
 mod thread_name;
 
 use std::cell::Cell;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +60,7 @@ pub use stats::LoggerStats;
 use crate::sync::{Backoff, Condvar, Mutex};
 use builder::PendingSink;
 use clock::{Clock, WallTimes};
+use format::{format_exact, Formatted, Pairs};
 use line::LineFormat;
 use room::Room;
 use spare_buffers::SpareBuffers;
@@ -70,10 +72,6 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// The largest batch buffer the writer keeps after writing it: a line
 /// longer than a batch grows the buffer to its size, which is then freed.
 const MAX_KEPT_BATCH: usize = 2 * BATCH_BYTES;
-/// The largest per-thread formatting buffer kept between calls: a huge
-/// message's buffer is freed after it is copied out, not kept for the
-/// thread's life.
-const MAX_KEPT_SCRATCH: usize = 64 * 1024;
 /// While logging threads wait for room ([`Overflow::Block`]), the writer
 /// wakes them each time it has popped this many records (and after each
 /// pass over the queue): often enough that a wait is short, seldom enough
@@ -801,157 +799,6 @@ impl Shared {
         if let Some(writer) = self.writer_thread.get() {
             writer.unpark();
         }
-    }
-}
-
-/// A record's key-value pairs, and the panic their source's `count` made
-/// (if it did).
-struct Pairs<'a> {
-    source: &'a dyn log::kv::Source,
-    count_panic: Option<String>,
-}
-
-/// A record's text, and whether formatting its message failed.
-struct Formatted {
-    text: Text,
-    failed: bool,
-}
-
-/// `target` (if any), the formatted message and the key-value pairs (if
-/// any, as ` key=value`, string values quoted) in one [`Text`]: formatted
-/// first into a reused per-thread buffer, then copied inline (short) or
-/// into a spare heap buffer (see [`SpareBuffers`]), however the message
-/// grows.
-///
-/// A `Display` impl (in the message or a value) that panics or returns an
-/// error never reaches the caller (see [`format_caught`]); nor does a
-/// panic of the source's `count`, caught before, and marked and counted
-/// here as one of the formatting's.
-fn format_exact(
-    spares: &SpareBuffers,
-    target: Option<&str>,
-    args: fmt::Arguments<'_>,
-    pairs: Option<Pairs<'_>>,
-) -> Formatted {
-    if let (None, Some(literal), None) = (target, args.as_str(), &pairs) {
-        return Formatted {
-            text: spares.text(literal),
-            failed: false,
-        };
-    }
-    let head = |scratch: &mut String| scratch.push_str(target.unwrap_or_default());
-    let (text, failed, _) = format_caught(
-        head,
-        |scratch| {
-            let message = scratch.write_fmt(args).map_err(|_| DISPLAY_FAILED);
-            let Some(pairs) = pairs else {
-                return message;
-            };
-            let written = pairs.source.visit(&mut WritePairs(scratch));
-            if let Some(count_panic) = pairs.count_panic {
-                // Reported as a panic of the formatting (caught by
-                // `format_caught`), without running the panic hook again.
-                std::panic::resume_unwind(Box::new(count_panic));
-            }
-            message.and(
-                written
-                    .map_err(|_| "a key-value pair's Display impl or its source returned an error"),
-            )
-        },
-        |formatted| spares.text(formatted),
-    );
-    Formatted { text, failed }
-}
-
-/// What [`format_caught`]'s marker names when a `Display` (or `Debug`)
-/// impl returned an error.
-const DISPLAY_FAILED: &str = "a Display impl returned an error";
-
-/// The formatting every record's text goes through: `head` (our own text:
-/// a target, a span context) and then `body` (which runs the user's
-/// `Display` and `Debug` impls, and says which failed, if one did) write
-/// into a reused per-thread buffer, which `copy` copies out. Returns the
-/// copy, whether `body` failed, and the length of the head in the text.
-///
-/// The buffer is taken out of its slot while `body` runs: a `Display` impl
-/// that logs again (through this logger or another, or a panic hook that
-/// logs) finds the slot empty and formats into a fresh buffer of its own,
-/// where a borrowed `RefCell` would panic (and abort the process from a
-/// panic hook). After the slot's thread-local destructor has run (logging
-/// from another thread-local's destructor), a fresh buffer too.
-///
-/// A `body` that panics or returns an error never reaches the caller: the
-/// text is what was formatted before the failure, followed by a
-/// `[formatting panicked: ..]` or `[formatting failed: ..]` marker.
-fn format_caught<T>(
-    head: impl FnOnce(&mut String),
-    body: impl FnOnce(&mut String) -> Result<(), &'static str>,
-    copy: impl FnOnce(&str) -> T,
-) -> (T, bool, usize) {
-    thread_local! {
-        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
-    }
-    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
-    scratch.clear();
-    head(&mut scratch);
-    let start = scratch.len();
-    // Unwind safety: after a panic only `scratch` is read, and a `String`
-    // is whole whatever panics between its pushes.
-    let outcome = catch_unwind(AssertUnwindSafe(|| body(&mut scratch)));
-    let failure = match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(culprit)) => Some(format!("formatting failed: {culprit}")),
-        Err(payload) => {
-            let what = atomics_kit::panic_text(&*payload).unwrap_or("non-string panic payload");
-            let failure = format!("formatting panicked: {what}");
-            // The payload's own `Drop` may panic too: caught there.
-            drop_panic_payload(payload);
-            Some(failure)
-        }
-    };
-    if let Some(failure) = &failure {
-        if scratch.len() > start && !scratch.ends_with(char::is_whitespace) {
-            scratch.push(' ');
-        }
-        scratch.push('[');
-        scratch.push_str(failure);
-        scratch.push(']');
-    }
-    let text = copy(&scratch);
-    // Keep the larger of this buffer and one a re-entrant call put back
-    // (the slot is empty but for re-entrant calls), unless a huge message
-    // grew it. Written out: an iterator over the two took 63 instructions
-    // of a call's 1,230 (callgrind).
-    let _ = SCRATCH.try_with(|slot| {
-        let other = slot.take();
-        let keep = |buffer: &String| buffer.capacity() <= MAX_KEPT_SCRATCH;
-        let kept = match (keep(&scratch), keep(&other)) {
-            (true, true) if other.capacity() > scratch.capacity() => other,
-            (true, _) => scratch,
-            (false, true) => other,
-            (false, false) => String::new(),
-        };
-        slot.set(kept);
-    });
-    (text, failure.is_some(), start)
-}
-
-/// Writes a record's key-value pairs after its message: ` key=value` for
-/// each, a string value quoted and escaped (`user="ann lee"`), any other
-/// value by its `Display`.
-struct WritePairs<'a>(&'a mut String);
-
-impl<'kvs> log::kv::VisitSource<'kvs> for WritePairs<'_> {
-    fn visit_pair(
-        &mut self,
-        key: log::kv::Key<'kvs>,
-        value: log::kv::Value<'kvs>,
-    ) -> Result<(), log::kv::Error> {
-        let written = match value.to_borrowed_str() {
-            Some(text) => write!(self.0, " {key}={text:?}"),
-            None => write!(self.0, " {key}={value}"),
-        };
-        written.map_err(|fmt::Error| log::kv::Error::msg("a value's Display impl failed"))
     }
 }
 

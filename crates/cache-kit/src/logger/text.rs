@@ -13,7 +13,7 @@
 /// 8-byte tag beside the 56 of the aligned [`InlineStr`]), and most log
 /// messages ("request 1234 served in 56 µs", a target prefix,
 /// a few key-value pairs) fit.
-const INLINE: usize = 55;
+pub(super) const INLINE: usize = 55;
 
 use super::inline_str::InlineStr;
 
