@@ -284,3 +284,62 @@ impl<'kvs, W: fmt::Write> log::kv::VisitSource<'kvs> for WritePairs<'_, W> {
         written.map_err(|fmt::Error| log::kv::Error::msg("a value's Display impl failed"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Formats `args` with `target` as the log path does, returning the
+    /// text and whether it stayed inline.
+    fn formatted(target: Option<&str>, args: fmt::Arguments<'_>) -> (String, bool) {
+        let spares = SpareBuffers::new();
+        let Formatted { text, failed } = format_exact(&spares, target, args, None);
+        assert!(!failed);
+        let inline = matches!(text, Text::Inline(_));
+        (text.as_str().to_owned(), inline)
+    }
+
+    #[test]
+    fn texts_on_both_sides_of_the_inline_bound_come_out_whole() {
+        // Pieces that cross the bound at every offset: the text moves to
+        // the scratch buffer mid-way and goes on there.
+        for len in 0..3 * INLINE {
+            let word = "é".repeat(len % 5);
+            let filler = "x".repeat(len);
+            let expected = format!("{filler}{}{word}", len);
+            for target in [None, Some("app::module")] {
+                let (text, inline) = formatted(target, format_args!("{filler}{}{word}", len));
+                let whole = format!("{}{expected}", target.unwrap_or_default());
+                assert_eq!(text, whole);
+                assert_eq!(inline, whole.len() <= INLINE, "{whole:?}");
+            }
+        }
+    }
+
+    /// A `Display` that panics after writing `before`.
+    struct PanicsAfter(&'static str);
+
+    impl fmt::Display for PanicsAfter {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)?;
+            panic!("late")
+        }
+    }
+
+    #[test]
+    fn a_panic_before_or_after_the_text_spills_keeps_what_was_written_and_marks_it() {
+        let spares = SpareBuffers::new();
+        for before in [
+            "short",
+            "long enough to leave the record's inline text behind it",
+        ] {
+            let Formatted { text, failed } =
+                format_exact(&spares, None, format_args!("{}", PanicsAfter(before)), None);
+            assert!(failed);
+            assert_eq!(
+                text.as_str(),
+                format!("{before} [formatting panicked: late]")
+            );
+        }
+    }
+}
