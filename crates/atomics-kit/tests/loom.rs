@@ -295,6 +295,30 @@ fn concurrent_gate_close_waits_for_every_admitted_operation() {
 }
 
 #[test]
+fn concurrent_gate_closers_both_see_the_count_once_their_close_returns() {
+    use atomics_kit::AdmissionGate;
+
+    // Two closers race, nothing admitted: whichever loses (its `close`
+    // returns `false`) may run between the winner's two steps, and must
+    // still read the count (a break run read `None`).
+    loom::model(|| {
+        let gate = Arc::new(AdmissionGate::new());
+        let other = {
+            let gate = Arc::clone(&gate);
+            thread::spawn(move || {
+                let closed_it = gate.close();
+                (closed_it, gate.try_wait_for_admitted())
+            })
+        };
+        let closed_it = gate.close();
+        assert_eq!(gate.try_wait_for_admitted(), Some(0));
+        let (other_closed_it, other_saw) = other.join().unwrap();
+        assert_eq!(other_saw, Some(0));
+        assert!(closed_it != other_closed_it, "exactly one close closes");
+    });
+}
+
+#[test]
 fn concurrent_gate_waiter_counting_handed_over_items_takes_every_one() {
     use atomics_kit::AdmissionGate;
     use loom::sync::Mutex;

@@ -152,6 +152,53 @@ fn concurrent_gate_close_waits_for_every_admitted_operation() {
 }
 
 #[test]
+fn concurrent_closers_each_read_the_count_once_their_close_returns() {
+    use atomics_kit::AdmissionGate;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // Two threads close each gate at once, in step (a spinning barrier per
+    // gate): the one whose `close` returns `false` may run between the
+    // winner's two steps. A break run read `None` there in about one
+    // round in 8,000.
+    let rounds = if cfg!(miri) { 20 } else { 200_000 };
+    let gates: Vec<AdmissionGate> = (0..rounds).map(|_| AdmissionGate::new()).collect();
+    let arrived = AtomicUsize::new(0);
+    // Counted, not asserted in the loop: a closer that stopped would leave
+    // the other spinning at the next rendezvous.
+    let misread = AtomicUsize::new(0);
+    let closers = std::thread::scope(|s| {
+        let closer = || {
+            let mut closed = 0;
+            for (round, gate) in gates.iter().enumerate() {
+                // Relaxed: a rendezvous only; the gate orders the rest.
+                arrived.fetch_add(1, Ordering::Relaxed);
+                let mut spins = 0_u32;
+                while arrived.load(Ordering::Relaxed) < 2 * (round + 1) {
+                    spins += 1;
+                    if spins % 64 == 0 {
+                        std::thread::yield_now();
+                    }
+                    std::hint::spin_loop();
+                }
+                closed += usize::from(gate.close());
+                if gate.try_wait_for_admitted() != Some(0) {
+                    misread.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            closed
+        };
+        let other = s.spawn(closer);
+        closer() + other.join().unwrap()
+    });
+    assert_eq!(
+        misread.into_inner(),
+        0,
+        "closers that read no count after their close returned"
+    );
+    assert_eq!(closers, rounds, "one close closes each gate");
+}
+
+#[test]
 fn per_thread_counts_from_short_lived_threads_are_exact() {
     // Threads exit and later ones take their indices (and slots) over: no
     // increment may be lost in the hand-over, and more threads than slots
