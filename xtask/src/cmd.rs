@@ -69,8 +69,12 @@ pub fn run_logged(command: &mut Command, log: &mut String) -> Result<u64> {
     // closed, the child's at its exit.
     command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
     let mut passed = 0;
-    for output_line in BufReader::new(reader).lines() {
+    // Split on newlines as bytes: a test may print bytes that are not
+    // UTF-8, which `lines()` would turn into an error here, leaving the
+    // command running unwaited.
+    for output_line in BufReader::new(reader).split(b'\n') {
         let output_line = output_line.map_err(|e| format!("reading `{line}`: {e}"))?;
+        let output_line = String::from_utf8_lossy(&output_line);
         passed += passed_in(&output_line);
         log.push_str(&output_line);
         log.push('\n');

@@ -198,11 +198,11 @@ impl ActorBuilder {
     /// name holding a NUL byte, [`SpawnError::StackTooSmall`] for an actor
     /// or message type at least as large as the actor thread's stack (see
     /// [`stack_size`](Self::stack_size)), [`SpawnError::Spawn`] if the
-    /// thread could not be started. Except on Linux near the process's limit of memory
-    /// mappings (`vm.max_map_count`, 65,530 by default; each thread takes a
-    /// few), somewhere past 16,000 threads in the process: there std's setup
-    /// of the new thread fails inside it and aborts the process before an
-    /// error can come back. An actor is a thread: keep live actors to the
+    /// thread could not be started. Except on Linux near the process's
+    /// limit of memory mappings (`vm.max_map_count`, 65,530 by default; each
+    /// thread takes a few), somewhere past 16,000 threads in the process:
+    /// there std's setup of the new thread fails inside it and aborts the
+    /// process before an error can come back. An actor is a thread: keep live actors to the
     /// low thousands. A refused `actor` is dropped on the calling thread
     /// before the error returns; a panic of its `Drop` is caught there (the
     /// panic hook has printed it), and the error is what the call reports.

@@ -45,8 +45,10 @@ pub fn default_thread_stack() -> usize {
 /// a value that size, passed by value through a thread whose stack is
 /// `stack` bytes (a job and its result, an actor and its message),
 /// overflows that stack, and the overflow aborts the process. The
-/// workspace's thread builders refuse such a pair with a typed error
-/// before any thread starts. `None` when both fit (a value close to the
+/// workspace refuses such a pair before a thread takes it: its builders
+/// with a typed error, cache-kit's work-stealing pool (whose closures come
+/// after the build) with a panic on the calling thread. `None` when both
+/// fit (a value close to the
 /// stack's size may still not, with the frames around it: the builders'
 /// `stack_size` docs say when to raise it).
 ///

@@ -265,11 +265,12 @@ impl WorkStealingPool {
                 Ok(())
             }
             _ => {
+                // Made outside the pool: it must fit a worker's stack.
+                let task = self.shared.fitting::<F, (), _>("a task", task);
                 // Outside spawns pass the gate. A refused task is the
                 // caller's own value, dropped here: a panic of its `Drop`
                 // is caught (the hook has printed it), and the refusal is
                 // what the call reports.
-                let task = self.shared.fitting::<F, (), _>("a task", task);
                 let Some(admission) = self.shared.gate.enter() else {
                     atomics_kit::drop_caught(task);
                     return Err(PoolShutDown);
