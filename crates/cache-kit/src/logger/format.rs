@@ -121,7 +121,7 @@ pub(super) trait Buffer: fmt::Write {
 #[cfg(feature = "tracing")]
 impl Buffer for String {
     fn len(&self) -> usize {
-        self.len()
+        String::len(self)
     }
     fn text(&self) -> &str {
         self

@@ -111,12 +111,9 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::clock::nanos_since_epoch;
     use super::*;
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-    fn nanos(at: SystemTime) -> u64 {
-        at.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
-    }
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn formats_timestamp_level_thread_target_and_message() {
@@ -124,7 +121,7 @@ mod tests {
         let mut out = Vec::new();
         LineFormat::default().write_line(
             &mut out,
-            nanos(at),
+            nanos_since_epoch(at),
             log::Level::Warn,
             b"worker-1",
             b"",
@@ -166,7 +163,15 @@ mod tests {
             (base + Duration::from_secs(1), log::Level::Trace),
             (base + Duration::from_micros(1_000_120), log::Level::Info),
         ] {
-            format.write_line(&mut out, nanos(at), level, b"t", b"", b"app", b"m");
+            format.write_line(
+                &mut out,
+                nanos_since_epoch(at),
+                level,
+                b"t",
+                b"",
+                b"app",
+                b"m",
+            );
         }
         assert_eq!(
             String::from_utf8(out).unwrap(),
