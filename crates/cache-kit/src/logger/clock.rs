@@ -175,6 +175,10 @@ pub(super) struct WallTimes<S = fn() -> Sample> {
     /// A measured rate far from `rate`, kept to see whether the next one
     /// agrees with it.
     doubted: Option<f64>,
+    /// The last reading placed from `latest` without a new sample (see
+    /// [`MAX_AHEAD`]): worked out at each sample, so that a reading's
+    /// check is one comparison.
+    fresh_until: u64,
 }
 
 impl WallTimes {
@@ -199,6 +203,7 @@ impl<S: FnMut() -> Sample> WallTimes<S> {
             between: 0.0,
             rate: None,
             doubted: None,
+            fresh_until: first.ticks,
         }
     }
 
@@ -213,14 +218,7 @@ impl<S: FnMut() -> Sample> WallTimes<S> {
     }
 
     fn counter_to_nanos(&mut self, ticks: u64) -> u64 {
-        let ahead = ticks.saturating_sub(self.latest.ticks);
-        let stale = match self.rate {
-            Some(rate) => {
-                ahead as f64 * rate.nanos_per_tick > (rate.span / 100).min(MAX_AHEAD) as f64
-            }
-            None => ahead > 0,
-        };
-        if stale {
+        if ticks > self.fresh_until {
             self.resample();
         }
         let (base, latest) = (self.base, self.latest);
@@ -261,7 +259,21 @@ impl<S: FnMut() -> Sample> WallTimes<S> {
         };
     }
 
+    /// Takes a new sample, maybe measures the rate afresh from it, and
+    /// works out `fresh_until` for them.
     fn resample(&mut self) {
+        self.take_new_sample();
+        self.fresh_until = match self.rate {
+            Some(rate) => {
+                let ahead = (rate.span / 100).min(MAX_AHEAD) as f64 / rate.nanos_per_tick;
+                // `as` saturates (and a NaN, from no rate at all, is 0).
+                self.latest.ticks.saturating_add(ahead as u64)
+            }
+            None => self.latest.ticks,
+        };
+    }
+
+    fn take_new_sample(&mut self) {
         let sample = (self.take_sample)();
         if sample.ticks < self.latest.ticks || sample.wall < self.base.wall {
             // The counter went back (not the kernel's clock after all) or
