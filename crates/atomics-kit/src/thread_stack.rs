@@ -1,6 +1,7 @@
 //! Thread stacks for user code: [`MIN_THREAD_STACK`], the smallest the
 //! workspace's builders give; [`default_thread_stack`], what std gives;
-//! [`too_large_for_stack`], values no such stack can carry.
+//! [`too_large_for_stack`], values too large to pass through such a stack
+//! ([`STACK_PER_VALUE`]).
 
 /// The smallest stack, in bytes, that the workspace's thread builders give a
 /// thread running user code (channels-patterns' `WorkerPoolBuilder`,
@@ -41,16 +42,40 @@ pub fn default_thread_stack() -> usize {
         .unwrap_or(2 << 20)
 }
 
-/// The larger of `T`'s and `U`'s sizes, when it is at least `stack` bytes:
-/// a value that size, passed by value through a thread whose stack is
-/// `stack` bytes (a job and its result, an actor and its message),
-/// overflows that stack, and the overflow aborts the process. The
-/// workspace refuses such a pair before a thread takes it: its builders
-/// with a typed error, cache-kit's work-stealing pool (whose closures come
-/// after the build) with a panic on the calling thread. `None` when both
-/// fit (a value close to the
-/// stack's size may still not, with the frames around it: the builders'
-/// `stack_size` docs say when to raise it).
+/// How many times a value's size a thread's stack must be for the value to
+/// pass through it by value: a job and its result, an actor and its
+/// message, move through several frames at once (the worker's or actor's
+/// loop reserves room for each temporary copy on entry, before any value
+/// arrives), more of them in a debug build.
+///
+/// Measured (a break run of actorlite, then each path at sizes from 16 to
+/// 512 KiB on a 2 MiB stack, each in a child process): in a debug build an
+/// idle actor overflowed its stack, and the process aborted, from a
+/// 128 KiB message (a 16th of the stack), an actor type from 96 KiB,
+/// channels-patterns' pool from a 128 KiB result; an optimized build from
+/// 384 KiB. A 32nd (64 KiB of std's default 2 MiB) held on every path,
+/// and is the line fan-out already drew for what it hands to helpers.
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::{too_large_for_stack, STACK_PER_VALUE};
+///
+/// let stack = 2 << 20;
+/// assert_eq!(stack / STACK_PER_VALUE, 64 << 10);
+/// assert!(too_large_for_stack::<[u8; 64 << 10], u8>(stack).is_some());
+/// assert!(too_large_for_stack::<[u8; 60 << 10], u8>(stack).is_none());
+/// ```
+pub const STACK_PER_VALUE: usize = 32;
+
+/// The larger of `T`'s and `U`'s sizes, when a stack of `stack` bytes is
+/// less than [`STACK_PER_VALUE`] times it: a value that size, passed by
+/// value through a thread whose stack is `stack` bytes (a job and its
+/// result, an actor and its message), may overflow that stack, and the
+/// overflow aborts the process. The workspace refuses such a pair before a
+/// thread takes it: its builders with a typed error, cache-kit's
+/// work-stealing pool (whose closures come after the build) with a panic on
+/// the calling thread. `None` when both fit.
 ///
 /// # Examples
 ///
@@ -58,10 +83,10 @@ pub fn default_thread_stack() -> usize {
 /// use atomics_kit::too_large_for_stack;
 ///
 /// assert_eq!(too_large_for_stack::<[u8; 4096], u8>(1 << 20), None);
-/// assert_eq!(too_large_for_stack::<u8, [u8; 4096]>(4096), Some(4096));
+/// assert_eq!(too_large_for_stack::<u8, [u8; 4096]>(64 << 10), Some(4096));
 /// ```
 #[must_use]
 pub fn too_large_for_stack<T, U>(stack: usize) -> Option<usize> {
     let largest = std::mem::size_of::<T>().max(std::mem::size_of::<U>());
-    (largest >= stack).then_some(largest)
+    (largest.saturating_mul(STACK_PER_VALUE) >= stack).then_some(largest)
 }

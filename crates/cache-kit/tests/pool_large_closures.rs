@@ -111,3 +111,20 @@ fn results_larger_than_a_workers_stack_are_refused_before_anything_runs() {
         assert_eq!(pool.join(|| 1, || 2), (1, 2));
     });
 }
+
+#[test]
+fn a_task_of_a_32nd_of_a_workers_stack_is_refused_and_one_below_it_runs() {
+    // A break run of actorlite: a value of a quarter of a thread's stack,
+    // passed by value through its frames, overflowed it (a debug build's
+    // from a 16th). The line is a 32nd, for every pool of the workspace.
+    on_a_large_stack(|| {
+        let pool = small_stack_pool();
+        let at_the_line = [3_u8; STACK / 32];
+        let message = refusal(|| {
+            let _ = pool.install(move || std::hint::black_box(&at_the_line)[0]);
+        });
+        assert!(message.contains("1/32"), "{message}");
+        let below = [3_u8; STACK / 32 - 64];
+        assert_eq!(pool.install(move || std::hint::black_box(&below)[0]), 3);
+    });
+}

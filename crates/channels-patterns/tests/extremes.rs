@@ -380,3 +380,37 @@ fn a_refused_argument_is_a_typed_error_whatever_the_users_drops_do() {
         assert_eq!(drops.load(Ordering::SeqCst), 10);
     });
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "about stack sizes, which miri does not enforce")]
+fn a_job_of_a_32nd_of_a_workers_stack_is_refused_and_one_below_it_runs() {
+    // A break run of actorlite: a value of a quarter of a thread's stack,
+    // passed by value through its frames, overflowed it (the process
+    // aborted); in a debug build this pool's worker did from a 16th
+    // (128 KiB results on 2 MiB). The line is a 32nd.
+    let stack = 2 << 20;
+    let refused = WorkerPool::builder()
+        .workers(1)
+        .stack_size(stack)
+        .build(|x: [u8; 64 << 10]| x[0])
+        .map(drop)
+        .unwrap_err();
+    assert!(
+        matches!(refused, PoolError::StackTooSmall { job, stack: given } if job == 64 << 10 && given == stack),
+        "{refused:?}"
+    );
+    let (pool, results) = WorkerPool::builder()
+        .workers(1)
+        .stack_size(stack)
+        .build(|x: u8| [x; 48 << 10])
+        .unwrap();
+    for x in 0..3 {
+        pool.submit(x).unwrap();
+    }
+    pool.shutdown();
+    let mut last = Vec::new();
+    for (_, result) in results.iter() {
+        last.push(result.unwrap()[(48 << 10) - 1]);
+    }
+    assert_eq!(last, [0, 1, 2]);
+}

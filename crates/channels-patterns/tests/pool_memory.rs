@@ -46,9 +46,10 @@ unsafe impl GlobalAlloc for LiveBytes {
 #[global_allocator]
 static ALLOCATOR: LiveBytes = LiveBytes;
 
-/// A job of 64 KiB: room for the 64 that a worker's deque starts with
-/// would be 4 MiB a worker.
-type Large = [u8; 64 << 10];
+/// A job of 48 KiB (under a 32nd of a worker's default stack, the most a
+/// pool takes by value): room for the 64 that a worker's deque starts
+/// with would be 3 MiB a worker.
+type Large = [u8; 48 << 10];
 
 /// What a started pool of 4 workers may hold before any job: its threads'
 /// handles and names, the queue's structures, a little per worker.
@@ -72,7 +73,7 @@ fn a_pool_of_large_jobs_holds_no_room_for_them_before_they_arrive() {
         held < 3 * AT_START,
         "three pools of 4 workers hold {held} bytes before any job"
     );
-    pool.submit([7; 64 << 10]).unwrap();
+    pool.submit([7; 48 << 10]).unwrap();
     pool.shutdown();
     assert_eq!(
         results.iter().map(|(_, r)| r.unwrap()).collect::<Vec<_>>(),

@@ -83,8 +83,9 @@ impl PoolBuilder {
     /// the pool from outside it moves onto a worker's stack with what it
     /// captures by value, and its result is made there (as in rayon): tens
     /// of KiB or more want a bigger stack, or a `Box`; a closure or result
-    /// at least as large as the whole stack is refused with a panic on the
-    /// calling thread (see the methods' Panics sections), where the
+    /// of a 32nd of the stack or more ([`atomics_kit::STACK_PER_VALUE`]) is
+    /// refused with a panic on the calling thread (see the methods' Panics
+    /// sections), where the
     /// worker's stack would overflow and abort the process. Every size is
     /// accepted here: one below 64 KiB is raised to 64 KiB (with less, a
     /// task's panic overflowed the stack while it unwound, and the process

@@ -230,7 +230,7 @@ impl WorkStealingPool {
     ///
     /// # Panics
     ///
-    /// If `task`, called from outside the pool, is at least as large as a
+    /// If `task`, called from outside the pool, is a 32nd or more of a
     /// worker's stack (see
     /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)), once
     /// `task` is dropped, without queueing it.
@@ -381,8 +381,8 @@ impl WorkStealingPool {
     /// was shut down and the call comes from outside it, without running
     /// `op`, as [`join`](Self::join) does; and from one of the pool's own
     /// tasks once its workers began to exit (its last handle was dropped
-    /// by one of its tasks). Panics, without running `op`, if `R` is at
-    /// least as large as a worker's stack (see
+    /// by one of its tasks). Panics, without running `op`, if `R` is a
+    /// 32nd or more of a worker's stack (see
     /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples
@@ -433,8 +433,8 @@ impl WorkStealingPool {
     /// finished, as rayon's `join` does. Panics if the pool was shut down
     /// and the call comes from outside it (a task of the pool may still
     /// `join` while the pool drains), without running `a` or `b`; so too,
-    /// from outside, if `b` or its result is at least as large as a
-    /// worker's stack (see
+    /// from outside, if `b` or its result is a 32nd or more of a worker's
+    /// stack (see
     /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples
@@ -518,8 +518,8 @@ impl WorkStealingPool {
     ///
     /// Re-raises a panic of `op`. Panics if the pool was shut down and the
     /// call comes from outside it, without running `op`; so too, from
-    /// outside, if `op` or its result is at least as large as a worker's
-    /// stack (see
+    /// outside, if `op` or its result is a 32nd or more of a worker's stack
+    /// (see
     /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
     ///
     /// # Examples

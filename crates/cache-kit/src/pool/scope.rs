@@ -237,7 +237,7 @@ impl<'scope> Scope<'scope> {
     ///
     /// # Panics
     ///
-    /// If `task` is at least as large as a worker's stack (see
+    /// If `task` is a 32nd or more of a worker's stack (see
     /// [`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)), once
     /// `task` is dropped, without queueing it.
     ///

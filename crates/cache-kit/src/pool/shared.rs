@@ -129,8 +129,9 @@ impl PoolShared {
     /// a `T` and a `U` (a closure and its result) fit a worker's stack;
     /// else panics, naming `what`, once `values` are dropped (each
     /// `Drop`'s panic caught). A value made outside the pool moves onto a
-    /// worker's stack to run: one at least as large as that whole stack
-    /// overflowed it, and the overflow aborted the process. What a worker
+    /// worker's stack to run, through several frames: one as large as that
+    /// whole stack overflowed it, and the overflow aborted the process (see
+    /// `atomics_kit::STACK_PER_VALUE` for where the line is). What a worker
     /// made itself fits already.
     pub(crate) fn fitting<T, U, V>(&self, what: &str, values: V) -> V {
         match atomics_kit::too_large_for_stack::<T, U>(self.stack) {
@@ -139,9 +140,10 @@ impl PoolShared {
                 values,
                 format_args!(
                     "cache-kit: {what} of {size} bytes cannot run on this pool, whose workers' \
-                     stacks hold {} bytes; raise `PoolBuilder::stack_size`, or box what it \
-                     captures",
-                    self.stack
+                     stacks of {} bytes carry values under 1/{} of them; raise \
+                     `PoolBuilder::stack_size`, or box what it captures",
+                    self.stack,
+                    atomics_kit::STACK_PER_VALUE
                 ),
             ),
         }

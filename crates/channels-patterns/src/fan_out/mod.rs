@@ -91,8 +91,9 @@ fn min_shared_item_ns<T>() -> u64 {
     2 * (1 + u64::try_from(std::mem::size_of::<T>() / 8).unwrap_or(u64::MAX))
 }
 
-/// Whether an item or a result is over a 32nd of a helper's stack (std's
-/// default for spawned threads: 2 MiB, or `RUST_MIN_STACK`): they travel
+/// Whether an item or a result is a 32nd or more of a helper's stack
+/// (std's default for spawned threads: 2 MiB, or `RUST_MIN_STACK`; the
+/// workspace's line, `atomics_kit::STACK_PER_VALUE`): they travel
 /// through a helper's stack a few copies deep, and a break run's pool with
 /// 64 GiB jobs overflowed its worker's before any job ran (the process
 /// aborted). Such a fan-out runs on the calling thread alone, whose stack
@@ -102,7 +103,8 @@ fn too_large_for_helpers<T, R>() -> bool {
     /// (`RUST_MIN_STACK` is not read for every call).
     const ALWAYS_FITS: usize = 2 << 10;
     let largest = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
-    largest > ALWAYS_FITS && largest > atomics_kit::default_thread_stack() / 32
+    largest > ALWAYS_FITS
+        && atomics_kit::too_large_for_stack::<T, R>(atomics_kit::default_thread_stack()).is_some()
 }
 
 /// How long the calling thread runs items alone before an estimate of an
@@ -148,9 +150,9 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// or `RUST_MIN_STACK`): an `f` that needs more stack than that overflows
 /// it on a helper (the process aborts, as for any thread); run such an `f`
 /// with `workers = 1` on a thread with a larger stack, or set
-/// `RUST_MIN_STACK`. Inputs or results over a 32nd of that stack (64 KiB)
-/// are mapped on the calling thread alone, whatever `workers` says: they
-/// pass through a thread's stack a few copies deep.
+/// `RUST_MIN_STACK`. Inputs or results of a 32nd of that stack (64 KiB)
+/// or more are mapped on the calling thread alone, whatever `workers`
+/// says: they pass through a thread's stack a few copies deep.
 ///
 /// The inputs are pulled on the calling thread (the input iterator need
 /// not be `Send`); the ones left when helpers start are collected first. A

@@ -110,9 +110,10 @@ impl WorkerPoolBuilder {
     /// The stack size of each worker thread, in bytes (default: std's,
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise): for a job function
     /// that recurses deeply, or jobs of hundreds of KiB passed by value
-    /// (a job moves through the worker's stack on its way to `f`; a job or
-    /// result type at least as large as the whole stack makes the build
-    /// fail with [`PoolError::StackTooSmall`]). Every size is accepted
+    /// (a job moves through the worker's stack on its way to `f`, in
+    /// several frames at once; a job or result type of a 32nd of the stack
+    /// or more, [`atomics_kit::STACK_PER_VALUE`], makes the build fail
+    /// with [`PoolError::StackTooSmall`]). Every size is accepted
     /// here: one below 64 KiB is raised to 64 KiB (with less, a job's panic
     /// overflowed the stack while it unwound, and the process aborted,
     /// though the pool catches the panic); the platform

@@ -38,10 +38,11 @@ pub enum PoolError {
     /// The operating system refused to start a worker thread. The workers
     /// already started were stopped and joined.
     Spawn(io::Error),
-    /// The job or result type, `job` bytes, is at least as large as a
-    /// worker's whole stack, `stack` bytes (std's default unless
+    /// The job or result type, `job` bytes, is a 32nd or more of a
+    /// worker's stack, `stack` bytes (std's default unless
     /// [`stack_size`](crate::WorkerPoolBuilder::stack_size) says
-    /// otherwise), and could never pass through it.
+    /// otherwise), which it may overflow on its way through
+    /// ([`atomics_kit::STACK_PER_VALUE`]).
     StackTooSmall {
         /// The larger of the job's and the result's size, in bytes.
         job: usize,
@@ -70,8 +71,10 @@ impl fmt::Display for PoolError {
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
             Self::StackTooSmall { job, stack } => write!(
                 f,
-                "cannot build a worker pool: a job or result of {job} bytes cannot pass \
-                 through a worker's stack of {stack} bytes (give `stack_size` more)"
+                "cannot build a worker pool: a job or result of {job} bytes is too large for \
+                 a worker's stack of {stack} bytes, which carries values under 1/{} of it \
+                 (give `stack_size` more, or box the job)",
+                atomics_kit::STACK_PER_VALUE
             ),
         }
     }

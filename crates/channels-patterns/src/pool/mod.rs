@@ -416,10 +416,10 @@ impl<T, R> WorkerPool<T, R> {
             None => None,
         };
         // A job passes through its worker's stack on its way to `f`, and a
-        // result on its way back: one as large as the whole stack
-        // overflowed it as the worker started, before any job (a break
-        // run: 64 GiB jobs aborted the process). Smaller ones that still
-        // need more than the default are the `stack_size` docs' case.
+        // result on its way back, in several frames at once: one as large
+        // as the whole stack overflowed it as the worker started, before
+        // any job (a break run: 64 GiB jobs aborted the process), and in a
+        // debug build a result of a 16th did (see `STACK_PER_VALUE`).
         let stack = stack_size.unwrap_or_else(atomics_kit::default_thread_stack);
         if let Some(job) = atomics_kit::too_large_for_stack::<T, R>(stack) {
             return Err(PoolError::StackTooSmall { job, stack });
