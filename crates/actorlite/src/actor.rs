@@ -49,7 +49,12 @@ pub trait Actor: Send + Sized + 'static {
     /// 2 MiB stack): box a message of tens of KiB or more, or give the
     /// actor's thread a bigger stack
     /// ([`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size)); a
-    /// stack overflow aborts the process, as on any thread. Spawning, and
+    /// stack overflow aborts the process, as on any thread. A message of a
+    /// 32nd of the actor thread's stack or more (64 KiB of the default;
+    /// [`atomics_kit::STACK_PER_VALUE`]) is refused at `spawn`
+    /// ([`SpawnError::StackTooSmall`](crate::SpawnError::StackTooSmall)),
+    /// and one of 1 MiB or more by `send_after` and `send_interval`, which
+    /// panic (the timer thread's limit). Spawning, and
     /// dropping the last handle, move no message through the caller's
     /// stack, whatever the message's size.
     type Message: Send + 'static;

@@ -152,9 +152,11 @@ impl ActorBuilder {
     /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
     /// through that stack by value on its way to `handle`, and in a few
     /// frames at once (more in a debug build): a message of tens of KiB or
-    /// more wants a bigger stack, or a `Box`; an actor or message type at
-    /// least as large as the whole stack makes `spawn` fail with
-    /// [`SpawnError::StackTooSmall`]. Every size is accepted here: one
+    /// more wants a bigger stack, or a `Box`; an actor or message type of a
+    /// 32nd of the stack or more ([`atomics_kit::STACK_PER_VALUE`]: a debug
+    /// build's idle actor overflowed the stack from a 16th) makes `spawn`
+    /// fail with [`SpawnError::StackTooSmall`]. Every size is accepted
+    /// here: one
     /// below 64 KiB is raised to 64 KiB (with less, a panic in the actor's
     /// code overflowed the stack while it unwound, and the process aborted,
     /// even for a panic that supervision would catch); the platform rounds
@@ -196,7 +198,7 @@ impl ActorBuilder {
     /// [`SpawnError::InvalidSize`] for `Mailbox::Bounded(0)` or a bound
     /// above [`Mailbox::MAX_BOUNDED`], [`SpawnError::InvalidName`] for a
     /// name holding a NUL byte, [`SpawnError::StackTooSmall`] for an actor
-    /// or message type at least as large as the actor thread's stack (see
+    /// or message type of a 32nd of the actor thread's stack or more (see
     /// [`stack_size`](Self::stack_size)), [`SpawnError::Spawn`] if the
     /// thread could not be started. Except on Linux near the process's
     /// limit of memory mappings (`vm.max_map_count`, 65,530 by default; each
@@ -220,12 +222,11 @@ impl ActorBuilder {
             SizeError::check("mailbox capacity", capacity, Mailbox::MAX_BOUNDED)?;
         }
         // The actor lives on its thread's stack (in the runner's frame), and
-        // each message passes through it on its way to `handle`: one as
-        // large as the whole stack overflowed it, and the overflow aborted
-        // the process (as a break run found for channels-patterns' pool).
-        let stack = self
-            .stack_size
-            .unwrap_or_else(atomics_kit::default_thread_stack);
+        // each message passes through it on its way to `handle`, in several
+        // frames at once: one of a quarter of the stack overflowed it, even
+        // in an idle actor, and the overflow aborted the process (a break
+        // run; see `STACK_PER_VALUE` for the measurements).
+        let stack = self.stack();
         if let Some(size) = atomics_kit::too_large_for_stack::<A, A::Message>(stack) {
             return Err(SpawnError::StackTooSmall { size, stack });
         }
@@ -233,6 +234,12 @@ impl ActorBuilder {
             Some(name) if name.contains('\0') => Err(SpawnError::InvalidName(name.clone())),
             _ => Ok(()),
         }
+    }
+
+    /// The stack the actor's thread gets, in bytes.
+    fn stack(&self) -> usize {
+        self.stack_size
+            .unwrap_or_else(atomics_kit::default_thread_stack)
     }
 
     /// Starts a supervised actor (see [`spawn_supervised`]). The factory
@@ -289,12 +296,13 @@ impl ActorBuilder {
                 return Err(refusal.into());
             }
         };
+        let stack = self.stack();
         let name = self.name.unwrap_or_else(|| {
             static NEXT: AtomicU64 = AtomicU64::new(0);
             // Relaxed: a unique number, nothing to order.
             format!("actor-{}", NEXT.fetch_add(1, Ordering::Relaxed))
         });
-        let shared = Arc::new(Shared::new(name.clone(), queue));
+        let shared = Arc::new(Shared::new(name.clone(), stack, queue));
         let handle = ActorHandle::new(Arc::clone(&shared));
         // Should the thread not start, std drops the closure on this
         // thread: the actor and the supervisor (its factory) apart, each

@@ -137,6 +137,12 @@ impl<A: Actor> Context<A> {
     /// Never for user code: a panic in `map` is caught, counted in this
     /// actor's [`ActorStats::undelivered`](crate::ActorStats::undelivered)
     /// and reported in its `last_panic`.
+    /// If the watcher's message type or `map` is a 32nd or more of the
+    /// watched actor thread's stack ([`atomics_kit::STACK_PER_VALUE`]), or
+    /// the message 1 MiB or more (the most the timer thread, which resends
+    /// a notification a full mailbox refused, carries): it would pass
+    /// through that stack by value, and overflow it. `map` is dropped
+    /// first.
     ///
     /// # Examples
     ///
@@ -196,6 +202,9 @@ impl<A: Actor> Context<A> {
     /// # Panics
     ///
     /// If the timer thread cannot be started (a panic in the handler).
+    /// Also if the message is 1 MiB or more (the timer thread passes it
+    /// through its stack by value, in more frames than an actor's thread:
+    /// it carries values under a 128th of its 128 MiB), once it is dropped.
     ///
     /// # Examples
     ///
@@ -235,6 +244,10 @@ impl<A: Actor> Context<A> {
     ///
     /// If `period` is zero, or if the timer thread cannot be started (a
     /// panic in the handler).
+    /// Also if a message or `make` is 1 MiB or more (the timer thread
+    /// passes them through its stack by value, in more frames than an
+    /// actor's thread: it carries values under a 128th of its 128 MiB),
+    /// once `make` is dropped.
     ///
     /// # Examples
     ///

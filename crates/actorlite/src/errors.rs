@@ -36,9 +36,9 @@ pub enum SpawnError {
     InvalidSize(SizeError),
     /// The name holds a NUL byte, which no thread name may (given back).
     InvalidName(String),
-    /// The actor or its message type (the larger, `size` bytes) is at least
-    /// as large as the actor thread's whole stack (`stack` bytes), which it
-    /// would overflow: raise
+    /// The actor or its message type (the larger, `size` bytes) is a 32nd
+    /// or more of the actor thread's stack (`stack` bytes), which it may
+    /// overflow ([`atomics_kit::STACK_PER_VALUE`]): raise
     /// [`ActorBuilder::stack_size`](crate::ActorBuilder::stack_size), or
     /// box the large part.
     StackTooSmall {
@@ -65,7 +65,9 @@ impl fmt::Display for SpawnError {
             Self::StackTooSmall { size, stack } => write!(
                 f,
                 "cannot spawn the actor: it or its message takes {size} bytes, \
-                 and its thread's stack holds {stack}; raise `stack_size` or box it"
+                 and a stack of {stack} bytes carries values under 1/{} of it; \
+                 raise `stack_size` or box it",
+                atomics_kit::STACK_PER_VALUE
             ),
             Self::Spawn(error) => write!(f, "could not start the actor's thread: {error}"),
         }
@@ -285,8 +287,10 @@ pub enum AskError {
     /// its reply is then dropped).
     Timeout,
     /// The actor has stopped or is stopping, or stopped before handling
-    /// the request (the message was a dead letter, or the actor ended
-    /// holding the [`Reply`](crate::Reply)).
+    /// the request (the message was a dead letter), or the instance holding
+    /// the [`Reply`](crate::Reply) ended: the actor stopped, or, supervised,
+    /// the instance broke and a new one took over (the actor may still be
+    /// running).
     Closed,
     /// The [`Reply`](crate::Reply) was dropped without an answer by the
     /// handler (it returned without replying, or panicked, supervised or
@@ -302,7 +306,9 @@ impl fmt::Display for AskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Timeout => f.write_str("the actor did not reply in time"),
-            Self::Closed => f.write_str("the actor has stopped"),
+            Self::Closed => f.write_str(
+                "the actor stopped, or the instance holding the reply ended, before replying",
+            ),
             Self::NoReply => f.write_str("the actor dropped the reply handle without replying"),
             Self::OwnThread => f.write_str(
                 "the actor was asked from its own thread, where it could never answer; nothing was sent",

@@ -537,6 +537,12 @@ impl<A: Actor> ActorHandle<A> {
     /// notification the watcher did not take) is caught, counted in the
     /// watcher's `undelivered` and reported in its
     /// [`last_panic`](Self::last_panic).
+    /// If the watcher's message type or `map` is a 32nd or more of the
+    /// watched actor thread's stack ([`atomics_kit::STACK_PER_VALUE`]), or
+    /// the message 1 MiB or more (the most the timer thread, which resends
+    /// a notification a full mailbox refused, carries): it would pass
+    /// through that stack by value, and overflow it. `map` is dropped
+    /// first.
     ///
     /// # Examples
     ///
@@ -587,6 +593,9 @@ impl<A: Actor> ActorHandle<A> {
     /// # Panics
     ///
     /// If the timer thread cannot be started.
+    /// Also if the message is 1 MiB or more (the timer thread passes it
+    /// through its stack by value, in more frames than an actor's thread:
+    /// it carries values under a 128th of its 128 MiB), once it is dropped.
     ///
     /// # Examples
     ///
@@ -616,6 +625,10 @@ impl<A: Actor> ActorHandle<A> {
     /// # Panics
     ///
     /// If `period` is zero, or if the timer thread cannot be started.
+    /// Also if a message or `make` is 1 MiB or more (the timer thread
+    /// passes them through its stack by value, in more frames than an
+    /// actor's thread: it carries values under a 128th of its 128 MiB),
+    /// once `make` is dropped.
     ///
     /// # Examples
     ///

@@ -253,6 +253,12 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// Never for user code: a panic in `map` is caught and counted in the
     /// watcher's [`ActorStats::undelivered`](crate::ActorStats::undelivered).
+    /// If the watcher's message type or `map` is a 32nd or more of the
+    /// watched actor thread's stack ([`atomics_kit::STACK_PER_VALUE`]), or
+    /// the message 1 MiB or more (the most the timer thread, which resends
+    /// a notification a full mailbox refused, carries): it would pass
+    /// through that stack by value, and overflow it. `map` is dropped
+    /// first.
     ///
     /// # Examples
     ///
@@ -307,6 +313,9 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// If the timer thread is not running and the operating system refuses
     /// to start it (as [`std::thread::spawn`]); nothing is then sent.
+    /// Also if the message is 1 MiB or more (the timer thread passes it
+    /// through its stack by value, in more frames than an actor's thread:
+    /// it carries values under a 128th of its 128 MiB), once it is dropped.
     ///
     /// # Examples
     ///
@@ -349,6 +358,10 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// If `period` is zero, or as [`send_after`](Self::send_after) if the
     /// timer thread cannot be started.
+    /// Also if a message or `make` is 1 MiB or more (the timer thread
+    /// passes them through its stack by value, in more frames than an
+    /// actor's thread: it carries values under a 128th of its 128 MiB),
+    /// once `make` is dropped.
     ///
     /// # Examples
     ///

@@ -77,6 +77,9 @@ pub(crate) type Notification = Box<dyn FnOnce(ExitReason) + Send>;
 
 pub(crate) struct Shared<M> {
     pub(crate) name: String,
+    /// The stack of the actor's thread, in bytes: a monitor's message is
+    /// built and sent on it (see `monitor_by`).
+    stack: usize,
     /// What sends put in and the actor takes out; every stop or kill
     /// request closes it.
     pub(crate) queue: MailboxQueue<M>,
@@ -147,9 +150,10 @@ impl<M> Shared<M> {
         }
     }
 
-    pub(crate) fn new(name: String, queue: MailboxQueue<M>) -> Self {
+    pub(crate) fn new(name: String, stack: usize, queue: MailboxQueue<M>) -> Self {
         Self {
             name,
+            stack,
             queue,
             lifecycle: Lifecycle::new(),
             counters: Counters::default(),
@@ -389,6 +393,24 @@ impl<M: Send + 'static> Shared<M> {
         W: Send + 'static,
         F: FnOnce(ExitReason) -> W + Send + 'static,
     {
+        // `map` runs and its message is sent on this actor's thread, and a
+        // watcher's full mailbox has the timer thread send it on: a message
+        // too large for either stack overflowed it there, and the process
+        // aborted (a break run: a watcher of 48 KiB messages watching an
+        // actor of the smallest stack).
+        let too_large = atomics_kit::too_large_for_stack::<W, F>(self.stack)
+            .or_else(crate::timer::too_large_for_timers::<W, ()>);
+        if let Some(size) = too_large {
+            let _ = drop_catching(map);
+            panic!(
+                "actorlite: a monitor's message or closure of {size} bytes is too large for \
+                 the watched actor's thread ({} bytes of stack, for values under 1/{} of it) \
+                 or the timer thread (values under {} bytes): box the message",
+                self.stack,
+                atomics_kit::STACK_PER_VALUE,
+                crate::timer::MAX_VALUE
+            );
+        }
         self.add_monitor(Box::new(move |reason| {
             match catching(move || map(reason)) {
                 Ok(message) => watcher.deliver(message),

@@ -136,6 +136,7 @@ fn schedule(due: Instant, timer: Arc<dyn Due>) -> io::Result<()> {
     drop(queue);
     let started = thread::Builder::new()
         .name("actorlite-timers".to_owned())
+        .stack_size(STACK)
         .spawn(run);
     if let Err(error) = started {
         service.queue.lock().running = false;
@@ -554,17 +555,56 @@ impl<M: Send + 'static> Cancel for Timer<M> {
     }
 }
 
+/// The timer thread's stack, in bytes: every timer's message, and every
+/// monitor notification resent for a full mailbox, passes through it by
+/// value (a break run's 1 MiB message, sent to an actor given a 64 MiB
+/// stack for it, overflowed std's default 2 MiB here, and the process
+/// aborted). Address space: a thread's stack gets memory only as deep as
+/// it is used.
+pub(crate) const STACK: usize = 128 << 20;
+
+/// The size from which a timer's message or closure, or a monitor's
+/// message, is refused (1 MiB): a 128th of [`STACK`]. A message's way
+/// through the timer thread takes more copies than through an actor's
+/// (in a debug build, 64 KiB messages overflowed a 2 MiB timer stack,
+/// where an actor's held them), so four times the margin of
+/// [`atomics_kit::STACK_PER_VALUE`].
+pub(crate) const MAX_VALUE: usize = STACK / 128;
+
+/// The size of `T` or `U`, the larger, if it is [`MAX_VALUE`] or more.
+pub(crate) fn too_large_for_timers<T, U>() -> Option<usize> {
+    let largest = std::mem::size_of::<T>().max(std::mem::size_of::<U>());
+    (largest >= MAX_VALUE).then_some(largest)
+}
+
+/// The panic of a timer whose message or closure, `size` bytes, is too
+/// large to pass through the timer thread ([`MAX_VALUE`]): on the calling
+/// thread, before anything is scheduled.
+#[cold]
+fn too_large(size: usize) -> ! {
+    panic!(
+        "actorlite: a timer's message or closure of {size} bytes is too large for the \
+         timer thread, which carries values under {MAX_VALUE} bytes: box it"
+    );
+}
+
 /// Sets a timer that sends `target` `message` once after `delay` (the
 /// `send_after` of every handle type).
 ///
 /// # Panics
 ///
-/// If the timer thread cannot be started (nothing will be sent).
+/// If the timer thread cannot be started (nothing will be sent), or if `M`
+/// is too large for its stack ([`too_large`]).
 pub(crate) fn start_once<M: Send + 'static>(
     target: &Arc<Shared<M>>,
     delay: Duration,
     message: M,
 ) -> TimerHandle {
+    if let Some(size) = too_large_for_timers::<M, ()>() {
+        // User code: a panic of its `Drop` is caught, the refusal reported.
+        let _ = drop_catching(message);
+        too_large(size);
+    }
     start(target, delay, Some(message), None)
 }
 
@@ -573,12 +613,17 @@ pub(crate) fn start_once<M: Send + 'static>(
 ///
 /// # Panics
 ///
-/// If `period` is zero, or if the timer thread cannot be started.
-pub(crate) fn start_interval<M: Send + 'static>(
+/// If `period` is zero, if the timer thread cannot be started, or if `M` or
+/// `make` is too large for its stack ([`too_large`]).
+pub(crate) fn start_interval<M: Send + 'static, F: FnMut() -> M + Send + 'static>(
     target: &Arc<Shared<M>>,
     period: Duration,
-    make: impl FnMut() -> M + Send + 'static,
+    make: F,
 ) -> TimerHandle {
+    if let Some(size) = too_large_for_timers::<M, F>() {
+        let _ = drop_catching(make);
+        too_large(size);
+    }
     assert!(
         !period.is_zero(),
         "actorlite: send_interval's period must not be zero"

@@ -789,3 +789,44 @@ fn the_factorys_first_call_runs_on_the_callers_thread_and_its_panic_reaches_the_
     let payload = refused.expect_err("the first call's panic is the caller's");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"no first instance"));
 }
+
+/// Keeps the reply of a `Keep` in its state; breaks on `Break`.
+struct ReplyKeeper(Option<Reply<u8>>);
+
+enum Keeping {
+    Keep(Reply<u8>),
+    Break,
+    Answer(Reply<u8>),
+}
+
+impl Actor for ReplyKeeper {
+    type Message = Keeping;
+    fn handle(&mut self, message: Keeping, _: &mut Context<Self>) {
+        match message {
+            Keeping::Keep(reply) => self.0 = Some(reply),
+            Keeping::Break => panic!("breaks holding a reply"),
+            Keeping::Answer(reply) => reply.send(7),
+        }
+    }
+}
+
+#[test]
+fn closed_by_a_broken_instance_does_not_say_the_running_actor_stopped() {
+    // A break run: the asker got `Closed`, displayed as "the actor has
+    // stopped", while the restarted actor went on answering.
+    let handle = spawn_supervised(|| ReplyKeeper(None), RestartPolicy::default());
+    let asking = handle.clone();
+    let asker = thread::spawn(move || asking.ask(Keeping::Keep, PATIENCE));
+    while handle.stats().handled == 0 {
+        thread::yield_now();
+    }
+    handle.send(Keeping::Break).unwrap();
+    let error = asker.join().unwrap().unwrap_err();
+    assert_eq!(error, AskError::Closed);
+    assert_eq!(handle.ask(Keeping::Answer, PATIENCE), Ok(7));
+    let said = error.to_string();
+    assert!(said.contains("before replying"), "{said}");
+    assert!(!said.starts_with("the actor has stopped"), "{said}");
+    handle.stop();
+    assert_eq!(handle.join(), ExitReason::Normal);
+}
