@@ -29,8 +29,11 @@ pub(crate) struct Elimination<T> {
     slots: [CachePadded<AtomicPtr<Node<T>>>; SLOTS],
 }
 
-/// The claimed state: an address no node can have (an allocation is never
-/// at the alignment itself), with no provenance to misuse.
+/// The claimed state: the type's dangling address (its alignment), with no
+/// provenance to misuse. No node is there for alignments up to 64 KiB on
+/// Linux, whose lowest 64 KiB are never mapped; should an allocator place
+/// one there all the same, the collision is harmless: pops skip that offer
+/// as claimed, and its pusher withdraws it (a break run's reading).
 fn taken<T>() -> *mut Node<T> {
     ptr::dangling_mut()
 }

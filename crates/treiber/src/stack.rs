@@ -78,8 +78,9 @@ unsafe impl<T: Send> Sync for TreiberStack<T> {}
 impl<T> TreiberStack<T> {
     const_fn_outside_loom! {
         /// An empty stack. `const`, so a stack can live in a `static`;
-        /// it allocates nothing until a thread first pushes or pops (its
-        /// first use allocates the block of hazard slots it needs).
+        /// it allocates nothing until a thread first pushes or pops,
+        /// `pop_all` included (its first use allocates the block of hazard
+        /// slots it needs).
         ///
         /// # Examples
         ///
@@ -347,8 +348,10 @@ impl<T> TreiberStack<T> {
     /// and published with one CAS, so other threads see all of them or none.
     ///
     /// The iterator runs with no lock held, so it may use this stack too.
-    /// If it panics, nothing is pushed: the values it already produced are
-    /// dropped (each once) and the panic goes on.
+    /// If it panics, in `next` or in its own `Drop` once it has ended (where
+    /// `Vec::extend` would keep what it produced), nothing is pushed: the
+    /// values it already produced are dropped (each once) and the panic
+    /// goes on.
     ///
     /// # Examples
     ///
