@@ -156,12 +156,11 @@ impl ActorBuilder {
     /// 32nd of the stack or more ([`atomics_kit::STACK_PER_VALUE`]: a debug
     /// build's idle actor overflowed the stack from a 16th) makes `spawn`
     /// fail with [`SpawnError::StackTooSmall`]. Every size is accepted
-    /// here: one
-    /// below 64 KiB is raised to 64 KiB (with less, a panic in the actor's
-    /// code overflowed the stack while it unwound, and the process aborted,
-    /// even for a panic that supervision would catch); the platform rounds
-    /// it to whole pages; one it cannot map makes `spawn` fail with
-    /// [`SpawnError::Spawn`].
+    /// here: one below 64 KiB is raised to 64 KiB (with less, a panic in
+    /// the actor's code overflowed the stack while it unwound, and the
+    /// process aborted, even for a panic that supervision would catch); the
+    /// platform rounds it to whole pages; one it cannot map makes `spawn`
+    /// fail with [`SpawnError::Spawn`].
     ///
     /// # Examples
     ///

@@ -3,7 +3,9 @@
 //! actor's last handle, on any thread, moves none through that thread's
 //! stack.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
+use std::time::Duration;
 
 use actorlite::{Actor, ActorBuilder, Context, ExitReason, Mailbox, SpawnError};
 
@@ -139,7 +141,7 @@ fn a_message_of_a_32nd_of_the_stack_is_refused_and_one_below_it_is_carried() {
         }
         let total = handle.ask(
             |reply| ([1; 48 << 10], Some(reply)),
-            std::time::Duration::from_secs(10),
+            Duration::from_secs(10),
         );
         assert_eq!(total, Ok(4));
         handle.stop();
@@ -159,11 +161,9 @@ fn a_timer_carries_a_512_kib_message_to_an_actor_given_a_stack_for_it() {
             .spawn(Frames::<{ 512 << 10 }>(0))
             .unwrap();
         handle
-            .send_after(std::time::Duration::from_millis(1), ([2; 512 << 10], None))
+            .send_after(Duration::from_millis(1), ([2; 512 << 10], None))
             .detach();
-        let _ticks = handle.send_interval(std::time::Duration::from_millis(1), || {
-            ([3; 512 << 10], None)
-        });
+        let _ticks = handle.send_interval(Duration::from_millis(1), || ([3; 512 << 10], None));
         while handle.stats().handled < 3 {
             thread::yield_now();
         }
@@ -180,16 +180,15 @@ fn a_timer_refuses_a_1_mib_message_with_a_panic_on_the_caller() {
             .stack_size(64 << 20)
             .spawn(Frames::<{ 1 << 20 }>(0))
             .unwrap();
-        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let refused = catch_unwind(AssertUnwindSafe(|| {
             handle
-                .send_after(std::time::Duration::from_millis(1), ([2; 1 << 20], None))
+                .send_after(Duration::from_millis(1), ([2; 1 << 20], None))
                 .detach();
         }));
         let message = atomics_kit::panic_message(refused.unwrap_err());
         assert!(message.contains("timer"), "{message}");
-        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ticks =
-                handle.send_interval(std::time::Duration::from_millis(1), || ([3; 1 << 20], None));
+        let refused = catch_unwind(AssertUnwindSafe(|| {
+            let _ticks = handle.send_interval(Duration::from_millis(1), || ([3; 1 << 20], None));
         }));
         assert!(refused.is_err());
         // Nothing was scheduled; the actor still takes the message directly.
@@ -210,7 +209,7 @@ fn a_monitor_refuses_a_message_too_large_for_the_watched_actors_stack() {
         .stack_size(16 << 20)
         .spawn(Frames::<{ 4 << 10 }>(0))
         .unwrap();
-    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let refused = catch_unwind(AssertUnwindSafe(|| {
         watched.monitor(&watcher.recipient(), |_| ([5; 4 << 10], None));
     }));
     let message = atomics_kit::panic_message(refused.unwrap_err());
