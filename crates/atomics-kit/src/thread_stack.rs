@@ -53,8 +53,10 @@ pub fn default_thread_stack() -> usize {
 /// idle actor overflowed its stack, and the process aborted, from a
 /// 128 KiB message (a 16th of the stack), an actor type from 96 KiB,
 /// channels-patterns' pool from a 128 KiB result; an optimized build from
-/// 384 KiB. A 32nd (64 KiB of std's default 2 MiB) held on every path,
-/// and is the line fan-out already drew for what it hands to helpers.
+/// 384 KiB. A 32nd (64 KiB of std's default 2 MiB) held on every path of
+/// an actor's or a pool's thread, and is the line fan-out already drew for
+/// what it hands to helpers. (actorlite's timer thread, whose path takes
+/// more copies, carries values under a 128th of its stack.)
 ///
 /// # Examples
 ///

@@ -85,13 +85,12 @@ impl PoolBuilder {
     /// of KiB or more want a bigger stack, or a `Box`; a closure or result
     /// of a 32nd of the stack or more ([`atomics_kit::STACK_PER_VALUE`]) is
     /// refused with a panic on the calling thread (see the methods' Panics
-    /// sections), where the
-    /// worker's stack would overflow and abort the process. Every size is
-    /// accepted here: one below 64 KiB is raised to 64 KiB (with less, a
-    /// task's panic overflowed the stack while it unwound, and the process
-    /// aborted, though the pool catches the panic); the platform rounds it
-    /// to whole pages; one it cannot map makes [`build`](Self::build) fail
-    /// with [`PoolBuildError::Spawn`].
+    /// sections), where the worker's stack would overflow and abort the
+    /// process. Every size is accepted here: one below 64 KiB is raised to
+    /// 64 KiB (with less, a task's panic overflowed the stack while it
+    /// unwound, and the process aborted, though the pool catches the
+    /// panic); the platform rounds it to whole pages; one it cannot map
+    /// makes [`build`](Self::build) fail with [`PoolBuildError::Spawn`].
     ///
     /// # Examples
     ///

@@ -48,9 +48,9 @@ const UNBOUNDED: usize = usize::MAX;
 /// [`PoolError::InvalidSize`] if `workers` is 0 or above
 /// [`WorkerPool::MAX_WORKERS`](crate::WorkerPool::MAX_WORKERS),
 /// [`PoolError::StackTooSmall`] if an input or result type is a 32nd or
-/// more of a worker's stack (std's default; [`atomics_kit::STACK_PER_VALUE`]),
-/// [`PoolError::Spawn`]
-/// if a thread could not be started.
+/// more of a worker's stack (std's default;
+/// [`atomics_kit::STACK_PER_VALUE`]), [`PoolError::Spawn`] if a thread
+/// could not be started.
 ///
 /// # Examples
 ///
