@@ -278,9 +278,11 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// # Panics
     ///
-    /// If called on the actor's own thread (from its handler): it would wait
-    /// for itself. The panic is the handler's, so the actor stops (or
-    /// restarts) as for any handler panic. Only that case is recognised:
+    /// If called on the actor's own thread (from its handler, `started`,
+    /// `stopped`, the actor's `Drop`, a monitor's `map` or a dead letter's
+    /// `Drop` run there): it would wait for itself. From the handler, the
+    /// panic is the handler's, so the actor stops (or restarts) as for any
+    /// handler panic. Only that case is recognised:
     /// actors that join each other in a cycle (A's handler joins B while
     /// B's joins A) wait forever, as threads joining each other do, and
     /// `kill` cannot end them (it takes effect between messages); use
@@ -320,7 +322,8 @@ impl<A: Actor> ActorHandle<A> {
     ///
     /// # Panics
     ///
-    /// If called on the actor's own thread (from its handler), as
+    /// If called on the actor's own thread (from its handler, or any of its
+    /// code that [`join`](Self::join) names), as
     /// [`join`](Self::join).
     ///
     /// # Examples

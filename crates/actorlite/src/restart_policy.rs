@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RestartPolicy {
-    /// The most restarts allowed within `within`.
+    /// The most restarts allowed within `within`. 0 allows none, whatever
+    /// `within` says (`Duration::ZERO` included).
     pub max_restarts: u32,
     /// The sliding window the restarts are counted in: a restart counts
     /// while it is at most `within` old. `Duration::ZERO` keeps none, so

@@ -830,3 +830,52 @@ fn closed_by_a_broken_instance_does_not_say_the_running_actor_stopped() {
     handle.stop();
     assert_eq!(handle.join(), ExitReason::Normal);
 }
+
+/// Joins its own handle from `started` (`in_started`) or from `stopped`.
+struct JoinsItself {
+    in_started: bool,
+    me: Option<ActorHandle<JoinsItself>>,
+}
+
+impl Actor for JoinsItself {
+    type Message = ();
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.in_started {
+            ctx.handle().join();
+        } else {
+            self.me = Some(ctx.handle());
+        }
+    }
+    fn handle(&mut self, (): (), ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+    fn stopped(&mut self, _: &ExitReason) {
+        if let Some(me) = self.me.take() {
+            me.join();
+        }
+    }
+}
+
+#[test]
+fn join_from_started_or_stopped_panics_there_instead_of_hanging() {
+    // `join`'s Panics section names every place of the actor's own thread
+    // (a break run found them all guarded; the docs named the handler).
+    for in_started in [true, false] {
+        let handle = spawn(JoinsItself {
+            in_started,
+            me: None,
+        });
+        if !in_started {
+            handle.send(()).unwrap();
+        }
+        let (done, joined) = mpsc::channel();
+        let joiner = handle.clone();
+        thread::spawn(move || done.send(joiner.join()).unwrap());
+        let reason = joined.recv_timeout(PATIENCE).expect("join hung");
+        let panic = handle.last_panic().unwrap_or_default();
+        assert!(
+            panic.contains("wait for itself"),
+            "in_started {in_started}: {reason:?}, last panic {panic:?}"
+        );
+    }
+}
