@@ -108,13 +108,22 @@ fn a_full_cache_reclaims_expired_entries_before_evicting_live_ones() {
     for key in 100..110 {
         cache.insert(key, key);
     }
+    // All ten old entries expired and none was evicted. With a 1 ms time
+    // to live, a new key may expire too on a loaded machine (and be
+    // reclaimed as well): never evicted either.
     let stats = cache.stats();
-    assert_eq!((stats.expired, stats.evictions), (10, 0));
+    assert!(stats.expired >= 10, "{stats:?}");
+    assert_eq!(stats.evictions, 0, "{stats:?}");
+    let told = told.lock().unwrap();
     assert!(told
-        .lock()
-        .unwrap()
         .iter()
-        .all(|(key, cause)| *key < 10 && *cause == RemovalCause::Expired));
+        .all(|(_, cause)| *cause == RemovalCause::Expired));
+    for old in 0..10 {
+        assert!(
+            told.iter().any(|(key, _)| *key == old),
+            "{old} not reclaimed"
+        );
+    }
 }
 
 #[test]
@@ -132,7 +141,11 @@ fn inserts_reclaim_expired_space_even_when_the_cache_is_not_full() {
     for key in 100..104 {
         cache.insert(key, key);
     }
-    assert_eq!(cache.stats().expired, 8);
+    // The eight are gone from the cache, not only hidden. With a 1 ms
+    // time to live, a new key may expire too on a loaded machine (a CI run
+    // counted 9): at least the eight, and what is left is new keys only.
+    assert!(cache.stats().expired >= 8, "{:?}", cache.stats());
+    assert!(cache.len() <= 4, "{} entries left", cache.len());
 }
 
 #[test]
