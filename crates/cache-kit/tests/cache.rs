@@ -175,6 +175,28 @@ fn the_weigher_bounds_total_weight_and_refuses_what_cannot_fit() {
 }
 
 #[test]
+fn the_weight_is_what_is_stored_when_evictions_free_more_than_an_insert_takes() {
+    // An insert's evictions pay for its room; what they free beyond it
+    // must go back to the budget, or the cache would shrink for good.
+    for segments in [1, 4] {
+        let cache = CacheBuilder::new(100)
+            .segments(segments)
+            .weigher(|_: &u32, value: &Vec<u8>| value.len() as u64)
+            .build()
+            .unwrap();
+        for key in 0..200u32 {
+            let len = [70, 5, 30, 1, 45][key as usize % 5];
+            cache.insert(key, vec![0; len]);
+            let stored: u64 = cache.iter().map(|(_, value)| value.len() as u64).sum();
+            assert_eq!(cache.weight(), stored, "{segments} segments, key {key}");
+        }
+        cache.insert(1000, vec![0; 100]);
+        assert!(cache.contains_key(&1000), "the whole capacity is usable");
+        assert_eq!(cache.weight(), 100);
+    }
+}
+
+#[test]
 #[cfg_attr(miri, ignore = "a race of native speed; other tests cover these paths")]
 fn concurrent_weighted_inserts_across_segments_are_never_refused() {
     // Entries weigh 25 to 50 of a capacity of 100, in 64 segments, from 4

@@ -295,7 +295,9 @@ fn r7_a_panicking_drop_of_retains_copies_neither_leaks_nor_cancels_it() {
 }
 
 // 8. A key whose Hash starts panicking during the load (and keeps
-//    panicking): the process aborts instead of the panic reaching the caller.
+//    panicking): the process aborted instead of the panic reaching the
+//    caller. Now the load's result is stored without hashing the key
+//    again, and the next call's panic reaches that caller.
 #[derive(Clone)]
 struct HKey(u32, Arc<AtomicBool>);
 impl Hash for HKey {
@@ -324,7 +326,19 @@ fn r8_child() {
             5
         })
     }));
-    assert!(r.is_err(), "the Hash panic reaches the caller");
+    // The key is hashed once, before the load, and the hash reused to
+    // store it: no `Hash` runs after the load.
+    assert_eq!(
+        r.ok(),
+        Some(5),
+        "stored with the hash taken before the load"
+    );
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cache.get(&key)));
+    assert!(
+        r.is_err(),
+        "the Hash panic of a later call reaches its caller"
+    );
+    drop(cache);
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod builder;
 mod expiry;
 mod flight;
 mod garbage;
+mod ghost;
 mod policy;
 mod removal_cause;
 mod slot;
@@ -37,7 +38,7 @@ pub use stats::CacheStats;
 
 use crate::sync::map::Map;
 use crate::sync::{AtomicUsize, Backoff, Mutex, MutexGuard, Ordering};
-use budget::{Budget, Reservation};
+use budget::{Budget, Credit, Reservation};
 use builder::{Listener, Weigher};
 use expiry::Expiry;
 use flight::{Claim, Flights, Landing};
@@ -433,7 +434,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
+        let segment = &self.segments[self.segment_index(self.map.hash(key))];
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         self.collecting(|garbage| {
             let also = (&expired as policy::Expired<'_, V>, RemovalCause::Expired);
@@ -588,10 +589,9 @@ where
     /// `Eq` panics later, inside the map, the cache stays consistent, and
     /// the entries already evicted to make room stay evicted (the listener
     /// is told); the new key and value are dropped after every lock is
-    /// released, except when `Eq` panics as the map stores a new key
-    /// (comparing it with keys of the same hash): then dashmap drops the
-    /// key and value it was handed, under its shard's lock, so their `Drop`
-    /// must not use the cache then. A `Hash` that panics inside the map is
+    /// released (storing a new key runs no `Eq`: the map was searched for
+    /// it a moment before, under the same segment lock). A `Hash` that
+    /// panics inside the map is
     /// not survived: the map's table, rehashing as it grows or cleans up,
     /// drops the entries it had not moved yet (gone without the listener
     /// being told, their weight never given back, so a full cache may then
@@ -612,7 +612,7 @@ where
     /// # Ok::<(), cache_kit::SizeError>(())
     /// ```
     pub fn insert(&self, key: K, value: V) {
-        let hash = self.hasher.hash_one(&key);
+        let hash = self.map.hash(&key);
         self.collecting(|garbage| self.store(hash, key, value, garbage));
     }
 
@@ -651,7 +651,7 @@ where
             // (always, without a weigher); else it tells what is there.
             let found = policy.try_replace(
                 &self.map,
-                (&key, weight),
+                (hash, &key, weight),
                 (&mut value, &mut times),
                 &expired,
                 &self.budget,
@@ -702,15 +702,20 @@ where
                     let mut policies = self.lock_all();
                     let extra = weight.saturating_sub(old_weight);
                     let room_now = extra <= self.budget.capacity() - self.budget.used();
+                    // What it evicts goes back to the count at once: the
+                    // next turn of the loop reserves afresh.
+                    let mut credit = self.budget.credit();
                     if room_now
                         || policies.iter_mut().enumerate().any(|(at, policy)| {
                             let protected = protected.filter(|_| at == index);
-                            policy.evict_one(&self.map, protected, &expired, &self.budget, garbage)
+                            policy.evict_one(&self.map, protected, &expired, &mut credit, garbage)
                         })
                     {
+                        drop(credit);
                         drop(policies);
                         continue;
                     }
+                    drop(credit);
                     // Nothing the cache can find is left to evict: what
                     // fills it are entries whose keys are never equal to
                     // themselves. Refused, as a value too heavy is.
@@ -727,7 +732,7 @@ where
             let times = times.take();
             if protected.is_some() {
                 let weights = (old_weight, weight);
-                let old = policy.replace(&self.map, room, &key, &mut value, weights, times);
+                let old = policy.replace(&self.map, room, (hash, &key), &mut value, weights, times);
                 if old_expired {
                     policy.expirations += 1;
                 }
@@ -789,14 +794,17 @@ where
         (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
     ) -> Result<Reservation<'a>, NoRoom> {
+        // The weight evicted pays for the room directly: in a full cache
+        // of equal weights, no write to the budget's shared count at all.
+        let mut credit = self.budget.credit();
         loop {
-            if let Some(room) = self.budget.try_reserve(old_weight, weight) {
+            if let Some(room) = self.budget.try_reserve(&mut credit, old_weight, weight) {
                 return Ok(room);
             }
-            if policy.evict_one(&self.map, protected, expired, &self.budget, garbage) {
+            if policy.evict_one(&self.map, protected, expired, &mut credit, garbage) {
                 continue;
             }
-            self.evict_from_other_segments(index, expired, garbage)?;
+            self.evict_from_other_segments(index, expired, &mut credit, garbage)?;
         }
     }
 
@@ -813,6 +821,7 @@ where
         &self,
         index: usize,
         expired: policy::Expired<'_, V>,
+        credit: &mut Credit<'_>,
         garbage: &mut Garbage<K, V>,
     ) -> Result<(), NoRoom> {
         let count = self.segments.len();
@@ -823,7 +832,7 @@ where
                 busy = true;
                 continue;
             };
-            if policy.evict_one(&self.map, None, expired, &self.budget, garbage) {
+            if policy.evict_one(&self.map, None, expired, credit, garbage) {
                 return Ok(());
             }
         }
@@ -851,7 +860,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let segment = &self.segments[self.segment_index(self.hasher.hash_one(key))];
+        let segment = &self.segments[self.segment_index(self.map.hash(key))];
         let expired = |slot: &Slot<V>| self.is_expired_now(slot);
         let (value, mut panics) = self.collecting(|garbage| {
             let removed = {
@@ -987,7 +996,7 @@ where
             drop(load.take());
             return Ok(value);
         }
-        let hash = self.hasher.hash_one(key);
+        let hash = self.map.hash(key);
         let segment = &self.segments[self.segment_index(hash)];
         loop {
             // The table's copy of the key, made before its lock is taken.
@@ -1342,13 +1351,7 @@ where
     /// mixed first, so that a weak hasher whose low (or high) bits vary
     /// little still spreads keys over the segments.
     fn segment_index(&self, hash: u64) -> usize {
-        // murmur3's finalizer: every input bit flips each output bit with
-        // probability about one half.
-        let mut mixed = hash ^ (hash >> 33);
-        mixed = mixed.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        mixed ^= mixed >> 33;
-        mixed = mixed.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        mixed ^= mixed >> 33;
+        let mixed = mix(hash);
         // Lemire's range reduction: the high half of a 64×64 product is
         // below the segment count, for any count.
         let index = (u128::from(mixed) * self.segments.len() as u128) >> 64;
@@ -1357,6 +1360,17 @@ where
         let index = index as usize;
         index
     }
+}
+
+/// murmur3's finalizer: every input bit flips each output bit with
+/// probability about one half. Spreads a weak hasher's hashes over the
+/// segments and the ghost queue's buckets.
+fn mix(hash: u64) -> u64 {
+    let mut mixed = hash ^ (hash >> 33);
+    mixed = mixed.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    mixed ^= mixed >> 33;
+    mixed = mixed.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    mixed ^ (mixed >> 33)
 }
 
 /// An iterator over copies of a [`Cache`]'s entries, from

@@ -26,15 +26,15 @@
 //! lock is held.
 
 use std::any::Any;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use atomics_kit::drop_caught;
 
-use crate::cache::budget::{Budget, Reservation};
+use crate::cache::budget::{Budget, Credit, Reservation};
 use crate::cache::garbage::Garbage;
+use crate::cache::ghost::Ghost;
 use crate::cache::slot::{Slot, Times, Verdict};
 use crate::cache::RemovalCause;
 use crate::sync::map::Map;
@@ -45,14 +45,6 @@ struct Record<K> {
     hash: u64,
     id: u64,
     weight: u64,
-}
-
-/// Hashes of keys evicted from the small queue without a hit.
-#[derive(Default)]
-struct Ghost {
-    order: VecDeque<u64>,
-    /// How many times each hash is in `order` (hashes can collide).
-    counts: HashMap<u64, u32, foldhash::fast::RandomState>,
 }
 
 /// One segment's queues and counts. Every method runs under the segment's
@@ -114,6 +106,12 @@ impl<K> Policy<K> {
     pub(crate) fn entries(&self) -> usize {
         self.live_entries
     }
+
+    /// How many evicted keys the ghost queue remembers: as many as the
+    /// segment holds (the paper's choice), at least 16.
+    fn ghost_window(&self) -> usize {
+        self.live_entries.max(16)
+    }
 }
 
 impl<K: Hash + Eq> Policy<K> {
@@ -148,7 +146,7 @@ impl<K: Hash + Eq> Policy<K> {
         let id = self.next_id;
         // A panicking `Hash` or `Eq` here leaves the map as it was, and the
         // reservation, dropped, gives its weight back.
-        map.insert(map_key, Slot::new(value, id, weight, times));
+        map.insert_new_hashed(hash, map_key, Slot::new(value, id, weight, times));
         room.commit();
         self.next_id += 1;
         let record = Record {
@@ -157,7 +155,7 @@ impl<K: Hash + Eq> Policy<K> {
             id,
             weight,
         };
-        if self.ghost.contains(hash) {
+        if self.ghost.contains(hash, self.ghost_window()) {
             self.main.push_back(record);
         } else {
             self.small_weight += weight;
@@ -179,12 +177,12 @@ impl<K: Hash + Eq> Policy<K> {
         &mut self,
         map: &Map<K, Slot<V>, S>,
         room: Reservation<'_>,
-        key: &K,
+        (hash, key): (u64, &K),
         value: &mut Option<V>,
         (old_weight, weight): (u64, u64),
         times: Option<Box<Times>>,
     ) -> V {
-        let replaced = map.update(key, |slot| {
+        let replaced = map.update_hashed(hash, key, |slot| {
             slot.touch();
             slot.weight = weight;
             slot.generation = slot.generation.wrapping_add(1);
@@ -214,12 +212,12 @@ impl<K: Hash + Eq> Policy<K> {
     pub(crate) fn try_replace<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
-        (key, weight): (&K, u64),
+        (hash, key, weight): (u64, &K, u64),
         (value, times): (&mut Option<V>, &mut Option<Box<Times>>),
         expired: Expired<'_, V>,
         budget: &Budget,
     ) -> Option<Result<(V, bool), (u64, u64, bool)>> {
-        let found = map.update(key, |slot| {
+        let found = map.update_hashed(hash, key, |slot| {
             let was_expired = expired(slot);
             if slot.weight < weight {
                 return Err((slot.id, slot.weight, was_expired));
@@ -298,7 +296,9 @@ impl<K: Hash + Eq> Policy<K> {
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let Some((map_key, slot)) = map.remove_if(key, |slot| slot.id == id && also(slot)) else {
+        let hash = map.hash(key);
+        let Some((map_key, slot)) = map.remove_if_hashed(hash, key, also, |slot| slot.id == id)
+        else {
             return;
         };
         budget.release(slot.weight);
@@ -377,7 +377,9 @@ impl<K: Hash + Eq> Policy<K> {
             return false;
         };
         // The record leaves its queue only once the map call returned.
-        let removed = map.remove_if(&record.key, |slot| slot.id == record.id && expired(slot));
+        let removed = map.remove_if_hashed(record.hash, &record.key, expired, |slot| {
+            slot.id == record.id
+        });
         let Some((map_key, slot)) = removed else {
             return false;
         };
@@ -459,7 +461,12 @@ impl<K: Hash + Eq> Policy<K> {
         // once at the end: after a panic midway it is still its records'.
         for (small, queue) in [(true, &mut self.small), (false, &mut self.main)] {
             while let Some(record) = queue.front() {
-                let removed = map.remove_if(&record.key, |slot| slot.id == record.id);
+                let removed = map.remove_if_hashed(
+                    record.hash,
+                    &record.key,
+                    |_| true,
+                    |slot| slot.id == record.id,
+                );
                 let record = queue.pop_front().expect("checked non-empty");
                 if small {
                     self.small_weight -= record.weight;
@@ -474,7 +481,7 @@ impl<K: Hash + Eq> Policy<K> {
             }
         }
         debug_assert_eq!(self.small_weight, 0);
-        self.ghost = Ghost::default();
+        self.ghost.clear();
     }
 
     /// Every key the queues hold, moved out (the queues left empty): for
@@ -494,7 +501,7 @@ impl<K: Hash + Eq> Policy<K> {
         map: &Map<K, Slot<V>, S>,
         protected: Option<u64>,
         expired: Expired<'_, V>,
-        budget: &Budget,
+        credit: &mut Credit<'_>,
         garbage: &mut Garbage<K, V>,
     ) -> bool {
         let unprotected = self
@@ -537,7 +544,7 @@ impl<K: Hash + Eq> Policy<K> {
                 };
                 // The record leaves its queue only after the map call
                 // returned: a panicking `Eq` leaves it where it was.
-                Self::judge(map, record, (judge, expired), budget, garbage)
+                Self::judge(map, record, (judge, expired), credit, garbage)
             };
             let record = queue.pop_front().expect("checked non-empty");
             if from_small {
@@ -555,7 +562,7 @@ impl<K: Hash + Eq> Policy<K> {
                         self.evictions += 1;
                     }
                     if from_small && !was_expired {
-                        self.ghost.remember(record.hash, self.live_entries.max(16));
+                        self.ghost.remember(record.hash, self.ghost_window());
                     }
                     garbage.key(record.key);
                     return true;
@@ -566,31 +573,35 @@ impl<K: Hash + Eq> Policy<K> {
 
     /// Applies `verdict_of` to the record's slot and removes the entry if
     /// it says `Evict` or the entry has expired, in one lookup under the
-    /// shard's write lock, giving its weight back; returns the verdict, the
+    /// shard's write lock, its weight added to `credit`; returns the verdict, the
     /// weight evicted and whether the entry had expired. Under this
     /// segment's lock nobody else changes the key's slot meanwhile.
     fn judge<V, S: BuildHasher + Clone>(
         map: &Map<K, Slot<V>, S>,
         record: &Record<K>,
         (verdict_of, expired): (Judge<V>, Expired<'_, V>),
-        budget: &Budget,
+        credit: &mut Credit<'_>,
         garbage: &mut Garbage<K, V>,
     ) -> (Verdict, u64, bool) {
         let mut verdict = Verdict::Stale;
         let mut was_expired = false;
-        let evicted = map.remove_if(&record.key, |slot| {
-            was_expired = slot.id == record.id && expired(slot);
+        // A slot of another insertion of the key (or none) leaves the
+        // verdict `Stale`.
+        let judged = |slot: &Slot<V>| {
+            was_expired = expired(slot);
             verdict = if was_expired {
                 Verdict::Evict
             } else {
                 verdict_of(slot, record.id)
             };
             verdict == Verdict::Evict
-        });
+        };
+        let same_insertion = |slot: &Slot<V>| slot.id == record.id;
+        let evicted = map.remove_if_hashed(record.hash, &record.key, judged, same_insertion);
         let Some((map_key, slot)) = evicted else {
             return (verdict, 0, false);
         };
-        budget.release(slot.weight);
+        credit.add(slot.weight);
         let weight = slot.weight;
         let cause = if was_expired {
             RemovalCause::Expired
@@ -627,28 +638,6 @@ impl<K: Hash + Eq> Policy<K> {
                         self.small_weight -= record.weight;
                     }
                     garbage.key(record.key);
-                }
-            }
-        }
-    }
-}
-
-impl Ghost {
-    fn contains(&self, hash: u64) -> bool {
-        self.counts.contains_key(&hash)
-    }
-
-    /// Remembers `hash`, forgetting the oldest beyond `capacity`.
-    fn remember(&mut self, hash: u64, capacity: usize) {
-        self.order.push_back(hash);
-        *self.counts.entry(hash).or_insert(0) += 1;
-        while self.order.len() > capacity {
-            let oldest = self.order.pop_front().expect("longer than capacity");
-            // One lookup to count it down and, at zero, forget it.
-            if let Entry::Occupied(mut count) = self.counts.entry(oldest) {
-                *count.get_mut() -= 1;
-                if *count.get() == 0 {
-                    count.remove();
                 }
             }
         }

@@ -36,6 +36,14 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         std::mem::replace(&mut self.inner, empty).into_iter()
     }
 
+    /// The hash the map files `key` under: the one every `*_hashed`
+    /// operation takes (computed once per cache operation, it also picks
+    /// the key's segment and is kept in its queue record).
+    #[inline]
+    pub(crate) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.inner.hasher().hash_one(key)
+    }
+
     /// Runs `f` on the value under the shard's read lock.
     #[inline]
     pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
@@ -55,15 +63,20 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
             .map(|(_, value)| f(value.get()))
     }
 
-    /// Runs `f` on the value under the shard's write lock.
+    /// Runs `f` on the value of `key`, which hashes to `hash`
+    /// ([`Map::hash`]), under the shard's write lock.
     #[inline]
-    pub(crate) fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    pub(crate) fn update_hashed<Q, R>(
+        &self,
+        hash: u64,
+        key: &Q,
+        f: impl FnOnce(&mut V) -> R,
+    ) -> Option<R>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
-        // As in `read`, with the shard's write lock.
-        let hash = self.inner.hasher().hash_one(key);
+        // As in `read`, with the shard's write lock and the hash given.
         let shard = &self.inner.shards()[self.inner.determine_shard(hash as usize)];
         let mut table = shard.write();
         table
@@ -71,8 +84,19 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
             .map(|(_, value)| f(value.get_mut()))
     }
 
-    pub(crate) fn insert(&self, key: K, value: V) -> Option<V> {
-        self.inner.insert(key, value)
+    /// Stores `key`, which hashes to `hash` and is not in the map (the
+    /// caller holds the lock under which keys of its segment come and go).
+    /// No `Eq` runs; the key's `Hash` runs only if the shard's table
+    /// grows, before the key and value move in, so a panic there drops
+    /// them in the caller's frame after the shard's lock.
+    #[inline]
+    pub(crate) fn insert_new_hashed(&self, hash: u64, key: K, value: V) {
+        let hasher = self.inner.hasher();
+        let shard = &self.inner.shards()[self.inner.determine_shard(hash as usize)];
+        let mut table = shard.write();
+        table.reserve(1, |(stored, _)| hasher.hash_one(stored));
+        let stored = table.try_insert_no_grow(hash, (key, dashmap::SharedValue::new(value)));
+        assert!(stored.is_ok(), "room was reserved just before");
     }
 
     /// Removes `key`, handing back the map's key and the value, so that
@@ -93,15 +117,35 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.contains_key(key)
     }
 
-    /// Removes `key` if `evict(value)` says so, with one lookup under the
-    /// shard's write lock; `None` if absent or kept. As `remove`, hands the
-    /// key and value back.
-    pub(crate) fn remove_if<Q>(&self, key: &Q, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)>
+    /// Removes `key`, which hashes to `hash`, if `evict(value)` says so,
+    /// under one hold of the shard's write lock; `None` if absent or kept.
+    /// As `remove`, hands the key and value back. `also` picks the entry
+    /// again for the removal (so a key whose `Eq` changes its mind cannot
+    /// take another entry's place): `Slot`'s insertion id, say.
+    #[inline]
+    pub(crate) fn remove_if_hashed<Q>(
+        &self,
+        hash: u64,
+        key: &Q,
+        evict: impl FnOnce(&V) -> bool,
+        also: impl Fn(&V) -> bool,
+    ) -> Option<(K, V)>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
-        self.inner.remove_if(key, |_, value| evict(value))
+        let shard = &self.inner.shards()[self.inner.determine_shard(hash as usize)];
+        let mut table = shard.write();
+        let same = |(stored, value): &(K, dashmap::SharedValue<V>)| {
+            also(value.get()) && key == stored.borrow()
+        };
+        let (_, value) = table.get(hash, same)?;
+        if !evict(value.get()) {
+            return None;
+        }
+        table
+            .remove_entry(hash, same)
+            .map(|(key, value)| (key, value.into_inner()))
     }
 }
 
@@ -134,7 +178,16 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.read().unwrap().get(key).map(f)
     }
 
-    pub(crate) fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    pub(crate) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.inner.read().unwrap().hasher().hash_one(key)
+    }
+
+    pub(crate) fn update_hashed<Q, R>(
+        &self,
+        _hash: u64,
+        key: &Q,
+        f: impl FnOnce(&mut V) -> R,
+    ) -> Option<R>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -142,8 +195,9 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.write().unwrap().get_mut(key).map(f)
     }
 
-    pub(crate) fn insert(&self, key: K, value: V) -> Option<V> {
-        self.inner.write().unwrap().insert(key, value)
+    pub(crate) fn insert_new_hashed(&self, _hash: u64, key: K, value: V) {
+        let previous = self.inner.write().unwrap().insert(key, value);
+        assert!(previous.is_none(), "the key was not in the map");
     }
 
     pub(crate) fn remove<Q>(&self, key: &Q) -> Option<(K, V)>
@@ -162,13 +216,22 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.read().unwrap().contains_key(key)
     }
 
-    pub(crate) fn remove_if<Q>(&self, key: &Q, evict: impl FnOnce(&V) -> bool) -> Option<(K, V)>
+    pub(crate) fn remove_if_hashed<Q>(
+        &self,
+        _hash: u64,
+        key: &Q,
+        evict: impl FnOnce(&V) -> bool,
+        also: impl Fn(&V) -> bool,
+    ) -> Option<(K, V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let mut map = self.inner.write().unwrap();
-        if map.get(key).is_some_and(evict) {
+        if map
+            .get(key)
+            .is_some_and(|value| also(value) && evict(value))
+        {
             map.remove_entry(key)
         } else {
             None
