@@ -107,9 +107,8 @@ impl<K> Policy<K> {
         self.live_entries
     }
 
-    /// How many evicted keys the ghost queue remembers at least (at most
-    /// twice as many): as many as the segment holds (the paper's choice),
-    /// at least 16.
+    /// How many evicted keys the ghost queue remembers: as many as the
+    /// segment holds (the paper's choice), at least 16.
     fn ghost_window(&self) -> usize {
         self.live_entries.max(16)
     }
@@ -156,7 +155,7 @@ impl<K: Hash + Eq> Policy<K> {
             id,
             weight,
         };
-        if self.ghost.contains(hash) {
+        if self.ghost.contains(hash, self.ghost_window()) {
             self.main.push_back(record);
         } else {
             self.small_weight += weight;
