@@ -52,8 +52,11 @@ struct Record<K> {
 pub(crate) struct Policy<K> {
     small: VecDeque<Record<K>>,
     main: VecDeque<Record<K>>,
-    /// Weight of the records in `small`, stale ones included.
-    small_weight: u64,
+    /// Weight of the records in `small`, stale ones included: 128 bits,
+    /// as a removed key's stale record keeps its weight here while a new
+    /// entry may weigh the whole capacity (two of 2^63 overflowed 64 bits
+    /// in a break run, after the new entry was in the map).
+    small_weight: u128,
     ghost: Ghost,
     /// The segment's nominal share of the capacity: sizes the small queue.
     share: u64,
@@ -158,7 +161,7 @@ impl<K: Hash + Eq> Policy<K> {
         if self.ghost.contains(hash, self.ghost_window()) {
             self.main.push_back(record);
         } else {
-            self.small_weight += weight;
+            self.small_weight += u128::from(weight);
             self.small.push_back(record);
         }
         self.live_weight = self.live_weight.saturating_add(weight);
@@ -385,7 +388,7 @@ impl<K: Hash + Eq> Policy<K> {
         };
         let record = queue.pop_front().expect("checked non-empty");
         if from_small {
-            self.small_weight -= record.weight;
+            self.small_weight -= u128::from(record.weight);
         }
         budget.release(slot.weight);
         self.live_weight = self.live_weight.saturating_sub(slot.weight);
@@ -469,7 +472,7 @@ impl<K: Hash + Eq> Policy<K> {
                 );
                 let record = queue.pop_front().expect("checked non-empty");
                 if small {
-                    self.small_weight -= record.weight;
+                    self.small_weight -= u128::from(record.weight);
                 }
                 if let Some((map_key, slot)) = removed {
                     budget.release(slot.weight);
@@ -520,8 +523,8 @@ impl<K: Hash + Eq> Policy<K> {
             };
             // An empty small queue has nothing to give, whatever its
             // weight says.
-            let from_small =
-                (self.small_weight > small_target || main_spent) && !self.small.is_empty();
+            let from_small = (self.small_weight > u128::from(small_target) || main_spent)
+                && !self.small.is_empty();
             if !from_small && main_spent {
                 return false;
             }
@@ -548,7 +551,7 @@ impl<K: Hash + Eq> Policy<K> {
             };
             let record = queue.pop_front().expect("checked non-empty");
             if from_small {
-                self.small_weight -= record.weight;
+                self.small_weight -= u128::from(record.weight);
             }
             match verdict {
                 Verdict::Stale => garbage.key(record.key),
@@ -635,7 +638,7 @@ impl<K: Hash + Eq> Policy<K> {
                     queue.push_back(record);
                 } else {
                     if small {
-                        self.small_weight -= record.weight;
+                        self.small_weight -= u128::from(record.weight);
                     }
                     garbage.key(record.key);
                 }
