@@ -434,12 +434,13 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let segment = &self.segments[self.segment_index(self.map.hash(key))];
+        let hash = self.map.hash(key);
+        let segment = &self.segments[self.segment_index(hash)];
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         self.collecting(|garbage| {
             let also = (&expired as policy::Expired<'_, V>, RemovalCause::Expired);
             let mut policy = segment.lock();
-            policy.remove_insertion(&self.map, (key, id), also, &self.budget, garbage);
+            policy.remove_insertion(&self.map, (hash, id), also, &self.budget, garbage);
         });
     }
 
@@ -576,11 +577,13 @@ where
     /// value, if any, is removed and [`CacheStats::rejected`] counts it.
     ///
     /// A key whose `Eq` is not reflexive (a float field holding NaN: Rust's
-    /// `Eq` contract broken) is stored but never found again, by `get` or
-    /// by eviction, so its entry stays until the cache is dropped. Once
-    /// such entries fill the cache and nothing else is left to evict, an
-    /// insert is not stored either and `rejected` counts it (it waited for
-    /// room for good before).
+    /// `Eq` contract broken) is stored but never found by a lookup (`get`,
+    /// `remove`, a later `insert` of it); eviction, expiry, `retain`,
+    /// `iter` and `clear` find entries by their hash and insertion without
+    /// comparing keys, so they reach its entry like any other. If nothing
+    /// the cache can find is left to evict (a hasher that gives one key
+    /// different hashes can hide entries), an insert is not stored and
+    /// `rejected` counts it, rather than waiting for room for good.
     ///
     /// # Panics
     ///
@@ -661,7 +664,9 @@ where
                     garbage.entry(key, old, Self::replaced_cause(old_expired));
                     garbage.key(map_key);
                     if self.expiry.is_some() {
-                        // This insert's share of reclaiming expired space.
+                        // This insert's share of reclaiming expired space
+                        // (no user code: entries found by hash and
+                        // insertion, no key compared).
                         policy.remove_expired_at_fronts(
                             &self.map,
                             &expired,
@@ -717,8 +722,8 @@ where
                     }
                     drop(credit);
                     // Nothing the cache can find is left to evict: what
-                    // fills it are entries whose keys are never equal to
-                    // themselves. Refused, as a value too heavy is.
+                    // fills it are entries a hasher that changes its mind
+                    // hid. Refused, as a value too heavy is.
                     policies[index].rejected += 1;
                     drop(policies);
                     garbage.key(map_key);
@@ -750,7 +755,8 @@ where
                 );
             }
             if self.expiry.is_some() {
-                // This insert's share of reclaiming expired space.
+                // This insert's share of reclaiming expired space (no user
+                // code, as above: it cannot make a stored insert panic).
                 policy.remove_expired_at_fronts(&self.map, &expired, 4, &self.budget, garbage);
             }
             return;
@@ -784,8 +790,8 @@ where
     /// [`NoRoom::Busy`] if the room is still missing and another segment
     /// that might give some is locked; [`NoRoom::Never`] if no segment has
     /// anything left to evict (only entries the map cannot find again, as
-    /// keys whose `Eq` is not reflexive leave: without this, an insert
-    /// waited for them for good).
+    /// a hasher that gives one key different hashes leaves: without this,
+    /// an insert waited for them for good).
     fn make_room<'a>(
         &'a self,
         index: usize,
@@ -1076,8 +1082,9 @@ where
     ///
     /// # Panics
     ///
-    /// If a key's `Eq` panics, or a removed key's or value's `Drop` does
-    /// (after every entry was removed and every other value dropped).
+    /// If a removed key's or value's `Drop` panics (after every entry was
+    /// removed and every other value dropped). No key's `Eq` or `Hash`
+    /// runs: entries are found by their hash and insertion.
     ///
     /// # Examples
     ///
@@ -1113,8 +1120,8 @@ where
     /// If `keep`, or a key's or value's `Clone`, panics: the segments
     /// already done stay done, and the rest are kept. If the eviction
     /// listener or a removed key's or value's `Drop` panics: after every
-    /// segment was done (and every other entry told and dropped). As
-    /// [`remove`](Self::remove) otherwise.
+    /// segment was done (and every other entry told and dropped). No key's
+    /// `Eq` or `Hash` runs: entries are found by their hash and insertion.
     ///
     /// # Examples
     ///
@@ -1173,14 +1180,14 @@ where
                 panics.catch(|| {
                     self.collecting(|garbage| {
                         let mut policy = segment.lock();
-                        for (key, (id, generation)) in &refused {
+                        for (_, (hash, id, generation)) in &refused {
                             // Only the value `keep` judged: not one stored
                             // since (same insertion, later generation).
                             let judged = |slot: &Slot<V>| slot.generation == *generation;
                             let also = (&judged as policy::Expired<'_, V>, RemovalCause::Removed);
                             policy.remove_insertion(
                                 &self.map,
-                                (key, *id),
+                                (*hash, *id),
                                 also,
                                 &self.budget,
                                 garbage,

@@ -73,8 +73,9 @@ pub(crate) struct Policy<K> {
 pub(crate) type Expired<'a, V> = &'a dyn Fn(&Slot<V>) -> bool;
 
 /// A copy of an entry, from `Policy::snapshot`: its key, which value of
-/// which insertion it is (`Slot::id`, `Slot::generation`), and its value.
-pub(crate) type Copied<K, V> = (K, (u64, u32), V);
+/// which insertion it is (the key's hash, `Slot::id`, `Slot::generation`),
+/// and its value.
+pub(crate) type Copied<K, V> = (K, (u64, u64, u32), V);
 
 /// What `Policy::snapshot` hands back when user code panicked while it
 /// copied: the copies made so far, and the panic.
@@ -284,24 +285,19 @@ impl<K: Hash + Eq> Policy<K> {
         Some((map_key, slot.value, was_expired))
     }
 
-    /// Removes `key` if the map holds the insertion `id` of it (not one
-    /// made since) and `also(slot)` agrees, giving its weight back; the
-    /// listener will hear `cause`.
-    pub(crate) fn remove_insertion<V, S, Q>(
+    /// Removes the entry of insertion `id` of a key hashing to `hash` (not
+    /// one made since), if the map still holds it and `also(slot)` agrees,
+    /// giving its weight back; the listener will hear `cause`. No key is
+    /// compared (a key not equal to itself goes too).
+    pub(crate) fn remove_insertion<V, S: BuildHasher + Clone>(
         &mut self,
         map: &Map<K, Slot<V>, S>,
-        (key, id): (&Q, u64),
+        (hash, id): (u64, u64),
         (also, cause): (Expired<'_, V>, RemovalCause),
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
-    ) where
-        S: BuildHasher + Clone,
-        K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let hash = map.hash(key);
-        let Some((map_key, slot)) = map.remove_if_hashed(hash, key, also, |slot| slot.id == id)
-        else {
+    ) {
+        let Some((map_key, slot)) = map.remove_if_found(hash, |slot| slot.id == id, also) else {
             return;
         };
         budget.release(slot.weight);
@@ -380,9 +376,7 @@ impl<K: Hash + Eq> Policy<K> {
             return false;
         };
         // The record leaves its queue only once the map call returned.
-        let removed = map.remove_if_hashed(record.hash, &record.key, expired, |slot| {
-            slot.id == record.id
-        });
+        let removed = map.remove_if_found(record.hash, |slot| slot.id == record.id, expired);
         let Some((map_key, slot)) = removed else {
             return false;
         };
@@ -428,15 +422,17 @@ impl<K: Hash + Eq> Policy<K> {
         // used, each whole whatever panics between their writes.
         let copied = catch_unwind(AssertUnwindSafe(|| {
             for record in self.small.iter().chain(&self.main) {
-                let value = map.read(&record.key, |slot| {
-                    (slot.id == record.id && !expired(slot))
-                        .then(|| (slot.generation, slot.value.clone()))
-                });
+                let value = map.read_found(
+                    record.hash,
+                    |slot| slot.id == record.id,
+                    |_, slot| (!expired(slot)).then(|| (slot.generation, slot.value.clone())),
+                );
                 if let Some(Some((generation, value))) = value {
                     unpaired = Some(value);
                     let key = record.key.clone();
                     let value = unpaired.take().expect("put there above");
-                    entries.push((key, (record.id, generation), value));
+                    let insertion = (record.hash, record.id, generation);
+                    entries.push((key, insertion, value));
                 }
             }
         }));
@@ -464,12 +460,8 @@ impl<K: Hash + Eq> Policy<K> {
         // once at the end: after a panic midway it is still its records'.
         for (small, queue) in [(true, &mut self.small), (false, &mut self.main)] {
             while let Some(record) = queue.front() {
-                let removed = map.remove_if_hashed(
-                    record.hash,
-                    &record.key,
-                    |_| true,
-                    |slot| slot.id == record.id,
-                );
+                let removed =
+                    map.remove_if_found(record.hash, |slot| slot.id == record.id, |_| true);
                 let record = queue.pop_front().expect("checked non-empty");
                 if small {
                     self.small_weight -= u128::from(record.weight);
@@ -600,7 +592,7 @@ impl<K: Hash + Eq> Policy<K> {
             verdict == Verdict::Evict
         };
         let same_insertion = |slot: &Slot<V>| slot.id == record.id;
-        let evicted = map.remove_if_hashed(record.hash, &record.key, judged, same_insertion);
+        let evicted = map.remove_if_found(record.hash, same_insertion, judged);
         let Some((map_key, slot)) = evicted else {
             return (verdict, 0, false);
         };
@@ -632,7 +624,9 @@ impl<K: Hash + Eq> Policy<K> {
             // small queue's weight follows each record that leaves it.
             for _ in 0..queue.len() {
                 let record = queue.front().expect("counted");
-                let live = map.read(&record.key, |slot| slot.id == record.id) == Some(true);
+                let live = map
+                    .read_found(record.hash, |slot| slot.id == record.id, |_, _| ())
+                    .is_some();
                 let record = queue.pop_front().expect("counted");
                 if live {
                     queue.push_back(record);

@@ -36,8 +36,9 @@ pub struct CacheStats {
     pub evictions: u64,
     /// Values not stored because they weigh more than the whole capacity (see
     /// [`CacheBuilder::weigher`](crate::CacheBuilder::weigher)), or because
-    /// the cache is full of entries it cannot find again (keys whose `Eq`
-    /// is not reflexive; see [`Cache::insert`](crate::Cache::insert)).
+    /// the cache is full of entries it cannot find again (left by a hasher
+    /// that gives one key different hashes; see
+    /// [`Cache::insert`](crate::Cache::insert)).
     pub rejected: u64,
     /// Entries removed because their time to live or to idle ran out (see
     /// [`CacheBuilder::time_to_live`](crate::CacheBuilder::time_to_live)).

@@ -117,35 +117,46 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.contains_key(key)
     }
 
-    /// Removes `key`, which hashes to `hash`, if `evict(value)` says so,
-    /// under one hold of the shard's write lock; `None` if absent or kept.
-    /// As `remove`, hands the key and value back. `also` picks the entry
-    /// again for the removal (so a key whose `Eq` changes its mind cannot
-    /// take another entry's place): `Slot`'s insertion id, say.
+    /// Removes the entry filed under `hash` whose value `is_it` picks, if
+    /// `evict(value)` says so, under one hold of the shard's write lock;
+    /// `None` if absent or kept. Hands the key and value back, as `remove`.
+    /// No key is compared: `is_it` names one insertion (the cache's slot
+    /// ids are unique among a hash's entries), so entries whose key is not
+    /// equal to itself go as well as any.
     #[inline]
-    pub(crate) fn remove_if_hashed<Q>(
+    pub(crate) fn remove_if_found(
         &self,
         hash: u64,
-        key: &Q,
+        is_it: impl Fn(&V) -> bool,
         evict: impl FnOnce(&V) -> bool,
-        also: impl Fn(&V) -> bool,
-    ) -> Option<(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Eq + ?Sized,
-    {
+    ) -> Option<(K, V)> {
         let shard = &self.inner.shards()[self.inner.determine_shard(hash as usize)];
         let mut table = shard.write();
-        let same = |(stored, value): &(K, dashmap::SharedValue<V>)| {
-            also(value.get()) && key == stored.borrow()
-        };
-        let (_, value) = table.get(hash, same)?;
+        let found = |(_, value): &(K, dashmap::SharedValue<V>)| is_it(value.get());
+        let (_, value) = table.get(hash, found)?;
         if !evict(value.get()) {
             return None;
         }
         table
-            .remove_entry(hash, same)
+            .remove_entry(hash, found)
             .map(|(key, value)| (key, value.into_inner()))
+    }
+
+    /// Runs `f` on the key and value filed under `hash` whose value `is_it`
+    /// picks, under the shard's read lock. No key is compared, as in
+    /// `remove_if_found`.
+    #[inline]
+    pub(crate) fn read_found<R>(
+        &self,
+        hash: u64,
+        is_it: impl Fn(&V) -> bool,
+        f: impl FnOnce(&K, &V) -> R,
+    ) -> Option<R> {
+        let shard = &self.inner.shards()[self.inner.determine_shard(hash as usize)];
+        let table = shard.read();
+        table
+            .get(hash, |(_, value)| is_it(value.get()))
+            .map(|(key, value)| f(key, value.get()))
     }
 }
 
@@ -216,25 +227,38 @@ impl<K: Hash + Eq, V, S: BuildHasher + Clone> Map<K, V, S> {
         self.inner.read().unwrap().contains_key(key)
     }
 
-    pub(crate) fn remove_if_hashed<Q>(
+    pub(crate) fn remove_if_found(
         &self,
         _hash: u64,
-        key: &Q,
+        is_it: impl Fn(&V) -> bool,
         evict: impl FnOnce(&V) -> bool,
-        also: impl Fn(&V) -> bool,
-    ) -> Option<(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
+    ) -> Option<(K, V)> {
         let mut map = self.inner.write().unwrap();
-        if map
-            .get(key)
-            .is_some_and(|value| also(value) && evict(value))
-        {
-            map.remove_entry(key)
-        } else {
-            None
+        if !map.values().find(|value| is_it(value)).is_some_and(evict) {
+            return None;
         }
+        // No key compared, as dashmap's version: take the entry out by
+        // moving every other one back (the models' maps hold a few).
+        let mut removed = None;
+        for (key, value) in map.drain().collect::<Vec<_>>() {
+            if removed.is_none() && is_it(&value) {
+                removed = Some((key, value));
+            } else {
+                map.insert(key, value);
+            }
+        }
+        removed
+    }
+
+    pub(crate) fn read_found<R>(
+        &self,
+        _hash: u64,
+        is_it: impl Fn(&V) -> bool,
+        f: impl FnOnce(&K, &V) -> R,
+    ) -> Option<R> {
+        let map = self.inner.read().unwrap();
+        map.iter()
+            .find(|(_, value)| is_it(value))
+            .map(|(key, value)| f(key, value))
     }
 }
