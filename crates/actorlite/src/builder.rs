@@ -149,7 +149,8 @@ impl ActorBuilder {
     }
 
     /// The stack size of the actor's thread, in bytes (default: std's,
-    /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A message moves
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise, and at least 64 KiB
+    /// either way: `atomics_kit::user_thread_stack`). A message moves
     /// through that stack by value on its way to `handle`, and in a few
     /// frames at once (more in a debug build): a message of tens of KiB or
     /// more wants a bigger stack, or a `Box`; an actor or message type of a
@@ -238,7 +239,7 @@ impl ActorBuilder {
     /// The stack the actor's thread gets, in bytes.
     fn stack(&self) -> usize {
         self.stack_size
-            .unwrap_or_else(atomics_kit::default_thread_stack)
+            .unwrap_or_else(atomics_kit::user_thread_stack)
     }
 
     /// Starts a supervised actor (see [`spawn_supervised`]). The factory
@@ -308,11 +309,11 @@ impl ActorBuilder {
         // with its panic caught.
         let (actor, supervisor) = (DroppedCaught(Some(actor)), DroppedCaught(Some(supervisor)));
         let runner_shared = Arc::clone(&shared);
-        let mut thread = thread::Builder::new().name(name);
-        if let Some(bytes) = self.stack_size {
-            thread = thread.stack_size(bytes);
-        }
-        let thread = thread
+        // Always an explicit size: a `RUST_MIN_STACK` below the minimum is
+        // raised too (see `atomics_kit::user_thread_stack`).
+        let thread = thread::Builder::new()
+            .name(name)
+            .stack_size(stack)
             .spawn(move || {
                 Runner::new(
                     actor.into_inner(),

@@ -88,7 +88,7 @@ pub use single_writer_counter::SingleWriterCounter;
 pub use size_error::SizeError;
 pub use thread_index::thread_index;
 pub use thread_stack::{
-    default_thread_stack, too_large_for_stack, MIN_THREAD_STACK, STACK_PER_VALUE,
+    default_thread_stack, too_large_for_stack, user_thread_stack, MIN_THREAD_STACK, STACK_PER_VALUE,
 };
 
 /// The README's example, compiled and run by `cargo test --doc`.

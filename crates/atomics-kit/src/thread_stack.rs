@@ -1,5 +1,6 @@
 //! Thread stacks for user code: [`MIN_THREAD_STACK`], the smallest the
 //! workspace's builders give; [`default_thread_stack`], what std gives;
+//! [`user_thread_stack`], what the workspace's threads get unless told;
 //! [`too_large_for_stack`], values too large to pass through such a stack
 //! ([`STACK_PER_VALUE`]).
 
@@ -40,6 +41,27 @@ pub fn default_thread_stack() -> usize {
         .ok()
         .and_then(|bytes| bytes.parse().ok())
         .unwrap_or(2 << 20)
+}
+
+/// The stack the workspace gives a thread that runs user code when no size
+/// was asked for: std's default ([`default_thread_stack`]), raised to
+/// [`MIN_THREAD_STACK`]. Every such thread is started with this size
+/// explicitly, so that a `RUST_MIN_STACK` below the minimum gets the
+/// minimum too (a break run: with `RUST_MIN_STACK=24576`, a pool's job
+/// that panicked overflowed its worker's stack while unwinding, and the
+/// process aborted, where `stack_size(24576)` had been raised and held).
+///
+/// # Examples
+///
+/// ```
+/// use atomics_kit::{default_thread_stack, user_thread_stack, MIN_THREAD_STACK};
+///
+/// assert_eq!(user_thread_stack(), default_thread_stack().max(MIN_THREAD_STACK));
+/// assert!(user_thread_stack() >= 64 << 10);
+/// ```
+#[must_use]
+pub fn user_thread_stack() -> usize {
+    default_thread_stack().max(MIN_THREAD_STACK)
 }
 
 /// How many times a value's size a thread's stack must be for the value to

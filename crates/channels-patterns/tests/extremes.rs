@@ -10,7 +10,7 @@ use channels_patterns::{
     fan_out_bounded, fan_out_fan_in, fan_out_stream, BoundedQueue, FanOutError, PoolError,
     SizeError, WorkerPool,
 };
-use fearless_test_support::in_child;
+use fearless_test_support::{in_child, in_child_with};
 
 #[test]
 fn fan_out_fan_in_with_more_workers_than_inputs_uses_one_per_input() {
@@ -237,6 +237,64 @@ fn a_tiny_stack_size_is_raised_so_a_panicking_job_is_caught_not_an_abort() {
         let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
         assert_eq!(outcomes, [false, true]);
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn a_tiny_rust_min_stack_is_raised_too_so_panics_are_caught_not_an_abort() {
+    // A break run: with `RUST_MIN_STACK=24576` (and `RUST_BACKTRACE=1`),
+    // a pool's panicking job, a stream's and a fan-out helper's panicking
+    // item each overflowed the thread's stack while unwinding, and the
+    // process aborted: only an explicit `stack_size` was raised to 64 KiB.
+    in_child_with(
+        "a_tiny_rust_min_stack_is_raised_too_so_panics_are_caught_not_an_abort",
+        |child| {
+            child
+                .env("RUST_MIN_STACK", "24576")
+                .env("RUST_BACKTRACE", "1");
+        },
+        || {
+            // libtest's own thread got the tiny stack too: the checks run
+            // on a thread of ours.
+            let checks = std::thread::Builder::new().stack_size(8 << 20).spawn(|| {
+                let (pool, results) = WorkerPool::new(1, |x: u32| {
+                    assert!(x != 1, "job {x} panics");
+                    x
+                })
+                .unwrap();
+                pool.submit(1).unwrap();
+                pool.submit(2).unwrap();
+                pool.shutdown();
+                let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
+                assert_eq!(outcomes, [false, true]);
+                let mut streamed: Vec<_> = fan_out_stream(0..4u32, 1, |x| {
+                    assert!(x != 0, "item {x} panics");
+                    x
+                })
+                .unwrap()
+                .map(|(index, outcome)| (index, outcome.is_ok()))
+                .collect();
+                streamed.sort_unstable();
+                assert_eq!(streamed, [(0, false), (1, true), (2, true), (3, true)]);
+                // Slow items, so that helpers start; every 8th panics.
+                let mapped = fan_out_fan_in(0..64u32, 2, |x| {
+                    std::thread::sleep(Duration::from_millis(1));
+                    assert!(x % 8 != 7, "item {x} panics");
+                    x
+                });
+                match mapped {
+                    Err(FanOutError::Panicked(outcomes)) => {
+                        assert_eq!(
+                            outcomes.iter().filter(|outcome| outcome.is_err()).count(),
+                            8
+                        );
+                    }
+                    other => panic!("{:?}", other.map(|mapped| mapped.len())),
+                }
+            });
+            checks.unwrap().join().unwrap();
+        },
+    );
 }
 
 /// Deeper than a default 2 MiB stack holds, in a debug or release build.

@@ -325,6 +325,9 @@ impl LockFreeLogger {
             // of its `Drop`.
             thread::Builder::new()
                 .name(WRITER_THREAD.into())
+                // The sink is user code: at least the workspace's minimum
+                // (see `atomics_kit::user_thread_stack`).
+                .stack_size(atomics_kit::user_thread_stack())
                 .spawn(move || {
                     let sink = sink.0.take().expect("the pending sink is taken once, here");
                     Writer::new(shared, sink, wall_times).run();

@@ -79,7 +79,8 @@ impl PoolBuilder {
     }
 
     /// The stack size of each worker thread, in bytes (default: std's,
-    /// 2 MiB unless `RUST_MIN_STACK` says otherwise). A closure handed to
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise, and at least 64 KiB
+    /// either way: `atomics_kit::user_thread_stack`). A closure handed to
     /// the pool from outside it moves onto a worker's stack with what it
     /// captures by value, and its result is made there (as in rayon): tens
     /// of KiB or more want a bigger stack, or a `Box`; a closure or result

@@ -173,15 +173,16 @@ impl WorkStealingPool {
     ) -> std::io::Result<Self> {
         let deques: Vec<Worker<JobRef>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let stack = stack_size.unwrap_or_else(atomics_kit::default_thread_stack);
+        let stack = stack_size.unwrap_or_else(atomics_kit::user_thread_stack);
         let shared = Arc::new(PoolShared::new(stealers, handlers, stack));
         let mut handles = Vec::with_capacity(threads);
         for (index, deque) in deques.into_iter().enumerate() {
             let worker_shared = Arc::clone(&shared);
-            let mut builder = std::thread::Builder::new().name(format!("{name}-{index}"));
-            if let Some(bytes) = stack_size {
-                builder = builder.stack_size(bytes);
-            }
+            // Always an explicit size: a `RUST_MIN_STACK` below the
+            // minimum is raised too (see `atomics_kit::user_thread_stack`).
+            let builder = std::thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .stack_size(stack);
             let started =
                 builder.spawn(move || work(WorkerThread::new(worker_shared, index, deque)));
             match started {

@@ -171,6 +171,7 @@ impl Posted {
         for _ in 0..start {
             let started = thread::Builder::new()
                 .name("fan-out-helper".into())
+                .stack_size(atomics_kit::user_thread_stack())
                 .spawn(move || board.serve());
             if started.is_err() {
                 // The call's caller runs the share this thread would have.

@@ -92,7 +92,8 @@ fn min_shared_item_ns<T>() -> u64 {
 }
 
 /// Whether an item or a result is a 32nd or more of a helper's stack
-/// (std's default for spawned threads: 2 MiB, or `RUST_MIN_STACK`; the
+/// (std's default for spawned threads, 2 MiB or `RUST_MIN_STACK`, at
+/// least 64 KiB: `atomics_kit::user_thread_stack`; the
 /// workspace's line, `atomics_kit::STACK_PER_VALUE`): they travel
 /// through a helper's stack a few copies deep, and a break run's pool with
 /// 64 GiB jobs overflowed its worker's before any job ran (the process
@@ -104,7 +105,7 @@ fn too_large_for_helpers<T, R>() -> bool {
     const ALWAYS_FITS: usize = 2 << 10;
     let largest = std::mem::size_of::<T>().max(std::mem::size_of::<R>());
     largest > ALWAYS_FITS
-        && atomics_kit::too_large_for_stack::<T, R>(atomics_kit::default_thread_stack()).is_some()
+        && atomics_kit::too_large_for_stack::<T, R>(atomics_kit::user_thread_stack()).is_some()
 }
 
 /// How long the calling thread runs items alone before an estimate of an
@@ -147,7 +148,8 @@ const MIN_PROBE: Duration = Duration::from_micros(4);
 /// by another (its share falls to that call's own threads). At most 256
 /// helpers are alive at once (`workers` beyond the cores only helps items
 /// that block). Helpers have the default stack of spawned threads (2 MiB,
-/// or `RUST_MIN_STACK`): an `f` that needs more stack than that overflows
+/// or `RUST_MIN_STACK`, at least 64 KiB: with less, a panicking `f`
+/// overflowed it while unwinding): an `f` that needs more stack than that overflows
 /// it on a helper (the process aborts, as for any thread); run such an `f`
 /// with `workers = 1` on a thread with a larger stack, or set
 /// `RUST_MIN_STACK`. Inputs or results of a 32nd of that stack (64 KiB)

@@ -108,7 +108,8 @@ impl WorkerPoolBuilder {
     }
 
     /// The stack size of each worker thread, in bytes (default: std's,
-    /// 2 MiB unless `RUST_MIN_STACK` says otherwise): for a job function
+    /// 2 MiB unless `RUST_MIN_STACK` says otherwise, and at least 64 KiB
+    /// either way: `atomics_kit::user_thread_stack`): for a job function
     /// that recurses deeply, or jobs of hundreds of KiB passed by value
     /// (a job moves through the worker's stack on its way to `f`, in
     /// several frames at once; a job or result type of a 32nd of the stack

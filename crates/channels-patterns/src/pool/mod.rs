@@ -361,10 +361,11 @@ where
                 shared: Arc::clone(&shared),
                 f: Arc::clone(&f),
             };
-            let mut thread = thread::Builder::new().name(format!("{thread_name}-{index}"));
-            if let Some(bytes) = stack_size {
-                thread = thread.stack_size(bytes);
-            }
+            // Always an explicit size: a `RUST_MIN_STACK` below the
+            // minimum is raised too (see `atomics_kit::user_thread_stack`).
+            let thread = thread::Builder::new()
+                .name(format!("{thread_name}-{index}"))
+                .stack_size(stack_size.unwrap_or_else(atomics_kit::user_thread_stack));
             let spawned = thread.spawn(move || worker.run());
             match spawned {
                 Ok(handle) => handles.push(handle),
@@ -420,7 +421,7 @@ impl<T, R> WorkerPool<T, R> {
         // as the whole stack overflowed it as the worker started, before
         // any job (a break run: 64 GiB jobs aborted the process), and in a
         // debug build a result of a 16th did (see `STACK_PER_VALUE`).
-        let stack = stack_size.unwrap_or_else(atomics_kit::default_thread_stack);
+        let stack = stack_size.unwrap_or_else(atomics_kit::user_thread_stack);
         if let Some(job) = atomics_kit::too_large_for_stack::<T, R>(stack) {
             return Err(PoolError::StackTooSmall { job, stack });
         }
