@@ -8,6 +8,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use fearless_test_support::in_child_with;
+
 use cache_kit::{LockFreeLogger, LoggerStats, Overflow, ShutdownTimeout};
 use log::Level;
 
@@ -438,6 +440,45 @@ fn a_sink_panic_whose_payload_panics_on_drop_leaves_the_writer_alive() {
     done.recv_timeout(Duration::from_secs(20))
         .expect("the writer died with the sink's panic");
     assert_eq!(logger.stats().write_errors, 1);
+}
+
+/// A sink that panics on every write with a plain message.
+struct PanickingSink;
+
+impl Write for PanickingSink {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        panic!("the sink panics")
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs a child process")]
+fn a_sink_panic_on_a_tiny_rust_min_stack_is_counted_not_an_abort() {
+    // The writer thread runs the sink: it gets at least 64 KiB, as every
+    // thread of the workspace running user code (a break run of a pool
+    // aborted at `RUST_MIN_STACK=24576`).
+    in_child_with(
+        "a_sink_panic_on_a_tiny_rust_min_stack_is_counted_not_an_abort",
+        |child| {
+            child
+                .env("RUST_MIN_STACK", "24576")
+                .env("RUST_BACKTRACE", "1");
+        },
+        || {
+            // libtest's own thread got the tiny stack too: the checks run
+            // on a thread of ours.
+            let checks = thread::Builder::new().stack_size(8 << 20).spawn(|| {
+                let logger = LockFreeLogger::builder(PanickingSink).start();
+                logger.log_str(Level::Info, "app", "boom");
+                logger.flush();
+                assert_eq!(logger.stats().write_errors, 1);
+            });
+            checks.unwrap().join().unwrap();
+        },
+    );
 }
 
 /// A sink whose first write says it has begun and then waits for the test.
