@@ -54,6 +54,43 @@ pub fn in_child_with(name: &str, configure: impl FnOnce(&mut Command), body: imp
     run_and_check(name, &mut child);
 }
 
+/// The `RUST_MIN_STACK` that [`on_tiny_default_stacks`] sets: below the
+/// workspace's 64 KiB minimum for threads running user code (a break run
+/// aborted with it: a panicking job's unwinding overflowed its worker).
+pub const TINY_RUST_MIN_STACK: usize = 24 << 10;
+
+/// [`in_child`], in a child whose threads spawned without a size get
+/// [`TINY_RUST_MIN_STACK`] bytes (`RUST_MIN_STACK`), with `RUST_BACKTRACE=1`
+/// (a backtrace's capture is what overflowed such a stack). `checks` runs
+/// on a thread with an 8 MiB stack of its own: libtest's test thread gets
+/// the tiny stack too.
+///
+/// # Panics
+///
+/// As [`in_child`].
+pub fn on_tiny_default_stacks(name: &str, checks: impl FnOnce() + Send) {
+    in_child_with(
+        name,
+        |child| {
+            child
+                .env("RUST_MIN_STACK", TINY_RUST_MIN_STACK.to_string())
+                .env("RUST_BACKTRACE", "1");
+        },
+        || {
+            std::thread::scope(|scope| {
+                let ran = std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, checks)
+                    .expect("a thread with an 8 MiB stack starts")
+                    .join();
+                if let Err(panic) = ran {
+                    std::panic::resume_unwind(panic);
+                }
+            });
+        },
+    );
+}
+
 /// Whether this process is the child that runs test `name`, for a test
 /// that goes on only when it is: if not, runs the test `name` in a child
 /// process, checks as [`in_child`] does, and returns `false`.

@@ -7,7 +7,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use fearless_test_support::in_child_with;
+use fearless_test_support::on_tiny_default_stacks;
 
 use actorlite::{
     spawn, spawn_supervised, Actor, ActorBuilder, ActorHandle, AskError, Context, ExitReason,
@@ -575,22 +575,12 @@ fn a_tiny_stack_size_is_raised_so_a_panicking_handler_is_caught_not_an_abort() {
 fn a_tiny_rust_min_stack_is_raised_too_so_a_panicking_handler_is_caught() {
     // As for a tiny `stack_size`: a `RUST_MIN_STACK` below 64 KiB gets
     // 64 KiB (a break run of channels-patterns' pool aborted at 24 KiB).
-    in_child_with(
+    on_tiny_default_stacks(
         "a_tiny_rust_min_stack_is_raised_too_so_a_panicking_handler_is_caught",
-        |child| {
-            child
-                .env("RUST_MIN_STACK", "24576")
-                .env("RUST_BACKTRACE", "1");
-        },
         || {
-            // libtest's own thread got the tiny stack too: the checks run
-            // on a thread of ours.
-            let checks = thread::Builder::new().stack_size(8 << 20).spawn(|| {
-                let handle = spawn(adder().0);
-                handle.send(Msg::Add(13)).unwrap();
-                assert!(matches!(handle.join(), ExitReason::Panicked(p) if p.contains("thirteen")));
-            });
-            checks.unwrap().join().unwrap();
+            let handle = spawn(adder().0);
+            handle.send(Msg::Add(13)).unwrap();
+            assert!(matches!(handle.join(), ExitReason::Panicked(p) if p.contains("thirteen")));
         },
     );
 }

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use fearless_test_support::in_child_with;
+use fearless_test_support::on_tiny_default_stacks;
 
 use cache_kit::{LockFreeLogger, LoggerStats, Overflow, ShutdownTimeout};
 use log::Level;
@@ -460,23 +460,13 @@ fn a_sink_panic_on_a_tiny_rust_min_stack_is_counted_not_an_abort() {
     // The writer thread runs the sink: it gets at least 64 KiB, as every
     // thread of the workspace running user code (a break run of a pool
     // aborted at `RUST_MIN_STACK=24576`).
-    in_child_with(
+    on_tiny_default_stacks(
         "a_sink_panic_on_a_tiny_rust_min_stack_is_counted_not_an_abort",
-        |child| {
-            child
-                .env("RUST_MIN_STACK", "24576")
-                .env("RUST_BACKTRACE", "1");
-        },
         || {
-            // libtest's own thread got the tiny stack too: the checks run
-            // on a thread of ours.
-            let checks = thread::Builder::new().stack_size(8 << 20).spawn(|| {
-                let logger = LockFreeLogger::builder(PanickingSink).start();
-                logger.log_str(Level::Info, "app", "boom");
-                logger.flush();
-                assert_eq!(logger.stats().write_errors, 1);
-            });
-            checks.unwrap().join().unwrap();
+            let logger = LockFreeLogger::builder(PanickingSink).start();
+            logger.log_str(Level::Info, "app", "boom");
+            logger.flush();
+            assert_eq!(logger.stats().write_errors, 1);
         },
     );
 }

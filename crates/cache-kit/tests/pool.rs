@@ -11,7 +11,7 @@ use std::time::Duration;
 use cache_kit::{pool, PoolBuildError, PoolBuilder, PoolShutDown, SizeError, WorkStealingPool};
 
 mod support;
-use fearless_test_support::{in_child_with, passes_in_child};
+use fearless_test_support::{on_tiny_default_stacks, passes_in_child};
 use support::panic_text;
 
 fn fib(pool: &WorkStealingPool, n: u64) -> u64 {
@@ -184,24 +184,14 @@ fn a_panic_in_a_scope_task_is_re_raised_after_the_others_finish() {
 fn a_detached_panic_on_a_tiny_rust_min_stack_kills_nothing() {
     // A `RUST_MIN_STACK` below 64 KiB gets 64 KiB, as a tiny `stack_size`
     // does (a break run of channels-patterns' pool aborted at 24 KiB).
-    in_child_with(
+    on_tiny_default_stacks(
         "a_detached_panic_on_a_tiny_rust_min_stack_kills_nothing",
-        |child| {
-            child
-                .env("RUST_MIN_STACK", "24576")
-                .env("RUST_BACKTRACE", "1");
-        },
         || {
-            // libtest's own thread got the tiny stack too: the checks run
-            // on a thread of ours.
-            let checks = thread::Builder::new().stack_size(8 << 20).spawn(|| {
-                let pool = WorkStealingPool::builder(1).build().unwrap();
-                pool.spawn(|| panic!("detached")).unwrap();
-                pool.wait_idle();
-                assert_eq!(pool.stats().panicked, 1);
-                assert_eq!(pool.install(|| 7), 7);
-            });
-            checks.unwrap().join().unwrap();
+            let pool = WorkStealingPool::builder(1).build().unwrap();
+            pool.spawn(|| panic!("detached")).unwrap();
+            pool.wait_idle();
+            assert_eq!(pool.stats().panicked, 1);
+            assert_eq!(pool.install(|| 7), 7);
         },
     );
 }

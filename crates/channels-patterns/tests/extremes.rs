@@ -10,7 +10,7 @@ use channels_patterns::{
     fan_out_bounded, fan_out_fan_in, fan_out_stream, BoundedQueue, FanOutError, PoolError,
     SizeError, WorkerPool,
 };
-use fearless_test_support::{in_child, in_child_with};
+use fearless_test_support::{in_child, on_tiny_default_stacks};
 
 #[test]
 fn fan_out_fan_in_with_more_workers_than_inputs_uses_one_per_input() {
@@ -218,24 +218,29 @@ fn a_stack_size_no_thread_can_have_is_a_typed_error() {
     }
 }
 
+/// A one-worker pool from `builder` whose job 1 panics: the panic is
+/// reported as job 1's outcome, and job 2 still runs.
+fn a_panicking_job_is_caught(builder: channels_patterns::WorkerPoolBuilder) {
+    let (pool, results) = builder
+        .workers(1)
+        .build(|x: u32| {
+            assert!(x != 1, "job {x} panics");
+            x
+        })
+        .unwrap();
+    pool.submit(1).unwrap();
+    pool.submit(2).unwrap();
+    pool.shutdown();
+    let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
+    assert_eq!(outcomes, [false, true]);
+}
+
 #[test]
 fn a_tiny_stack_size_is_raised_so_a_panicking_job_is_caught_not_an_abort() {
     // With the 16 KiB a stack of 0 got, the job's panic overflowed the
     // stack while unwinding and aborted the whole test binary.
     for bytes in [0, 1, 16 << 10] {
-        let (pool, results) = WorkerPool::builder()
-            .workers(1)
-            .stack_size(bytes)
-            .build(|x: u32| {
-                assert!(x != 1, "job {x} panics");
-                x
-            })
-            .unwrap();
-        pool.submit(1).unwrap();
-        pool.submit(2).unwrap();
-        pool.shutdown();
-        let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
-        assert_eq!(outcomes, [false, true]);
+        a_panicking_job_is_caught(WorkerPool::builder().stack_size(bytes));
     }
 }
 
@@ -246,53 +251,34 @@ fn a_tiny_rust_min_stack_is_raised_too_so_panics_are_caught_not_an_abort() {
     // a pool's panicking job, a stream's and a fan-out helper's panicking
     // item each overflowed the thread's stack while unwinding, and the
     // process aborted: only an explicit `stack_size` was raised to 64 KiB.
-    in_child_with(
+    on_tiny_default_stacks(
         "a_tiny_rust_min_stack_is_raised_too_so_panics_are_caught_not_an_abort",
-        |child| {
-            child
-                .env("RUST_MIN_STACK", "24576")
-                .env("RUST_BACKTRACE", "1");
-        },
         || {
-            // libtest's own thread got the tiny stack too: the checks run
-            // on a thread of ours.
-            let checks = std::thread::Builder::new().stack_size(8 << 20).spawn(|| {
-                let (pool, results) = WorkerPool::new(1, |x: u32| {
-                    assert!(x != 1, "job {x} panics");
-                    x
-                })
-                .unwrap();
-                pool.submit(1).unwrap();
-                pool.submit(2).unwrap();
-                pool.shutdown();
-                let outcomes: Vec<_> = results.iter().map(|(_, outcome)| outcome.is_ok()).collect();
-                assert_eq!(outcomes, [false, true]);
-                let mut streamed: Vec<_> = fan_out_stream(0..4u32, 1, |x| {
-                    assert!(x != 0, "item {x} panics");
-                    x
-                })
-                .unwrap()
-                .map(|(index, outcome)| (index, outcome.is_ok()))
-                .collect();
-                streamed.sort_unstable();
-                assert_eq!(streamed, [(0, false), (1, true), (2, true), (3, true)]);
-                // Slow items, so that helpers start; every 8th panics.
-                let mapped = fan_out_fan_in(0..64u32, 2, |x| {
-                    std::thread::sleep(Duration::from_millis(1));
-                    assert!(x % 8 != 7, "item {x} panics");
-                    x
-                });
-                match mapped {
-                    Err(FanOutError::Panicked(outcomes)) => {
-                        assert_eq!(
-                            outcomes.iter().filter(|outcome| outcome.is_err()).count(),
-                            8
-                        );
-                    }
-                    other => panic!("{:?}", other.map(|mapped| mapped.len())),
-                }
+            a_panicking_job_is_caught(WorkerPool::builder());
+            let mut streamed: Vec<_> = fan_out_stream(0..4u32, 1, |x| {
+                assert!(x != 0, "item {x} panics");
+                x
+            })
+            .unwrap()
+            .map(|(index, outcome)| (index, outcome.is_ok()))
+            .collect();
+            streamed.sort_unstable();
+            assert_eq!(streamed, [(0, false), (1, true), (2, true), (3, true)]);
+            // Slow items, so that helpers start; every 8th panics.
+            let mapped = fan_out_fan_in(0..64u32, 2, |x| {
+                std::thread::sleep(Duration::from_millis(1));
+                assert!(x % 8 != 7, "item {x} panics");
+                x
             });
-            checks.unwrap().join().unwrap();
+            match mapped {
+                Err(FanOutError::Panicked(outcomes)) => {
+                    assert_eq!(
+                        outcomes.iter().filter(|outcome| outcome.is_err()).count(),
+                        8
+                    );
+                }
+                other => panic!("{:?}", other.map(|mapped| mapped.len())),
+            }
         },
     );
 }
