@@ -399,7 +399,7 @@ impl<K: Hash + Eq> Policy<K> {
     ///
     /// # Errors
     ///
-    /// If a key's or value's `Clone` (or a key's `Hash` or `Eq`) panics,
+    /// If a key's or value's `Clone` panics (no `Hash` or `Eq` runs here),
     /// the copies made so far and the payload: the caller drops the copies
     /// once it released the segment's lock (their `Drop` is user code, which
     /// may use the cache), then resumes the panic. Dropped here, while the
