@@ -331,16 +331,18 @@ where
     where
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        let capacity =
-            match Self::checked_capacity(workers, queue_capacity, thread_name, stack_size) {
-                Ok(capacity) => capacity,
-                Err(refusal) => {
-                    // `f` is user code: a panic in its captures' `Drop` must
-                    // not replace the typed error.
-                    atomics_kit::drop_caught(f);
-                    return Err(refusal);
-                }
-            };
+        // Read once (std's default comes from the environment): the size
+        // checked is the size every worker gets.
+        let stack = stack_size.unwrap_or_else(atomics_kit::user_thread_stack);
+        let capacity = match Self::checked_capacity(workers, queue_capacity, thread_name, stack) {
+            Ok(capacity) => capacity,
+            Err(refusal) => {
+                // `f` is user code: a panic in its captures' `Drop` must
+                // not replace the typed error.
+                atomics_kit::drop_caught(f);
+                return Err(refusal);
+            }
+        };
         let (queue, locals) = Jobs::new(workers, capacity);
         let queue = Arc::new(queue);
         let shared = Arc::new(Shared {
@@ -365,7 +367,7 @@ where
             // minimum is raised too (see `atomics_kit::user_thread_stack`).
             let thread = thread::Builder::new()
                 .name(format!("{thread_name}-{index}"))
-                .stack_size(stack_size.unwrap_or_else(atomics_kit::user_thread_stack));
+                .stack_size(stack);
             let spawned = thread.spawn(move || worker.run());
             match spawned {
                 Ok(handle) => handles.push(handle),
@@ -402,7 +404,7 @@ impl<T, R> WorkerPool<T, R> {
         workers: usize,
         queue_capacity: Option<usize>,
         thread_name: &str,
-        stack_size: Option<usize>,
+        stack: usize,
     ) -> Result<Option<usize>, PoolError> {
         SizeError::check("workers", workers, WorkerPool::MAX_WORKERS)?;
         if thread_name.contains('\0') {
@@ -421,7 +423,6 @@ impl<T, R> WorkerPool<T, R> {
         // as the whole stack overflowed it as the worker started, before
         // any job (a break run: 64 GiB jobs aborted the process), and in a
         // debug build a result of a 16th did (see `STACK_PER_VALUE`).
-        let stack = stack_size.unwrap_or_else(atomics_kit::user_thread_stack);
         if let Some(job) = atomics_kit::too_large_for_stack::<T, R>(stack) {
             return Err(PoolError::StackTooSmall { job, stack });
         }
