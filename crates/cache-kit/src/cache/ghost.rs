@@ -61,7 +61,7 @@ impl Ghost {
     /// (it only grows, with the segment's live entries: what is forgotten
     /// then is a warm-up's worth).
     pub(crate) fn remember(&mut self, hash: u64, window: usize) {
-        let wanted = window.clamp(1, MAX_WINDOW).next_power_of_two();
+        let wanted = (Self::clamp(window) as usize).next_power_of_two();
         if self.buckets.len() < wanted {
             self.buckets = vec![[0; WAYS]; wanted];
         }

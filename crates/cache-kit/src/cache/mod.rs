@@ -594,11 +594,10 @@ where
     /// is told); the new key and value are dropped after every lock is
     /// released (storing a new key runs no `Eq`: the map was searched for
     /// it a moment before, under the same segment lock). A `Hash` that
-    /// panics inside the map is
-    /// not survived: the map's table, rehashing as it grows or cleans up,
-    /// drops the entries it had not moved yet (gone without the listener
-    /// being told, their weight never given back, so a full cache may then
-    /// wait forever for room). Keys whose `Hash` can panic (one that reads
+    /// panics inside the map is not survived: the map's table, rehashing
+    /// as it grows or cleans up, drops the entries it had not moved yet
+    /// (gone without the listener being told, their weight never given
+    /// back, so a full cache may then wait forever for room). Keys whose `Hash` can panic (one that reads
     /// a lock another panic poisoned) should not be cached. If the
     /// listener, or the `Drop` of a value this insert replaced or evicted,
     /// panics: after the insert took effect, every other entry still told
@@ -707,20 +706,27 @@ where
                     let mut policies = self.lock_all();
                     let extra = weight.saturating_sub(old_weight);
                     let room_now = extra <= self.budget.capacity() - self.budget.used();
-                    // What it evicts goes back to the count at once: the
-                    // next turn of the loop reserves afresh.
-                    let mut credit = self.budget.credit();
-                    if room_now
-                        || policies.iter_mut().enumerate().any(|(at, policy)| {
-                            let protected = protected.filter(|_| at == index);
-                            policy.evict_one(&self.map, protected, &expired, &mut credit, garbage)
-                        })
-                    {
-                        drop(credit);
+                    let evicted = {
+                        // What it evicts goes back to the count at once
+                        // (the credit drops here): the next turn of the
+                        // loop reserves afresh.
+                        let mut credit = self.budget.credit();
+                        room_now
+                            || policies.iter_mut().enumerate().any(|(at, policy)| {
+                                let protected = protected.filter(|_| at == index);
+                                policy.evict_one(
+                                    &self.map,
+                                    protected,
+                                    &expired,
+                                    &mut credit,
+                                    garbage,
+                                )
+                            })
+                    };
+                    if evicted {
                         drop(policies);
                         continue;
                     }
-                    drop(credit);
                     // Nothing the cache can find is left to evict: what
                     // fills it are entries a hasher that changes its mind
                     // hid. Refused, as a value too heavy is.
