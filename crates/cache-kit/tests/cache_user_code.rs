@@ -1005,13 +1005,24 @@ fn r27_keys_not_equal_to_themselves_are_evicted_cleared_retained_and_iterated() 
             }
             assert_eq!(cache.len(), 3);
             assert_eq!(cache.iter().count(), 3, "iter sees every entry");
-            // Full of them: new keys evict them, none is refused.
-            for n in 0..6 {
-                cache.insert(FloatKey(f64::from(n)), n);
+            // Full of them: new keys evict them, none is refused. One
+            // segment evicts its oldest entries, the three of them, first.
+            // With several, the keys that reach a segment evict its own
+            // entries first, so the NaN keys (all in one segment: one
+            // hash) go once enough new keys reached theirs: how many
+            // depends on the random hasher (six left some behind in 37 of
+            // 200 runs), never unbounded.
+            let mut inserted = 0;
+            while cache.iter().any(|(key, _)| key.0.is_nan()) {
+                assert!(inserted < 1000, "{segments} segments: never evicted");
+                cache.insert(FloatKey(f64::from(inserted)), inserted);
+                inserted += 1;
+            }
+            if segments == 1 {
+                assert_eq!(inserted, 3, "the oldest entries go first");
             }
             assert_eq!(cache.stats().rejected, 0, "{segments} segments");
             assert_eq!(cache.len(), 3);
-            assert!(cache.iter().all(|(key, _)| !key.0.is_nan()));
             cache.insert(FloatKey(f64::NAN), 10);
             cache.retain(|key, _| !key.0.is_nan());
             assert!(cache.iter().all(|(key, _)| !key.0.is_nan()), "retain");
