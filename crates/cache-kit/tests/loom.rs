@@ -1,7 +1,8 @@
 //! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
 //!
 //! - the cache's single-flight protocol (`src/cache/flight.rs`) and its
-//!   bounded insert, through the public API. Under loom the map underneath
+//!   bounded insert, through the public API (a replacement in place,
+//!   which takes no segment lock, racing an eviction included). Under loom the map underneath
 //!   is a stand-in with one loom `RwLock` (`src/sync/map.rs`): dashmap's
 //!   locks are not loom's;
 //! - the pool's sleep protocol (`src/pool/sleep.rs`, exported under loom only):
@@ -186,6 +187,44 @@ fn a_lighter_replacement_racing_an_insert_into_a_full_cache_keeps_the_budget_exa
         // Key 1, if still cached, holds the replacement.
         assert!(matches!(cache.peek(&1), None | Some(1)));
         assert!(cache.contains_key(&3));
+    });
+}
+
+#[test]
+fn a_replacement_without_the_segment_lock_racing_an_eviction_is_counted_and_told_once() {
+    loom::model(|| {
+        // Full (2 of 2, one segment). Replacing key 1's value takes only
+        // its shard's lock; inserting key 3 evicts under the segment's
+        // lock, key 1 among the candidates. In every order, each of the
+        // four values stored is either cached or told to the listener
+        // (evicted or replaced) exactly once, key 1 holds no old value,
+        // and every insert is counted.
+        let told = Arc::new(AtomicUsize::new(0));
+        let cache: Arc<Cache<u8, u8>> = {
+            let told = Arc::clone(&told);
+            Arc::new(
+                CacheBuilder::new(2)
+                    .segments(1)
+                    .eviction_listener(move |_: &u8, _: &u8, _| {
+                        told.fetch_add(1, Ordering::SeqCst);
+                    })
+                    .build()
+                    .unwrap(),
+            )
+        };
+        cache.insert(1, 1);
+        cache.insert(2, 2);
+        let other = {
+            let cache = Arc::clone(&cache);
+            thread::spawn(move || cache.insert(1, 10))
+        };
+        cache.insert(3, 3);
+        other.join().unwrap();
+        assert!(matches!(cache.peek(&1), None | Some(10)));
+        assert!(cache.contains_key(&3));
+        assert_eq!((cache.len(), cache.weight()), (2, 2));
+        assert_eq!(told.load(Ordering::SeqCst) + cache.len(), 4);
+        assert_eq!(cache.stats().inserts, 4);
     });
 }
 

