@@ -168,48 +168,6 @@ fn replace_remove_clear_and_contains() {
     assert_eq!(cache.get("after"), Some(9));
 }
 
-/// A key that counts its clones (compared and hashed by its number).
-struct CountedKey(u32, Arc<AtomicUsize>);
-
-impl PartialEq for CountedKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl Eq for CountedKey {}
-
-impl std::hash::Hash for CountedKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
-
-impl Clone for CountedKey {
-    fn clone(&self) -> Self {
-        self.1.fetch_add(1, Ordering::SeqCst);
-        CountedKey(self.0, Arc::clone(&self.1))
-    }
-}
-
-#[test]
-fn replacing_a_cached_keys_value_copies_no_key_and_counts_as_an_insert() {
-    // The map and the eviction queue each hold a copy of a new key; a
-    // replacement needs neither (a `String` key allocated on every
-    // replacement before).
-    let clones = Arc::new(AtomicUsize::new(0));
-    let cache = Cache::new(10).unwrap();
-    cache.insert(CountedKey(1, Arc::clone(&clones)), 1);
-    let stored = clones.load(Ordering::SeqCst);
-    assert_eq!(stored, 1, "one copy for the queue");
-    for value in 2..5 {
-        cache.insert(CountedKey(1, Arc::clone(&clones)), value);
-    }
-    assert_eq!(clones.load(Ordering::SeqCst), stored);
-    assert_eq!(cache.get(&CountedKey(1, Arc::clone(&clones))), Some(4));
-    assert_eq!((cache.len(), cache.stats().inserts), (1, 4));
-}
-
 #[test]
 fn removing_and_inserting_forever_keeps_working() {
     // Every remove leaves a stale queue record; they must not pile up or

@@ -1,8 +1,8 @@
 //! Loom models: every interleaving (bounded by `LOOM_MAX_PREEMPTIONS`) of
 //!
 //! - the cache's single-flight protocol (`src/cache/flight.rs`) and its
-//!   bounded insert, through the public API (a replacement in place,
-//!   which takes no segment lock, racing an eviction included). Under loom the map underneath
+//!   bounded insert, through the public API (a replacement racing an
+//!   eviction of its key included). Under loom the map underneath
 //!   is a stand-in with one loom `RwLock` (`src/sync/map.rs`): dashmap's
 //!   locks are not loom's;
 //! - the pool's sleep protocol (`src/pool/sleep.rs`, exported under loom only):
@@ -191,11 +191,11 @@ fn a_lighter_replacement_racing_an_insert_into_a_full_cache_keeps_the_budget_exa
 }
 
 #[test]
-fn a_replacement_without_the_segment_lock_racing_an_eviction_is_counted_and_told_once() {
+fn a_replacement_racing_an_eviction_of_its_key_is_counted_and_told_once() {
     loom::model(|| {
-        // Full (2 of 2, one segment). Replacing key 1's value takes only
-        // its shard's lock; inserting key 3 evicts under the segment's
-        // lock, key 1 among the candidates. In every order, each of the
+        // Full (2 of 2, one segment). Replacing key 1's value and
+        // inserting key 3, which evicts with key 1 among the candidates,
+        // each take the segment's lock once. In every order, each of the
         // four values stored is either cached or told to the listener
         // (evicted or replaced) exactly once, key 1 holds no old value,
         // and every insert is counted.

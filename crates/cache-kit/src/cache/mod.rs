@@ -36,8 +36,9 @@ pub use builder::CacheBuilder;
 pub use removal_cause::RemovalCause;
 pub use stats::CacheStats;
 
-use crate::sync::map::Map;
-use crate::sync::{AtomicUsize, Backoff, Mutex, MutexGuard, Ordering};
+use crate::sync::map::Locked;
+use crate::sync::map::{Map, Shard};
+use crate::sync::{AtomicUsize, Backoff, Ordering};
 use budget::{Budget, Credit, Reservation};
 use builder::{Listener, Weigher};
 use expiry::Expiry;
@@ -112,7 +113,9 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 pub struct Cache<K, V, S = DefaultHashBuilder> {
-    map: Map<K, Slot<V>, S>,
+    /// The entries, and each segment's eviction queues under its shard's
+    /// lock.
+    map: Map<K, Slot<V>, S, Policy<K>>,
     segments: Box<[CachePadded<Segment<K, V>>]>,
     hasher: S,
     weigher: Option<Weigher<K, V>>,
@@ -121,69 +124,60 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
     budget: CachePadded<Budget>,
     hits: PerThreadCounter,
     misses: PerThreadCounter,
-    /// Inserts that replaced a value without the segment's lock
-    /// ([`Cache::replace_in_place`]); the segments count the others.
-    inserts_in_place: PerThreadCounter,
     /// What dropping the cache runs ([`Cache::drop_entries`]): a function
     /// made where the key and hasher bounds hold, for the `Drop` impl,
     /// which cannot have them.
     drop_entries: fn(&mut Self),
 }
 
-/// The keys that hash to one part of the cache: their eviction queues and
-/// their loads in progress.
+/// The keys that hash to one part of the cache: their loads in progress
+/// (their eviction queues are in the map, beside their shard).
 struct Segment<K, V> {
-    policy: Mutex<Policy<K>>,
     flights: Flights<K, V>,
-    /// `policy`'s live entry count, for `len` without the lock.
+    /// The policy's live entry count, for `len` without the lock.
     entries: AtomicUsize,
 }
 
-/// A segment's policy, locked; publishes its live entry count for `len`
-/// when released, also when the operation unwinds (a user `Eq` panicked).
-struct PolicyGuard<'a, K, V> {
+/// A segment locked (its shard, and with it its policy); publishes its
+/// live entry count for `len` when released, also when the operation
+/// unwinds (a user `Eq` panicked).
+struct PolicyGuard<'a, K, V, S> {
     segment: &'a Segment<K, V>,
-    policy: MutexGuard<'a, Policy<K>>,
+    locked: Locked<'a, K, Slot<V>, S, Policy<K>>,
 }
 
-impl<K: Hash + Eq, V> Segment<K, V> {
-    fn lock(&self) -> PolicyGuard<'_, K, V> {
-        PolicyGuard {
-            segment: self,
-            policy: self.policy.lock(),
-        }
+impl<'a, K, V, S> PolicyGuard<'a, K, V, S> {
+    /// The policy, and the segment's table for its map operations.
+    fn parts(&mut self) -> (&mut Policy<K>, Shard<'_, K, Slot<V>, S>) {
+        self.locked.parts()
     }
 
-    fn try_lock(&self) -> Option<PolicyGuard<'_, K, V>> {
-        let policy = self.policy.try_lock()?;
-        Some(PolicyGuard {
-            segment: self,
-            policy,
-        })
+    fn policy(&mut self) -> &mut Policy<K> {
+        self.locked.parts().0
     }
-}
 
-impl<K, V> std::ops::Deref for PolicyGuard<'_, K, V> {
-    type Target = Policy<K>;
-
-    fn deref(&self) -> &Policy<K> {
-        &self.policy
-    }
-}
-
-impl<K, V> std::ops::DerefMut for PolicyGuard<'_, K, V> {
-    fn deref_mut(&mut self) -> &mut Policy<K> {
-        &mut self.policy
+    /// Copies of the segment's entries ([`Policy::snapshot`]).
+    fn snapshot(
+        &mut self,
+        expired: policy::Expired<'_, V>,
+    ) -> Result<Vec<policy::Copied<K, V>>, policy::PartialSnapshot<K, V>>
+    where
+        K: Hash + Eq + Clone,
+        V: Clone,
+        S: BuildHasher + Clone,
+    {
+        let (policy, shard) = self.parts();
+        policy.snapshot(&shard, expired)
     }
 }
 
-impl<K, V> Drop for PolicyGuard<'_, K, V> {
+impl<K, V, S> Drop for PolicyGuard<'_, K, V, S> {
     fn drop(&mut self) {
         // Relaxed: `len` reads a snapshot; the map, not this count, is what
         // readers of the values synchronize through (its locks).
         self.segment
             .entries
-            .store(self.policy.entries(), Ordering::Relaxed);
+            .store(self.locked.policy().entries(), Ordering::Relaxed);
     }
 }
 
@@ -249,13 +243,17 @@ where
         expiry: Option<Expiry<K, V>>,
     ) -> Self {
         let count = segment_count as u64;
-        let segments = (0..count)
+        let policies = (0..count)
             .map(|index| {
                 // The nominal share, as even as integers allow: it sizes
                 // the segment's small queue, it bounds nothing.
                 let share = capacity / count + u64::from(index < capacity % count);
+                Policy::new(share)
+            })
+            .collect();
+        let segments = (0..count)
+            .map(|_| {
                 CachePadded::new(Segment {
-                    policy: Mutex::new(Policy::new(share)),
                     flights: Flights::new(),
                     entries: AtomicUsize::new(0),
                 })
@@ -267,7 +265,7 @@ where
             0
         };
         Self {
-            map: Map::new(presize, hasher.clone()),
+            map: Map::new(presize, hasher.clone(), policies),
             segments,
             hasher,
             weigher,
@@ -276,7 +274,6 @@ where
             budget: CachePadded::new(Budget::new(capacity)),
             hits: PerThreadCounter::new(),
             misses: PerThreadCounter::new(),
-            inserts_in_place: PerThreadCounter::new(),
             drop_entries: Self::drop_entries,
         }
     }
@@ -293,12 +290,13 @@ where
             return; // Nothing that drops can panic: the map goes whole.
         }
         let mut panics = FirstPanic::new();
-        for (key, slot) in self.map.take_all(self.hasher.clone()) {
+        let (entries, policies) = self.map.take_all(self.hasher.clone());
+        for (key, slot) in entries {
             panics.drop_value(key);
             panics.drop_value(slot);
         }
-        for segment in &mut self.segments {
-            for key in segment.policy.get_mut().take_keys() {
+        for policy in policies {
+            for key in policy.take_keys() {
                 panics.drop_value(key);
             }
         }
@@ -365,7 +363,7 @@ where
         let Some(expiry) = &self.expiry else {
             // The hit path: one hash, one shard read lock, and the slot's
             // count (no clock).
-            return self.map.read(key, |slot| {
+            return self.read_slot(key, |slot| {
                 slot.touch();
                 slot.value.clone()
             });
@@ -375,6 +373,17 @@ where
             expiry.accessed(slot, now);
             slot.value.clone()
         })
+    }
+
+    /// Runs `f` on `key`'s slot under its shard's read lock.
+    #[inline]
+    fn read_slot<Q, R>(&self, key: &Q, f: impl FnOnce(&Slot<V>) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.map.hash(key);
+        self.map.read(self.segment_index(hash), (hash, key), f)
     }
 
     /// [`lookup`](Self::lookup) that leaves an expired entry where it is
@@ -387,16 +396,15 @@ where
         let Some(expiry) = &self.expiry else {
             return self.lookup(key);
         };
-        self.map
-            .read(key, |slot| {
-                let now = expiry.now();
-                (!expiry.is_expired(slot, now)).then(|| {
-                    slot.touch();
-                    expiry.accessed(slot, now);
-                    slot.value.clone()
-                })
+        self.read_slot(key, |slot| {
+            let now = expiry.now();
+            (!expiry.is_expired(slot, now)).then(|| {
+                slot.touch();
+                expiry.accessed(slot, now);
+                slot.value.clone()
             })
-            .flatten()
+        })
+        .flatten()
     }
 
     /// Runs `read` on `key`'s slot under the shard's read lock, unless the
@@ -409,9 +417,9 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let Some(expiry) = &self.expiry else {
-            return self.map.read(key, |slot| read(slot, 0));
+            return self.read_slot(key, |slot| read(slot, 0));
         };
-        let found = self.map.read(key, |slot| {
+        let found = self.read_slot(key, |slot| {
             // The clock is read under the shard's lock: after any insert
             // this read can see (read before the lock, it would make an
             // entry inserted meanwhile look younger than it is).
@@ -439,12 +447,13 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.map.hash(key);
-        let segment = &self.segments[self.segment_index(hash)];
+        let index = self.segment_index(hash);
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         self.collecting(|garbage| {
             let also = (&expired as policy::Expired<'_, V>, RemovalCause::Expired);
-            let mut policy = segment.lock();
-            policy.remove_insertion(&self.map, (hash, id), also, &self.budget, garbage);
+            let mut guard = self.lock(index);
+            let (policy, mut shard) = guard.parts();
+            policy.remove_insertion(&mut shard, (hash, id), also, &self.budget, garbage);
         });
     }
 
@@ -535,11 +544,12 @@ where
         // (a break run: the segments after it kept their expired entries);
         // the first panic goes on at the end.
         let mut panics = FirstPanic::new();
-        for segment in self.segments.iter() {
+        for index in 0..self.segments.len() {
             panics.catch(|| {
                 self.collecting(|garbage| {
-                    let mut policy = segment.lock();
-                    policy.remove_all_expired(&self.map, &expired, &self.budget, garbage);
+                    let mut guard = self.lock(index);
+                    let (policy, mut shard) = guard.parts();
+                    policy.remove_all_expired(&mut shard, &expired, &self.budget, garbage);
                 });
             });
         }
@@ -564,7 +574,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         if self.expiry.is_none() {
-            return self.map.contains_key(key);
+            return self.read_slot(key, |_| ()).is_some();
         }
         self.read_live(key, |_, _| ()).is_some()
     }
@@ -633,39 +643,33 @@ where
             .as_ref()
             .and_then(|expiry| expiry.times(&key, &value, now));
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
-        let mut value = Some(value);
-        if self.expiry.is_none() && weight <= self.budget.capacity() {
-            if let Some(old) = self.replace_in_place(hash, &key, weight, &mut value) {
-                garbage.entry(key, old, RemovalCause::Replaced);
-                return;
-            }
-        }
         let map_key = key.clone();
         let index = self.segment_index(hash);
-        let segment = &self.segments[index];
         if weight > self.budget.capacity() {
-            let mut policy = segment.lock();
+            let mut guard = self.lock(index);
+            let (policy, mut shard) = guard.parts();
             policy.rejected += 1;
-            let removed = policy.remove(&self.map, (&key, &expired), &self.budget, garbage);
+            let removed = policy.remove(&mut shard, (hash, &key, &expired), &self.budget, garbage);
             if let Some((old_key, old, was_expired)) = removed {
                 garbage.entry(old_key, old, Self::replaced_cause(was_expired));
             }
-            drop(policy);
+            drop(guard);
             garbage.key(map_key);
             garbage.key(key);
-            if let Some(value) = value {
-                garbage.value(value);
-            }
+            garbage.value(value);
             return;
         }
         let backoff = Backoff::new();
-        let mut times = times;
+        let (mut value, mut times) = (Some(value), times);
         loop {
-            let mut policy = segment.lock();
+            // One lock for the whole insert: the lookup, the evictions
+            // from this segment and the store.
+            let mut guard = self.lock(index);
+            let (policy, mut shard) = guard.parts();
             // One lookup replaces a key's value when that needs no room
             // (always, without a weigher); else it tells what is there.
             let found = policy.try_replace(
-                &self.map,
+                &mut shard,
                 (hash, &key, weight),
                 (&mut value, &mut times),
                 &expired,
@@ -680,7 +684,7 @@ where
                         // (no user code: entries found by hash and
                         // insertion, no key compared).
                         policy.remove_expired_at_fronts(
-                            &self.map,
+                            &mut shard,
                             &expired,
                             4,
                             &self.budget,
@@ -696,7 +700,7 @@ where
                 existing.map_or((None, 0, false), |(id, w, x)| (Some(id), w, x));
             let room = match self.make_room(
                 index,
-                &mut policy,
+                (policy, &mut shard),
                 (protected, &expired),
                 (old_weight, weight),
                 garbage,
@@ -705,7 +709,7 @@ where
                 Err(NoRoom::Busy) => {
                     // Everything left to evict is in segments other
                     // inserts hold: let them finish, then look again.
-                    drop(policy);
+                    drop(guard);
                     backoff.snooze();
                     continue;
                 }
@@ -715,8 +719,8 @@ where
                     // from a segment not yet looked at into one already
                     // passed: a break run saw 19 to 105 inserts refused in
                     // 2 s). Under every lock at once nothing moves.
-                    drop(policy);
-                    let mut policies = self.lock_all();
+                    drop(guard);
+                    let mut guards = self.lock_all();
                     let extra = weight.saturating_sub(old_weight);
                     let room_now = extra <= self.budget.capacity() - self.budget.used();
                     let evicted = {
@@ -725,10 +729,11 @@ where
                         // loop reserves afresh.
                         let mut credit = self.budget.credit();
                         room_now
-                            || policies.iter_mut().enumerate().any(|(at, policy)| {
+                            || guards.iter_mut().enumerate().any(|(at, guard)| {
                                 let protected = protected.filter(|_| at == index);
+                                let (policy, mut shard) = guard.parts();
                                 policy.evict_one(
-                                    &self.map,
+                                    &mut shard,
                                     protected,
                                     &expired,
                                     &mut credit,
@@ -737,14 +742,14 @@ where
                             })
                     };
                     if evicted {
-                        drop(policies);
+                        drop(guards);
                         continue;
                     }
                     // Nothing the cache can find is left to evict: what
                     // fills it are entries a hasher that changes its mind
                     // hid. Refused, as a value too heavy is.
-                    policies[index].rejected += 1;
-                    drop(policies);
+                    guards[index].policy().rejected += 1;
+                    drop(guards);
                     garbage.key(map_key);
                     garbage.key(key);
                     if let Some(value) = value.take() {
@@ -755,7 +760,7 @@ where
             };
             let times = times.take();
             if protected.is_some() {
-                let old = policy.replace(&self.map, room, (hash, &key), &mut value, weight, times);
+                let old = policy.replace(&mut shard, room, (hash, &key), &mut value, weight, times);
                 if old_expired {
                     policy.expirations += 1;
                 }
@@ -764,7 +769,7 @@ where
             } else {
                 let value = value.take().expect("stored once, here");
                 policy.add(
-                    &self.map,
+                    &mut shard,
                     room,
                     (map_key, key),
                     hash,
@@ -775,52 +780,36 @@ where
             if self.expiry.is_some() {
                 // This insert's share of reclaiming expired space (no user
                 // code, as above: it cannot make a stored insert panic).
-                policy.remove_expired_at_fronts(&self.map, &expired, 4, &self.budget, garbage);
+                policy.remove_expired_at_fronts(&mut shard, &expired, 4, &self.budget, garbage);
             }
             return;
         }
     }
 
-    /// Replaces the value of `key`, which hashes to `hash`, with the one
-    /// taken from `value`, weighing `weight`, if the key is cached with a
-    /// value at least as heavy: one hold of the key's shard lock, and no
-    /// segment lock, since no queue changes and no room is needed (the
-    /// weight freed goes back to the budget). Returns the old value; `None`
-    /// (with `value` left in place) if the key is absent or its value
-    /// lighter. Only for a cache without expiry: with it, a replacement
-    /// also counts an expired old value and reclaims expired entries,
-    /// which need the segment's lock.
-    ///
-    /// On the Zipf benchmark at 1% capacity, 63% of inserts replace a
-    /// cached key's value; each took the segment's lock besides the shard's,
-    /// and copied the key first.
-    fn replace_in_place(
-        &self,
-        hash: u64,
-        key: &K,
-        weight: u64,
-        value: &mut Option<V>,
-    ) -> Option<V> {
-        let replaced = self.map.update_hashed(hash, key, |slot| {
-            if slot.weight < weight {
-                return None;
-            }
-            let new_value = value.take().expect("taken once, here");
-            Some(slot.replace(new_value, weight, None))
-        });
-        let (old_value, old_weight) = replaced.flatten()?;
-        if old_weight > weight {
-            self.budget.release(old_weight - weight);
+    /// The segment at `index`, locked: its shard, and with it its policy.
+    #[inline]
+    fn lock(&self, index: usize) -> PolicyGuard<'_, K, V, S> {
+        PolicyGuard {
+            segment: &self.segments[index],
+            locked: self.map.lock(index),
         }
-        self.inserts_in_place.increment();
-        Some(old_value)
+    }
+
+    /// [`lock`](Self::lock), if nobody holds it now.
+    fn try_lock(&self, index: usize) -> Option<PolicyGuard<'_, K, V, S>> {
+        Some(PolicyGuard {
+            segment: &self.segments[index],
+            locked: self.map.try_lock(index)?,
+        })
     }
 
     /// Every segment's lock, in order: an insert holds one and takes the
     /// others only with `try_lock`, so whoever takes them all, in this
     /// order and holding none before, waits for nobody who waits for it.
-    fn lock_all(&self) -> Vec<PolicyGuard<'_, K, V>> {
-        self.segments.iter().map(|segment| segment.lock()).collect()
+    fn lock_all(&self) -> Vec<PolicyGuard<'_, K, V, S>> {
+        (0..self.segments.len())
+            .map(|index| self.lock(index))
+            .collect()
     }
 
     /// Why a value an insert took the place of left: it had expired, or it
@@ -835,8 +824,9 @@ where
 
     /// Reserves room for an entry of `weight` replacing one of `old_weight`
     /// (0 for a new key) in the segment at `index`, whose lock the caller
-    /// holds: evicts the segment's own entries (never the one whose id is
-    /// `protected`), then other segments' whose locks are free.
+    /// holds (its policy and table given): evicts the segment's own entries
+    /// (never the one whose id is `protected`), then other segments' whose
+    /// locks are free.
     ///
     /// # Errors
     ///
@@ -848,7 +838,7 @@ where
     fn make_room<'a>(
         &'a self,
         index: usize,
-        policy: &mut Policy<K>,
+        (policy, shard): (&mut Policy<K>, &mut Shard<'_, K, Slot<V>, S>),
         (protected, expired): (Option<u64>, policy::Expired<'_, V>),
         (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
@@ -860,7 +850,7 @@ where
             if let Some(room) = self.budget.try_reserve(&mut credit, old_weight, weight) {
                 return Ok(room);
             }
-            if policy.evict_one(&self.map, protected, expired, &mut credit, garbage) {
+            if policy.evict_one(shard, protected, expired, &mut credit, garbage) {
                 continue;
             }
             self.evict_from_other_segments(index, expired, &mut credit, garbage)?;
@@ -886,12 +876,12 @@ where
         let count = self.segments.len();
         let mut busy = false;
         for step in 1..count {
-            let segment = &self.segments[(index + step) % count];
-            let Some(mut policy) = segment.try_lock() else {
+            let Some(mut guard) = self.try_lock((index + step) % count) else {
                 busy = true;
                 continue;
             };
-            if policy.evict_one(&self.map, None, expired, credit, garbage) {
+            let (policy, mut shard) = guard.parts();
+            if policy.evict_one(&mut shard, None, expired, credit, garbage) {
                 return Ok(());
             }
         }
@@ -919,12 +909,14 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let segment = &self.segments[self.segment_index(self.map.hash(key))];
+        let hash = self.map.hash(key);
+        let index = self.segment_index(hash);
         let expired = |slot: &Slot<V>| self.is_expired_now(slot);
         let (value, mut panics) = self.collecting(|garbage| {
             let removed = {
-                let mut policy = segment.lock();
-                policy.remove(&self.map, (key, &expired), &self.budget, garbage)
+                let mut guard = self.lock(index);
+                let (policy, mut shard) = guard.parts();
+                policy.remove(&mut shard, (hash, key, &expired), &self.budget, garbage)
             };
             let mut panics = FirstPanic::new();
             let value = match removed {
@@ -1151,9 +1143,10 @@ where
     pub fn clear(&self) {
         self.collecting(|garbage| {
             // So that no insert runs meanwhile.
-            let mut policies = self.lock_all();
-            for policy in &mut policies {
-                policy.clear(&self.map, &self.budget, garbage);
+            let mut guards = self.lock_all();
+            for guard in &mut guards {
+                let (policy, mut shard) = guard.parts();
+                policy.clear(&mut shard, &self.budget, garbage);
             }
         });
     }
@@ -1199,7 +1192,7 @@ where
         let mut panics = FirstPanic::new();
         // Once `keep` panicked it is not called again: the rest are kept.
         let mut keep_panicked = false;
-        for segment in self.segments.iter() {
+        for index in 0..self.segments.len() {
             if keep_panicked {
                 break;
             }
@@ -1207,7 +1200,7 @@ where
             // The segment's lock is released at the end of this statement
             // (a temporary); a panic of a `Clone` is taken after it, in the
             // next, its copies dropped with no lock held.
-            let copied = segment.lock().snapshot(&self.map, &expired);
+            let copied = self.lock(index).snapshot(&expired);
             let copies = match copied {
                 Ok(copies) => copies,
                 Err(partial) => {
@@ -1232,14 +1225,15 @@ where
             if !refused.is_empty() {
                 panics.catch(|| {
                     self.collecting(|garbage| {
-                        let mut policy = segment.lock();
+                        let mut guard = self.lock(index);
+                        let (policy, mut shard) = guard.parts();
                         for (_, (hash, id, generation)) in &refused {
                             // Only the value `keep` judged: not one stored
                             // since (same insertion, later generation).
                             let judged = |slot: &Slot<V>| slot.generation == *generation;
                             let also = (&judged as policy::Expired<'_, V>, RemovalCause::Removed);
                             policy.remove_insertion(
-                                &self.map,
+                                &mut shard,
                                 (*hash, *id),
                                 also,
                                 &self.budget,
@@ -1387,11 +1381,11 @@ where
         let mut stats = CacheStats {
             hits: self.hits.sum(),
             misses: self.misses.sum(),
-            inserts: self.inserts_in_place.sum(),
             ..CacheStats::default()
         };
-        for segment in self.segments.iter() {
-            let policy = segment.lock();
+        for index in 0..self.segments.len() {
+            let mut guard = self.lock(index);
+            let policy = guard.policy();
             stats.inserts += policy.inserts;
             stats.evictions += policy.evictions;
             stats.rejected += policy.rejected;
@@ -1408,14 +1402,18 @@ where
             .map_or(1, |weigher| weigher(key, value).max(1))
     }
 
-    /// The segment of a key hashing to `hash`: from all of the hash's bits,
-    /// mixed first, so that a weak hasher whose low (or high) bits vary
-    /// little still spreads keys over the segments.
+    /// The segment of a key hashing to `hash`, which is also its shard:
+    /// from all of the hash's bits, so that a weak hasher whose low (or
+    /// high) bits vary little still spreads keys over the segments. Every
+    /// `get` computes it: one multiply spreads the hash (Fibonacci
+    /// hashing: each bit moves every higher one), where murmur3's
+    /// finalizer cost a `get` 10 instructions of about 90 (callgrind).
+    #[inline]
     fn segment_index(&self, hash: u64) -> usize {
-        let mixed = mix(hash);
+        let spread = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         // Lemire's range reduction: the high half of a 64×64 product is
         // below the segment count, for any count.
-        let index = (u128::from(mixed) * self.segments.len() as u128) >> 64;
+        let index = (u128::from(spread) * self.segments.len() as u128) >> 64;
         // Lossless: below the segment count, a `usize`.
         #[allow(clippy::cast_possible_truncation)]
         let index = index as usize;
@@ -1456,12 +1454,15 @@ where
             if let Some((key, _, value)) = self.copies.next() {
                 return Some((key, value));
             }
-            let segment = self.cache.segments.get(self.next_segment)?;
+            let index = self.next_segment;
+            if index == self.cache.segments.len() {
+                return None;
+            }
             self.next_segment += 1;
             let expired = |slot: &Slot<V>| self.cache.is_expired_now(slot);
             // As in `retain`: the lock is released before a panic of a
             // `Clone` is resumed.
-            let copied = segment.policy.lock().snapshot(&self.cache.map, &expired);
+            let copied = self.cache.lock(index).snapshot(&expired);
             self.copies = copied
                 .unwrap_or_else(|partial| partial.resume())
                 .into_iter();

@@ -37,7 +37,7 @@ use crate::cache::garbage::Garbage;
 use crate::cache::ghost::Ghost;
 use crate::cache::slot::{Slot, Times, Verdict};
 use crate::cache::RemovalCause;
-use crate::sync::map::Map;
+use crate::sync::map::Shard;
 
 /// A key in a queue, naming one insertion of it.
 struct Record<K> {
@@ -138,7 +138,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// reserved for it. `map_key` goes into the map, `key` into the queue.
     pub(crate) fn add<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         room: Reservation<'_>,
         (map_key, key): (K, K),
         hash: u64,
@@ -175,7 +175,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// after the caller's lock, never here.
     pub(crate) fn replace<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         room: Reservation<'_>,
         (hash, key): (u64, &K),
         value: &mut Option<V>,
@@ -202,7 +202,7 @@ impl<K: Hash + Eq> Policy<K> {
     #[allow(clippy::type_complexity)]
     pub(crate) fn try_replace<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         (hash, key, weight): (u64, &K, u64),
         (value, times): (&mut Option<V>, &mut Option<Box<Times>>),
         expired: Expired<'_, V>,
@@ -234,8 +234,8 @@ impl<K: Hash + Eq> Policy<K> {
     /// record goes stale and is skipped later.
     pub(crate) fn remove<V, S, Q>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
-        (key, expired): (&Q, Expired<'_, V>),
+        map: &mut Shard<'_, K, Slot<V>, S>,
+        (hash, key, expired): (u64, &Q, Expired<'_, V>),
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
     ) -> Option<(K, V, bool)>
@@ -249,7 +249,7 @@ impl<K: Hash + Eq> Policy<K> {
         // the entry never unwinds out of this frame, under the caller's
         // lock (its `Drop` would run there).
         self.drop_stale_records(map, garbage);
-        let (map_key, slot) = map.remove(key)?;
+        let (map_key, slot) = map.remove(hash, key)?;
         budget.release(slot.weight);
         self.live_entries = self.live_entries.saturating_sub(1);
         let was_expired = expired(&slot);
@@ -265,7 +265,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// compared (a key not equal to itself goes too).
     pub(crate) fn remove_insertion<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         (hash, id): (u64, u64),
         (also, cause): (Expired<'_, V>, RemovalCause),
         budget: &Budget,
@@ -288,7 +288,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// share of reclaiming expired space, with no thread of its own.
     pub(crate) fn remove_expired_at_fronts<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
         limit: usize,
         budget: &Budget,
@@ -308,7 +308,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// Removes every expired entry of the segment.
     pub(crate) fn remove_all_expired<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
@@ -334,7 +334,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// expired; `false` if the queue is empty or the entry has not.
     fn remove_front_if_expired<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         from_small: bool,
         expired: Expired<'_, V>,
         budget: &Budget,
@@ -380,7 +380,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// `iter` and `retain`, 10 of 10 runs).
     pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
         &self,
-        map: &Map<K, Slot<V>, S>,
+        map: &Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
     ) -> Result<Vec<Copied<K, V>>, PartialSnapshot<K, V>>
     where
@@ -422,7 +422,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// its queues, giving the weight back.
     pub(crate) fn clear<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
     ) {
@@ -464,7 +464,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// evict.
     pub(crate) fn evict_one<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         protected: Option<u64>,
         expired: Expired<'_, V>,
         credit: &mut Credit<'_>,
@@ -539,11 +539,10 @@ impl<K: Hash + Eq> Policy<K> {
     /// Applies `verdict_of` to the record's slot and removes the entry if
     /// it says `Evict` or the entry has expired, in one lookup under the
     /// shard's write lock, its weight added to `credit`; returns the
-    /// verdict and whether the entry had expired. A replacement in place
-    /// (which holds that shard lock only, not the segment's) comes wholly
-    /// before or after the lookup and the removal.
+    /// verdict and whether the entry had expired. Under this segment's
+    /// lock nobody else changes the key's slot meanwhile.
     fn judge<V, S: BuildHasher + Clone>(
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         record: &Record<K>,
         (verdict_of, expired): (Judge<V>, Expired<'_, V>),
         credit: &mut Credit<'_>,
@@ -582,7 +581,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// never fills keeps the queues bounded.
     fn drop_stale_records<V, S: BuildHasher + Clone>(
         &mut self,
-        map: &Map<K, Slot<V>, S>,
+        map: &mut Shard<'_, K, Slot<V>, S>,
         garbage: &mut Garbage<K, V>,
     ) {
         if self.small.len() + self.main.len() <= 2 * self.live_entries + 64 {
