@@ -168,6 +168,46 @@ fn replace_remove_clear_and_contains() {
     assert_eq!(cache.get("after"), Some(9));
 }
 
+/// A key that counts its clones (compared and hashed by its number).
+struct CountedKey(u32, Arc<AtomicUsize>);
+
+impl PartialEq for CountedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for CountedKey {}
+
+impl std::hash::Hash for CountedKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl Clone for CountedKey {
+    fn clone(&self) -> Self {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        CountedKey(self.0, Arc::clone(&self.1))
+    }
+}
+
+#[test]
+fn inserts_copy_no_key() {
+    // The eviction queues name an entry by its hash and insertion id, so
+    // the map's is the only copy of a key: new keys, replacements and
+    // evictions clone none (a `String` key allocated on every insert
+    // before, for the queue's copy).
+    let clones = Arc::new(AtomicUsize::new(0));
+    let cache = CacheBuilder::new(4).segments(1).build().unwrap();
+    for n in 0..12 {
+        cache.insert(CountedKey(n % 6, Arc::clone(&clones)), n);
+    }
+    assert_eq!(clones.load(Ordering::SeqCst), 0);
+    assert_eq!(cache.stats().inserts, 12);
+    assert_eq!(cache.len(), 4);
+}
+
 #[test]
 fn removing_and_inserting_forever_keeps_working() {
     // Every remove leaves a stale queue record; they must not pile up or

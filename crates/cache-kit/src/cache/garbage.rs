@@ -9,8 +9,8 @@ use crate::cache::builder::Listener;
 use crate::cache::RemovalCause;
 
 /// Items held without allocating: an insert that evicts one entry leaves
-/// two (the entry, and its queue record's copy of the key), a replacement
-/// two, so the common operations never touch the allocator for this.
+/// one, a replacement one (the old value, with the key given to `insert`),
+/// so the common operations never touch the allocator for this.
 const INLINE: usize = 4;
 
 /// What a cache operation removed, to hand out once it holds no lock.
@@ -23,7 +23,8 @@ pub(crate) struct Garbage<K, V> {
 enum Item<K, V> {
     /// A cached entry that left: told to the listener, then dropped.
     Entry(K, V, RemovalCause),
-    /// A copy of a key (the queue's record, a spare clone): only dropped.
+    /// A key that is not the cache's (the one given to a refused insert,
+    /// or to a `remove` that took the map's): only dropped.
     Key(K),
     /// A value that was never cached: only dropped.
     Value(V),

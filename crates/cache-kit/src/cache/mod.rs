@@ -115,7 +115,7 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 pub struct Cache<K, V, S = DefaultHashBuilder> {
     /// The entries, and each segment's eviction queues under its shard's
     /// lock.
-    map: Map<K, Slot<V>, S, Policy<K>>,
+    map: Map<K, Slot<V>, S, Policy>,
     segments: Box<[CachePadded<Segment<K, V>>]>,
     hasher: S,
     weigher: Option<Weigher<K, V>>,
@@ -143,16 +143,16 @@ struct Segment<K, V> {
 /// unwinds (a user `Eq` panicked).
 struct PolicyGuard<'a, K, V, S> {
     segment: &'a Segment<K, V>,
-    locked: Locked<'a, K, Slot<V>, S, Policy<K>>,
+    locked: Locked<'a, K, Slot<V>, S, Policy>,
 }
 
 impl<'a, K, V, S> PolicyGuard<'a, K, V, S> {
     /// The policy, and the segment's table for its map operations.
-    fn parts(&mut self) -> (&mut Policy<K>, Shard<'_, K, Slot<V>, S>) {
+    fn parts(&mut self) -> (&mut Policy, Shard<'_, K, Slot<V>, S>) {
         self.locked.parts()
     }
 
-    fn policy(&mut self) -> &mut Policy<K> {
+    fn policy(&mut self) -> &mut Policy {
         self.locked.parts().0
     }
 
@@ -290,15 +290,9 @@ where
             return; // Nothing that drops can panic: the map goes whole.
         }
         let mut panics = FirstPanic::new();
-        let (entries, policies) = self.map.take_all(self.hasher.clone());
-        for (key, slot) in entries {
+        for (key, slot) in self.map.take_all(self.hasher.clone()) {
             panics.drop_value(key);
             panics.drop_value(slot);
-        }
-        for policy in policies {
-            for key in policy.take_keys() {
-                panics.drop_value(key);
-            }
         }
         // Nothing resumed while the thread already unwinds (see `resume`).
         panics.resume();
@@ -643,18 +637,16 @@ where
             .as_ref()
             .and_then(|expiry| expiry.times(&key, &value, now));
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
-        let map_key = key.clone();
         let index = self.segment_index(hash);
         if weight > self.budget.capacity() {
             let mut guard = self.lock(index);
             let (policy, mut shard) = guard.parts();
             policy.rejected += 1;
-            let removed = policy.remove(&mut shard, (hash, &key, &expired), &self.budget, garbage);
+            let removed = policy.remove(&mut shard, (hash, &key, &expired), &self.budget);
             if let Some((old_key, old, was_expired)) = removed {
                 garbage.entry(old_key, old, Self::replaced_cause(was_expired));
             }
             drop(guard);
-            garbage.key(map_key);
             garbage.key(key);
             garbage.value(value);
             return;
@@ -678,7 +670,6 @@ where
             let existing = match found {
                 Some(Ok((old, old_expired))) => {
                     garbage.entry(key, old, Self::replaced_cause(old_expired));
-                    garbage.key(map_key);
                     if self.expiry.is_some() {
                         // This insert's share of reclaiming expired space
                         // (no user code: entries found by hash and
@@ -750,7 +741,6 @@ where
                     // hid. Refused, as a value too heavy is.
                     guards[index].policy().rejected += 1;
                     drop(guards);
-                    garbage.key(map_key);
                     garbage.key(key);
                     if let Some(value) = value.take() {
                         garbage.value(value);
@@ -765,17 +755,9 @@ where
                     policy.expirations += 1;
                 }
                 garbage.entry(key, old, Self::replaced_cause(old_expired));
-                garbage.key(map_key);
             } else {
                 let value = value.take().expect("stored once, here");
-                policy.add(
-                    &mut shard,
-                    room,
-                    (map_key, key),
-                    hash,
-                    value,
-                    (weight, times),
-                );
+                policy.add(&mut shard, room, key, hash, value, (weight, times));
             }
             if self.expiry.is_some() {
                 // This insert's share of reclaiming expired space (no user
@@ -838,7 +820,7 @@ where
     fn make_room<'a>(
         &'a self,
         index: usize,
-        (policy, shard): (&mut Policy<K>, &mut Shard<'_, K, Slot<V>, S>),
+        (policy, shard): (&mut Policy, &mut Shard<'_, K, Slot<V>, S>),
         (protected, expired): (Option<u64>, policy::Expired<'_, V>),
         (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
@@ -916,7 +898,7 @@ where
             let removed = {
                 let mut guard = self.lock(index);
                 let (policy, mut shard) = guard.parts();
-                policy.remove(&mut shard, (hash, key, &expired), &self.budget, garbage)
+                policy.remove(&mut shard, (hash, key, &expired), &self.budget)
             };
             let mut panics = FirstPanic::new();
             let value = match removed {

@@ -39,9 +39,9 @@ use crate::cache::slot::{Slot, Times, Verdict};
 use crate::cache::RemovalCause;
 use crate::sync::map::Shard;
 
-/// A key in a queue, naming one insertion of it.
-struct Record<K> {
-    key: K,
+/// A key in a queue, naming one insertion of it by its hash and id (the
+/// key itself is only in the map: a record needs no copy of it).
+struct Record {
     hash: u64,
     id: u64,
     weight: u64,
@@ -49,9 +49,9 @@ struct Record<K> {
 
 /// One segment's queues and counts. Every method runs under the segment's
 /// lock.
-pub(crate) struct Policy<K> {
-    small: VecDeque<Record<K>>,
-    main: VecDeque<Record<K>>,
+pub(crate) struct Policy {
+    small: VecDeque<Record>,
+    main: VecDeque<Record>,
     /// Weight of the records in `small`, stale ones included: 128 bits,
     /// as a removed key's stale record keeps its weight here while a new
     /// entry may weigh the whole capacity (two of 2^63 overflowed 64 bits
@@ -104,7 +104,7 @@ impl<K, V> PartialSnapshot<K, V> {
 /// record's insertion id): `Slot::judge_small` or `Slot::judge_main`.
 type Judge<V> = fn(&Slot<V>, u64) -> Verdict;
 
-impl<K> Policy<K> {
+impl Policy {
     /// Live entries in the segment.
     pub(crate) fn entries(&self) -> usize {
         self.live_entries
@@ -117,7 +117,7 @@ impl<K> Policy<K> {
     }
 }
 
-impl<K: Hash + Eq> Policy<K> {
+impl Policy {
     pub(crate) fn new(share: u64) -> Self {
         Self {
             small: VecDeque::new(),
@@ -135,12 +135,12 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Stores a value for a key that is not in the map, within `room`
-    /// reserved for it. `map_key` goes into the map, `key` into the queue.
-    pub(crate) fn add<V, S: BuildHasher + Clone>(
+    /// reserved for it.
+    pub(crate) fn add<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         room: Reservation<'_>,
-        (map_key, key): (K, K),
+        key: K,
         hash: u64,
         value: V,
         (weight, times): (u64, Option<Box<Times>>),
@@ -148,15 +148,10 @@ impl<K: Hash + Eq> Policy<K> {
         let id = self.next_id;
         // A panicking `Hash` or `Eq` here leaves the map as it was, and the
         // reservation, dropped, gives its weight back.
-        map.insert_new_hashed(hash, map_key, Slot::new(value, id, weight, times));
+        map.insert_new_hashed(hash, key, Slot::new(value, id, weight, times));
         room.commit();
         self.next_id += 1;
-        let record = Record {
-            key,
-            hash,
-            id,
-            weight,
-        };
+        let record = Record { hash, id, weight };
         if self.ghost.contains(hash, self.ghost_window()) {
             self.main.push_back(record);
         } else {
@@ -173,7 +168,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// The new value stays in the caller's `value` until the map takes it:
     /// should the lookup's `Eq` panic, it is dropped in the caller's frame,
     /// after the caller's lock, never here.
-    pub(crate) fn replace<V, S: BuildHasher + Clone>(
+    pub(crate) fn replace<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         room: Reservation<'_>,
@@ -200,7 +195,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// the entry there if the new value is heavier (`value` and `times`
     /// left in place); `None` if the key is not in the map.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn try_replace<V, S: BuildHasher + Clone>(
+    pub(crate) fn try_replace<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         (hash, key, weight): (u64, &K, u64),
@@ -232,23 +227,22 @@ impl<K: Hash + Eq> Policy<K> {
     /// Removes `key`, giving its weight back, and returns the map's key,
     /// the value and whether it had expired (then counted so); its queue
     /// record goes stale and is skipped later.
-    pub(crate) fn remove<V, S, Q>(
+    pub(crate) fn remove<K, V, S, Q>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         (hash, key, expired): (u64, &Q, Expired<'_, V>),
         budget: &Budget,
-        garbage: &mut Garbage<K, V>,
     ) -> Option<(K, V, bool)>
     where
         S: BuildHasher + Clone,
-        K: std::borrow::Borrow<Q>,
+        K: Hash + Eq + std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        // The sweep first: it runs keys' `Eq`, and a panic there must find
-        // nothing removed yet. After the removal no user code runs here, so
-        // the entry never unwinds out of this frame, under the caller's
-        // lock (its `Drop` would run there).
-        self.drop_stale_records(map, garbage);
+        // The sweep first (no user code: records are found by hash and id).
+        // After the removal no user code runs here, so the entry never
+        // unwinds out of this frame, under the caller's lock (its `Drop`
+        // would run there).
+        self.drop_stale_records(map);
         let (map_key, slot) = map.remove(hash, key)?;
         budget.release(slot.weight);
         self.live_entries = self.live_entries.saturating_sub(1);
@@ -263,7 +257,7 @@ impl<K: Hash + Eq> Policy<K> {
     /// one made since), if the map still holds it and `also(slot)` agrees,
     /// giving its weight back; the listener will hear `cause`. No key is
     /// compared (a key not equal to itself goes too).
-    pub(crate) fn remove_insertion<V, S: BuildHasher + Clone>(
+    pub(crate) fn remove_insertion<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         (hash, id): (u64, u64),
@@ -280,13 +274,13 @@ impl<K: Hash + Eq> Policy<K> {
             self.expirations += 1;
         }
         garbage.entry(map_key, slot.value, cause);
-        self.drop_stale_records(map, garbage);
+        self.drop_stale_records(map);
     }
 
     /// Removes the expired entries at the front of both queues, where the
     /// oldest wait, looking at no more than `limit` of them: an insert's
     /// share of reclaiming expired space, with no thread of its own.
-    pub(crate) fn remove_expired_at_fronts<V, S: BuildHasher + Clone>(
+    pub(crate) fn remove_expired_at_fronts<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
@@ -306,7 +300,7 @@ impl<K: Hash + Eq> Policy<K> {
     }
 
     /// Removes every expired entry of the segment.
-    pub(crate) fn remove_all_expired<V, S: BuildHasher + Clone>(
+    pub(crate) fn remove_all_expired<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
@@ -332,7 +326,7 @@ impl<K: Hash + Eq> Policy<K> {
 
     /// Removes the entry of the record at the front of a queue if it has
     /// expired; `false` if the queue is empty or the entry has not.
-    fn remove_front_if_expired<V, S: BuildHasher + Clone>(
+    fn remove_front_if_expired<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         from_small: bool,
@@ -361,7 +355,6 @@ impl<K: Hash + Eq> Policy<K> {
         self.live_entries = self.live_entries.saturating_sub(1);
         self.expirations += 1;
         garbage.entry(map_key, slot.value, RemovalCause::Expired);
-        garbage.key(record.key);
         true
     }
 
@@ -378,13 +371,13 @@ impl<K: Hash + Eq> Policy<K> {
     /// panic unwound under the lock, a `Drop` that used the cache hung it
     /// for good, and one that panicked aborted the process (a break run,
     /// `iter` and `retain`, 10 of 10 runs).
-    pub(crate) fn snapshot<V: Clone, S: BuildHasher + Clone>(
+    pub(crate) fn snapshot<K, V: Clone, S: BuildHasher + Clone>(
         &self,
         map: &Shard<'_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
     ) -> Result<Vec<Copied<K, V>>, PartialSnapshot<K, V>>
     where
-        K: Clone,
+        K: Hash + Eq + Clone,
     {
         let mut entries = Vec::with_capacity(self.live_entries);
         // A value copied whose key is being copied: held out here, so that
@@ -394,14 +387,19 @@ impl<K: Hash + Eq> Policy<K> {
         // used, each whole whatever panics between their writes.
         let copied = catch_unwind(AssertUnwindSafe(|| {
             for record in self.small.iter().chain(&self.main) {
-                let value = map.read_found(
+                // The value first, held out before the key is copied.
+                let copied = map.read_found(
                     record.hash,
                     |slot| slot.id == record.id,
-                    |_, slot| (!expired(slot)).then(|| (slot.generation, slot.value.clone())),
+                    |key, slot| {
+                        if expired(slot) {
+                            return None;
+                        }
+                        unpaired = Some(slot.value.clone());
+                        Some((slot.generation, key.clone()))
+                    },
                 );
-                if let Some(Some((generation, value))) = value {
-                    unpaired = Some(value);
-                    let key = record.key.clone();
+                if let Some(Some((generation, key))) = copied {
                     let value = unpaired.take().expect("put there above");
                     let insertion = (record.hash, record.id, generation);
                     entries.push((key, insertion, value));
@@ -420,7 +418,7 @@ impl<K: Hash + Eq> Policy<K> {
 
     /// Removes every entry of the segment (the map's included) and forgets
     /// its queues, giving the weight back.
-    pub(crate) fn clear<V, S: BuildHasher + Clone>(
+    pub(crate) fn clear<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         budget: &Budget,
@@ -443,26 +441,16 @@ impl<K: Hash + Eq> Policy<K> {
                     self.live_entries = self.live_entries.saturating_sub(1);
                     garbage.entry(map_key, slot.value, RemovalCause::Removed);
                 }
-                garbage.key(record.key);
             }
         }
         debug_assert_eq!(self.small_weight, 0);
         self.ghost.clear();
     }
 
-    /// Every key the queues hold, moved out (the queues left empty): for
-    /// dropping the cache, each key on its own.
-    pub(crate) fn take_keys(&mut self) -> impl Iterator<Item = K> {
-        self.small_weight = 0;
-        let small = std::mem::take(&mut self.small);
-        let main = std::mem::take(&mut self.main);
-        small.into_iter().chain(main).map(|record| record.key)
-    }
-
     /// Evicts one entry of the segment, never the one whose id is
     /// `protected` (a key being replaced); `false` if there is none to
     /// evict.
-    pub(crate) fn evict_one<V, S: BuildHasher + Clone>(
+    pub(crate) fn evict_one<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
         protected: Option<u64>,
@@ -517,7 +505,7 @@ impl<K: Hash + Eq> Policy<K> {
                 self.small_weight -= u128::from(record.weight);
             }
             match verdict {
-                Verdict::Stale => garbage.key(record.key),
+                Verdict::Stale => {}
                 Verdict::Keep => self.main.push_back(record),
                 Verdict::Evict => {
                     self.live_entries = self.live_entries.saturating_sub(1);
@@ -529,7 +517,6 @@ impl<K: Hash + Eq> Policy<K> {
                     if from_small && !was_expired {
                         self.ghost.remember(record.hash, self.ghost_window());
                     }
-                    garbage.key(record.key);
                     return true;
                 }
             }
@@ -541,9 +528,9 @@ impl<K: Hash + Eq> Policy<K> {
     /// shard's write lock, its weight added to `credit`; returns the
     /// verdict and whether the entry had expired. Under this segment's
     /// lock nobody else changes the key's slot meanwhile.
-    fn judge<V, S: BuildHasher + Clone>(
+    fn judge<K: Hash + Eq, V, S: BuildHasher + Clone>(
         map: &mut Shard<'_, K, Slot<V>, S>,
-        record: &Record<K>,
+        record: &Record,
         (verdict_of, expired): (Judge<V>, Expired<'_, V>),
         credit: &mut Credit<'_>,
         garbage: &mut Garbage<K, V>,
@@ -579,17 +566,16 @@ impl<K: Hash + Eq> Policy<K> {
     /// Drops the records of removed keys once they outnumber the live
     /// ones, so that inserting and removing keys forever in a cache that
     /// never fills keeps the queues bounded.
-    fn drop_stale_records<V, S: BuildHasher + Clone>(
+    fn drop_stale_records<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
         map: &mut Shard<'_, K, Slot<V>, S>,
-        garbage: &mut Garbage<K, V>,
     ) {
         if self.small.len() + self.main.len() <= 2 * self.live_entries + 64 {
             return;
         }
         for (small, queue) in [(true, &mut self.small), (false, &mut self.main)] {
-            // Each record is looked at once, from the front, and goes to
-            // the back if live: a panicking `Eq` loses no record, and the
+            // Each record is looked at once, from the front (found by hash
+            // and id: no user code runs), and goes to the back if live; the
             // small queue's weight follows each record that leaves it.
             for _ in 0..queue.len() {
                 let record = queue.front().expect("counted");
@@ -599,11 +585,8 @@ impl<K: Hash + Eq> Policy<K> {
                 let record = queue.pop_front().expect("counted");
                 if live {
                     queue.push_back(record);
-                } else {
-                    if small {
-                        self.small_weight -= u128::from(record.weight);
-                    }
-                    garbage.key(record.key);
+                } else if small {
+                    self.small_weight -= u128::from(record.weight);
                 }
             }
         }

@@ -69,16 +69,11 @@ mod dashmap_shards {
             }
         }
 
-        /// Every entry, moved out (the map left empty), and every policy:
-        /// no key is hashed or compared.
-        pub(crate) fn take_all(
-            &mut self,
-            hasher: S,
-        ) -> (impl Iterator<Item = (K, V)>, impl Iterator<Item = &mut P>) {
+        /// Every entry, moved out (the map left empty): no key is hashed
+        /// or compared.
+        pub(crate) fn take_all(&mut self, hasher: S) -> impl Iterator<Item = (K, V)> {
             let empty = dashmap::DashMap::with_hasher_and_shard_amount(hasher, 2);
-            let entries = std::mem::replace(&mut self.inner, empty).into_iter();
-            let policies = self.policies.iter_mut().map(Mutex::get_mut);
-            (entries, policies)
+            std::mem::replace(&mut self.inner, empty).into_iter()
         }
 
         /// The hash every operation takes (computed once per cache
@@ -267,18 +262,13 @@ mod loom_shards {
             Self { segments, hasher }
         }
 
-        pub(crate) fn take_all(
-            &mut self,
-            _hasher: S,
-        ) -> (impl Iterator<Item = (K, V)>, impl Iterator<Item = &mut P>) {
+        pub(crate) fn take_all(&mut self, _hasher: S) -> impl Iterator<Item = (K, V)> {
             let mut entries = Vec::new();
-            let mut policies = Vec::new();
             for segment in self.segments.iter_mut() {
-                let (map, policy) = segment.get_mut().expect("no guard is held across a panic");
+                let (map, _) = segment.get_mut().expect("no guard is held across a panic");
                 entries.extend(map.drain());
-                policies.push(policy);
             }
-            (entries.into_iter(), policies.into_iter())
+            entries.into_iter()
         }
 
         pub(crate) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
