@@ -87,8 +87,10 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// effect (each other value is still dropped). A panic in a key's `Clone`,
 /// `Hash` or `Eq`, a value's `Clone`, the weigher or a load reaches its
 /// caller and leaves the cache consistent: no lock held, no load stuck.
-/// `Clone`, `Hash` and `Eq` run under a map shard's lock (as in dashmap)
-/// and must not use the cache. Dropping the cache drops every key and
+/// Keys' `Clone`, `Hash` and `Eq` and values' `Clone` run under a map
+/// shard's lock (as in dashmap) and must not use the cache: one that does
+/// deadlocks (a key's or value's `Clone` inside `iter` or `retain` holds
+/// its segment's write lock, so even a `get` waits for good). Dropping the cache drops every key and
 /// value once (the listener is not told); if one's `Drop` panics, the
 /// others are still dropped and the panic then reaches the code dropping
 /// the cache, unless that code is already unwinding (the panic is then
@@ -1237,7 +1239,10 @@ where
     /// with no lock held. Weakly consistent, as dashmap's and moka's
     /// iterators: an entry inserted or removed while it runs may or may
     /// not be seen; no entry is seen twice unless it was removed and
-    /// inserted again.
+    /// inserted again. So while inserts run it may yield more entries than
+    /// the capacity (one seen before an insert evicted it, the new one in a
+    /// segment not yet reached: a break run counted 21 against a capacity
+    /// of 17); `len` never exceeds it.
     ///
     /// # Examples
     ///
