@@ -115,8 +115,8 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// # Ok::<(), cache_kit::SizeError>(())
 /// ```
 pub struct Cache<K, V, S = DefaultHashBuilder> {
-    /// The entries, and each segment's eviction queues under its shard's
-    /// lock.
+    /// The entries, in shards owned by the segments, and each segment's
+    /// eviction queues under its lock.
     map: Map<K, Slot<V>, S, Policy>,
     segments: Box<[CachePadded<Segment<K, V>>]>,
     hasher: S,
@@ -133,14 +133,15 @@ pub struct Cache<K, V, S = DefaultHashBuilder> {
 }
 
 /// The keys that hash to one part of the cache: their loads in progress
-/// (their eviction queues are in the map, beside their shard).
+/// (their eviction queues are in the map, beside their shards).
 struct Segment<K, V> {
     flights: Flights<K, V>,
     /// The policy's live entry count, for `len` without the lock.
     entries: AtomicUsize,
 }
 
-/// A segment locked (its shard, and with it its policy); publishes its
+/// A segment locked (its policy; its shards are write-locked as its map
+/// operations need them); publishes its
 /// live entry count for `len` when released, also when the operation
 /// unwinds (a user `Eq` panicked).
 struct PolicyGuard<'a, K, V, S> {
@@ -150,7 +151,7 @@ struct PolicyGuard<'a, K, V, S> {
 
 impl<'a, K, V, S> PolicyGuard<'a, K, V, S> {
     /// The policy, and the segment's table for its map operations.
-    fn parts(&mut self) -> (&mut Policy, Shard<'_, K, Slot<V>, S>) {
+    fn parts(&mut self) -> (&mut Policy, Shard<'_, 'a, K, Slot<V>, S>) {
         self.locked.parts()
     }
 
@@ -168,8 +169,8 @@ impl<'a, K, V, S> PolicyGuard<'a, K, V, S> {
         V: Clone,
         S: BuildHasher + Clone,
     {
-        let (policy, shard) = self.parts();
-        policy.snapshot(&shard, expired)
+        let (policy, mut shard) = self.parts();
+        policy.snapshot(&mut shard, expired)
     }
 }
 
@@ -656,8 +657,9 @@ where
         let backoff = Backoff::new();
         let (mut value, mut times) = (Some(value), times);
         loop {
-            // One lock for the whole insert: the lookup, the evictions
-            // from this segment and the store.
+            // The segment's lock for the whole insert: the lookup, the
+            // evictions from this segment and the store (and, with one
+            // shard per segment, one shard lock).
             let mut guard = self.lock(index);
             let (policy, mut shard) = guard.parts();
             // One lookup replaces a key's value when that needs no room
@@ -770,7 +772,8 @@ where
         }
     }
 
-    /// The segment at `index`, locked: its shard, and with it its policy.
+    /// The segment at `index`, locked: its policy (its shards are
+    /// write-locked as its map operations need them).
     #[inline]
     fn lock(&self, index: usize) -> PolicyGuard<'_, K, V, S> {
         PolicyGuard {
@@ -822,7 +825,7 @@ where
     fn make_room<'a>(
         &'a self,
         index: usize,
-        (policy, shard): (&mut Policy, &mut Shard<'_, K, Slot<V>, S>),
+        (policy, shard): (&mut Policy, &mut Shard<'_, '_, K, Slot<V>, S>),
         (protected, expired): (Option<u64>, policy::Expired<'_, V>),
         (old_weight, weight): (u64, u64),
         garbage: &mut Garbage<K, V>,
@@ -1389,7 +1392,7 @@ where
             .map_or(1, |weigher| weigher(key, value).max(1))
     }
 
-    /// The segment of a key hashing to `hash`, which is also its shard:
+    /// The segment of a key hashing to `hash`, which owns its shard:
     /// from all of the hash's bits, so that a weak hasher whose low (or
     /// high) bits vary little still spreads keys over the segments. Every
     /// `get` computes it: one multiply spreads the hash (Fibonacci

@@ -138,7 +138,7 @@ impl Policy {
     /// reserved for it.
     pub(crate) fn add<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         room: Reservation<'_>,
         key: K,
         hash: u64,
@@ -170,7 +170,7 @@ impl Policy {
     /// after the caller's lock, never here.
     pub(crate) fn replace<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         room: Reservation<'_>,
         (hash, key): (u64, &K),
         value: &mut Option<V>,
@@ -197,7 +197,7 @@ impl Policy {
     #[allow(clippy::type_complexity)]
     pub(crate) fn try_replace<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         (hash, key, weight): (u64, &K, u64),
         (value, times): (&mut Option<V>, &mut Option<Box<Times>>),
         expired: Expired<'_, V>,
@@ -229,7 +229,7 @@ impl Policy {
     /// record goes stale and is skipped later.
     pub(crate) fn remove<K, V, S, Q>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         (hash, key, expired): (u64, &Q, Expired<'_, V>),
         budget: &Budget,
     ) -> Option<(K, V, bool)>
@@ -259,7 +259,7 @@ impl Policy {
     /// compared (a key not equal to itself goes too).
     pub(crate) fn remove_insertion<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         (hash, id): (u64, u64),
         (also, cause): (Expired<'_, V>, RemovalCause),
         budget: &Budget,
@@ -282,7 +282,7 @@ impl Policy {
     /// share of reclaiming expired space, with no thread of its own.
     pub(crate) fn remove_expired_at_fronts<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
         limit: usize,
         budget: &Budget,
@@ -302,7 +302,7 @@ impl Policy {
     /// Removes every expired entry of the segment.
     pub(crate) fn remove_all_expired<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
@@ -328,7 +328,7 @@ impl Policy {
     /// expired; `false` if the queue is empty or the entry has not.
     fn remove_front_if_expired<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         from_small: bool,
         expired: Expired<'_, V>,
         budget: &Budget,
@@ -373,7 +373,7 @@ impl Policy {
     /// `iter` and `retain`, 10 of 10 runs).
     pub(crate) fn snapshot<K, V: Clone, S: BuildHasher + Clone>(
         &self,
-        map: &Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         expired: Expired<'_, V>,
     ) -> Result<Vec<Copied<K, V>>, PartialSnapshot<K, V>>
     where
@@ -420,7 +420,7 @@ impl Policy {
     /// its queues, giving the weight back.
     pub(crate) fn clear<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         budget: &Budget,
         garbage: &mut Garbage<K, V>,
     ) {
@@ -452,7 +452,7 @@ impl Policy {
     /// evict.
     pub(crate) fn evict_one<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         protected: Option<u64>,
         expired: Expired<'_, V>,
         credit: &mut Credit<'_>,
@@ -529,7 +529,7 @@ impl Policy {
     /// verdict and whether the entry had expired. Under this segment's
     /// lock nobody else changes the key's slot meanwhile.
     fn judge<K: Hash + Eq, V, S: BuildHasher + Clone>(
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
         record: &Record,
         (verdict_of, expired): (Judge<V>, Expired<'_, V>),
         credit: &mut Credit<'_>,
@@ -568,7 +568,7 @@ impl Policy {
     /// never fills keeps the queues bounded.
     fn drop_stale_records<K: Hash + Eq, V, S: BuildHasher + Clone>(
         &mut self,
-        map: &mut Shard<'_, K, Slot<V>, S>,
+        map: &mut Shard<'_, '_, K, Slot<V>, S>,
     ) {
         if self.small.len() + self.main.len() <= 2 * self.live_entries + 64 {
             return;
