@@ -36,8 +36,7 @@ pub use builder::CacheBuilder;
 pub use removal_cause::RemovalCause;
 pub use stats::CacheStats;
 
-use crate::sync::map::Locked;
-use crate::sync::map::{Map, Shard};
+use crate::sync::map::{Locked, Map, Shard};
 use crate::sync::{AtomicUsize, Backoff, Ordering};
 use budget::{Budget, Credit, Reservation};
 use builder::{Listener, Weigher};
@@ -89,12 +88,13 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// caller and leaves the cache consistent: no lock held, no load stuck.
 /// Keys' `Clone`, `Hash` and `Eq` and values' `Clone` run under a map
 /// shard's lock (as in dashmap) and must not use the cache: one that does
-/// deadlocks (a key's or value's `Clone` inside `iter` or `retain` holds
-/// its segment's write lock, so even a `get` waits for good). Dropping the cache drops every key and
-/// value once (the listener is not told); if one's `Drop` panics, the
-/// others are still dropped and the panic then reaches the code dropping
-/// the cache, unless that code is already unwinding (the panic is then
-/// dropped: a second panic would abort the process). The weigher, the
+/// deadlocks (a key's or value's `Clone` inside `iter` or `retain` runs
+/// under its segment's write locks, so even a `get` waits for good).
+/// Dropping the cache drops every key and value once (the listener is not
+/// told); if one's `Drop` panics, the others are still dropped and the
+/// panic then reaches the code dropping the cache, unless that code is
+/// already unwinding (the panic is then dropped: a second panic would
+/// abort the process). The weigher, the
 /// listener and `expire_after` are dropped with the cache, each with a
 /// panic of its captures' `Drop` caught (also while a panic unwinds); so
 /// is an unused loader of
@@ -141,9 +141,8 @@ struct Segment<K, V> {
 }
 
 /// A segment locked (its policy; its shards are write-locked as its map
-/// operations need them); publishes its
-/// live entry count for `len` when released, also when the operation
-/// unwinds (a user `Eq` panicked).
+/// operations need them); publishes its live entry count for `len` when
+/// released, also when the operation unwinds (a user `Eq` panicked).
 struct PolicyGuard<'a, K, V, S> {
     segment: &'a Segment<K, V>,
     locked: Locked<'a, K, Slot<V>, S, Policy>,

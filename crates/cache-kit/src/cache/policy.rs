@@ -163,8 +163,9 @@ impl Policy {
     }
 
     /// Replaces the value of `key`, which is in the map, with the one
-    /// taken from `value`, weighing `weight`, within `room` reserved for it, and returns the old value. The key keeps its place
-    /// in the queues, and its hit; its expiry starts again from `times`.
+    /// taken from `value`, weighing `weight`, within `room` reserved for
+    /// it, and returns the old value. The key keeps its place in the
+    /// queues, and its hit; its expiry starts again from `times`.
     /// The new value stays in the caller's `value` until the map takes it:
     /// should the lookup's `Eq` panic, it is dropped in the caller's frame,
     /// after the caller's lock, never here.
