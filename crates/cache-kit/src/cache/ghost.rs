@@ -87,7 +87,7 @@ impl Ghost {
     /// The bucket and fingerprint of `hash`, from independent halves of
     /// its mix (a weak hasher's hashes still spread).
     fn place(&self, hash: u64) -> (usize, u32) {
-        let mixed = super::mix(hash);
+        let mixed = mix(hash);
         // Truncation intended: the low half picks the bucket (a power of
         // two at most `MAX_WINDOW`), the high half is the fingerprint.
         #[allow(clippy::cast_possible_truncation)]
@@ -118,6 +118,18 @@ impl Ghost {
         let window = window.clamp(1, MAX_WINDOW) as u32;
         window
     }
+}
+
+/// murmur3's finalizer: every input bit flips each output bit with
+/// probability about one half. Spreads a weak hasher's hashes over the
+/// ghost's buckets and fingerprints (the segments take a cheaper spread,
+/// `sync::map::spread`, on every `get`).
+fn mix(hash: u64) -> u64 {
+    let mut mixed = hash ^ (hash >> 33);
+    mixed = mixed.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    mixed ^= mixed >> 33;
+    mixed = mixed.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    mixed ^ (mixed >> 33)
 }
 
 #[cfg(test)]

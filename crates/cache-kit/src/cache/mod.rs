@@ -1399,7 +1399,7 @@ where
     /// finalizer cost a `get` 10 instructions of about 90 (callgrind).
     #[inline]
     fn segment_index(&self, hash: u64) -> usize {
-        let spread = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let spread = crate::sync::map::spread(hash);
         // Lemire's range reduction: the high half of a 64×64 product is
         // below the segment count, for any count.
         let index = (u128::from(spread) * self.segments.len() as u128) >> 64;
@@ -1408,17 +1408,6 @@ where
         let index = index as usize;
         index
     }
-}
-
-/// murmur3's finalizer: every input bit flips each output bit with
-/// probability about one half. Spreads a weak hasher's hashes over the
-/// segments and the ghost queue's buckets.
-fn mix(hash: u64) -> u64 {
-    let mut mixed = hash ^ (hash >> 33);
-    mixed = mixed.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    mixed ^= mixed >> 33;
-    mixed = mixed.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    mixed ^ (mixed >> 33)
 }
 
 /// An iterator over copies of a [`Cache`]'s entries, from

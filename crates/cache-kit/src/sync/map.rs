@@ -22,6 +22,15 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
+/// A hash with every bit moved into every higher one (Fibonacci hashing:
+/// one multiply), so that a weak hasher's hashes still differ in the bits
+/// that pick a key's segment (the top ones) and its shard within it (from
+/// bit 32).
+#[inline]
+pub(crate) fn spread(hash: u64) -> u64 {
+    hash.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 #[cfg(not(loom))]
 pub(crate) use self::dashmap_shards::{Locked, Map, Shard};
 #[cfg(loom)]
@@ -79,7 +88,7 @@ mod dashmap_shards {
     /// picked by other bits of the hash than the segment's.
     #[inline]
     fn shard_index(segment: usize, shard_bits: u32, hash: u64) -> usize {
-        let spread = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        let spread = super::spread(hash) >> 32;
         // Truncation intended: the low bits pick the shard.
         #[allow(clippy::cast_possible_truncation)]
         let within = spread as usize & ((1 << shard_bits) - 1);
