@@ -9,17 +9,21 @@
 //! also exits successfully, and would otherwise pass without testing
 //! anything.
 //!
-//! It also holds [`RefusingAllocator`], a global allocator that refuses
-//! large requests, for the tests of what a refused allocation does.
+//! It also holds two global allocators: [`RefusingAllocator`], which
+//! refuses large requests, for the tests of what a refused allocation does,
+//! and [`LiveBytes`], which counts the bytes live, for the tests of how much
+//! memory something holds.
 //!
 //! A dev-dependency of the library crates only; never published.
 
 #![deny(unsafe_code)]
 
+mod live_bytes;
 mod refusing_allocator;
 
 use std::process::Command;
 
+pub use live_bytes::LiveBytes;
 pub use refusing_allocator::RefusingAllocator;
 
 /// The environment variable that names the test a child process runs.

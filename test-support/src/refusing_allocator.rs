@@ -1,8 +1,8 @@
 //! [`RefusingAllocator`]: the system allocator, out of memory for large
 //! requests.
 
-// `GlobalAlloc` is an unsafe trait: this file is the crate's only unsafe
-// code.
+// `GlobalAlloc` is an unsafe trait: this file and `live_bytes.rs` are the
+// crate's only unsafe code.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};

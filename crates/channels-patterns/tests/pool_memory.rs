@@ -4,44 +4,8 @@
 //! no other test allocates meanwhile.
 #![cfg(not(miri))] // the allocator is the point
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use channels_patterns::WorkerPool;
-
-struct LiveBytes;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-fn tally(bytes: usize, sign: isize) {
-    // Relaxed: a tally read by the test's thread after the pool started;
-    // the workers' allocations at start are ordered before by the spawn.
-    LIVE.fetch_add(
-        sign * isize::try_from(bytes).unwrap_or(isize::MAX),
-        Ordering::Relaxed,
-    );
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the tally
-// is an atomic, which allocates nothing.
-unsafe impl GlobalAlloc for LiveBytes {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        tally(layout.size(), 1);
-        // SAFETY: the caller's contract for `alloc` is passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        tally(layout.size(), -1);
-        // SAFETY: the caller's contract for `dealloc` is passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        tally(new_size, 1);
-        tally(layout.size(), -1);
-        // SAFETY: the caller's contract for `realloc` is passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use fearless_test_support::LiveBytes;
 
 #[global_allocator]
 static ALLOCATOR: LiveBytes = LiveBytes;
@@ -57,7 +21,7 @@ const AT_START: isize = 256 << 10;
 
 #[test]
 fn a_pool_of_large_jobs_holds_no_room_for_them_before_they_arrive() {
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = LiveBytes::live();
     let (pool, results) = WorkerPool::new(4, |job: Large| job[0]).unwrap();
     let (bounded, bounded_results) = WorkerPool::builder()
         .workers(4)
@@ -68,7 +32,7 @@ fn a_pool_of_large_jobs_holds_no_room_for_them_before_they_arrive() {
         .workers(4)
         .build_detached(|_: Large| {})
         .unwrap();
-    let held = LIVE.load(Ordering::Relaxed) - before;
+    let held = LiveBytes::live() - before;
     assert!(
         held < 3 * AT_START,
         "three pools of 4 workers hold {held} bytes before any job"

@@ -98,7 +98,7 @@ mod dashmap_shards {
     impl<K: Hash + Eq, V, S: BuildHasher + Clone, P> Map<K, V, S, P> {
         /// A map for a policy per segment, each segment with the same
         /// power-of-two number of shards.
-        pub(crate) fn new(capacity: usize, hasher: S, policies: Vec<P>) -> Self {
+        pub(crate) fn new(hasher: S, policies: Vec<P>) -> Self {
             // dashmap's default shard count (4 × the CPUs, a power of two).
             let default_shards = (std::thread::available_parallelism().map_or(1, usize::from) * 4)
                 .next_power_of_two();
@@ -107,9 +107,7 @@ mod dashmap_shards {
             let shards = (segment_slots * per_segment).max(2);
             let policies = policies.into_iter().map(Mutex::new).collect();
             Self {
-                inner: dashmap::DashMap::with_capacity_and_hasher_and_shard_amount(
-                    capacity, hasher, shards,
-                ),
+                inner: dashmap::DashMap::with_hasher_and_shard_amount(hasher, shards),
                 policies,
                 shard_bits: per_segment.trailing_zeros(),
             }
@@ -316,7 +314,7 @@ mod dashmap_shards {
             // half the speed at 2 threads).
             for segments in [1, 3, 64, 100] {
                 let hasher = foldhash::fast::RandomState::default();
-                let map: Map<u64, u64, _, ()> = Map::new(0, hasher.clone(), vec![(); segments]);
+                let map: Map<u64, u64, _, ()> = Map::new(hasher.clone(), vec![(); segments]);
                 let shards = map.inner.shards().len();
                 assert!(
                     shards >= default_shards(),
@@ -364,7 +362,7 @@ mod loom_shards {
     }
 
     impl<K: Hash + Eq, V, S: BuildHasher + Clone, P> Map<K, V, S, P> {
-        pub(crate) fn new(_capacity: usize, hasher: S, policies: Vec<P>) -> Self {
+        pub(crate) fn new(hasher: S, policies: Vec<P>) -> Self {
             let segments = policies
                 .into_iter()
                 .map(|policy| RwLock::new((HashMap::with_hasher(hasher.clone()), policy)))
