@@ -15,7 +15,8 @@ static ALLOCATOR: LiveBytes = LiveBytes;
 /// bit under half, just after it doubled), a queue record of 24 bytes in a
 /// queue that doubles too, and a fixed part (segments, shards, per-thread
 /// counts) of well under a MiB on any machine this runs on. Tables sized
-/// for the capacity (2^20 entries at most, as they once were) take 50 MiB.
+/// for the capacity (2^20 entries at most, as they once were) took 98 MiB
+/// here.
 fn allowance(entries: isize) -> isize {
     let per_entry = 2 * (48 + 1) + 2 * 24;
     (1 << 20) + entries * per_entry

@@ -267,8 +267,8 @@ where
             // Empty: the tables grow with the entries, not the capacity (a
             // large cache holding little takes little memory, and its
             // entries stay packed: presized to the capacity, a cache half
-            // full read 0.5-0.7x as fast as quick_cache at 200k keys, grown,
-            // 0.74-0.82x; see docs/cache-kit.md).
+            // full read 0.44-0.74x as fast as quick_cache at 200k keys,
+            // grown, 0.68-0.82x; see docs/cache-kit.md).
             map: Map::new(hasher.clone(), policies),
             segments,
             hasher,
