@@ -11,14 +11,14 @@ use fearless_test_support::LiveBytes;
 static ALLOCATOR: LiveBytes = LiveBytes;
 
 /// What a cache of `u64`s may hold for `entries` entries: a table bucket
-/// of 48 bytes and a control byte per entry at the table's lowest load (a
+/// of 56 bytes and a control byte per entry at the table's lowest load (a
 /// bit under half, just after it doubled), a queue record of 24 bytes in a
 /// queue that doubles too, and a fixed part (segments, shards, per-thread
 /// counts) of well under a MiB on any machine this runs on. Tables sized
 /// for the capacity (2^20 entries at most, as they once were) took 98 MiB
 /// here.
 fn allowance(entries: isize) -> isize {
-    let per_entry = 2 * (48 + 1) + 2 * 24;
+    let per_entry = 2 * (56 + 1) + 2 * 24;
     (1 << 20) + entries * per_entry
 }
 

@@ -1542,3 +1542,49 @@ fn r26_a_listener_panic_unwinding_past_an_unused_loader_does_not_abort() {
         assert_eq!(drops.load(SeqCst), 1, "the loader was dropped once");
     });
 }
+
+// 29. The key's `Hash` ran under the cache's locks whenever a shard's table
+//     grew (hashbrown rehashes every key it moves): a `Hash` that uses the
+//     cache deadlocked there, and one that panicked lost the entries the
+//     table had not moved yet, their weight never given back (found
+//     reviewing the tables' growth, 2026-12-02). The table now moves
+//     entries by the hash their slot keeps: a key is hashed once per call,
+//     before any lock.
+static HASHES: AtomicUsize = AtomicUsize::new(0);
+static HASH_BOMB: AtomicBool = AtomicBool::new(false);
+
+/// A key whose `Hash` counts its calls, and panics while the bomb is armed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CountedKey(u64);
+impl Hash for CountedKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        HASHES.fetch_add(1, SeqCst);
+        if HASH_BOMB.load(SeqCst) {
+            panic!("Hash of key {}", self.0);
+        }
+        self.0.hash(h)
+    }
+}
+
+#[test]
+fn r29_a_key_is_hashed_once_per_call_and_never_while_the_table_grows() {
+    // One test alone uses the counter and the bomb.
+    let cache: Cache<CountedKey, u64> = Cache::new(1 << 20).unwrap();
+    let keys = 50_000u64;
+    HASHES.store(0, SeqCst);
+    for key in 0..keys {
+        cache.insert(CountedKey(key), key);
+    }
+    assert_eq!(
+        HASHES.load(SeqCst),
+        usize::try_from(keys).unwrap(),
+        "one Hash per insert while the tables grew from empty"
+    );
+    // A `Hash` that panics now can only panic at a call's start.
+    HASH_BOMB.store(true, SeqCst);
+    let inserted = std::panic::catch_unwind(|| cache.insert(CountedKey(keys), keys));
+    HASH_BOMB.store(false, SeqCst);
+    assert!(inserted.is_err(), "the panic reaches the caller");
+    assert_eq!(cache.len(), usize::try_from(keys).unwrap());
+    assert!((0..keys).all(|key| cache.get(&CountedKey(key)) == Some(key)));
+}

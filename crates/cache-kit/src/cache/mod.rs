@@ -599,18 +599,14 @@ where
     ///
     /// # Panics
     ///
-    /// If the key's `Clone`, the weigher or `expire_after` panics, or its
-    /// `Hash` does on its first call (the cache is left as it was). If
+    /// If the key's `Clone`, `Hash` (run once, before any lock), the
+    /// weigher or `expire_after` panics: the cache is left as it was. If
     /// `Eq` panics later, inside the map, the cache stays consistent, and
     /// the entries already evicted to make room stay evicted (the listener
     /// is told); the new key and value are dropped after every lock is
     /// released (storing a new key runs no `Eq`: the map was searched for
-    /// it a moment before, under the same segment lock). A `Hash` that
-    /// panics inside the map is not survived: the map's table, rehashing
-    /// as it grows or cleans up, drops the entries it had not moved yet
-    /// (gone without the listener being told, their weight never given
-    /// back, so a full cache may then wait forever for room). Keys whose `Hash` can panic (one that reads
-    /// a lock another panic poisoned) should not be cached. If the
+    /// it a moment before, under the same segment lock, and no `Hash`: a
+    /// table that grows moves its entries by the hashes it keeps). If the
     /// listener, or the `Drop` of a value this insert replaced or evicted,
     /// panics: after the insert took effect, every other entry still told
     /// and dropped.

@@ -148,7 +148,7 @@ impl Policy {
         let id = self.next_id;
         // A panicking `Hash` or `Eq` here leaves the map as it was, and the
         // reservation, dropped, gives its weight back.
-        map.insert_new_hashed(hash, key, Slot::new(value, id, weight, times));
+        map.insert_new_hashed(hash, key, Slot::new(value, (hash, id), weight, times));
         room.commit();
         self.next_id += 1;
         let record = Record { hash, id, weight };

@@ -31,6 +31,16 @@ pub(crate) fn spread(hash: u64) -> u64 {
     hash.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// A value that keeps its key's hash. A table growing (or cleaning up its
+/// tombstones) moves every entry by its hash: taken from here, no key is
+/// hashed, so no user code (`Hash`, or the cache's `BuildHasher`) runs
+/// under a shard's lock, where a `Hash` that used the cache deadlocked and
+/// one that panicked lost the entries not moved yet.
+pub(crate) trait KeepsHash {
+    /// The hash the entry was stored under.
+    fn kept_hash(&self) -> u64;
+}
+
 #[cfg(not(loom))]
 pub(crate) use self::dashmap_shards::{Locked, Map, Shard};
 #[cfg(loom)]
@@ -38,9 +48,10 @@ pub(crate) use self::loom_shards::{Locked, Map, Shard};
 
 #[cfg(not(loom))]
 mod dashmap_shards {
-    use super::{Borrow, BuildHasher, Hash};
+    use super::{Borrow, BuildHasher, Hash, KeepsHash};
     use crate::sync::{Mutex, MutexGuard};
     use crossbeam_utils::CachePadded;
+    use std::marker::PhantomData;
 
     /// A dashmap shard's table.
     type Table<K, V> = hashbrown::raw::RawTable<(K, dashmap::SharedValue<V>)>;
@@ -70,7 +81,9 @@ mod dashmap_shards {
         held: Option<(usize, WriteGuard<'m, K, V>)>,
         policy: MutexGuard<'m, P>,
         shards: &'m [ShardLock<K, V>],
-        hasher: &'m S,
+        /// The map's hasher type, which the loom stand-in's tables carry:
+        /// the same signature here, though no operation hashes a key.
+        hasher: PhantomData<&'m S>,
         segment: usize,
         shard_bits: u32,
     }
@@ -79,7 +92,7 @@ mod dashmap_shards {
     pub(crate) struct Shard<'a, 'm, K, V, S> {
         held: &'a mut Option<(usize, WriteGuard<'m, K, V>)>,
         shards: &'m [ShardLock<K, V>],
-        hasher: &'m S,
+        hasher: PhantomData<&'m S>,
         segment: usize,
         shard_bits: u32,
     }
@@ -172,7 +185,7 @@ mod dashmap_shards {
                 held: None,
                 policy,
                 shards: self.inner.shards(),
-                hasher: self.inner.hasher(),
+                hasher: PhantomData,
                 segment,
                 shard_bits: self.shard_bits,
             }
@@ -233,14 +246,15 @@ mod dashmap_shards {
         }
 
         /// Stores `key`, which hashes to `hash` and is not in the map. No
-        /// `Eq` runs; the key's `Hash` runs only if the table grows, before
-        /// the key and value move in, so a panic there drops them in the
-        /// caller's frame after the lock.
+        /// user code runs: no `Eq`, and no `Hash` either when the table
+        /// grows, which moves every entry by its value's kept hash.
         #[inline]
-        pub(crate) fn insert_new_hashed(&mut self, hash: u64, key: K, value: V) {
-            let hasher = self.hasher;
+        pub(crate) fn insert_new_hashed(&mut self, hash: u64, key: K, value: V)
+        where
+            V: KeepsHash,
+        {
             let table = self.table(hash);
-            table.reserve(1, |(stored, _)| hasher.hash_one(stored));
+            table.reserve(1, |(_, stored)| stored.get().kept_hash());
             let value = dashmap::SharedValue::new(value);
             let stored = table.try_insert_no_grow(hash, (key, value));
             assert!(stored.is_ok(), "room was reserved just before");
@@ -339,7 +353,7 @@ mod dashmap_shards {
 
 #[cfg(loom)]
 mod loom_shards {
-    use super::{Borrow, BuildHasher, Hash};
+    use super::{Borrow, BuildHasher, Hash, KeepsHash};
     use loom::sync::{RwLock, RwLockWriteGuard};
     use std::collections::HashMap;
 
@@ -437,7 +451,13 @@ mod loom_shards {
             self.map.get_mut(key).map(f)
         }
 
-        pub(crate) fn insert_new_hashed(&mut self, _hash: u64, key: K, value: V) {
+        pub(crate) fn insert_new_hashed(&mut self, hash: u64, key: K, value: V)
+        where
+            V: KeepsHash,
+        {
+            // This stand-in's `HashMap` hashes keys itself; the models
+            // check that the slot keeps the hash the real table moves it by.
+            assert_eq!(value.kept_hash(), hash, "the slot keeps its key's hash");
             let previous = self.map.insert(key, value);
             assert!(previous.is_none(), "the key was not in the map");
         }
