@@ -11,7 +11,7 @@ use cache_kit::{Cache, RemovalCause};
 
 mod support;
 use fearless_test_support::{in_child, passes_in_child};
-use support::{within, HANG};
+use support::{finishes, within, HANG};
 
 /// A key whose `Eq` panics while its bomb is armed (think: `Eq` via
 /// `partial_cmp().unwrap()` on a float field, or a poisoned lock inside).
@@ -1587,4 +1587,47 @@ fn r29_a_key_is_hashed_once_per_call_and_never_while_the_table_grows() {
     assert!(inserted.is_err(), "the panic reaches the caller");
     assert_eq!(cache.len(), usize::try_from(keys).unwrap());
     assert!((0..keys).all(|key| cache.get(&CountedKey(key)) == Some(key)));
+}
+
+// 30. What r29 makes possible, as the type's docs now say: a key's `Hash`
+//     may use the cache, even while its tables grow (it deadlocked on the
+//     shard lock the growing table held).
+static LOOKED_UP: std::sync::OnceLock<Cache<LookingKey, u64>> = std::sync::OnceLock::new();
+
+std::thread_local! {
+    static HASHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A key whose `Hash` looks itself up in [`LOOKED_UP`] (once: the lookup's
+/// own hashing of the key does not look up again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LookingKey(u64);
+impl Hash for LookingKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        if !HASHING.with(|hashing| hashing.replace(true)) {
+            if let Some(cache) = LOOKED_UP.get() {
+                let _ = cache.get(self);
+            }
+            HASHING.with(|hashing| hashing.set(false));
+        }
+        self.0.hash(h)
+    }
+}
+
+#[test]
+fn r30_a_key_s_hash_may_use_the_cache_while_its_tables_grow() {
+    let cache = LOOKED_UP.get_or_init(|| Cache::new(1 << 20).unwrap());
+    let inserted = finishes("inserts whose Hash looks the key up", move || {
+        std::thread::scope(|scope| {
+            for thread in 0..2u64 {
+                scope.spawn(move || {
+                    for key in (thread..40_000).step_by(2) {
+                        cache.insert(LookingKey(key), key);
+                    }
+                });
+            }
+        });
+        cache.len()
+    });
+    assert_eq!(inserted, 40_000);
 }

@@ -57,7 +57,7 @@ pub struct CacheBuilder<K, V, S = DefaultHashBuilder> {
 impl<K, V> CacheBuilder<K, V> {
     /// A builder for a cache of `capacity` entries (or total weight, with a
     /// [`weigher`](Self::weigher)). The cache's memory grows with the
-    /// entries it holds, not with `capacity`.
+    /// entries it holds, not with `capacity` (see [`Cache::new`]).
     ///
     /// # Examples
     ///

@@ -86,10 +86,13 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// effect (each other value is still dropped). A panic in a key's `Clone`,
 /// `Hash` or `Eq`, a value's `Clone`, the weigher or a load reaches its
 /// caller and leaves the cache consistent: no lock held, no load stuck.
-/// Keys' `Clone`, `Hash` and `Eq` and values' `Clone` run under a map
-/// shard's lock (as in dashmap) and must not use the cache: one that does
+/// Keys' `Clone` and `Eq` and values' `Clone` run under a map shard's
+/// lock (as in dashmap) and must not use the cache: one that does
 /// deadlocks (a key's or value's `Clone` inside `iter` or `retain` runs
-/// under its segment's write locks, so even a `get` waits for good).
+/// under its segment's write locks, so even a `get` waits for good). A
+/// key's `Hash` and the cache's hasher run before any lock is taken (a
+/// table that grows moves its entries by the hashes it keeps), so they may
+/// use the cache.
 /// Dropping the cache drops every key and value once (the listener is not
 /// told); if one's `Drop` panics, the others are still dropped and the
 /// panic then reaches the code dropping the cache, unless that code is
@@ -190,7 +193,10 @@ where
 {
     /// A cache of at most `max_entries` entries. Its memory grows with the
     /// entries it holds, not with `max_entries`: a cache with room for a
-    /// billion that holds a thousand takes memory for a thousand.
+    /// billion that holds a thousand takes memory for a thousand. Like a
+    /// `HashMap`, it keeps that room when entries go (removed, evicted,
+    /// expired or cleared: their keys and values are dropped, the tables
+    /// stay sized for as many); dropping the cache gives it all back.
     ///
     /// # Errors
     ///
@@ -511,7 +517,8 @@ where
 
     /// Removes every expired entry now, segment by segment, instead of
     /// when reads, inserts and evictions come across them: for a cache
-    /// that sits idle and should give its expired entries' memory back.
+    /// that sits idle and should drop its expired keys and values (the
+    /// tables keep their room, as [`new`](Self::new) says).
     /// Does nothing without expiry.
     ///
     /// # Panics
@@ -1107,7 +1114,8 @@ where
     }
 
     /// Removes every entry. Loads in progress are not cancelled: their
-    /// values are inserted when they finish.
+    /// values are inserted when they finish. The tables keep their room for
+    /// as many entries, as `HashMap::clear` does.
     ///
     /// # Panics
     ///
