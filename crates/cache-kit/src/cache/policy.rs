@@ -146,8 +146,9 @@ impl Policy {
         (weight, times): (u64, Option<Box<Times>>),
     ) {
         let id = self.next_id;
-        // A panicking `Hash` or `Eq` here leaves the map as it was, and the
-        // reservation, dropped, gives its weight back.
+        // No user code runs in the store (no `Eq`, and a table that grows
+        // moves its entries by their slots' hashes), so nothing can unwind
+        // between it and the reservation's commit.
         map.insert_new_hashed(hash, key, Slot::new(value, (hash, id), weight, times));
         room.commit();
         self.next_id += 1;
