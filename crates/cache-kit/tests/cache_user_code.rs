@@ -1587,6 +1587,44 @@ fn r29_a_key_is_hashed_once_per_call_and_never_while_the_table_grows() {
     assert!(inserted.is_err(), "the panic reaches the caller");
     assert_eq!(cache.len(), usize::try_from(keys).unwrap());
     assert!((0..keys).all(|key| cache.get(&CountedKey(key)) == Some(key)));
+
+    // Every other call that takes a key hashes it once too (a load's miss
+    // hashed it three times, a read of an expired entry twice).
+    let hashes_of = |call: &dyn Fn()| {
+        let before = HASHES.load(SeqCst);
+        call();
+        HASHES.load(SeqCst) - before
+    };
+    let (cached, absent) = (CountedKey(1), CountedKey(keys + 1));
+    assert_eq!(hashes_of(&|| assert!(cache.get(&cached).is_some())), 1);
+    assert_eq!(hashes_of(&|| assert!(cache.get(&absent).is_none())), 1);
+    assert_eq!(hashes_of(&|| assert!(cache.peek(&cached).is_some())), 1);
+    assert_eq!(hashes_of(&|| assert!(cache.contains_key(&cached))), 1);
+    assert_eq!(
+        hashes_of(&|| assert_eq!(cache.get_or_insert_with(&cached, || 0), 1)),
+        1
+    );
+    let loaded = || assert_eq!(cache.get_or_insert_with(&absent, || 7), 7);
+    assert_eq!(hashes_of(&loaded), 1, "a load's miss");
+    let failed = || {
+        let error = cache.try_get_or_insert_with(&CountedKey(keys + 2), || Err::<u64, _>("no"));
+        assert!(error.is_err());
+    };
+    assert_eq!(hashes_of(&failed), 1, "a failed load");
+    assert_eq!(hashes_of(&|| assert_eq!(cache.remove(&absent), Some(7))), 1);
+    let expiring: Cache<CountedKey, u64> = cache_kit::CacheBuilder::new(10)
+        .time_to_live(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    expiring.insert(CountedKey(0), 0);
+    std::thread::sleep(Duration::from_millis(20));
+    let expired = || assert!(expiring.get(&CountedKey(0)).is_none());
+    assert_eq!(
+        hashes_of(&expired),
+        1,
+        "a read that removes an expired entry"
+    );
+    assert!(expiring.is_empty());
 }
 
 // 30. What r29 makes possible, as the type's docs now say: a key's `Hash`

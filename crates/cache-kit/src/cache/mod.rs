@@ -90,9 +90,9 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// lock (as in dashmap) and must not use the cache: one that does
 /// deadlocks (a key's or value's `Clone` inside `iter` or `retain` runs
 /// under its segment's write locks, so even a `get` waits for good). A
-/// key's `Hash` and the cache's hasher run before any lock is taken (a
-/// table that grows moves its entries by the hashes it keeps), so they may
-/// use the cache.
+/// key's `Hash` and the cache's hasher run once per call, before any lock
+/// is taken (a table that grows moves its entries by the hashes it keeps),
+/// so they may use the cache.
 /// Dropping the cache drops every key and value once (the listener is not
 /// told); if one's `Drop` panics, the others are still dropped and the
 /// panic then reaches the code dropping the cache, unless that code is
@@ -326,7 +326,17 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = self.lookup(key);
+        self.get_hashed(self.map.hash(key), key)
+    }
+
+    /// [`get`](Self::get) of `key`, which hashes to `hash`.
+    #[inline]
+    fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let found = self.lookup(hash, key);
         if found.is_some() {
             self.hits.increment();
         } else {
@@ -354,53 +364,54 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.read_live(key, |slot, _| slot.value.clone())
+        self.read_live(self.map.hash(key), key, |slot, _| slot.value.clone())
     }
 
     /// `get` without counting a hit or miss in the stats.
     #[inline]
-    fn lookup<Q>(&self, key: &Q) -> Option<V>
+    fn lookup<Q>(&self, hash: u64, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let Some(expiry) = &self.expiry else {
-            // The hit path: one hash, one shard read lock, and the slot's
-            // count (no clock).
-            return self.read_slot(key, |slot| {
+            // The hit path: one shard read lock and the slot's count (no
+            // clock).
+            return self.read_slot(hash, key, |slot| {
                 slot.touch();
                 slot.value.clone()
             });
         };
-        self.read_live(key, |slot, now| {
+        self.read_live(hash, key, |slot, now| {
             slot.touch();
             expiry.accessed(slot, now);
             slot.value.clone()
         })
     }
 
-    /// Runs `f` on `key`'s slot under its shard's read lock.
+    /// Runs `f` on the slot of `key`, which hashes to `hash`, under its
+    /// shard's read lock. Every operation hashes its key once, before any
+    /// lock, and passes the hash on.
     #[inline]
-    fn read_slot<Q, R>(&self, key: &Q, f: impl FnOnce(&Slot<V>) -> R) -> Option<R>
+    fn read_slot<Q, R>(&self, hash: u64, key: &Q, f: impl FnOnce(&Slot<V>) -> R) -> Option<R>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.map.hash(key);
         self.map.read(self.segment_index(hash), (hash, key), f)
     }
 
     /// [`lookup`](Self::lookup) that leaves an expired entry where it is
     /// (it reads as absent), for a caller that must run no user code yet.
-    fn lookup_live<Q>(&self, key: &Q) -> Option<V>
+    fn lookup_live<Q>(&self, hash: u64, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let Some(expiry) = &self.expiry else {
-            return self.lookup(key);
+            return self.lookup(hash, key);
         };
-        self.read_slot(key, |slot| {
+        self.read_slot(hash, key, |slot| {
             let now = expiry.now();
             (!expiry.is_expired(slot, now)).then(|| {
                 slot.touch();
@@ -415,15 +426,20 @@ where
     /// entry has expired: then it is removed (the listener hears
     /// [`RemovalCause::Expired`]) and the key reads as absent.
     #[inline(never)]
-    fn read_live<Q, R>(&self, key: &Q, read: impl FnOnce(&Slot<V>, u64) -> R) -> Option<R>
+    fn read_live<Q, R>(
+        &self,
+        hash: u64,
+        key: &Q,
+        read: impl FnOnce(&Slot<V>, u64) -> R,
+    ) -> Option<R>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let Some(expiry) = &self.expiry else {
-            return self.read_slot(key, |slot| read(slot, 0));
+            return self.read_slot(hash, key, |slot| read(slot, 0));
         };
-        let found = self.read_slot(key, |slot| {
+        let found = self.read_slot(hash, key, |slot| {
             // The clock is read under the shard's lock: after any insert
             // this read can see (read before the lock, it would make an
             // entry inserted meanwhile look younger than it is).
@@ -437,20 +453,16 @@ where
         match found {
             Ok(result) => Some(result),
             Err((id, now)) => {
-                self.remove_expired_insertion(key, id, now);
+                self.remove_expired_insertion(hash, id, now);
                 None
             }
         }
     }
 
-    /// Removes the insertion `id` of `key`, found expired at `now`, if it
-    /// is still there and still expired.
-    fn remove_expired_insertion<Q>(&self, key: &Q, id: u64, now: u64)
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let hash = self.map.hash(key);
+    /// Removes the insertion `id` of the key hashing to `hash`, found
+    /// expired at `now`, if it is still there and still expired (found by
+    /// hash and insertion: no key is compared).
+    fn remove_expired_insertion(&self, hash: u64, id: u64, now: u64) {
         let index = self.segment_index(hash);
         let expired = |slot: &Slot<V>| self.is_expired(slot, now);
         self.collecting(|garbage| {
@@ -578,10 +590,11 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        let hash = self.map.hash(key);
         if self.expiry.is_none() {
-            return self.read_slot(key, |_| ()).is_some();
+            return self.read_slot(hash, key, |_| ()).is_some();
         }
-        self.read_live(key, |_, _| ()).is_some()
+        self.read_live(hash, key, |_, _| ()).is_some()
     }
 
     /// Stores `value` for `key`, replacing any value there, and evicts
@@ -1030,7 +1043,9 @@ where
         E: Send + Sync + 'static,
     {
         let mut load = PendingLoad(Some(load));
-        if let Some(value) = self.get(key) {
+        // The key's only hash: the lookup, the flight and the store take it.
+        let hash = self.map.hash(key);
+        if let Some(value) = self.get_hashed(hash, key) {
             // The unused loader is user code, and its captures' `Drop` may
             // panic: dropped before the result is built, or that panic
             // would leak the value (rust-lang/rust#47949); `value`, a
@@ -1038,7 +1053,6 @@ where
             drop(load.take());
             return Ok(value);
         }
-        let hash = self.map.hash(key);
         let segment = &self.segments[self.segment_index(hash)];
         loop {
             // The table's copy of the key, made before its lock is taken.
@@ -1072,7 +1086,7 @@ where
                     // the listener or a `Drop` loading this key again ran
                     // while this flight was held, and panicked as a
                     // recursive load (a break run).
-                    if let Some(value) = self.lookup_live(key) {
+                    if let Some(value) = self.lookup_live(hash, key) {
                         leader.complete(value.clone());
                         // As on a hit, above.
                         drop(load.take());
@@ -1085,7 +1099,6 @@ where
                     // followers retry.
                     match load() {
                         Ok(value) => {
-                            // The key was hashed once, above.
                             let owned = key.to_owned();
                             let stored = value.clone();
                             let mut leader = Some(leader);
