@@ -97,6 +97,11 @@ mod dashmap_shards {
         shard_bits: u32,
     }
 
+    /// dashmap's default shard count: 4 × the CPUs, a power of two.
+    fn default_shard_count() -> usize {
+        (std::thread::available_parallelism().map_or(1, usize::from) * 4).next_power_of_two()
+    }
+
     /// The shard of `segment` that a key hashing to `hash` is kept in:
     /// picked by other bits of the hash than the segment's.
     #[inline]
@@ -112,11 +117,8 @@ mod dashmap_shards {
         /// A map for a policy per segment, each segment with the same
         /// power-of-two number of shards.
         pub(crate) fn new(hasher: S, policies: Vec<P>) -> Self {
-            // dashmap's default shard count (4 × the CPUs, a power of two).
-            let default_shards = (std::thread::available_parallelism().map_or(1, usize::from) * 4)
-                .next_power_of_two();
             let segment_slots = policies.len().next_power_of_two();
-            let per_segment = (default_shards / segment_slots).max(1);
+            let per_segment = (default_shard_count() / segment_slots).max(1);
             let shards = (segment_slots * per_segment).max(2);
             let policies = policies.into_iter().map(Mutex::new).collect();
             Self {
@@ -314,12 +316,8 @@ mod dashmap_shards {
 
     #[cfg(test)]
     mod tests {
-        use super::{shard_index, Map};
+        use super::{default_shard_count, shard_index, Map};
         use std::hash::BuildHasher;
-
-        fn default_shards() -> usize {
-            (std::thread::available_parallelism().map_or(1, usize::from) * 4).next_power_of_two()
-        }
 
         #[test]
         fn a_map_of_few_segments_spreads_its_keys_over_as_many_shards_as_dashmap() {
@@ -331,7 +329,7 @@ mod dashmap_shards {
                 let map: Map<u64, u64, _, ()> = Map::new(hasher.clone(), vec![(); segments]);
                 let shards = map.inner.shards().len();
                 assert!(
-                    shards >= default_shards(),
+                    shards >= default_shard_count(),
                     "{segments} segments: {shards} shards"
                 );
                 let per_segment = 1 << map.shard_bits;
